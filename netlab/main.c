@@ -1,9 +1,120 @@
+/* netlab: a container networking lab. This file picks the command; cmd_*.c do the rest. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "netlab/cli.h"
+
+enum {
+        CMD_RUN_CODES = 1, /* Docker's 125/126/127 exit codes */
+        CMD_NO_ROOT = 2,   /* works without root and without a state root */
+};
+
+struct command {
+        const char *name;
+        nlab_cmd_fn fn;
+        int flags;
+};
+
+static const struct command commands[] = {
+        {"run", nlab_cmd_run, CMD_RUN_CODES},
+        {"create", nlab_cmd_create, CMD_RUN_CODES},
+        {"start", nlab_cmd_start, CMD_RUN_CODES},
+        {"exec", nlab_cmd_exec, CMD_RUN_CODES},
+        {"stop", nlab_cmd_stop, 0},
+        {"restart", nlab_cmd_restart, 0},
+        {"kill", nlab_cmd_kill, 0},
+        {"rm", nlab_cmd_rm, 0},
+        {"ps", nlab_cmd_ps, 0},
+        {"logs", nlab_cmd_logs, 0},
+        {"inspect", nlab_cmd_inspect, 0},
+        {"images", nlab_cmd_images, 0},
+};
+
+static const struct command *find_command(const char *name)
+{
+        size_t i;
+
+        for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+                if (!strcmp(commands[i].name, name))
+                        return &commands[i];
+        return NULL;
+}
+
+static const char *default_root(const char *flag)
+{
+        const char *env = getenv("NETLAB_ROOT");
+
+        if (flag)
+                return flag;
+        return env && env[0] ? env : "/run/netlab";
+}
+
+static bool wants_help(int argc, char **argv)
+{
+        int i;
+
+        for (i = 1; i < argc; i++) {
+                if (!strcmp(argv[i], "--"))
+                        return false;
+                if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+                        return true;
+        }
+        return false;
+}
 
 int main(int argc, char **argv)
 {
-        (void)argc;
-        (void)argv;
-        fprintf(stderr, "netlab: error: not implemented yet\n");
-        return 1;
+        const char *root_flag = NULL;
+        const struct command *cmd;
+        struct nlab_cli cli;
+        struct nlab_err err;
+        int i = 1;
+
+        while (i < argc && argv[i][0] == '-') {
+                if (!strcmp(argv[i], "--root") && i + 1 < argc) {
+                        root_flag = argv[i + 1];
+                        i += 2;
+                } else if (!strncmp(argv[i], "--root=", 7)) {
+                        root_flag = argv[i++] + 7;
+                } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+                        return nlab_cli_help("");
+                } else if (!strcmp(argv[i], "--version") || !strcmp(argv[i], "-v")) {
+                        printf("netlab version 0.1.0\n");
+                        return 0;
+                } else {
+                        fprintf(stderr, "netlab: error: unknown flag: %s (see 'netlab --help')\n",
+                                argv[i]);
+                        return 1;
+                }
+        }
+        if (i >= argc)
+                return nlab_cli_help(""), 1;
+        if (!strcmp(argv[i], "help"))
+                return nlab_cli_help(i + 1 < argc ? argv[i + 1] : "");
+        cmd = find_command(argv[i]);
+        if (!cmd) {
+                fprintf(stderr, "netlab: error: unknown command \"%s\" (see 'netlab --help')\n",
+                        argv[i]);
+                return 1;
+        }
+        if (wants_help(argc - i, argv + i) && strcmp(cmd->name, "run") && strcmp(cmd->name, "exec") &&
+            strcmp(cmd->name, "create"))
+                return nlab_cli_help(cmd->name);
+        if (geteuid() != 0) {
+                nlab_err_set(&err, NLAB_E_INVALID,
+                             "netlab needs root: it creates namespaces, bridges and nftables "
+                             "rules (try: sudo netlab %s)",
+                             cmd->name);
+                return nlab_cli_fail(&err, cmd->flags & CMD_RUN_CODES);
+        }
+        memset(&cli, 0, sizeof(cli));
+        cli.root = default_root(root_flag);
+        cli.cmd = cmd->name;
+        if (nlab_store_open(&cli.st, cli.root, &err) < 0)
+                return nlab_cli_fail(&err, cmd->flags & CMD_RUN_CODES);
+        i = cmd->fn(&cli, argc - i - 1, argv + i + 1);
+        nlab_store_close(&cli.st);
+        return i;
 }

@@ -1,0 +1,38 @@
+#include <stdio.h>
+
+#include "netlab/cli.h"
+
+int nlab_cli_fail(const struct nlab_err *err, bool docker_run_codes)
+{
+        fprintf(stderr, "netlab: error: %s\n", err->msg);
+        if (!docker_run_codes)
+                return 1;
+        if (err->kind == NLAB_E_NOCMD)
+                return 127;
+        if (err->kind == NLAB_E_NOEXEC)
+                return 126;
+        return 125;
+}
+
+int nlab_cli_usage_error(const char *cmd, const char *msg, bool docker_run_codes)
+{
+        fprintf(stderr, "netlab: error: %s\nSee 'netlab %s --help'.\n", msg, cmd);
+        return docker_run_codes ? 125 : 1;
+}
+
+int nlab_cli_parse(const char *cmd, const struct nlab_flag *flags, size_t nflags, int argc,
+                   char **argv, int stop_after, struct nlab_parsed *p, bool run_codes, int *code)
+{
+        struct nlab_err err;
+        int help = nlab_flag_index(flags, nflags, "help");
+
+        if (nlab_args_parse(flags, nflags, argc, argv, stop_after, p, &err) < 0) {
+                *code = nlab_cli_usage_error(cmd, err.msg, run_codes);
+                return -1;
+        }
+        if (help >= 0 && p->set[help]) {
+                *code = nlab_cli_help(cmd);
+                return 1;
+        }
+        return 0;
+}

@@ -1,0 +1,46 @@
+/* What the command files share: the context, the error printer and the command signatures. */
+#ifndef NLAB_CLI_H
+#define NLAB_CLI_H
+
+#include <stdbool.h>
+
+#include "netlab/args.h"
+#include "runtime/err.h"
+#include "runtime/store.h"
+
+struct nlab_cli {
+        struct nlab_store st;
+        const char *root;
+        const char *cmd; /* for messages */
+};
+
+typedef int (*nlab_cmd_fn)(struct nlab_cli *cli, int argc, char **argv);
+
+/* Print "netlab: error: MSG" and return the exit code for this kind of failure. */
+int nlab_cli_fail(const struct nlab_err *err, bool docker_run_codes);
+/* A usage error (bad flag, wrong argument count) for the named command. */
+int nlab_cli_usage_error(const char *cmd, const char *msg, bool docker_run_codes);
+/* Print the help of a command ("run", "network connect") to stdout. */
+int nlab_cli_help(const char *cmd);
+/* Parse a command's flags; a --help flag prints help. Returns 1 if help was printed. */
+int nlab_cli_parse(const char *cmd, const struct nlab_flag *flags, size_t nflags, int argc,
+                   char **argv, int stop_after, struct nlab_parsed *p, bool run_codes, int *code);
+
+int nlab_cmd_run(struct nlab_cli *cli, int argc, char **argv);
+int nlab_cmd_create(struct nlab_cli *cli, int argc, char **argv);
+int nlab_cmd_start(struct nlab_cli *cli, int argc, char **argv);
+int nlab_cmd_stop(struct nlab_cli *cli, int argc, char **argv);
+int nlab_cmd_restart(struct nlab_cli *cli, int argc, char **argv);
+int nlab_cmd_kill(struct nlab_cli *cli, int argc, char **argv);
+int nlab_cmd_rm(struct nlab_cli *cli, int argc, char **argv);
+int nlab_cmd_ps(struct nlab_cli *cli, int argc, char **argv);
+int nlab_cmd_exec(struct nlab_cli *cli, int argc, char **argv);
+int nlab_cmd_logs(struct nlab_cli *cli, int argc, char **argv);
+int nlab_cmd_inspect(struct nlab_cli *cli, int argc, char **argv);
+int nlab_cmd_images(struct nlab_cli *cli, int argc, char **argv);
+
+/* The terminal relay for -t: raw mode, window size, copy both ways until the pty closes. */
+int nlab_tty_open(int *master, int *slave, struct nlab_err *err);
+void nlab_tty_relay(int master, bool forward_stdin);
+
+#endif

@@ -1,0 +1,317 @@
+/* netlab ps and inspect: read the records, shape them like Docker, print. */
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "netlab/cli.h"
+#include "netlab/format.h"
+#include "netlab/output.h"
+#include "runtime/container.h"
+
+static void command_text(const json_t *cmd, bool trunc, char *buf, size_t size)
+{
+        size_t i, len = 0;
+        char inner[1024] = "";
+
+        for (i = 0; i < json_array_size(cmd) && len < sizeof(inner) - 1; i++)
+                len += (size_t)snprintf(inner + len, sizeof(inner) - len, "%s%s", i ? " " : "",
+                                        json_string_value(json_array_get(cmd, i)));
+        if (trunc && strlen(inner) > 20)
+                snprintf(buf, size, "\"%.19s…\"", inner);
+        else
+                snprintf(buf, size, "\"%s\"", inner);
+}
+
+static void status_text(const json_t *state, time_t now, char *buf, size_t size)
+{
+        const char *status = json_string_value(json_object_get(state, "Status"));
+        char dur[64];
+
+        if (status && !strcmp(status, "running")) {
+                time_t t = nlab_parse_time(json_string_value(json_object_get(state, "StartedAt")));
+                nlab_human_duration((long)(now - t), dur, sizeof(dur));
+                snprintf(buf, size, "Up %s", dur);
+        } else if (status && !strcmp(status, "exited")) {
+                time_t t = nlab_parse_time(json_string_value(json_object_get(state, "FinishedAt")));
+                nlab_human_duration((long)(now - t), dur, sizeof(dur));
+                snprintf(buf, size, "Exited (%lld) %s ago",
+                         (long long)json_integer_value(json_object_get(state, "ExitCode")), dur);
+        } else {
+                snprintf(buf, size, "Created");
+        }
+}
+
+static void labels_text(const json_t *labels, char *buf, size_t size)
+{
+        const char *k;
+        json_t *v;
+        size_t len = 0;
+
+        buf[0] = '\0';
+        json_object_foreach((json_t *)labels, k, v)
+        {
+                len += (size_t)snprintf(buf + len, size > len ? size - len : 0, "%s%s=%s",
+                                        len ? "," : "", k, json_string_value(v));
+        }
+}
+
+static void networks_text(const json_t *cfg, char *buf, size_t size)
+{
+        const json_t *nets = json_object_get(json_object_get(cfg, "NetworkSettings"), "Networks");
+        const char *k;
+        json_t *v;
+        size_t len = 0;
+
+        buf[0] = '\0';
+        if (!json_object_size(nets)) {
+                snprintf(buf, size, "%s",
+                         json_string_value(json_object_get(json_object_get(cfg, "HostConfig"),
+                                                           "NetworkMode")));
+                return;
+        }
+        json_object_foreach((json_t *)nets, k, v)
+        {
+                len += (size_t)snprintf(buf + len, size > len ? size - len : 0, "%s%s",
+                                        len ? "," : "", k);
+        }
+}
+
+/* One `ps` row with Docker's field names, the data that templates see. */
+static json_t *ps_row(const json_t *cfg, const json_t *state, bool trunc)
+{
+        const json_t *c = json_object_get(cfg, "Config");
+        char buf[2048], id[16];
+        time_t now = time(NULL), created;
+        json_t *row = json_object();
+        struct tm tm;
+
+        snprintf(id, sizeof(id), "%.12s", json_string_value(json_object_get(cfg, "Id")));
+        json_object_set_new(row, "ID", json_string(trunc ? id : json_string_value(json_object_get(cfg, "Id"))));
+        json_object_set_new(row, "Image", json_deep_copy(json_object_get(cfg, "Image")));
+        command_text(json_object_get(c, "Cmd"), trunc, buf, sizeof(buf));
+        json_object_set_new(row, "Command", json_string(buf));
+        created = nlab_parse_time(json_string_value(json_object_get(cfg, "Created")));
+        gmtime_r(&created, &tm);
+        strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S +0000 UTC", &tm);
+        json_object_set_new(row, "CreatedAt", json_string(buf));
+        nlab_human_duration((long)(now - created), buf, sizeof(buf));
+        strcat(buf, " ago");
+        json_object_set_new(row, "RunningFor", json_string(buf));
+        status_text(state, now, buf, sizeof(buf));
+        json_object_set_new(row, "Status", json_string(buf));
+        json_object_set_new(row, "State", json_deep_copy(json_object_get(state, "Status")));
+        nlab_format_ports(json_object_get(json_object_get(cfg, "NetworkSettings"), "Ports"), buf,
+                          sizeof(buf));
+        json_object_set_new(row, "Ports", json_string(buf));
+        json_object_set_new(row, "Names", json_deep_copy(json_object_get(cfg, "Name")));
+        labels_text(json_object_get(c, "Labels"), buf, sizeof(buf));
+        json_object_set_new(row, "Labels", json_string(buf));
+        networks_text(cfg, buf, sizeof(buf));
+        json_object_set_new(row, "Networks", json_string(buf));
+        json_object_set_new(row, "Mounts", json_string(""));
+        json_object_set_new(row, "Size", json_string("0B"));
+        return row;
+}
+
+struct ps_filter {
+        const char *key;
+        const char *value;
+};
+
+static bool label_matches(const json_t *labels, const char *want)
+{
+        const char *eq = strchr(want, '=');
+        char key[256];
+        const json_t *v;
+
+        snprintf(key, sizeof(key), "%.*s", (int)(eq ? eq - want : (long)strlen(want)), want);
+        v = json_object_get(labels, key);
+        return v && (!eq || !strcmp(json_string_value(v), eq + 1));
+}
+
+static bool name_matches(const char *name, const char *pattern)
+{
+        regex_t re;
+        bool ok;
+
+        /* Docker matches names as a regular expression; fall back to a substring. */
+        if (regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB) != 0)
+                return strstr(name, pattern) != NULL;
+        ok = regexec(&re, name, 0, NULL, 0) == 0;
+        regfree(&re);
+        return ok;
+}
+
+static bool filter_one(const struct ps_filter *f, const json_t *cfg, const json_t *state)
+{
+        const char *id = json_string_value(json_object_get(cfg, "Id"));
+        const json_t *nets = json_object_get(json_object_get(cfg, "NetworkSettings"), "Networks");
+
+        if (!strcmp(f->key, "name"))
+                return name_matches(json_string_value(json_object_get(cfg, "Name")), f->value);
+        if (!strcmp(f->key, "id"))
+                return !strncmp(id, f->value, strlen(f->value));
+        if (!strcmp(f->key, "status"))
+                return !strcmp(json_string_value(json_object_get(state, "Status")), f->value);
+        if (!strcmp(f->key, "label"))
+                return label_matches(json_object_get(json_object_get(cfg, "Config"), "Labels"),
+                                     f->value);
+        if (!strcmp(f->key, "network"))
+                return json_object_get(nets, f->value) != NULL ||
+                       !strcmp(json_string_value(json_object_get(json_object_get(cfg, "HostConfig"),
+                                                                 "NetworkMode")),
+                               f->value);
+        return false;
+}
+
+/* Docker: the same key ORs, different keys AND. */
+static bool filters_match(const struct ps_filter *fs, size_t n, const json_t *cfg,
+                          const json_t *state)
+{
+        size_t i, j;
+
+        for (i = 0; i < n; i++) {
+                bool any = false, seen = false;
+                for (j = 0; j < n; j++) {
+                        if (strcmp(fs[i].key, fs[j].key))
+                                continue;
+                        seen = true;
+                        any = any || filter_one(&fs[j], cfg, state);
+                }
+                if (seen && !any)
+                        return false;
+        }
+        return true;
+}
+
+static int parse_filters(const struct nlab_strv *in, struct ps_filter *out, const char *const *keys,
+                         struct nlab_err *err)
+{
+        size_t i, k;
+
+        for (i = 0; i < in->n; i++) {
+                char *eq = strchr(in->v[i], '=');
+                bool known = false;
+                if (!eq)
+                        return nlab_err_set(err, NLAB_E_INVALID,
+                                            "bad format of filter \"%s\" (expected name=value)",
+                                            in->v[i]);
+                *eq = '\0';
+                for (k = 0; keys[k]; k++)
+                        known = known || !strcmp(keys[k], in->v[i]);
+                if (!known)
+                        return nlab_err_set(err, NLAB_E_INVALID, "invalid filter '%s'", in->v[i]);
+                out[i].key = in->v[i];
+                out[i].value = eq + 1;
+        }
+        return 0;
+}
+
+static const struct nlab_flag ps_flags[] = {
+        {"all", 'a', NLAB_FLAG_BOOL, NULL},      {"quiet", 'q', NLAB_FLAG_BOOL, NULL},
+        {"format", 0, NLAB_FLAG_VALUE, NULL},    {"filter", 'f', NLAB_FLAG_LIST, NULL},
+        {"no-trunc", 0, NLAB_FLAG_BOOL, NULL},   {"latest", 'l', NLAB_FLAG_BOOL, NULL},
+        {"help", 0, NLAB_FLAG_BOOL, NULL},
+};
+#define N_PS_FLAGS (sizeof(ps_flags) / sizeof(ps_flags[0]))
+
+static const struct nlab_column ps_columns[] = {
+        {"ID", "CONTAINER ID"}, {"Image", "IMAGE"},   {"Command", "COMMAND"},
+        {"RunningFor", "CREATED"}, {"Status", "STATUS"}, {"Ports", "PORTS"},
+        {"Names", "NAMES"},
+};
+static const char ps_default[] =
+        "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
+
+static json_t *collect_rows(struct nlab_cli *cli, const struct nlab_parsed *p,
+                            const struct ps_filter *fs, size_t nf, struct nlab_err *err)
+{
+        json_t *rows = json_array();
+        char **ids = NULL;
+        size_t n = 0, i;
+
+        if (nlab_store_list(&cli->st, &ids, &n, err) < 0) {
+                json_decref(rows);
+                return NULL;
+        }
+        for (i = n; i-- > 0;) {
+                json_t *cfg = NULL, *state = NULL;
+                if (nlab_container_load(&cli->st, ids[i], &cfg, &state, NULL) == 0 &&
+                    (p->set[0] || nlab_container_running(state)) &&
+                    filters_match(fs, nf, cfg, state))
+                        json_array_append_new(rows, ps_row(cfg, state, !p->set[4]));
+                json_decref(cfg);
+                json_decref(state);
+        }
+        nlab_store_free_list(ids, n);
+        return rows;
+}
+
+int nlab_cmd_ps(struct nlab_cli *cli, int argc, char **argv)
+{
+        static const char *const keys[] = {"name", "id", "status", "label", "network", NULL};
+        struct nlab_parsed p = {0};
+        struct ps_filter *fs = NULL;
+        struct nlab_err err;
+        json_t *rows = NULL;
+        int code = 0;
+
+        if (nlab_cli_parse("ps", ps_flags, N_PS_FLAGS, argc, argv, 0, &p, false, &code) != 0)
+                goto out;
+        fs = calloc(p.list[3].n + 1, sizeof(*fs));
+        if (parse_filters(&p.list[3], fs, keys, &err) < 0 ||
+            !(rows = collect_rows(cli, &p, fs, p.list[3].n, &err))) {
+                code = nlab_cli_fail(&err, false);
+                goto out;
+        }
+        if (p.set[1])
+                code = nlab_print_rows(rows, "{{.ID}}", NULL, 0, &err);
+        else
+                code = nlab_print_rows(rows, p.value[2] ? p.value[2] : ps_default, ps_columns,
+                                       sizeof(ps_columns) / sizeof(ps_columns[0]), &err);
+        if (code < 0)
+                code = nlab_cli_fail(&err, false);
+out:
+        json_decref(rows);
+        free(fs);
+        nlab_parsed_free(&p, N_PS_FLAGS);
+        return code;
+}
+
+static const struct nlab_flag inspect_flags[] = {
+        {"format", 'f', NLAB_FLAG_VALUE, NULL},
+        {"type", 0, NLAB_FLAG_VALUE, NULL},
+        {"help", 0, NLAB_FLAG_BOOL, NULL},
+};
+
+int nlab_cmd_inspect(struct nlab_cli *cli, int argc, char **argv)
+{
+        struct nlab_parsed p = {0};
+        struct nlab_err err;
+        json_t *docs = json_array();
+        int code = 0, i;
+
+        if (nlab_cli_parse("inspect", inspect_flags, 3, argc, argv, 0, &p, false, &code) != 0)
+                goto out;
+        if (p.npos < 1) {
+                code = nlab_cli_usage_error("inspect", "\"netlab inspect\" requires at least 1 argument",
+                                            false);
+                goto out;
+        }
+        for (i = 0; i < p.npos; i++) {
+                json_t *doc = NULL;
+                if (nlab_inspect_any(cli, p.pos[i], p.value[1], &doc, &err) < 0) {
+                        code = nlab_cli_fail(&err, false);
+                        continue;
+                }
+                json_array_append_new(docs, doc);
+        }
+        if (nlab_print_docs(docs, p.value[0], &err) < 0)
+                code = nlab_cli_fail(&err, false);
+out:
+        json_decref(docs);
+        nlab_parsed_free(&p, 3);
+        return code;
+}

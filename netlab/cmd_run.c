@@ -1,0 +1,290 @@
+/* netlab run / create / start: turn flags into a run request and attach to the result. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "netlab/cli.h"
+#include "runtime/container.h"
+
+static const struct nlab_flag run_flags[] = {
+        {"detach", 'd', NLAB_FLAG_BOOL, NULL},
+        {"interactive", 'i', NLAB_FLAG_BOOL, NULL},
+        {"tty", 't', NLAB_FLAG_BOOL, NULL},
+        {"rm", 0, NLAB_FLAG_BOOL, NULL},
+        {"name", 0, NLAB_FLAG_VALUE, NULL},
+        {"hostname", 'h', NLAB_FLAG_VALUE, NULL},
+        {"env", 'e', NLAB_FLAG_LIST, NULL},
+        {"volume", 'v', NLAB_FLAG_LIST, NULL},
+        {"workdir", 'w', NLAB_FLAG_VALUE, NULL},
+        {"network", 0, NLAB_FLAG_VALUE, "net"},
+        {"ip", 0, NLAB_FLAG_VALUE, NULL},
+        {"mac-address", 0, NLAB_FLAG_VALUE, NULL},
+        {"network-alias", 0, NLAB_FLAG_LIST, "net-alias"},
+        {"cap-add", 0, NLAB_FLAG_LIST, NULL},
+        {"cap-drop", 0, NLAB_FLAG_LIST, NULL},
+        {"privileged", 0, NLAB_FLAG_BOOL, NULL},
+        {"add-host", 0, NLAB_FLAG_LIST, NULL},
+        {"dns", 0, NLAB_FLAG_LIST, NULL},
+        {"dns-search", 0, NLAB_FLAG_LIST, NULL},
+        {"dns-option", 0, NLAB_FLAG_LIST, "dns-opt"},
+        {"publish", 'p', NLAB_FLAG_LIST, NULL},
+        {"publish-all", 'P', NLAB_FLAG_BOOL, NULL},
+        {"expose", 0, NLAB_FLAG_LIST, NULL},
+        {"label", 'l', NLAB_FLAG_LIST, NULL},
+        {"help", 0, NLAB_FLAG_BOOL, NULL},
+};
+#define N_RUN_FLAGS (sizeof(run_flags) / sizeof(run_flags[0]))
+
+static int fi(const char *name)
+{
+        return nlab_flag_index(run_flags, N_RUN_FLAGS, name);
+}
+
+/* -e KEY without a value takes KEY from our environment, as Docker does. */
+static void resolve_env(const struct nlab_strv *in, struct nlab_strv *out)
+{
+        size_t i;
+
+        for (i = 0; i < in->n; i++) {
+                const char *val;
+                char *line;
+                if (strchr(in->v[i], '=')) {
+                        nlab_strv_push(out, in->v[i]);
+                        continue;
+                }
+                val = getenv(in->v[i]);
+                if (!val || asprintf(&line, "%s=%s", in->v[i], val) < 0)
+                        continue;
+                nlab_strv_push(out, line);
+                free(line);
+        }
+}
+
+static void fill_request(const struct nlab_parsed *p, struct nlab_run_req *req)
+{
+        memset(req, 0, sizeof(*req));
+        req->image = p->pos[0];
+        req->cmd = p->npos > 1 ? p->pos + 1 : NULL;
+        req->name = p->value[fi("name")];
+        req->hostname = p->value[fi("hostname")];
+        req->workdir = p->value[fi("workdir")];
+        req->network = p->value[fi("network")];
+        req->ip = p->value[fi("ip")];
+        req->mac = p->value[fi("mac-address")];
+        resolve_env(&p->list[fi("env")], &req->env);
+        req->volumes = p->list[fi("volume")];
+        req->aliases = p->list[fi("network-alias")];
+        req->cap_add = p->list[fi("cap-add")];
+        req->cap_drop = p->list[fi("cap-drop")];
+        req->add_hosts = p->list[fi("add-host")];
+        req->dns = p->list[fi("dns")];
+        req->dns_search = p->list[fi("dns-search")];
+        req->dns_options = p->list[fi("dns-option")];
+        req->publish = p->list[fi("publish")];
+        req->expose = p->list[fi("expose")];
+        req->labels = p->list[fi("label")];
+        req->privileged = p->set[fi("privileged")];
+        req->tty = p->set[fi("tty")];
+        req->interactive = p->set[fi("interactive")];
+        req->autoremove = p->set[fi("rm")];
+        req->publish_all = p->set[fi("publish-all")];
+}
+
+static int parse_run(const char *cmd, int argc, char **argv, struct nlab_parsed *p,
+                     struct nlab_run_req *req, int *code)
+{
+        int r = nlab_cli_parse(cmd, run_flags, N_RUN_FLAGS, argc, argv, 1, p, true, code);
+
+        if (r != 0)
+                return -1;
+        if (p->npos < 1) {
+                *code = nlab_cli_usage_error(cmd, "\"netlab run\" requires at least 1 argument: "
+                                                  "IMAGE [COMMAND] [ARG...]",
+                                             true);
+                return -1;
+        }
+        fill_request(p, req);
+        return 0;
+}
+
+int nlab_cmd_create(struct nlab_cli *cli, int argc, char **argv)
+{
+        struct nlab_parsed p = {0};
+        struct nlab_run_req req;
+        char id[NLAB_ID_LEN + 1];
+        struct nlab_err err;
+        int code = 0;
+
+        if (parse_run("create", argc, argv, &p, &req, &code) < 0)
+                goto out;
+        if (nlab_container_create(&cli->st, &req, id, &err) < 0)
+                code = nlab_cli_fail(&err, true);
+        else
+                printf("%s\n", id);
+        nlab_strv_free(&req.env);
+out:
+        nlab_parsed_free(&p, N_RUN_FLAGS);
+        return code;
+}
+
+/* Docker's sig-proxy: signals to the foreground CLI go to the container. */
+static int forward_signals_until_exit(struct nlab_shim_handle *h, int *code, struct nlab_err *err)
+{
+        sigset_t mask;
+        int sfd;
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGHUP);
+        sigaddset(&mask, SIGQUIT);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+        sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+        for (;;) {
+                struct signalfd_siginfo si;
+                fd_set rd;
+                int maxfd = sfd > h->exit_fd ? sfd : h->exit_fd;
+                FD_ZERO(&rd);
+                FD_SET(h->exit_fd, &rd);
+                if (sfd >= 0)
+                        FD_SET(sfd, &rd);
+                if (select(maxfd + 1, &rd, NULL, NULL, NULL) < 0 && errno != EINTR)
+                        break;
+                if (sfd >= 0 && FD_ISSET(sfd, &rd) && read(sfd, &si, sizeof(si)) > 0)
+                        kill(h->pid, (int)si.ssi_signo);
+                if (FD_ISSET(h->exit_fd, &rd))
+                        break;
+        }
+        if (sfd >= 0)
+                close(sfd);
+        return nlab_shim_wait_exit(h, code, err);
+}
+
+static int attach_foreground(struct nlab_cli *cli, const char *id, const struct nlab_run_req *req)
+{
+        struct nlab_attach io = {.attached = true, .stdio = {0, 1, 2}};
+        struct nlab_shim_handle h;
+        struct nlab_err err;
+        int master = -1, slave = -1, devnull = -1, code = 0, r;
+
+        if (req->tty) {
+                if (nlab_tty_open(&master, &slave, &err) < 0)
+                        goto fail;
+                io.stdio[0] = io.stdio[1] = io.stdio[2] = slave;
+        } else if (!req->interactive) {
+                devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+                io.stdio[0] = devnull;
+        }
+        r = nlab_container_start(&cli->st, id, &io, &h, &err);
+        if (slave >= 0)
+                close(slave);
+        if (devnull >= 0)
+                close(devnull);
+        if (r < 0)
+                goto fail;
+        if (master >= 0) {
+                nlab_tty_relay(master, req->interactive);
+                close(master);
+        }
+        if (forward_signals_until_exit(&h, &code, &err) < 0)
+                goto fail;
+        return code;
+fail:
+        if (master >= 0)
+                close(master);
+        return -1 - nlab_cli_fail(&err, true);
+}
+
+int nlab_cmd_run(struct nlab_cli *cli, int argc, char **argv)
+{
+        struct nlab_parsed p = {0};
+        struct nlab_shim_handle h;
+        struct nlab_run_req req;
+        char id[NLAB_ID_LEN + 1];
+        struct nlab_attach io = {0};
+        struct nlab_err err;
+        int code = 0;
+
+        if (parse_run("run", argc, argv, &p, &req, &code) < 0)
+                goto out;
+        if (nlab_container_create(&cli->st, &req, id, &err) < 0) {
+                code = nlab_cli_fail(&err, true);
+                goto free_req;
+        }
+        if (p.set[fi("detach")]) {
+                if (nlab_container_start(&cli->st, id, &io, &h, &err) < 0) {
+                        code = nlab_cli_fail(&err, true);
+                        nlab_container_remove(&cli->st, id, true, NULL);
+                } else {
+                        printf("%s\n", id);
+                }
+                goto free_req;
+        }
+        code = attach_foreground(cli, id, &req);
+        if (code < 0) {
+                /* A run that never started its command leaves nothing behind. */
+                code = -1 - code;
+                nlab_container_remove(&cli->st, id, true, NULL);
+        }
+free_req:
+        nlab_strv_free(&req.env);
+out:
+        nlab_parsed_free(&p, N_RUN_FLAGS);
+        return code;
+}
+
+static const struct nlab_flag start_flags[] = {
+        {"attach", 'a', NLAB_FLAG_BOOL, NULL},
+        {"interactive", 'i', NLAB_FLAG_BOOL, NULL},
+        {"help", 0, NLAB_FLAG_BOOL, NULL},
+};
+
+int nlab_cmd_start(struct nlab_cli *cli, int argc, char **argv)
+{
+        struct nlab_parsed p = {0};
+        struct nlab_attach io = {0};
+        struct nlab_shim_handle h;
+        char id[NLAB_ID_LEN + 1];
+        struct nlab_err err;
+        int code = 0, i;
+
+        if (nlab_cli_parse("start", start_flags, 3, argc, argv, 0, &p, true, &code) != 0)
+                goto out;
+        if (p.npos < 1) {
+                code = nlab_cli_usage_error("start", "\"netlab start\" requires at least 1 argument",
+                                            true);
+                goto out;
+        }
+        for (i = 0; i < p.npos; i++) {
+                json_t *cfg = NULL, *state = NULL;
+                if (nlab_store_resolve(&cli->st, p.pos[i], id, &err) < 0 ||
+                    nlab_container_load(&cli->st, id, &cfg, &state, &err) < 0) {
+                        code = nlab_cli_fail(&err, true);
+                        continue;
+                }
+                if (p.set[0] && !nlab_container_running(state)) {
+                        struct nlab_run_req req = {0};
+                        json_t *c = json_object_get(cfg, "Config");
+                        req.tty = json_is_true(json_object_get(c, "Tty"));
+                        req.interactive = p.set[1];
+                        code = attach_foreground(cli, id, &req);
+                        if (code < 0)
+                                code = -1 - code;
+                } else if (!nlab_container_running(state) &&
+                           nlab_container_start(&cli->st, id, &io, &h, &err) < 0) {
+                        code = nlab_cli_fail(&err, true);
+                } else {
+                        printf("%s\n", p.pos[i]);
+                }
+                json_decref(cfg);
+                json_decref(state);
+        }
+out:
+        nlab_parsed_free(&p, 3);
+        return code;
+}

@@ -1,0 +1,155 @@
+/* --help texts, one per command. Keep in step with docs/cli.md. */
+#include <stdio.h>
+#include <string.h>
+
+#include "netlab/cli.h"
+
+struct help {
+        const char *cmd;
+        const char *text;
+};
+
+static const struct help helps[] = {
+        {"", "Usage: netlab [--root DIR] COMMAND [OPTIONS]\n"
+             "\n"
+             "A container networking lab: real namespaces, bridges, veths and nftables.\n"
+             "\n"
+             "Global options:\n"
+             "  --root DIR     state root (default $NETLAB_ROOT, else /run/netlab)\n"
+             "  --version      print the version\n"
+             "\n"
+             "Containers:\n"
+             "  run        create and start a container\n"
+             "  create     create a container without starting it\n"
+             "  start      start created or stopped containers\n"
+             "  stop       stop running containers (SIGTERM, then SIGKILL)\n"
+             "  restart    stop and start containers\n"
+             "  kill       send a signal to containers\n"
+             "  rm         remove containers\n"
+             "  ps         list containers\n"
+             "  exec       run a command in a running container\n"
+             "  logs       show the output of a detached container\n"
+             "  inspect    show containers (or networks) as JSON\n"
+             "  images     list the images netlab can run (busybox, host)\n"
+             "\n"
+             "Run 'netlab COMMAND --help' for a command's options.\n"},
+        {"run", "Usage: netlab run [OPTIONS] IMAGE [COMMAND] [ARG...]\n"
+                "\n"
+                "Create and start a container. Images: busybox, host.\n"
+                "\n"
+                "Options:\n"
+                "  -d, --detach             run in the background and print the id\n"
+                "  -i, --interactive        keep stdin open\n"
+                "  -t, --tty                allocate a pseudo-terminal\n"
+                "      --rm                 remove the container when it exits\n"
+                "      --name NAME          name the container (default: a random name)\n"
+                "  -h, --hostname NAME      hostname (default: the 12-character short id)\n"
+                "  -e, --env KEY=VALUE      set an environment variable (KEY alone copies ours)\n"
+                "  -v, --volume /HOST:/CTR[:ro]  bind-mount a host directory\n"
+                "  -w, --workdir DIR        working directory inside the container\n"
+                "      --network, --net MODE  none, host, bridge, container:NAME or a network\n"
+                "      --ip ADDR            static IPv4 address (user-defined networks)\n"
+                "      --mac-address MAC    MAC address of eth0\n"
+                "      --network-alias NAME extra DNS name on the network\n"
+                "      --cap-add CAP        add a capability (e.g. NET_ADMIN, ALL)\n"
+                "      --cap-drop CAP       drop a capability\n"
+                "      --privileged         keep every capability\n"
+                "      --add-host NAME:IP   add a line to /etc/hosts\n"
+                "      --dns IP             DNS server\n"
+                "      --dns-search DOMAIN  DNS search domain\n"
+                "      --dns-option OPT     resolv.conf option\n"
+                "  -p, --publish [IP:]HOST:CTR[/proto]  publish a port\n"
+                "  -P, --publish-all        publish every exposed port to a random host port\n"
+                "      --expose PORT[/proto]  expose a port\n"
+                "  -l, --label KEY=VALUE    set a label\n"
+                "\n"
+                "Exit status: 125 netlab's own error, 126 command cannot be run, 127 command\n"
+                "not found, otherwise the container's exit code.\n"},
+        {"create", "Usage: netlab create [OPTIONS] IMAGE [COMMAND] [ARG...]\n"
+                   "\n"
+                   "Create a container without starting it; prints its id. Takes the options of\n"
+                   "'netlab run' (see 'netlab run --help') except -d.\n"},
+        {"start", "Usage: netlab start [OPTIONS] CONTAINER [CONTAINER...]\n"
+                  "\n"
+                  "Start created or stopped containers in the background.\n"
+                  "\n"
+                  "Options:\n"
+                  "  -a, --attach        attach to the container's output and wait for it\n"
+                  "  -i, --interactive   attach stdin too\n"},
+        {"stop", "Usage: netlab stop [OPTIONS] CONTAINER [CONTAINER...]\n"
+                 "\n"
+                 "Send SIGTERM, then SIGKILL after the timeout. A process that is PID 1 ignores\n"
+                 "SIGTERM unless it handles it, as in Docker.\n"
+                 "\n"
+                 "Options:\n"
+                 "  -t, --time SECONDS   seconds to wait before SIGKILL (default 10)\n"},
+        {"restart", "Usage: netlab restart [OPTIONS] CONTAINER [CONTAINER...]\n"
+                    "\n"
+                    "Stop (as 'netlab stop') and start containers again.\n"
+                    "\n"
+                    "Options:\n"
+                    "  -t, --time SECONDS   seconds to wait before SIGKILL (default 10)\n"},
+        {"kill", "Usage: netlab kill [OPTIONS] CONTAINER [CONTAINER...]\n"
+                 "\n"
+                 "Send a signal to the container's main process.\n"
+                 "\n"
+                 "Options:\n"
+                 "  -s, --signal SIG     signal name or number (default KILL)\n"},
+        {"rm", "Usage: netlab rm [OPTIONS] CONTAINER [CONTAINER...]\n"
+               "\n"
+               "Remove containers and everything they own.\n"
+               "\n"
+               "Options:\n"
+               "  -f, --force          kill a running container first\n"},
+        {"ps", "Usage: netlab ps [OPTIONS]\n"
+               "\n"
+               "List containers (running ones unless -a).\n"
+               "\n"
+               "Options:\n"
+               "  -a, --all            show all containers\n"
+               "  -q, --quiet          only ids\n"
+               "      --no-trunc       full ids and commands\n"
+               "      --format FORMAT  json, a Go template, or 'table TEMPLATE'\n"
+               "  -f, --filter K=V     name=, id=, status=, label=, network=\n"},
+        {"exec", "Usage: netlab exec [OPTIONS] CONTAINER COMMAND [ARG...]\n"
+                 "\n"
+                 "Run a command in a running container's namespaces.\n"
+                 "\n"
+                 "Options:\n"
+                 "  -d, --detach         run in the background\n"
+                 "  -i, --interactive    keep stdin open\n"
+                 "  -t, --tty            allocate a pseudo-terminal\n"
+                 "  -e, --env KEY=VALUE  set an environment variable\n"
+                 "  -w, --workdir DIR    working directory\n"},
+        {"logs", "Usage: netlab logs [OPTIONS] CONTAINER\n"
+                 "\n"
+                 "Show what a detached container wrote to stdout and stderr.\n"
+                 "\n"
+                 "Options:\n"
+                 "  -f, --follow         keep printing until the container stops\n"},
+        {"inspect", "Usage: netlab inspect [OPTIONS] NAME|ID [NAME|ID...]\n"
+                    "\n"
+                    "Show containers or networks as a Docker-shaped JSON array.\n"
+                    "\n"
+                    "Options:\n"
+                    "  -f, --format TEMPLATE  a Go template, e.g. '{{.State.Pid}}'\n"
+                    "      --type TYPE        container or network\n"},
+        {"images", "Usage: netlab images\n"
+                   "\n"
+                   "List the images: busybox (built from busybox-static on first use) and\n"
+                   "host (the host's root file system, read-only).\n"},
+};
+
+int nlab_cli_help(const char *cmd)
+{
+        size_t i;
+
+        for (i = 0; i < sizeof(helps) / sizeof(helps[0]); i++) {
+                if (!strcmp(helps[i].cmd, cmd)) {
+                        fputs(helps[i].text, stdout);
+                        return 0;
+                }
+        }
+        fprintf(stderr, "netlab: error: no help for unknown command \"%s\"\n", cmd);
+        return 1;
+}

@@ -1,0 +1,619 @@
+#include "runtime/container.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "runtime/caps.h"
+#include "runtime/fsutil.h"
+#include "runtime/ids.h"
+#include "runtime/image.h"
+#include "runtime/netmode.h"
+#include "runtime/proc.h"
+
+static const char default_path[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+static json_t *strv_json(const struct nlab_strv *sv)
+{
+        json_t *a = json_array();
+        size_t i;
+
+        for (i = 0; sv && i < sv->n; i++)
+                json_array_append_new(a, json_string(sv->v[i]));
+        return a;
+}
+
+static int check_volume(const char *spec, struct nlab_err *err)
+{
+        char host[4096];
+        const char *c1 = strchr(spec, ':'), *c2;
+        struct stat sb;
+
+        if (!c1 || spec[0] != '/' || c1[1] != '/')
+                return nlab_err_set(err, NLAB_E_INVALID,
+                                    "invalid volume \"%s\": expected /HOSTDIR:/CTRDIR[:ro|rw]",
+                                    spec);
+        c2 = strchr(c1 + 1, ':');
+        if (c2 && strcmp(c2, ":ro") && strcmp(c2, ":rw"))
+                return nlab_err_set(err, NLAB_E_INVALID,
+                                    "invalid volume mode in \"%s\": expected ro or rw", spec);
+        snprintf(host, sizeof(host), "%.*s", (int)(c1 - spec), spec);
+        if (stat(host, &sb) < 0)
+                return nlab_err_sys(err, errno, "volume \"%s\": host path %s", spec, host);
+        return 0;
+}
+
+static int check_env(const struct nlab_strv *env, struct nlab_err *err)
+{
+        size_t i;
+
+        for (i = 0; i < env->n; i++)
+                if (env->v[i][0] == '=' || !strchr(env->v[i], '='))
+                        return nlab_err_set(err, NLAB_E_INVALID,
+                                            "invalid environment variable \"%s\": expected KEY=VALUE",
+                                            env->v[i]);
+        return 0;
+}
+
+static int validate(const struct nlab_run_req *req, struct nlab_err *err)
+{
+        enum nlab_image_kind kind;
+        uint64_t caps;
+        size_t i;
+
+        if (nlab_image_parse(req->image, &kind, err) < 0)
+                return -1;
+        if (req->name && nlab_name_check(req->name, err) < 0)
+                return -1;
+        if (req->hostname && (strlen(req->hostname) == 0 || strlen(req->hostname) > 63))
+                return nlab_err_set(err, NLAB_E_INVALID,
+                                    "invalid hostname \"%s\": 1 to 63 characters", req->hostname);
+        if (req->workdir && req->workdir[0] != '/')
+                return nlab_err_set(err, NLAB_E_INVALID,
+                                    "the working directory \"%s\" is invalid: it needs to be an "
+                                    "absolute path",
+                                    req->workdir);
+        for (i = 0; i < req->volumes.n; i++)
+                if (check_volume(req->volumes.v[i], err) < 0)
+                        return -1;
+        for (i = 0; i < req->add_hosts.n; i++)
+                if (nlab_add_host_check(req->add_hosts.v[i], err) < 0)
+                        return -1;
+        if (check_env(&req->env, err) < 0)
+                return -1;
+        return nlab_caps_compute(&req->cap_add, &req->cap_drop, req->privileged, &caps, err);
+}
+
+static json_t *build_config(const struct nlab_run_req *req, const char *id, const char *name)
+{
+        char created[64], shortid[NLAB_SHORT_LEN + 1];
+        json_t *cfg = json_object(), *c = json_object(), *hc = json_object();
+        json_t *cmd = json_array(), *env = json_array(), *labels = json_object();
+        size_t i;
+
+        nlab_now_rfc3339(created, sizeof(created));
+        snprintf(shortid, sizeof(shortid), "%.12s", id);
+        if (req->cmd && req->cmd[0])
+                for (i = 0; req->cmd[i]; i++)
+                        json_array_append_new(cmd, json_string(req->cmd[i]));
+        else
+                json_array_append_new(cmd, json_string("sh"));
+        json_array_append_new(env, json_string(default_path));
+        for (i = 0; i < req->env.n; i++)
+                json_array_append_new(env, json_string(req->env.v[i]));
+        for (i = 0; i < req->labels.n; i++) {
+                const char *eq = strchr(req->labels.v[i], '=');
+                char key[256];
+                snprintf(key, sizeof(key), "%.*s",
+                         (int)(eq ? eq - req->labels.v[i] : (long)strlen(req->labels.v[i])),
+                         req->labels.v[i]);
+                json_object_set_new(labels, key, json_string(eq ? eq + 1 : ""));
+        }
+        json_object_set_new(cfg, "Id", json_string(id));
+        json_object_set_new(cfg, "Name", json_string(name));
+        json_object_set_new(cfg, "Created", json_string(created));
+        json_object_set_new(cfg, "Image", json_string(req->image));
+        json_object_set_new(c, "Hostname", json_string(req->hostname ? req->hostname : shortid));
+        json_object_set_new(c, "Env", env);
+        json_object_set_new(c, "Cmd", cmd);
+        json_object_set_new(c, "Image", json_string(req->image));
+        json_object_set_new(c, "WorkingDir", json_string(req->workdir ? req->workdir : ""));
+        json_object_set_new(c, "Tty", json_boolean(req->tty));
+        json_object_set_new(c, "OpenStdin", json_boolean(req->interactive));
+        json_object_set_new(c, "Labels", labels);
+        json_object_set_new(cfg, "Config", c);
+        json_object_set_new(hc, "NetworkMode", json_string(req->network ? req->network : "bridge"));
+        json_object_set_new(hc, "Privileged", json_boolean(req->privileged));
+        json_object_set_new(hc, "CapAdd", strv_json(&req->cap_add));
+        json_object_set_new(hc, "CapDrop", strv_json(&req->cap_drop));
+        json_object_set_new(hc, "AutoRemove", json_boolean(req->autoremove));
+        json_object_set_new(hc, "Binds", strv_json(&req->volumes));
+        json_object_set_new(hc, "ExtraHosts", strv_json(&req->add_hosts));
+        json_object_set_new(hc, "Dns", strv_json(&req->dns));
+        json_object_set_new(hc, "DnsSearch", strv_json(&req->dns_search));
+        json_object_set_new(hc, "DnsOptions", strv_json(&req->dns_options));
+        json_object_set_new(hc, "PublishAllPorts", json_boolean(req->publish_all));
+        json_object_set_new(cfg, "HostConfig", hc);
+        return cfg;
+}
+
+static json_t *created_state(void)
+{
+        json_t *s = json_object();
+
+        json_object_set_new(s, "Status", json_string("created"));
+        json_object_set_new(s, "Pid", json_integer(0));
+        json_object_set_new(s, "ExitCode", json_integer(0));
+        json_object_set_new(s, "StartedAt", json_string("0001-01-01T00:00:00Z"));
+        json_object_set_new(s, "FinishedAt", json_string("0001-01-01T00:00:00Z"));
+        return s;
+}
+
+static int make_dirs(struct nlab_store *st, const char *id, struct nlab_err *err)
+{
+        static const char *const subs[] = {NULL, "upper", "work", "rootfs"};
+        char path[PATH_MAX];
+        size_t i;
+
+        for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
+                if (nlab_store_path(st, path, sizeof(path), "containers", id, subs[i], err) < 0)
+                        return -1;
+                if (mkdir(path, 0700) < 0)
+                        return nlab_err_sys(err, errno, "mkdir %s", path);
+        }
+        return 0;
+}
+
+static int claim_some_name(struct nlab_store *st, const struct nlab_run_req *req, const char *id,
+                           char *name, size_t size, struct nlab_err *err)
+{
+        unsigned seed;
+        int tries;
+
+        if (req->name) {
+                snprintf(name, size, "%s", req->name);
+                return nlab_store_claim_name(st, name, id, err);
+        }
+        for (tries = 0; tries < 64; tries++) {
+                if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
+                        seed = (unsigned)getpid() + (unsigned)tries;
+                nlab_name_random(name, size, seed);
+                if (tries >= 8) /* the two-word space is small: add a digit like Docker */
+                        snprintf(name + strlen(name), size - strlen(name), "%u", seed % 10);
+                if (nlab_store_claim_name(st, name, id, NULL) == 0)
+                        return 0;
+        }
+        return nlab_err_set(err, NLAB_E_CONFLICT, "could not find a free random name");
+}
+
+int nlab_container_create(struct nlab_store *st, const struct nlab_run_req *req,
+                          char id[NLAB_ID_LEN + 1], struct nlab_err *err)
+{
+        char name[160], dir[PATH_MAX];
+        json_t *cfg = NULL, *state = NULL;
+        int r;
+
+        assert(st && req && id);
+        if (validate(req, err) < 0 || nlab_id_new(id, err) < 0)
+                return -1;
+        cfg = build_config(req, id, "");
+        if (nlab_netmode_prepare(st, cfg, req, err) < 0) {
+                json_decref(cfg);
+                return -1;
+        }
+        if (nlab_store_lock(st, err) < 0) {
+                json_decref(cfg);
+                return -1;
+        }
+        r = claim_some_name(st, req, id, name, sizeof(name), err);
+        if (r < 0)
+                goto out;
+        json_object_set_new(cfg, "Name", json_string(name));
+        state = created_state();
+        if (make_dirs(st, id, err) < 0 || nlab_netmode_claim(st, id, cfg, err) < 0 ||
+            nlab_store_save(st, id, "config.json", cfg, err) < 0 ||
+            nlab_store_save(st, id, "state.json", state, err) < 0) {
+                r = -1;
+                goto undo;
+        }
+        goto out;
+undo:
+        nlab_netmode_release(st, id, cfg);
+        if (nlab_store_path(st, dir, sizeof(dir), "containers", id, NULL, NULL) == 0)
+                nlab_rm_rf(dir, NULL);
+        nlab_store_release_name(st, name);
+out:
+        nlab_store_unlock(st);
+        json_decref(cfg);
+        json_decref(state);
+        return r;
+}
+
+bool nlab_container_running(const json_t *state)
+{
+        const char *s = json_string_value(json_object_get(state, "Status"));
+
+        return s && !strcmp(s, "running");
+}
+
+static json_int_t jint(const json_t *o, const char *key)
+{
+        return json_integer_value(json_object_get(o, key));
+}
+
+static void unmount_netns(struct nlab_store *st, const char *id)
+{
+        char path[PATH_MAX];
+
+        if (nlab_store_path(st, path, sizeof(path), "netns", id, NULL, NULL) < 0)
+                return;
+        umount2(path, MNT_DETACH);
+        unlink(path);
+}
+
+/* What every stop ends with, whoever notices it (the shim, or a later command if it died). */
+static void finish(struct nlab_store *st, const char *id, int code, const char *error)
+{
+        json_t *cfg = NULL, *state = NULL;
+        char now[64];
+
+        if (nlab_store_load(st, id, "config.json", &cfg, NULL) == 0)
+                nlab_netmode_stop(st, id, cfg);
+        unmount_netns(st, id);
+        if (nlab_store_load(st, id, "state.json", &state, NULL) < 0)
+                state = created_state();
+        nlab_now_rfc3339(now, sizeof(now));
+        json_object_set_new(state, "Status", json_string("exited"));
+        json_object_set_new(state, "Pid", json_integer(0));
+        json_object_set_new(state, "ExitCode", json_integer(code));
+        json_object_set_new(state, "FinishedAt", json_string(now));
+        if (error)
+                json_object_set_new(state, "Error", json_string(error));
+        nlab_store_save(st, id, "state.json", state, NULL);
+        json_decref(state);
+        json_decref(cfg);
+}
+
+static void on_shim_exit(struct nlab_store *st, const char *id, int code)
+{
+        json_t *cfg = NULL;
+
+        finish(st, id, code, NULL);
+        if (nlab_store_load(st, id, "config.json", &cfg, NULL) < 0)
+                return;
+        if (json_is_true(json_object_get(json_object_get(cfg, "HostConfig"), "AutoRemove")))
+                nlab_container_remove(st, id, false, NULL);
+        json_decref(cfg);
+}
+
+int nlab_container_load(struct nlab_store *st, const char *id, json_t **config, json_t **state,
+                        struct nlab_err *err)
+{
+        json_t *s;
+
+        if (nlab_store_load(st, id, "state.json", &s, err) < 0)
+                return -1;
+        if (nlab_container_running(s) &&
+            !nlab_proc_alive((int)jint(s, "ShimPid"), (unsigned long long)jint(s, "ShimStart"))) {
+                /* The shim was killed: its container died with it (PDEATHSIG). */
+                json_decref(s);
+                if (nlab_store_lock(st, err) < 0)
+                        return -1;
+                if (nlab_store_load(st, id, "state.json", &s, err) == 0 && nlab_container_running(s))
+                        finish(st, id, 137, "the container's shim died");
+                nlab_store_unlock(st);
+                json_decref(s);
+                if (nlab_store_load(st, id, "state.json", &s, err) < 0)
+                        return -1;
+        }
+        if (config && nlab_store_load(st, id, "config.json", config, err) < 0) {
+                json_decref(s);
+                return -1;
+        }
+        if (state)
+                *state = s;
+        else
+                json_decref(s);
+        return 0;
+}
+
+static char **strv_from_json(const json_t *arr)
+{
+        size_t i, n = json_array_size(arr);
+        char **v = calloc(n + 1, sizeof(char *));
+
+        for (i = 0; v && i < n; i++)
+                v[i] = (char *)json_string_value(json_array_get(arr, i));
+        return v;
+}
+
+static struct nlab_volume *volumes_from_json(const json_t *binds, size_t *n)
+{
+        size_t i, count = json_array_size(binds);
+        struct nlab_volume *v = calloc(count + 1, sizeof(*v));
+
+        for (i = 0; v && i < count; i++) {
+                char *spec = strdup(json_string_value(json_array_get(binds, i)));
+                char *c1 = spec ? strchr(spec, ':') : NULL;
+                char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+                if (!c1)
+                        continue;
+                *c1 = '\0';
+                if (c2)
+                        *c2 = '\0';
+                v[i].host = spec;
+                v[i].ctr = c1 + 1;
+                v[i].ro = c2 && !strcmp(c2 + 1, "ro");
+        }
+        *n = count;
+        return v;
+}
+
+static void free_volumes(struct nlab_volume *v, size_t n)
+{
+        size_t i;
+
+        for (i = 0; v && i < n; i++)
+                free(v[i].host);
+        free(v);
+}
+
+static struct nlab_strv strv_view(const json_t *arr)
+{
+        struct nlab_strv sv = {strv_from_json(arr), json_array_size(arr)};
+
+        return sv;
+}
+
+static int env_with_hostname(const json_t *c, bool tty, struct nlab_strv *env)
+{
+        const json_t *arr = json_object_get(c, "Env");
+        char line[300];
+        size_t i;
+
+        memset(env, 0, sizeof(*env));
+        for (i = 0; i < json_array_size(arr); i++)
+                if (nlab_strv_push(env, json_string_value(json_array_get(arr, i))) < 0)
+                        return -1;
+        snprintf(line, sizeof(line), "HOSTNAME=%s", json_string_value(json_object_get(c, "Hostname")));
+        if (nlab_strv_push(env, line) < 0 || nlab_strv_push(env, "HOME=/root") < 0)
+                return -1;
+        if (tty && nlab_strv_push(env, "TERM=xterm") < 0)
+                return -1;
+        return 0;
+}
+
+struct start_ctx {
+        char dir[PATH_MAX], lower[PATH_MAX], log[PATH_MAX];
+        struct nlab_strv env, cap_add, cap_drop;
+        char **argv;
+        struct nlab_volume *vols;
+        size_t n_vols;
+        int join_fd;
+};
+
+static void start_ctx_free(struct start_ctx *sc)
+{
+        nlab_strv_free(&sc->env);
+        free(sc->cap_add.v);
+        free(sc->cap_drop.v);
+        free(sc->argv);
+        free_volumes(sc->vols, sc->n_vols);
+        if (sc->join_fd >= 0)
+                close(sc->join_fd);
+}
+
+static int fill_shim_req(struct nlab_store *st, const char *id, const json_t *cfg,
+                         const struct nlab_attach *io, struct start_ctx *sc,
+                         struct nlab_shim_req *req, struct nlab_err *err)
+{
+        const json_t *c = json_object_get(cfg, "Config");
+        const json_t *hc = json_object_get(cfg, "HostConfig");
+        enum nlab_image_kind kind;
+        bool tty = json_is_true(json_object_get(c, "Tty"));
+        int i;
+
+        if (nlab_image_parse(json_string_value(json_object_get(cfg, "Image")), &kind, err) < 0 ||
+            nlab_image_prepare(st, kind, sc->lower, sizeof(sc->lower), err) < 0 ||
+            nlab_store_path(st, sc->dir, sizeof(sc->dir), "containers", id, NULL, err) < 0 ||
+            nlab_store_path(st, sc->log, sizeof(sc->log), "containers", id, "log", err) < 0)
+                return -1;
+        sc->argv = strv_from_json(json_object_get(c, "Cmd"));
+        sc->vols = volumes_from_json(json_object_get(hc, "Binds"), &sc->n_vols);
+        sc->cap_add = strv_view(json_object_get(hc, "CapAdd"));
+        sc->cap_drop = strv_view(json_object_get(hc, "CapDrop"));
+        if (!sc->argv || !sc->vols || env_with_hostname(c, tty, &sc->env) < 0)
+                return nlab_err_sys(err, ENOMEM, "prepare start");
+        memset(req, 0, sizeof(*req));
+        req->st = st;
+        req->id = id;
+        req->sb.image = kind;
+        req->sb.lower = sc->lower;
+        req->sb.ctr_dir = sc->dir;
+        req->sb.hostname = json_string_value(json_object_get(c, "Hostname"));
+        req->sb.argv = sc->argv;
+        req->sb.env = sc->env.v;
+        req->sb.workdir = json_string_value(json_object_get(c, "WorkingDir"));
+        req->sb.volumes = sc->vols;
+        req->sb.n_volumes = sc->n_vols;
+        req->sb.tty = tty;
+        if (nlab_caps_compute(&sc->cap_add, &sc->cap_drop,
+                              json_is_true(json_object_get(hc, "Privileged")), &req->sb.caps,
+                              err) < 0)
+                return -1;
+        for (i = 0; i < 3; i++)
+                req->sb.stdio[i] = io->attached ? io->stdio[i] : -1;
+        req->attached = io->attached;
+        req->interactive = json_is_true(json_object_get(c, "OpenStdin"));
+        req->log_path = sc->log;
+        req->on_exit = on_shim_exit;
+        req->clone_flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
+        req->join_netns_fd = -1;
+        if (nlab_netmode_namespaces(st, cfg, &req->clone_flags, &sc->join_fd, err) < 0)
+                return -1;
+        req->sb.own_net = (req->clone_flags & CLONE_NEWNET) != 0;
+        return 0;
+}
+
+static int write_etc_files(struct nlab_store *st, const char *id, const json_t *cfg,
+                           struct nlab_err *err)
+{
+        const json_t *c = json_object_get(cfg, "Config");
+        char path[PATH_MAX], line[128];
+
+        snprintf(line, sizeof(line), "%s\n", json_string_value(json_object_get(c, "Hostname")));
+        if (nlab_store_path(st, path, sizeof(path), "containers", id, "hostname", err) < 0 ||
+            nlab_write_file(path, line, strlen(line), 0644, err) < 0)
+                return -1;
+        return nlab_netmode_etc_files(st, id, cfg, err);
+}
+
+int nlab_container_start(struct nlab_store *st, const char *id, const struct nlab_attach *io,
+                         struct nlab_shim_handle *h, struct nlab_err *err)
+{
+        struct start_ctx sc = {.join_fd = -1};
+        struct nlab_shim_req req;
+        json_t *cfg = NULL, *state = NULL;
+        int r = -1;
+
+        memset(h, 0, sizeof(*h));
+        h->go_fd = h->err_fd = h->exit_fd = -1;
+        if (nlab_container_load(st, id, &cfg, &state, err) < 0)
+                return -1;
+        if (nlab_container_running(state)) {
+                r = nlab_err_set(err, NLAB_E_CONFLICT, "container %s is already running",
+                                 json_string_value(json_object_get(cfg, "Name")));
+                goto out;
+        }
+        if (fill_shim_req(st, id, cfg, io, &sc, &req, err) < 0 ||
+            write_etc_files(st, id, cfg, err) < 0)
+                goto out;
+        req.join_netns_fd = sc.join_fd;
+        if (nlab_shim_spawn(&req, h, err) < 0)
+                goto out;
+        if (nlab_netmode_start(st, id, cfg, h->pid, err) < 0) {
+                nlab_shim_abort(h);
+                nlab_proc_wait_gone(h->pid, 0, 5000);
+                goto out;
+        }
+        r = nlab_shim_release(h, err);
+out:
+        start_ctx_free(&sc);
+        json_decref(cfg);
+        json_decref(state);
+        return r;
+}
+
+static int signal_container(const json_t *state, int sig, struct nlab_err *err)
+{
+        int pid = (int)jint(state, "Pid");
+
+        if (!nlab_proc_alive(pid, (unsigned long long)jint(state, "PidStart")))
+                return 0;
+        if (kill(pid, sig) < 0 && errno != ESRCH)
+                return nlab_err_sys(err, errno, "signal %d to pid %d", sig, pid);
+        return 0;
+}
+
+/* Wait until the shim has torn everything down, so the caller sees the final state. */
+static void wait_shim(const json_t *state)
+{
+        nlab_proc_wait_gone((int)jint(state, "ShimPid"), (unsigned long long)jint(state, "ShimStart"),
+                            10000);
+}
+
+int nlab_container_stop(struct nlab_store *st, const char *id, int timeout_s,
+                        struct nlab_err *err)
+{
+        json_t *state;
+        int pid, gone;
+
+        if (nlab_container_load(st, id, NULL, &state, err) < 0)
+                return -1;
+        if (!nlab_container_running(state)) {
+                json_decref(state);
+                return 0;
+        }
+        pid = (int)jint(state, "Pid");
+        if (signal_container(state, SIGTERM, err) < 0) {
+                json_decref(state);
+                return -1;
+        }
+        gone = nlab_proc_wait_gone(pid, (unsigned long long)jint(state, "PidStart"),
+                                   timeout_s < 0 ? -1 : timeout_s * 1000);
+        if (gone != 1)
+                signal_container(state, SIGKILL, NULL);
+        wait_shim(state);
+        json_decref(state);
+        return 0;
+}
+
+int nlab_container_kill(struct nlab_store *st, const char *id, int sig, struct nlab_err *err)
+{
+        json_t *state, *cfg;
+        int r;
+
+        if (nlab_container_load(st, id, &cfg, &state, err) < 0)
+                return -1;
+        if (!nlab_container_running(state))
+                r = nlab_err_set(err, NLAB_E_CONFLICT, "container %s is not running",
+                                 json_string_value(json_object_get(cfg, "Name")));
+        else
+                r = signal_container(state, sig, err);
+        if (r == 0 && sig == SIGKILL)
+                wait_shim(state);
+        json_decref(state);
+        json_decref(cfg);
+        return r;
+}
+
+int nlab_container_remove(struct nlab_store *st, const char *id, bool force,
+                          struct nlab_err *err)
+{
+        json_t *state = NULL, *cfg = NULL;
+        char dir[PATH_MAX];
+        int r = -1;
+
+        if (nlab_container_load(st, id, &cfg, &state, err) < 0)
+                return -1;
+        if (nlab_container_running(state)) {
+                struct nlab_err gone;
+                if (!force) {
+                        r = nlab_err_set(err, NLAB_E_CONFLICT,
+                                         "cannot remove container \"%s\": container is running: "
+                                         "stop the container before removing or force remove",
+                                         json_string_value(json_object_get(cfg, "Name")));
+                        goto out;
+                }
+                signal_container(state, SIGKILL, NULL);
+                wait_shim(state);
+                json_decref(state);
+                state = NULL;
+                /* Reconciles the state if the shim could not finish; --rm may have removed it. */
+                if (nlab_container_load(st, id, NULL, &state, &gone) < 0) {
+                        r = gone.kind == NLAB_E_NOTFOUND ? 0 : nlab_err_set(err, gone.kind, "%s", gone.msg);
+                        goto out;
+                }
+        }
+        if (nlab_store_lock(st, err) < 0)
+                goto out;
+        unmount_netns(st, id);
+        nlab_netmode_release(st, id, cfg);
+        nlab_store_release_name(st, json_string_value(json_object_get(cfg, "Name")));
+        r = nlab_store_path(st, dir, sizeof(dir), "containers", id, NULL, err);
+        if (r == 0)
+                r = nlab_rm_rf(dir, err);
+        nlab_store_unlock(st);
+out:
+        json_decref(state);
+        json_decref(cfg);
+        return r;
+}

@@ -1,0 +1,24 @@
+/* Small file-system helpers used by the state store and the sandbox. */
+#ifndef NLAB_FSUTIL_H
+#define NLAB_FSUTIL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "runtime/err.h"
+
+int nlab_mkdir_p(const char *path, mode_t mode, struct nlab_err *err);
+/* Write atomically: a temporary file in the same directory, then rename. */
+int nlab_write_file(const char *path, const void *data, size_t len, mode_t mode,
+                    struct nlab_err *err);
+/* Read a whole file, NUL-terminated; *out is malloc'ed. */
+int nlab_read_file(const char *path, char **out, size_t *len, struct nlab_err *err);
+/* Remove a tree without crossing into other mounts; missing is success. */
+int nlab_rm_rf(const char *path, struct nlab_err *err);
+/* snprintf into a fixed buffer, failing (ENAMETOOLONG) instead of truncating. */
+int nlab_path(char *buf, size_t size, struct nlab_err *err, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+/* Current time as RFC 3339 with nanoseconds, UTC, like Docker. */
+void nlab_now_rfc3339(char *buf, size_t size);
+
+#endif

@@ -1,0 +1,32 @@
+/* The container side of networking: which mode a container uses and what each mode does at
+ * create, start, stop and remove. Modes: none, host, bridge, container:NAME, user networks. */
+#ifndef NLAB_NETMODE_H
+#define NLAB_NETMODE_H
+
+#include <jansson.h>
+
+#include "runtime/err.h"
+#include "runtime/store.h"
+
+struct nlab_run_req;
+
+/* Validate the request's network options and record them in cfg (no side effects). */
+int nlab_netmode_prepare(struct nlab_store *st, json_t *cfg, const struct nlab_run_req *req,
+                         struct nlab_err *err);
+/* Under the store lock at create: claim addresses. */
+int nlab_netmode_claim(struct nlab_store *st, const char *id, json_t *cfg, struct nlab_err *err);
+/* At rm: give back what claim took. Best effort. */
+void nlab_netmode_release(struct nlab_store *st, const char *id, const json_t *cfg);
+/* Which namespaces the process gets: CLONE_NEWNET, or an fd of a netns to join. */
+int nlab_netmode_namespaces(struct nlab_store *st, const json_t *cfg, int *clone_flags,
+                            int *join_fd, struct nlab_err *err);
+/* Write the container's hosts and resolv.conf. */
+int nlab_netmode_etc_files(struct nlab_store *st, const char *id, const json_t *cfg,
+                           struct nlab_err *err);
+/* After the namespaces exist, before the command runs: interfaces, ports, names. */
+int nlab_netmode_start(struct nlab_store *st, const char *id, const json_t *cfg, int pid,
+                       struct nlab_err *err);
+/* After the process is gone: undo what start did. Best effort. */
+void nlab_netmode_stop(struct nlab_store *st, const char *id, const json_t *cfg);
+
+#endif

@@ -1,0 +1,14 @@
+/* Process identity that survives pid reuse: a pid plus its start time. */
+#ifndef NLAB_PROC_H
+#define NLAB_PROC_H
+
+#include <stdbool.h>
+
+/* Start time in clock ticks since boot (field 22 of /proc/PID/stat), or 0 if gone. */
+unsigned long long nlab_proc_starttime(int pid);
+bool nlab_proc_alive(int pid, unsigned long long starttime);
+/* Wait for a process (not necessarily our child) to exit; timeout_ms < 0 waits forever.
+ * Returns 1 if it exited, 0 on timeout, -1 on error. */
+int nlab_proc_wait_gone(int pid, unsigned long long starttime, int timeout_ms);
+
+#endif

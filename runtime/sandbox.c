@@ -1,0 +1,296 @@
+#include "runtime/sandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "runtime/caps.h"
+#include "runtime/fsutil.h"
+
+static int fail(const struct nlab_sandbox *sb, int stage, int errnum, const char *what)
+{
+        struct nlab_sandbox_failure f = {.stage = stage, .errnum = errnum};
+
+        snprintf(f.what, sizeof(f.what), "%s", what);
+        if (write(sb->err_fd, &f, sizeof(f)) < 0) {
+                /* nobody is listening; the exit code still tells */
+        }
+        if (stage == 1)
+                return (errnum == ENOENT || errnum == ENOTDIR) ? 127 : 126;
+        return 125;
+}
+
+static int do_mount(const char *src, const char *dst, const char *type, unsigned long flags,
+                    const char *data, char *what, size_t wsize)
+{
+        if (mount(src, dst, type, flags, data) == 0)
+                return 0;
+        snprintf(what, wsize, "mount %s on %s", type ? type : src, dst);
+        return -1;
+}
+
+static int mount_rootfs(const struct nlab_sandbox *sb, const char *rootfs, char *what, size_t ws)
+{
+        char opts[8192];
+
+        if (sb->image == NLAB_IMAGE_HOST) {
+                struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+                if (do_mount("/", rootfs, NULL, MS_BIND | MS_REC, NULL, what, ws) < 0)
+                        return -1;
+                if (syscall(SYS_mount_setattr, AT_FDCWD, rootfs, AT_RECURSIVE, &attr,
+                            sizeof(attr)) < 0) {
+                        snprintf(what, ws, "make %s read-only", rootfs);
+                        return -1;
+                }
+                return 0;
+        }
+        snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s/upper,workdir=%s/work", sb->lower,
+                 sb->ctr_dir, sb->ctr_dir);
+        return do_mount("overlay", rootfs, "overlay", 0, opts, what, ws);
+}
+
+static int make_dev(const char *rootfs, char *what, size_t ws)
+{
+        static const struct {
+                const char *name;
+                unsigned maj, min;
+        } nodes[] = {{"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7},
+                     {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0}};
+        static const char *const links[][2] = {
+                {"/proc/self/fd", "fd"},   {"/proc/self/fd/0", "stdin"},
+                {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
+                {"pts/ptmx", "ptmx"},
+        };
+        char dev[4096], path[4200];
+        size_t i;
+
+        snprintf(dev, sizeof(dev), "%s/dev", rootfs);
+        if (do_mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k",
+                     what, ws) < 0)
+                return -1;
+        for (i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++) {
+                snprintf(path, sizeof(path), "%s/%s", dev, nodes[i].name);
+                if (mknod(path, S_IFCHR | 0666, makedev(nodes[i].maj, nodes[i].min)) < 0) {
+                        snprintf(what, ws, "mknod %s", path);
+                        return -1;
+                }
+                chmod(path, 0666);
+        }
+        for (i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+                snprintf(path, sizeof(path), "%s/%s", dev, links[i][1]);
+                if (symlink(links[i][0], path) < 0) {
+                        snprintf(what, ws, "symlink %s", path);
+                        return -1;
+                }
+        }
+        snprintf(path, sizeof(path), "%s/pts", dev);
+        mkdir(path, 0755);
+        if (do_mount("devpts", path, "devpts", MS_NOSUID | MS_NOEXEC,
+                     "newinstance,ptmxmode=0666,mode=0620", what, ws) < 0)
+                return -1;
+        snprintf(path, sizeof(path), "%s/shm", dev);
+        mkdir(path, 01777);
+        return do_mount("shm", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                        "mode=1777,size=65536k", what, ws);
+}
+
+static int bind_etc_files(const struct nlab_sandbox *sb, const char *rootfs, char *what,
+                          size_t ws)
+{
+        static const char *const files[] = {"hostname", "hosts", "resolv.conf"};
+        char src[4096], dst[4096];
+        size_t i;
+
+        for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+                snprintf(src, sizeof(src), "%s/%s", sb->ctr_dir, files[i]);
+                snprintf(dst, sizeof(dst), "%s/etc/%s", rootfs, files[i]);
+                if (access(dst, F_OK) < 0 && sb->image == NLAB_IMAGE_HOST)
+                        continue; /* read-only host root without that file */
+                if (access(dst, F_OK) < 0)
+                        nlab_write_file(dst, "", 0, 0644, NULL);
+                if (do_mount(src, dst, NULL, MS_BIND, NULL, what, ws) < 0)
+                        return -1;
+        }
+        return 0;
+}
+
+static int bind_volumes(const struct nlab_sandbox *sb, const char *rootfs, char *what, size_t ws)
+{
+        char dst[4096];
+        size_t i;
+
+        for (i = 0; i < sb->n_volumes; i++) {
+                const struct nlab_volume *v = &sb->volumes[i];
+                snprintf(dst, sizeof(dst), "%s%s", rootfs, v->ctr);
+                if (nlab_mkdir_p(dst, 0755, NULL) < 0 && access(dst, F_OK) < 0) {
+                        snprintf(what, ws, "create mount point %s", v->ctr);
+                        return -1;
+                }
+                if (do_mount(v->host, dst, NULL, MS_BIND | MS_REC, NULL, what, ws) < 0)
+                        return -1;
+                if (v->ro && do_mount(NULL, dst, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL,
+                                      what, ws) < 0)
+                        return -1;
+        }
+        return 0;
+}
+
+static int setup_mounts(const struct nlab_sandbox *sb, char *what, size_t ws)
+{
+        char rootfs[4096], path[4200];
+
+        snprintf(rootfs, sizeof(rootfs), "%s/rootfs", sb->ctr_dir);
+        if (do_mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL, what, ws) < 0 ||
+            mount_rootfs(sb, rootfs, what, ws) < 0)
+                return -1;
+        snprintf(path, sizeof(path), "%s/proc", rootfs);
+        if (do_mount("proc", path, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, what, ws) < 0)
+                return -1;
+        snprintf(path, sizeof(path), "%s/sys", rootfs);
+        if (do_mount("sysfs", path, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
+                     what, ws) < 0)
+                return -1;
+        if (make_dev(rootfs, what, ws) < 0)
+                return -1;
+        if (sb->image == NLAB_IMAGE_HOST) {
+                static const char *const scratch[] = {"tmp", "run", "var/tmp"};
+                size_t i;
+                for (i = 0; i < 3; i++) {
+                        snprintf(path, sizeof(path), "%s/%s", rootfs, scratch[i]);
+                        if (access(path, F_OK) == 0 &&
+                            do_mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777",
+                                     what, ws) < 0)
+                                return -1;
+                }
+        }
+        if (bind_etc_files(sb, rootfs, what, ws) < 0 || bind_volumes(sb, rootfs, what, ws) < 0)
+                return -1;
+        if (chdir(rootfs) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 ||
+            umount2(".", MNT_DETACH) < 0 || chdir("/") < 0) {
+                snprintf(what, ws, "pivot_root into %s", rootfs);
+                return -1;
+        }
+        return 0;
+}
+
+static int loopback_up(void)
+{
+        struct ifreq ifr = {0};
+        int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        int r;
+
+        if (fd < 0)
+                return -1;
+        snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+        r = ioctl(fd, SIOCGIFFLAGS, &ifr);
+        if (r == 0) {
+                ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+                r = ioctl(fd, SIOCSIFFLAGS, &ifr);
+        }
+        close(fd);
+        return r;
+}
+
+static int setup_stdio(const struct nlab_sandbox *sb)
+{
+        int i;
+
+        if (setsid() < 0)
+                return -1;
+        for (i = 0; i < 3; i++)
+                if (sb->stdio[i] >= 0 && dup2(sb->stdio[i], i) < 0)
+                        return -1;
+        if (sb->tty && ioctl(0, TIOCSCTTY, 0) < 0)
+                return -1;
+        return 0;
+}
+
+static int wait_for_go(const struct nlab_sandbox *sb)
+{
+        char c;
+        ssize_t n;
+
+        do
+                n = read(sb->go_fd, &c, 1);
+        while (n < 0 && errno == EINTR);
+        close(sb->go_fd);
+        return n == 1 ? 0 : -1;
+}
+
+int nlab_sandbox_run(const struct nlab_sandbox *sb)
+{
+        char what[256] = "";
+        struct nlab_err err;
+        size_t i;
+
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (wait_for_go(sb) < 0)
+                return fail(sb, 0, ECANCELED, "start aborted by netlab");
+        if (sb->own_net && loopback_up() < 0)
+                return fail(sb, 0, errno, "bring up lo");
+        if (setup_mounts(sb, what, sizeof(what)) < 0)
+                return fail(sb, 0, errno, what);
+        if (sethostname(sb->hostname, strlen(sb->hostname)) < 0)
+                return fail(sb, 0, errno, "sethostname");
+        if (setup_stdio(sb) < 0)
+                return fail(sb, 0, errno, "set up stdio");
+        if (sb->workdir && sb->workdir[0]) {
+                nlab_mkdir_p(sb->workdir, 0755, NULL);
+                if (chdir(sb->workdir) < 0)
+                        return fail(sb, 0, errno, "chdir to working directory");
+        }
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return fail(sb, 0, errno, "no_new_privs");
+        if (nlab_caps_apply(sb->caps, &err) < 0)
+                return fail(sb, 0, err.errnum, err.msg);
+        clearenv();
+        for (i = 0; sb->env[i]; i++)
+                putenv(sb->env[i]);
+        /* Everything but stdio and err_fd closes on exec, so no netlab fd leaks inside. */
+        syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+        execvp(sb->argv[0], sb->argv);
+        return fail(sb, 1, errno, sb->argv[0]);
+}
+
+int nlab_sandbox_join(int pid, bool join_mnt, struct nlab_err *err)
+{
+        static const struct {
+                const char *name;
+                int type;
+        } order[] = {{"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS}, {"net", CLONE_NEWNET},
+                     {"pid", CLONE_NEWPID}, {"mnt", CLONE_NEWNS}};
+        char path[64];
+        size_t i;
+
+        for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+                int fd;
+                if (order[i].type == CLONE_NEWNS && !join_mnt)
+                        continue;
+                snprintf(path, sizeof(path), "/proc/%d/ns/%s", pid, order[i].name);
+                fd = open(path, O_RDONLY | O_CLOEXEC);
+                if (fd < 0)
+                        return nlab_err_sys(err, errno, "open %s", path);
+                if (setns(fd, order[i].type) < 0) {
+                        int e = errno;
+                        close(fd);
+                        return nlab_err_sys(err, e, "join %s namespace of pid %d",
+                                            order[i].name, pid);
+                }
+                close(fd);
+        }
+        return 0;
+}

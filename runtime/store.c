@@ -1,0 +1,259 @@
+#include "runtime/store.h"
+
+#include <assert.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "runtime/fsutil.h"
+
+static const char *const store_dirs[] = {"containers", "names", "netns", "images", "networks"};
+
+int nlab_store_open(struct nlab_store *st, const char *root, struct nlab_err *err)
+{
+        char path[PATH_MAX];
+        size_t i;
+
+        assert(st && root);
+        st->lock_fd = -1;
+        if (root[0] != '/')
+                return nlab_err_set(err, NLAB_E_INVALID,
+                                    "state root \"%s\" must be an absolute path", root);
+        if (nlab_path(st->root, sizeof(st->root), err, "%s", root) < 0)
+                return -1;
+        for (i = 0; i < sizeof(store_dirs) / sizeof(store_dirs[0]); i++) {
+                if (nlab_path(path, sizeof(path), err, "%s/%s", root, store_dirs[i]) < 0)
+                        return -1;
+                if (nlab_mkdir_p(path, 0700, err) < 0) {
+                        nlab_err_prefix(err, "state root %s", root);
+                        return -1;
+                }
+        }
+        return 0;
+}
+
+void nlab_store_close(struct nlab_store *st)
+{
+        nlab_store_unlock(st);
+}
+
+int nlab_store_lock(struct nlab_store *st, struct nlab_err *err)
+{
+        char path[PATH_MAX];
+        int fd;
+
+        if (st->lock_fd >= 0)
+                return 0;
+        if (nlab_path(path, sizeof(path), err, "%s/lock", st->root) < 0)
+                return -1;
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return nlab_err_sys(err, errno, "open lock %s", path);
+        while (flock(fd, LOCK_EX) < 0) {
+                if (errno != EINTR) {
+                        int e = errno;
+                        close(fd);
+                        return nlab_err_sys(err, e, "lock %s", path);
+                }
+        }
+        st->lock_fd = fd;
+        return 0;
+}
+
+void nlab_store_unlock(struct nlab_store *st)
+{
+        if (st->lock_fd < 0)
+                return;
+        close(st->lock_fd);
+        st->lock_fd = -1;
+}
+
+int nlab_store_path(const struct nlab_store *st, char *buf, size_t size, const char *sub,
+                    const char *id, const char *file, struct nlab_err *err)
+{
+        if (file)
+                return nlab_path(buf, size, err, "%s/%s/%s/%s", st->root, sub, id, file);
+        return nlab_path(buf, size, err, "%s/%s/%s", st->root, sub, id);
+}
+
+int nlab_store_claim_name(struct nlab_store *st, const char *name, const char *id,
+                          struct nlab_err *err)
+{
+        char path[PATH_MAX], holder[NLAB_ID_LEN + 1];
+        ssize_t n;
+
+        if (nlab_store_path(st, path, sizeof(path), "names", name, NULL, err) < 0)
+                return -1;
+        if (symlink(id, path) == 0)
+                return 0;
+        if (errno != EEXIST)
+                return nlab_err_sys(err, errno, "claim name %s", name);
+        n = readlink(path, holder, sizeof(holder) - 1);
+        holder[n > 0 ? n : 0] = '\0';
+        return nlab_err_set(err, NLAB_E_CONFLICT,
+                            "the container name \"/%s\" is already in use by container \"%s\". "
+                            "Remove (or rename) that container to reuse that name",
+                            name, holder);
+}
+
+void nlab_store_release_name(struct nlab_store *st, const char *name)
+{
+        char path[PATH_MAX];
+
+        if (nlab_store_path(st, path, sizeof(path), "names", name, NULL, NULL) == 0)
+                unlink(path);
+}
+
+static int resolve_name(const struct nlab_store *st, const char *ref, char id[NLAB_ID_LEN + 1])
+{
+        char path[PATH_MAX];
+        ssize_t n;
+
+        if (nlab_store_path(st, path, sizeof(path), "names", ref, NULL, NULL) < 0)
+                return -1;
+        n = readlink(path, id, NLAB_ID_LEN);
+        if (n != NLAB_ID_LEN)
+                return -1;
+        id[n] = '\0';
+        return 0;
+}
+
+int nlab_store_resolve(const struct nlab_store *st, const char *ref, char id[NLAB_ID_LEN + 1],
+                       struct nlab_err *err)
+{
+        char **ids = NULL;
+        size_t n = 0, i, matches = 0;
+
+        if (!strchr(ref, '/') && resolve_name(st, ref, id) == 0)
+                return 0;
+        if (!nlab_id_is_prefix(ref))
+                return nlab_err_set(err, NLAB_E_NOTFOUND, "no such container: %s", ref);
+        if (nlab_store_list(st, &ids, &n, err) < 0)
+                return -1;
+        for (i = 0; i < n; i++) {
+                if (strncmp(ids[i], ref, strlen(ref)) != 0)
+                        continue;
+                if (matches++ == 0)
+                        memcpy(id, ids[i], NLAB_ID_LEN + 1);
+        }
+        nlab_store_free_list(ids, n);
+        if (matches == 0)
+                return nlab_err_set(err, NLAB_E_NOTFOUND, "no such container: %s", ref);
+        if (matches > 1)
+                return nlab_err_set(err, NLAB_E_INVALID,
+                                    "multiple containers found with provided prefix: %s", ref);
+        return 0;
+}
+
+struct id_entry {
+        char *id;
+        struct timespec ctime;
+};
+
+static int by_ctime(const void *a, const void *b)
+{
+        const struct id_entry *x = a, *y = b;
+
+        if (x->ctime.tv_sec != y->ctime.tv_sec)
+                return x->ctime.tv_sec < y->ctime.tv_sec ? -1 : 1;
+        if (x->ctime.tv_nsec != y->ctime.tv_nsec)
+                return x->ctime.tv_nsec < y->ctime.tv_nsec ? -1 : 1;
+        return strcmp(x->id, y->id);
+}
+
+int nlab_store_list(const struct nlab_store *st, char ***ids, size_t *n, struct nlab_err *err)
+{
+        char path[PATH_MAX];
+        struct id_entry *ents = NULL;
+        size_t count = 0, cap = 0, i;
+        struct dirent *de;
+        DIR *d;
+
+        if (nlab_path(path, sizeof(path), err, "%s/containers", st->root) < 0)
+                return -1;
+        d = opendir(path);
+        if (!d)
+                return nlab_err_sys(err, errno, "list %s", path);
+        while ((de = readdir(d))) {
+                struct stat sb;
+                if (strlen(de->d_name) != NLAB_ID_LEN || !nlab_id_is_prefix(de->d_name))
+                        continue;
+                if (fstatat(dirfd(d), de->d_name, &sb, 0) < 0)
+                        continue;
+                if (count == cap) {
+                        struct id_entry *ne;
+                        cap = cap ? cap * 2 : 32;
+                        ne = realloc(ents, cap * sizeof(*ents));
+                        if (!ne)
+                                break;
+                        ents = ne;
+                }
+                ents[count].id = strdup(de->d_name);
+                ents[count].ctime = sb.st_mtim;
+                if (ents[count].id)
+                        count++;
+        }
+        closedir(d);
+        qsort(ents, count, sizeof(*ents), by_ctime);
+        *ids = calloc(count + 1, sizeof(char *));
+        if (!*ids) {
+                for (i = 0; i < count; i++)
+                        free(ents[i].id);
+                free(ents);
+                return nlab_err_sys(err, ENOMEM, "list containers");
+        }
+        for (i = 0; i < count; i++)
+                (*ids)[i] = ents[i].id;
+        free(ents);
+        *n = count;
+        return 0;
+}
+
+void nlab_store_free_list(char **ids, size_t n)
+{
+        size_t i;
+
+        for (i = 0; i < n; i++)
+                free(ids[i]);
+        free(ids);
+}
+
+int nlab_store_load(const struct nlab_store *st, const char *id, const char *file, json_t **out,
+                    struct nlab_err *err)
+{
+        char path[PATH_MAX];
+        json_error_t jerr;
+
+        if (nlab_store_path(st, path, sizeof(path), "containers", id, file, err) < 0)
+                return -1;
+        *out = json_load_file(path, 0, &jerr);
+        if (!*out) {
+                if (access(path, F_OK) < 0)
+                        return nlab_err_set(err, NLAB_E_NOTFOUND, "no such container: %s", id);
+                return nlab_err_set(err, NLAB_E_SYSTEM, "%s: %s", path, jerr.text);
+        }
+        return 0;
+}
+
+int nlab_store_save(const struct nlab_store *st, const char *id, const char *file,
+                    const json_t *doc, struct nlab_err *err)
+{
+        char path[PATH_MAX];
+        char *text;
+        int r;
+
+        if (nlab_store_path(st, path, sizeof(path), "containers", id, file, err) < 0)
+                return -1;
+        text = json_dumps(doc, JSON_COMPACT);
+        if (!text)
+                return nlab_err_sys(err, ENOMEM, "encode %s", path);
+        r = nlab_write_file(path, text, strlen(text), 0600, err);
+        free(text);
+        return r;
+}
