@@ -87,6 +87,10 @@ int nlab_caps_apply(uint64_t keep, struct nlab_err *err)
         cap_t caps;
         int c, r = 0;
 
+        /* We cannot grant what we were never given (a host may withhold some). */
+        for (c = 0; c <= CAP_LAST_CAP; c++)
+                if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) != 1)
+                        keep &= ~(1ULL << c);
         for (c = 0; c <= CAP_LAST_CAP; c++) {
                 if (keep & (1ULL << c))
                         continue;

@@ -200,7 +200,8 @@ int nlab_store_list(const struct nlab_store *st, char ***ids, size_t *n, struct 
                         count++;
         }
         closedir(d);
-        qsort(ents, count, sizeof(*ents), by_ctime);
+        if (count > 1)
+                qsort(ents, count, sizeof(*ents), by_ctime);
         *ids = calloc(count + 1, sizeof(char *));
         if (!*ids) {
                 for (i = 0; i < count; i++)

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# netlab's entry point on a fresh Debian 12 machine (run as root):
+#   ./dev.sh demo   install what is missing, build, run the demo
+#   ./dev.sh test   install what is missing, build, run every test (also under ASan+UBSan)
+set -euo pipefail
+cd "$(dirname "$(realpath "$0")")"
+
+packages=(
+        meson ninja-build pkg-config gcc clang libclang-rt-14-dev
+        libnl-3-dev libnl-route-3-dev libmnl-dev libnftnl-dev libcap-dev libjansson-dev libcmocka-dev
+        busybox-static iproute2 nftables util-linux bsdutils procps psmisc
+        bind9-dnsutils netcat-openbsd iputils-ping
+)
+
+install_missing() {
+        local missing=() p
+        for p in "${packages[@]}"; do
+                dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+        done
+        [ ${#missing[@]} -eq 0 ] && return 0
+        echo "dev.sh: installing ${missing[*]}"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+setup_dir() { # DIR [meson options...]
+        local dir=$1; shift
+        if [ -f "$dir/build.ninja" ]; then
+                meson setup --reconfigure "$dir" "$@" >/dev/null
+        else
+                meson setup "$dir" "$@" >/dev/null
+        fi
+        ninja -C "$dir"
+}
+
+passed=0
+failed=0
+# Run a meson test suite and add its counts to the totals.
+run_suite() { # DIR SUITE [extra args]
+        local dir=$1 suite=$2 log rc=0; shift 2
+        log=$(mktemp)
+        meson test -C "$dir" --suite "$suite" --print-errorlogs "$@" 2>&1 | tee "$log" || rc=1
+        passed=$((passed + $(awk '/^Ok:/{print $2}' "$log")))
+        failed=$((failed + $(awk '/^Fail:/{print $2}' "$log") + $(awk '/^Timeout:/{print $2}' "$log")))
+        rm -f "$log"
+        return $rc
+}
+
+run_fuzzers() { # seconds per target
+        local t corpus status=0
+        for t in build-fuzz/tests/fuzz/fuzz_*; do
+                [ -x "$t" ] || continue
+                corpus=tests/fuzz/corpus/$(basename "$t" | sed 's/^fuzz_//')
+                mkdir -p "$corpus" build-fuzz/work
+                echo "fuzzing $(basename "$t") for $1 s"
+                if "$t" -max_total_time="$1" -artifact_prefix=build-fuzz/work/ "$corpus" \
+                        >build-fuzz/work/$(basename "$t").log 2>&1; then
+                        passed=$((passed + 1))
+                else
+                        failed=$((failed + 1)); status=1
+                        tail -30 build-fuzz/work/$(basename "$t").log
+                fi
+        done
+        return $status
+}
+
+cmd_demo() {
+        install_missing
+        setup_dir build
+        ./demo.sh build/netlab/netlab
+}
+
+cmd_test() {
+        local status=0
+        install_missing
+        setup_dir build
+        run_suite build unit || status=1
+        run_suite build integration --num-processes 2 || status=1
+        setup_dir build-asan -Db_sanitize=address,undefined -Db_lundef=false
+        ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+                run_suite build-asan unit || status=1
+        ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+                run_suite build-asan integration --num-processes 2 || status=1
+        CC=clang setup_dir build-fuzz -Dfuzz=true
+        run_fuzzers "${FUZZ_SECONDS:-30}" || status=1
+        if tests/leakcheck.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
+        echo "tests: $passed passed, $failed failed"
+        return $status
+}
+
+case "${1:-}" in
+demo) cmd_demo ;;
+test) cmd_test ;;
+*) echo "usage: $0 demo|test" >&2; exit 2 ;;
+esac

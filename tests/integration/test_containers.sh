@@ -1,0 +1,121 @@
+# Containers with none and host networking: every lifecycle command, observed from outside.
+. "$NETLAB_TESTLIB"
+
+check_status "run --rm exits with the container's code" 7 nl run --rm --network none busybox sh -c 'exit 7'
+links=$(nl run --rm --network none busybox cat /proc/net/dev | tail -n +3 | awk -F: '{gsub(/ /,"",$1); print $1}')
+check_eq "--network none has only lo" "lo" "$links"
+check_match "lo is up with 127.0.0.1" "inet 127.0.0.1/8" "$(nl run --rm --network none busybox ip addr show lo)"
+host_ns=$(readlink /proc/self/ns/net)
+check_eq "--network host shares the host's netns" "$host_ns" "$(nl run --rm --network host busybox readlink /proc/self/ns/net)"
+check_eq "the command is PID 1 in a new pid namespace" "1" "$(nl run --rm --net=none busybox sh -c 'echo $$')"
+check_match "new uts and ipc namespaces" "^no$" "$([ "$(nl run --rm --net=none busybox readlink /proc/self/ns/uts)" = "$(readlink /proc/self/ns/uts)" ] && echo yes || echo no)"
+check_eq "--hostname sets the hostname" "lab1" "$(nl run --rm --net=none --hostname lab1 busybox hostname)"
+check_eq "/etc/hostname follows --hostname" "lab1" "$(nl run --rm --net=none -h lab1 busybox cat /etc/hostname)"
+
+# Docker's default capability set: CapEff 00000000a80425fb.
+check_match "Docker's default capabilities" "CapEff:\s+00000000a80425fb" "$(nl run --rm --net=none busybox cat /proc/self/status)"
+check_match "no_new_privs is set" "NoNewPrivs:\s+1" "$(nl run --rm --net=none busybox cat /proc/self/status)"
+check_fails "without NET_ADMIN, ip link set fails" nl run --rm --net=none busybox ip link set lo down
+check "--cap-add NET_ADMIN allows it" nl run --rm --net=none --cap-add NET_ADMIN busybox ip link set lo down
+check "--privileged keeps every capability" nl run --rm --net=none --privileged busybox ip link add br9 type bridge
+check_fails "--cap-drop NET_RAW stops ping sockets" nl run --rm --net=none --cap-drop NET_RAW busybox ping -c1 -W1 127.0.0.1
+check_fails "/sys is read-only" nl run --rm --net=none busybox touch /sys/x
+check_eq "/dev is minimal" "fd full null ptmx pts random shm stderr stdin stdout tty urandom zero" "$(nl run --rm --net=none busybox ls /dev | tr '\n' ' ' | sed 's/ $//')"
+check_eq "/proc is the container's own" "1" "$(nl run --rm --net=none busybox sh -c 'ls /proc | grep -c "^[0-9]*$"' | tr -d ' ' | awk '{print ($1<=3)?1:0}')"
+
+# Environment, working directory, volumes, hosts and resolv.conf.
+export FROM_HOST=hostval
+check_eq "-e sets and copies variables" "v1 hostval" "$(nl run --rm --net=none -e K1=v1 -e FROM_HOST busybox sh -c 'echo $K1 $FROM_HOST')"
+check_eq "-w sets the working directory" "/srv/app" "$(nl run --rm --net=none -w /srv/app busybox pwd)"
+vol=$(mktemp -d); echo data > "$vol/f"
+check_eq "-v bind-mounts a host directory" "data" "$(nl run --rm --net=none -v "$vol:/mnt/v" busybox cat /mnt/v/f)"
+check_fails "-v :ro is read-only" nl run --rm --net=none -v "$vol:/mnt/v:ro" busybox touch /mnt/v/g
+nl run --rm --net=none -v "$vol:/mnt/v" busybox touch /mnt/v/g
+check "-v rw writes through" test -f "$vol/g"
+check_match "--add-host adds a hosts line" "10.1.2.3	db" "$(nl run --rm --net=none --add-host db:10.1.2.3 busybox cat /etc/hosts)"
+check_match "/etc/hosts starts with localhost" "^127.0.0.1	localhost" "$(nl run --rm --net=none busybox cat /etc/hosts)"
+resolv=$(nl run --rm --net=none --dns-search lab.example --dns-option ndots:2 busybox cat /etc/resolv.conf)
+check_match "--dns-search shapes resolv.conf" "search lab.example" "$resolv"
+check_match "--dns-option shapes resolv.conf" "options.*ndots:2" "$resolv"
+
+# Detached containers: ps, logs, exec, inspect, stop, start, restart, kill, rm.
+id=$(nl run -d --name web --net=none -l tier=front busybox sh -c 'echo started; exec sleep 1000')
+check_match "run -d prints a 64-hex id" "^[0-9a-f]{64}$" "$id"
+check_eq "the hostname defaults to the short id" "${id:0:12}" "$(nl exec web hostname)"
+wait_until 5 sh -c "nl logs web | grep -q started"
+check_eq "logs shows the output" "started" "$(nl logs web)"
+check_match "ps lists it as Up" "web" "$(nl ps)"
+check_eq "ps -q prints the short id" "${id:0:12}" "$(nl ps -q)"
+check_eq "ps --filter name=" "${id:0:12}" "$(nl ps -q --filter name=web)"
+check_eq "ps --filter label=" "${id:0:12}" "$(nl ps -q --filter label=tier=front)"
+check_eq "ps --filter status=exited excludes it" "" "$(nl ps -aq --filter status=exited)"
+check_match "ps --format json" '"Names":"web"' "$(nl ps --format json)"
+check_eq "a unique id prefix finds it" "web" "$(nl ps --filter id=${id:0:5} --format '{{.Names}}')"
+check_match "inspect is a Docker-shaped array" '"Running": true' "$(nl inspect web)"
+pid=$(nl inspect web | grep -m1 '"Pid"' | tr -dc 0-9)
+check "inspect's Pid is the real process" test -d /proc/$pid
+check "the netns is bind-mounted in the state root" nsenter --net=$NETLAB_ROOT/netns/$id true
+check_eq "exec runs in the container" "1000" "$(nl exec web sh -c 'cat /proc/1/cmdline | tr "\0" " " | awk "{print \$2}"')"
+check_eq "exec -e and -w" "x /tmp" "$(nl exec -e A=x -w /tmp web sh -c 'echo $A $(pwd)')"
+check_status "exec passes the exit code" 3 nl exec web sh -c 'exit 3'
+check_status "exec of a missing command exits 127" 127 nl exec web nosuchcmd
+check_status "exec of a non-executable exits 126" 126 nl exec web /etc/hosts
+check_status "stop -t 1 stops it" 0 nl stop -t 1 web
+check_match "stopped: Exited (137)" "Exited \(137\)" "$(nl ps -a --filter name=web)"
+check_status "exec into a stopped container fails with 125" 125 nl exec web true
+check_fails "the netns mount is gone after stop" nsenter --net=$NETLAB_ROOT/netns/$id true
+check "start brings it back" nl start web
+check_match "Up again" "Up" "$(nl ps --filter name=web --format '{{.Status}}')"
+check "restart works" nl restart -t 0 web
+check_match "Up after restart" "Up" "$(nl ps --filter name=web --format '{{.Status}}')"
+check "kill -s TERM is delivered (sh ignores it as PID 1, so it stays up)" nl kill -s TERM web
+check "kill (SIGKILL)" nl kill web
+check_match "killed: Exited (137)" "Exited \(137\)" "$(nl ps -a --filter name=web --format '{{.Status}}')"
+nl start web >/dev/null
+check_status "rm of a running container is refused (exit 1)" 1 nl rm web
+check "rm -f removes it" nl rm -f web
+check_eq "nothing left in ps -a" "" "$(nl ps -aq)"
+
+# Bad input: one clear line, the right exit code, nothing left behind.
+nl run -d --name dup --net=none busybox sleep 1000 >/dev/null
+check_status "duplicate name exits 125" 125 nl run --name dup --net=none busybox true
+check_match "duplicate name names the holder" "already in use" "$(nl run --name dup --net=none busybox true 2>&1)"
+check_status "unknown image exits 125" 125 nl run --net=none nosuchimage true
+check_match "unknown image message" "^netlab: error: unable to find image \"nosuchimage\"" "$(nl run --net=none nosuchimage 2>&1)"
+check_status "command not found exits 127" 127 nl run --net=none busybox nosuchcmd
+check_status "not executable exits 126" 126 nl run --net=none busybox /etc/hosts
+check_status "bad flag exits 125" 125 nl run --bogus busybox
+check_status "bad capability exits 125" 125 nl run --net=none --cap-add NOPE busybox true
+check_status "relative volume exits 125" 125 nl run --net=none -v rel:/x busybox true
+check_status "bad --add-host exits 125" 125 nl run --net=none --add-host nocolon busybox true
+check_status "missing image argument exits 125" 125 nl run
+check_status "unknown container exits 1" 1 nl stop nosuch
+check_eq "only the dup container remains" "1" "$(ls $NETLAB_ROOT/containers | wc -l)"
+check_status "non-root gets a clear error" 1 setpriv --reuid=65534 --regid=65534 --clear-groups "$NETLAB" ps
+nl rm -f dup >/dev/null
+
+# SIGKILL of the shim: ps -a tells the truth and rm -f cleans everything.
+id=$(nl run -d --name victim --net=none busybox sleep 1000)
+shim=$(grep -o '"ShimPid":[0-9]*' $NETLAB_ROOT/containers/$id/state.json | tr -dc 0-9)
+kill -9 "$shim"
+wait_until 5 sh -c "! nsenter --net=$NETLAB_ROOT/netns/$id true 2>/dev/null || true"
+check_match "after the shim is killed ps -a shows it exited" "Exited" "$(nl ps -a --filter name=victim --format '{{.Status}}')"
+check "rm -f cleans up" nl rm -f victim
+check_eq "no netns mount left" "" "$(grep netlab-test/root/netns /proc/mounts || true)"
+check_eq "no container process left" "" "$(pgrep -x sleep || true)"
+
+# SIGKILL of the container's process.
+id=$(nl run -d --name k9 --net=none busybox sleep 1000)
+kill -9 "$(nl inspect k9 | grep -m1 '"Pid"' | tr -dc 0-9)"
+wait_until 5 sh -c "nl ps -a --filter name=k9 --format '{{.Status}}' | grep -q Exited"
+check_match "a killed container shows Exited (137)" "Exited \(137\)" "$(nl ps -a --filter name=k9 --format '{{.Status}}')"
+nl rm k9 >/dev/null
+
+# An interactive shell on a pty: Ctrl-D or exit ends it with its code.
+out=$(printf 'echo tty-$((6*7))\nexit 5\n' | script -qec "$NETLAB run -it --rm --net=none busybox sh" /dev/null; echo "code=$?")
+check_match "run -it gives a working shell" "tty-42" "$out"
+check_match "run -it returns the shell's exit code" "code=5" "$out"
+check_eq "run -t allocates a terminal" "yes" "$(script -qec "$NETLAB run -t --rm --net=none busybox sh -c 'test -t 0 && echo yes'" /dev/null | tr -d '\r')"
+
+check_eq "images lists busybox and host" "busybox host" "$(nl images | awk 'NR>1{print $1}' | tr '\n' ' ' | sed 's/ $//')"
+finish

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# After the suite: nothing of ours may be left outside the sandboxes.
+leaks=$( {
+        ip -o link show type bridge 2>/dev/null | awk -F': ' '{print "bridge " $2}' | grep -E ' (netlab|nl|br-)'
+        ip -o link show type veth 2>/dev/null | awk -F': ' '{print "veth " $2}' | cut -d@ -f1 | grep -E ' (netlab|nl|veth)'
+        ip netns list 2>/dev/null | awk '{print "netns " $1}'
+        nft list tables 2>/dev/null | grep -i netlab
+        ps -eo pid,args | grep -E '[n]etlab(-dns|-shim| shim)'
+        grep -E 'netlab-test|/run/netlab/netns' /proc/mounts
+} | sort -u)
+if [ -n "$leaks" ]; then
+        echo "leak check: FAILED, left behind:"
+        echo "$leaks" | sed 's/^/  /'
+        exit 1
+fi
+echo "leak check: nothing left behind"
