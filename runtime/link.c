@@ -6,6 +6,7 @@
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include <netlink/cache.h>
 #include <netlink/errno.h>
@@ -84,9 +85,30 @@ int nlab_link_ifindex(struct nlab_nl *nl, const char *name, int *ifindex, struct
         return 0;
 }
 
+static int set_mac(struct rtnl_link *link, const uint8_t mac[6])
+{
+        struct nl_addr *a = nl_addr_build(AF_LLC, mac, 6);
+
+        if (!a)
+                return -1;
+        rtnl_link_set_addr(link, a);
+        nl_addr_put(a);
+        return 0;
+}
+
+/* A bridge without an explicit MAC takes the lowest MAC of its ports, which changes as
+ * containers come and go and leaves stale gateway entries in their ARP caches. */
+static void random_mac(uint8_t mac[6])
+{
+        if (getrandom(mac, 6, 0) != 6)
+                memset(mac, 0x5a, 6);
+        mac[0] = (uint8_t)((mac[0] & 0xfe) | 0x02); /* unicast, locally administered */
+}
+
 int nlab_link_bridge_add(struct nlab_nl *nl, const char *name, unsigned mtu, struct nlab_err *err)
 {
         struct rtnl_link *link;
+        uint8_t mac[6];
         int r;
 
         assert(nl && name);
@@ -96,21 +118,15 @@ int nlab_link_bridge_add(struct nlab_nl *nl, const char *name, unsigned mtu, str
         rtnl_link_set_name(link, name);
         if (mtu)
                 rtnl_link_set_mtu(link, mtu);
+        random_mac(mac);
+        if (set_mac(link, mac) < 0) {
+                rtnl_link_put(link);
+                return nlab_err_sys(err, ENOMEM, "bridge %s", name);
+        }
         r = rtnl_link_add(nl->sk, link, NLM_F_CREATE | NLM_F_EXCL);
         rtnl_link_put(link);
         if (r < 0)
                 return nlab_nl_fail(nl, r, err, "bridge %s", name);
-        return 0;
-}
-
-static int set_mac(struct rtnl_link *link, const uint8_t mac[6])
-{
-        struct nl_addr *a = nl_addr_build(AF_LLC, mac, 6);
-
-        if (!a)
-                return -1;
-        rtnl_link_set_addr(link, a);
-        nl_addr_put(a);
         return 0;
 }
 
