@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "runtime/container.h"
+#include "runtime/network.h"
 
 /* Minimal {{.Field}} substitution until the full template engine is wired in. */
 static char *render_simple(const char *tmpl, const json_t *row)
@@ -155,12 +156,19 @@ int nlab_inspect_any(struct nlab_cli *cli, const char *ref, const char *type, js
                      struct nlab_err *err)
 {
         char id[NLAB_ID_LEN + 1];
-        json_t *cfg, *state;
+        json_t *cfg, *state, *net;
 
-        if (type && strcmp(type, "container"))
+        if (type && strcmp(type, "container") && strcmp(type, "network"))
                 return nlab_err_set(err, NLAB_E_INVALID,
                                     "unknown --type \"%s\": expected container or network", type);
-        if (nlab_store_resolve(&cli->st, ref, id, err) < 0)
+        if ((!type || !strcmp(type, "network")) &&
+            (!type ? nlab_store_resolve(&cli->st, ref, id, NULL) < 0 : true) &&
+            nlab_network_load(&cli->st, ref, &net, NULL) == 0) {
+                *doc = nlab_network_inspect(&cli->st, net);
+                json_decref(net);
+                return 0;
+        }
+        if ((type && strcmp(type, "container")) || nlab_store_resolve(&cli->st, ref, id, err) < 0)
                 return nlab_err_set(err, NLAB_E_NOTFOUND, "no such object: %s", ref);
         if (nlab_container_load(&cli->st, id, &cfg, &state, err) < 0)
                 return -1;

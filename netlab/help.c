@@ -32,6 +32,9 @@ static const struct help helps[] = {
              "  inspect    show containers (or networks) as JSON\n"
              "  images     list the images netlab can run (busybox, host)\n"
              "\n"
+             "Networks:\n"
+             "  network    create, list, inspect, remove, prune, connect, disconnect\n"
+             "\n"
              "Run 'netlab COMMAND --help' for a command's options.\n"},
         {"run", "Usage: netlab run [OPTIONS] IMAGE [COMMAND] [ARG...]\n"
                 "\n"
@@ -138,6 +141,66 @@ static const struct help helps[] = {
                    "\n"
                    "List the images: busybox (built from busybox-static on first use) and\n"
                    "host (the host's root file system, read-only).\n"},
+        {"network", "Usage: netlab network COMMAND\n"
+                    "\n"
+                    "Manage networks. Predefined: bridge (netlab0, 172.17.0.0/16, no name\n"
+                    "resolution), host, none.\n"
+                    "\n"
+                    "Commands:\n"
+                    "  create       create a user-defined bridge network\n"
+                    "  ls           list networks\n"
+                    "  inspect      show networks as JSON\n"
+                    "  rm           remove networks\n"
+                    "  prune        remove networks no running container uses\n"
+                    "  connect      connect a container to a network (live)\n"
+                    "  disconnect   disconnect a container from a network (live)\n"},
+        {"network create", "Usage: netlab network create [OPTIONS] NETWORK\n"
+                           "\n"
+                           "Create a bridge network; prints its id. Without --subnet it takes the\n"
+                           "first free of 172.18.0.0/16, 172.19.0.0/16, ... (skipping networks and\n"
+                           "host routes it would overlap).\n"
+                           "\n"
+                           "Options:\n"
+                           "  -d, --driver bridge     the only driver\n"
+                           "      --subnet CIDR       e.g. 10.89.0.0/24\n"
+                           "      --gateway IP        default: the first address\n"
+                           "      --ip-range CIDR     dynamic addresses come from here\n"
+                           "      --internal          no traffic in or out of the network\n"
+                           "  -o, --opt mtu=N         MTU of the bridge and veths\n"
+                           "  -o, --opt icc=false     no traffic between containers on it\n"
+                           "      --label KEY=VALUE   set a label\n"},
+        {"network ls", "Usage: netlab network ls [OPTIONS]\n"
+                       "\n"
+                       "Options:\n"
+                       "  -q, --quiet          only ids\n"
+                       "      --no-trunc       full ids\n"
+                       "      --format FORMAT  json, a Go template, or 'table TEMPLATE'\n"
+                       "  -f, --filter K=V     name=, id=, label=, driver=, type=custom|builtin\n"},
+        {"network inspect", "Usage: netlab network inspect [-f TEMPLATE] NETWORK...\n"
+                            "\n"
+                            "Docker-shaped JSON: Name, Id, Created, Driver, Internal,\n"
+                            "IPAM.Config[{Subnet, Gateway, IPRange}], Options, Labels, and\n"
+                            "Containers{ID: {Name, IPv4Address, MacAddress}} of running containers.\n"},
+        {"network rm", "Usage: netlab network rm NETWORK...\n"
+                       "\n"
+                       "Remove networks. A network with running containers is refused (they are\n"
+                       "named); the other networks named are still removed.\n"},
+        {"network prune", "Usage: netlab network prune [--filter label=K[=V]] [-f]\n"
+                          "\n"
+                          "Remove every user-defined network that no running container uses.\n"},
+        {"network connect", "Usage: netlab network connect [OPTIONS] NETWORK CONTAINER\n"
+                            "\n"
+                            "Add an interface (eth1, eth2, ...) at once if the container runs, or\n"
+                            "on its next start.\n"
+                            "\n"
+                            "Options:\n"
+                            "      --ip IP            static address (user-defined networks)\n"
+                            "      --alias NAME       extra DNS name on this network\n"
+                            "      --mac-address MAC  MAC address of the interface\n"},
+        {"network disconnect", "Usage: netlab network disconnect [-f] NETWORK CONTAINER\n"
+                               "\n"
+                               "Remove the container's interface on the network and free its\n"
+                               "address, at once.\n"},
 };
 
 int nlab_cli_help(const char *cmd)

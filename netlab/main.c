@@ -30,6 +30,7 @@ static const struct command commands[] = {
         {"logs", nlab_cmd_logs, 0},
         {"inspect", nlab_cmd_inspect, 0},
         {"images", nlab_cmd_images, 0},
+        {"network", nlab_cmd_network, 0},
 };
 
 static const struct command *find_command(const char *name)
@@ -100,7 +101,7 @@ int main(int argc, char **argv)
                 return 1;
         }
         if (wants_help(argc - i, argv + i) && strcmp(cmd->name, "run") && strcmp(cmd->name, "exec") &&
-            strcmp(cmd->name, "create"))
+            strcmp(cmd->name, "create") && strcmp(cmd->name, "network"))
                 return nlab_cli_help(cmd->name);
         if (geteuid() != 0) {
                 nlab_err_set(&err, NLAB_E_INVALID,

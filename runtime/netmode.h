@@ -24,9 +24,20 @@ int nlab_netmode_namespaces(struct nlab_store *st, const json_t *cfg, int *clone
 int nlab_netmode_etc_files(struct nlab_store *st, const char *id, const json_t *cfg,
                            struct nlab_err *err);
 /* After the namespaces exist, before the command runs: interfaces, ports, names. */
-int nlab_netmode_start(struct nlab_store *st, const char *id, const json_t *cfg, int pid,
+int nlab_netmode_start(struct nlab_store *st, const char *id, json_t *cfg, int pid,
                        struct nlab_err *err);
 /* After the process is gone: undo what start did. Best effort. */
 void nlab_netmode_stop(struct nlab_store *st, const char *id, const json_t *cfg);
+
+/* "bridge", "none", "host", "container:<id>" or a network name. */
+const char *nlab_netmode_of(const json_t *cfg);
+/* NetworkSettings.Networks: network name -> endpoint. */
+json_t *nlab_netmode_networks(const json_t *cfg);
+/* Rewrite /etc/hosts in place (connect and disconnect change one line). */
+int nlab_netmode_write_hosts(struct nlab_store *st, const char *id, const json_t *cfg,
+                             struct nlab_err *err);
+/* The pid whose netns a container:NAME container joins; fails unless it runs. */
+int nlab_netmode_container_pid(struct nlab_store *st, const json_t *cfg, int *pid,
+                               struct nlab_err *err);
 
 #endif

@@ -1,0 +1,379 @@
+/* netlab network create|ls|inspect|rm|prune|connect|disconnect */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "netlab/cli.h"
+#include "netlab/format.h"
+#include "runtime/connect.h"
+#include "runtime/network.h"
+
+static const struct nlab_flag create_flags[] = {
+        {"driver", 'd', NLAB_FLAG_VALUE, NULL},  {"subnet", 0, NLAB_FLAG_VALUE, NULL},
+        {"gateway", 0, NLAB_FLAG_VALUE, NULL},   {"ip-range", 0, NLAB_FLAG_VALUE, NULL},
+        {"internal", 0, NLAB_FLAG_BOOL, NULL},   {"opt", 'o', NLAB_FLAG_LIST, NULL},
+        {"label", 0, NLAB_FLAG_LIST, NULL},      {"help", 0, NLAB_FLAG_BOOL, NULL},
+};
+
+static int net_create(struct nlab_cli *cli, int argc, char **argv)
+{
+        struct nlab_net_create_req req = {0};
+        struct nlab_parsed p = {0};
+        char id[NLAB_ID_LEN + 1];
+        struct nlab_err err;
+        int code = 0;
+
+        if (nlab_cli_parse("network create", create_flags, 8, argc, argv, 0, &p, false, &code) != 0)
+                goto out;
+        if (p.npos != 1) {
+                code = nlab_cli_usage_error("network create",
+                                            "\"netlab network create\" requires exactly 1 argument: NAME",
+                                            false);
+                goto out;
+        }
+        req.name = p.pos[0];
+        req.driver = p.value[0];
+        req.subnet = p.value[1];
+        req.gateway = p.value[2];
+        req.ip_range = p.value[3];
+        req.internal = p.set[4];
+        req.opts = p.list[5];
+        req.labels = p.list[6];
+        if (nlab_network_create(&cli->st, &req, id, &err) < 0)
+                code = nlab_cli_fail(&err, false);
+        else
+                printf("%s\n", id);
+out:
+        nlab_parsed_free(&p, 8);
+        return code;
+}
+
+static json_t *ls_row(const json_t *net)
+{
+        char id[16];
+
+        snprintf(id, sizeof(id), "%.12s", json_string_value(json_object_get(net, "Id")));
+        return json_pack("{s:s,s:O,s:O,s:s,s:s,s:s,s:s}", "ID", id, "Name",
+                         json_object_get(net, "Name"), "Driver", json_object_get(net, "Driver"),
+                         "Scope", "local", "IPv6", "false", "Internal",
+                         json_is_true(json_object_get(net, "Internal")) ? "true" : "false",
+                         "CreatedAt", json_string_value(json_object_get(net, "Created")));
+}
+
+static bool net_filter_one(const json_t *net, const char *key, const char *value)
+{
+        const char *name = json_string_value(json_object_get(net, "Name"));
+
+        if (!strcmp(key, "name"))
+                return strstr(name, value) != NULL;
+        if (!strcmp(key, "id"))
+                return !strncmp(json_string_value(json_object_get(net, "Id")), value, strlen(value));
+        if (!strcmp(key, "driver"))
+                return !strcmp(json_string_value(json_object_get(net, "Driver")), value);
+        if (!strcmp(key, "type"))
+                return !strcmp(value, nlab_network_is_predefined(name) ? "builtin" : "custom");
+        if (!strcmp(key, "label")) {
+                const char *eq = strchr(value, '=');
+                char k[256];
+                const json_t *v;
+                snprintf(k, sizeof(k), "%.*s", (int)(eq ? eq - value : (long)strlen(value)), value);
+                v = json_object_get(json_object_get(net, "Labels"), k);
+                return v && (!eq || !strcmp(json_string_value(v), eq + 1));
+        }
+        return false;
+}
+
+/* Docker: the same key ORs, different keys AND. */
+static bool net_filters_match(const json_t *net, const struct nlab_strv *filters)
+{
+        size_t i, j;
+
+        for (i = 0; i < filters->n; i++) {
+                const char *eq = strchr(filters->v[i], '=');
+                size_t klen = (size_t)(eq - filters->v[i]);
+                bool any = false;
+                for (j = 0; j < filters->n; j++) {
+                        const char *eq2 = strchr(filters->v[j], '=');
+                        if ((size_t)(eq2 - filters->v[j]) != klen ||
+                            strncmp(filters->v[i], filters->v[j], klen))
+                                continue;
+                        char key[64];
+                        snprintf(key, sizeof(key), "%.*s", (int)klen, filters->v[j]);
+                        any = any || net_filter_one(net, key, eq2 + 1);
+                }
+                if (!any)
+                        return false;
+        }
+        return true;
+}
+
+static int check_filters(const struct nlab_strv *filters, const char *const *keys,
+                         struct nlab_err *err)
+{
+        size_t i, k;
+
+        for (i = 0; i < filters->n; i++) {
+                const char *eq = strchr(filters->v[i], '=');
+                bool known = false;
+                if (!eq)
+                        return nlab_err_set(err, NLAB_E_INVALID,
+                                            "bad format of filter \"%s\" (expected name=value)",
+                                            filters->v[i]);
+                for (k = 0; keys[k]; k++)
+                        known = known || (strlen(keys[k]) == (size_t)(eq - filters->v[i]) &&
+                                          !strncmp(keys[k], filters->v[i], strlen(keys[k])));
+                if (!known)
+                        return nlab_err_set(err, NLAB_E_INVALID, "invalid filter '%.*s'",
+                                            (int)(eq - filters->v[i]), filters->v[i]);
+        }
+        return 0;
+}
+
+static const struct nlab_flag ls_flags[] = {
+        {"format", 0, NLAB_FLAG_VALUE, NULL},   {"filter", 'f', NLAB_FLAG_LIST, NULL},
+        {"quiet", 'q', NLAB_FLAG_BOOL, NULL},   {"no-trunc", 0, NLAB_FLAG_BOOL, NULL},
+        {"help", 0, NLAB_FLAG_BOOL, NULL},
+};
+
+static const struct nlab_column ls_columns[] = {
+        {"ID", "NETWORK ID"}, {"Name", "NAME"}, {"Driver", "DRIVER"}, {"Scope", "SCOPE"},
+};
+
+static int net_ls(struct nlab_cli *cli, int argc, char **argv)
+{
+        static const char *const keys[] = {"name", "id", "label", "driver", "type", NULL};
+        struct nlab_parsed p = {0};
+        struct nlab_err err;
+        json_t *nets = NULL, *rows = json_array(), *n;
+        const char *format;
+        size_t i;
+        int code = 0;
+
+        if (nlab_cli_parse("network ls", ls_flags, 5, argc, argv, 0, &p, false, &code) != 0)
+                goto out;
+        if (check_filters(&p.list[1], keys, &err) < 0 || nlab_network_list(&cli->st, &nets, &err) < 0) {
+                code = nlab_cli_fail(&err, false);
+                goto out;
+        }
+        json_array_foreach(nets, i, n)
+        {
+                json_t *row;
+                if (!net_filters_match(n, &p.list[1]))
+                        continue;
+                row = ls_row(n);
+                if (p.set[3])
+                        json_object_set(row, "ID", json_object_get(n, "Id"));
+                json_array_append_new(rows, row);
+        }
+        format = p.set[2] ? "{{.ID}}"
+                 : p.value[0] ? p.value[0]
+                              : "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}";
+        if (nlab_print_rows(rows, format, ls_columns, 4, &err) < 0)
+                code = nlab_cli_fail(&err, false);
+out:
+        json_decref(nets);
+        json_decref(rows);
+        nlab_parsed_free(&p, 5);
+        return code;
+}
+
+static const struct nlab_flag inspect_flags[] = {
+        {"format", 'f', NLAB_FLAG_VALUE, NULL},
+        {"help", 0, NLAB_FLAG_BOOL, NULL},
+};
+
+static int net_inspect(struct nlab_cli *cli, int argc, char **argv)
+{
+        struct nlab_parsed p = {0};
+        struct nlab_err err;
+        json_t *docs = json_array();
+        int code = 0, i;
+
+        if (nlab_cli_parse("network inspect", inspect_flags, 2, argc, argv, 0, &p, false, &code) != 0)
+                goto out;
+        if (p.npos < 1) {
+                code = nlab_cli_usage_error("network inspect",
+                                            "\"netlab network inspect\" requires at least 1 argument",
+                                            false);
+                goto out;
+        }
+        for (i = 0; i < p.npos; i++) {
+                json_t *net;
+                if (nlab_network_load(&cli->st, p.pos[i], &net, &err) < 0) {
+                        code = nlab_cli_fail(&err, false);
+                        continue;
+                }
+                json_array_append_new(docs, nlab_network_inspect(&cli->st, net));
+                json_decref(net);
+        }
+        if (nlab_print_docs(docs, p.value[0], &err) < 0)
+                code = nlab_cli_fail(&err, false);
+out:
+        json_decref(docs);
+        nlab_parsed_free(&p, 2);
+        return code;
+}
+
+static const struct nlab_flag rm_flags[] = {
+        {"force", 'f', NLAB_FLAG_BOOL, NULL},
+        {"help", 0, NLAB_FLAG_BOOL, NULL},
+};
+
+static int net_rm(struct nlab_cli *cli, int argc, char **argv)
+{
+        struct nlab_parsed p = {0};
+        struct nlab_err err;
+        int code = 0, i;
+
+        if (nlab_cli_parse("network rm", rm_flags, 2, argc, argv, 0, &p, false, &code) != 0)
+                goto out;
+        if (p.npos < 1) {
+                code = nlab_cli_usage_error("network rm",
+                                            "\"netlab network rm\" requires at least 1 argument", false);
+                goto out;
+        }
+        for (i = 0; i < p.npos; i++) {
+                if (nlab_network_remove(&cli->st, p.pos[i], &err) < 0) {
+                        code = nlab_cli_fail(&err, false);
+                        continue;
+                }
+                printf("%s\n", p.pos[i]);
+        }
+out:
+        nlab_parsed_free(&p, 2);
+        return code;
+}
+
+static const struct nlab_flag prune_flags[] = {
+        {"filter", 0, NLAB_FLAG_LIST, NULL},
+        {"force", 'f', NLAB_FLAG_BOOL, NULL},
+        {"help", 0, NLAB_FLAG_BOOL, NULL},
+};
+
+static int net_prune(struct nlab_cli *cli, int argc, char **argv)
+{
+        static const char *const keys[] = {"label", NULL};
+        struct nlab_parsed p = {0};
+        struct nlab_err err;
+        json_t *nets = NULL, *n;
+        bool header = false;
+        size_t i;
+        int code = 0;
+
+        if (nlab_cli_parse("network prune", prune_flags, 3, argc, argv, 0, &p, false, &code) != 0)
+                goto out;
+        if (check_filters(&p.list[0], keys, &err) < 0 || nlab_network_list(&cli->st, &nets, &err) < 0) {
+                code = nlab_cli_fail(&err, false);
+                goto out;
+        }
+        json_array_foreach(nets, i, n)
+        {
+                const char *name = json_string_value(json_object_get(n, "Name"));
+                if (nlab_network_is_predefined(name) || !net_filters_match(n, &p.list[0]))
+                        continue;
+                /* In use by a running container: not unused, keep it. */
+                if (nlab_network_remove(&cli->st, name, NULL) < 0)
+                        continue;
+                if (!header)
+                        printf("Deleted Networks:\n");
+                header = true;
+                printf("%s\n", name);
+        }
+out:
+        json_decref(nets);
+        nlab_parsed_free(&p, 3);
+        return code;
+}
+
+static const struct nlab_flag connect_flags[] = {
+        {"ip", 0, NLAB_FLAG_VALUE, NULL},
+        {"alias", 0, NLAB_FLAG_LIST, NULL},
+        {"mac-address", 0, NLAB_FLAG_VALUE, NULL},
+        {"help", 0, NLAB_FLAG_BOOL, NULL},
+};
+
+static int net_connect(struct nlab_cli *cli, int argc, char **argv)
+{
+        struct nlab_connect_req req = {0};
+        struct nlab_parsed p = {0};
+        struct nlab_err err;
+        int code = 0;
+
+        if (nlab_cli_parse("network connect", connect_flags, 4, argc, argv, 0, &p, false, &code) != 0)
+                goto out;
+        if (p.npos != 2) {
+                code = nlab_cli_usage_error("network connect",
+                                            "\"netlab network connect\" requires exactly 2 arguments: "
+                                            "NETWORK CONTAINER",
+                                            false);
+                goto out;
+        }
+        req.network = p.pos[0];
+        req.container = p.pos[1];
+        req.ip = p.value[0];
+        req.aliases = p.list[1];
+        req.mac = p.value[2];
+        if (nlab_network_connect(&cli->st, &req, &err) < 0)
+                code = nlab_cli_fail(&err, false);
+out:
+        nlab_parsed_free(&p, 4);
+        return code;
+}
+
+static const struct nlab_flag disconnect_flags[] = {
+        {"force", 'f', NLAB_FLAG_BOOL, NULL},
+        {"help", 0, NLAB_FLAG_BOOL, NULL},
+};
+
+static int net_disconnect(struct nlab_cli *cli, int argc, char **argv)
+{
+        struct nlab_parsed p = {0};
+        struct nlab_err err;
+        int code = 0;
+
+        if (nlab_cli_parse("network disconnect", disconnect_flags, 2, argc, argv, 0, &p, false,
+                           &code) != 0)
+                goto out;
+        if (p.npos != 2) {
+                code = nlab_cli_usage_error("network disconnect",
+                                            "\"netlab network disconnect\" requires exactly 2 "
+                                            "arguments: NETWORK CONTAINER",
+                                            false);
+                goto out;
+        }
+        if (nlab_network_disconnect(&cli->st, p.pos[0], p.pos[1], p.set[0], &err) < 0)
+                code = nlab_cli_fail(&err, false);
+out:
+        nlab_parsed_free(&p, 2);
+        return code;
+}
+
+static const struct {
+        const char *name;
+        nlab_cmd_fn fn;
+} subcommands[] = {
+        {"create", net_create},   {"ls", net_ls},           {"list", net_ls},
+        {"inspect", net_inspect}, {"rm", net_rm},           {"remove", net_rm},
+        {"prune", net_prune},     {"connect", net_connect}, {"disconnect", net_disconnect},
+};
+
+int nlab_cmd_network(struct nlab_cli *cli, int argc, char **argv)
+{
+        char helpname[64];
+        size_t i;
+
+        if (argc < 1 || !strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))
+                return nlab_cli_help("network") || argc < 1;
+        for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++) {
+                if (strcmp(subcommands[i].name, argv[0]))
+                        continue;
+                snprintf(helpname, sizeof(helpname), "network %s", argv[0]);
+                for (int k = 1; k < argc && strcmp(argv[k], "--"); k++)
+                        if (!strcmp(argv[k], "--help"))
+                                return nlab_cli_help(helpname);
+                return subcommands[i].fn(cli, argc - 1, argv + 1);
+        }
+        fprintf(stderr, "netlab: error: unknown command \"network %s\" (see 'netlab network --help')\n",
+                argv[0]);
+        return 1;
+}

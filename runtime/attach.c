@@ -1,0 +1,244 @@
+#include "runtime/attach.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "runtime/endpoint.h"
+#include "runtime/fsutil.h"
+#include "runtime/hostsfile.h"
+#include "runtime/ids.h"
+#include "runtime/ipam.h"
+#include "runtime/network.h"
+
+static const char *net_name(const json_t *net)
+{
+        return json_string_value(json_object_get(net, "Name"));
+}
+
+int nlab_attach_request(const json_t *net, const char *ip, const char *mac,
+                        const struct nlab_strv *aliases, json_t **ep, struct nlab_err *err)
+{
+        const char *name = net_name(net);
+        bool user = nlab_network_is_user(net);
+        json_t *al = json_array();
+        uint8_t macb[6];
+        size_t i;
+
+        if (ip && !user)
+                return nlab_err_set(err, NLAB_E_INVALID,
+                                    "user specified IP address (--ip %s) is supported on "
+                                    "user-defined networks only, not on \"%s\"",
+                                    ip, name);
+        if (aliases && aliases->n && !user)
+                return nlab_err_set(err, NLAB_E_INVALID,
+                                    "network-scoped aliases are supported only for containers in "
+                                    "user-defined networks, not on \"%s\"",
+                                    name);
+        if (ip) {
+                struct nlab_pool p;
+                struct in_addr a;
+                if (nlab_network_pool(net, &p, err) < 0 || nlab_ip_parse(ip, "--ip", &a, err) < 0 ||
+                    nlab_ipam_check_static(&p, a, err) < 0)
+                        return -1;
+        }
+        if (mac && nlab_mac_parse(mac, macb, err) < 0)
+                return -1;
+        for (i = 0; aliases && i < aliases->n; i++)
+                json_array_append_new(al, json_string(aliases->v[i]));
+        *ep = json_pack("{s:{s:s?},s:o,s:s?}", "IPAMConfig", "IPv4Address", ip, "Aliases", al,
+                        "MacAddress", mac);
+        return *ep ? 0 : nlab_err_set(err, NLAB_E_SYSTEM, "out of memory");
+}
+
+struct claim_ctx {
+        char dir[PATH_MAX];
+        const char *ctr_id;
+};
+
+static int claim_file(void *vctx, struct in_addr a, struct nlab_err *err)
+{
+        struct claim_ctx *ctx = vctx;
+        char path[PATH_MAX + 32], ip[INET_ADDRSTRLEN];
+        int fd;
+
+        inet_ntop(AF_INET, &a, ip, sizeof(ip));
+        snprintf(path, sizeof(path), "%s/%s", ctx->dir, ip);
+        /* O_EXCL makes the claim atomic, even between concurrent netlab processes. */
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0 && errno == EEXIST)
+                return 1;
+        if (fd < 0)
+                return nlab_err_sys(err, errno, "claim %s", path);
+        if (write(fd, ctx->ctr_id, strlen(ctx->ctr_id)) < 0) {
+                int e = errno;
+                close(fd);
+                unlink(path);
+                return nlab_err_sys(err, e, "claim %s", path);
+        }
+        close(fd);
+        return 0;
+}
+
+static struct in_addr read_hint(const char *path)
+{
+        struct in_addr a = {0};
+        char *text = NULL;
+
+        if (nlab_read_file(path, &text, NULL, NULL) == 0) {
+                text[strcspn(text, "\n")] = '\0';
+                inet_pton(AF_INET, text, &a);
+        }
+        free(text);
+        return a;
+}
+
+static int claim_address(struct nlab_store *st, const json_t *net, const char *ctr_id,
+                         const char *static_ip, struct nlab_pool *p, struct in_addr *out,
+                         struct nlab_err *err)
+{
+        struct claim_ctx ctx = {.ctr_id = ctr_id};
+        char hint_path[PATH_MAX], next[INET_ADDRSTRLEN];
+        struct in_addr hint;
+        int r;
+
+        if (nlab_network_pool(net, p, err) < 0 ||
+            nlab_network_path(st, net_name(net), "ips", ctx.dir, sizeof(ctx.dir), err) < 0 ||
+            nlab_network_path(st, net_name(net), "next", hint_path, sizeof(hint_path), err) < 0)
+                return -1;
+        if (static_ip) {
+                if (nlab_ip_parse(static_ip, "--ip", out, err) < 0)
+                        return -1;
+                r = claim_file(&ctx, *out, err);
+                if (r == 1)
+                        return nlab_err_set(err, NLAB_E_CONFLICT,
+                                            "address %s is already in use on network %s", static_ip,
+                                            net_name(net));
+                return r;
+        }
+        /* Start after the last address handed out, so a run costs the same however many exist. */
+        hint = read_hint(hint_path);
+        if (hint.s_addr)
+                hint.s_addr = htonl(ntohl(hint.s_addr) + 1);
+        if (nlab_ipam_alloc(p, hint, claim_file, &ctx, out, err) < 0)
+                return -1;
+        inet_ntop(AF_INET, out, next, sizeof(next));
+        nlab_write_file(hint_path, next, strlen(next), 0600, NULL);
+        return 0;
+}
+
+int nlab_attach_claim(struct nlab_store *st, const json_t *net, const char *ctr_id,
+                      const char *ctr_name, json_t *ep, struct nlab_err *err)
+{
+        const char *static_ip = json_string_value(
+                json_object_get(json_object_get(ep, "IPAMConfig"), "IPv4Address"));
+        const char *mac = json_string_value(json_object_get(ep, "MacAddress"));
+        char ip[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN], macbuf[NLAB_MAC_STRLEN];
+        char epid[NLAB_ID_LEN + 1], path[PATH_MAX];
+        struct nlab_pool p;
+        struct in_addr a;
+        json_t *rec;
+        int r;
+
+        if (claim_address(st, net, ctr_id, static_ip, &p, &a, err) < 0 || nlab_id_new(epid, err) < 0)
+                return -1;
+        inet_ntop(AF_INET, &a, ip, sizeof(ip));
+        inet_ntop(AF_INET, &p.gateway, gw, sizeof(gw));
+        if (!mac || !mac[0]) {
+                uint8_t m[6];
+                nlab_mac_from_ip(a, m);
+                mac = nlab_mac_format(m, macbuf);
+        }
+        json_object_set_new(ep, "NetworkID", json_deep_copy(json_object_get(net, "Id")));
+        json_object_set_new(ep, "EndpointID", json_string(epid));
+        json_object_set_new(ep, "Gateway", json_string(gw));
+        json_object_set_new(ep, "IPAddress", json_string(ip));
+        json_object_set_new(ep, "IPPrefixLen", json_integer(p.subnet.prefix));
+        json_object_set_new(ep, "MacAddress", json_string(mac));
+        rec = json_pack("{s:s,s:s}", "Name", ctr_name, "IPAddress", ip);
+        r = nlab_network_path(st, net_name(net), "endpoints", path, sizeof(path), err);
+        if (r == 0) {
+                char *text = json_dumps(rec, JSON_COMPACT);
+                size_t len = strlen(path);
+                snprintf(path + len, sizeof(path) - len, "/%s", ctr_id);
+                r = nlab_write_file(path, text, strlen(text), 0600, err);
+                free(text);
+        }
+        json_decref(rec);
+        if (r < 0)
+                nlab_attach_release(st, net_name(net), ctr_id, ep);
+        return r;
+}
+
+void nlab_attach_release(struct nlab_store *st, const char *name, const char *ctr_id,
+                         const json_t *ep)
+{
+        const char *ip = json_string_value(json_object_get(ep, "IPAddress"));
+        char path[PATH_MAX], holder[NLAB_ID_LEN + 1];
+        ssize_t n;
+        int fd;
+
+        if (nlab_network_path(st, name, "endpoints", path, sizeof(path), NULL) == 0) {
+                size_t len = strlen(path);
+                snprintf(path + len, sizeof(path) - len, "/%s", ctr_id);
+                unlink(path);
+        }
+        if (!ip || nlab_network_path(st, name, "ips", path, sizeof(path), NULL) < 0)
+                return;
+        snprintf(path + strlen(path), sizeof(path) - strlen(path), "/%s", ip);
+        /* Only give back an address that is still ours. */
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return;
+        n = read(fd, holder, NLAB_ID_LEN);
+        close(fd);
+        holder[n > 0 ? n : 0] = '\0';
+        if (!strcmp(holder, ctr_id))
+                unlink(path);
+}
+
+int nlab_attach_up(struct nlab_store *st, const json_t *net, const char *ctr_id, json_t *ep,
+                   const char *netns_path, const char *ifname, bool default_route,
+                   struct nlab_err *err)
+{
+        char host_if[NLAB_IFNAMSIZ];
+        struct nlab_endpoint_req req = {0};
+        struct nlab_pool p;
+        const char *mtu;
+
+        if (nlab_network_realize(st, net, err) < 0 || nlab_network_pool(net, &p, err) < 0 ||
+            nlab_ip_parse(json_string_value(json_object_get(ep, "IPAddress")), "address", &req.ip,
+                          err) < 0)
+                return -1;
+        nlab_endpoint_host_ifname(ctr_id, json_string_value(json_object_get(net, "Id")), host_if);
+        mtu = json_string_value(json_object_get(json_object_get(net, "Options"), "mtu"));
+        req.netns_path = netns_path;
+        req.bridge = json_string_value(json_object_get(json_object_get(net, "Options"),
+                                                       "com.docker.network.bridge.name"));
+        req.host_ifname = host_if;
+        req.ctr_ifname = ifname;
+        req.prefix = p.subnet.prefix;
+        req.gateway = p.gateway;
+        req.mac = json_string_value(json_object_get(ep, "MacAddress"));
+        req.mtu = mtu ? (unsigned)strtoul(mtu, NULL, 10) : 0;
+        req.default_route = default_route && !json_is_true(json_object_get(net, "Internal"));
+        if (nlab_endpoint_attach(&req, err) < 0) {
+                nlab_err_prefix(err, "network %s", net_name(net));
+                return -1;
+        }
+        json_object_set_new(ep, "IfName", json_string(ifname));
+        json_object_set_new(ep, "HostIfName", json_string(host_if));
+        return 0;
+}
+
+void nlab_attach_down(const json_t *ep)
+{
+        const char *host_if = json_string_value(json_object_get(ep, "HostIfName"));
+
+        if (host_if)
+                nlab_endpoint_detach(NULL, host_if, NULL);
+}

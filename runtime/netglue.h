@@ -1,0 +1,23 @@
+/* The kernel and daemon side of one network: its bridge, its firewall entries, its DNS
+ * registration. Kept apart from the records so each piece has one place. */
+#ifndef NLAB_NETGLUE_H
+#define NLAB_NETGLUE_H
+
+#include <jansson.h>
+
+#include "runtime/err.h"
+#include "runtime/store.h"
+
+/* Bridge with gateway address, firewall sets, DNS listener. Idempotent; undoes itself on failure. */
+int nlab_netglue_network_up(struct nlab_store *st, const json_t *net, struct nlab_err *err);
+/* Remove all of it; best effort, missing pieces are fine. */
+void nlab_netglue_network_down(struct nlab_store *st, const json_t *net);
+/* The bridge interface of a network record. */
+const char *nlab_netglue_bridge(const json_t *net);
+
+/* A container's own pieces while it runs: published ports, DNS names. */
+int nlab_netglue_ctr_up(struct nlab_store *st, const char *id, const json_t *cfg,
+                        struct nlab_err *err);
+void nlab_netglue_ctr_down(struct nlab_store *st, const char *id, const json_t *cfg);
+
+#endif

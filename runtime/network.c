@@ -1,0 +1,580 @@
+#include "runtime/network.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "runtime/container.h"
+#include "runtime/endpoint.h"
+#include "runtime/fsutil.h"
+#include "runtime/ids.h"
+#include "runtime/netglue.h"
+#include "runtime/netlink.h"
+#include "runtime/route.h"
+
+static const char *const predefined[] = {"bridge", "host", "none"};
+
+bool nlab_network_is_predefined(const char *name)
+{
+        size_t i;
+
+        for (i = 0; i < 3; i++)
+                if (!strcmp(name, predefined[i]))
+                        return true;
+        return false;
+}
+
+bool nlab_network_is_user(const json_t *net)
+{
+        const char *name = json_string_value(json_object_get(net, "Name"));
+
+        return name && !nlab_network_is_predefined(name);
+}
+
+int nlab_network_path(const struct nlab_store *st, const char *name, const char *sub, char *buf,
+                      size_t size, struct nlab_err *err)
+{
+        if (sub)
+                return nlab_path(buf, size, err, "%s/networks/%s/%s", st->root, name, sub);
+        return nlab_path(buf, size, err, "%s/networks/%s", st->root, name);
+}
+
+static int save_net(struct nlab_store *st, const json_t *net, struct nlab_err *err)
+{
+        const char *name = json_string_value(json_object_get(net, "Name"));
+        char path[PATH_MAX];
+        char *text;
+        int r;
+
+        if (nlab_network_path(st, name, "network.json", path, sizeof(path), err) < 0)
+                return -1;
+        text = json_dumps(net, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        if (!text)
+                return nlab_err_sys(err, ENOMEM, "network %s", name);
+        r = nlab_write_file(path, text, strlen(text), 0600, err);
+        free(text);
+        return r;
+}
+
+static json_t *ipam_config(const char *subnet, const char *gateway, const char *range)
+{
+        json_t *cfgs = json_array(), *c;
+
+        if (subnet) {
+                c = json_pack("{s:s,s:s}", "Subnet", subnet, "Gateway", gateway);
+                if (range)
+                        json_object_set_new(c, "IPRange", json_string(range));
+                json_array_append_new(cfgs, c);
+        }
+        return json_pack("{s:s,s:{},s:o}", "Driver", "default", "Options", "Config", cfgs);
+}
+
+static json_t *new_record(const char *name, const char *id, const char *driver, bool internal,
+                          json_t *ipam, json_t *options, json_t *labels)
+{
+        char created[64];
+
+        nlab_now_rfc3339(created, sizeof(created));
+        return json_pack("{s:s,s:s,s:s,s:s,s:s,s:b,s:o,s:b,s:b,s:b,s:b,s:o,s:o}", "Name", name,
+                         "Id", id, "Created", created, "Scope", "local", "Driver", driver,
+                         "EnableIPv6", 0, "IPAM", ipam, "Internal", internal, "Attachable", 0,
+                         "Ingress", 0, "ConfigOnly", 0, "Options", options, "Labels", labels);
+}
+
+static int make_net_dirs(struct nlab_store *st, const char *name, struct nlab_err *err)
+{
+        static const char *const subs[] = {NULL, "ips", "endpoints"};
+        char path[PATH_MAX];
+        size_t i;
+
+        for (i = 0; i < 3; i++) {
+                if (nlab_network_path(st, name, subs[i], path, sizeof(path), err) < 0)
+                        return -1;
+                if (mkdir(path, 0700) < 0)
+                        return nlab_err_sys(err, errno, "network %s: mkdir %s", name, path);
+        }
+        return 0;
+}
+
+static json_t *predefined_record(const char *name, const char *id)
+{
+        if (!strcmp(name, "bridge")) {
+                json_t *opts = json_pack("{s:s,s:s,s:s,s:s}",
+                                         "com.docker.network.bridge.default_bridge", "true",
+                                         "com.docker.network.bridge.enable_icc", "true",
+                                         "com.docker.network.bridge.name", NLAB_DEFAULT_BRIDGE,
+                                         "com.docker.network.driver.mtu", "1500");
+                return new_record(name, id, "bridge", false,
+                                  ipam_config("172.17.0.0/16", "172.17.0.1", NULL), opts,
+                                  json_object());
+        }
+        return new_record(name, id, !strcmp(name, "host") ? "host" : "null", false,
+                          ipam_config(NULL, NULL, NULL), json_object(), json_object());
+}
+
+int nlab_network_ensure_predefined(struct nlab_store *st, struct nlab_err *err)
+{
+        char path[PATH_MAX], id[NLAB_ID_LEN + 1];
+        size_t i;
+
+        for (i = 0; i < 3; i++) {
+                json_t *rec;
+                int r;
+                if (nlab_network_path(st, predefined[i], "network.json", path, sizeof(path), err) < 0)
+                        return -1;
+                if (access(path, F_OK) == 0)
+                        continue;
+                if (nlab_store_lock(st, err) < 0)
+                        return -1;
+                r = 0;
+                if (access(path, F_OK) < 0) {
+                        rec = NULL;
+                        r = nlab_id_new(id, err);
+                        if (r == 0)
+                                r = make_net_dirs(st, predefined[i], err);
+                        if (r == 0) {
+                                rec = predefined_record(predefined[i], id);
+                                r = save_net(st, rec, err);
+                        }
+                        json_decref(rec);
+                }
+                nlab_store_unlock(st);
+                if (r < 0)
+                        return -1;
+        }
+        return 0;
+}
+
+static int load_by_name(struct nlab_store *st, const char *name, json_t **net)
+{
+        char path[PATH_MAX];
+
+        if (strchr(name, '/') || name[0] == '.' ||
+            nlab_network_path(st, name, "network.json", path, sizeof(path), NULL) < 0)
+                return -1;
+        *net = json_load_file(path, 0, NULL);
+        return *net ? 0 : -1;
+}
+
+int nlab_network_list(struct nlab_store *st, json_t **nets, struct nlab_err *err)
+{
+        char path[PATH_MAX];
+        struct dirent *de;
+        json_t *users = json_array();
+        size_t i;
+        DIR *d;
+
+        if (nlab_network_ensure_predefined(st, err) < 0 ||
+            nlab_path(path, sizeof(path), err, "%s/networks", st->root) < 0) {
+                json_decref(users);
+                return -1;
+        }
+        *nets = json_array();
+        for (i = 0; i < 3; i++) {
+                json_t *n;
+                if (load_by_name(st, predefined[i], &n) == 0)
+                        json_array_append_new(*nets, n);
+        }
+        d = opendir(path);
+        while (d && (de = readdir(d))) {
+                json_t *n;
+                if (de->d_name[0] == '.' || nlab_network_is_predefined(de->d_name))
+                        continue;
+                if (load_by_name(st, de->d_name, &n) == 0)
+                        json_array_append_new(users, n);
+        }
+        if (d)
+                closedir(d);
+        /* Creation order, as the RFC 3339 strings sort. */
+        for (i = 0; json_array_size(users) > 0;) {
+                size_t j, best = 0;
+                for (j = 1; j < json_array_size(users); j++)
+                        if (strcmp(json_string_value(json_object_get(json_array_get(users, j), "Created")),
+                                   json_string_value(json_object_get(json_array_get(users, best), "Created"))) < 0)
+                                best = j;
+                json_array_append(*nets, json_array_get(users, best));
+                json_array_remove(users, best);
+                i++;
+        }
+        json_decref(users);
+        return 0;
+}
+
+int nlab_network_load(struct nlab_store *st, const char *ref, json_t **net, struct nlab_err *err)
+{
+        json_t *all, *found = NULL, *n;
+        size_t i, matches = 0;
+
+        if (nlab_network_ensure_predefined(st, err) < 0)
+                return -1;
+        if (load_by_name(st, ref, net) == 0)
+                return 0;
+        if (!nlab_id_is_prefix(ref))
+                return nlab_err_set(err, NLAB_E_NOTFOUND, "network %s not found", ref);
+        if (nlab_network_list(st, &all, err) < 0)
+                return -1;
+        json_array_foreach(all, i, n)
+        {
+                const char *id = json_string_value(json_object_get(n, "Id"));
+                if (strncmp(id, ref, strlen(ref)) == 0) {
+                        found = n;
+                        matches++;
+                }
+        }
+        if (matches == 1)
+                *net = json_incref(found);
+        json_decref(all);
+        if (matches == 0)
+                return nlab_err_set(err, NLAB_E_NOTFOUND, "network %s not found", ref);
+        if (matches > 1)
+                return nlab_err_set(err, NLAB_E_INVALID,
+                                    "network %s is ambiguous (%zu matches found on id prefix)", ref,
+                                    matches);
+        return 0;
+}
+
+int nlab_network_pool(const json_t *net, struct nlab_pool *pool, struct nlab_err *err)
+{
+        const json_t *c = json_array_get(json_object_get(json_object_get(net, "IPAM"), "Config"), 0);
+        const char *range = json_string_value(json_object_get(c, "IPRange"));
+
+        memset(pool, 0, sizeof(*pool));
+        if (!c)
+                return nlab_err_set(err, NLAB_E_INVALID, "network %s has no subnet",
+                                    json_string_value(json_object_get(net, "Name")));
+        if (nlab_cidr_parse(json_string_value(json_object_get(c, "Subnet")), &pool->subnet, err) < 0 ||
+            nlab_ip_parse(json_string_value(json_object_get(c, "Gateway")), "gateway", &pool->gateway,
+                          err) < 0)
+                return -1;
+        if (range) {
+                pool->has_range = true;
+                return nlab_cidr_parse(range, &pool->range, err);
+        }
+        return 0;
+}
+
+struct used_subnets {
+        struct nlab_subnet *v;
+        size_t n;
+};
+
+static int collect_used(struct nlab_store *st, struct used_subnets *u, struct nlab_err *err)
+{
+        json_t *all, *n;
+        size_t i;
+        struct nlab_nl *nl;
+
+        if (nlab_network_list(st, &all, err) < 0)
+                return -1;
+        nl = nlab_nl_open(NULL, err);
+        if (!nl || nlab_route_list_v4(nl, &u->v, &u->n, err) < 0) {
+                if (nl)
+                        nlab_nl_close(nl);
+                json_decref(all);
+                return -1;
+        }
+        nlab_nl_close(nl);
+        json_array_foreach(all, i, n)
+        {
+                struct nlab_pool p;
+                struct nlab_subnet *grown;
+                if (nlab_network_pool(n, &p, NULL) < 0)
+                        continue;
+                grown = realloc(u->v, (u->n + 1) * sizeof(*u->v));
+                if (!grown)
+                        break;
+                u->v = grown;
+                u->v[u->n++] = p.subnet;
+        }
+        json_decref(all);
+        return 0;
+}
+
+static int parse_opts(const struct nlab_net_create_req *req, json_t *options, unsigned *mtu,
+                      bool *icc, struct nlab_err *err)
+{
+        size_t i;
+
+        *mtu = 0;
+        *icc = true;
+        for (i = 0; i < req->opts.n; i++) {
+                const char *o = req->opts.v[i], *eq = strchr(o, '=');
+                char key[128];
+                if (!eq)
+                        return nlab_err_set(err, NLAB_E_INVALID,
+                                            "invalid --opt \"%s\": expected mtu=N or icc=true|false", o);
+                snprintf(key, sizeof(key), "%.*s", (int)(eq - o), o);
+                if (!strcmp(key, "mtu") || !strcmp(key, "com.docker.network.driver.mtu")) {
+                        char *end;
+                        long v = strtol(eq + 1, &end, 10);
+                        if (*end || v < 68 || v > 65535)
+                                return nlab_err_set(err, NLAB_E_INVALID,
+                                                    "invalid --opt mtu=%s: expected 68 to 65535", eq + 1);
+                        *mtu = (unsigned)v;
+                } else if (!strcmp(key, "icc") || !strcmp(key, "com.docker.network.bridge.enable_icc")) {
+                        if (strcmp(eq + 1, "true") && strcmp(eq + 1, "false"))
+                                return nlab_err_set(err, NLAB_E_INVALID,
+                                                    "invalid --opt icc=%s: expected true or false", eq + 1);
+                        *icc = !strcmp(eq + 1, "true");
+                } else {
+                        return nlab_err_set(err, NLAB_E_INVALID,
+                                            "unknown --opt \"%s\": supported are mtu=N and icc=true|false",
+                                            key);
+                }
+                json_object_set_new(options, key, json_string(eq + 1));
+        }
+        return 0;
+}
+
+static json_t *parse_labels(const struct nlab_strv *labels)
+{
+        json_t *o = json_object();
+        size_t i;
+
+        for (i = 0; i < labels->n; i++) {
+                const char *eq = strchr(labels->v[i], '=');
+                char key[256];
+                snprintf(key, sizeof(key), "%.*s", (int)(eq ? eq - labels->v[i] : (long)strlen(labels->v[i])),
+                         labels->v[i]);
+                json_object_set_new(o, key, json_string(eq ? eq + 1 : ""));
+        }
+        return o;
+}
+
+/* Turn --subnet/--gateway/--ip-range into a checked plan; pick a pool when none was given. */
+static int plan_addresses(struct nlab_store *st, const struct nlab_net_create_req *req,
+                          struct nlab_pool *p, struct nlab_err *err)
+{
+        struct used_subnets used = {0};
+        size_t i;
+        int r = 0;
+
+        memset(p, 0, sizeof(*p));
+        if (req->subnet && nlab_cidr_parse(req->subnet, &p->subnet, err) < 0)
+                return -1;
+        if (!req->subnet && (req->gateway || req->ip_range))
+                return nlab_err_set(err, NLAB_E_INVALID,
+                                    "--gateway and --ip-range need --subnet");
+        if (req->gateway && nlab_ip_parse(req->gateway, "gateway", &p->gateway, err) < 0)
+                return -1;
+        if (req->ip_range) {
+                if (nlab_cidr_parse(req->ip_range, &p->range, err) < 0)
+                        return -1;
+                p->has_range = true;
+        }
+        if (collect_used(st, &used, err) < 0)
+                return -1;
+        if (!req->subnet) {
+                r = nlab_ipam_pick_pool(used.v, used.n, &p->subnet, err);
+        } else {
+                for (i = 0; i < used.n && r == 0; i++) {
+                        char a[NLAB_CIDR_STRLEN], b[NLAB_CIDR_STRLEN];
+                        if (nlab_subnet_overlaps(&p->subnet, &used.v[i]))
+                                r = nlab_err_set(err, NLAB_E_CONFLICT,
+                                                 "invalid pool request: pool %s overlaps with "
+                                                 "%s, which is already in use (by another network "
+                                                 "or a host route)",
+                                                 nlab_cidr_format(&p->subnet, a),
+                                                 nlab_cidr_format(&used.v[i], b));
+                }
+        }
+        free(used.v);
+        if (r == 0 && !req->gateway)
+                r = nlab_subnet_gateway(&p->subnet, &p->gateway, err);
+        if (r == 0)
+                r = nlab_pool_check(p, err);
+        return r;
+}
+
+static int check_create(const struct nlab_net_create_req *req, struct nlab_err *err)
+{
+        if (nlab_network_is_predefined(req->name))
+                return nlab_err_set(err, NLAB_E_CONFLICT,
+                                    "%s is a pre-defined network and cannot be created", req->name);
+        if (req->driver && strcmp(req->driver, "bridge"))
+                return nlab_err_set(err, NLAB_E_INVALID,
+                                    "unsupported driver \"%s\": netlab networks use the bridge driver",
+                                    req->driver);
+        if (nlab_name_check(req->name, err) < 0) {
+                nlab_err_prefix(err, "network");
+                return -1;
+        }
+        return 0;
+}
+
+int nlab_network_create(struct nlab_store *st, const struct nlab_net_create_req *req,
+                        char id[NLAB_ID_LEN + 1], struct nlab_err *err)
+{
+        char subnet[NLAB_CIDR_STRLEN], range[NLAB_CIDR_STRLEN], gw[INET_ADDRSTRLEN];
+        char bridge[32], dir[PATH_MAX];
+        json_t *options = json_object(), *labels, *net = NULL, *old;
+        struct nlab_pool p;
+        unsigned mtu;
+        bool icc;
+        int r = -1;
+
+        if (check_create(req, err) < 0 || parse_opts(req, options, &mtu, &icc, err) < 0 ||
+            nlab_network_ensure_predefined(st, err) < 0 || nlab_id_new(id, err) < 0) {
+                json_decref(options);
+                return -1;
+        }
+        labels = parse_labels(&req->labels);
+        if (nlab_store_lock(st, err) < 0)
+                goto out;
+        if (load_by_name(st, req->name, &old) == 0) {
+                json_decref(old);
+                nlab_err_set(err, NLAB_E_CONFLICT, "network with name %s already exists", req->name);
+                goto unlock;
+        }
+        if (plan_addresses(st, req, &p, err) < 0)
+                goto unlock;
+        inet_ntop(AF_INET, &p.gateway, gw, sizeof(gw));
+        snprintf(bridge, sizeof(bridge), "br-%.12s", id);
+        json_object_set_new(options, "com.docker.network.bridge.name", json_string(bridge));
+        net = new_record(req->name, id, "bridge", req->internal,
+                         ipam_config(nlab_cidr_format(&p.subnet, subnet), gw,
+                                     p.has_range ? nlab_cidr_format(&p.range, range) : NULL),
+                         options, labels);
+        options = labels = NULL;
+        if (make_net_dirs(st, req->name, err) < 0 || save_net(st, net, err) < 0)
+                goto undo;
+        if (nlab_network_realize(st, net, err) < 0)
+                goto undo;
+        r = 0;
+        goto unlock;
+undo:
+        nlab_netglue_network_down(st, net);
+        if (nlab_network_path(st, req->name, NULL, dir, sizeof(dir), NULL) == 0)
+                nlab_rm_rf(dir, NULL);
+unlock:
+        nlab_store_unlock(st);
+out:
+        json_decref(net);
+        json_decref(options);
+        json_decref(labels);
+        if (r < 0)
+                nlab_err_prefix(err, "network %s", req->name);
+        return r;
+}
+
+int nlab_network_realize(struct nlab_store *st, const json_t *net, struct nlab_err *err)
+{
+        return nlab_netglue_network_up(st, net, err);
+}
+
+/* Ids of the containers with an endpoint record on the network. */
+static json_t *endpoint_ids(struct nlab_store *st, const char *name)
+{
+        char path[PATH_MAX];
+        json_t *ids = json_array();
+        struct dirent *de;
+        DIR *d;
+
+        if (nlab_network_path(st, name, "endpoints", path, sizeof(path), NULL) < 0)
+                return ids;
+        d = opendir(path);
+        while (d && (de = readdir(d)))
+                if (strlen(de->d_name) == NLAB_ID_LEN)
+                        json_array_append_new(ids, json_string(de->d_name));
+        if (d)
+                closedir(d);
+        return ids;
+}
+
+static bool ctr_running(struct nlab_store *st, const char *id, json_t **cfg)
+{
+        json_t *state = NULL;
+        bool running;
+
+        if (nlab_container_load(st, id, cfg, &state, NULL) < 0)
+                return false;
+        running = nlab_container_running(state);
+        json_decref(state);
+        return running;
+}
+
+int nlab_network_remove(struct nlab_store *st, const char *ref, struct nlab_err *err)
+{
+        char busy[1024] = "", dir[PATH_MAX];
+        json_t *net = NULL, *ids, *v;
+        const char *name;
+        size_t i, len = 0;
+        int r = -1;
+
+        if (nlab_network_load(st, ref, &net, err) < 0)
+                return -1;
+        name = json_string_value(json_object_get(net, "Name"));
+        if (nlab_network_is_predefined(name)) {
+                nlab_err_set(err, NLAB_E_CONFLICT,
+                             "%s is a pre-defined network and cannot be removed", name);
+                goto out;
+        }
+        ids = endpoint_ids(st, name);
+        json_array_foreach(ids, i, v)
+        {
+                json_t *cfg = NULL;
+                if (ctr_running(st, json_string_value(v), &cfg))
+                        len += (size_t)snprintf(busy + len, len < sizeof(busy) ? sizeof(busy) - len : 0,
+                                                "%s%s", len ? ", " : "",
+                                                json_string_value(json_object_get(cfg, "Name")));
+                json_decref(cfg);
+        }
+        json_decref(ids);
+        if (len) {
+                nlab_err_set(err, NLAB_E_CONFLICT,
+                             "error while removing network: network %s has active endpoints "
+                             "(running containers: %s); stop them or disconnect them first",
+                             name, busy);
+                goto out;
+        }
+        if (nlab_store_lock(st, err) < 0)
+                goto out;
+        nlab_netglue_network_down(st, net);
+        r = nlab_network_path(st, name, NULL, dir, sizeof(dir), err);
+        if (r == 0)
+                r = nlab_rm_rf(dir, err);
+        nlab_store_unlock(st);
+out:
+        json_decref(net);
+        return r;
+}
+
+json_t *nlab_network_inspect(struct nlab_store *st, const json_t *net)
+{
+        const char *name = json_string_value(json_object_get(net, "Name"));
+        json_t *doc = json_deep_copy(net), *ctrs = json_object(), *ids, *v;
+        size_t i;
+
+        ids = endpoint_ids(st, name);
+        json_array_foreach(ids, i, v)
+        {
+                const char *id = json_string_value(v);
+                json_t *cfg = NULL, *ep;
+                char cidr[64];
+                if (!ctr_running(st, id, &cfg)) {
+                        json_decref(cfg);
+                        continue;
+                }
+                ep = json_object_get(json_object_get(json_object_get(cfg, "NetworkSettings"),
+                                                     "Networks"),
+                                     name);
+                snprintf(cidr, sizeof(cidr), "%s/%lld",
+                         json_string_value(json_object_get(ep, "IPAddress")),
+                         (long long)json_integer_value(json_object_get(ep, "IPPrefixLen")));
+                json_object_set_new(
+                        ctrs, id,
+                        json_pack("{s:O,s:O,s:O,s:s,s:s}", "Name", json_object_get(cfg, "Name"),
+                                  "EndpointID", json_object_get(ep, "EndpointID"), "MacAddress",
+                                  json_object_get(ep, "MacAddress"), "IPv4Address", cidr,
+                                  "IPv6Address", ""));
+                json_decref(cfg);
+        }
+        json_decref(ids);
+        json_object_set_new(doc, "Containers", ctrs);
+        return doc;
+}
