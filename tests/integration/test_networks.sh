@@ -1,0 +1,134 @@
+# Bridge networks: the default bridge, user-defined networks, container:NAME, connect/disconnect,
+# IPAM, and bad input. Observed with ip(8) inside the namespaces, ping and nc.
+. "$NETLAB_TESTLIB"
+
+in_ctr() { local c=$1; shift; nsenter --net="$NETLAB_ROOT/netns/$(nl inspect -f '{{.Id}}' "$c")" "$@"; }
+ip_of() { nl inspect -f "{{(index .NetworkSettings.Networks \"$2\").IPAddress}}" "$1"; }
+
+# Default bridge.
+check_match "network ls shows the predefined networks" "bridge.*bridge.*local" "$(nl network ls)"
+check_eq "network ls --filter type=builtin" "bridge host none" "$(nl network ls --filter type=builtin --format '{{.Name}}' | tr '\n' ' ' | sed 's/ $//')"
+nl run -d --name a busybox sleep 1d >/dev/null
+nl run -d --name b busybox sleep 1d >/dev/null
+check_match "netlab0 exists with 172.17.0.1/16" "172.17.0.1/16" "$(ip -o addr show netlab0)"
+check_match "a got 172.17.0.2 on eth0" "inet 172.17.0.2/16" "$(nl exec a ip -o addr show eth0)"
+check_match "default route via the gateway" "default via 172.17.0.1 dev eth0" "$(nl exec a ip route)"
+check_match "a's veth is a port of netlab0" "master netlab0" "$(ip -o link show type veth)"
+check "a reaches b by IP on the default bridge" nl exec a ping -c1 -W2 172.17.0.3
+check_fails "no name resolution on the default bridge" nl exec a nslookup b
+check_match "/etc/hosts has the container's own line" "172.17.0.2	$(nl inspect -f '{{.Config.Hostname}}' a)" "$(nl exec a cat /etc/hosts)"
+check_eq "inspect shows the bridge address" "172.17.0.3" "$(ip_of b bridge)"
+check_match "network inspect bridge lists the containers" '"IPv4Address": "172.17.0.2/16"' "$(nl network inspect bridge)"
+check_status "bridge cannot be removed" 1 nl network rm bridge
+check_status "bridge cannot be created" 1 nl network create bridge
+check_status "--ip on the default bridge is refused (125)" 125 nl run --ip 172.17.0.50 busybox true
+nl rm -f a b >/dev/null
+
+# User-defined networks.
+id=$(nl network create --subnet 10.89.0.0/24 --label team=red labnet)
+check_match "network create prints a 64-hex id" "^[0-9a-f]{64}$" "$id"
+br=br-${id:0:12}
+check_match "its bridge has the gateway" "10.89.0.1/24" "$(ip -o addr show $br)"
+nl run -d --name web --network labnet busybox httpd -f -p 80 >/dev/null
+nl run -d --name client --net=labnet --ip 10.89.0.77 --mac-address 02:00:00:00:00:77 busybox sleep 1d >/dev/null
+check_eq "first dynamic address is .2" "10.89.0.2" "$(ip_of web labnet)"
+check_eq "--ip is honoured" "10.89.0.77" "$(ip_of client labnet)"
+check_match "--mac-address is honoured" "02:00:00:00:00:77" "$(nl exec client ip link show eth0)"
+check "client reaches web:80" nl exec client nc -z -w2 10.89.0.2 80
+check_eq "network ls --filter label=" "labnet" "$(nl network ls --filter label=team=red --format '{{.Name}}')"
+check_eq "network ls --filter type=custom" "labnet" "$(nl network ls --filter type=custom --format '{{.Name}}')"
+check_match "network inspect shows subnet and gateway" '"Gateway": "10.89.0.1"' "$(nl network inspect labnet)"
+check_status "--ip already taken is refused (125)" 125 nl run --net labnet --ip 10.89.0.77 busybox true
+check_status "--ip outside the subnet is refused (125)" 125 nl run --net labnet --ip 10.90.0.5 busybox true
+check_status "unknown network is refused (125)" 125 nl run --net nosuchnet busybox true
+check_status "a used network name is refused (1)" 1 nl network create labnet
+check_status "an overlapping subnet is refused (1)" 1 nl network create --subnet 10.89.0.128/25 overlap
+check_status "an invalid CIDR is refused (1)" 1 nl network create --subnet 10.89.0.0/33 badcidr
+check_status "a gateway outside the subnet is refused (1)" 1 nl network create --subnet 10.91.0.0/24 --gateway 10.92.0.1 badgw
+check_eq "failed creates leave no bridge" "1" "$(ip -o link show type bridge | grep -c br-)"
+check_eq "failed runs leave no record" "2" "$(ls $NETLAB_ROOT/containers | wc -l)"
+auto=$(nl network create auto1)
+check_match "a network without --subnet gets 172.18.0.0/16" "172.18.0.0/16" "$(nl network inspect -f '{{json .IPAM.Config}}' auto1)"
+nl network create --subnet 10.93.0.0/24 --ip-range 10.93.0.128/25 ranged >/dev/null
+nl run -d --name r1 --net ranged busybox sleep 1d >/dev/null
+check_eq "--ip-range gives dynamic addresses from the range" "10.93.0.128" "$(ip_of r1 ranged)"
+nl run -d --name r2 --net ranged --ip 10.93.0.9 busybox sleep 1d >/dev/null
+check_eq "--ip may lie outside the range" "10.93.0.9" "$(ip_of r2 ranged)"
+nl rm -f r1 r2 >/dev/null
+
+# Isolation between networks, and a container attached to both.
+nl network create --subnet 10.94.0.0/24 othernet >/dev/null
+nl run -d --name far --net othernet busybox httpd -f -p 80 >/dev/null
+check_fails "labnet cannot reach othernet" nl exec client nc -z -w2 10.94.0.2 80
+nl network connect othernet client
+check_match "connect adds eth1 at once" "10.94.0.3/24" "$(nl exec client ip -o addr show eth1)"
+check "after connect, client reaches far" nl exec client nc -z -w2 10.94.0.2 80
+check "and still reaches web" nl exec client nc -z -w2 10.89.0.2 80
+check_match "/etc/hosts gained othernet's line" "10.94.0.3	" "$(nl exec client cat /etc/hosts)"
+check_match "inspect shows both networks" "othernet" "$(nl inspect -f '{{json .NetworkSettings.Networks}}' client)"
+check_status "connecting twice is refused" 1 nl network connect othernet client
+nl network disconnect othernet client
+check_fails "disconnect removes eth1 at once" nl exec client ip link show eth1
+check_fails "after disconnect, client cannot reach far" nl exec client nc -z -w2 10.94.0.2 80
+check_eq "/etc/hosts lost exactly that line" "1" "$(nl exec client grep -c '^10\.' /etc/hosts)"
+check_status "disconnect when not connected is refused" 1 nl network disconnect othernet client
+check_status "connect with a taken --ip is refused" 1 nl network connect --ip 10.94.0.2 othernet client
+check_fails "and leaves no eth1" nl exec client ip link show eth1
+check_eq "and inspect is unchanged" "labnet" "$(nl inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}}{{end}}' client)"
+check_status "connect with a bad --mac-address is refused" 1 nl network connect --mac-address zz othernet client
+check_status "network rm refuses a network with running containers" 1 nl network rm othernet
+check_match "and names them" "far" "$(nl network rm othernet 2>&1)"
+
+# A created container: connect before start, disconnect from bridge before first start.
+nl create --name later busybox sleep 1d >/dev/null
+nl network disconnect bridge later
+nl network connect labnet later
+nl start later >/dev/null
+check_fails "later has no eth on bridge" sh -c "nl exec later ip -o addr | grep -q 172.17."
+check_match "later got labnet on eth0" "10.89.0.3/24" "$(nl exec later ip -o addr show eth0)"
+nl rm -f later >/dev/null
+
+# container:NAME shares the network namespace.
+nl run -d --name side --network container:web busybox sleep 1d >/dev/null
+check_eq "container:NAME sees the same interfaces" "$(nl exec web ip -o addr | awk '{print $2, $4}')" "$(nl exec side ip -o addr | awk '{print $2, $4}')"
+check_eq "and the same hostname" "$(nl exec web hostname)" "$(nl exec side hostname)"
+check "and serves on the target's ports" nl exec side nc -z -w2 127.0.0.1 80
+check_status "container: refuses -p" 125 nl run --network container:web -p 8080:80 busybox true
+check_match "with Docker's message" "conflicting options: port publishing" "$(nl run --network container:web -p 8080:80 busybox true 2>&1)"
+check_status "container: refuses --hostname" 125 nl run --network container:web --hostname x busybox true
+check_status "container: refuses --dns" 125 nl run --network container:web --dns 10.0.0.1 busybox true
+check_status "container: refuses --add-host" 125 nl run --network container:web --add-host a:10.0.0.1 busybox true
+check_status "container: refuses --mac-address" 125 nl run --network container:web --mac-address 02:00:00:00:00:01 busybox true
+check_status "container: refuses --expose" 125 nl run --network container:web --expose 80 busybox true
+check_status "connect of a container: container is refused" 1 nl network connect othernet side
+nl create --name stopped busybox true >/dev/null
+check_status "container: refuses a target that is not running" 125 nl run --network container:stopped busybox true
+check_status "host containers cannot be connected" 1 sh -c "nl run -d --name h --net host busybox sleep 1d >/dev/null; nl network connect labnet h"
+nl rm -f side stopped h >/dev/null
+
+# Lifecycle: stop keeps the address, rm frees it, restart keeps a static --ip.
+nl stop -t 0 client >/dev/null
+check_eq "a stopped container keeps its address" "10.89.0.77" "$(ip_of client labnet)"
+check_fails "but its veth is gone" sh -c "ip -o link show type veth | grep -q $(nl inspect -f '{{(index .NetworkSettings.Networks \"labnet\").HostIfName}}' client)"
+nl start client >/dev/null
+check_match "restart keeps the static --ip" "10.89.0.77/24" "$(nl exec client ip -o addr show eth0)"
+nl rm -f client >/dev/null
+check "rm frees the address" test ! -e "$NETLAB_ROOT/networks/labnet/ips/10.89.0.77"
+
+# IPAM under 20 concurrent runs.
+for i in $(seq 1 20); do nl run -d --net labnet --name p$i busybox sleep 1d >/dev/null & done
+wait
+addrs=$(for i in $(seq 1 20); do ip_of p$i labnet; done | sort)
+check_eq "20 concurrent runs all got an address" "20" "$(echo "$addrs" | grep -c '^10\.89\.0\.')"
+check_eq "no address was handed out twice" "20" "$(echo "$addrs" | sort -u | wc -l)"
+check_eq "every record is there" "20" "$(nl ps -q --filter name=p | wc -l)"
+for i in $(seq 1 20); do nl rm -f p$i >/dev/null & done; wait
+
+nl rm -f web far >/dev/null
+check "network rm removes a network and its bridge" nl network rm labnet othernet ranged auto1
+check_eq "no user bridge remains" "0" "$(ip -o link show type bridge | grep -c br- || true)"
+nl network create --label gone=yes prunable >/dev/null
+nl network create keepme >/dev/null
+check_match "network prune --filter label= removes only matching networks" "prunable" "$(nl network prune -f --filter label=gone=yes)"
+check_eq "keepme survived" "keepme" "$(nl network ls --filter type=custom --format '{{.Name}}')"
+finish
