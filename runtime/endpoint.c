@@ -108,6 +108,22 @@ undo_bridge:
         return r;
 }
 
+/* Delete `name` only if it is a `kind` link, so a wrong name can never take a host NIC down. */
+static int delete_kind(struct nlab_nl *nl, const char *name, const char *kind, struct nlab_err *err)
+{
+        struct nlab_link_info info;
+        int r;
+
+        r = nlab_link_lookup(nl, name, &info, err);
+        if (r <= 0)
+                return r; /* already gone */
+        if (strcmp(info.kind, kind))
+                return nlab_err_set(err, NLAB_E_CONFLICT,
+                                    "link %s is %s%s, not a %s: refusing to delete it", name,
+                                    info.kind[0] ? "a " : "a plain device", info.kind, kind);
+        return nlab_link_delete(nl, name, err);
+}
+
 int nlab_bridge_remove(const char *name, struct nlab_err *err)
 {
         nlab_nl_auto *nl = NULL;
@@ -117,7 +133,7 @@ int nlab_bridge_remove(const char *name, struct nlab_err *err)
         nl = nlab_nl_open(NULL, err);
         if (!nl)
                 return -1;
-        return nlab_link_delete(nl, name, err);
+        return delete_kind(nl, name, "bridge", err);
 }
 
 static int check_req(const struct nlab_endpoint_req *req, uint8_t mac[6], struct nlab_err *err)
@@ -231,7 +247,7 @@ int nlab_endpoint_detach(const char *netns_path, const char *ifname, struct nlab
                         *err = open_err;
                 return -1;
         }
-        return nlab_link_delete(nl, ifname, err);
+        return delete_kind(nl, ifname, "veth", err);
 }
 
 int nlab_netns_lo_up(const char *netns_path, struct nlab_err *err)

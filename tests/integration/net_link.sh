@@ -71,6 +71,13 @@ check "addr-del again is success" $D addr-del va 10.2.0.5/24
 check "addr-del on a missing link is success" $D addr-del nope 10.2.0.5/24
 
 check "list-kind bridge" bash -c "[ \"\$($D list-kind bridge)\" = br0 ]"
+refuse "detach refuses a non-veth" "link br0 is a bridge, not a veth: refusing to delete it" \
+        $D detach - br0
+refuse "bridge-rm refuses a non-bridge" "link va is a veth, not a bridge: refusing to delete it" \
+        $D bridge-rm va
+refuse "detach refuses lo" "link lo is a plain device, not a veth" $D detach - lo
+ip link show br0 >/dev/null && ip link show va >/dev/null && ok "br0 and va survive" ||
+        fail "br0 and va survive"
 check "delete va" $D detach - va
 ip link show vb >/dev/null 2>&1 && fail "vb went with va" || ok "vb went with va"
 check "bridge-rm br0" $D bridge-rm br0
