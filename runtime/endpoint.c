@@ -21,6 +21,15 @@ static int check_prefix(unsigned prefix, struct nlab_err *err)
         return 0;
 }
 
+/* 68 is IPv4's minimum; 0 keeps the kernel default. */
+static int check_mtu(unsigned mtu, struct nlab_err *err)
+{
+        if (mtu && (mtu < 68 || mtu > 65535))
+                return nlab_err_set(err, NLAB_E_INVALID, "invalid MTU %u: expected 68 to 65535",
+                                    mtu);
+        return 0;
+}
+
 /* Make the bridge exist; *created says whether this call made it (and so must undo it). */
 static int bridge_create(struct nlab_nl *nl, const char *name, unsigned mtu, bool *created,
                          struct nlab_err *err)
@@ -80,7 +89,8 @@ int nlab_bridge_ensure(const char *name, struct in_addr gateway, unsigned prefix
 
         if (!err)
                 err = &local; /* the EEXIST checks below need the errno */
-        if (nlab_ifname_check(name, err) < 0 || check_prefix(prefix, err) < 0)
+        if (nlab_ifname_check(name, err) < 0 || check_prefix(prefix, err) < 0 ||
+            check_mtu(mtu, err) < 0)
                 return -1;
         nl = nlab_nl_open(NULL, err);
         if (!nl)
@@ -98,6 +108,22 @@ undo_bridge:
         return r;
 }
 
+/* Delete `name` only if it is a `kind` link, so a wrong name can never take a host NIC down. */
+static int delete_kind(struct nlab_nl *nl, const char *name, const char *kind, struct nlab_err *err)
+{
+        struct nlab_link_info info;
+        int r;
+
+        r = nlab_link_lookup(nl, name, &info, err);
+        if (r <= 0)
+                return r; /* already gone */
+        if (strcmp(info.kind, kind))
+                return nlab_err_set(err, NLAB_E_CONFLICT,
+                                    "link %s is %s%s, not a %s: refusing to delete it", name,
+                                    info.kind[0] ? "a " : "a plain device", info.kind, kind);
+        return nlab_link_delete(nl, name, err);
+}
+
 int nlab_bridge_remove(const char *name, struct nlab_err *err)
 {
         nlab_nl_auto *nl = NULL;
@@ -107,7 +133,7 @@ int nlab_bridge_remove(const char *name, struct nlab_err *err)
         nl = nlab_nl_open(NULL, err);
         if (!nl)
                 return -1;
-        return nlab_link_delete(nl, name, err);
+        return delete_kind(nl, name, "bridge", err);
 }
 
 static int check_req(const struct nlab_endpoint_req *req, uint8_t mac[6], struct nlab_err *err)
@@ -121,7 +147,8 @@ static int check_req(const struct nlab_endpoint_req *req, uint8_t mac[6], struct
                                     "required");
         if (nlab_ifname_check(req->bridge, err) < 0 ||
             nlab_ifname_check(req->host_ifname, err) < 0 ||
-            nlab_ifname_check(req->ctr_ifname, err) < 0 || check_prefix(req->prefix, err) < 0)
+            nlab_ifname_check(req->ctr_ifname, err) < 0 || check_prefix(req->prefix, err) < 0 ||
+            check_mtu(req->mtu, err) < 0)
                 return -1;
         if (req->mac) {
                 if (nlab_mac_parse(req->mac, mac, err) < 0)
@@ -220,7 +247,7 @@ int nlab_endpoint_detach(const char *netns_path, const char *ifname, struct nlab
                         *err = open_err;
                 return -1;
         }
-        return nlab_link_delete(nl, ifname, err);
+        return delete_kind(nl, ifname, "veth", err);
 }
 
 int nlab_netns_lo_up(const char *netns_path, struct nlab_err *err)

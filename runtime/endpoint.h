@@ -27,7 +27,7 @@ struct nlab_endpoint_req {
  * when a later step fails. An existing interface of that name that is not a bridge: CONFLICT. */
 int nlab_bridge_ensure(const char *name, struct in_addr gateway, unsigned prefix, unsigned mtu,
                        struct nlab_err *err);
-/* Delete the bridge; already gone is success. */
+/* Delete the bridge; already gone is success, a link of that name that is no bridge is refused. */
 int nlab_bridge_remove(const char *name, struct nlab_err *err);
 
 /* A veth pair whose peer is created inside the container netns as ctr_ifname; the host end is
@@ -36,7 +36,8 @@ int nlab_bridge_remove(const char *name, struct nlab_err *err);
 int nlab_endpoint_attach(const struct nlab_endpoint_req *req, struct nlab_err *err);
 
 /* Delete an endpoint by its link: ifname inside netns_path, or in the caller's netns when
- * netns_path is NULL (a host ifname). Link or netns already gone counts as success. */
+ * netns_path is NULL (a host ifname). Link or netns already gone counts as success; a link that
+ * is not a veth is refused. */
 int nlab_endpoint_detach(const char *netns_path, const char *ifname, struct nlab_err *err);
 
 /* Bring up lo in the netns (the kernel then adds 127.0.0.1/8): all a --network none gets. */

@@ -31,6 +31,7 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; }
 trap cleanup EXIT
 new_ns() { unshare --net sleep 1000 & pids+=($!); }
 
+mount -t tmpfs tmpfs /tmp # private to the sandbox: mktemp leaves nothing behind
 ip link set lo up
 new_ns; ns1=${pids[0]}
 new_ns; ns2=${pids[1]}
@@ -55,6 +56,19 @@ refuse "bridge-ensure on a veth name is refused" "other0: an interface of that n
 ip -j addr show other0 | jq_true '.[0].addr_info | length == 0' && ok "that veth is left untouched" ||
         fail "that veth is left untouched"
 ip link del other0
+
+# ten concurrent ensures of one new bridge: all succeed, one bridge, one address
+errs=$(mktemp)
+ens=()
+for i in $(seq 10); do $D bridge-ensure br1 10.91.0.1/24 2>>"$errs" & ens+=($!); done
+wait_ok=1
+for j in "${ens[@]}"; do wait "$j" || wait_ok=0; done
+[ ! -s "$errs" ] && [ $wait_ok = 1 ] && ok "10 concurrent bridge-ensure succeed" ||
+        fail "10 concurrent bridge-ensure succeed" "$(cat "$errs")"
+rm -f "$errs"
+ip -j addr show br1 | jq_true '[.[0].addr_info[] | select(.family == "inet")] | length == 1' &&
+        ok "br1 has one address" || fail "br1 has one address" "$(ip addr show br1)"
+check "bridge-rm br1" $D bridge-rm br1
 
 # attach
 check "attach ns1 eth0 with derived MAC" $D attach "$N1" br0 nlhost1 eth0 10.89.0.2/24 10.89.0.1
@@ -96,6 +110,8 @@ refuse "host ifname too long refused" "must be 1 to 15 characters" \
         $D attach "$N1" br0 nl0123456789abcdef eth1 10.89.0.4/24 10.89.0.1
 refuse "gateway off the subnet refused" "gateway 10.90.0.1 is not another address on its subnet" \
         $D attach "$N1" br0 nlhost3 eth1 10.89.0.4/24 10.90.0.1
+refuse "MTU out of range refused" "invalid MTU 70000" \
+        $D attach "$N1" br0 nlhost3 eth1 10.89.0.4/24 - - 70000
 refuse "missing netns refused" "netns /nonexistent" \
         $D attach /nonexistent br0 nlhost3 eth1 10.89.0.4/24 10.89.0.1
 ip link show nlhost3 >/dev/null 2>&1 && fail "no nlhost3 left on the host" || ok "no nlhost3 left on the host"

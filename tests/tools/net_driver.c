@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/addr.h"
 #include "runtime/endpoint.h"
 #include "runtime/ipam.h"
 #include "runtime/link.h"
@@ -13,14 +14,18 @@
 
 static int usage(void)
 {
-        fprintf(stderr, "usage: net_driver bridge-ensure NAME GW/PREFIX [MTU]\n"
-                        "       net_driver bridge-rm NAME\n"
-                        "       net_driver attach NETNS BRIDGE HOSTIF CTRIF IP/PREFIX GW|- "
-                        "[MAC|-] [MTU]\n"
-                        "       net_driver detach NETNS|- IFNAME\n"
-                        "       net_driver lo-up NETNS\n"
-                        "       net_driver routes | pick-pool | list-kind KIND\n"
-                        "       net_driver host-ifname CTR NET\n");
+        fprintf(stderr,
+                "usage: net_driver bridge-ensure NAME GW/PREFIX [MTU]\n"
+                "       net_driver bridge-rm NAME\n"
+                "       net_driver attach NETNS BRIDGE HOSTIF CTRIF IP/PREFIX GW|- "
+                "[MAC|-] [MTU]\n"
+                "       net_driver detach NETNS|- IFNAME\n"
+                "       net_driver lo-up NETNS\n"
+                "       net_driver routes | pick-pool | list-kind KIND\n"
+                "       net_driver host-ifname CTR NET\n"
+                "       net_driver veth NAME PEER\n"
+                "       net_driver link NAME info|up|down|mtu N|mac MAC|master BR|nomaster\n"
+                "       net_driver addr-add|addr-del IFNAME A.B.C.D/N\n");
         return 2;
 }
 
@@ -107,6 +112,71 @@ static int cmd_list_kind(const char *kind, struct nlab_err *err)
         return 0;
 }
 
+static int link_info(struct nlab_nl *nl, const char *name, struct nlab_err *err)
+{
+        struct nlab_link_info info;
+        int r = nlab_link_lookup(nl, name, &info, err);
+
+        if (r == 1)
+                printf("ifindex=%d kind=%s mtu=%u up=%d master=%d\n", info.ifindex, info.kind,
+                       info.mtu, info.up, info.master);
+        else if (r == 0)
+                printf("absent\n");
+        return r < 0 ? r : 0;
+}
+
+static int link_verb(struct nlab_nl *nl, int argc, char **argv, struct nlab_err *err)
+{
+        const char *name = argv[1], *verb = argv[2];
+        uint8_t mac[6];
+
+        if (!strcmp(verb, "info"))
+                return link_info(nl, name, err);
+        if (!strcmp(verb, "up") || !strcmp(verb, "down"))
+                return nlab_link_set_up(nl, name, !strcmp(verb, "up"), err);
+        if (!strcmp(verb, "nomaster"))
+                return nlab_link_set_master(nl, name, NULL, err);
+        if (argc < 4)
+                return usage();
+        if (!strcmp(verb, "mtu"))
+                return nlab_link_set_mtu(nl, name, (unsigned)atoi(argv[3]), err);
+        if (!strcmp(verb, "master"))
+                return nlab_link_set_master(nl, name, argv[3], err);
+        if (!strcmp(verb, "mac")) {
+                if (nlab_mac_parse(argv[3], mac, err) < 0)
+                        return -1;
+                return nlab_link_set_mac(nl, name, mac, err);
+        }
+        return usage();
+}
+
+/* Verbs on one link or address in the caller's netns. */
+static int cmd_link(int argc, char **argv, struct nlab_err *err)
+{
+        struct nlab_nl *nl;
+        struct in_addr a;
+        unsigned prefix;
+        int r;
+
+        if (argc < 3)
+                return usage();
+        nl = nlab_nl_open(NULL, err);
+        if (!nl)
+                return -1;
+        if (!strcmp(argv[0], "veth"))
+                r = nlab_link_veth_add(nl, argv[1], NULL, argv[2], NULL, 0, err);
+        else if (!strcmp(argv[0], "link"))
+                r = link_verb(nl, argc, argv, err);
+        else if (parse_addr_prefix(argv[2], &a, &prefix, err) < 0)
+                r = -1;
+        else if (!strcmp(argv[0], "addr-add"))
+                r = nlab_addr_add(nl, argv[1], a, prefix, err);
+        else
+                r = nlab_addr_del(nl, argv[1], a, prefix, err);
+        nlab_nl_close(nl);
+        return r;
+}
+
 static int run(int argc, char **argv, struct nlab_err *err)
 {
         struct in_addr gw;
@@ -131,6 +201,9 @@ static int run(int argc, char **argv, struct nlab_err *err)
                 return cmd_routes(!strcmp(argv[0], "pick-pool"), err);
         if (!strcmp(argv[0], "list-kind") && argc == 2)
                 return cmd_list_kind(argv[1], err);
+        if (!strcmp(argv[0], "veth") || !strcmp(argv[0], "link") || !strcmp(argv[0], "addr-add") ||
+            !strcmp(argv[0], "addr-del"))
+                return cmd_link(argc, argv, err);
         if (!strcmp(argv[0], "host-ifname") && argc == 3) {
                 nlab_endpoint_host_ifname(argv[1], argv[2], name);
                 printf("%s\n", name);
