@@ -91,8 +91,10 @@ static int connect_in_netns(struct nlab_nl *nl, const char *netns_path, struct n
                 return r;
         }
         r = connect_socket(nl, err);
-        if (setns(self, CLONE_NEWNET) < 0)
-                abort(); /* continuing in the wrong netns would touch the wrong objects */
+        if (setns(self, CLONE_NEWNET) < 0) {
+                /* Cannot happen with a handle on our own netns; if it did, stop everything. */
+                r = nlab_err_sys(err, errno, "return from netns %s", netns_path);
+        }
         close(self);
         if (r < 0)
                 nlab_err_prefix(err, "netns %s", netns_path);
