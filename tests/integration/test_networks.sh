@@ -8,21 +8,21 @@ ip_of() { nl inspect -f "{{(index .NetworkSettings.Networks \"$2\").IPAddress}}"
 # Default bridge.
 check_match "network ls shows the predefined networks" "bridge.*bridge.*local" "$(nl network ls)"
 check_eq "network ls --filter type=builtin" "bridge host none" "$(nl network ls --filter type=builtin --format '{{.Name}}' | tr '\n' ' ' | sed 's/ $//')"
-nl run -d --name a busybox sleep 1d >/dev/null
-nl run -d --name b busybox sleep 1d >/dev/null
+nl run -d --name aa busybox sleep 1d >/dev/null
+nl run -d --name bb busybox sleep 1d >/dev/null
 check_match "netlab0 exists with 172.17.0.1/16" "172.17.0.1/16" "$(ip -o addr show netlab0)"
-check_match "a got 172.17.0.2 on eth0" "inet 172.17.0.2/16" "$(nl exec a ip -o addr show eth0)"
-check_match "default route via the gateway" "default via 172.17.0.1 dev eth0" "$(nl exec a ip route)"
-check_match "a's veth is a port of netlab0" "master netlab0" "$(ip -o link show type veth)"
-check "a reaches b by IP on the default bridge" nl exec a ping -c1 -W2 172.17.0.3
-check_fails "no name resolution on the default bridge" nl exec a nslookup b
-check_match "/etc/hosts has the container's own line" "172.17.0.2	$(nl inspect -f '{{.Config.Hostname}}' a)" "$(nl exec a cat /etc/hosts)"
-check_eq "inspect shows the bridge address" "172.17.0.3" "$(ip_of b bridge)"
+check_match "aa got 172.17.0.2 on eth0" "inet 172.17.0.2/16" "$(nl exec aa ip -o addr show eth0)"
+check_match "default route via the gateway" "default via 172.17.0.1 dev eth0" "$(nl exec aa ip route)"
+check_match "aa's veth is a port of netlab0" "master netlab0" "$(ip -o link show type veth)"
+check "aa reaches bb by IP on the default bridge" nl exec aa ping -c1 -W2 172.17.0.3
+check_fails "no name resolution on the default bridge" nl exec aa nslookup b
+check_match "/etc/hosts has the container's own line" "172.17.0.2	$(nl inspect -f '{{.Config.Hostname}}' aa)" "$(nl exec aa cat /etc/hosts)"
+check_eq "inspect shows the bridge address" "172.17.0.3" "$(ip_of bb bridge)"
 check_match "network inspect bridge lists the containers" '"IPv4Address": "172.17.0.2/16"' "$(nl network inspect bridge)"
 check_status "bridge cannot be removed" 1 nl network rm bridge
 check_status "bridge cannot be created" 1 nl network create bridge
 check_status "--ip on the default bridge is refused (125)" 125 nl run --ip 172.17.0.50 busybox true
-nl rm -f a b >/dev/null
+nl rm -f aa bb >/dev/null
 
 # User-defined networks.
 id=$(nl network create --subnet 10.89.0.0/24 --label team=red labnet)
@@ -34,7 +34,7 @@ nl run -d --name client --net=labnet --ip 10.89.0.77 --mac-address 02:00:00:00:0
 check_eq "first dynamic address is .2" "10.89.0.2" "$(ip_of web labnet)"
 check_eq "--ip is honoured" "10.89.0.77" "$(ip_of client labnet)"
 check_match "--mac-address is honoured" "02:00:00:00:00:77" "$(nl exec client ip link show eth0)"
-check "client reaches web:80" nl exec client nc -z -w2 10.89.0.2 80
+check "client reaches web:80" nl exec client sh -c "echo | nc -w 2 10.89.0.2 80"
 check_eq "network ls --filter label=" "labnet" "$(nl network ls --filter label=team=red --format '{{.Name}}')"
 check_eq "network ls --filter type=custom" "labnet" "$(nl network ls --filter type=custom --format '{{.Name}}')"
 check_match "network inspect shows subnet and gateway" '"Gateway": "10.89.0.1"' "$(nl network inspect labnet)"
@@ -59,17 +59,17 @@ nl rm -f r1 r2 >/dev/null
 # Isolation between networks, and a container attached to both.
 nl network create --subnet 10.94.0.0/24 othernet >/dev/null
 nl run -d --name far --net othernet busybox httpd -f -p 80 >/dev/null
-check_fails "labnet cannot reach othernet" nl exec client nc -z -w2 10.94.0.2 80
+check_fails "labnet cannot reach othernet" nl exec client sh -c "echo | nc -w 2 10.94.0.2 80"
 nl network connect othernet client
 check_match "connect adds eth1 at once" "10.94.0.3/24" "$(nl exec client ip -o addr show eth1)"
-check "after connect, client reaches far" nl exec client nc -z -w2 10.94.0.2 80
-check "and still reaches web" nl exec client nc -z -w2 10.89.0.2 80
+check "after connect, client reaches far" nl exec client sh -c "echo | nc -w 2 10.94.0.2 80"
+check "and still reaches web" nl exec client sh -c "echo | nc -w 2 10.89.0.2 80"
 check_match "/etc/hosts gained othernet's line" "10.94.0.3	" "$(nl exec client cat /etc/hosts)"
 check_match "inspect shows both networks" "othernet" "$(nl inspect -f '{{json .NetworkSettings.Networks}}' client)"
 check_status "connecting twice is refused" 1 nl network connect othernet client
 nl network disconnect othernet client
 check_fails "disconnect removes eth1 at once" nl exec client ip link show eth1
-check_fails "after disconnect, client cannot reach far" nl exec client nc -z -w2 10.94.0.2 80
+check_fails "after disconnect, client cannot reach far" nl exec client sh -c "echo | nc -w 2 10.94.0.2 80"
 check_eq "/etc/hosts lost exactly that line" "1" "$(nl exec client grep -c '^10\.' /etc/hosts)"
 check_status "disconnect when not connected is refused" 1 nl network disconnect othernet client
 check_status "connect with a taken --ip is refused" 1 nl network connect --ip 10.94.0.2 othernet client
@@ -92,7 +92,7 @@ nl rm -f later >/dev/null
 nl run -d --name side --network container:web busybox sleep 1d >/dev/null
 check_eq "container:NAME sees the same interfaces" "$(nl exec web ip -o addr | awk '{print $2, $4}')" "$(nl exec side ip -o addr | awk '{print $2, $4}')"
 check_eq "and the same hostname" "$(nl exec web hostname)" "$(nl exec side hostname)"
-check "and serves on the target's ports" nl exec side nc -z -w2 127.0.0.1 80
+check "and serves on the target's ports" nl exec side sh -c "echo | nc -w 2 127.0.0.1 80"
 check_status "container: refuses -p" 125 nl run --network container:web -p 8080:80 busybox true
 check_match "with Docker's message" "conflicting options: port publishing" "$(nl run --network container:web -p 8080:80 busybox true 2>&1)"
 check_status "container: refuses --hostname" 125 nl run --network container:web --hostname x busybox true
