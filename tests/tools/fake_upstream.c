@@ -1,9 +1,10 @@
 /*
  * Test helper: a tiny upstream DNS server for the forwarding tests, run inside the sandbox.
  *   fake_upstream ADDR [--port N] [--answer IP] [--silent]
- * "nx*" names: NXDOMAIN with an SOA; "fail*": SERVFAIL; "big*": 60 A records (TC if they do
- * not fit the client's size); anything else: one A record (--answer, default 198.51.100.7),
- * TTL 300; other types: NOERROR, no answer. --silent reads queries and never answers.
+ * Only names under "example" exist: "fail*.example" gets SERVFAIL, "big*.example" 60 A records
+ * (TC if they do not fit the client's size), "nx*.example" and every name outside "example"
+ * NXDOMAIN with an SOA; any other *.example one A record (--answer, default 198.51.100.7),
+ * TTL 300, and no answer for other types. --silent reads queries and never answers.
  * Every query is logged to stdout as "QUERY <name> <type>".
  */
 #include <arpa/inet.h>
@@ -43,10 +44,12 @@ static size_t respond(const uint8_t *q, size_t qlen, const struct nlab_dns_query
         size_t len = pq->question_end, limit = nlab_dns_udp_limit(pq);
         uint16_t an = 0, ns = 0, rcode = 0;
         bool big = strncmp(pq->qname, "big", 3) == 0;
+        size_t nlen = strlen(pq->qname);
+        bool exists = nlen > 8 && strcmp(pq->qname + nlen - 8, ".example") == 0;
 
         (void)qlen;
         memcpy(out, q, len);
-        if (strncmp(pq->qname, "nx", 2) == 0) {
+        if (!exists || strncmp(pq->qname, "nx", 2) == 0) {
                 rcode = NLAB_DNS_NXDOMAIN;
                 len += add_soa(out + len);
                 ns = 1;
