@@ -31,13 +31,13 @@ static int parse_port(const char *s, uint16_t *out)
 static int parse_args(int argc, char **argv, struct nlab_dns_server_config *cfg, int *foreground)
 {
         static const struct option opts[] = {
-                {"root", required_argument, NULL, 'r'},
-                {"foreground", no_argument, NULL, 'f'},
-                {"port", required_argument, NULL, 'p'},
-                {"upstream-port", required_argument, NULL, 'u'},
-                {"resolv-conf", required_argument, NULL, 'c'},
-                {"help", no_argument, NULL, 'h'},
-                {0},
+            {"root", required_argument, NULL, 'r'},
+            {"foreground", no_argument, NULL, 'f'},
+            {"port", required_argument, NULL, 'p'},
+            {"upstream-port", required_argument, NULL, 'u'},
+            {"resolv-conf", required_argument, NULL, 'c'},
+            {"help", no_argument, NULL, 'h'},
+            {0},
         };
         int c;
 
@@ -124,7 +124,7 @@ static void tell(int fd, char status)
 int main(int argc, char **argv)
 {
         struct nlab_dns_server_config cfg = {
-                .port = 53, .upstream_port = 53, .resolv_conf = "/etc/resolv.conf"};
+            .port = 53, .upstream_port = 53, .resolv_conf = "/etc/resolv.conf"};
         struct nlab_dns_server *srv;
         char msg[1024] = "";
         int foreground = 0, ready_fd = -1, r;

@@ -185,8 +185,8 @@ static int open_listener(struct nlab_dns_server *srv, uint32_t idx, struct nlab_
         l->udp = bind_socket(SOCK_DGRAM, n.gateway, srv->cfg.port);
         l->tcp = l->udp < 0 ? -1 : bind_socket(SOCK_STREAM, n.gateway, srv->cfg.port);
         if (l->tcp < 0) {
-                snprintf(msg, msglen, "network %s: listen on %s:%u: %s", n.name, ip,
-                         srv->cfg.port, strerror(errno));
+                snprintf(msg, msglen, "network %s: listen on %s:%u: %s", n.name, ip, srv->cfg.port,
+                         strerror(errno));
                 if (l->udp >= 0)
                         close(l->udp);
                 return -1;
@@ -402,8 +402,7 @@ static char *cache_key(const struct nlab_dns_query *q, const struct sockaddr_in 
 
         if (!key)
                 return NULL;
-        off = (size_t)snprintf(key, len, "%s/%u/%u/%d", q->qname, q->qtype, q->qclass,
-                               q->has_edns);
+        off = (size_t)snprintf(key, len, "%s/%u/%u/%d", q->qname, q->qtype, q->qclass, q->has_edns);
         for (size_t i = 0; i < n && off < len; i++)
                 off += (size_t)snprintf(key + off, len - off, "/%08x", up[i].sin_addr.s_addr);
         return key;
@@ -435,8 +434,8 @@ static size_t cache_get(struct nlab_dns_server *srv, const char *key, uint64_t n
         return 0;
 }
 
-static void cache_put(struct nlab_dns_server *srv, const char *key, const uint8_t *resp,
-                      size_t len, long ttl, uint64_t now)
+static void cache_put(struct nlab_dns_server *srv, const char *key, const uint8_t *resp, size_t len,
+                      long ttl, uint64_t now)
 {
         struct cache_entry *slot = &srv->cache[0];
 
@@ -832,8 +831,8 @@ static void on_accept(struct nlab_dns_server *srv, uint32_t idx)
         for (int i = 0; i < 16 && l->used; i++) {
                 struct sockaddr_in peer;
                 socklen_t alen = sizeof(peer);
-                int fd = accept4(l->tcp, (struct sockaddr *)&peer, &alen,
-                                 SOCK_NONBLOCK | SOCK_CLOEXEC);
+                int fd =
+                    accept4(l->tcp, (struct sockaddr *)&peer, &alen, SOCK_NONBLOCK | SOCK_CLOEXEC);
                 uint32_t slot = 0;
 
                 if (fd < 0)
@@ -985,11 +984,11 @@ static int make_paths(struct nlab_dns_server *srv, char *msg, size_t msglen)
         const char *root = srv->cfg.root;
 
         if ((size_t)snprintf(srv->dnsdir, sizeof(srv->dnsdir), "%s/dns", root) >=
-                    sizeof(srv->dnsdir) ||
-            (size_t)snprintf(srv->pidpath, sizeof(srv->pidpath), "%s/dns/netlab-dns.pid",
-                             root) >= sizeof(srv->pidpath) ||
-            (size_t)snprintf(srv->sockpath, sizeof(srv->sockpath), "%s/dns/control.sock",
-                             root) >= sizeof(srv->sockpath)) {
+                sizeof(srv->dnsdir) ||
+            (size_t)snprintf(srv->pidpath, sizeof(srv->pidpath), "%s/dns/netlab-dns.pid", root) >=
+                sizeof(srv->pidpath) ||
+            (size_t)snprintf(srv->sockpath, sizeof(srv->sockpath), "%s/dns/control.sock", root) >=
+                sizeof(srv->sockpath)) {
                 snprintf(msg, msglen, "state root %s: path too long", root);
                 return -1;
         }

@@ -69,7 +69,8 @@ static int string_list(json_t *arr, const char **out, size_t *n)
                 return 0;
         if (!json_is_array(arr) || json_array_size(arr) > MAX_LIST)
                 return -1;
-        json_array_foreach(arr, i, v) {
+        json_array_foreach(arr, i, v)
+        {
                 if (!json_is_string(v))
                         return -1;
                 out[(*n)++] = json_string_value(v);
@@ -95,7 +96,8 @@ static int parse_container(json_t *j, const char *id, struct nlab_dns_container 
         if (string_list(jdns, dns, &c->n_dns_servers) < 0)
                 return -1;
         c->dns_servers = dns;
-        json_array_foreach(jeps, i, v) {
+        json_array_foreach(jeps, i, v)
+        {
                 json_t *jal = NULL;
 
                 if (json_unpack(v, "{s:s, s:s, s?o}", "network", &eps[i].ep.network, "ip",
@@ -171,11 +173,10 @@ static int load_dir(struct nlab_dns_store *s, const char *dnsdir, const char *su
         return skipped;
 }
 
-int nlab_dns_state_load_all(struct nlab_dns_store *s, const char *dnsdir, char *msg,
-                            size_t msglen)
+int nlab_dns_state_load_all(struct nlab_dns_store *s, const char *dnsdir, char *msg, size_t msglen)
 {
         int skipped = load_dir(s, dnsdir, "networks", nlab_dns_state_load_network, msg, msglen);
 
-        return skipped + load_dir(s, dnsdir, "containers", nlab_dns_state_load_container, msg,
-                                  msglen);
+        return skipped +
+               load_dir(s, dnsdir, "containers", nlab_dns_state_load_container, msg, msglen);
 }

@@ -15,7 +15,6 @@ int nlab_dns_state_load_network(struct nlab_dns_store *s, const char *dnsdir, co
 int nlab_dns_state_load_container(struct nlab_dns_store *s, const char *dnsdir, const char *id,
                                   char *msg, size_t msglen);
 /* Load every file (daemon start). Bad files are skipped; returns how many were skipped. */
-int nlab_dns_state_load_all(struct nlab_dns_store *s, const char *dnsdir, char *msg,
-                            size_t msglen);
+int nlab_dns_state_load_all(struct nlab_dns_store *s, const char *dnsdir, char *msg, size_t msglen);
 
 #endif

@@ -85,7 +85,8 @@ static int walk_name(const uint8_t *buf, size_t len, size_t *off, char *out)
                                 return -1;
                         size_t target = (size_t)(c & 0x3f) << 8 | buf[pos + 1];
                         /* Strictly backwards, never into the header: no loop can form. */
-                        if (target >= limit || target < NLAB_DNS_HDRLEN || ++hops > MAX_POINTER_HOPS)
+                        if (target >= limit || target < NLAB_DNS_HDRLEN ||
+                            ++hops > MAX_POINTER_HOPS)
                                 return -1;
                         if (!jumped)
                                 end = pos + 2;

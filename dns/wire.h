@@ -62,7 +62,7 @@ struct nlab_dns_query {
         uint16_t qtype, qclass;
         size_t question_end; /* offset just after the question in the packet */
         bool has_edns;
-        uint16_t edns_size;  /* client's UDP payload size, at least 512 */
+        uint16_t edns_size; /* client's UDP payload size, at least 512 */
         uint8_t edns_version;
         bool edns_do;
 };
@@ -71,7 +71,7 @@ struct nlab_dns_query {
 struct nlab_dns_rr {
         uint16_t type, rclass;
         uint32_t ttl;
-        size_t ttl_off;   /* where the TTL sits in the packet, to age cached answers */
+        size_t ttl_off; /* where the TTL sits in the packet, to age cached answers */
         uint16_t rdlength;
         size_t rdata_off;
 };

@@ -145,8 +145,10 @@ static int talk(const char *root, const char *line, struct nlab_err *err)
 
         if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/dns/control.sock", root) >=
             sizeof(sa.sun_path))
-                return nlab_err_set(err, NLAB_E_INVALID, "state root %s: path too long for "
-                                    "the DNS control socket", root);
+                return nlab_err_set(err, NLAB_E_INVALID,
+                                    "state root %s: path too long for "
+                                    "the DNS control socket",
+                                    root);
         fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0)
                 return nlab_err_sys(err, errno, "netlab-dns control socket");
@@ -258,8 +260,7 @@ static int start_daemon(const char *root, struct nlab_err *err)
                         return nlab_err_sys(err, errno, "start %s", bin);
         }
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-                return nlab_err_set(err, NLAB_E_SYSTEM,
-                                    "start %s failed (status %d); see %s", bin,
+                return nlab_err_set(err, NLAB_E_SYSTEM, "start %s failed (status %d); see %s", bin,
                                     WIFEXITED(status) ? WEXITSTATUS(status) : -1, logpath);
         return 0;
 }
@@ -295,8 +296,10 @@ static int request(const char *root, const char *line, bool start, struct nlab_e
                 if (i == START_TRIES / 2 && start_daemon(root, err) < 0)
                         return -1;
         }
-        return nlab_err_set(err, NLAB_E_SYSTEM, "netlab-dns started but does not answer on %s/dns/"
-                            "control.sock", root);
+        return nlab_err_set(err, NLAB_E_SYSTEM,
+                            "netlab-dns started but does not answer on %s/dns/"
+                            "control.sock",
+                            root);
 }
 
 int nlab_dns_put_network(const char *root, const char *name, const char *gateway, bool internal,
@@ -309,8 +312,8 @@ int nlab_dns_put_network(const char *root, const char *name, const char *gateway
         if (!valid_network_name(name))
                 return nlab_err_set(err, NLAB_E_INVALID, "network %s: invalid name for DNS", name);
         if (!valid_ipv4(gateway))
-                return nlab_err_set(err, NLAB_E_INVALID, "network %s: gateway %s is not IPv4",
-                                    name, gateway);
+                return nlab_err_set(err, NLAB_E_INVALID, "network %s: gateway %s is not IPv4", name,
+                                    gateway);
         r = dns_path(root, "networks", dir, sizeof(dir), err);
         if (r == 0)
                 r = write_record(dir, name,
@@ -371,10 +374,9 @@ static int validate_container(const struct nlab_dns_container *c, struct nlab_er
                 const struct nlab_dns_endpoint *e = &c->endpoints[i];
 
                 if (!e->network || !valid_network_name(e->network) || !valid_ipv4(e->ip))
-                        return nlab_err_set(err, NLAB_E_INVALID,
-                                            "container %s: bad DNS endpoint %s %s", c->name,
-                                            e->network ? e->network : "(null)",
-                                            e->ip ? e->ip : "(null)");
+                        return nlab_err_set(
+                            err, NLAB_E_INVALID, "container %s: bad DNS endpoint %s %s", c->name,
+                            e->network ? e->network : "(null)", e->ip ? e->ip : "(null)");
         }
         return 0;
 }

@@ -9,11 +9,12 @@
 
 static int usage(void)
 {
-        fprintf(stderr,
-                "usage: dnsctl_driver ROOT put-network NAME GATEWAY [internal]\n"
-                "       dnsctl_driver ROOT drop-network NAME\n"
-                "       dnsctl_driver ROOT put-container ID NAME [--dns IP]... NET:IP[:ALIAS,...]...\n"
-                "       dnsctl_driver ROOT drop-container ID\n");
+        fprintf(
+            stderr,
+            "usage: dnsctl_driver ROOT put-network NAME GATEWAY [internal]\n"
+            "       dnsctl_driver ROOT drop-network NAME\n"
+            "       dnsctl_driver ROOT put-container ID NAME [--dns IP]... NET:IP[:ALIAS,...]...\n"
+            "       dnsctl_driver ROOT drop-container ID\n");
         return 2;
 }
 
@@ -43,8 +44,8 @@ static int put_container(const char *root, int argc, char **argv, struct nlab_er
         static const char *aliases[MAX_ITEMS][MAX_ITEMS];
         struct nlab_dns_endpoint eps[MAX_ITEMS];
         const char *dns[MAX_ITEMS];
-        struct nlab_dns_container c = {.id = argv[0], .name = argv[1], .dns_servers = dns,
-                                       .endpoints = eps};
+        struct nlab_dns_container c = {
+            .id = argv[0], .name = argv[1], .dns_servers = dns, .endpoints = eps};
 
         for (int i = 2; i < argc; i++) {
                 if (strcmp(argv[i], "--dns") == 0 && i + 1 < argc && c.n_dns_servers < MAX_ITEMS) {

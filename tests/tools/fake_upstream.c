@@ -19,18 +19,19 @@
 
 static size_t put_rr_header(uint8_t *p, uint16_t type, uint32_t ttl, uint16_t rdlen)
 {
-        const uint8_t h[12] = {0xc0, 12, type >> 8, type & 0xff, 0, 1, ttl >> 24,
-                               (ttl >> 16) & 0xff, (ttl >> 8) & 0xff, ttl & 0xff, rdlen >> 8,
-                               rdlen & 0xff};
+        const uint8_t h[12] = {
+            0xc0,       12,          type >> 8,          type & 0xff,       0,
+            1,          ttl >> 24,   (ttl >> 16) & 0xff, (ttl >> 8) & 0xff, ttl & 0xff,
+            rdlen >> 8, rdlen & 0xff};
         memcpy(p, h, sizeof(h));
         return sizeof(h);
 }
 
 static size_t add_soa(uint8_t *p)
 {
-        static const uint8_t rdata[] = {2, 'n', 's', 0xc0, 12, 4, 'h', 'o', 's', 't', 0xc0, 12,
-                                        0, 0, 0, 1, 0, 0, 0x0e, 0x10, 0, 0, 0x0e, 0x10,
-                                        0, 0, 0x0e, 0x10, 0, 0, 0, 30};
+        static const uint8_t rdata[] = {2, 'n', 's',  0xc0, 12, 4, 'h',  'o',  's', 't', 0xc0, 12,
+                                        0, 0,   0,    1,    0,  0, 0x0e, 0x10, 0,   0,   0x0e, 0x10,
+                                        0, 0,   0x0e, 0x10, 0,  0, 0,    30};
         size_t n = put_rr_header(p, NLAB_DNS_T_SOA, 30, sizeof(rdata));
 
         p[1] = 12; /* owner: the question name */

@@ -36,8 +36,7 @@ static const char *str(struct in_addr a)
 }
 
 static void put(struct nlab_dns_store *s, const char *id, const char *name,
-                const struct nlab_dns_endpoint *eps, size_t n, const char *const *dns,
-                size_t n_dns)
+                const struct nlab_dns_endpoint *eps, size_t n, const char *const *dns, size_t n_dns)
 {
         struct nlab_dns_container c = {id, name, dns, n_dns, eps, n};
 
@@ -118,8 +117,7 @@ static void test_scoping(void **state)
         assert_int_equal(look(s, "10.89.0.4", "neta", "db", 1).verdict, NLAB_DNS_V_FORWARD);
         assert_int_equal(look(s, "10.89.0.4", "neta", "db.netb", 1).verdict, NLAB_DNS_V_FORWARD);
         assert_one(look(s, "10.89.0.4", "neta", "multi", 1), "10.89.0.3");
-        assert_int_equal(look(s, "10.89.0.4", "neta", "multi.netb", 1).verdict,
-                         NLAB_DNS_V_FORWARD);
+        assert_int_equal(look(s, "10.89.0.4", "neta", "multi.netb", 1).verdict, NLAB_DNS_V_FORWARD);
         assert_int_equal(look(s, "10.89.0.4", "neta", "mb", 1).verdict, NLAB_DNS_V_FORWARD);
         /* db sees multi's netb address */
         assert_one(look(s, "10.90.0.2", "netb", "multi", 1), "10.90.0.3");
@@ -331,16 +329,14 @@ static void test_state_files(void **state)
         assert_int_equal(nlab_dns_store_network_count(s), 1);
         assert_int_equal(nlab_dns_store_container_count(s), 1);
         assert_one(look(s, "10.89.0.1", "neta", "www", 1), "10.89.0.2");
-        assert_string_equal(look(s, "10.89.0.2", "neta", "x.example", 1).upstreams[0],
-                            "192.0.2.1");
+        assert_string_equal(look(s, "10.89.0.2", "neta", "x.example", 1).upstreams[0], "192.0.2.1");
 
         /* a file that is gone means: drop the record */
         snprintf(path, sizeof(path), "%s/containers/%s.json", dir, ID_WEB);
         unlink(path);
         assert_int_equal(nlab_dns_state_load_container(s, dir, ID_WEB, msg, sizeof(msg)), 0);
         assert_int_equal(nlab_dns_store_container_count(s), 0);
-        assert_int_equal(nlab_dns_state_load_container(s, dir, "../../etc", msg, sizeof(msg)),
-                         -1);
+        assert_int_equal(nlab_dns_state_load_container(s, dir, "../../etc", msg, sizeof(msg)), -1);
         assert_int_equal(nlab_dns_state_load_network(s, dir, "../x", msg, sizeof(msg)), -1);
         snprintf(path, sizeof(path), "%s/networks/neta.json", dir);
         write_file(path, "not json");
@@ -362,17 +358,17 @@ static void test_state_files(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(test_names_on_shared_network, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_scoping, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_case_insensitive, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_shared_alias_rotates, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_nodata_and_ptr, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_internal_and_upstreams, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_disconnect_and_remove, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_invalid_input, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_networks, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_many_containers, setup, teardown),
-                cmocka_unit_test(test_state_files),
+            cmocka_unit_test_setup_teardown(test_names_on_shared_network, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_scoping, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_case_insensitive, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_shared_alias_rotates, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_nodata_and_ptr, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_internal_and_upstreams, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_disconnect_and_remove, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_invalid_input, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_networks, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_many_containers, setup, teardown),
+            cmocka_unit_test(test_state_files),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,8 +15,8 @@ struct pkt {
         size_t len;
 };
 
-static void hdr(struct pkt *p, uint16_t id, uint16_t flags, uint16_t qd, uint16_t an,
-                uint16_t ns, uint16_t ar)
+static void hdr(struct pkt *p, uint16_t id, uint16_t flags, uint16_t qd, uint16_t an, uint16_t ns,
+                uint16_t ar)
 {
         uint16_t v[6] = {id, flags, qd, an, ns, ar};
 
@@ -49,8 +49,9 @@ static void name(struct pkt *p, const char *dotted)
 
 static void opt(struct pkt *p, uint16_t size, uint8_t version, bool dnssec_ok)
 {
-        uint8_t o[11] = {0, 0, 41, (uint8_t)(size >> 8), (uint8_t)size, 0, version,
-                         dnssec_ok ? 0x80 : 0, 0, 0, 0};
+        uint8_t o[11] = {
+            0, 0, 41, (uint8_t)(size >> 8), (uint8_t)size, 0, version, dnssec_ok ? 0x80 : 0,
+            0, 0, 0};
         raw(p, o, sizeof(o));
 }
 
@@ -164,7 +165,10 @@ static void test_malformed_names(void **state)
         raw(&p, "\xc0\x0c\x00\x01\x00\x01", 6); /* points at itself */
         assert_int_equal(parse(&p), NLAB_DNS_FORMERR);
         hdr(&p, 1, 0x0100, 1, 0, 0, 0);
-        raw(&p, "\x01" "a\xc0\x0c\x00\x01\x00\x01", 8); /* loops through an earlier label */
+        raw(&p,
+            "\x01"
+            "a\xc0\x0c\x00\x01\x00\x01",
+            8); /* loops through an earlier label */
         assert_int_equal(parse(&p), NLAB_DNS_FORMERR);
         hdr(&p, 1, 0x0100, 1, 0, 0, 0);
         raw(&p, "\xc0\x20\x00\x01\x00\x01", 6); /* forward, past the end */
@@ -186,10 +190,16 @@ static void test_malformed_names(void **state)
         raw(&p, "\x00\x00\x01\x00\x01", 5);
         assert_int_equal(parse(&p), NLAB_DNS_FORMERR);
         hdr(&p, 1, 0x0100, 1, 0, 0, 0);
-        raw(&p, "\x03" "we", 3); /* label runs off the end */
+        raw(&p,
+            "\x03"
+            "we",
+            3); /* label runs off the end */
         assert_int_equal(parse(&p), NLAB_DNS_FORMERR);
         hdr(&p, 1, 0x0100, 1, 0, 0, 0);
-        raw(&p, "\x03" "web\x00\x00\x01", 7); /* type/class cut */
+        raw(&p,
+            "\x03"
+            "web\x00\x00\x01",
+            7); /* type/class cut */
         assert_int_equal(parse(&p), NLAB_DNS_FORMERR);
         hdr(&p, 1, 0x0100, 1, 0, 0, 0);
         raw(&p, "junk text, not a name at all", 28);
@@ -213,7 +223,10 @@ static void test_malformed_additional(void **state)
         assert_int_equal(parse(&p), NLAB_DNS_FORMERR);
         query(&p, "web", 1, false);
         p.b[11] = 1; /* OPT with a non-root owner */
-        raw(&p, "\x01" "a\x00\x00\x29\x02\x00\x00\x00\x00\x00\x00\x00", 13);
+        raw(&p,
+            "\x01"
+            "a\x00\x00\x29\x02\x00\x00\x00\x00\x00\x00\x00",
+            13);
         assert_int_equal(parse(&p), NLAB_DNS_FORMERR);
 }
 
@@ -225,9 +238,15 @@ static void test_compression_and_escapes(void **state)
 
         (void)state;
         hdr(&p, 1, 0x8100, 1, 1, 0, 0);
-        name(&p, "example.COM");                /* at 12 */
-        raw(&p, "\x03" "www\xc0\x0c", 6);       /* at 25: www + pointer */
-        raw(&p, "\x02" "ab\xc0\x19", 5);        /* at 31: ab + pointer to a pointer */
+        name(&p, "example.COM"); /* at 12 */
+        raw(&p,
+            "\x03"
+            "www\xc0\x0c",
+            6); /* at 25: www + pointer */
+        raw(&p,
+            "\x02"
+            "ab\xc0\x19",
+            5); /* at 31: ab + pointer to a pointer */
         off = 25;
         assert_int_equal(nlab_dns_read_name(p.b, p.len, &off, out), 0);
         assert_string_equal(out, "www.example.com");
@@ -237,7 +256,11 @@ static void test_compression_and_escapes(void **state)
         assert_int_equal(off, p.len);
 
         hdr(&p, 1, 0x0100, 1, 0, 0, 0);
-        raw(&p, "\x03" "a.b\x03" "c d\x00", 9);
+        raw(&p,
+            "\x03"
+            "a.b\x03"
+            "c d\x00",
+            9);
         off = 12;
         assert_int_equal(nlab_dns_read_name(p.b, p.len, &off, out), 0);
         assert_string_equal(out, "a\\046b.c\\032d"); /* cannot be confused with a.b */
@@ -253,7 +276,11 @@ static void test_encode_name(void **state)
 
         (void)state;
         assert_int_equal(nlab_dns_encode_name("web.labnet", buf, sizeof(buf)), 12);
-        assert_memory_equal(buf, "\x03" "web\x06" "labnet\x00", 12);
+        assert_memory_equal(buf,
+                            "\x03"
+                            "web\x06"
+                            "labnet\x00",
+                            12);
         assert_int_equal(nlab_dns_encode_name("", buf, sizeof(buf)), 1);
         memset(longlabel, 'a', 64);
         longlabel[64] = '\0';
@@ -303,7 +330,10 @@ static void test_build_answers(void **state)
         assert_int_equal(get16(out + 2), 0x8580); /* QR AA RD RA, NOERROR */
         assert_int_equal(get16(out + 6), 2);
         assert_int_equal(get16(out + 10), 0);
-        assert_memory_equal(out + 12, "\x03" "WEB", 4); /* the asker's letter case */
+        assert_memory_equal(out + 12,
+                            "\x03"
+                            "WEB",
+                            4); /* the asker's letter case */
         assert_int_equal(get16(out + p.len), 0xc00c);
         assert_memory_equal(out + p.len + 12, &a1.s_addr, 4);
         assert_int_equal(nlab_dns_check_response(out, (size_t)n, &q, &ttl), 0);
@@ -470,20 +500,20 @@ static void test_check_response_rejects(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_parse_query_round_trip),
-                cmocka_unit_test(test_parse_edns),
-                cmocka_unit_test(test_malformed_headers),
-                cmocka_unit_test(test_malformed_names),
-                cmocka_unit_test(test_malformed_additional),
-                cmocka_unit_test(test_compression_and_escapes),
-                cmocka_unit_test(test_encode_name),
-                cmocka_unit_test(test_ptr_names),
-                cmocka_unit_test(test_build_answers),
-                cmocka_unit_test(test_build_ptr),
-                cmocka_unit_test(test_truncation),
-                cmocka_unit_test(test_builder_overflow),
-                cmocka_unit_test(test_error_builders),
-                cmocka_unit_test(test_check_response_rejects),
+            cmocka_unit_test(test_parse_query_round_trip),
+            cmocka_unit_test(test_parse_edns),
+            cmocka_unit_test(test_malformed_headers),
+            cmocka_unit_test(test_malformed_names),
+            cmocka_unit_test(test_malformed_additional),
+            cmocka_unit_test(test_compression_and_escapes),
+            cmocka_unit_test(test_encode_name),
+            cmocka_unit_test(test_ptr_names),
+            cmocka_unit_test(test_build_answers),
+            cmocka_unit_test(test_build_ptr),
+            cmocka_unit_test(test_truncation),
+            cmocka_unit_test(test_builder_overflow),
+            cmocka_unit_test(test_error_builders),
+            cmocka_unit_test(test_check_response_rejects),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
