@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/dnsctl.h"
 #include "runtime/endpoint.h"
 #include "runtime/network.h"
 
@@ -23,17 +24,36 @@ static unsigned mtu_of(const json_t *net)
         return v ? (unsigned)strtoul(v, NULL, 10) : 0;
 }
 
+static const char *net_name(const json_t *net)
+{
+        return json_string_value(json_object_get(net, "Name"));
+}
+
+static const char *net_gateway(const json_t *net)
+{
+        return json_string_value(json_object_get(
+                json_array_get(json_object_get(json_object_get(net, "IPAM"), "Config"), 0),
+                "Gateway"));
+}
+
 int nlab_netglue_network_up(struct nlab_store *st, const json_t *net, struct nlab_err *err)
 {
         const char *bridge = nlab_netglue_bridge(net);
         struct nlab_pool p;
 
-        (void)st;
         if (!bridge)
                 return 0; /* host and none have no kernel side */
         if (nlab_network_pool(net, &p, err) < 0 ||
             nlab_bridge_ensure(bridge, p.gateway, p.subnet.prefix, mtu_of(net), err) < 0)
                 return -1;
+        /* Name discovery is for user-defined networks only, as in Docker. */
+        if (nlab_network_is_user(net) &&
+            nlab_dns_put_network(st->root, net_name(net), net_gateway(net),
+                                 json_is_true(json_object_get(net, "Internal")), err) < 0) {
+                nlab_err_prefix(err, "network %s: DNS", net_name(net));
+                nlab_bridge_remove(bridge, NULL);
+                return -1;
+        }
         return 0;
 }
 
@@ -41,24 +61,65 @@ void nlab_netglue_network_down(struct nlab_store *st, const json_t *net)
 {
         const char *bridge = nlab_netglue_bridge(net);
 
-        (void)st;
+        if (nlab_network_is_user(net))
+                nlab_dns_drop_network(st->root, net_name(net), NULL);
         if (bridge)
                 nlab_bridge_remove(bridge, NULL);
+}
+
+static size_t strings_of(const json_t *arr, const char **out, size_t max)
+{
+        size_t i, n = 0;
+
+        for (i = 0; i < json_array_size(arr) && n < max; i++)
+                out[n++] = json_string_value(json_array_get(arr, i));
+        return n;
+}
+
+/* Register the container's names on its user-defined networks; none left means drop. */
+static int sync_dns(struct nlab_store *st, const char *id, const json_t *cfg, struct nlab_err *err)
+{
+        const json_t *nets = json_object_get(json_object_get(cfg, "NetworkSettings"), "Networks");
+        const json_t *ep;
+        const char *name, *servers[16], *aliases[16][32];
+        struct nlab_dns_endpoint eps[16];
+        struct nlab_dns_container c = {0};
+        size_t n = 0;
+
+        json_object_foreach((json_t *)nets, name, ep)
+        {
+                if (nlab_network_is_predefined(name) || n >= 16 || !json_object_get(ep, "IPAddress"))
+                        continue;
+                eps[n].network = name;
+                eps[n].ip = json_string_value(json_object_get(ep, "IPAddress"));
+                eps[n].n_aliases = strings_of(json_object_get(ep, "Aliases"), aliases[n], 32);
+                eps[n].aliases = aliases[n];
+                n++;
+        }
+        if (n == 0)
+                return nlab_dns_drop_container(st->root, id, err);
+        c.id = id;
+        c.name = json_string_value(json_object_get(cfg, "Name"));
+        c.n_dns_servers = strings_of(json_object_get(json_object_get(cfg, "HostConfig"), "Dns"),
+                                     servers, 16);
+        c.dns_servers = servers;
+        c.endpoints = eps;
+        c.n_endpoints = n;
+        return nlab_dns_put_container(st->root, &c, err);
 }
 
 int nlab_netglue_ctr_up(struct nlab_store *st, const char *id, const json_t *cfg,
                         struct nlab_err *err)
 {
-        (void)st;
-        (void)id;
-        (void)cfg;
-        (void)err;
+        if (sync_dns(st, id, cfg, err) < 0) {
+                nlab_err_prefix(err, "DNS");
+                return -1;
+        }
         return 0;
 }
 
 void nlab_netglue_ctr_down(struct nlab_store *st, const char *id, const json_t *cfg)
 {
-        (void)st;
-        (void)id;
         (void)cfg;
+        nlab_dns_drop_container(st->root, id, NULL);
 }
