@@ -1,0 +1,20 @@
+# Benchmark helpers: timing, medians, the sandbox. Figures only; nothing here asserts.
+now_ns() { date +%s%N; }
+# median_ms CMD...: run CMD $REPS times, print the median wall time in ms (3 decimals).
+median_ms() {
+        local i t0 t1 times=()
+        for ((i = 0; i < ${REPS:-30}; i++)); do
+                t0=$(now_ns); "$@" >/dev/null 2>&1; t1=$(now_ns)
+                times+=($(((t1 - t0) / 1000)))
+        done
+        printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.3f\n", a[int((NR+1)/2)]/1000}'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}'; }
+# in_sandbox SCRIPT ARGS: run a bench script in fresh net/mount/pid namespaces with a tmpfs root.
+in_sandbox() {
+        unshare --net --mount --pid --fork --mount-proc --propagation private bash -c '
+mkdir -p /run/netlab-bench && mount -t tmpfs bench /run/netlab-bench
+export NETLAB_ROOT=/run/netlab-bench/root
+ip link set lo up
+exec bash "$@"' bash "$@"
+}

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Container start cost: `netlab run --rm` against the raw namespaces it sets up, measured in the
+# same run. Usage: bench/run.sh [path/to/netlab]   (root; runs in its own sandbox)
+set -euo pipefail
+here=$(dirname "$(realpath "$0")")
+. "$here/lib.sh"
+if [ -z "${NETLAB_BENCH_INSIDE:-}" ]; then
+        export NETLAB=$(realpath "${1:-build/netlab/netlab}") NETLAB_BENCH_INSIDE=1
+        in_sandbox "$(realpath "$0")"
+        exit
+fi
+nl() { "$NETLAB" "$@"; }
+nl run --rm --network none busybox true   # builds the busybox image once
+nl network create --subnet 10.89.0.0/16 labnet >/dev/null
+nl run --rm --network labnet busybox true
+
+# Baseline for --network none: the same five namespaces, running true.
+base_none=$(median_ms unshare --pid --mount --uts --ipc --net --fork true)
+run_none=$(median_ms nl run --rm --network none busybox true)
+
+# Baseline for a bridge network: namespaces + a veth on the bridge + an address + a route.
+br=$(nl network inspect -f '{{index .Options "com.docker.network.bridge.name"}}' labnet)
+raw_net() {
+        ip netns add benchns
+        ip link add vbench type veth peer name eth0 netns benchns
+        ip link set vbench master "$br" up
+        ip -n benchns addr add 10.89.200.2/16 dev eth0
+        ip -n benchns link set eth0 up
+        ip -n benchns route add default via 10.89.0.1
+        ip netns exec benchns unshare --pid --mount --uts --ipc --fork true
+        ip netns del benchns
+}
+mkdir -p /run/netns && mount -t tmpfs netns /run/netns
+base_net=$(median_ms raw_net)
+run_net=$(median_ms nl run --rm --network labnet busybox true)
+
+printf '%-50s %10s %10s %8s\n' "benchmark (median of ${REPS:-30})" "netlab ms" "base ms" "ratio"
+printf '%-50s %10s %10s %8s\n' "run --rm --network none busybox true" "$run_none" "$base_none" "$(ratio "$run_none" "$base_none")"
+printf '%-50s %10s %10s %8s\n' "run --rm --network labnet busybox true" "$run_net" "$base_net" "$(ratio "$run_net" "$base_net")"
+echo "targets: labnet median under 10 ms and within 3x of the raw baseline"
