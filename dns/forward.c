@@ -287,6 +287,15 @@ bool nlab_dnsd_start_forward(struct nlab_dns_server *srv, const struct origin *o
         return p->used; /* false if every server failed at once and we answered */
 }
 
+/* An error answer without the question (FORMERR, NOTIMP from old servers): try the next one. */
+static bool upstream_refused(const uint8_t *buf, size_t len, uint16_t id)
+{
+        struct nlab_dns_header h;
+
+        return nlab_dns_parse_header(buf, len, &h) == 0 && (h.flags & NLAB_DNS_F_QR) &&
+               h.id == id && h.qdcount == 0 && (h.flags & NLAB_DNS_F_RCODE) != 0;
+}
+
 void nlab_dnsd_on_upstream(struct nlab_dns_server *srv, uint32_t idx)
 {
         struct pending *p;
@@ -303,6 +312,10 @@ void nlab_dnsd_on_upstream(struct nlab_dns_server *srv, uint32_t idx)
                 return;
         if (n < 0) {
                 nlab_dnsd_upstream_next(srv, idx); /* refused or unreachable: next server now */
+                return;
+        }
+        if (upstream_refused(srv->buf, (size_t)n, p->our_id)) {
+                nlab_dnsd_upstream_next(srv, idx);
                 return;
         }
         uq = p->q;
