@@ -65,13 +65,20 @@ static int bind_socket(int type, struct in_addr addr, uint16_t port)
         return fd;
 }
 
-static void close_listener(struct listener *l)
+/* Its TCP connections go too: their queries would otherwise be scoped by a reused slot. */
+static void close_listener(struct nlab_dns_server *srv, uint32_t idx)
 {
+        struct listener *l = &srv->listeners[idx];
+
         if (!l->used)
                 return;
         close(l->udp);
         close(l->tcp);
         l->used = false;
+        l->gen++;
+        for (uint32_t i = 0; srv->n_tcp && i < MAX_TCP; i++)
+                if (srv->tcp[i].used && srv->tcp[i].listener == (int)idx)
+                        nlab_dnsd_tcp_close(srv, i);
 }
 
 static int open_listener(struct nlab_dns_server *srv, uint32_t idx, struct nlab_dns_network n,
@@ -128,9 +135,9 @@ static int sync_listeners(struct nlab_dns_server *srv, char *msg, size_t msglen)
         size_t n = nlab_dns_store_network_count(srv->store);
         int r = 0;
 
-        for (size_t i = 0; i < MAX_LISTENERS; i++)
+        for (uint32_t i = 0; i < MAX_LISTENERS; i++)
                 if (srv->listeners[i].used && !listener_wanted(srv, &srv->listeners[i]))
-                        close_listener(&srv->listeners[i]);
+                        close_listener(srv, i);
         for (size_t i = 0; i < n; i++) {
                 struct nlab_dns_network net = nlab_dns_store_network_at(srv->store, i);
                 uint32_t slot = 0;
@@ -160,7 +167,7 @@ void nlab_dnsd_reply(struct nlab_dns_server *srv, const struct origin *o, const 
                         nlab_dnsd_tcp_queue(srv, (uint32_t)o->tcp, data, len);
                 return;
         }
-        if (!srv->listeners[o->listener].used)
+        if (!srv->listeners[o->listener].used || srv->listeners[o->listener].gen != o->listener_gen)
                 return;
         sendto(srv->listeners[o->listener].udp, data, len, MSG_DONTWAIT,
                (const struct sockaddr *)&o->client, sizeof(o->client));
@@ -236,7 +243,7 @@ static void on_udp(struct nlab_dns_server *srv, uint32_t idx)
         struct listener *l = &srv->listeners[idx];
 
         for (int i = 0; i < UDP_BATCH && l->used; i++) {
-                struct origin o = {.listener = (int)idx, .tcp = -1};
+                struct origin o = {.listener = (int)idx, .listener_gen = l->gen, .tcp = -1};
                 socklen_t alen = sizeof(o.client);
                 ssize_t n = recvfrom(l->udp, srv->buf, sizeof(srv->buf), 0,
                                      (struct sockaddr *)&o.client, &alen);
@@ -268,8 +275,8 @@ static int apply_control(struct nlab_dns_server *srv, const char *line, char *ms
 static void stop_serving(struct nlab_dns_server *srv)
 {
         /* Let go of names and ports before saying "ok", so a new daemon can start at once. */
-        for (size_t i = 0; i < MAX_LISTENERS; i++)
-                close_listener(&srv->listeners[i]);
+        for (uint32_t i = 0; i < MAX_LISTENERS; i++)
+                close_listener(srv, i);
         unlink(srv->sockpath);
         unlink(srv->pidpath);
         if (srv->pidfd >= 0)
@@ -524,8 +531,8 @@ void nlab_dns_server_free(struct nlab_dns_server *srv)
 {
         if (!srv)
                 return;
-        for (size_t i = 0; i < MAX_LISTENERS; i++)
-                close_listener(&srv->listeners[i]);
+        for (uint32_t i = 0; i < MAX_LISTENERS; i++)
+                close_listener(srv, i);
         for (uint32_t i = 0; i < MAX_TCP; i++)
                 if (srv->tcp[i].used)
                         nlab_dnsd_tcp_close(srv, i);

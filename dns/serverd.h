@@ -33,6 +33,7 @@ enum watch_kind { W_UDP = 1, W_TCP_LISTEN, W_TCP_CONN, W_UPSTREAM, W_CONTROL, W_
 
 struct listener {
         bool used;
+        uint32_t gen; /* bumped on close: a late answer never leaves through a reused slot */
         char net[MAX_NETNAME + 1];
         struct in_addr addr;
         int udp, tcp;
@@ -52,6 +53,7 @@ struct tcpconn {
 /* Where a query came from, so the answer goes back the same way. */
 struct origin {
         int listener;
+        uint32_t listener_gen;
         int tcp; /* -1 for UDP */
         uint32_t tcp_gen;
         struct sockaddr_in client;

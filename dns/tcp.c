@@ -64,7 +64,10 @@ static void tcp_process(struct nlab_dns_server *srv, uint32_t idx)
         c->in_process = true;
         while (!c->busy && c->inlen >= 2 && c->outlen < TCP_OUT_MAX) {
                 size_t mlen = (size_t)c->in[0] << 8 | c->in[1];
-                struct origin o = {.listener = c->listener, .tcp = (int)idx, .tcp_gen = c->gen};
+                struct origin o = {.listener = c->listener,
+                                   .listener_gen = srv->listeners[c->listener].gen,
+                                   .tcp = (int)idx,
+                                   .tcp_gen = c->gen};
 
                 if (c->inlen < 2 + mlen)
                         break;
