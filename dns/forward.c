@@ -213,7 +213,8 @@ void nlab_dnsd_upstream_next(struct nlab_dns_server *srv, uint32_t idx)
 }
 
 static uint8_t *make_upstream_query(const uint8_t *qbuf, size_t len, const struct origin *o,
-                                    const struct nlab_dns_query *q, uint16_t id, size_t *outlen)
+                                    const struct nlab_dns_query *q, uint16_t id, size_t *outlen,
+                                    bool *added_opt)
 {
         static const uint8_t opt[11] = {0, 0, NLAB_DNS_T_OPT, NLAB_DNS_EDNSMAX >> 8, 0};
         uint8_t *m = malloc(len + sizeof(opt));
@@ -223,6 +224,7 @@ static uint8_t *make_upstream_query(const uint8_t *qbuf, size_t len, const struc
         memcpy(m, qbuf, len);
         put_id(m, id);
         *outlen = len;
+        *added_opt = false;
         /* A TCP client wants the whole answer: ask upstream for a big UDP answer. */
         if (o->tcp >= 0 && !q->has_edns) {
                 memcpy(m + len, opt, sizeof(opt));
@@ -230,6 +232,7 @@ static uint8_t *make_upstream_query(const uint8_t *qbuf, size_t len, const struc
                 m[10] = (uint8_t)(ar >> 8);
                 m[11] = (uint8_t)ar;
                 *outlen = len + sizeof(opt);
+                *added_opt = true; /* and take it out of the answer again */
         }
         return m;
 }
@@ -275,7 +278,7 @@ bool nlab_dnsd_start_forward(struct nlab_dns_server *srv, const struct origin *o
         p->idx = 0;
         if (getrandom(&p->our_id, sizeof(p->our_id), 0) != sizeof(p->our_id))
                 p->our_id = (uint16_t)now;
-        p->query = make_upstream_query(qbuf, len, o, q, p->our_id, &p->qlen);
+        p->query = make_upstream_query(qbuf, len, o, q, p->our_id, &p->qlen, &p->added_opt);
         if (!p->query) {
                 nlab_dnsd_reply_rcode(srv, o, q, qbuf, NLAB_DNS_SERVFAIL);
                 p->from.tcp = -1; /* nothing to resume: we answered already */
@@ -322,6 +325,8 @@ void nlab_dnsd_on_upstream(struct nlab_dns_server *srv, uint32_t idx)
         uq.hdr.id = p->our_id;
         if (nlab_dns_check_response(srv->buf, (size_t)n, &uq, &ttl) < 0)
                 return; /* not the answer to our question: keep waiting */
+        if (p->added_opt)
+                n = (ssize_t)nlab_dns_strip_opt(srv->buf, (size_t)n);
         rcode = srv->buf[3] & 0xf;
         if ((rcode == NLAB_DNS_SERVFAIL || rcode == NLAB_DNS_REFUSED) && p->idx + 1 < p->n_up) {
                 nlab_dnsd_upstream_next(srv, idx);

@@ -67,6 +67,7 @@ struct pending {
         uint8_t *query;          /* what goes upstream, with our id */
         size_t qlen;
         uint16_t our_id;
+        bool added_opt; /* we asked upstream with an OPT the client did not send */
         struct sockaddr_in up[MAX_UPSTREAMS];
         size_t n_up, idx;
         uint64_t deadline;

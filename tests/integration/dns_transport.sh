@@ -37,6 +37,9 @@ expect "EDNS size large enough: full UDP answer" "40" "$(count client +bufsize=4
 expect "forwarded big answer over UDP without EDNS: TC" "1" \
         "$(flags client +noedns +ignore @10.89.0.1 big.example | grep -c tc)"
 expect "forwarded big answer over TCP: complete" "60" "$(count client +tcp @10.89.0.1 big.example)"
+expect "TCP query without EDNS: complete answer carries no OPT" "60 0" \
+        "$(count client +tcp +noedns @10.89.0.1 big.example) $(ip netns exec client dig +tcp \
+                +noedns @10.89.0.1 big.example | grep -c 'OPT PSEUDOSECTION')"
 expect "EDNS0 OPT echoed" "1" \
         "$(ip netns exec client dig +bufsize=1232 @10.89.0.1 m10 | grep -c 'EDNS: version: 0.*udp: 4096')"
 expect "EDNS version 1: BADVERS" "BADVERS" \
