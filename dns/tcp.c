@@ -136,10 +136,11 @@ void nlab_dnsd_tcp_resume(struct nlab_dns_server *srv, const struct origin *o)
 
 void nlab_dnsd_on_tcp(struct nlab_dns_server *srv, uint32_t idx, uint32_t events)
 {
-        struct tcpconn *c = &srv->tcp[idx];
+        struct tcpconn *c;
 
-        if (idx >= MAX_TCP || !c->used)
+        if (idx >= MAX_TCP || !srv->tcp[idx].used)
                 return;
+        c = &srv->tcp[idx];
         if (events & (EPOLLHUP | EPOLLERR)) {
                 /* Reported whatever we ask for: closing now is the only way not to spin. */
                 nlab_dnsd_tcp_close(srv, idx);
