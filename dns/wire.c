@@ -482,6 +482,23 @@ int nlab_dns_age_ttls(uint8_t *buf, size_t len, uint32_t elapsed)
         return walk_rrs(buf, len, NULL, age_fn, &elapsed);
 }
 
+size_t nlab_dns_strip_opt(uint8_t *buf, size_t len)
+{
+        struct nlab_dns_header h;
+        size_t opt_off = 0;
+
+        assert(buf);
+        if (nlab_dns_parse_header(buf, len, &h) < 0 || h.arcount == 0 ||
+            walk_rrs(buf, len, &opt_off, NULL, NULL) < 0 || !opt_off)
+                return len;
+        size_t off = opt_off;
+        struct nlab_dns_rr rr;
+        if (nlab_dns_next_rr(buf, len, &off, &rr) < 0 || off != len)
+                return len;
+        put16(buf + 10, (uint16_t)(h.arcount - 1));
+        return opt_off;
+}
+
 size_t nlab_dns_truncate(uint8_t *buf, size_t len)
 {
         struct nlab_dns_header h;

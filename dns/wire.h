@@ -147,6 +147,8 @@ int nlab_dns_check_response(const uint8_t *resp, size_t len, const struct nlab_d
                             long *min_ttl);
 /* Subtract elapsed seconds from every TTL except OPT's (for cached answers). */
 int nlab_dns_age_ttls(uint8_t *buf, size_t len, uint32_t elapsed);
+/* Remove a response's OPT when it is the last record (one we added); returns the new length. */
+size_t nlab_dns_strip_opt(uint8_t *buf, size_t len);
 /* Cut a response to header + question (+ its OPT) with TC set; returns the new length. */
 size_t nlab_dns_truncate(uint8_t *buf, size_t len);
 

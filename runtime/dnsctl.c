@@ -256,6 +256,8 @@ static int start_daemon(const char *root, struct nlab_err *err)
         if (pid == 0)
                 exec_daemon(bin, root, logpath);
         while (waitpid(pid, &status, 0) < 0) {
+                if (errno == ECHILD)
+                        return 0; /* SIGCHLD ignored by the caller: the retries will tell */
                 if (errno != EINTR)
                         return nlab_err_sys(err, errno, "start %s", bin);
         }

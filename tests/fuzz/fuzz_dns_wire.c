@@ -32,6 +32,7 @@ static void as_response(const uint8_t *data, size_t size, const struct nlab_dns_
         memcpy(copy, data, size);
         nlab_dns_check_response(copy, size, q, &ttl);
         nlab_dns_age_ttls(copy, size, 7);
+        size = nlab_dns_strip_opt(copy, size);
         nlab_dns_truncate(copy, size);
 }
 

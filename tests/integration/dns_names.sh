@@ -60,6 +60,18 @@ expect "unknown name: NXDOMAIN from upstream" "NXDOMAIN" "$(status client @10.89
 expect "RA flag set" "1" \
         "$(ip netns exec client dig +time=2 +tries=1 @10.89.0.1 web | grep -c 'flags:.* ra')"
 
+if command -v busybox >/dev/null; then
+        bb() { ip netns exec "$1" busybox nslookup "$2" "$3" 2>&1; }
+        expect "busybox nslookup: name" "Address: 10.89.0.2" \
+                "$(bb client web 10.89.0.1 | grep '^Address: ')"
+        expect "busybox nslookup: other network's name" "1" \
+                "$(bb client db 10.89.0.1 | grep -c -m1 "can't find db: NXDOMAIN")"
+        expect "busybox nslookup: reverse" "1" \
+                "$(bb client 10.89.0.2 10.89.0.1 | grep -c 'name = web.neta')"
+else
+        ok "# SKIP busybox not installed"
+fi
+
 # disconnect multi from netb: its B alias goes, its name stays reachable through neta
 reg "$(cid 4)" multi neta:10.89.0.3:ma
 expect "after disconnect: B-only peer no longer resolves multi" "NXDOMAIN" \

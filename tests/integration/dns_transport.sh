@@ -37,6 +37,9 @@ expect "EDNS size large enough: full UDP answer" "40" "$(count client +bufsize=4
 expect "forwarded big answer over UDP without EDNS: TC" "1" \
         "$(flags client +noedns +ignore @10.89.0.1 big.example | grep -c tc)"
 expect "forwarded big answer over TCP: complete" "60" "$(count client +tcp @10.89.0.1 big.example)"
+expect "TCP query without EDNS: complete answer carries no OPT" "60 0" \
+        "$(count client +tcp +noedns @10.89.0.1 big.example) $(ip netns exec client dig +tcp \
+                +noedns @10.89.0.1 big.example | grep -c 'OPT PSEUDOSECTION')"
 expect "EDNS0 OPT echoed" "1" \
         "$(ip netns exec client dig +bufsize=1232 @10.89.0.1 m10 | grep -c 'EDNS: version: 0.*udp: 4096')"
 expect "EDNS version 1: BADVERS" "BADVERS" \
@@ -107,6 +110,13 @@ while len(ids) < 3:
         buf = buf[2 + n:]
 print("tcp-order", ",".join(map(str, ids)))
 hang.close()
+# a client that half-closes after its query still gets the answer
+t = socket.create_connection(SERVER, timeout=2)
+m = q("m11", 7)
+t.sendall(struct.pack(">H", len(m)) + m)
+t.shutdown(socket.SHUT_WR)
+r = t.recv(65535)
+print("half-close", "answered" if len(r) > 4 and r[2:4] == b"\x00\x07" else repr(r))
 PY
 pid=$(daemon_pid)
 ip netns exec client python3 "$ROOT/probe.py" >"$ROOT/probe.out" 2>&1
@@ -119,6 +129,16 @@ done
 expect "a response packet is not answered" "drop" "$(r response)"
 expect "TCP prefix without body does not block UDP" "NOERROR" "$(r after-tcp-junk)"
 expect "several TCP queries answered in order" "1,2,3" "$(r tcp-order)"
+expect "TCP client that half-closes is answered" "answered" "$(r half-close)"
+ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+ip netns exec client bash -c 'exec 3<>/dev/tcp/10.89.0.1/53; printf "\x00\x40" >&3; sleep 3' &
+hold=$!
+sleep 0.3
+t0=$(ticks)
+sleep 1
+t1=$(ticks)
+expect "no busy loop with a half-sent TCP message open" "1" "$(( t1 - t0 < 10 ))"
+wait $hold
 expect "normal query after all that" "10.89.0.10" "$(q client @10.89.0.1 m10)"
 expect "daemon survived (same pid)" "$pid" "$(daemon_pid)"
 kill -0 "$pid" 2>/dev/null && ok "daemon alive" || not_ok "daemon alive"

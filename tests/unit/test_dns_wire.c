@@ -409,6 +409,13 @@ static void test_truncation(void **state)
         assert_false(get16(out + 2) & NLAB_DNS_F_TC);
         assert_int_equal(get16(out + 6), 40);
 
+        /* our own OPT comes out of an upstream answer again */
+        uint8_t copy[4096];
+        memcpy(copy, out, (size_t)n);
+        assert_int_equal(nlab_dns_strip_opt(copy, (size_t)n), (size_t)n - 11);
+        assert_int_equal(get16(copy + 10), 0);
+        assert_int_equal(nlab_dns_strip_opt(copy, (size_t)n - 11), (size_t)n - 11);
+
         /* an upstream answer cut down for a UDP client keeps its OPT */
         size_t len = nlab_dns_truncate(out, (size_t)n);
         assert_int_equal(len, q.question_end + 11);
