@@ -48,13 +48,16 @@ run_suite() { # DIR SUITE [extra args]
 }
 
 run_fuzzers() { # seconds per target
-        local t corpus status=0
+        local t name seeds work status=0
         for t in build-fuzz/tests/fuzz/fuzz_*; do
                 [ -x "$t" ] || continue
-                corpus=tests/fuzz/corpus/$(basename "$t" | sed 's/^fuzz_//')
-                mkdir -p "$corpus" build-fuzz/work
-                echo "fuzzing $(basename "$t") for $1 s"
-                if "$t" -max_total_time="$1" -artifact_prefix=build-fuzz/work/ "$corpus" \
+                name=$(basename "$t" | sed 's/^fuzz_//')
+                # New inputs go to a scratch corpus; the seeds (and kept crash inputs) stay read-only.
+                work=build-fuzz/work/corpus-$name
+                seeds=tests/fuzz/corpus/$name; [ -d "$seeds" ] || seeds=
+                mkdir -p "$work"
+                echo "fuzzing $name for $1 s"
+                if "$t" -max_total_time="$1" -max_len=4096 -artifact_prefix=build-fuzz/work/ "$work" $seeds \
                         >build-fuzz/work/$(basename "$t").log 2>&1; then
                         passed=$((passed + 1))
                 else
