@@ -97,7 +97,7 @@ static bool buf_reserve(struct buf *b, size_t n)
 
 static void buf_add(struct buf *b, const char *s, size_t n)
 {
-        if (!buf_reserve(b, n))
+        if (n == 0 || !buf_reserve(b, n))
                 return;
         memcpy(b->p + b->len, s, n);
         b->len += n;
@@ -896,6 +896,8 @@ static int parse_pipeline(struct parser *p, enum ctx ctx, size_t off, struct pip
                         return oom(p);
                 if (parse_command(p, c, &end) < 0)
                         return -1;
+                if (end.t != T_PIPE && (end.t == T_RPAREN) != (ctx == C_PAREN))
+                        return unexpected(p, &end, ctx_names[ctx]);
                 if (c->nargs == 0) {
                         if (tail == &pipe->cmds)
                                 return perr(p, end.off, "missing value for %s", ctx_names[ctx]);
@@ -907,8 +909,6 @@ static int parse_pipeline(struct parser *p, enum ctx ctx, size_t off, struct pip
                 tail = &c->next;
                 if (end.t == T_PIPE)
                         continue;
-                if ((end.t == T_RPAREN) != (ctx == C_PAREN))
-                        return unexpected(p, &end, ctx_names[ctx]);
                 if (end.trim)
                         p->trim_next = true;
                 *out = pipe;
@@ -2293,13 +2293,13 @@ static void fmt_padded(struct buf *b, const struct spec *s, json_t *v)
         pad = s->width > 0 && (size_t)s->width > runes ? (size_t)s->width - runes : 0;
         if (zero && one.len && (one.p[0] == '-' || one.p[0] == '+'))
                 sign = 1;
-        if (pad && !s->minus) {
+        if (!s->minus) {
                 buf_add(b, one.p, sign);
-                while (pad--)
+                for (; pad > 0; pad--)
                         buf_putc(b, zero ? '0' : ' ');
         }
         buf_add(b, one.p ? one.p + sign : "", one.len - sign);
-        while (pad && pad--)
+        for (; pad > 0; pad--)
                 buf_putc(b, ' ');
         buf_free(&one);
 }
