@@ -1070,7 +1070,9 @@ static int add_text(struct parser *p, struct node ***tail, size_t start, size_t 
                 return oom(p);
         n->kind = N_TEXT;
         n->off = start;
-        n->text = p->s + start;
+        n->text = arena_strndup(p, p->s + start, end - start); /* the caller may free text */
+        if (!n->text)
+                return oom(p);
         n->len = end - start;
         **tail = n;
         *tail = &n->next;
