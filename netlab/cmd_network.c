@@ -135,8 +135,10 @@ static const struct nlab_flag ls_flags[] = {
         {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
 
-static const struct nlab_column ls_columns[] = {
-        {"ID", "NETWORK ID"}, {"Name", "NAME"}, {"Driver", "DRIVER"}, {"Scope", "SCOPE"},
+static const struct nlab_header ls_columns[] = {
+        {"ID", "NETWORK ID"}, {"Name", "NAME"},         {"Driver", "DRIVER"},
+        {"Scope", "SCOPE"},   {"Internal", "INTERNAL"}, {"CreatedAt", "CREATED AT"},
+        {NULL, NULL},
 };
 
 static int net_ls(struct nlab_cli *cli, int argc, char **argv)
@@ -168,7 +170,7 @@ static int net_ls(struct nlab_cli *cli, int argc, char **argv)
         format = p.set[2] ? "{{.ID}}"
                  : p.value[0] ? p.value[0]
                               : "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}";
-        if (nlab_print_rows(rows, format, ls_columns, 4, &err) < 0)
+        if (nlab_print_rows(rows, format, ls_columns, &err) < 0)
                 code = nlab_cli_fail(&err, false);
 out:
         json_decref(nets);

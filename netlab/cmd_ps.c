@@ -217,10 +217,11 @@ static const struct nlab_flag ps_flags[] = {
 };
 #define N_PS_FLAGS (sizeof(ps_flags) / sizeof(ps_flags[0]))
 
-static const struct nlab_column ps_columns[] = {
+static const struct nlab_header ps_columns[] = {
         {"ID", "CONTAINER ID"}, {"Image", "IMAGE"},   {"Command", "COMMAND"},
         {"RunningFor", "CREATED"}, {"Status", "STATUS"}, {"Ports", "PORTS"},
-        {"Names", "NAMES"},
+        {"Names", "NAMES"},   {"CreatedAt", "CREATED AT"}, {"State", "STATE"},
+        {NULL, NULL},
 };
 static const char ps_default[] =
         "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
@@ -267,10 +268,9 @@ int nlab_cmd_ps(struct nlab_cli *cli, int argc, char **argv)
                 goto out;
         }
         if (p.set[1])
-                code = nlab_print_rows(rows, "{{.ID}}", NULL, 0, &err);
+                code = nlab_print_rows(rows, "{{.ID}}", ps_columns, &err);
         else
-                code = nlab_print_rows(rows, p.value[2] ? p.value[2] : ps_default, ps_columns,
-                                       sizeof(ps_columns) / sizeof(ps_columns[0]), &err);
+                code = nlab_print_rows(rows, p.value[2] ? p.value[2] : ps_default, ps_columns, &err);
         if (code < 0)
                 code = nlab_cli_fail(&err, false);
 out:

@@ -6,15 +6,12 @@
 #include <stddef.h>
 
 #include "netlab/cli.h"
+#include "netlab/template.h"
 
-struct nlab_column {
-        const char *field;  /* "ID" */
-        const char *header; /* "CONTAINER ID" */
-};
-
-/* rows: array of objects. format: "json", "table TEMPLATE" or "TEMPLATE". */
-int nlab_print_rows(json_t *rows, const char *format, const struct nlab_column *cols,
-                    size_t ncols, struct nlab_err *err);
+/* rows: array of objects. format: "json", "table TEMPLATE" or "TEMPLATE"; headers name the
+ * table columns ({NULL, NULL}-terminated). */
+int nlab_print_rows(json_t *rows, const char *format, const struct nlab_header *headers,
+                    struct nlab_err *err);
 /* inspect: the JSON array indented like Docker, or one template line per document. */
 int nlab_print_docs(json_t *docs, const char *format, struct nlab_err *err);
 /* Docker's PORTS column from NetworkSettings.Ports. */
