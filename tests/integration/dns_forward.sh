@@ -78,7 +78,8 @@ sleep 0.2
 t0=$(ms)
 a=$(q web @10.89.0.1 client)
 t1=$(ms)
-expect "local names answer at once while upstream hangs" "10.89.0.4 1" "$a $(( t1 - t0 < 300 ))"
+# The upstream hangs for 5 s: an answer well before that shows local names do not wait for it.
+expect "local names answer at once while upstream hangs" "10.89.0.4 1" "$a $(( t1 - t0 < 2500 ))"
 wait $!
 expect "no reachable upstream: SERVFAIL" "SERVFAIL" \
         "$(sed -n 's/.*status: \([A-Z]*\).*/\1/p' "$ROOT/gone.out")"
