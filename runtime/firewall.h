@@ -1,0 +1,49 @@
+/* nftables for netlab: one `inet netlab` table (plus a one-chain `bridge netlab` table for
+ * icc=false), state kept in set and map elements, every change one atomic netlink batch.
+ *
+ * The network code must also: enable net.ipv4.ip_forward; set
+ * net.ipv4.conf.<bridge>.route_localnet=1 (so 127.0.0.1 mappings can be routed out of the bridge);
+ * and turn on hairpin mode on every bridge port (a container reaching its own published port when
+ * br_netfilter is active). */
+#ifndef NLAB_FIREWALL_H
+#define NLAB_FIREWALL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "runtime/err.h"
+#include "runtime/fwbatch.h"
+#include "runtime/portspec.h"
+
+#define NLAB_FW_TABLE "netlab"
+
+/* Table, chains, sets and maps exist and the rules are the current ones (set elements are kept). */
+int nlab_fw_ensure(struct nlab_err *err);
+/* A bridge network: its bridge interface and subnet ("172.18.0.0/16"). Add includes ensure. */
+int nlab_fw_network_add(const char *bridge, const char *subnet_cidr, bool internal, bool icc,
+                        struct nlab_err *err);
+/* Removes exactly what add put in (pass the same arguments); already-gone is success. */
+int nlab_fw_network_del(const char *bridge, const char *subnet_cidr, bool internal, bool icc,
+                        struct nlab_err *err);
+/* Publish n resolved mappings (host_port != 0) to ctr_ip. A host port already published
+ * fails with NLAB_E_CONFLICT naming it, and nothing of the batch is applied. */
+int nlab_fw_ports_add(const struct nlab_port_mapping *m, size_t n, const char *ctr_ip,
+                      struct nlab_err *err);
+/* Unpublish; a mapping already gone is success. */
+int nlab_fw_ports_del(const struct nlab_port_mapping *m, size_t n, const char *ctr_ip,
+                      struct nlab_err *err);
+/* Delete both netlab tables (absent is success). */
+int nlab_fw_teardown(struct nlab_err *err);
+
+/* Pure builders behind the verbs above: append the messages of one change to b. */
+int nlab_fw_build_ensure(struct nlab_fwb *b, struct nlab_err *err);
+int nlab_fw_build_network(struct nlab_fwb *b, bool add, const char *bridge, const char *subnet_cidr,
+                          bool internal, bool icc, struct nlab_err *err);
+int nlab_fw_build_ports(struct nlab_fwb *b, bool add, const struct nlab_port_mapping *m, size_t n,
+                        const char *ctr_ip, struct nlab_err *err);
+int nlab_fw_build_teardown(struct nlab_fwb *b, struct nlab_err *err);
+
+/* Send b as one batch, reading and checking the ACK of every message. */
+int nlab_fw_send(const struct nlab_fwb *b, struct nlab_err *err);
+
+#endif

@@ -1,0 +1,130 @@
+/* Test driver for runtime/firewall.c: one verb per invocation, so integration tests can call the
+ * API from bash. `render VERB ...` prints the batch instead of sending it. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/firewall.h"
+#include "runtime/portspec.h"
+
+static bool has_flag(int argc, char **argv, const char *flag)
+{
+        for (int i = 0; i < argc; i++)
+                if (strcmp(argv[i], flag) == 0)
+                        return true;
+        return false;
+}
+
+/* Parse every spec and resolve host ports: the first candidate of a range, or a random one. */
+static int collect(int argc, char **argv, struct nlab_port_mapping **all, size_t *n,
+                   struct nlab_err *err)
+{
+        *all = NULL;
+        *n = 0;
+        for (int i = 0; i < argc; i++) {
+                struct nlab_port_mapping *m, *grown;
+                size_t k;
+
+                if (nlab_portspec_parse(argv[i], &m, &k, err) < 0)
+                        return -1;
+                grown = realloc(*all, (*n + k) * sizeof(*m));
+                if (!grown) {
+                        free(m);
+                        return nlab_err_set(err, NLAB_E_SYSTEM, "out of memory");
+                }
+                *all = grown;
+                for (size_t j = 0; j < k; j++) {
+                        if (m[j].host_port == 0 &&
+                            nlab_port_pick_random(m[j].proto, NULL, 0, &m[j].host_port, err) < 0) {
+                                free(m);
+                                return -1;
+                        }
+                        m[j].host_port_end = 0;
+                        (*all)[(*n)++] = m[j];
+                }
+                free(m);
+        }
+        return 0;
+}
+
+static int build(struct nlab_fwb *b, int argc, char **argv, struct nlab_err *err)
+{
+        const char *verb = argv[0];
+        struct nlab_port_mapping *m = NULL;
+        size_t n = 0;
+        int r;
+
+        if (strcmp(verb, "ensure") == 0)
+                return nlab_fw_build_ensure(b, err);
+        if (strcmp(verb, "teardown") == 0)
+                return nlab_fw_build_teardown(b, err);
+        if ((strcmp(verb, "net-add") == 0 || strcmp(verb, "net-del") == 0) && argc >= 3) {
+                bool add = verb[4] == 'a';
+
+                if (add && nlab_fw_build_ensure(b, err) < 0)
+                        return -1;
+                return nlab_fw_build_network(b, add, argv[1], argv[2],
+                                             has_flag(argc, argv, "internal"),
+                                             !has_flag(argc, argv, "noicc"), err);
+        }
+        if ((strcmp(verb, "ports-add") == 0 || strcmp(verb, "ports-del") == 0) && argc >= 3) {
+                if (collect(argc - 2, argv + 2, &m, &n, err) < 0)
+                        return -1;
+                r = nlab_fw_build_ports(b, verb[6] == 'a', m, n, argv[1], err);
+                free(m);
+                return r;
+        }
+        return nlab_err_set(err, NLAB_E_INVALID, "unknown verb %s", verb);
+}
+
+static int check_host(int argc, char **argv, struct nlab_err *err)
+{
+        struct nlab_port_mapping *m;
+        size_t n;
+        int r = 0;
+
+        if (argc < 2)
+                return nlab_err_set(err, NLAB_E_INVALID, "check-host SPEC");
+        if (nlab_portspec_parse(argv[1], &m, &n, err) < 0)
+                return -1;
+        for (size_t i = 0; i < n && r == 0; i++)
+                r = nlab_port_check_host("/proc", m[i].host_ip, m[i].host_port, m[i].proto, err);
+        free(m);
+        return r;
+}
+
+int main(int argc, char **argv)
+{
+        struct nlab_err err = {0};
+        struct nlab_fwb b;
+        bool render;
+        int r;
+
+        if (argc < 2) {
+                fprintf(stderr, "usage: fw_driver [render] VERB ARGS... | check-host SPEC\n");
+                return 2;
+        }
+        if (strcmp(argv[1], "check-host") == 0) {
+                r = check_host(argc - 1, argv + 1, &err);
+                goto out;
+        }
+        render = strcmp(argv[1], "render") == 0;
+        if (argc < 2 + render)
+                return 2;
+        nlab_fwb_init(&b);
+        r = build(&b, argc - 1 - render, argv + 1 + render, &err);
+        if (r == 0 && render) {
+                char *text = nlab_fwb_render(&b);
+
+                fputs(text ? text : "", stdout);
+                free(text);
+        } else if (r == 0) {
+                r = nlab_fw_send(&b, &err);
+        }
+        nlab_fwb_free(&b);
+out:
+        if (r < 0)
+                fprintf(stderr, "fw_driver: error: %s\n", err.msg);
+        return r < 0 ? 1 : 0;
+}
