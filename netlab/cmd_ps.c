@@ -102,8 +102,10 @@ static json_t *ps_row(const json_t *cfg, const json_t *state, bool trunc)
         status_text(state, now, buf, sizeof(buf));
         json_object_set_new(row, "Status", json_string(buf));
         json_object_set_new(row, "State", json_deep_copy(json_object_get(state, "Status")));
-        nlab_format_ports(json_object_get(json_object_get(cfg, "NetworkSettings"), "Ports"), buf,
-                          sizeof(buf));
+        buf[0] = '\0';
+        if (nlab_container_running(state)) /* Docker shows mappings only while they exist */
+                nlab_format_ports(json_object_get(json_object_get(cfg, "NetworkSettings"), "Ports"),
+                                  buf, sizeof(buf));
         json_object_set_new(row, "Ports", json_string(buf));
         json_object_set_new(row, "Names", json_deep_copy(json_object_get(cfg, "Name")));
         labels_text(json_object_get(c, "Labels"), buf, sizeof(buf));

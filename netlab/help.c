@@ -31,6 +31,7 @@ static const struct help helps[] = {
              "  logs       show the output of a detached container\n"
              "  inspect    show containers (or networks) as JSON\n"
              "  images     list the images netlab can run (busybox, host)\n"
+             "  port       list a container's published ports\n"
              "\n"
              "Networks:\n"
              "  network    create, list, inspect, remove, prune, connect, disconnect\n"
@@ -141,6 +142,11 @@ static const struct help helps[] = {
                    "\n"
                    "List the images: busybox (built from busybox-static on first use) and\n"
                    "host (the host's root file system, read-only).\n"},
+        {"port", "Usage: netlab port CONTAINER [PRIVATE_PORT[/PROTO]]\n"
+                 "\n"
+                 "List the published ports of a running container, as Docker does:\n"
+                 "  80/tcp -> 0.0.0.0:8080\n"
+                 "With a private port, print only its host address and port.\n"},
         {"network", "Usage: netlab network COMMAND\n"
                     "\n"
                     "Manage networks. Predefined: bridge (netlab0, 172.17.0.0/16, no name\n"

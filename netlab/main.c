@@ -31,6 +31,7 @@ static const struct command commands[] = {
         {"inspect", nlab_cmd_inspect, 0},
         {"images", nlab_cmd_images, 0},
         {"network", nlab_cmd_network, 0},
+        {"port", nlab_cmd_port, 0},
 };
 
 static const struct command *find_command(const char *name)

@@ -17,6 +17,7 @@
 #include "runtime/ids.h"
 #include "runtime/image.h"
 #include "runtime/netmode.h"
+#include "runtime/ports.h"
 #include "runtime/proc.h"
 
 static const char default_path[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -205,7 +206,7 @@ int nlab_container_create(struct nlab_store *st, const struct nlab_run_req *req,
         if (validate(req, err) < 0 || nlab_id_new(id, err) < 0)
                 return -1;
         cfg = build_config(req, id, "");
-        if (nlab_netmode_prepare(st, cfg, req, err) < 0) {
+        if (nlab_netmode_prepare(st, cfg, req, err) < 0 || nlab_ports_prepare(req, cfg, err) < 0) {
                 json_decref(cfg);
                 return -1;
         }
@@ -219,6 +220,7 @@ int nlab_container_create(struct nlab_store *st, const struct nlab_run_req *req,
         json_object_set_new(cfg, "Name", json_string(name));
         state = created_state();
         if (make_dirs(st, id, err) < 0 || nlab_netmode_claim(st, id, cfg, err) < 0 ||
+            nlab_ports_claim(st, id, cfg, err) < 0 ||
             nlab_store_save(st, id, "config.json", cfg, err) < 0 ||
             nlab_store_save(st, id, "state.json", state, err) < 0) {
                 r = -1;
@@ -226,6 +228,7 @@ int nlab_container_create(struct nlab_store *st, const struct nlab_run_req *req,
         }
         goto out;
 undo:
+        nlab_ports_release(st, id, cfg);
         nlab_netmode_release(st, id, cfg);
         if (nlab_store_path(st, dir, sizeof(dir), "containers", id, NULL, NULL) == 0)
                 nlab_rm_rf(dir, NULL);
@@ -606,6 +609,7 @@ int nlab_container_remove(struct nlab_store *st, const char *id, bool force,
         if (nlab_store_lock(st, err) < 0)
                 goto out;
         unmount_netns(st, id);
+        nlab_ports_release(st, id, cfg);
         nlab_netmode_release(st, id, cfg);
         nlab_store_release_name(st, json_string_value(json_object_get(cfg, "Name")));
         r = nlab_store_path(st, dir, sizeof(dir), "containers", id, NULL, err);

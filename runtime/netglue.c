@@ -6,6 +6,8 @@
 
 #include "runtime/dnsctl.h"
 #include "runtime/endpoint.h"
+#include "runtime/firewall.h"
+#include "runtime/ports.h"
 #include "runtime/network.h"
 
 const char *nlab_netglue_bridge(const json_t *net)
@@ -36,6 +38,30 @@ static const char *net_gateway(const json_t *net)
                 "Gateway"));
 }
 
+static bool icc_of(const json_t *net)
+{
+        const json_t *o = json_object_get(net, "Options");
+        const char *v = json_string_value(json_object_get(o, "icc"));
+
+        if (!v)
+                v = json_string_value(json_object_get(o, "com.docker.network.bridge.enable_icc"));
+        return !v || strcmp(v, "false") != 0;
+}
+
+/* The network's entries in the firewall sets: bridge, subnet, internal, icc. */
+static int fw_network(const json_t *net, bool add, struct nlab_err *err)
+{
+        const char *subnet = json_string_value(json_object_get(
+                json_array_get(json_object_get(json_object_get(net, "IPAM"), "Config"), 0),
+                "Subnet"));
+        bool internal = json_is_true(json_object_get(net, "Internal"));
+
+        if (add)
+                return nlab_fw_network_add(nlab_netglue_bridge(net), subnet, internal, icc_of(net),
+                                           err);
+        return nlab_fw_network_del(nlab_netglue_bridge(net), subnet, internal, icc_of(net), err);
+}
+
 int nlab_netglue_network_up(struct nlab_store *st, const json_t *net, struct nlab_err *err)
 {
         const char *bridge = nlab_netglue_bridge(net);
@@ -46,11 +72,17 @@ int nlab_netglue_network_up(struct nlab_store *st, const json_t *net, struct nla
         if (nlab_network_pool(net, &p, err) < 0 ||
             nlab_bridge_ensure(bridge, p.gateway, p.subnet.prefix, mtu_of(net), err) < 0)
                 return -1;
+        if (fw_network(net, true, err) < 0) {
+                nlab_err_prefix(err, "network %s: firewall", net_name(net));
+                nlab_bridge_remove(bridge, NULL);
+                return -1;
+        }
         /* Name discovery is for user-defined networks only, as in Docker. */
         if (nlab_network_is_user(net) &&
             nlab_dns_put_network(st->root, net_name(net), net_gateway(net),
                                  json_is_true(json_object_get(net, "Internal")), err) < 0) {
                 nlab_err_prefix(err, "network %s: DNS", net_name(net));
+                fw_network(net, false, NULL);
                 nlab_bridge_remove(bridge, NULL);
                 return -1;
         }
@@ -63,8 +95,10 @@ void nlab_netglue_network_down(struct nlab_store *st, const json_t *net)
 
         if (nlab_network_is_user(net))
                 nlab_dns_drop_network(st->root, net_name(net), NULL);
-        if (bridge)
+        if (bridge) {
+                fw_network(net, false, NULL);
                 nlab_bridge_remove(bridge, NULL);
+        }
 }
 
 static size_t strings_of(const json_t *arr, const char **out, size_t max)
@@ -108,11 +142,67 @@ static int sync_dns(struct nlab_store *st, const char *id, const json_t *cfg, st
         return nlab_dns_put_container(st->root, &c, err);
 }
 
-int nlab_netglue_ctr_up(struct nlab_store *st, const char *id, const json_t *cfg,
-                        struct nlab_err *err)
+/* Published ports go to the container's address on its first network that has one. */
+static const char *port_target(const json_t *cfg)
 {
+        const json_t *nets = json_object_get(json_object_get(cfg, "NetworkSettings"), "Networks");
+        const json_t *ep;
+        const char *name;
+
+        json_object_foreach((json_t *)nets, name, ep)
+                if (json_string_value(json_object_get(ep, "IPAddress")))
+                        return json_string_value(json_object_get(ep, "IPAddress"));
+        return NULL;
+}
+
+static int fw_ports(const json_t *cfg, const char *target, bool add, struct nlab_err *err)
+{
+        struct nlab_port_mapping *m = NULL;
+        size_t n = 0;
+        int r = 0;
+
+        if (!target)
+                return 0;
+        if (nlab_ports_mappings(cfg, &m, &n) < 0)
+                return nlab_err_set(err, NLAB_E_SYSTEM, "out of memory");
+        if (n > 0)
+                r = add ? nlab_fw_ports_add(m, n, target, err) : nlab_fw_ports_del(m, n, target, err);
+        free(m);
+        return r;
+}
+
+/* Point the published ports at the current target; the old target (if any) is unpublished. */
+static int sync_ports(json_t *cfg, struct nlab_err *err)
+{
+        json_t *ns = json_object_get(cfg, "NetworkSettings");
+        const char *old = json_string_value(json_object_get(ns, "PortsTarget"));
+        const char *target = port_target(cfg);
+        char *was = old ? strdup(old) : NULL;
+        int r = 0;
+
+        if (was && target && !strcmp(was, target)) {
+                free(was);
+                return 0;
+        }
+        if (was)
+                fw_ports(cfg, was, false, NULL);
+        if (target)
+                r = fw_ports(cfg, target, true, err);
+        if (r == 0 && target)
+                json_object_set_new(ns, "PortsTarget", json_string(target));
+        else
+                json_object_del(ns, "PortsTarget");
+        free(was);
+        return r;
+}
+
+int nlab_netglue_ctr_up(struct nlab_store *st, const char *id, json_t *cfg, struct nlab_err *err)
+{
+        if (sync_ports(cfg, err) < 0)
+                return -1;
         if (sync_dns(st, id, cfg, err) < 0) {
                 nlab_err_prefix(err, "DNS");
+                nlab_netglue_ctr_down(st, id, cfg);
                 return -1;
         }
         return 0;
@@ -120,6 +210,9 @@ int nlab_netglue_ctr_up(struct nlab_store *st, const char *id, const json_t *cfg
 
 void nlab_netglue_ctr_down(struct nlab_store *st, const char *id, const json_t *cfg)
 {
-        (void)cfg;
+        const char *target = json_string_value(
+                json_object_get(json_object_get(cfg, "NetworkSettings"), "PortsTarget"));
+
+        fw_ports(cfg, target ? target : port_target(cfg), false, NULL);
         nlab_dns_drop_container(st->root, id, NULL);
 }

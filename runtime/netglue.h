@@ -16,8 +16,7 @@ void nlab_netglue_network_down(struct nlab_store *st, const json_t *net);
 const char *nlab_netglue_bridge(const json_t *net);
 
 /* A container's own pieces while it runs: published ports, DNS names. */
-int nlab_netglue_ctr_up(struct nlab_store *st, const char *id, const json_t *cfg,
-                        struct nlab_err *err);
+int nlab_netglue_ctr_up(struct nlab_store *st, const char *id, json_t *cfg, struct nlab_err *err);
 void nlab_netglue_ctr_down(struct nlab_store *st, const char *id, const json_t *cfg);
 
 #endif
