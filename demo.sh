@@ -6,7 +6,7 @@ netlab=$(realpath "${1:-build/netlab/netlab}")
 exec unshare --net --mount --pid --fork --mount-proc --propagation private bash -c '
 set -euo pipefail
 nl=$0
-mkdir -p /run/netlab-demo && mount -t tmpfs demo /run/netlab-demo
+mount -t tmpfs demo /run && mkdir -p /run/netlab-demo
 export NETLAB_ROOT=/run/netlab-demo/root
 ip link set lo up
 say() { printf "\n\033[1m== %s\033[0m\n\$ %s\n" "$1" "$2"; }

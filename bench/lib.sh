@@ -13,7 +13,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}'; 
 # in_sandbox SCRIPT ARGS: run a bench script in fresh net/mount/pid namespaces with a tmpfs root.
 in_sandbox() {
         unshare --net --mount --pid --fork --mount-proc --propagation private bash -c '
-mkdir -p /run/netlab-bench && mount -t tmpfs bench /run/netlab-bench
+mount -t tmpfs bench /run && mkdir -p /run/netlab-bench /run/netns
 export NETLAB_ROOT=/run/netlab-bench/root
 ip link set lo up
 exec bash "$@"' bash "$@"

@@ -30,7 +30,6 @@ raw_net() {
         ip netns exec benchns unshare --pid --mount --uts --ipc --fork true
         ip netns del benchns
 }
-mkdir -p /run/netns && mount -t tmpfs netns /run/netns
 base_net=$(median_ms raw_net)
 run_net=$(median_ms nl run --rm --network labnet busybox true)
 

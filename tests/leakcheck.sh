@@ -6,7 +6,7 @@ leaks=$( {
         ip netns list 2>/dev/null | awk '{print "netns " $1}'
         nft list tables 2>/dev/null | grep -i netlab
         ps -eo pid,args | grep -E '[n]etlab(-dns|-shim| shim)'
-        grep -E 'netlab-test|/run/netlab/netns' /proc/mounts
+        grep -E 'netlab-sandbox|netlab-test|/run/netlab/netns' /proc/mounts
 } | sort -u)
 if [ -n "$leaks" ]; then
         echo "leak check: FAILED, left behind:"

@@ -46,3 +46,20 @@ finish() {
         echo "1..$tap_n"
         [ "$tap_failed" -eq 0 ]
 }
+
+# make_external NAME HOST_ADDR EXT_ADDR: a test host in its own netns, joined to the sandbox
+# ("the lab host") by a veth; HOST_ADDR/24 on the host end, EXT_ADDR/24 inside. It plays "the
+# internet": it has no route to container subnets unless a test adds one.
+make_external() {
+        local name=$1 host=$2 ext=$3
+        ip netns add "$name"
+        ip link add "v$name" type veth peer name eth0 netns "$name"
+        ip addr add "$host/24" dev "v$name"
+        ip link set "v$name" up
+        ip -n "$name" addr add "$ext/24" dev eth0
+        ip -n "$name" link set eth0 up
+        ip -n "$name" link set lo up
+}
+in_ext() { local name=$1; shift; ip netns exec "$name" "$@"; }
+# tcp_ok FROM_CTR ADDR PORT: a TCP connection from a container (busybox nc has no -z).
+tcp_ok() { nl exec "$1" sh -c "echo | nc -w 2 $2 $3" >/dev/null 2>&1; }
