@@ -2008,7 +2008,7 @@ static bool int_value(const json_t *v, long long *out)
         if (!json_is_real(v))
                 return false;
         d = json_real_value(v);
-        if (d != floor(d) || d < -9e18 || d > 9e18)
+        if (!(d >= -9e18 && d <= 9e18) || (double)(long long)d != d)
                 return false;
         *out = (long long)d;
         return true;
