@@ -2008,7 +2008,7 @@ static bool int_value(const json_t *v, long long *out)
         if (!json_is_real(v))
                 return false;
         d = json_real_value(v);
-        if (d != floor(d) || d < -9e18 || d > 9e18)
+        if (!(d >= -9e18 && d <= 9e18) || (double)(long long)d != d)
                 return false;
         *out = (long long)d;
         return true;
@@ -2233,8 +2233,8 @@ static void fmt_int(struct buf *b, const struct spec *s, json_int_t i)
         }
         if (i < 0)
                 buf_putc(b, '-');
-        else if (s->plus)
-                buf_putc(b, '+');
+        else if (s->plus || s->space)
+                buf_putc(b, s->plus ? '+' : ' ');
         if (s->verb == 'x')
                 buf_printf(b, "%llx", u);
         else if (s->verb == 'X')
@@ -2254,10 +2254,10 @@ static void fmt_arg(struct buf *b, const struct spec *s, json_t *v)
                 fmt_float(b, s, json_real_value(v));
         } else if (verb == 'v' && t == JSON_INTEGER) {
                 fmt_int(b, s, json_integer_value(v));
+        } else if (t == JSON_STRING && strchr("vsqxX", verb)) {
+                fmt_string(b, s, v);
         } else if (verb == 'v') {
                 put_value(b, v);
-        } else if (t == JSON_STRING && strchr("sqxX", verb)) {
-                fmt_string(b, s, v);
         } else if (t == JSON_INTEGER && strchr("dxXc", verb)) {
                 fmt_int(b, s, json_integer_value(v));
         } else if (t == JSON_REAL && strchr("eEfFgG", verb)) {

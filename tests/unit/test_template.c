@@ -201,6 +201,8 @@ static void test_print_functions(void **state)
         CHECK("{{printf \"%d\" .Nil}}", "%!d(<nil>)");
         CHECK("{{printf \"50%\"}}", "50%!(NOVERB)");
         CHECK("{{printf \"%*d|\" 4 7}}", "   7|");
+        CHECK("{{printf \"%+d|% d|%c|%6.3v|%e\" 5 5 233 .Name .Half}}",
+              "+5| 5|\xc3\xa9|   /we|5.000000e-01");
         CHECK("{{.Name | printf \"name=%s\"}}", "name=/web");
 }
 
