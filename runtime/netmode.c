@@ -361,6 +361,8 @@ int nlab_netmode_start(struct nlab_store *st, const char *id, json_t *cfg, int p
                         goto undo;
                 i++;
         }
+        /* Nothing is published while stopped, whatever an older record says. */
+        json_object_del(json_object_get(cfg, "NetworkSettings"), "PortsTarget");
         if (nlab_netglue_ctr_up(st, id, cfg, err) < 0)
                 goto undo;
         return nlab_store_save(st, id, "config.json", cfg, err);
