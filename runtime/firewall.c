@@ -485,8 +485,8 @@ static int push_elem(struct nlab_fwb *b, bool add, bool excl, uint16_t family, c
 {
         char text[256];
 
-        snprintf(text, sizeof(text), "add element %s %s %s { %s }", family_name(family),
-                 NLAB_FW_TABLE, set, desc);
+        snprintf(text, sizeof(text), "add element %s %s %s { %s }%s", family_name(family),
+                 NLAB_FW_TABLE, set, desc, add ? "" : "  # so that the delete cannot fail");
         if (nlab_fwb_push(b, NFT_MSG_NEWSETELEM, family, add && excl ? F_EXCL : F_NEW,
                           NLAB_FWB_ELEMS, elem_set(family, set, el), what, text, err) < 0)
                 return -1;
@@ -570,7 +570,9 @@ int nlab_fw_build_network(struct nlab_fwb *b, bool add, const char *bridge, cons
         memcpy(el.key, &start, 4);
         memcpy(el.end, &end, 4);
         snprintf(what, sizeof(what), "network bridge %s: subnet %s", bridge, subnet_cidr);
-        snprintf(desc, sizeof(desc), "%s", subnet_cidr);
+        inet_ntop(AF_INET, &start, desc, sizeof(desc));
+        snprintf(desc + strlen(desc), sizeof(desc) - strlen(desc), "/%s",
+                 strchr(subnet_cidr, '/') + 1);
         if (push_elem(b, add, false, NFPROTO_INET, "subnets", &el, what, desc, err) < 0)
                 return -1;
         if (!icc && push_elem(b, add, false, NFPROTO_BRIDGE, "noicc", &el, what, desc, err) < 0)

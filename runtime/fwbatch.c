@@ -105,6 +105,41 @@ static void render_rule(FILE *f, const struct nftnl_rule *r)
         fputs(body ? body + 1 : buf, f);
 }
 
+static void hex(FILE *f, const char *label, const void *p, uint32_t len)
+{
+        const uint8_t *b = p;
+
+        fprintf(f, " %s", label);
+        for (uint32_t i = 0; i < len; i++)
+                fprintf(f, "%s%02x", i % 4 ? "" : " ", b[i]);
+}
+
+/* The bytes actually sent: key, data and interval-end flag of each element. */
+static void render_elems(FILE *f, const struct nftnl_set *s)
+{
+        struct nftnl_set_elems_iter *it = nftnl_set_elems_iter_create(s);
+        struct nftnl_set_elem *e;
+
+        while (it && (e = nftnl_set_elems_iter_next(it))) {
+                const void *p;
+                uint32_t len;
+
+                fputs("  [", f);
+                p = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len);
+                if (p)
+                        hex(f, "key", p, len);
+                p = nftnl_set_elem_get(e, NFTNL_SET_ELEM_DATA, &len);
+                if (p)
+                        hex(f, "data", p, len);
+                if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_FLAGS) &&
+                    nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_FLAGS) & NFT_SET_ELEM_INTERVAL_END)
+                        fputs(" interval-end", f);
+                fputs(" ]\n", f);
+        }
+        if (it)
+                nftnl_set_elems_iter_destroy(it);
+}
+
 char *nlab_fwb_render(const struct nlab_fwb *b)
 {
         char *out = NULL;
@@ -121,6 +156,8 @@ char *nlab_fwb_render(const struct nlab_fwb *b)
                 fprintf(f, "%s\n", m->text);
                 if (m->kind == NLAB_FWB_RULE && nftnl_rule_is_set(m->obj, NFTNL_RULE_CHAIN))
                         render_rule(f, m->obj);
+                if (m->kind == NLAB_FWB_ELEMS)
+                        render_elems(f, m->obj);
         }
         if (fclose(f) != 0) {
                 free(out);
