@@ -16,6 +16,9 @@
 #include "runtime/portspec.h"
 
 #define NLAB_FW_TABLE "netlab"
+/* Packet mark bit set on DNAT'd (published-port) traffic, so the bridge-family icc=false rule
+ * can let it through; other mark bits are preserved. */
+#define NLAB_FW_DNAT_MARK 0x00200000u
 
 /* Table, chains, sets and maps exist and the rules are the current ones (set elements are kept). */
 int nlab_fw_ensure(struct nlab_err *err);

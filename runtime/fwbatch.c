@@ -307,6 +307,31 @@ int nlab_fwr_fib_local(struct nftnl_rule *r, uint32_t dreg)
         return nlab_fwr_cmp(r, dreg, NFT_CMP_EQ, &local, sizeof(local));
 }
 
+int nlab_fwr_meta_set(struct nftnl_rule *r, uint32_t key, uint32_t sreg)
+{
+        struct nftnl_expr *e = nftnl_expr_alloc("meta");
+
+        if (!e)
+                return -1;
+        nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
+        nftnl_expr_set_u32(e, NFTNL_EXPR_META_SREG, sreg);
+        return add_expr(r, e);
+}
+
+int nlab_fwr_bitwise(struct nftnl_rule *r, uint32_t reg, uint32_t mask, uint32_t xor)
+{
+        struct nftnl_expr *e = nftnl_expr_alloc("bitwise");
+
+        if (!e)
+                return -1;
+        nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, reg);
+        nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, reg);
+        nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, sizeof(uint32_t));
+        nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, sizeof(mask));
+        nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &xor, sizeof(xor));
+        return add_expr(r, e);
+}
+
 /* "ct state|status & bits != 0" into register 1. */
 int nlab_fwr_ct_bits(struct nftnl_rule *r, uint32_t key, uint32_t bits)
 {
@@ -317,17 +342,7 @@ int nlab_fwr_ct_bits(struct nftnl_rule *r, uint32_t key, uint32_t bits)
                 return -1;
         nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
         nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
-        if (add_expr(r, e) < 0)
-                return -1;
-        e = nftnl_expr_alloc("bitwise");
-        if (!e)
-                return -1;
-        nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
-        nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
-        nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, sizeof(uint32_t));
-        nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &bits, sizeof(bits));
-        nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, sizeof(zero));
-        if (add_expr(r, e) < 0)
+        if (add_expr(r, e) < 0 || nlab_fwr_bitwise(r, NFT_REG_1, bits, 0) < 0)
                 return -1;
         return nlab_fwr_cmp(r, NFT_REG_1, NFT_CMP_NEQ, &zero, sizeof(zero));
 }

@@ -158,12 +158,14 @@ expect_fail "IP-bound mapping does not answer on another address" in_ns ext curl
 expect_out "127.0.0.1-bound mapping answers on the host" "hello c1" GET http://127.0.0.1:7070/
 expect_fail "127.0.0.1-bound mapping is not reachable from outside" in_ns ext curl -sf -m 2 http://192.0.2.1:7070/
 expect_out "icc=false network: published port reachable from outside" "hello q2" in_ns ext curl -sf -m 2 http://192.0.2.1:8181/
-# With br_netfilter the DNAT'd packet is bridged back into the same bridge and the bridge-family
-# icc=false drop sees it first: a known limitation, reported as TODO there.
-todo=""
-[ "$FW_BRNF" = 1 ] && todo=" # TODO icc=false same-network published port under br_netfilter"
-expect_out "icc=false network: a peer reaches the published port via the gateway$todo" "hello q2" \
+# With br_netfilter this DNAT'd packet is bridged back into the same bridge; the DNAT mark lets
+# it past the bridge-family icc=false drop, as Docker lets published ports through.
+expect_out "icc=false network: a peer reaches the published port via the gateway" "hello q2" \
         in_ns q1 curl -sf -m 2 http://172.30.4.1:8181/
+expect_out "icc=false network: hairpin to its own published port" "hello q2" \
+        in_ns q2 curl -sf -m 2 http://172.30.4.1:8181/
+expect_fail "icc=false network: still no direct peer traffic after publishing" \
+        in_ns q1 curl -sf -m 2 http://172.30.4.3/
 in_ns c1 sh -c 'nc -u -l -W 1 5300 >/run/fwtest/udp.out 2>/dev/null &'
 sleep 0.2
 in_ns ext sh -c 'echo udp-hello | nc -u -w 1 192.0.2.1 5300' >/dev/null 2>&1
