@@ -184,6 +184,14 @@ else
         nok "host listener: $out"
 fi
 expect_ok "a free host port passes the check" fw check-host 6001:80
+out=$(fw ports-add 172.30.1.2 6000:80 2>&1)
+if [ $? -ne 0 ] && echo "$out" | grep -q "port 6000/tcp is held by a listening host process: pid"; then
+        ok "publishing a port a host process holds is refused, naming it"
+else
+        nok "publish over a host listener: $out"
+fi
+expect_ok "a host range to one port takes the first free one" fw ports-add 172.30.1.2 6000-6002:80
+expect_out "... which is 6001, reachable from outside" "hello c1" in_ns ext curl -sf -m 2 http://192.0.2.1:6001/
 
 # rules never grow; elements do
 before=$(elems dnat_any)

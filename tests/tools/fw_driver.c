@@ -16,7 +16,8 @@ static bool has_flag(int argc, char **argv, const char *flag)
         return false;
 }
 
-/* Parse every spec and resolve host ports: the first candidate of a range, or a random one. */
+/* Parse every spec and resolve host ports as the CLI would (the kernel still refuses a port that
+ * is already in the map). */
 static int collect(int argc, char **argv, struct nlab_port_mapping **all, size_t *n,
                    struct nlab_err *err)
 {
@@ -34,18 +35,11 @@ static int collect(int argc, char **argv, struct nlab_port_mapping **all, size_t
                         return nlab_err_set(err, NLAB_E_SYSTEM, "out of memory");
                 }
                 *all = grown;
-                for (size_t j = 0; j < k; j++) {
-                        if (m[j].host_port == 0 &&
-                            nlab_port_pick_random(m[j].proto, NULL, 0, &m[j].host_port, err) < 0) {
-                                free(m);
-                                return -1;
-                        }
-                        m[j].host_port_end = 0;
-                        (*all)[(*n)++] = m[j];
-                }
+                memcpy(*all + *n, m, k * sizeof(*m));
+                *n += k;
                 free(m);
         }
-        return 0;
+        return nlab_port_resolve("/proc", *all, *n, NULL, NULL, 0, err);
 }
 
 static int build(struct nlab_fwb *b, int argc, char **argv, struct nlab_err *err)

@@ -283,6 +283,72 @@ static void test_check_host_names_holder(void **state)
         assert_int_equal(system(path), 0);
 }
 
+static void test_resolve(void **state)
+{
+        const struct nlab_port_mapping taken[] = {
+            {"", 9000, 0, 80, IPPROTO_TCP},
+            {"127.0.0.1", 9001, 0, 80, IPPROTO_TCP},
+            {"", 79, 0, 80, IPPROTO_TCP},
+        };
+        const char *const owner[] = {"web", "db", "cache"};
+        char root[] = "/tmp/nlab-proc-XXXXXX", path[PATH_MAX];
+        struct nlab_port_mapping m[2];
+        struct nlab_err err = {0};
+        uint16_t lo, hi;
+
+        (void)state;
+        assert_non_null(mkdtemp(root));
+        snprintf(path, sizeof(path), "%s/net", root);
+        assert_int_equal(mkdir(path, 0700), 0);
+        snprintf(path, sizeof(path), "%s/net/tcp", root);
+        write_file(path, tcp4); /* listeners: 127.0.0.1:8080 and 0.0.0.0:80 */
+
+        m[0] = (struct nlab_port_mapping){"", 8090, 0, 80, IPPROTO_TCP};
+        assert_int_equal(nlab_port_resolve(root, m, 1, taken, owner, 3, &err), 0);
+        assert_int_equal(m[0].host_port, 8090);
+
+        m[0] = (struct nlab_port_mapping){"10.0.0.1", 80, 0, 80, IPPROTO_TCP};
+        assert_int_equal(nlab_port_resolve(root, m, 1, taken, owner, 3, &err), -1);
+        assert_string_equal(err.msg, "port 10.0.0.1:80/tcp is held by a listening host process");
+
+        m[0] = (struct nlab_port_mapping){"", 9000, 0, 80, IPPROTO_TCP};
+        assert_int_equal(nlab_port_resolve(root, m, 1, taken, owner, 3, &err), -1);
+        assert_int_equal(err.kind, NLAB_E_CONFLICT);
+        assert_string_equal(err.msg, "port 9000/tcp is already published by web");
+        m[0].proto = IPPROTO_UDP; /* the same number over UDP is another port */
+        assert_int_equal(nlab_port_resolve(root, m, 1, taken, owner, 3, &err), 0);
+
+        m[0] = (struct nlab_port_mapping){"10.0.0.1", 9001, 0, 80, IPPROTO_TCP};
+        assert_int_equal(nlab_port_resolve(root, m, 1, taken, owner, 3, &err), 0);
+        m[0] = (struct nlab_port_mapping){"", 9001, 0, 80, IPPROTO_TCP};
+        assert_int_equal(nlab_port_resolve(root, m, 1, taken, owner, 3, &err), -1);
+        assert_string_equal(err.msg, "port 9001/tcp is already published by db");
+
+        /* a candidate range: 79 published, 80 held by a listener, so 81 */
+        m[0] = (struct nlab_port_mapping){"", 79, 82, 80, IPPROTO_TCP};
+        assert_int_equal(nlab_port_resolve(root, m, 1, taken, owner, 3, &err), 0);
+        assert_int_equal(m[0].host_port, 81);
+        assert_int_equal(m[0].host_port_end, 0);
+        m[0] = (struct nlab_port_mapping){"", 79, 80, 80, IPPROTO_TCP};
+        assert_int_equal(nlab_port_resolve(root, m, 1, taken, owner, 3, &err), -1);
+        assert_string_equal(err.msg, "no free host port for 80/tcp in 79-80");
+
+        /* twice in one request */
+        m[0] = (struct nlab_port_mapping){"", 8500, 0, 80, IPPROTO_TCP};
+        m[1] = (struct nlab_port_mapping){"", 8500, 0, 81, IPPROTO_TCP};
+        assert_int_equal(nlab_port_resolve(root, m, 2, NULL, NULL, 0, &err), -1);
+        assert_string_equal(err.msg, "port 8500/tcp is given twice");
+
+        /* random: from the ephemeral range */
+        m[0] = (struct nlab_port_mapping){"", 0, 0, 80, IPPROTO_TCP};
+        assert_int_equal(nlab_port_resolve(root, m, 1, taken, NULL, 3, &err), 0);
+        assert_int_equal(nlab_port_ephemeral_range(&lo, &hi, &err), 0);
+        assert_true(m[0].host_port >= lo && m[0].host_port <= hi);
+
+        snprintf(path, sizeof(path), "rm -rf '%s'", root);
+        assert_int_equal(system(path), 0);
+}
+
 static void test_ephemeral_range(void **state)
 {
         struct nlab_err err = {0};
@@ -302,7 +368,7 @@ int main(void)
             cmocka_unit_test(test_bad_specs),        cmocka_unit_test(test_expose),
             cmocka_unit_test(test_format_and_label), cmocka_unit_test(test_pick),
             cmocka_unit_test(test_scan_table),       cmocka_unit_test(test_check_host_names_holder),
-            cmocka_unit_test(test_ephemeral_range),
+            cmocka_unit_test(test_resolve),          cmocka_unit_test(test_ephemeral_range),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
