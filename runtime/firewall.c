@@ -935,3 +935,26 @@ int nlab_fw_ports_del(const struct nlab_port_mapping *m, size_t n, const char *c
 
         return run_batch(do_ports, &a, err);
 }
+
+struct move_args {
+        const struct nlab_port_mapping *m;
+        size_t n;
+        const char *old_ip, *new_ip;
+};
+
+static int do_move(struct nlab_fwb *b, void *arg, struct nlab_err *err)
+{
+        const struct move_args *a = arg;
+
+        if (nlab_fw_build_ports(b, false, a->m, a->n, a->old_ip, err) < 0)
+                return -1;
+        return nlab_fw_build_ports(b, true, a->m, a->n, a->new_ip, err);
+}
+
+int nlab_fw_ports_move(const struct nlab_port_mapping *m, size_t n, const char *old_ip,
+                       const char *new_ip, struct nlab_err *err)
+{
+        struct move_args a = {m, n, old_ip, new_ip};
+
+        return run_batch(do_move, &a, err);
+}

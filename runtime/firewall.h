@@ -35,6 +35,10 @@ int nlab_fw_ports_add(const struct nlab_port_mapping *m, size_t n, const char *c
 /* Unpublish; a mapping already gone is success. */
 int nlab_fw_ports_del(const struct nlab_port_mapping *m, size_t n, const char *ctr_ip,
                       struct nlab_err *err);
+/* Point n published mappings at a new container address (network connect/disconnect), in one
+ * batch: the host ports never become free in between. */
+int nlab_fw_ports_move(const struct nlab_port_mapping *m, size_t n, const char *old_ip,
+                       const char *new_ip, struct nlab_err *err);
 /* Delete both netlab tables (absent is success). */
 int nlab_fw_teardown(struct nlab_err *err);
 

@@ -171,6 +171,10 @@ sleep 0.2
 in_ns ext sh -c 'echo udp-hello | nc -u -w 1 192.0.2.1 5300' >/dev/null 2>&1
 expect_ok "UDP mapping delivers a datagram" grep -q udp-hello /run/fwtest/udp.out
 
+expect_ok "move 8181 from q2 to c3 in one batch (network connect/disconnect)" \
+        fw ports-move 172.30.4.3 172.30.1.3 8181:80
+expect_out "the moved mapping reaches the new address" "hello c3" in_ns ext curl -sf -m 2 http://192.0.2.1:8181/
+
 # conflicts and errors name the port
 out=$(fw ports-add 172.30.1.3 8080:80 2>&1)
 if [ $? -ne 0 ] && echo "$out" | grep -q "port 8080/tcp"; then ok "a published host port is refused, naming it"; else nok "conflict: $out"; fi

@@ -134,6 +134,20 @@ static void test_ports(void **state)
         nlab_fwb_free(&b);
 }
 
+/* connect/disconnect: the old address's elements go and the new ones come in the same batch */
+static void test_move(void **state)
+{
+        struct nlab_err err = {0};
+        struct nlab_fwb b;
+
+        (void)state;
+        nlab_fwb_init(&b);
+        assert_int_equal(nlab_fw_build_ports(&b, false, maps, 1, "172.18.0.2", &err), 0);
+        assert_int_equal(nlab_fw_build_ports(&b, true, maps, 1, "172.19.0.7", &err), 0);
+        check_golden(&b, "fw_ports_move.txt");
+        nlab_fwb_free(&b);
+}
+
 static void test_teardown(void **state)
 {
         struct nlab_err err = {0};
@@ -236,10 +250,10 @@ static void test_serialize(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_ensure),        cmocka_unit_test(test_network),
-            cmocka_unit_test(test_ports),         cmocka_unit_test(test_teardown),
-            cmocka_unit_test(test_element_bytes), cmocka_unit_test(test_bad_input),
-            cmocka_unit_test(test_serialize),
+            cmocka_unit_test(test_ensure),    cmocka_unit_test(test_network),
+            cmocka_unit_test(test_ports),     cmocka_unit_test(test_teardown),
+            cmocka_unit_test(test_move),      cmocka_unit_test(test_element_bytes),
+            cmocka_unit_test(test_bad_input), cmocka_unit_test(test_serialize),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
