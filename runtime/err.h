@@ -23,13 +23,13 @@ struct nlab_err {
 
 /* Fill err (may be NULL) and return -1. */
 int nlab_err_set(struct nlab_err *err, enum nlab_errkind kind, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Like nlab_err_set with kind SYSTEM, appending ": strerror(errnum)". */
 int nlab_err_sys(struct nlab_err *err, int errnum, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Prepend context: "network labnet: " + existing message. */
 void nlab_err_prefix(struct nlab_err *err, const char *fmt, ...)
-        __attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 void nlab_err_clear(struct nlab_err *err);
 
 #endif

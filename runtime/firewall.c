@@ -66,8 +66,24 @@ static const struct chain_spec chains[] = {
     {NFPROTO_INET, "output", "nat", NF_INET_LOCAL_OUT, -100},
     {NFPROTO_INET, "postrouting", "nat", NF_INET_POST_ROUTING, 100},
     {NFPROTO_INET, "forward", "filter", NF_INET_FORWARD, 0},
+    /* right after dstnat: marks DNAT'd packets before the bridge forward hook sees them */
+    {NFPROTO_INET, "mark", "filter", NF_INET_PRE_ROUTING, -99},
     {NFPROTO_BRIDGE, "forward", "filter", NF_INET_FORWARD, -200},
 };
+
+static const char *hook_name(uint32_t hook)
+{
+        switch (hook) {
+        case NF_INET_PRE_ROUTING:
+                return "prerouting";
+        case NF_INET_LOCAL_OUT:
+                return "output";
+        case NF_INET_POST_ROUTING:
+                return "postrouting";
+        default:
+                return "forward";
+        }
+}
 
 static int push_chain(struct nlab_fwb *b, const struct chain_spec *c, struct nlab_err *err)
 {
@@ -84,8 +100,8 @@ static int push_chain(struct nlab_fwb *b, const struct chain_spec *c, struct nla
         }
         snprintf(text, sizeof(text),
                  "add chain %s %s %s { type %s hook %s priority %d; policy accept; }",
-                 family_name(c->family), NLAB_FW_TABLE, c->name, c->type,
-                 c->hook == NF_INET_FORWARD ? "forward" : c->name, c->prio);
+                 family_name(c->family), NLAB_FW_TABLE, c->name, c->type, hook_name(c->hook),
+                 c->prio);
         snprintf(what, sizeof(what), "nftables chain %s", c->name);
         return nlab_fwb_push(b, NFT_MSG_NEWCHAIN, c->family, F_NEW, NLAB_FWB_CHAIN, ch, what, text,
                              err);
@@ -352,6 +368,28 @@ static int build_into_bridge(struct nftnl_rule *r)
         return nlab_fwr_verdict(r, NF_DROP);
 }
 
+/* ct status dnat meta mark set meta mark | NLAB_FW_DNAT_MARK */
+static int build_mark_dnat(struct nftnl_rule *r)
+{
+        if (ct_dnat(r) < 0 || nlab_fwr_meta(r, NFT_META_MARK, NFT_REG_1) < 0 ||
+            nlab_fwr_bitwise(r, NFT_REG_1, ~NLAB_FW_DNAT_MARK, NLAB_FW_DNAT_MARK) < 0)
+                return -1;
+        return nlab_fwr_meta_set(r, NFT_META_MARK, NFT_REG_1);
+}
+
+/* bridge family: meta mark & NLAB_FW_DNAT_MARK != 0 accept. With br_netfilter a published port
+ * reached from the same icc=false bridge is DNAT'd and then bridged; let it pass like Docker. */
+static int build_bridge_published(struct nftnl_rule *r)
+{
+        uint32_t zero = 0;
+
+        if (nlab_fwr_meta(r, NFT_META_MARK, NFT_REG_1) < 0 ||
+            nlab_fwr_bitwise(r, NFT_REG_1, NLAB_FW_DNAT_MARK, 0) < 0 ||
+            nlab_fwr_cmp(r, NFT_REG_1, NFT_CMP_NEQ, &zero, sizeof(zero)) < 0)
+                return -1;
+        return nlab_fwr_verdict(r, NF_ACCEPT);
+}
+
 /* bridge family: ip saddr @noicc drop (port-to-port traffic inside an icc=false bridge) */
 static int build_noicc(struct nftnl_rule *r)
 {
@@ -385,6 +423,8 @@ static const struct rule_spec rules[] = {
     {NFPROTO_INET, "forward", build_internal_out, "oifname @internal drop"},
     {NFPROTO_INET, "forward", build_published, "oifname @bridges ct status dnat accept"},
     {NFPROTO_INET, "forward", build_into_bridge, "oifname @bridges drop"},
+    {NFPROTO_INET, "mark", build_mark_dnat, "ct status dnat meta mark set meta mark | 0x00200000"},
+    {NFPROTO_BRIDGE, "forward", build_bridge_published, "meta mark & 0x00200000 != 0 accept"},
     {NFPROTO_BRIDGE, "forward", build_noicc, "ip saddr @noicc drop"},
 };
 
@@ -485,8 +525,8 @@ static int push_elem(struct nlab_fwb *b, bool add, bool excl, uint16_t family, c
 {
         char text[256];
 
-        snprintf(text, sizeof(text), "add element %s %s %s { %s }", family_name(family),
-                 NLAB_FW_TABLE, set, desc);
+        snprintf(text, sizeof(text), "add element %s %s %s { %s }%s", family_name(family),
+                 NLAB_FW_TABLE, set, desc, add ? "" : "  # so that the delete cannot fail");
         if (nlab_fwb_push(b, NFT_MSG_NEWSETELEM, family, add && excl ? F_EXCL : F_NEW,
                           NLAB_FWB_ELEMS, elem_set(family, set, el), what, text, err) < 0)
                 return -1;
@@ -570,7 +610,9 @@ int nlab_fw_build_network(struct nlab_fwb *b, bool add, const char *bridge, cons
         memcpy(el.key, &start, 4);
         memcpy(el.end, &end, 4);
         snprintf(what, sizeof(what), "network bridge %s: subnet %s", bridge, subnet_cidr);
-        snprintf(desc, sizeof(desc), "%s", subnet_cidr);
+        inet_ntop(AF_INET, &start, desc, sizeof(desc));
+        snprintf(desc + strlen(desc), sizeof(desc) - strlen(desc), "/%s",
+                 strchr(subnet_cidr, '/') + 1);
         if (push_elem(b, add, false, NFPROTO_INET, "subnets", &el, what, desc, err) < 0)
                 return -1;
         if (!icc && push_elem(b, add, false, NFPROTO_BRIDGE, "noicc", &el, what, desc, err) < 0)
@@ -892,4 +934,27 @@ int nlab_fw_ports_del(const struct nlab_port_mapping *m, size_t n, const char *c
         struct port_args a = {false, m, n, ctr_ip};
 
         return run_batch(do_ports, &a, err);
+}
+
+struct move_args {
+        const struct nlab_port_mapping *m;
+        size_t n;
+        const char *old_ip, *new_ip;
+};
+
+static int do_move(struct nlab_fwb *b, void *arg, struct nlab_err *err)
+{
+        const struct move_args *a = arg;
+
+        if (nlab_fw_build_ports(b, false, a->m, a->n, a->old_ip, err) < 0)
+                return -1;
+        return nlab_fw_build_ports(b, true, a->m, a->n, a->new_ip, err);
+}
+
+int nlab_fw_ports_move(const struct nlab_port_mapping *m, size_t n, const char *old_ip,
+                       const char *new_ip, struct nlab_err *err)
+{
+        struct move_args a = {m, n, old_ip, new_ip};
+
+        return run_batch(do_move, &a, err);
 }

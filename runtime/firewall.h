@@ -16,6 +16,9 @@
 #include "runtime/portspec.h"
 
 #define NLAB_FW_TABLE "netlab"
+/* Packet mark bit set on DNAT'd (published-port) traffic, so the bridge-family icc=false rule
+ * can let it through; other mark bits are preserved. */
+#define NLAB_FW_DNAT_MARK 0x00200000u
 
 /* Table, chains, sets and maps exist and the rules are the current ones (set elements are kept). */
 int nlab_fw_ensure(struct nlab_err *err);
@@ -32,6 +35,10 @@ int nlab_fw_ports_add(const struct nlab_port_mapping *m, size_t n, const char *c
 /* Unpublish; a mapping already gone is success. */
 int nlab_fw_ports_del(const struct nlab_port_mapping *m, size_t n, const char *ctr_ip,
                       struct nlab_err *err);
+/* Point n published mappings at a new container address (network connect/disconnect), in one
+ * batch: the host ports never become free in between. */
+int nlab_fw_ports_move(const struct nlab_port_mapping *m, size_t n, const char *old_ip,
+                       const char *new_ip, struct nlab_err *err);
 /* Delete both netlab tables (absent is success). */
 int nlab_fw_teardown(struct nlab_err *err);
 

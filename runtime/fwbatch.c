@@ -105,6 +105,41 @@ static void render_rule(FILE *f, const struct nftnl_rule *r)
         fputs(body ? body + 1 : buf, f);
 }
 
+static void hex(FILE *f, const char *label, const void *p, uint32_t len)
+{
+        const uint8_t *b = p;
+
+        fprintf(f, " %s", label);
+        for (uint32_t i = 0; i < len; i++)
+                fprintf(f, "%s%02x", i % 4 ? "" : " ", b[i]);
+}
+
+/* The bytes actually sent: key, data and interval-end flag of each element. */
+static void render_elems(FILE *f, const struct nftnl_set *s)
+{
+        struct nftnl_set_elems_iter *it = nftnl_set_elems_iter_create(s);
+        struct nftnl_set_elem *e;
+
+        while (it && (e = nftnl_set_elems_iter_next(it))) {
+                const void *p;
+                uint32_t len;
+
+                fputs("  [", f);
+                p = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len);
+                if (p)
+                        hex(f, "key", p, len);
+                p = nftnl_set_elem_get(e, NFTNL_SET_ELEM_DATA, &len);
+                if (p)
+                        hex(f, "data", p, len);
+                if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_FLAGS) &&
+                    nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_FLAGS) & NFT_SET_ELEM_INTERVAL_END)
+                        fputs(" interval-end", f);
+                fputs(" ]\n", f);
+        }
+        if (it)
+                nftnl_set_elems_iter_destroy(it);
+}
+
 char *nlab_fwb_render(const struct nlab_fwb *b)
 {
         char *out = NULL;
@@ -121,6 +156,8 @@ char *nlab_fwb_render(const struct nlab_fwb *b)
                 fprintf(f, "%s\n", m->text);
                 if (m->kind == NLAB_FWB_RULE && nftnl_rule_is_set(m->obj, NFTNL_RULE_CHAIN))
                         render_rule(f, m->obj);
+                if (m->kind == NLAB_FWB_ELEMS)
+                        render_elems(f, m->obj);
         }
         if (fclose(f) != 0) {
                 free(out);
@@ -270,6 +307,31 @@ int nlab_fwr_fib_local(struct nftnl_rule *r, uint32_t dreg)
         return nlab_fwr_cmp(r, dreg, NFT_CMP_EQ, &local, sizeof(local));
 }
 
+int nlab_fwr_meta_set(struct nftnl_rule *r, uint32_t key, uint32_t sreg)
+{
+        struct nftnl_expr *e = nftnl_expr_alloc("meta");
+
+        if (!e)
+                return -1;
+        nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
+        nftnl_expr_set_u32(e, NFTNL_EXPR_META_SREG, sreg);
+        return add_expr(r, e);
+}
+
+int nlab_fwr_bitwise(struct nftnl_rule *r, uint32_t reg, uint32_t mask, uint32_t xor)
+{
+        struct nftnl_expr *e = nftnl_expr_alloc("bitwise");
+
+        if (!e)
+                return -1;
+        nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, reg);
+        nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, reg);
+        nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, sizeof(uint32_t));
+        nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, sizeof(mask));
+        nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &xor, sizeof(xor));
+        return add_expr(r, e);
+}
+
 /* "ct state|status & bits != 0" into register 1. */
 int nlab_fwr_ct_bits(struct nftnl_rule *r, uint32_t key, uint32_t bits)
 {
@@ -280,17 +342,7 @@ int nlab_fwr_ct_bits(struct nftnl_rule *r, uint32_t key, uint32_t bits)
                 return -1;
         nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
         nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
-        if (add_expr(r, e) < 0)
-                return -1;
-        e = nftnl_expr_alloc("bitwise");
-        if (!e)
-                return -1;
-        nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
-        nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
-        nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, sizeof(uint32_t));
-        nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &bits, sizeof(bits));
-        nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, sizeof(zero));
-        if (add_expr(r, e) < 0)
+        if (add_expr(r, e) < 0 || nlab_fwr_bitwise(r, NFT_REG_1, bits, 0) < 0)
                 return -1;
         return nlab_fwr_cmp(r, NFT_REG_1, NFT_CMP_NEQ, &zero, sizeof(zero));
 }

@@ -61,6 +61,9 @@ int nlab_fwr_payload(struct nftnl_rule *r, uint32_t base, uint32_t offset, uint3
 int nlab_fwr_lookup(struct nftnl_rule *r, uint32_t sreg, const char *set, int has_dreg,
                     uint32_t dreg, int invert);
 int nlab_fwr_fib_local(struct nftnl_rule *r, uint32_t dreg);
+int nlab_fwr_meta_set(struct nftnl_rule *r, uint32_t key, uint32_t sreg);
+/* reg = (reg & mask) ^ xor, on 4 bytes */
+int nlab_fwr_bitwise(struct nftnl_rule *r, uint32_t reg, uint32_t mask, uint32_t xor);
 int nlab_fwr_ct_bits(struct nftnl_rule *r, uint32_t key, uint32_t bits);
 int nlab_fwr_dnat(struct nftnl_rule *r, uint32_t addr_reg, uint32_t proto_reg);
 int nlab_fwr_masq(struct nftnl_rule *r);

@@ -498,3 +498,78 @@ int nlab_port_pick_random(int proto, const uint16_t *taken, size_t ntaken, uint1
         }
         return nlab_err_set(err, NLAB_E_CONFLICT, "no free host port in %u-%u", lo, hi);
 }
+
+/* Would mappings a and b take the same traffic? Same protocol and port, and addresses overlap. */
+static int clash(const struct nlab_port_mapping *a, uint16_t port,
+                 const struct nlab_port_mapping *b)
+{
+        return a->proto == b->proto && port == b->host_port &&
+               (!a->host_ip[0] || !b->host_ip[0] || strcmp(a->host_ip, b->host_ip) == 0);
+}
+
+struct pool {
+        const char *proc_root;
+        const struct nlab_port_mapping *taken, *done;
+        const char *const *owner;
+        size_t ntaken, ndone;
+};
+
+/* 0 if port is free for m; otherwise -1 with the reason in err (err may be NULL). */
+static int port_free(const struct pool *p, const struct nlab_port_mapping *m, uint16_t port,
+                     struct nlab_err *err)
+{
+        struct nlab_port_mapping probe = *m;
+        char label[64];
+
+        probe.host_port = port;
+        nlab_port_label(&probe, label, sizeof(label));
+        for (size_t i = 0; i < p->ntaken; i++)
+                if (clash(m, port, &p->taken[i]))
+                        return nlab_err_set(err, NLAB_E_CONFLICT, "%s is already published%s%s",
+                                            label, p->owner && p->owner[i] ? " by " : "",
+                                            p->owner && p->owner[i] ? p->owner[i] : "");
+        for (size_t i = 0; i < p->ndone; i++)
+                if (clash(m, port, &p->done[i]))
+                        return nlab_err_set(err, NLAB_E_CONFLICT, "%s is given twice", label);
+        return nlab_port_check_host(p->proc_root, m->host_ip, port, m->proto, err);
+}
+
+static int resolve_one(const struct pool *p, struct nlab_port_mapping *m, struct nlab_err *err)
+{
+        uint16_t lo = m->host_port, hi = m->host_port_end > lo ? m->host_port_end : lo;
+        uint32_t start = 0;
+
+        if (lo == 0) {
+                if (nlab_port_ephemeral_range(&lo, &hi, err) < 0)
+                        return -1;
+                if (getrandom(&start, sizeof(start), 0) != sizeof(start))
+                        start = (uint32_t)getpid();
+        } else if (lo == hi) {
+                m->host_port_end = 0;
+                return port_free(p, m, lo, err);
+        }
+        for (uint32_t i = 0, span = (uint32_t)(hi - lo) + 1; i < span; i++) {
+                uint16_t port = (uint16_t)(lo + (start + i) % span);
+
+                if (port_free(p, m, port, NULL) == 0) {
+                        m->host_port = port;
+                        m->host_port_end = 0;
+                        return 0;
+                }
+        }
+        return nlab_err_set(err, NLAB_E_CONFLICT, "no free host port for %u/%s in %u-%u",
+                            m->ctr_port, nlab_proto_name(m->proto), lo, hi);
+}
+
+int nlab_port_resolve(const char *proc_root, struct nlab_port_mapping *m, size_t n,
+                      const struct nlab_port_mapping *taken, const char *const *owner,
+                      size_t ntaken, struct nlab_err *err)
+{
+        struct pool p = {proc_root, taken, m, owner, ntaken, 0};
+
+        assert(proc_root && (m || n == 0) && (taken || ntaken == 0));
+        for (size_t i = 0; i < n; i++, p.ndone++)
+                if (resolve_one(&p, &m[i], err) < 0)
+                        return -1;
+        return 0;
+}

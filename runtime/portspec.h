@@ -49,6 +49,15 @@ int nlab_port_ephemeral_range(uint16_t *lo, uint16_t *hi, struct nlab_err *err);
 int nlab_port_pick_random(int proto, const uint16_t *taken, size_t ntaken, uint16_t *out,
                           struct nlab_err *err);
 
+/* Resolve host ports in place, Docker's way: a fixed port must be free; a candidate range
+ * (host_port_end) takes its first free port; 0 takes a random free ephemeral port. Free means: not
+ * in taken[] (mappings already published, by owner[i] if owner is not NULL), not an earlier entry
+ * of m, and not held by a listening host process (proc_root is "/proc" except in tests).
+ * On success every host_port is set and host_port_end is 0. NLAB_E_CONFLICT names the holder. */
+int nlab_port_resolve(const char *proc_root, struct nlab_port_mapping *m, size_t n,
+                      const struct nlab_port_mapping *taken, const char *const *owner,
+                      size_t ntaken, struct nlab_err *err);
+
 /* Is a host process listening on (ip or any, port, proto)? Returns 0 if free; NLAB_E_CONFLICT
  * naming the holder ("port 8080/tcp is held by a listening process: pid 42 (nginx)"). ip "" = any.
  * proc_root is "/proc" except in tests. */

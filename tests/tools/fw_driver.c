@@ -1,5 +1,10 @@
 /* Test driver for runtime/firewall.c: one verb per invocation, so integration tests can call the
- * API from bash. `render VERB ...` prints the batch instead of sending it. */
+ * API from bash. `render VERB ...` prints the batch the pure builders make instead of sending.
+ *   fw_driver [render] ensure | teardown
+ *   fw_driver [render] net-add|net-del BRIDGE CIDR [internal] [noicc]
+ *   fw_driver [render] ports-add|ports-del CTR_IP SPEC...
+ *   fw_driver [render] ports-move OLD_IP NEW_IP SPEC...
+ *   fw_driver check-host SPEC */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +21,8 @@ static bool has_flag(int argc, char **argv, const char *flag)
         return false;
 }
 
-/* Parse every spec and resolve host ports: the first candidate of a range, or a random one. */
+/* Parse every spec and resolve host ports as the CLI would (the kernel still refuses a port that
+ * is already in the map). */
 static int collect(int argc, char **argv, struct nlab_port_mapping **all, size_t *n,
                    struct nlab_err *err)
 {
@@ -34,18 +40,11 @@ static int collect(int argc, char **argv, struct nlab_port_mapping **all, size_t
                         return nlab_err_set(err, NLAB_E_SYSTEM, "out of memory");
                 }
                 *all = grown;
-                for (size_t j = 0; j < k; j++) {
-                        if (m[j].host_port == 0 &&
-                            nlab_port_pick_random(m[j].proto, NULL, 0, &m[j].host_port, err) < 0) {
-                                free(m);
-                                return -1;
-                        }
-                        m[j].host_port_end = 0;
-                        (*all)[(*n)++] = m[j];
-                }
+                memcpy(*all + *n, m, k * sizeof(*m));
+                *n += k;
                 free(m);
         }
-        return 0;
+        return nlab_port_resolve("/proc", *all, *n, NULL, NULL, 0, err);
 }
 
 static int build(struct nlab_fwb *b, int argc, char **argv, struct nlab_err *err)
@@ -72,6 +71,48 @@ static int build(struct nlab_fwb *b, int argc, char **argv, struct nlab_err *err
                 if (collect(argc - 2, argv + 2, &m, &n, err) < 0)
                         return -1;
                 r = nlab_fw_build_ports(b, verb[6] == 'a', m, n, argv[1], err);
+                free(m);
+                return r;
+        }
+        if (strcmp(verb, "ports-move") == 0 && argc >= 4) {
+                if (collect(argc - 3, argv + 3, &m, &n, err) < 0)
+                        return -1;
+                r = nlab_fw_build_ports(b, false, m, n, argv[1], err);
+                if (r == 0)
+                        r = nlab_fw_build_ports(b, true, m, n, argv[2], err);
+                free(m);
+                return r;
+        }
+        return nlab_err_set(err, NLAB_E_INVALID, "unknown verb %s", verb);
+}
+
+/* The public verbs, as the CLI calls them: each one batch, sent and acknowledged. */
+static int run(int argc, char **argv, struct nlab_err *err)
+{
+        const char *verb = argv[0];
+        struct nlab_port_mapping *m = NULL;
+        size_t n = 0;
+        int r;
+
+        if (strcmp(verb, "ensure") == 0)
+                return nlab_fw_ensure(err);
+        if (strcmp(verb, "teardown") == 0)
+                return nlab_fw_teardown(err);
+        if ((strcmp(verb, "net-add") == 0 || strcmp(verb, "net-del") == 0) && argc >= 3)
+                return (verb[4] == 'a' ? nlab_fw_network_add : nlab_fw_network_del)(
+                    argv[1], argv[2], has_flag(argc, argv, "internal"),
+                    !has_flag(argc, argv, "noicc"), err);
+        if ((strcmp(verb, "ports-add") == 0 || strcmp(verb, "ports-del") == 0) && argc >= 3) {
+                if (collect(argc - 2, argv + 2, &m, &n, err) < 0)
+                        return -1;
+                r = (verb[6] == 'a' ? nlab_fw_ports_add : nlab_fw_ports_del)(m, n, argv[1], err);
+                free(m);
+                return r;
+        }
+        if (strcmp(verb, "ports-move") == 0 && argc >= 4) {
+                if (collect(argc - 3, argv + 3, &m, &n, err) < 0)
+                        return -1;
+                r = nlab_fw_ports_move(m, n, argv[1], argv[2], err);
                 free(m);
                 return r;
         }
@@ -110,17 +151,19 @@ int main(int argc, char **argv)
                 goto out;
         }
         render = strcmp(argv[1], "render") == 0;
-        if (argc < 2 + render)
+        if (!render) {
+                r = run(argc - 1, argv + 1, &err);
+                goto out;
+        }
+        if (argc < 3)
                 return 2;
         nlab_fwb_init(&b);
-        r = build(&b, argc - 1 - render, argv + 1 + render, &err);
-        if (r == 0 && render) {
+        r = build(&b, argc - 2, argv + 2, &err);
+        if (r == 0) {
                 char *text = nlab_fwb_render(&b);
 
                 fputs(text ? text : "", stdout);
                 free(text);
-        } else if (r == 0) {
-                r = nlab_fw_send(&b, &err);
         }
         nlab_fwb_free(&b);
 out:
