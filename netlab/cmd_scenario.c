@@ -933,11 +933,12 @@ static int parse_run_flags(int argc, char **argv, struct run_opts *o, int *first
 
 static int scenario_run(int argc, char **argv)
 {
-        struct nlab_scenario *all;
+        struct nlab_scenario *all = NULL;
         struct nlab_strv files = {0};
         struct run_opts o = {0};
         unsigned tap_base = 0, total = 0;
         int first, r, status = 0;
+        bool parse_failed = !all;
         size_t i, parsed = 0;
         ssize_t n;
 
@@ -954,16 +955,18 @@ static int scenario_run(int argc, char **argv)
         o.self[n] = '\0';
         o.fancy = isatty(STDOUT_FILENO) && !o.tap;
         all = calloc(files.n + 1, sizeof(*all));
+        parse_failed = !all;
         /* check every file before running any */
         for (i = 0; all && i < files.n; i++, parsed++) {
                 if (load_file(files.v[i], &all[i]) < 0)
-                        status = 1;
+                        parse_failed = true;
                 total += tap_points(&all[i]);
         }
-        if (o.tap && !status)
+        if (o.tap && !parse_failed)
                 printf("1..%u\n", total);
-        signal(SIGINT, SIG_IGN); /* the lab's worker handles Ctrl-C, then the lab ends */
-        for (i = 0; !status && all && i < files.n; i++) {
+        signal(SIGINT, SIG_IGN);  /* the lab's worker handles Ctrl-C, then the lab ends */
+        signal(SIGPIPE, SIG_IGN); /* a closed pipe must not skip the cleanup */
+        for (i = 0; !parse_failed && all && i < files.n; i++) {
                 r = run_one(&o, &all[i], tap_base);
                 tap_base += tap_points(&all[i]);
                 if (r)
@@ -974,6 +977,8 @@ static int scenario_run(int argc, char **argv)
                         printf("\n");
         }
         signal(SIGINT, SIG_DFL);
+        if (parse_failed)
+                status = 1;
         for (i = 0; all && i < parsed; i++)
                 nlab_scenario_free(&all[i]);
         free(all);

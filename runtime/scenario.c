@@ -218,6 +218,7 @@ struct cmd_shape {
         int min, max;            /* positional arguments; max -1: any number */
         bool stop_after_first;   /* run IMAGE CMD..., exec CTR CMD...: the rest is the command */
         const char *value_flags; /* "|name|e|..." flags that take a value */
+        const char *usage;
 };
 
 #define RUN_VALUE_FLAGS                                                                            \
@@ -226,30 +227,32 @@ struct cmd_shape {
         "label|l|"
 
 static const struct cmd_shape shapes[] = {
-    {"run", NULL, 1, -1, true, RUN_VALUE_FLAGS},
-    {"create", NULL, 1, -1, true, RUN_VALUE_FLAGS},
-    {"exec", NULL, 2, -1, true, "|env|e|workdir|w|"},
-    {"start", NULL, 1, -1, false, ""},
-    {"stop", NULL, 1, -1, false, "|time|t|timeout|"},
-    {"restart", NULL, 1, -1, false, "|time|t|timeout|"},
-    {"kill", NULL, 1, -1, false, "|signal|s|"},
-    {"rm", NULL, 1, -1, false, ""},
-    {"logs", NULL, 1, 1, false, ""},
-    {"inspect", NULL, 1, -1, false, "|format|f|type|"},
-    {"ps", NULL, 0, 0, false, "|format|filter|f|"},
-    {"images", NULL, 0, 0, false, ""},
-    {"port", NULL, 1, 2, false, ""},
-    {"diagnose", NULL, 2, 2, false, ""},
-    {"graph", NULL, 0, 0, false, "|format|"},
-    {"network", "create", 1, 1, false, "|driver|d|subnet|gateway|ip-range|opt|o|label|"},
-    {"network", "rm", 1, -1, false, ""},
-    {"network", "remove", 1, -1, false, ""},
-    {"network", "ls", 0, 0, false, "|format|filter|f|"},
-    {"network", "list", 0, 0, false, "|format|filter|f|"},
-    {"network", "inspect", 1, -1, false, "|format|f|"},
-    {"network", "prune", 0, 0, false, "|filter|"},
-    {"network", "connect", 2, 2, false, "|ip|alias|mac-address|"},
-    {"network", "disconnect", 2, 2, false, ""},
+    {"run", NULL, 1, -1, true, RUN_VALUE_FLAGS, "run [OPTIONS] IMAGE [COMMAND...]"},
+    {"create", NULL, 1, -1, true, RUN_VALUE_FLAGS, "create [OPTIONS] IMAGE [COMMAND...]"},
+    {"exec", NULL, 2, -1, true, "|env|e|workdir|w|", "exec [OPTIONS] CONTAINER COMMAND..."},
+    {"start", NULL, 1, -1, false, "", "start CONTAINER..."},
+    {"stop", NULL, 1, -1, false, "|time|t|timeout|", "stop CONTAINER..."},
+    {"restart", NULL, 1, -1, false, "|time|t|timeout|", "restart CONTAINER..."},
+    {"kill", NULL, 1, -1, false, "|signal|s|", "kill CONTAINER..."},
+    {"rm", NULL, 1, -1, false, "", "rm CONTAINER..."},
+    {"logs", NULL, 1, 1, false, "", "logs CONTAINER"},
+    {"inspect", NULL, 1, -1, false, "|format|f|type|", "inspect NAME..."},
+    {"ps", NULL, 0, 0, false, "|format|filter|f|", "ps [OPTIONS]"},
+    {"images", NULL, 0, 0, false, "", "images"},
+    {"port", NULL, 1, 2, false, "", "port CONTAINER [PORT]"},
+    {"diagnose", NULL, 2, 2, false, "", "diagnose A B[:PORT]"},
+    {"graph", NULL, 0, 0, false, "|format|", "graph [--format text|dot]"},
+    {"network", "create", 1, 1, false, "|driver|d|subnet|gateway|ip-range|opt|o|label|",
+     "network create [OPTIONS] NETWORK"},
+    {"network", "rm", 1, -1, false, "", "network rm NETWORK..."},
+    {"network", "remove", 1, -1, false, "", "network rm NETWORK..."},
+    {"network", "ls", 0, 0, false, "|format|filter|f|", "network ls"},
+    {"network", "list", 0, 0, false, "|format|filter|f|", "network ls"},
+    {"network", "inspect", 1, -1, false, "|format|f|", "network inspect NETWORK..."},
+    {"network", "prune", 0, 0, false, "|filter|", "network prune"},
+    {"network", "connect", 2, 2, false, "|ip|alias|mac-address|",
+     "network connect [OPTIONS] NETWORK CONTAINER"},
+    {"network", "disconnect", 2, 2, false, "", "network disconnect NETWORK CONTAINER"},
 };
 
 static bool flag_takes_value(const struct cmd_shape *sh, const char *flag)
@@ -355,10 +358,16 @@ static int parse_command(struct pctx *c)
                         break;
                 }
         }
-        if ((int)npos < sh->min)
-                return fail_tok(c, c->ntok, "%s: not enough arguments", c->tok[0].s);
-        if (sh->max >= 0 && (int)npos > sh->max)
-                return fail_tok(c, last_pos, "%s: too many arguments", c->tok[0].s);
+        if ((int)npos < sh->min || (sh->max >= 0 && (int)npos > sh->max)) {
+                char what[64];
+                snprintf(what, sizeof(what), "%s%s%s", sh->name, sh->sub ? " " : "",
+                         sh->sub ? sh->sub : "");
+                if ((int)npos < sh->min)
+                        return fail_at(c, c->tok[c->ntok - 1].col + c->tok[c->ntok - 1].width, 1,
+                                       "%s: not enough arguments (%s)", what, sh->usage);
+                return fail_at(c, c->tok[last_pos].col, c->tok[last_pos].width,
+                               "%s: too many arguments (%s)", what, sh->usage);
+        }
         st = new_step(c, NLAB_STEP_COMMAND);
         if (!st)
                 return oom(c);
