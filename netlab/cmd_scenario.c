@@ -308,9 +308,11 @@ static int party_container(struct runner *r, struct party *p, struct nlab_err *e
                 return -1;
         mode = nlab_netmode_of(p->cfg);
         if (!strncmp(mode, "container:", 10)) {
+                char owner[NLAB_ID_LEN + 1];
+                snprintf(owner, sizeof(owner), "%s", mode + 10);
                 json_decref(p->cfg);
                 p->cfg = NULL;
-                if (load_container(r, mode + 10, p->id, &p->cfg, err) < 0)
+                if (load_container(r, owner, p->id, &p->cfg, err) < 0)
                         return -1;
                 mode = nlab_netmode_of(p->cfg);
         }
@@ -411,6 +413,27 @@ static int target_address(const struct party *a, const struct party *b, struct i
         return 0;
 }
 
+/* "B:PORT via host": the host port B's PORT is published on (NetworkSettings.Ports, Docker's
+ * shape {"80/tcp": [{"HostIp": "0.0.0.0", "HostPort": "32768"}]}), at the lab host's address. */
+static int published_port(const struct party *a, const struct party *b,
+                          const struct nlab_expect *ex, struct in_addr *ip, unsigned *port,
+                          char *why, size_t size)
+{
+        json_t *ports = json_object_get(json_object_get(b->cfg, "NetworkSettings"), "Ports");
+        const char *hp;
+        char key[32];
+
+        snprintf(key, sizeof(key), "%u/%s", ex->port, ex->proto == NLAB_PROTO_UDP ? "udp" : "tcp");
+        hp = json_string_value(
+            json_object_get(json_array_get(json_object_get(ports, key), 0), "HostPort"));
+        if (!hp || atoi(hp) <= 0) {
+                snprintf(why, size, "%s's port %s is not published on the host", b->name, key);
+                return -1;
+        }
+        *port = (unsigned)atoi(hp);
+        return host_address(a, ip, why, size);
+}
+
 /* ---- expectations ---- */
 
 static unsigned budget(bool positive)
@@ -426,15 +449,15 @@ static unsigned mono_ms(void)
         return (unsigned)(ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
-static void describe_reach(const struct nlab_expect *ex, struct in_addr ip,
+static void describe_reach(const struct nlab_expect *ex, struct in_addr ip, unsigned port,
                            const struct nlab_probe_result *res, char *out, size_t size)
 {
         static const char *const proto[] = {"ping", "tcp", "udp"};
         char where[64];
 
         snprintf(where, sizeof(where), "%s", inet_ntoa(ip));
-        if (ex->port)
-                snprintf(where + strlen(where), sizeof(where) - strlen(where), ":%u", ex->port);
+        if (port)
+                snprintf(where + strlen(where), sizeof(where) - strlen(where), ":%u", port);
         if (res->status == NLAB_PROBE_OK)
                 snprintf(out, size, "%s %s: %s in %u ms", proto[ex->proto], where,
                          ex->proto == NLAB_PROTO_TCP ? "connected" : "answered", res->ms);
@@ -450,8 +473,8 @@ static int check_reach(struct runner *r, const struct nlab_expect *ex, struct ou
         bool positive = ex->kind == NLAB_EXPECT_REACHES;
         struct nlab_probe_result res;
         struct party a, b;
+        unsigned deadline, port = ex->port;
         struct in_addr ip;
-        unsigned deadline;
         int rc = -1;
 
         if (party_load(r, ex->subject, &a, err) < 0)
@@ -459,22 +482,23 @@ static int check_reach(struct runner *r, const struct nlab_expect *ex, struct ou
         if (party_load(r, ex->target, &b, err) < 0)
                 goto out;
         rc = 0;
-        if (target_address(&a, &b, &ip, o->saw, sizeof(o->saw)) < 0) {
+        if (ex->via_host ? published_port(&a, &b, ex, &ip, &port, o->saw, sizeof(o->saw))
+                         : target_address(&a, &b, &ip, o->saw, sizeof(o->saw))) {
                 o->held = !positive;
                 goto out;
         }
         deadline = mono_ms() + budget(positive);
         do {
                 unsigned left = deadline > mono_ms() ? deadline - mono_ms() : 1;
-                rc = nlab_probe_reach(netns_of(&a), ip, ex->port, ex->proto,
-                                      left > 1000 ? 1000 : left, &res, err);
+                rc = nlab_probe_reach(netns_of(&a), ip, port, ex->proto, left > 1000 ? 1000 : left,
+                                      &res, err);
                 if (rc < 0)
                         goto out;
                 if (res.status == NLAB_PROBE_OK || !positive || interrupted)
                         break;
                 usleep(100 * 1000);
         } while (mono_ms() < deadline);
-        describe_reach(ex, ip, &res, o->saw, sizeof(o->saw));
+        describe_reach(ex, ip, port, &res, o->saw, sizeof(o->saw));
         o->held = (res.status == NLAB_PROBE_OK) == positive;
 out:
         json_decref(a.cfg);

@@ -137,6 +137,9 @@ static int tokenize(struct pctx *c)
                 c->tok[c->ntok].width = (unsigned)(end - start);
                 c->ntok++;
                 i = end;
+                /* narration is plain text: "the host's" must not open a quote */
+                if (c->ntok == 1 && (!strcmp(w, "title") || !strcmp(w, "note")))
+                        break;
         }
         return 0;
 }
@@ -384,11 +387,13 @@ static int parse_text_directive(struct pctx *c)
         struct nlab_step *st;
         char *text;
 
-        if (c->ntok < 2)
-                return fail_tok(c, 1, "%s: missing text", c->tok[0].s);
         text = rest_of_line(c, 0);
         if (!text)
                 return oom(c);
+        if (!text[0]) {
+                free(text);
+                return fail_tok(c, 1, "%s: missing text", c->tok[0].s);
+        }
         if (!strcmp(c->tok[0].s, "title")) {
                 if (c->s->title) {
                         free(text);
@@ -532,8 +537,16 @@ static int parse_reach(struct pctx *c, size_t v, struct nlab_expect *ex)
         if (c->ntok < v + 2)
                 return fail_tok(c, v + 1, "%s: missing the target (B[:PORT[/tcp|udp]])",
                                 c->tok[v].s);
-        if (c->ntok > v + 2)
-                return fail_tok(c, v + 2, "%s: too many arguments", c->tok[v].s);
+        if (c->ntok == v + 4 && !strcmp(c->tok[v + 2].s, "via") &&
+            !strcmp(c->tok[v + 3].s, "host")) {
+                ex->via_host = true;
+                if (!strchr(c->tok[v + 1].s, ':'))
+                        return fail_tok(c, v + 1, "\"%s\": via host needs the container's port",
+                                        c->tok[v + 1].s);
+        } else if (c->ntok > v + 2) {
+                return fail_tok(c, v + 2, "%s: too many arguments (only \"via host\" may follow)",
+                                c->tok[v].s);
+        }
         ex->target = strdup(c->tok[v + 1].s);
         if (!ex->target)
                 return oom(c);
@@ -546,7 +559,11 @@ static int parse_reach(struct pctx *c, size_t v, struct nlab_expect *ex)
         /* check_party reads the token; check the name without its port */
         free(c->tok[v + 1].s);
         c->tok[v + 1].s = strdup(ex->target);
-        return c->tok[v + 1].s ? check_party(c, v + 1, true, true) : oom(c);
+        if (!c->tok[v + 1].s)
+                return oom(c);
+        if (ex->via_host && !strv_has(&c->containers, ex->target))
+                return fail_tok(c, v + 1, "via host: \"%s\" must be a container", ex->target);
+        return check_party(c, v + 1, true, true);
 }
 
 /* IPs after '=': "10.0.0.2,10.0.0.3" or split over words. */

@@ -38,7 +38,8 @@ struct nlab_expect {
         char *target;  /* B (container, host, external, IPv4), NAME or IFNAME */
         unsigned port; /* 0 with ICMP */
         enum nlab_proto proto;
-        char **addrs; /* resolves NAME = IP,IP: the exact set; has-interface = CIDR: one */
+        bool via_host; /* "B:PORT via host": B's published host port, on the lab host */
+        char **addrs;  /* resolves NAME = IP,IP: the exact set; has-interface = CIDR: one */
         size_t naddrs;
         char **argv; /* exec: the command inside A, NULL-terminated */
         size_t argc;
