@@ -153,7 +153,8 @@ static char *rest_of_line(struct pctx *c, size_t k)
         while (a < c->len && (c->line[a] == ' ' || c->line[a] == '\t'))
                 a++;
         for (b = a; b < c->len; b++)
-                if (c->line[b] == '#' && b > a && (c->line[b - 1] == ' ' || c->line[b - 1] == '\t'))
+                if (c->line[b] == '#' &&
+                    (b == a || (c->line[b - 1] == ' ' || c->line[b - 1] == '\t')))
                         break;
         while (b > a && (c->line[b - 1] == ' ' || c->line[b - 1] == '\t'))
                 b--;
@@ -647,8 +648,8 @@ static int parse_exec_clause(struct pctx *c, size_t i, size_t end, struct nlab_e
                 char *e;
                 long n;
                 if (i + 2 != end)
-                        return fail_tok(c, i + (i + 1 < end ? 2 : 1),
-                                        "%s: want -> exit N (0 to 255)", "exec");
+                        return fail_tok(c, i + 1 < end ? i + 2 : i, "%s: want -> exit N (0 to 255)",
+                                        "exec");
                 n = strtol(c->tok[i + 1].s, &e, 10);
                 if (!c->tok[i + 1].s[0] || *e || n < 0 || n > 255)
                         return fail_tok(c, i + 1, "exit status \"%s\": a number from 0 to 255",
@@ -659,7 +660,7 @@ static int parse_exec_clause(struct pctx *c, size_t i, size_t end, struct nlab_e
         if (i + 1 < end && !strcmp(c->tok[i].s, "output") && !strcmp(c->tok[i + 1].s, "contains")) {
                 size_t k, total = 1;
                 if (i + 2 >= end)
-                        return fail_tok(c, i + 2, "%s: missing the text to look for",
+                        return fail_tok(c, i + 1, "%s: missing the text to look for",
                                         "output contains");
                 for (k = i + 2; k < end; k++)
                         total += strlen(c->tok[k].s) + 1;
