@@ -994,7 +994,7 @@ static int scenario_run(int argc, char **argv)
                 r = run_one(&o, &all[i], tap_base);
                 tap_base += tap_points(&all[i]);
                 if (r)
-                        status = 1;
+                        status = r == 130 ? 130 : 1;
                 if (r == 130)
                         break;
                 if (!o.tap && i + 1 < files.n)
