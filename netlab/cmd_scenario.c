@@ -157,6 +157,8 @@ static void wait_for_enter(const struct runner *r, const char *text)
         fflush(stdout);
         if (!fgets(line, sizeof(line), stdin))
                 clearerr(stdin);
+        if (!isatty(STDIN_FILENO))
+                printf("\n"); /* the Enter was not echoed */
 }
 
 /* ---- running netlab commands ---- */
@@ -490,8 +492,9 @@ static int check_reach(struct runner *r, const struct nlab_expect *ex, struct ou
         deadline = mono_ms() + budget(positive);
         do {
                 unsigned left = deadline > mono_ms() ? deadline - mono_ms() : 1;
-                rc = nlab_probe_reach(netns_of(&a), ip, port, ex->proto, left > 1000 ? 1000 : left,
-                                      &res, err);
+                /* a positive check tries again, so one try must leave room for more */
+                rc = nlab_probe_reach(netns_of(&a), ip, port, ex->proto,
+                                      positive && left > 1000 ? 1000 : left, &res, err);
                 if (rc < 0)
                         goto out;
                 if (res.status == NLAB_PROBE_OK || !positive || interrupted)
@@ -666,6 +669,16 @@ static bool interface_matches(const struct nlab_probe_ifaddr *i, const struct nl
         return i->has_v4 && i->addr.s_addr == a.s_addr && i->prefix == (unsigned)atoi(slash + 1);
 }
 
+static bool has_address(const struct nlab_probe_ifaddr *ifs, size_t n, const char *name)
+{
+        size_t i;
+
+        for (i = 0; i < n; i++)
+                if (ifs[i].has_v4 && !strcmp(ifs[i].ifname, name))
+                        return true;
+        return false;
+}
+
 static int check_interface(struct runner *r, const struct nlab_expect *ex, struct outcome *o,
                            struct nlab_err *err)
 {
@@ -683,6 +696,8 @@ static int check_interface(struct runner *r, const struct nlab_expect *ex, struc
         snprintf(o->saw, sizeof(o->saw), "interfaces:");
         for (i = 0; i < n; i++) {
                 size_t len = strlen(o->saw);
+                if (!ifs[i].has_v4 && has_address(ifs, n, ifs[i].ifname))
+                        continue; /* listed with its address */
                 if (ifs[i].has_v4)
                         snprintf(o->saw + len, sizeof(o->saw) - len, " %s %s/%u", ifs[i].ifname,
                                  inet_ntoa(ifs[i].addr), ifs[i].prefix);
@@ -969,6 +984,11 @@ static int scenario_run(int argc, char **argv)
         r = parse_run_flags(argc, argv, &o, &first);
         if (r != 0)
                 return r > 0 ? 0 : 1;
+        if (geteuid() != 0) {
+                fprintf(stderr, "netlab: error: scenario run needs root: each scenario gets "
+                                "namespaces of its own (try: sudo netlab scenario run ...)\n");
+                return 1;
+        }
         if (expand_args(argc - first, argv + first, &files) < 0)
                 return 1;
         if (o.keep && files.n != 1)

@@ -62,6 +62,19 @@ expect lan cannot-reach host:81/tcp
 expect web has-interface eth0 = 172.17.0.2/16
 LAB
 check "an external host reaches the lab host and back" nl scenario run "$work/ext.lab"
+
+# UDP probes get a reply from an echo service (perl from the host image), refused elsewhere.
+cat >"$work/udp.lab" <<'LAB'
+title udp
+run -d --name echo host perl -MIO::Socket::INET -e '$s=IO::Socket::INET->new(LocalPort=>5353,Proto=>"udp") or die; while($s->recv($m,512)){$s->send($m)}'
+run -d --name cl busybox sleep 1d
+expect cl reaches echo:5353/udp
+expect cl cannot-reach echo:5354/udp
+expect cl cannot-reach 172.17.0.99
+LAB
+out=$(nl scenario run "$work/udp.lab" 2>&1); rc=$?
+check_eq "UDP and ICMP probes: an answer, a refusal, a timeout" 0 "$rc"
+check_match "the probe says what it saw" "udp 172.17.0.2:5354: refused.*ping 172.17.0.99: timeout" "$(tr '\n' ' ' <<<"$out")"
 check_eq "no sandbox directory is left behind" "$labs_before" "$(ls -d /run/netlab-lab.* 2>/dev/null | wc -l)"
 check_eq "no test host link is left behind" "" "$(ip -o link show | grep xh- || true)"
 check_eq "no container runs outside the labs" "" "$(pgrep -f 'httpd -f -p 80' || true)"
