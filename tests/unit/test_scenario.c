@@ -262,6 +262,13 @@ static void test_empty_and_untitled(void **state)
         assert_int_equal(parse("ps\nimages\nnetwork ls\n", &s, &err), 0);
         assert_int_equal(s.nsteps, 3);
         nlab_scenario_free(&s);
+        /* combined short flags: only the last letter takes the next word as its value */
+        assert_int_equal(parse("run -dp 8080:80 busybox\nrun -dit busybox\n", &s, &err), 0);
+        nlab_scenario_free(&s);
+        assert_int_equal(parse("run -dp 8080:80\n", &s, &err), -1);
+        assert_non_null(strstr(err.msg, "run: not enough arguments"));
+        assert_int_equal(parse("exec -e A=1 web\n", &s, &err), -1);
+        assert_non_null(strstr(err.msg, "exec: not enough arguments"));
 }
 
 static void test_resolv_and_hosts(void **state)
