@@ -16,7 +16,6 @@
 
 #include "netlab/cli.h"
 #include "runtime/container.h"
-#include "runtime/fsutil.h"
 #include "runtime/labhost.h"
 #include "runtime/netmode.h"
 #include "runtime/probe.h"
