@@ -32,6 +32,7 @@ static const struct command commands[] = {
         {"images", nlab_cmd_images, 0},
         {"network", nlab_cmd_network, 0},
         {"port", nlab_cmd_port, 0},
+        {"scenario", nlab_cmd_scenario, 0},
 };
 
 static const struct command *find_command(const char *name)
@@ -102,7 +103,8 @@ int main(int argc, char **argv)
                 return 1;
         }
         if (wants_help(argc - i, argv + i) && strcmp(cmd->name, "run") && strcmp(cmd->name, "exec") &&
-            strcmp(cmd->name, "create") && strcmp(cmd->name, "network"))
+            strcmp(cmd->name, "create") && strcmp(cmd->name, "network") &&
+            strcmp(cmd->name, "scenario"))
                 return nlab_cli_help(cmd->name);
         if (geteuid() != 0) {
                 nlab_err_set(&err, NLAB_E_INVALID,

@@ -1,0 +1,83 @@
+# Scenarios: the whole library through the CLI, and the runner itself (errors before anything
+# runs, exit status, expect-fail, TAP, parallel runs, cleanup of sandboxes and test hosts).
+. "$NETLAB_TESTLIB"
+
+lib=$(realpath "$(dirname "$NETLAB_TESTLIB")/../../scenarios")
+work=$(mktemp -d /tmp/netlab-scen-test.XXXXXX)
+labs_before=$(ls -d /run/netlab-lab.* 2>/dev/null | wc -l)
+
+# The library: every file must pass; several run at once, each in its own sandbox.
+pids=()
+for f in "$lib"/*.lab; do
+        b=$(basename "$f" .lab)
+        ( nl scenario run "$f" >"$work/$b.out" 2>&1; echo $? >"$work/$b.rc" ) &
+        pids+=($!)
+done
+wait "${pids[@]}"
+for f in "$lib"/*.lab; do
+        b=$(basename "$f" .lab)
+        if [ "$(cat "$work/$b.rc")" = 0 ]; then ok "scenario $b"; else
+                not_ok "scenario $b (exit $(cat "$work/$b.rc"))"
+                grep -a -E -A3 '^\[FAIL\]|error' "$work/$b.out" | sed 's/^/# /'
+        fi
+done
+
+check_match "scenario list shows titles in teaching order" \
+        "^01-none.lab +--network none.*02-host.lab" "$(nl scenario list "$lib" | tr '\n' ' ')"
+
+# Bad input fails before anything is created, pointing at the line and column.
+printf 'title bad\nrun -d --name web busybox sleep 1d\nexpect web reachs host\n' >"$work/bad.lab"
+out=$(nl scenario run "$work/bad.lab" 2>&1); rc=$?
+check_eq "a bad file exits 1" 1 "$rc"
+check_match "the error names FILE:LINE:COL" "bad.lab:3:12: error: unknown check \"reachs\"" "$out"
+check_match "a caret under the bad word" "           \^~~~~~" "$out"
+check_fails "nothing ran: no container was started" grep -q '\$ netlab run' <<<"$out"
+printf 'title two\nrun -d --name web busybox sleep 1d\n' >"$work/good.lab"
+check_status "one bad file stops every file from running" 1 nl scenario run "$work/good.lab" "$work/bad.lab"
+
+# A false expectation fails the run; expect-fail turns it into a pass; TAP for CI.
+cat >"$work/false.lab" <<'LAB'
+title a false claim
+run -d --name aa --network none busybox sleep 1d
+expect aa reaches host
+LAB
+check_status "a failed expectation exits 1" 1 nl scenario run "$work/false.lab"
+sed 's/^expect /expect-fail /' "$work/false.lab" >"$work/xfail.lab"
+check_status "expect-fail on a false claim exits 0" 0 nl scenario run "$work/xfail.lab"
+sed 's/^expect aa reaches host/expect-fail aa has-interface lo/' "$work/false.lab" >"$work/xpass.lab"
+check_status "expect-fail on a true claim exits 1" 1 nl scenario run "$work/xpass.lab"
+tap=$(nl scenario run --tap "$work/xfail.lab" "$work/good.lab")
+check_match "TAP plan counts every file's steps" "^1\.\.3" "$tap"
+check_match "TAP marks expect-fail as TODO" "not ok 2 - expect-fail aa reaches host # TODO" "$tap"
+check_match "TAP numbers continue across files" "ok 3 - run -d --name web" "$tap"
+
+# Probes from a test host outside the lab, and cleanup.
+cat >"$work/ext.lab" <<'LAB'
+title external host
+external lan
+run -d --name web busybox httpd -f -p 80
+expect lan reaches host
+expect host reaches lan
+expect lan cannot-reach host:81/tcp
+expect web has-interface eth0 = 172.17.0.2/16
+LAB
+check "an external host reaches the lab host and back" nl scenario run "$work/ext.lab"
+
+# UDP probes get a reply from an echo service (perl from the host image), refused elsewhere.
+cat >"$work/udp.lab" <<'LAB'
+title udp
+run -d --name echo host perl -MIO::Socket::INET -e '$s=IO::Socket::INET->new(LocalPort=>5353,Proto=>"udp") or die; while($s->recv($m,512)){$s->send($m)}'
+run -d --name cl busybox sleep 1d
+expect cl reaches echo:5353/udp
+expect cl cannot-reach echo:5354/udp
+expect cl cannot-reach 172.17.0.99
+LAB
+out=$(nl scenario run "$work/udp.lab" 2>&1); rc=$?
+check_eq "UDP and ICMP probes: an answer, a refusal, a timeout" 0 "$rc"
+check_match "the probe says what it saw" "udp 172.17.0.2:5354: refused.*ping 172.17.0.99: timeout" "$(tr '\n' ' ' <<<"$out")"
+check_eq "no sandbox directory is left behind" "$labs_before" "$(ls -d /run/netlab-lab.* 2>/dev/null | wc -l)"
+check_eq "no test host link is left behind" "" "$(ip -o link show | grep xh- || true)"
+check_eq "no container runs outside the labs" "" "$(pgrep -f 'httpd -f -p 80' || true)"
+
+rm -rf "$work"
+finish
