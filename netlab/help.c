@@ -33,6 +33,11 @@ static const struct help helps[] = {
              "  images     list the images netlab can run (busybox, host)\n"
              "  port       list a container's published ports\n"
              "\n"
+             "Labs:\n"
+             "  scenario   run lab scenarios (.lab files) in sandboxes, or list them\n"
+             "  diagnose   explain why one container cannot reach another\n"
+             "  graph      draw the current lab (text or Graphviz dot)\n"
+             "\n"
              "Networks:\n"
              "  network    create, list, inspect, remove, prune, connect, disconnect\n"
              "\n"
@@ -211,8 +216,13 @@ static const struct help helps[] = {
 
 int nlab_cli_help(const char *cmd)
 {
+        const char *scenario = nlab_scenario_help(cmd);
         size_t i;
 
+        if (scenario) {
+                fputs(scenario, stdout);
+                return 0;
+        }
         for (i = 0; i < sizeof(helps) / sizeof(helps[0]); i++) {
                 if (!strcmp(helps[i].cmd, cmd)) {
                         fputs(helps[i].text, stdout);

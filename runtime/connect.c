@@ -4,6 +4,9 @@
 #include <string.h>
 
 #include "runtime/attach.h"
+#include "runtime/ipam.h"
+#include "runtime/netlink.h"
+#include "runtime/route.h"
 #include "runtime/container.h"
 #include "runtime/netglue.h"
 #include "runtime/netmode.h"
@@ -118,6 +121,40 @@ out:
         return r;
 }
 
+/* Losing the network that carried the default route would leave replies nowhere to go:
+ * route through the first remaining network, as Docker moves the gateway. */
+static void keep_default_route(struct nlab_store *st, const json_t *cfg, const json_t *state)
+{
+        const json_t *nets = nlab_netmode_networks(cfg), *ep;
+        char netns[64];
+        const char *name;
+        struct nlab_nl *nl;
+
+        json_object_foreach((json_t *)nets, name, ep)
+        {
+                struct in_addr gw;
+                json_t *net = NULL;
+                bool internal;
+                if (nlab_network_load(st, name, &net, NULL) < 0)
+                        continue;
+                internal = json_is_true(json_object_get(net, "Internal"));
+                json_decref(net);
+                if (internal) /* internal networks never get a default route */
+                        continue;
+                if (nlab_ip_parse(json_string_value(json_object_get(ep, "Gateway")), "gateway", &gw,
+                                  NULL) < 0)
+                        continue;
+                snprintf(netns, sizeof(netns), "/proc/%lld/ns/net",
+                         (long long)json_integer_value(json_object_get(state, "Pid")));
+                nl = nlab_nl_open(netns, NULL);
+                if (!nl)
+                        return;
+                nlab_route_add_default(nl, gw, json_string_value(json_object_get(ep, "IfName")), NULL);
+                nlab_nl_close(nl);
+                return;
+        }
+}
+
 int nlab_network_disconnect(struct nlab_store *st, const char *network, const char *container,
                             bool force, struct nlab_err *err)
 {
@@ -145,6 +182,7 @@ int nlab_network_disconnect(struct nlab_store *st, const char *network, const ch
         json_object_del(nets, netname);
         if (nlab_container_running(state)) {
                 nlab_attach_down(ep);
+                keep_default_route(st, cfg, state);
                 nlab_netmode_write_hosts(st, id, cfg, NULL);
                 /* Names and published ports follow the networks that remain. */
                 nlab_netglue_ctr_up(st, id, cfg, NULL);

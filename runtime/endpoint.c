@@ -220,6 +220,8 @@ int nlab_endpoint_attach(const struct nlab_endpoint_req *req, struct nlab_err *e
                 return r; /* nothing made yet */
         r = nlab_link_set_master(host, req->host_ifname, req->bridge, err);
         if (r == 0)
+                r = nlab_link_set_hairpin(host, req->host_ifname, err);
+        if (r == 0)
                 r = nlab_link_set_up(host, req->host_ifname, 1, err);
         if (r == 0)
                 r = configure_inside(ctr, req, err);

@@ -8,6 +8,11 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include <libmnl/libmnl.h>
+#include <linux/if_bridge.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <time.h>
 #include <netlink/cache.h>
 #include <netlink/errno.h>
 #include <netlink/route/link.h>
@@ -248,6 +253,48 @@ int nlab_link_set_master(struct nlab_nl *nl, const char *name, const char *maste
         r = change_link(nl, name, change, what, err);
         rtnl_link_put(change);
         return r;
+}
+
+/* libnl 3.7 cannot build a bridge-port change (its bridge link object asserts), so this one
+ * message is built with libmnl: RTM_SETLINK, AF_BRIDGE, IFLA_PROTINFO { IFLA_BRPORT_MODE 1 }. */
+int nlab_link_set_hairpin(struct nlab_nl *nl, const char *name, struct nlab_err *err)
+{
+        char buf[MNL_SOCKET_BUFFER_SIZE];
+        struct mnl_socket *sock;
+        struct nlmsghdr *nlh;
+        struct ifinfomsg *ifi;
+        struct nlattr *nest;
+        int idx, r;
+        unsigned seq = (unsigned)time(NULL), portid;
+
+        assert(nl && name);
+        if (nlab_link_ifindex(nl, name, &idx, err) < 0)
+                return -1;
+        nlh = mnl_nlmsg_put_header(buf);
+        nlh->nlmsg_type = RTM_SETLINK;
+        nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+        nlh->nlmsg_seq = seq;
+        ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+        ifi->ifi_family = AF_BRIDGE;
+        ifi->ifi_index = idx;
+        nest = mnl_attr_nest_start(nlh, IFLA_PROTINFO);
+        mnl_attr_put_u8(nlh, IFLA_BRPORT_MODE, 1);
+        mnl_attr_nest_end(nlh, nest);
+        sock = mnl_socket_open(NETLINK_ROUTE);
+        if (!sock)
+                return nlab_err_sys(err, errno, "link %s: netlink socket", name);
+        r = mnl_socket_bind(sock, 0, MNL_SOCKET_AUTOPID);
+        portid = mnl_socket_get_portid(sock);
+        if (r == 0 && mnl_socket_sendto(sock, nlh, nlh->nlmsg_len) < 0)
+                r = -1;
+        if (r == 0) {
+                ssize_t n = mnl_socket_recvfrom(sock, buf, sizeof(buf));
+                r = n < 0 ? -1 : mnl_cb_run(buf, (size_t)n, seq, portid, NULL, NULL);
+        }
+        if (r < 0)
+                r = nlab_err_sys(err, errno, "link %s: set hairpin mode", name);
+        mnl_socket_close(sock);
+        return r < 0 ? -1 : 0;
 }
 
 int nlab_link_set_mac(struct nlab_nl *nl, const char *name, const uint8_t mac[6],

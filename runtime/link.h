@@ -46,6 +46,9 @@ int nlab_link_set_master(struct nlab_nl *nl, const char *name, const char *maste
                          struct nlab_err *err);
 int nlab_link_set_mac(struct nlab_nl *nl, const char *name, const uint8_t mac[6],
                       struct nlab_err *err);
+/* Bridge port flag: let a packet leave by the port it came in (a container reaching its own
+ * published port through the host). */
+int nlab_link_set_hairpin(struct nlab_nl *nl, const char *name, struct nlab_err *err);
 int nlab_link_set_mtu(struct nlab_nl *nl, const char *name, unsigned mtu, struct nlab_err *err);
 
 /* Names of all links of a kind ("bridge", "veth"), as a malloc'ed array the caller frees. */
