@@ -19,12 +19,9 @@
 #include "runtime/labhost.h"
 #include "runtime/netmode.h"
 #include "runtime/probe.h"
+#include "runtime/diagnose.h"
 #include "runtime/scenario.h"
 
-/* From the diagnose feature once it lands: one explanation, in words a student understands, of
- * why `from` cannot reach `to` ("B[:PORT[/proto]]"). Weak, so this file links without it. */
-int nlab_diagnose_explain(struct nlab_store *st, const char *from, const char *to, char *buf,
-                          size_t size, struct nlab_err *err) __attribute__((weak));
 
 #define MAX_EXTERNALS     16
 #define POSITIVE_WAIT_MS  5000 /* a server just started may need a moment to listen */
@@ -713,8 +710,7 @@ static void explain(struct runner *r, const struct nlab_expect *ex, char *why, s
         char to[128], more[512];
         struct nlab_err err;
 
-        if (!nlab_diagnose_explain ||
-            (ex->kind != NLAB_EXPECT_REACHES && ex->kind != NLAB_EXPECT_CANNOT_REACH))
+        if ((ex->kind != NLAB_EXPECT_REACHES && ex->kind != NLAB_EXPECT_CANNOT_REACH))
                 return;
         snprintf(to, sizeof(to), "%s", ex->target);
         if (ex->port)

@@ -147,6 +147,19 @@ static const struct help helps[] = {
                    "\n"
                    "List the images: busybox (built from busybox-static on first use) and\n"
                    "host (the host's root file system, read-only).\n"},
+        {"diagnose", "Usage: netlab diagnose A B[:PORT[/tcp|udp]]\n"
+                     "\n"
+                     "Explain whether container A can reach B and, if not, why. B is a container,\n"
+                     "'host', or an IPv4 address. The walk stops at the first broken link:\n"
+                     "  both running? a shared network? B's name resolves from A? icc? both\n"
+                     "  bridge ports up? B listening on the port? the packets themselves?\n"
+                     "Each finding names the command that fixes it. Exit status 0 when the path\n"
+                     "works, 1 when it is broken.\n"},
+        {"graph", "Usage: netlab graph [--format text|dot]\n"
+                  "\n"
+                  "Draw the current lab: networks (bridge, subnet), containers with their\n"
+                  "addresses, aliases and published ports. 'dot' renders with Graphviz:\n"
+                  "  netlab graph --format dot | dot -Tsvg > lab.svg\n"},
         {"port", "Usage: netlab port CONTAINER [PRIVATE_PORT[/PROTO]]\n"
                  "\n"
                  "List the published ports of a running container, as Docker does:\n"

@@ -32,6 +32,8 @@ static const struct command commands[] = {
         {"images", nlab_cmd_images, 0},
         {"network", nlab_cmd_network, 0},
         {"port", nlab_cmd_port, 0},
+        {"diagnose", nlab_cmd_diagnose, 0},
+        {"graph", nlab_cmd_graph, 0},
         {"scenario", nlab_cmd_scenario, CMD_NO_ROOT},
 };
 

@@ -25,7 +25,7 @@ int nlab_attach_request(const json_t *net, const char *ip, const char *mac,
 {
         const char *name = net_name(net);
         bool user = nlab_network_is_user(net);
-        json_t *al = json_array();
+        json_t *al;
         uint8_t macb[6];
         size_t i;
 
@@ -48,6 +48,7 @@ int nlab_attach_request(const json_t *net, const char *ip, const char *mac,
         }
         if (mac && nlab_mac_parse(mac, macb, err) < 0)
                 return -1;
+        al = json_array();
         for (i = 0; aliases && i < aliases->n; i++)
                 json_array_append_new(al, json_string(aliases->v[i]));
         *ep = json_pack("{s:{s:s?},s:o,s:s?}", "IPAMConfig", "IPv4Address", ip, "Aliases", al,

@@ -1,0 +1,43 @@
+/* netlab diagnose A B[:PORT[/proto]]: print each link of the path, stop at the first broken one. */
+#include <stdio.h>
+#include <unistd.h>
+
+#include "netlab/cli.h"
+#include "runtime/diagnose.h"
+
+static const struct nlab_flag diag_flags[] = {
+        {"help", 0, NLAB_FLAG_BOOL, NULL},
+};
+
+int nlab_cmd_diagnose(struct nlab_cli *cli, int argc, char **argv)
+{
+        struct nlab_parsed p = {0};
+        bool tty = isatty(1);
+        struct nlab_diag d;
+        struct nlab_err err;
+        int code = 0;
+        size_t i;
+
+        if (nlab_cli_parse("diagnose", diag_flags, 1, argc, argv, 0, &p, false, &code) != 0)
+                goto out;
+        if (p.npos != 2) {
+                code = nlab_cli_usage_error("diagnose", "\"netlab diagnose\" requires exactly 2 "
+                                                        "arguments: A B[:PORT[/tcp|udp]]",
+                                            false);
+                goto out;
+        }
+        if (nlab_diagnose(&cli->st, p.pos[0], p.pos[1], &d, &err) < 0) {
+                code = nlab_cli_fail(&err, false);
+                goto out;
+        }
+        for (i = 0; i < d.n; i++) {
+                printf("%s %s\n", d.steps[i].ok ? (tty ? "✓" : "ok  ") : (tty ? "✗" : "FAIL"),
+                       d.steps[i].text);
+                if (!d.steps[i].ok && d.steps[i].fix[0])
+                        printf("  fix: %s\n", d.steps[i].fix);
+        }
+        code = d.reachable ? 0 : 1;
+out:
+        nlab_parsed_free(&p, 1);
+        return code;
+}

@@ -1,0 +1,447 @@
+#include "runtime/diagnose.h"
+
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/container.h"
+#include "runtime/fsutil.h"
+#include "runtime/ipam.h"
+#include "runtime/link.h"
+#include "runtime/netglue.h"
+#include "runtime/netlink.h"
+#include "runtime/netmode.h"
+#include "runtime/network.h"
+#include "runtime/portspec.h"
+#include "runtime/probe.h"
+#include "runtime/scenario.h"
+
+#define PROBE_MS 1500
+
+struct target {
+        char name[128];
+        unsigned port;
+        enum nlab_proto proto;
+};
+
+struct ctr {
+        char id[NLAB_ID_LEN + 1];
+        json_t *cfg, *state;
+        const json_t *nets; /* the networks it actually sits on (container: mode follows) */
+        json_t *owner_cfg;  /* for container:NAME, the target's config */
+        char netns[64];
+        int pid;
+};
+
+static void step(struct nlab_diag *d, bool ok, const char *fix, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+
+static void step(struct nlab_diag *d, bool ok, const char *fix, const char *fmt, ...)
+{
+        struct nlab_diag_step *s;
+        va_list ap;
+
+        if (d->n >= NLAB_DIAG_MAX_STEPS)
+                return;
+        s = &d->steps[d->n++];
+        s->ok = ok;
+        va_start(ap, fmt);
+        vsnprintf(s->text, sizeof(s->text), fmt, ap);
+        va_end(ap);
+        snprintf(s->fix, sizeof(s->fix), "%s", fix ? fix : "");
+}
+
+static int parse_target(const char *to, struct target *t, struct nlab_err *err)
+{
+        const char *colon = strchr(to, ':'), *slash;
+        char *end;
+        long port;
+
+        memset(t, 0, sizeof(*t));
+        t->proto = NLAB_PROTO_ICMP;
+        snprintf(t->name, sizeof(t->name), "%.*s", (int)(colon ? colon - to : (long)strlen(to)), to);
+        if (!colon)
+                return 0;
+        port = strtol(colon + 1, &end, 10);
+        slash = *end == '/' ? end + 1 : NULL;
+        if (end == colon + 1 || port < 1 || port > 65535 || (*end && !slash) ||
+            (slash && strcmp(slash, "tcp") && strcmp(slash, "udp")))
+                return nlab_err_set(err, NLAB_E_INVALID,
+                                    "invalid target \"%s\": expected B, B:PORT or B:PORT/tcp|udp "
+                                    "(port 1-65535)",
+                                    to);
+        t->port = (unsigned)port;
+        t->proto = slash && !strcmp(slash, "udp") ? NLAB_PROTO_UDP : NLAB_PROTO_TCP;
+        return 0;
+}
+
+static void ctr_free(struct ctr *c)
+{
+        json_decref(c->cfg);
+        json_decref(c->state);
+        json_decref(c->owner_cfg);
+}
+
+static const char *cname(const struct ctr *c)
+{
+        return json_string_value(json_object_get(c->cfg, "Name"));
+}
+
+/* Load a container and work out which networks it really sits on. */
+static int load_ctr(struct nlab_store *st, const char *ref, struct ctr *c, struct nlab_err *err)
+{
+        const char *mode;
+
+        memset(c, 0, sizeof(*c));
+        if (nlab_store_resolve(st, ref, c->id, err) < 0 ||
+            nlab_container_load(st, c->id, &c->cfg, &c->state, err) < 0)
+                return -1;
+        c->pid = (int)json_integer_value(json_object_get(c->state, "Pid"));
+        snprintf(c->netns, sizeof(c->netns), "/proc/%d/ns/net", c->pid);
+        c->nets = nlab_netmode_networks(c->cfg);
+        mode = nlab_netmode_of(c->cfg);
+        if (!strncmp(mode, "container:", 10) &&
+            nlab_store_load(st, mode + 10, "config.json", &c->owner_cfg, NULL) == 0)
+                c->nets = nlab_netmode_networks(c->owner_cfg);
+        return 0;
+}
+
+static void list_names(const json_t *nets, char *buf, size_t size)
+{
+        const char *name;
+        json_t *ep;
+        size_t len = 0;
+
+        buf[0] = '\0';
+        json_object_foreach((json_t *)nets, name, ep)
+                len += (size_t)snprintf(buf + len, len < size ? size - len : 0, "%s%s",
+                                        len ? ", " : "", name);
+        if (!len)
+                snprintf(buf, size, "no network");
+}
+
+static bool running_step(struct nlab_diag *d, const struct ctr *c)
+{
+        char fix[128];
+
+        if (nlab_container_running(c->state))
+                return true;
+        snprintf(fix, sizeof(fix), "netlab start %s", cname(c));
+        step(d, false, fix, "%s is not running, so nothing can reach it or leave it", cname(c));
+        return false;
+}
+
+/* The first network both are on, and B's address there. */
+static const char *shared_network(const struct ctr *a, const struct ctr *b, const char **b_ip)
+{
+        const char *name;
+        json_t *ep;
+
+        json_object_foreach((json_t *)a->nets, name, ep)
+        {
+                const json_t *bep = json_object_get(b->nets, name);
+                if (bep && json_string_value(json_object_get(bep, "IPAddress"))) {
+                        *b_ip = json_string_value(json_object_get(bep, "IPAddress"));
+                        return name;
+                }
+        }
+        return NULL;
+}
+
+static bool icc_step(struct nlab_diag *d, const json_t *net)
+{
+        const json_t *o = json_object_get(net, "Options");
+        const char *icc = json_string_value(json_object_get(o, "icc"));
+        const char *name = json_string_value(json_object_get(net, "Name"));
+        char fix[256];
+
+        if (!icc || strcmp(icc, "false"))
+                return true;
+        snprintf(fix, sizeof(fix),
+                 "netlab network create --subnet ... %s-icc (without -o icc=false) and connect both",
+                 name);
+        step(d, false, fix,
+             "network %s was created with -o icc=false: containers on it may not talk to each other",
+             name);
+        return false;
+}
+
+static bool ports_up_step(struct nlab_diag *d, const struct ctr *c, const char *netname,
+                          const json_t *net)
+{
+        const json_t *ep = json_object_get(c->nets, netname);
+        const char *host_if = json_string_value(json_object_get(ep, "HostIfName"));
+        struct nlab_link_info info;
+        int bridge_idx = 0, found;
+        struct nlab_nl *nl = nlab_nl_open(NULL, NULL);
+        char fix[128];
+
+        if (!nl || !host_if)
+                goto done;
+        found = nlab_link_lookup(nl, host_if, &info, NULL);
+        nlab_link_ifindex(nl, nlab_netglue_bridge(net), &bridge_idx, NULL);
+        nlab_nl_close(nl);
+        if (found == 1 && info.up && info.master == bridge_idx)
+                goto done;
+        snprintf(fix, sizeof(fix), "netlab restart %s", cname(c));
+        step(d, false, fix, "%s's port on the bridge %s (%s) is %s", cname(c),
+             nlab_netglue_bridge(net), host_if,
+             found != 1 ? "missing" : !info.up ? "down" : "not attached to the bridge");
+        return false;
+done:
+        return true;
+}
+
+static bool listener_step(struct nlab_diag *d, const struct ctr *b, const struct target *t)
+{
+        static const char *const files[][2] = {{"tcp", "tcp6"}, {"udp", "udp6"}};
+        int udp = t->proto == NLAB_PROTO_UDP;
+        unsigned long inode;
+        char path[64], fix[160];
+        int i;
+
+        for (i = 0; i < 2; i++) {
+                char *text = NULL;
+                int hit;
+                snprintf(path, sizeof(path), "/proc/%d/net/%s", b->pid, files[udp][i]);
+                if (nlab_read_file(path, &text, NULL, NULL) < 0)
+                        continue;
+                hit = nlab_port_scan_table(text, i, !udp, "", (uint16_t)t->port, &inode);
+                free(text);
+                if (hit == 1)
+                        return true;
+        }
+        snprintf(fix, sizeof(fix), "start a server in it, e.g. netlab exec -d %s %s", cname(b),
+                 udp ? "<a UDP server>" : "httpd -f -p <port>");
+        step(d, false, fix, "nothing in %s listens on %u/%s", cname(b), t->port, udp ? "udp" : "tcp");
+        return false;
+}
+
+static void final_probe(struct nlab_diag *d, const struct ctr *a, struct in_addr dst,
+                        const char *dst_text, const struct target *t)
+{
+        struct nlab_probe_result res;
+        char what[64];
+
+        snprintf(what, sizeof(what), "%s%s%.0u%s%s", dst_text, t->port ? ":" : "", t->port,
+                 t->port ? "/" : "", t->port ? (t->proto == NLAB_PROTO_UDP ? "udp" : "tcp") : "");
+        if (nlab_probe_reach(a->netns, dst, t->port, t->proto, PROBE_MS, &res, NULL) < 0 ||
+            (res.status != NLAB_PROBE_OK && !(t->proto == NLAB_PROTO_UDP && res.status == NLAB_PROBE_TIMEOUT))) {
+                step(d, false, "look at the rules: nft list table inet netlab",
+                     "%s sent packets to %s and got: %s", cname(a), what,
+                     nlab_probe_status_str(res.status));
+                return;
+        }
+        d->reachable = true;
+        step(d, true, NULL, "%s reaches %s (%u ms)", cname(a), what, res.ms);
+}
+
+/* Does A resolve B's name through its own resolver? Only meaningful on user networks. */
+static void name_step(struct nlab_diag *d, struct nlab_store *st, const struct ctr *a,
+                      const char *bname, const char *netname, const char *b_ip)
+{
+        struct nlab_probe_result res;
+        struct in_addr ns;
+        char path[PATH_MAX], *text = NULL;
+        size_t i;
+
+        if (nlab_network_is_predefined(netname)) {
+                step(d, true, NULL,
+                     "(names do not resolve on the default bridge: use the address %s, or put "
+                     "both on a user-defined network)",
+                     b_ip);
+                return;
+        }
+        if (nlab_store_path(st, path, sizeof(path), "containers", a->id, "resolv.conf", NULL) < 0 ||
+            nlab_read_file(path, &text, NULL, NULL) < 0)
+                return;
+        i = (size_t)nlab_resolvconf_nameserver(text, &ns);
+        free(text);
+        if (!i || nlab_probe_resolve(a->netns, ns, bname, PROBE_MS, &res, NULL) < 0)
+                return;
+        for (i = 0; i < res.naddrs; i++) {
+                char got[INET_ADDRSTRLEN];
+                inet_ntop(AF_INET, &res.addrs[i], got, sizeof(got));
+                if (!strcmp(got, b_ip)) {
+                        step(d, true, NULL, "%s resolves %s to %s", cname(a), bname, b_ip);
+                        return;
+                }
+        }
+        step(d, false, "check that the name is right: netlab ps; netlab network inspect ...",
+             "%s cannot resolve %s through its resolver (%s)", cname(a), bname,
+             nlab_probe_status_str(res.status));
+}
+
+static void to_container(struct nlab_diag *d, struct nlab_store *st, const struct ctr *a,
+                         const struct ctr *b, const struct target *t)
+{
+        const char *b_ip = NULL, *netname;
+        char an[256], bn[256], fix[256];
+        struct in_addr dst;
+        json_t *net = NULL;
+
+        if (!running_step(d, b))
+                return;
+        netname = shared_network(a, b, &b_ip);
+        list_names(a->nets, an, sizeof(an));
+        list_names(b->nets, bn, sizeof(bn));
+        if (!netname) {
+                const char *first = json_object_iter_key(json_object_iter((json_t *)b->nets));
+                snprintf(fix, sizeof(fix), "netlab network connect %s %s", first ? first : "NETWORK",
+                         cname(a));
+                step(d, false, first ? fix : NULL,
+                     "%s is on %s and %s is on %s: they share no network, and netlab drops "
+                     "traffic between different networks",
+                     cname(a), an, cname(b), bn);
+                return;
+        }
+        step(d, true, NULL, "%s and %s share the network %s (%s has %s there)", cname(a), cname(b),
+             netname, cname(b), b_ip);
+        if (nlab_network_load(st, netname, &net, NULL) < 0)
+                return;
+        name_step(d, st, a, t->name, netname, b_ip);
+        if (d->n && !d->steps[d->n - 1].ok)
+                goto out;
+        if (!icc_step(d, net) || !ports_up_step(d, a, netname, net) || !ports_up_step(d, b, netname, net))
+                goto out;
+        step(d, true, NULL, "both ports on bridge %s are up", nlab_netglue_bridge(net));
+        if (t->port && !listener_step(d, b, t))
+                goto out;
+        if (t->port)
+                step(d, true, NULL, "%s listens on %u/%s", cname(b), t->port,
+                     t->proto == NLAB_PROTO_UDP ? "udp" : "tcp");
+        inet_pton(AF_INET, b_ip, &dst);
+        final_probe(d, a, dst, b_ip, t);
+out:
+        json_decref(net);
+}
+
+static bool only_internal(struct nlab_store *st, const struct ctr *a, char *names, size_t size)
+{
+        const char *name;
+        json_t *ep;
+        bool any = false, all = true;
+
+        list_names(a->nets, names, size);
+        json_object_foreach((json_t *)a->nets, name, ep)
+        {
+                json_t *net = NULL;
+                any = true;
+                if (nlab_network_load(st, name, &net, NULL) == 0 &&
+                    !json_is_true(json_object_get(net, "Internal")))
+                        all = false;
+                json_decref(net);
+        }
+        return any && all;
+}
+
+/* host:PORT only answers when some container publishes PORT and runs. */
+static bool published_step(struct nlab_diag *d, struct nlab_store *st, const struct target *t)
+{
+        const char *proto = t->proto == NLAB_PROTO_UDP ? "udp" : "tcp";
+        char path[PATH_MAX], id[NLAB_ID_LEN + 1] = "", fix[256], *text = NULL;
+        struct ctr b;
+        bool ok;
+
+        snprintf(path, sizeof(path), "%s/ports/%s-%u", st->root, proto, t->port);
+        if (nlab_read_file(path, &text, NULL, NULL) < 0) {
+                snprintf(fix, sizeof(fix), "publish it: netlab run -p %u:<container port>/%s ...",
+                         t->port, proto);
+                step(d, false, fix, "no container publishes port %u/%s on the host", t->port, proto);
+                return false;
+        }
+        snprintf(id, sizeof(id), "%s", text);
+        free(text);
+        if (load_ctr(st, id, &b, NULL) < 0)
+                return true;
+        ok = running_step(d, &b);
+        if (ok)
+                step(d, true, NULL, "%s publishes host port %u/%s", cname(&b), t->port, proto);
+        ctr_free(&b);
+        return ok;
+}
+
+static void to_address(struct nlab_diag *d, struct nlab_store *st, const struct ctr *a,
+                       const struct target *t)
+{
+        char names[256], fix[256];
+        struct in_addr dst;
+
+        if (strcmp(nlab_netmode_of(a->cfg), "none") == 0) {
+                step(d, false, "use another --network: netlab rm -f, then run it again",
+                     "%s runs with --network none: it has only lo", cname(a));
+                return;
+        }
+        if (only_internal(st, a, names, sizeof(names))) {
+                snprintf(fix, sizeof(fix), "netlab network connect bridge %s", cname(a));
+                step(d, false, fix,
+                     "%s is only on internal network(s) %s: --internal networks have no way out", cname(a),
+                     names);
+                return;
+        }
+        if (!strcmp(t->name, "host") && t->port && !published_step(d, st, t))
+                return;
+        if (!strcmp(t->name, "host")) {
+                /* The host, as the container sees it: its gateway. */
+                json_t *ep = json_object_iter_value(json_object_iter((json_t *)a->nets));
+                const char *gw = json_string_value(json_object_get(ep, "Gateway"));
+                if (!gw || inet_pton(AF_INET, gw, &dst) != 1) {
+                        inet_pton(AF_INET, "127.0.0.1", &dst);
+                        gw = "127.0.0.1";
+                }
+                step(d, true, NULL, "the host is %s as seen from %s", gw, cname(a));
+                final_probe(d, a, dst, gw, t);
+                return;
+        }
+        inet_pton(AF_INET, t->name, &dst);
+        final_probe(d, a, dst, t->name, t);
+}
+
+int nlab_diagnose(struct nlab_store *st, const char *from, const char *to, struct nlab_diag *out,
+                  struct nlab_err *err)
+{
+        struct ctr a, b;
+        struct target t;
+        struct in_addr ip;
+        int r = 0;
+
+        memset(out, 0, sizeof(*out));
+        if (parse_target(to, &t, err) < 0 || load_ctr(st, from, &a, err) < 0)
+                return -1;
+        if (!running_step(out, &a))
+                goto done;
+        if (!strcmp(t.name, "host") || inet_pton(AF_INET, t.name, &ip) == 1) {
+                to_address(out, st, &a, &t);
+                goto done;
+        }
+        if (load_ctr(st, t.name, &b, err) < 0) {
+                r = -1;
+                goto done;
+        }
+        to_container(out, st, &a, &b, &t);
+        ctr_free(&b);
+done:
+        ctr_free(&a);
+        return r;
+}
+
+int nlab_diagnose_explain(struct nlab_store *st, const char *from, const char *to, char *buf,
+                          size_t size, struct nlab_err *err)
+{
+        struct nlab_diag d;
+        size_t i;
+
+        if (nlab_diagnose(st, from, to, &d, err) < 0)
+                return -1;
+        for (i = 0; i < d.n; i++) {
+                if (d.steps[i].ok)
+                        continue;
+                snprintf(buf, size, "%s%s%s", d.steps[i].text, d.steps[i].fix[0] ? "; fix: " : "",
+                         d.steps[i].fix);
+                return 0;
+        }
+        snprintf(buf, size, "%s", d.reachable ? "the path works now" : "no broken link found");
+        return 0;
+}
