@@ -179,9 +179,7 @@ void nlab_attach_release(struct nlab_store *st, const char *name, const char *ct
                          const json_t *ep)
 {
         const char *ip = json_string_value(json_object_get(ep, "IPAddress"));
-        char path[PATH_MAX], holder[NLAB_ID_LEN + 1];
-        ssize_t n;
-        int fd;
+        char path[PATH_MAX];
 
         if (nlab_network_path(st, name, "endpoints", path, sizeof(path), NULL) == 0) {
                 size_t len = strlen(path);
@@ -191,15 +189,7 @@ void nlab_attach_release(struct nlab_store *st, const char *name, const char *ct
         if (!ip || nlab_network_path(st, name, "ips", path, sizeof(path), NULL) < 0)
                 return;
         snprintf(path + strlen(path), sizeof(path) - strlen(path), "/%s", ip);
-        /* Only give back an address that is still ours. */
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return;
-        n = read(fd, holder, NLAB_ID_LEN);
-        close(fd);
-        holder[n > 0 ? n : 0] = '\0';
-        if (!strcmp(holder, ctr_id))
-                unlink(path);
+        nlab_unlink_if_owner(path, ctr_id);
 }
 
 int nlab_attach_up(struct nlab_store *st, const json_t *net, const char *ctr_id, json_t *ep,

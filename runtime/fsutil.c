@@ -200,3 +200,18 @@ void nlab_now_rfc3339(char *buf, size_t size)
         strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
         snprintf(buf, size, "%s.%09ldZ", base, ts.tv_nsec);
 }
+
+void nlab_unlink_if_owner(const char *path, const char *owner)
+{
+        char holder[128];
+        ssize_t n;
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+        if (fd < 0)
+                return;
+        n = read(fd, holder, sizeof(holder) - 1);
+        close(fd);
+        holder[n > 0 ? n : 0] = '\0';
+        if (!strcmp(holder, owner))
+                unlink(path);
+}

@@ -15,6 +15,8 @@ int nlab_write_file(const char *path, const void *data, size_t len, mode_t mode,
 int nlab_read_file(const char *path, char **out, size_t *len, struct nlab_err *err);
 /* Remove a tree without crossing into other mounts; missing is success. */
 int nlab_rm_rf(const char *path, struct nlab_err *err);
+/* Remove a claim file only if it names owner: never give back somebody else's claim. */
+void nlab_unlink_if_owner(const char *path, const char *owner);
 /* snprintf into a fixed buffer, failing (ENAMETOOLONG) instead of truncating. */
 int nlab_path(char *buf, size_t size, struct nlab_err *err, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));

@@ -260,25 +260,14 @@ int nlab_ports_mappings(const json_t *cfg, struct nlab_port_mapping **out, size_
 void nlab_ports_release(struct nlab_store *st, const char *id, const json_t *cfg)
 {
         struct nlab_port_mapping *m = NULL;
-        char path[PATH_MAX], holder[NLAB_ID_LEN + 1];
+        char path[PATH_MAX];
         size_t n = 0, i;
 
         if (nlab_ports_mappings(cfg, &m, &n) < 0)
                 return;
-        for (i = 0; i < n; i++) {
-                ssize_t len;
-                int fd;
+        for (i = 0; i < n; i++)
                 if (nlab_path(path, sizeof(path), NULL, "%s/ports/%s-%u", st->root,
-                              nlab_proto_name(m[i].proto), m[i].host_port) < 0)
-                        continue;
-                fd = open(path, O_RDONLY | O_CLOEXEC);
-                if (fd < 0)
-                        continue;
-                len = read(fd, holder, NLAB_ID_LEN);
-                close(fd);
-                holder[len > 0 ? len : 0] = '\0';
-                if (!strcmp(holder, id)) /* only our own claim */
-                        unlink(path);
-        }
+                              nlab_proto_name(m[i].proto), m[i].host_port) == 0)
+                        nlab_unlink_if_owner(path, id);
         free(m);
 }
