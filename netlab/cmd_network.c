@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "netlab/cli.h"
+#include "netlab/filter.h"
 #include "netlab/format.h"
 #include "runtime/connect.h"
 #include "runtime/network.h"
@@ -60,73 +61,23 @@ static json_t *ls_row(const json_t *net)
                          "CreatedAt", json_string_value(json_object_get(net, "Created")));
 }
 
-static bool net_filter_one(const json_t *net, const char *key, const char *value)
+static bool net_filter_one(const struct nlab_filter *f, const void *item)
 {
+        const json_t *net = item;
         const char *name = json_string_value(json_object_get(net, "Name"));
 
-        if (!strcmp(key, "name"))
-                return strstr(name, value) != NULL;
-        if (!strcmp(key, "id"))
-                return !strncmp(json_string_value(json_object_get(net, "Id")), value, strlen(value));
-        if (!strcmp(key, "driver"))
-                return !strcmp(json_string_value(json_object_get(net, "Driver")), value);
-        if (!strcmp(key, "type"))
-                return !strcmp(value, nlab_network_is_predefined(name) ? "builtin" : "custom");
-        if (!strcmp(key, "label")) {
-                const char *eq = strchr(value, '=');
-                char k[256];
-                const json_t *v;
-                snprintf(k, sizeof(k), "%.*s", (int)(eq ? eq - value : (long)strlen(value)), value);
-                v = json_object_get(json_object_get(net, "Labels"), k);
-                return v && (!eq || !strcmp(json_string_value(v), eq + 1));
-        }
+        if (!strcmp(f->key, "name"))
+                return strstr(name, f->value) != NULL;
+        if (!strcmp(f->key, "id"))
+                return !strncmp(json_string_value(json_object_get(net, "Id")), f->value,
+                                strlen(f->value));
+        if (!strcmp(f->key, "driver"))
+                return !strcmp(json_string_value(json_object_get(net, "Driver")), f->value);
+        if (!strcmp(f->key, "type"))
+                return !strcmp(f->value, nlab_network_is_predefined(name) ? "builtin" : "custom");
+        if (!strcmp(f->key, "label"))
+                return nlab_filter_label(json_object_get(net, "Labels"), f->value);
         return false;
-}
-
-/* Docker: the same key ORs, different keys AND. */
-static bool net_filters_match(const json_t *net, const struct nlab_strv *filters)
-{
-        size_t i, j;
-
-        for (i = 0; i < filters->n; i++) {
-                const char *eq = strchr(filters->v[i], '=');
-                size_t klen = (size_t)(eq - filters->v[i]);
-                bool any = false;
-                for (j = 0; j < filters->n; j++) {
-                        const char *eq2 = strchr(filters->v[j], '=');
-                        if ((size_t)(eq2 - filters->v[j]) != klen ||
-                            strncmp(filters->v[i], filters->v[j], klen))
-                                continue;
-                        char key[64];
-                        snprintf(key, sizeof(key), "%.*s", (int)klen, filters->v[j]);
-                        any = any || net_filter_one(net, key, eq2 + 1);
-                }
-                if (!any)
-                        return false;
-        }
-        return true;
-}
-
-static int check_filters(const struct nlab_strv *filters, const char *const *keys,
-                         struct nlab_err *err)
-{
-        size_t i, k;
-
-        for (i = 0; i < filters->n; i++) {
-                const char *eq = strchr(filters->v[i], '=');
-                bool known = false;
-                if (!eq)
-                        return nlab_err_set(err, NLAB_E_INVALID,
-                                            "bad format of filter \"%s\" (expected name=value)",
-                                            filters->v[i]);
-                for (k = 0; keys[k]; k++)
-                        known = known || (strlen(keys[k]) == (size_t)(eq - filters->v[i]) &&
-                                          !strncmp(keys[k], filters->v[i], strlen(keys[k])));
-                if (!known)
-                        return nlab_err_set(err, NLAB_E_INVALID, "invalid filter '%.*s'",
-                                            (int)(eq - filters->v[i]), filters->v[i]);
-        }
-        return 0;
 }
 
 static const struct nlab_flag ls_flags[] = {
@@ -145,6 +96,7 @@ static int net_ls(struct nlab_cli *cli, int argc, char **argv)
 {
         static const char *const keys[] = {"name", "id", "label", "driver", "type", NULL};
         struct nlab_parsed p = {0};
+        struct nlab_filters fs = {0};
         struct nlab_err err;
         json_t *nets = NULL, *rows = json_array(), *n;
         const char *format;
@@ -153,14 +105,15 @@ static int net_ls(struct nlab_cli *cli, int argc, char **argv)
 
         if (nlab_cli_parse("network ls", ls_flags, 5, argc, argv, 0, &p, false, &code) != 0)
                 goto out;
-        if (check_filters(&p.list[1], keys, &err) < 0 || nlab_network_list(&cli->st, &nets, &err) < 0) {
+        if (nlab_filters_parse(&p.list[1], keys, &fs, &err) < 0 ||
+            nlab_network_list(&cli->st, &nets, &err) < 0) {
                 code = nlab_cli_fail(&err, false);
                 goto out;
         }
         json_array_foreach(nets, i, n)
         {
                 json_t *row;
-                if (!net_filters_match(n, &p.list[1]))
+                if (!nlab_filters_match(&fs, net_filter_one, n))
                         continue;
                 row = ls_row(n);
                 if (p.set[3])
@@ -175,6 +128,7 @@ static int net_ls(struct nlab_cli *cli, int argc, char **argv)
 out:
         json_decref(nets);
         json_decref(rows);
+        nlab_filters_free(&fs);
         nlab_parsed_free(&p, 5);
         return code;
 }
@@ -256,6 +210,7 @@ static int net_prune(struct nlab_cli *cli, int argc, char **argv)
 {
         static const char *const keys[] = {"label", NULL};
         struct nlab_parsed p = {0};
+        struct nlab_filters fs = {0};
         struct nlab_err err;
         json_t *nets = NULL, *n;
         bool header = false;
@@ -264,14 +219,15 @@ static int net_prune(struct nlab_cli *cli, int argc, char **argv)
 
         if (nlab_cli_parse("network prune", prune_flags, 3, argc, argv, 0, &p, false, &code) != 0)
                 goto out;
-        if (check_filters(&p.list[0], keys, &err) < 0 || nlab_network_list(&cli->st, &nets, &err) < 0) {
+        if (nlab_filters_parse(&p.list[0], keys, &fs, &err) < 0 ||
+            nlab_network_list(&cli->st, &nets, &err) < 0) {
                 code = nlab_cli_fail(&err, false);
                 goto out;
         }
         json_array_foreach(nets, i, n)
         {
                 const char *name = json_string_value(json_object_get(n, "Name"));
-                if (nlab_network_is_predefined(name) || !net_filters_match(n, &p.list[0]))
+                if (nlab_network_is_predefined(name) || !nlab_filters_match(&fs, net_filter_one, n))
                         continue;
                 /* In use by a running container: not unused, keep it. */
                 if (nlab_network_remove(&cli->st, name, NULL) < 0)
@@ -283,6 +239,7 @@ static int net_prune(struct nlab_cli *cli, int argc, char **argv)
         }
 out:
         json_decref(nets);
+        nlab_filters_free(&fs);
         nlab_parsed_free(&p, 3);
         return code;
 }

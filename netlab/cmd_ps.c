@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "netlab/cli.h"
+#include "netlab/filter.h"
 #include "netlab/format.h"
 #include "netlab/output.h"
 #include "runtime/container.h"
@@ -117,22 +118,6 @@ static json_t *ps_row(const json_t *cfg, const json_t *state, bool trunc)
         return row;
 }
 
-struct ps_filter {
-        const char *key;
-        const char *value;
-};
-
-static bool label_matches(const json_t *labels, const char *want)
-{
-        const char *eq = strchr(want, '=');
-        char key[256];
-        const json_t *v;
-
-        snprintf(key, sizeof(key), "%.*s", (int)(eq ? eq - want : (long)strlen(want)), want);
-        v = json_object_get(labels, key);
-        return v && (!eq || !strcmp(json_string_value(v), eq + 1));
-}
-
 static bool name_matches(const char *name, const char *pattern)
 {
         regex_t re;
@@ -146,69 +131,30 @@ static bool name_matches(const char *name, const char *pattern)
         return ok;
 }
 
-static bool filter_one(const struct ps_filter *f, const json_t *cfg, const json_t *state)
+struct ps_item {
+        const json_t *cfg, *state;
+};
+
+static bool ps_filter_one(const struct nlab_filter *f, const void *item)
 {
-        const char *id = json_string_value(json_object_get(cfg, "Id"));
-        const json_t *nets = json_object_get(json_object_get(cfg, "NetworkSettings"), "Networks");
+        const struct ps_item *it = item;
+        const char *id = json_string_value(json_object_get(it->cfg, "Id"));
+        const json_t *nets = json_object_get(json_object_get(it->cfg, "NetworkSettings"), "Networks");
+        const char *mode = json_string_value(
+                json_object_get(json_object_get(it->cfg, "HostConfig"), "NetworkMode"));
 
         if (!strcmp(f->key, "name"))
-                return name_matches(json_string_value(json_object_get(cfg, "Name")), f->value);
+                return name_matches(json_string_value(json_object_get(it->cfg, "Name")), f->value);
         if (!strcmp(f->key, "id"))
                 return !strncmp(id, f->value, strlen(f->value));
         if (!strcmp(f->key, "status"))
-                return !strcmp(json_string_value(json_object_get(state, "Status")), f->value);
+                return !strcmp(json_string_value(json_object_get(it->state, "Status")), f->value);
         if (!strcmp(f->key, "label"))
-                return label_matches(json_object_get(json_object_get(cfg, "Config"), "Labels"),
-                                     f->value);
+                return nlab_filter_label(json_object_get(json_object_get(it->cfg, "Config"), "Labels"),
+                                         f->value);
         if (!strcmp(f->key, "network"))
-                return json_object_get(nets, f->value) != NULL ||
-                       !strcmp(json_string_value(json_object_get(json_object_get(cfg, "HostConfig"),
-                                                                 "NetworkMode")),
-                               f->value);
+                return json_object_get(nets, f->value) != NULL || (mode && !strcmp(mode, f->value));
         return false;
-}
-
-/* Docker: the same key ORs, different keys AND. */
-static bool filters_match(const struct ps_filter *fs, size_t n, const json_t *cfg,
-                          const json_t *state)
-{
-        size_t i, j;
-
-        for (i = 0; i < n; i++) {
-                bool any = false, seen = false;
-                for (j = 0; j < n; j++) {
-                        if (strcmp(fs[i].key, fs[j].key))
-                                continue;
-                        seen = true;
-                        any = any || filter_one(&fs[j], cfg, state);
-                }
-                if (seen && !any)
-                        return false;
-        }
-        return true;
-}
-
-static int parse_filters(const struct nlab_strv *in, struct ps_filter *out, const char *const *keys,
-                         struct nlab_err *err)
-{
-        size_t i, k;
-
-        for (i = 0; i < in->n; i++) {
-                char *eq = strchr(in->v[i], '=');
-                bool known = false;
-                if (!eq)
-                        return nlab_err_set(err, NLAB_E_INVALID,
-                                            "bad format of filter \"%s\" (expected name=value)",
-                                            in->v[i]);
-                *eq = '\0';
-                for (k = 0; keys[k]; k++)
-                        known = known || !strcmp(keys[k], in->v[i]);
-                if (!known)
-                        return nlab_err_set(err, NLAB_E_INVALID, "invalid filter '%s'", in->v[i]);
-                out[i].key = in->v[i];
-                out[i].value = eq + 1;
-        }
-        return 0;
 }
 
 static const struct nlab_flag ps_flags[] = {
@@ -229,7 +175,7 @@ static const char ps_default[] =
         "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
 
 static json_t *collect_rows(struct nlab_cli *cli, const struct nlab_parsed *p,
-                            const struct ps_filter *fs, size_t nf, struct nlab_err *err)
+                            const struct nlab_filters *fs, struct nlab_err *err)
 {
         json_t *rows = json_array();
         char **ids = NULL;
@@ -241,9 +187,13 @@ static json_t *collect_rows(struct nlab_cli *cli, const struct nlab_parsed *p,
         }
         for (i = n; i-- > 0;) {
                 json_t *cfg = NULL, *state = NULL;
-                if (nlab_container_load(&cli->st, ids[i], &cfg, &state, NULL) == 0 &&
-                    (p->set[0] || nlab_container_running(state)) &&
-                    filters_match(fs, nf, cfg, state))
+                struct ps_item it;
+                if (nlab_container_load(&cli->st, ids[i], &cfg, &state, NULL) < 0)
+                        continue;
+                it.cfg = cfg;
+                it.state = state;
+                if ((p->set[0] || nlab_container_running(state)) &&
+                    nlab_filters_match(fs, ps_filter_one, &it))
                         json_array_append_new(rows, ps_row(cfg, state, !p->set[4]));
                 json_decref(cfg);
                 json_decref(state);
@@ -256,16 +206,15 @@ int nlab_cmd_ps(struct nlab_cli *cli, int argc, char **argv)
 {
         static const char *const keys[] = {"name", "id", "status", "label", "network", NULL};
         struct nlab_parsed p = {0};
-        struct ps_filter *fs = NULL;
+        struct nlab_filters fs = {0};
         struct nlab_err err;
         json_t *rows = NULL;
         int code = 0;
 
         if (nlab_cli_parse("ps", ps_flags, N_PS_FLAGS, argc, argv, 0, &p, false, &code) != 0)
                 goto out;
-        fs = calloc(p.list[3].n + 1, sizeof(*fs));
-        if (parse_filters(&p.list[3], fs, keys, &err) < 0 ||
-            !(rows = collect_rows(cli, &p, fs, p.list[3].n, &err))) {
+        if (nlab_filters_parse(&p.list[3], keys, &fs, &err) < 0 ||
+            !(rows = collect_rows(cli, &p, &fs, &err))) {
                 code = nlab_cli_fail(&err, false);
                 goto out;
         }
@@ -277,7 +226,7 @@ int nlab_cmd_ps(struct nlab_cli *cli, int argc, char **argv)
                 code = nlab_cli_fail(&err, false);
 out:
         json_decref(rows);
-        free(fs);
+        nlab_filters_free(&fs);
         nlab_parsed_free(&p, N_PS_FLAGS);
         return code;
 }
