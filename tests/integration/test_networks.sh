@@ -103,8 +103,10 @@ check_status "container: refuses --expose" 125 nl run --network container:web --
 check_status "connect of a container: container is refused" 1 nl network connect othernet side
 nl create --name stopped busybox true >/dev/null
 check_status "container: refuses a target that is not running" 125 nl run --network container:stopped busybox true
-check_status "host containers cannot be connected" 1 sh -c "nl run -d --name h --net host busybox sleep 1d >/dev/null; nl network connect labnet h"
-nl rm -f side stopped h >/dev/null
+nl run -d --name hostctr --net host busybox sleep 1d >/dev/null
+check_status "host containers cannot be connected" 1 nl network connect labnet hostctr
+check_match "with a clear reason" "uses --network host" "$(nl network connect labnet hostctr 2>&1)"
+nl rm -f side stopped hostctr >/dev/null
 
 # Lifecycle: stop keeps the address, rm frees it, restart keeps a static --ip.
 nl stop -t 0 client >/dev/null
