@@ -50,7 +50,7 @@ run_suite() { # DIR SUITE [extra args]
 run_fuzzers() { # seconds per target
         local t name seeds work status=0
         for t in build-fuzz/tests/fuzz/fuzz_*; do
-                [ -x "$t" ] || continue
+                [ -f "$t" ] && [ -x "$t" ] || continue
                 name=$(basename "$t" | sed 's/^fuzz_//')
                 # New inputs go to a scratch corpus; the seeds (and kept crash inputs) stay read-only.
                 work=build-fuzz/work/corpus-$name
