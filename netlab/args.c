@@ -99,8 +99,8 @@ static int parse_short(const struct nlab_flag *flags, size_t n, int argc, char *
                 if (p[1])
                         return store(&flags[idx], out, idx, p + 1, err);
                 if (*i + 1 >= argc)
-                        return nlab_err_set(err, NLAB_E_INVALID, "flag needs an argument: '%c' in %s",
-                                            *p, argv[*i]);
+                        return nlab_err_set(err, NLAB_E_INVALID,
+                                            "flag needs an argument: '%c' in %s", *p, argv[*i]);
                 return store(&flags[idx], out, idx, argv[++*i], err);
         }
         return 0;

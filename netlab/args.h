@@ -15,8 +15,8 @@ enum nlab_flag_type {
 };
 
 struct nlab_flag {
-        const char *name;  /* long name without dashes */
-        char shortc;       /* 0 if none */
+        const char *name; /* long name without dashes */
+        char shortc;      /* 0 if none */
         enum nlab_flag_type type;
         const char *alias; /* a second long name (--net for --network) */
 };

@@ -19,9 +19,9 @@ static const struct {
         const char *name;
         int sig;
 } signals[] = {
-        {"HUP", SIGHUP},   {"INT", SIGINT},   {"QUIT", SIGQUIT}, {"KILL", SIGKILL},
-        {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"TERM", SIGTERM}, {"STOP", SIGSTOP},
-        {"CONT", SIGCONT}, {"ALRM", SIGALRM}, {"WINCH", SIGWINCH},
+    {"HUP", SIGHUP},   {"INT", SIGINT},   {"QUIT", SIGQUIT},   {"KILL", SIGKILL},
+    {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"TERM", SIGTERM},   {"STOP", SIGSTOP},
+    {"CONT", SIGCONT}, {"ALRM", SIGALRM}, {"WINCH", SIGWINCH},
 };
 
 static int parse_signal(const char *s, int *sig, struct nlab_err *err)
@@ -44,7 +44,8 @@ static int parse_signal(const char *s, int *sig, struct nlab_err *err)
                 }
         }
         return nlab_err_set(err, NLAB_E_INVALID,
-                            "invalid signal \"%s\": use a name like KILL, TERM, HUP or a number", s);
+                            "invalid signal \"%s\": use a name like KILL, TERM, HUP or a number",
+                            s);
 }
 
 static int parse_seconds(const char *s, int *out, struct nlab_err *err)
@@ -56,7 +57,8 @@ static int parse_seconds(const char *s, int *out, struct nlab_err *err)
         n = strtol(s, &end, 10);
         if (!*s || *end || errno || n < -1 || n > 86400)
                 return nlab_err_set(err, NLAB_E_INVALID,
-                                    "invalid timeout \"%s\": expected whole seconds (0 to 86400)", s);
+                                    "invalid timeout \"%s\": expected whole seconds (0 to 86400)",
+                                    s);
         *out = (int)n;
         return 0;
 }
@@ -95,8 +97,8 @@ out:
 }
 
 static const struct nlab_flag stop_flags[] = {
-        {"time", 't', NLAB_FLAG_VALUE, "timeout"},
-        {"help", 0, NLAB_FLAG_BOOL, NULL},
+    {"time", 't', NLAB_FLAG_VALUE, "timeout"},
+    {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
 
 static int timeout_of(const struct nlab_parsed *p, int *t, struct nlab_err *err)
@@ -137,8 +139,8 @@ int nlab_cmd_restart(struct nlab_cli *cli, int argc, char **argv)
 }
 
 static const struct nlab_flag kill_flags[] = {
-        {"signal", 's', NLAB_FLAG_VALUE, NULL},
-        {"help", 0, NLAB_FLAG_BOOL, NULL},
+    {"signal", 's', NLAB_FLAG_VALUE, NULL},
+    {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
 
 static int do_kill(struct nlab_cli *cli, const char *id, const struct nlab_parsed *p,
@@ -157,9 +159,9 @@ int nlab_cmd_kill(struct nlab_cli *cli, int argc, char **argv)
 }
 
 static const struct nlab_flag rm_flags[] = {
-        {"force", 'f', NLAB_FLAG_BOOL, NULL},
-        {"volumes", 'v', NLAB_FLAG_BOOL, NULL},
-        {"help", 0, NLAB_FLAG_BOOL, NULL},
+    {"force", 'f', NLAB_FLAG_BOOL, NULL},
+    {"volumes", 'v', NLAB_FLAG_BOOL, NULL},
+    {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
 
 static int do_rm(struct nlab_cli *cli, const char *id, const struct nlab_parsed *p,
@@ -174,12 +176,9 @@ int nlab_cmd_rm(struct nlab_cli *cli, int argc, char **argv)
 }
 
 static const struct nlab_flag exec_flags[] = {
-        {"detach", 'd', NLAB_FLAG_BOOL, NULL},
-        {"interactive", 'i', NLAB_FLAG_BOOL, NULL},
-        {"tty", 't', NLAB_FLAG_BOOL, NULL},
-        {"env", 'e', NLAB_FLAG_LIST, NULL},
-        {"workdir", 'w', NLAB_FLAG_VALUE, NULL},
-        {"help", 0, NLAB_FLAG_BOOL, NULL},
+    {"detach", 'd', NLAB_FLAG_BOOL, NULL},   {"interactive", 'i', NLAB_FLAG_BOOL, NULL},
+    {"tty", 't', NLAB_FLAG_BOOL, NULL},      {"env", 'e', NLAB_FLAG_LIST, NULL},
+    {"workdir", 'w', NLAB_FLAG_VALUE, NULL}, {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
 #define N_EXEC_FLAGS (sizeof(exec_flags) / sizeof(exec_flags[0]))
 
@@ -234,8 +233,9 @@ int nlab_cmd_exec(struct nlab_cli *cli, int argc, char **argv)
         if (nlab_cli_parse("exec", exec_flags, N_EXEC_FLAGS, argc, argv, 1, &p, true, &code) != 0)
                 goto out;
         if (p.npos < 2) {
-                code = nlab_cli_usage_error("exec", "\"netlab exec\" requires at least 2 arguments: "
-                                                    "CONTAINER COMMAND [ARG...]",
+                code = nlab_cli_usage_error("exec",
+                                            "\"netlab exec\" requires at least 2 arguments: "
+                                            "CONTAINER COMMAND [ARG...]",
                                             true);
                 goto out;
         }
@@ -248,8 +248,8 @@ out:
 }
 
 static const struct nlab_flag logs_flags[] = {
-        {"follow", 'f', NLAB_FLAG_BOOL, NULL},
-        {"help", 0, NLAB_FLAG_BOOL, NULL},
+    {"follow", 'f', NLAB_FLAG_BOOL, NULL},
+    {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
 
 static void copy_fd(int fd)

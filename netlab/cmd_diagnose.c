@@ -6,7 +6,7 @@
 #include "runtime/diagnose.h"
 
 static const struct nlab_flag diag_flags[] = {
-        {"help", 0, NLAB_FLAG_BOOL, NULL},
+    {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
 
 int nlab_cmd_diagnose(struct nlab_cli *cli, int argc, char **argv)
@@ -21,8 +21,9 @@ int nlab_cmd_diagnose(struct nlab_cli *cli, int argc, char **argv)
         if (nlab_cli_parse("diagnose", diag_flags, 1, argc, argv, 0, &p, false, &code) != 0)
                 goto out;
         if (p.npos != 2) {
-                code = nlab_cli_usage_error("diagnose", "\"netlab diagnose\" requires exactly 2 "
-                                                        "arguments: A B[:PORT[/tcp|udp]]",
+                code = nlab_cli_usage_error("diagnose",
+                                            "\"netlab diagnose\" requires exactly 2 "
+                                            "arguments: A B[:PORT[/tcp|udp]]",
                                             false);
                 goto out;
         }

@@ -28,7 +28,8 @@ static int load_lab(struct nlab_cli *cli, struct lab *lab, struct nlab_err *err)
                 json_t *cfg, *state;
                 if (nlab_container_load(&cli->st, ids[i], &cfg, &state, NULL) < 0)
                         continue;
-                json_array_append_new(lab->ctrs, json_pack("{s:o,s:o}", "cfg", cfg, "state", state));
+                json_array_append_new(lab->ctrs,
+                                      json_pack("{s:o,s:o}", "cfg", cfg, "state", state));
         }
         nlab_store_free_list(ids, n);
         return 0;
@@ -37,7 +38,7 @@ static int load_lab(struct nlab_cli *cli, struct lab *lab, struct nlab_err *err)
 static const char *subnet_of(const json_t *net)
 {
         return json_string_value(json_object_get(
-                json_array_get(json_object_get(json_object_get(net, "IPAM"), "Config"), 0), "Subnet"));
+            json_array_get(json_object_get(json_object_get(net, "IPAM"), "Config"), 0), "Subnet"));
 }
 
 static void extras(const json_t *cfg, const json_t *ep, char *buf, size_t size)
@@ -47,9 +48,9 @@ static void extras(const json_t *cfg, const json_t *ep, char *buf, size_t size)
         size_t i, len = 0;
 
         buf[0] = '\0';
-        json_array_foreach(aliases, i, v)
-                len += (size_t)snprintf(buf + len, len < size ? size - len : 0, "%s%s",
-                                        i ? "," : " aliases:", json_string_value(v));
+        json_array_foreach(aliases, i, v) len +=
+            (size_t)snprintf(buf + len, len < size ? size - len : 0, "%s%s",
+                             i ? "," : " aliases:", json_string_value(v));
         nlab_format_ports(json_object_get(json_object_get(cfg, "NetworkSettings"), "Ports"), ports,
                           sizeof(ports));
         if (ports[0])
@@ -110,8 +111,7 @@ static void print_text(const struct lab *lab)
         json_t *net, *c;
         size_t i;
 
-        json_array_foreach(lab->nets, i, net)
-                text_network(lab, net);
+        json_array_foreach(lab->nets, i, net) text_network(lab, net);
         json_array_foreach(lab->ctrs, i, c)
         {
                 const json_t *cfg = json_object_get(c, "cfg");
@@ -134,8 +134,8 @@ static void print_dot(const struct lab *lab)
         {
                 const char *name = json_string_value(json_object_get(net, "Name"));
                 const char *bridge = nlab_netglue_bridge(net);
-                printf("  \"net:%s\" [shape=box, style=rounded, label=\"%s\\n%s%s%s\"];\n", name, name,
-                       bridge ? bridge : json_string_value(json_object_get(net, "Driver")),
+                printf("  \"net:%s\" [shape=box, style=rounded, label=\"%s\\n%s%s%s\"];\n", name,
+                       name, bridge ? bridge : json_string_value(json_object_get(net, "Driver")),
                        bridge ? "\\n" : "", bridge ? subnet_of(net) : "");
                 if (bridge && !json_is_true(json_object_get(net, "Internal")))
                         printf("  \"net:%s\" -- \"host\" [style=dashed];\n", name);
@@ -155,8 +155,9 @@ static void print_dot(const struct lab *lab)
                                json_string_value(json_object_get(ep, "IPAddress")), more);
                 }
                 if (!strncmp(mode, "container:", 10))
-                        printf("  \"ctr:%s\" -- \"ctr:%s\" [style=dotted, label=\"shares netns\"];\n",
-                               cn, name_of_id(lab, mode + 10));
+                        printf(
+                            "  \"ctr:%s\" -- \"ctr:%s\" [style=dotted, label=\"shares netns\"];\n",
+                            cn, name_of_id(lab, mode + 10));
                 else if (!strcmp(mode, "host") || !strcmp(mode, "none"))
                         printf("  \"ctr:%s\" -- \"net:%s\";\n", cn, mode);
         }
@@ -164,8 +165,8 @@ static void print_dot(const struct lab *lab)
 }
 
 static const struct nlab_flag graph_flags[] = {
-        {"format", 0, NLAB_FLAG_VALUE, NULL},
-        {"help", 0, NLAB_FLAG_BOOL, NULL},
+    {"format", 0, NLAB_FLAG_VALUE, NULL},
+    {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
 
 int nlab_cmd_graph(struct nlab_cli *cli, int argc, char **argv)
@@ -180,8 +181,9 @@ int nlab_cmd_graph(struct nlab_cli *cli, int argc, char **argv)
                 goto out;
         fmt = p.value[0] ? p.value[0] : "text";
         if (p.npos || (strcmp(fmt, "text") && strcmp(fmt, "dot"))) {
-                code = nlab_cli_usage_error("graph", p.npos ? "\"netlab graph\" accepts no arguments"
-                                                            : "--format takes text or dot",
+                code = nlab_cli_usage_error("graph",
+                                            p.npos ? "\"netlab graph\" accepts no arguments"
+                                                   : "--format takes text or dot",
                                             false);
                 goto out;
         }

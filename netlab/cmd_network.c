@@ -10,10 +10,10 @@
 #include "runtime/network.h"
 
 static const struct nlab_flag create_flags[] = {
-        {"driver", 'd', NLAB_FLAG_VALUE, NULL},  {"subnet", 0, NLAB_FLAG_VALUE, NULL},
-        {"gateway", 0, NLAB_FLAG_VALUE, NULL},   {"ip-range", 0, NLAB_FLAG_VALUE, NULL},
-        {"internal", 0, NLAB_FLAG_BOOL, NULL},   {"opt", 'o', NLAB_FLAG_LIST, NULL},
-        {"label", 0, NLAB_FLAG_LIST, NULL},      {"help", 0, NLAB_FLAG_BOOL, NULL},
+    {"driver", 'd', NLAB_FLAG_VALUE, NULL}, {"subnet", 0, NLAB_FLAG_VALUE, NULL},
+    {"gateway", 0, NLAB_FLAG_VALUE, NULL},  {"ip-range", 0, NLAB_FLAG_VALUE, NULL},
+    {"internal", 0, NLAB_FLAG_BOOL, NULL},  {"opt", 'o', NLAB_FLAG_LIST, NULL},
+    {"label", 0, NLAB_FLAG_LIST, NULL},     {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
 
 static int net_create(struct nlab_cli *cli, int argc, char **argv)
@@ -27,9 +27,9 @@ static int net_create(struct nlab_cli *cli, int argc, char **argv)
         if (nlab_cli_parse("network create", create_flags, 8, argc, argv, 0, &p, false, &code) != 0)
                 goto out;
         if (p.npos != 1) {
-                code = nlab_cli_usage_error("network create",
-                                            "\"netlab network create\" requires exactly 1 argument: NAME",
-                                            false);
+                code = nlab_cli_usage_error(
+                    "network create", "\"netlab network create\" requires exactly 1 argument: NAME",
+                    false);
                 goto out;
         }
         req.name = p.pos[0];
@@ -81,15 +81,15 @@ static bool net_filter_one(const struct nlab_filter *f, const void *item)
 }
 
 static const struct nlab_flag ls_flags[] = {
-        {"format", 0, NLAB_FLAG_VALUE, NULL},   {"filter", 'f', NLAB_FLAG_LIST, NULL},
-        {"quiet", 'q', NLAB_FLAG_BOOL, NULL},   {"no-trunc", 0, NLAB_FLAG_BOOL, NULL},
-        {"help", 0, NLAB_FLAG_BOOL, NULL},
+    {"format", 0, NLAB_FLAG_VALUE, NULL}, {"filter", 'f', NLAB_FLAG_LIST, NULL},
+    {"quiet", 'q', NLAB_FLAG_BOOL, NULL}, {"no-trunc", 0, NLAB_FLAG_BOOL, NULL},
+    {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
 
 static const struct nlab_header ls_columns[] = {
-        {"ID", "NETWORK ID"}, {"Name", "NAME"},         {"Driver", "DRIVER"},
-        {"Scope", "SCOPE"},   {"Internal", "INTERNAL"}, {"CreatedAt", "CREATED AT"},
-        {NULL, NULL},
+    {"ID", "NETWORK ID"}, {"Name", "NAME"},         {"Driver", "DRIVER"},
+    {"Scope", "SCOPE"},   {"Internal", "INTERNAL"}, {"CreatedAt", "CREATED AT"},
+    {NULL, NULL},
 };
 
 static int net_ls(struct nlab_cli *cli, int argc, char **argv)
@@ -120,7 +120,7 @@ static int net_ls(struct nlab_cli *cli, int argc, char **argv)
                         json_object_set(row, "ID", json_object_get(n, "Id"));
                 json_array_append_new(rows, row);
         }
-        format = p.set[2] ? "{{.ID}}"
+        format = p.set[2]     ? "{{.ID}}"
                  : p.value[0] ? p.value[0]
                               : "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}";
         if (nlab_print_rows(rows, format, ls_columns, &err) < 0)
@@ -134,8 +134,8 @@ out:
 }
 
 static const struct nlab_flag inspect_flags[] = {
-        {"format", 'f', NLAB_FLAG_VALUE, NULL},
-        {"help", 0, NLAB_FLAG_BOOL, NULL},
+    {"format", 'f', NLAB_FLAG_VALUE, NULL},
+    {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
 
 static int net_inspect(struct nlab_cli *cli, int argc, char **argv)
@@ -145,12 +145,13 @@ static int net_inspect(struct nlab_cli *cli, int argc, char **argv)
         json_t *docs = json_array();
         int code = 0, i;
 
-        if (nlab_cli_parse("network inspect", inspect_flags, 2, argc, argv, 0, &p, false, &code) != 0)
+        if (nlab_cli_parse("network inspect", inspect_flags, 2, argc, argv, 0, &p, false, &code) !=
+            0)
                 goto out;
         if (p.npos < 1) {
-                code = nlab_cli_usage_error("network inspect",
-                                            "\"netlab network inspect\" requires at least 1 argument",
-                                            false);
+                code = nlab_cli_usage_error(
+                    "network inspect", "\"netlab network inspect\" requires at least 1 argument",
+                    false);
                 goto out;
         }
         for (i = 0; i < p.npos; i++) {
@@ -171,8 +172,8 @@ out:
 }
 
 static const struct nlab_flag rm_flags[] = {
-        {"force", 'f', NLAB_FLAG_BOOL, NULL},
-        {"help", 0, NLAB_FLAG_BOOL, NULL},
+    {"force", 'f', NLAB_FLAG_BOOL, NULL},
+    {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
 
 static int net_rm(struct nlab_cli *cli, int argc, char **argv)
@@ -184,8 +185,8 @@ static int net_rm(struct nlab_cli *cli, int argc, char **argv)
         if (nlab_cli_parse("network rm", rm_flags, 2, argc, argv, 0, &p, false, &code) != 0)
                 goto out;
         if (p.npos < 1) {
-                code = nlab_cli_usage_error("network rm",
-                                            "\"netlab network rm\" requires at least 1 argument", false);
+                code = nlab_cli_usage_error(
+                    "network rm", "\"netlab network rm\" requires at least 1 argument", false);
                 goto out;
         }
         for (i = 0; i < p.npos; i++) {
@@ -201,9 +202,9 @@ out:
 }
 
 static const struct nlab_flag prune_flags[] = {
-        {"filter", 0, NLAB_FLAG_LIST, NULL},
-        {"force", 'f', NLAB_FLAG_BOOL, NULL},
-        {"help", 0, NLAB_FLAG_BOOL, NULL},
+    {"filter", 0, NLAB_FLAG_LIST, NULL},
+    {"force", 'f', NLAB_FLAG_BOOL, NULL},
+    {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
 
 static int net_prune(struct nlab_cli *cli, int argc, char **argv)
@@ -245,10 +246,10 @@ out:
 }
 
 static const struct nlab_flag connect_flags[] = {
-        {"ip", 0, NLAB_FLAG_VALUE, NULL},
-        {"alias", 0, NLAB_FLAG_LIST, NULL},
-        {"mac-address", 0, NLAB_FLAG_VALUE, NULL},
-        {"help", 0, NLAB_FLAG_BOOL, NULL},
+    {"ip", 0, NLAB_FLAG_VALUE, NULL},
+    {"alias", 0, NLAB_FLAG_LIST, NULL},
+    {"mac-address", 0, NLAB_FLAG_VALUE, NULL},
+    {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
 
 static int net_connect(struct nlab_cli *cli, int argc, char **argv)
@@ -258,13 +259,15 @@ static int net_connect(struct nlab_cli *cli, int argc, char **argv)
         struct nlab_err err;
         int code = 0;
 
-        if (nlab_cli_parse("network connect", connect_flags, 4, argc, argv, 0, &p, false, &code) != 0)
+        if (nlab_cli_parse("network connect", connect_flags, 4, argc, argv, 0, &p, false, &code) !=
+            0)
                 goto out;
         if (p.npos != 2) {
-                code = nlab_cli_usage_error("network connect",
-                                            "\"netlab network connect\" requires exactly 2 arguments: "
-                                            "NETWORK CONTAINER",
-                                            false);
+                code =
+                    nlab_cli_usage_error("network connect",
+                                         "\"netlab network connect\" requires exactly 2 arguments: "
+                                         "NETWORK CONTAINER",
+                                         false);
                 goto out;
         }
         req.network = p.pos[0];
@@ -280,8 +283,8 @@ out:
 }
 
 static const struct nlab_flag disconnect_flags[] = {
-        {"force", 'f', NLAB_FLAG_BOOL, NULL},
-        {"help", 0, NLAB_FLAG_BOOL, NULL},
+    {"force", 'f', NLAB_FLAG_BOOL, NULL},
+    {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
 
 static int net_disconnect(struct nlab_cli *cli, int argc, char **argv)
@@ -311,9 +314,9 @@ static const struct {
         const char *name;
         nlab_cmd_fn fn;
 } subcommands[] = {
-        {"create", net_create},   {"ls", net_ls},           {"list", net_ls},
-        {"inspect", net_inspect}, {"rm", net_rm},           {"remove", net_rm},
-        {"prune", net_prune},     {"connect", net_connect}, {"disconnect", net_disconnect},
+    {"create", net_create},   {"ls", net_ls},           {"list", net_ls},
+    {"inspect", net_inspect}, {"rm", net_rm},           {"remove", net_rm},
+    {"prune", net_prune},     {"connect", net_connect}, {"disconnect", net_disconnect},
 };
 
 int nlab_cmd_network(struct nlab_cli *cli, int argc, char **argv)
@@ -332,7 +335,8 @@ int nlab_cmd_network(struct nlab_cli *cli, int argc, char **argv)
                                 return nlab_cli_help(helpname);
                 return subcommands[i].fn(cli, argc - 1, argv + 1);
         }
-        fprintf(stderr, "netlab: error: unknown command \"network %s\" (see 'netlab network --help')\n",
+        fprintf(stderr,
+                "netlab: error: unknown command \"network %s\" (see 'netlab network --help')\n",
                 argv[0]);
         return 1;
 }

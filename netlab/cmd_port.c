@@ -33,7 +33,8 @@ static int print_ports(const json_t *cfg, const char *filter, struct nlab_err *e
                 if (!wanted(&m[i], filter))
                         continue;
                 if (filter) {
-                        printf("%s:%u\n", m[i].host_ip[0] ? m[i].host_ip : "0.0.0.0", m[i].host_port);
+                        printf("%s:%u\n", m[i].host_ip[0] ? m[i].host_ip : "0.0.0.0",
+                               m[i].host_port);
                 } else {
                         nlab_port_format(&m[i], line, sizeof(line));
                         printf("%s\n", line);
@@ -48,7 +49,7 @@ static int print_ports(const json_t *cfg, const char *filter, struct nlab_err *e
 }
 
 static const struct nlab_flag port_flags[] = {
-        {"help", 0, NLAB_FLAG_BOOL, NULL},
+    {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
 
 int nlab_cmd_port(struct nlab_cli *cli, int argc, char **argv)
@@ -62,8 +63,9 @@ int nlab_cmd_port(struct nlab_cli *cli, int argc, char **argv)
         if (nlab_cli_parse("port", port_flags, 1, argc, argv, 0, &p, false, &code) != 0)
                 goto out;
         if (p.npos < 1 || p.npos > 2) {
-                code = nlab_cli_usage_error("port", "\"netlab port\" requires 1 or 2 arguments: "
-                                                    "CONTAINER [PRIVATE_PORT[/PROTO]]",
+                code = nlab_cli_usage_error("port",
+                                            "\"netlab port\" requires 1 or 2 arguments: "
+                                            "CONTAINER [PRIVATE_PORT[/PROTO]]",
                                             false);
                 goto out;
         }
@@ -73,7 +75,8 @@ int nlab_cmd_port(struct nlab_cli *cli, int argc, char **argv)
                 goto out;
         }
         /* Docker prints nothing for a container that is not running. */
-        if (nlab_container_running(state) && print_ports(cfg, p.npos > 1 ? p.pos[1] : NULL, &err) < 0)
+        if (nlab_container_running(state) &&
+            print_ports(cfg, p.npos > 1 ? p.pos[1] : NULL, &err) < 0)
                 code = nlab_cli_fail(&err, false);
 out:
         json_decref(cfg);

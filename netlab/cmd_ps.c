@@ -68,8 +68,8 @@ static void networks_text(const json_t *cfg, char *buf, size_t size)
         buf[0] = '\0';
         if (!json_object_size(nets)) {
                 snprintf(buf, size, "%s",
-                         json_string_value(json_object_get(json_object_get(cfg, "HostConfig"),
-                                                           "NetworkMode")));
+                         json_string_value(
+                             json_object_get(json_object_get(cfg, "HostConfig"), "NetworkMode")));
                 return;
         }
         json_object_foreach((json_t *)nets, k, v)
@@ -89,7 +89,8 @@ static json_t *ps_row(const json_t *cfg, const json_t *state, bool trunc)
         struct tm tm;
 
         snprintf(id, sizeof(id), "%.12s", json_string_value(json_object_get(cfg, "Id")));
-        json_object_set_new(row, "ID", json_string(trunc ? id : json_string_value(json_object_get(cfg, "Id"))));
+        json_object_set_new(
+            row, "ID", json_string(trunc ? id : json_string_value(json_object_get(cfg, "Id"))));
         json_object_set_new(row, "Image", json_deep_copy(json_object_get(cfg, "Image")));
         command_text(json_object_get(c, "Cmd"), trunc, buf, sizeof(buf));
         json_object_set_new(row, "Command", json_string(buf));
@@ -139,9 +140,10 @@ static bool ps_filter_one(const struct nlab_filter *f, const void *item)
 {
         const struct ps_item *it = item;
         const char *id = json_string_value(json_object_get(it->cfg, "Id"));
-        const json_t *nets = json_object_get(json_object_get(it->cfg, "NetworkSettings"), "Networks");
+        const json_t *nets =
+            json_object_get(json_object_get(it->cfg, "NetworkSettings"), "Networks");
         const char *mode = json_string_value(
-                json_object_get(json_object_get(it->cfg, "HostConfig"), "NetworkMode"));
+            json_object_get(json_object_get(it->cfg, "HostConfig"), "NetworkMode"));
 
         if (!strcmp(f->key, "name"))
                 return name_matches(json_string_value(json_object_get(it->cfg, "Name")), f->value);
@@ -150,29 +152,28 @@ static bool ps_filter_one(const struct nlab_filter *f, const void *item)
         if (!strcmp(f->key, "status"))
                 return !strcmp(json_string_value(json_object_get(it->state, "Status")), f->value);
         if (!strcmp(f->key, "label"))
-                return nlab_filter_label(json_object_get(json_object_get(it->cfg, "Config"), "Labels"),
-                                         f->value);
+                return nlab_filter_label(
+                    json_object_get(json_object_get(it->cfg, "Config"), "Labels"), f->value);
         if (!strcmp(f->key, "network"))
                 return json_object_get(nets, f->value) != NULL || (mode && !strcmp(mode, f->value));
         return false;
 }
 
 static const struct nlab_flag ps_flags[] = {
-        {"all", 'a', NLAB_FLAG_BOOL, NULL},      {"quiet", 'q', NLAB_FLAG_BOOL, NULL},
-        {"format", 0, NLAB_FLAG_VALUE, NULL},    {"filter", 'f', NLAB_FLAG_LIST, NULL},
-        {"no-trunc", 0, NLAB_FLAG_BOOL, NULL},   {"latest", 'l', NLAB_FLAG_BOOL, NULL},
-        {"help", 0, NLAB_FLAG_BOOL, NULL},
+    {"all", 'a', NLAB_FLAG_BOOL, NULL},    {"quiet", 'q', NLAB_FLAG_BOOL, NULL},
+    {"format", 0, NLAB_FLAG_VALUE, NULL},  {"filter", 'f', NLAB_FLAG_LIST, NULL},
+    {"no-trunc", 0, NLAB_FLAG_BOOL, NULL}, {"latest", 'l', NLAB_FLAG_BOOL, NULL},
+    {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
 #define N_PS_FLAGS (sizeof(ps_flags) / sizeof(ps_flags[0]))
 
 static const struct nlab_header ps_columns[] = {
-        {"ID", "CONTAINER ID"}, {"Image", "IMAGE"},   {"Command", "COMMAND"},
-        {"RunningFor", "CREATED"}, {"Status", "STATUS"}, {"Ports", "PORTS"},
-        {"Names", "NAMES"},   {"CreatedAt", "CREATED AT"}, {"State", "STATE"},
-        {NULL, NULL},
+    {"ID", "CONTAINER ID"}, {"Image", "IMAGE"}, {"Command", "COMMAND"}, {"RunningFor", "CREATED"},
+    {"Status", "STATUS"},   {"Ports", "PORTS"}, {"Names", "NAMES"},     {"CreatedAt", "CREATED AT"},
+    {"State", "STATE"},     {NULL, NULL},
 };
 static const char ps_default[] =
-        "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
+    "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
 
 static json_t *collect_rows(struct nlab_cli *cli, const struct nlab_parsed *p,
                             const struct nlab_filters *fs, struct nlab_err *err)
@@ -221,7 +222,8 @@ int nlab_cmd_ps(struct nlab_cli *cli, int argc, char **argv)
         if (p.set[1])
                 code = nlab_print_rows(rows, "{{.ID}}", ps_columns, &err);
         else
-                code = nlab_print_rows(rows, p.value[2] ? p.value[2] : ps_default, ps_columns, &err);
+                code =
+                    nlab_print_rows(rows, p.value[2] ? p.value[2] : ps_default, ps_columns, &err);
         if (code < 0)
                 code = nlab_cli_fail(&err, false);
 out:
@@ -232,9 +234,9 @@ out:
 }
 
 static const struct nlab_flag inspect_flags[] = {
-        {"format", 'f', NLAB_FLAG_VALUE, NULL},
-        {"type", 0, NLAB_FLAG_VALUE, NULL},
-        {"help", 0, NLAB_FLAG_BOOL, NULL},
+    {"format", 'f', NLAB_FLAG_VALUE, NULL},
+    {"type", 0, NLAB_FLAG_VALUE, NULL},
+    {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
 
 int nlab_cmd_inspect(struct nlab_cli *cli, int argc, char **argv)
@@ -247,8 +249,8 @@ int nlab_cmd_inspect(struct nlab_cli *cli, int argc, char **argv)
         if (nlab_cli_parse("inspect", inspect_flags, 3, argc, argv, 0, &p, false, &code) != 0)
                 goto out;
         if (p.npos < 1) {
-                code = nlab_cli_usage_error("inspect", "\"netlab inspect\" requires at least 1 argument",
-                                            false);
+                code = nlab_cli_usage_error(
+                    "inspect", "\"netlab inspect\" requires at least 1 argument", false);
                 goto out;
         }
         for (i = 0; i < p.npos; i++) {

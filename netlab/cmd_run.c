@@ -12,31 +12,31 @@
 #include "runtime/container.h"
 
 static const struct nlab_flag run_flags[] = {
-        {"detach", 'd', NLAB_FLAG_BOOL, NULL},
-        {"interactive", 'i', NLAB_FLAG_BOOL, NULL},
-        {"tty", 't', NLAB_FLAG_BOOL, NULL},
-        {"rm", 0, NLAB_FLAG_BOOL, NULL},
-        {"name", 0, NLAB_FLAG_VALUE, NULL},
-        {"hostname", 'h', NLAB_FLAG_VALUE, NULL},
-        {"env", 'e', NLAB_FLAG_LIST, NULL},
-        {"volume", 'v', NLAB_FLAG_LIST, NULL},
-        {"workdir", 'w', NLAB_FLAG_VALUE, NULL},
-        {"network", 0, NLAB_FLAG_VALUE, "net"},
-        {"ip", 0, NLAB_FLAG_VALUE, NULL},
-        {"mac-address", 0, NLAB_FLAG_VALUE, NULL},
-        {"network-alias", 0, NLAB_FLAG_LIST, "net-alias"},
-        {"cap-add", 0, NLAB_FLAG_LIST, NULL},
-        {"cap-drop", 0, NLAB_FLAG_LIST, NULL},
-        {"privileged", 0, NLAB_FLAG_BOOL, NULL},
-        {"add-host", 0, NLAB_FLAG_LIST, NULL},
-        {"dns", 0, NLAB_FLAG_LIST, NULL},
-        {"dns-search", 0, NLAB_FLAG_LIST, NULL},
-        {"dns-option", 0, NLAB_FLAG_LIST, "dns-opt"},
-        {"publish", 'p', NLAB_FLAG_LIST, NULL},
-        {"publish-all", 'P', NLAB_FLAG_BOOL, NULL},
-        {"expose", 0, NLAB_FLAG_LIST, NULL},
-        {"label", 'l', NLAB_FLAG_LIST, NULL},
-        {"help", 0, NLAB_FLAG_BOOL, NULL},
+    {"detach", 'd', NLAB_FLAG_BOOL, NULL},
+    {"interactive", 'i', NLAB_FLAG_BOOL, NULL},
+    {"tty", 't', NLAB_FLAG_BOOL, NULL},
+    {"rm", 0, NLAB_FLAG_BOOL, NULL},
+    {"name", 0, NLAB_FLAG_VALUE, NULL},
+    {"hostname", 'h', NLAB_FLAG_VALUE, NULL},
+    {"env", 'e', NLAB_FLAG_LIST, NULL},
+    {"volume", 'v', NLAB_FLAG_LIST, NULL},
+    {"workdir", 'w', NLAB_FLAG_VALUE, NULL},
+    {"network", 0, NLAB_FLAG_VALUE, "net"},
+    {"ip", 0, NLAB_FLAG_VALUE, NULL},
+    {"mac-address", 0, NLAB_FLAG_VALUE, NULL},
+    {"network-alias", 0, NLAB_FLAG_LIST, "net-alias"},
+    {"cap-add", 0, NLAB_FLAG_LIST, NULL},
+    {"cap-drop", 0, NLAB_FLAG_LIST, NULL},
+    {"privileged", 0, NLAB_FLAG_BOOL, NULL},
+    {"add-host", 0, NLAB_FLAG_LIST, NULL},
+    {"dns", 0, NLAB_FLAG_LIST, NULL},
+    {"dns-search", 0, NLAB_FLAG_LIST, NULL},
+    {"dns-option", 0, NLAB_FLAG_LIST, "dns-opt"},
+    {"publish", 'p', NLAB_FLAG_LIST, NULL},
+    {"publish-all", 'P', NLAB_FLAG_BOOL, NULL},
+    {"expose", 0, NLAB_FLAG_LIST, NULL},
+    {"label", 'l', NLAB_FLAG_LIST, NULL},
+    {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
 #define N_RUN_FLAGS (sizeof(run_flags) / sizeof(run_flags[0]))
 
@@ -103,8 +103,9 @@ static int parse_run(const char *cmd, int argc, char **argv, struct nlab_parsed 
         if (r != 0)
                 return -1;
         if (p->npos < 1) {
-                *code = nlab_cli_usage_error(cmd, "\"netlab run\" requires at least 1 argument: "
-                                                  "IMAGE [COMMAND] [ARG...]",
+                *code = nlab_cli_usage_error(cmd,
+                                             "\"netlab run\" requires at least 1 argument: "
+                                             "IMAGE [COMMAND] [ARG...]",
                                              true);
                 return -1;
         }
@@ -239,9 +240,9 @@ out:
 }
 
 static const struct nlab_flag start_flags[] = {
-        {"attach", 'a', NLAB_FLAG_BOOL, NULL},
-        {"interactive", 'i', NLAB_FLAG_BOOL, NULL},
-        {"help", 0, NLAB_FLAG_BOOL, NULL},
+    {"attach", 'a', NLAB_FLAG_BOOL, NULL},
+    {"interactive", 'i', NLAB_FLAG_BOOL, NULL},
+    {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
 
 int nlab_cmd_start(struct nlab_cli *cli, int argc, char **argv)
@@ -256,8 +257,8 @@ int nlab_cmd_start(struct nlab_cli *cli, int argc, char **argv)
         if (nlab_cli_parse("start", start_flags, 3, argc, argv, 0, &p, true, &code) != 0)
                 goto out;
         if (p.npos < 1) {
-                code = nlab_cli_usage_error("start", "\"netlab start\" requires at least 1 argument",
-                                            true);
+                code = nlab_cli_usage_error("start",
+                                            "\"netlab start\" requires at least 1 argument", true);
                 goto out;
         }
         for (i = 0; i < p.npos; i++) {

@@ -22,7 +22,6 @@
 #include "runtime/diagnose.h"
 #include "runtime/scenario.h"
 
-
 #define MAX_EXTERNALS     16
 #define POSITIVE_WAIT_MS  5000 /* a server just started may need a moment to listen */
 #define NEGATIVE_WAIT_MS  1500

@@ -91,9 +91,9 @@ void nlab_format_ports(const json_t *ports, char *buf, size_t size)
                 for (i = 0; i < json_array_size(binds); i++) {
                         json_t *b = json_array_get(binds, i);
                         len += (size_t)snprintf(
-                                buf + len, size > len ? size - len : 0, "%s%s:%s->%s",
-                                len ? ", " : "", json_string_value(json_object_get(b, "HostIp")),
-                                json_string_value(json_object_get(b, "HostPort")), key);
+                            buf + len, size > len ? size - len : 0, "%s%s:%s->%s", len ? ", " : "",
+                            json_string_value(json_object_get(b, "HostIp")),
+                            json_string_value(json_object_get(b, "HostPort")), key);
                 }
         }
 }

@@ -18,23 +18,23 @@ struct command {
 };
 
 static const struct command commands[] = {
-        {"run", nlab_cmd_run, CMD_RUN_CODES},
-        {"create", nlab_cmd_create, CMD_RUN_CODES},
-        {"start", nlab_cmd_start, CMD_RUN_CODES},
-        {"exec", nlab_cmd_exec, CMD_RUN_CODES},
-        {"stop", nlab_cmd_stop, 0},
-        {"restart", nlab_cmd_restart, 0},
-        {"kill", nlab_cmd_kill, 0},
-        {"rm", nlab_cmd_rm, 0},
-        {"ps", nlab_cmd_ps, 0},
-        {"logs", nlab_cmd_logs, 0},
-        {"inspect", nlab_cmd_inspect, 0},
-        {"images", nlab_cmd_images, 0},
-        {"network", nlab_cmd_network, 0},
-        {"port", nlab_cmd_port, 0},
-        {"diagnose", nlab_cmd_diagnose, 0},
-        {"graph", nlab_cmd_graph, 0},
-        {"scenario", nlab_cmd_scenario, CMD_NO_ROOT},
+    {"run", nlab_cmd_run, CMD_RUN_CODES},
+    {"create", nlab_cmd_create, CMD_RUN_CODES},
+    {"start", nlab_cmd_start, CMD_RUN_CODES},
+    {"exec", nlab_cmd_exec, CMD_RUN_CODES},
+    {"stop", nlab_cmd_stop, 0},
+    {"restart", nlab_cmd_restart, 0},
+    {"kill", nlab_cmd_kill, 0},
+    {"rm", nlab_cmd_rm, 0},
+    {"ps", nlab_cmd_ps, 0},
+    {"logs", nlab_cmd_logs, 0},
+    {"inspect", nlab_cmd_inspect, 0},
+    {"images", nlab_cmd_images, 0},
+    {"network", nlab_cmd_network, 0},
+    {"port", nlab_cmd_port, 0},
+    {"diagnose", nlab_cmd_diagnose, 0},
+    {"graph", nlab_cmd_graph, 0},
+    {"scenario", nlab_cmd_scenario, CMD_NO_ROOT},
 };
 
 static const struct command *find_command(const char *name)
@@ -104,9 +104,9 @@ int main(int argc, char **argv)
                         argv[i]);
                 return 1;
         }
-        if (wants_help(argc - i, argv + i) && strcmp(cmd->name, "run") && strcmp(cmd->name, "exec") &&
-            strcmp(cmd->name, "create") && strcmp(cmd->name, "network") &&
-            strcmp(cmd->name, "scenario"))
+        if (wants_help(argc - i, argv + i) && strcmp(cmd->name, "run") &&
+            strcmp(cmd->name, "exec") && strcmp(cmd->name, "create") &&
+            strcmp(cmd->name, "network") && strcmp(cmd->name, "scenario"))
                 return nlab_cli_help(cmd->name);
         if (cmd->flags & CMD_NO_ROOT) /* checks root itself where it needs it */
                 return cmd->fn(NULL, argc - i - 1, argv + i + 1);

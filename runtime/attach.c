@@ -135,8 +135,8 @@ static int claim_address(struct nlab_store *st, const json_t *net, const char *c
 int nlab_attach_claim(struct nlab_store *st, const json_t *net, const char *ctr_id,
                       const char *ctr_name, json_t *ep, struct nlab_err *err)
 {
-        const char *static_ip = json_string_value(
-                json_object_get(json_object_get(ep, "IPAMConfig"), "IPv4Address"));
+        const char *static_ip =
+            json_string_value(json_object_get(json_object_get(ep, "IPAMConfig"), "IPv4Address"));
         const char *mac = json_string_value(json_object_get(ep, "MacAddress"));
         char ip[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN], macbuf[NLAB_MAC_STRLEN];
         char epid[NLAB_ID_LEN + 1], path[PATH_MAX];
@@ -145,7 +145,8 @@ int nlab_attach_claim(struct nlab_store *st, const json_t *net, const char *ctr_
         json_t *rec;
         int r;
 
-        if (claim_address(st, net, ctr_id, static_ip, &p, &a, err) < 0 || nlab_id_new(epid, err) < 0)
+        if (claim_address(st, net, ctr_id, static_ip, &p, &a, err) < 0 ||
+            nlab_id_new(epid, err) < 0)
                 return -1;
         inet_ntop(AF_INET, &a, ip, sizeof(ip));
         inet_ntop(AF_INET, &p.gateway, gw, sizeof(gw));
@@ -208,8 +209,8 @@ int nlab_attach_up(struct nlab_store *st, const json_t *net, const char *ctr_id,
         nlab_endpoint_host_ifname(ctr_id, json_string_value(json_object_get(net, "Id")), host_if);
         mtu = json_string_value(json_object_get(json_object_get(net, "Options"), "mtu"));
         req.netns_path = netns_path;
-        req.bridge = json_string_value(json_object_get(json_object_get(net, "Options"),
-                                                       "com.docker.network.bridge.name"));
+        req.bridge = json_string_value(
+            json_object_get(json_object_get(net, "Options"), "com.docker.network.bridge.name"));
         req.host_ifname = host_if;
         req.ctr_ifname = ifname;
         req.prefix = p.subnet.prefix;

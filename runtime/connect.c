@@ -40,8 +40,8 @@ static void next_ifname(const json_t *nets, char *buf, size_t size)
                 const char *name;
                 bool used = false;
                 snprintf(buf, size, "eth%d", i);
-                json_object_foreach((json_t *)nets, name, ep)
-                        used = used || !strcmp(json_string_value(json_object_get(ep, "IfName")) ?: "", buf);
+                json_object_foreach((json_t *)nets, name, ep) used =
+                    used || !strcmp(json_string_value(json_object_get(ep, "IfName")) ?: "", buf);
                 if (!used)
                         return;
         }
@@ -81,8 +81,8 @@ int nlab_network_connect(struct nlab_store *st, const struct nlab_connect_req *r
                 goto unlock;
         nets = nlab_netmode_networks(cfg);
         if (!nlab_netglue_bridge(net)) {
-                nlab_err_set(err, NLAB_E_INVALID,
-                             "container cannot be connected to the %s network", netname);
+                nlab_err_set(err, NLAB_E_INVALID, "container cannot be connected to the %s network",
+                             netname);
                 goto unlock;
         }
         if (json_object_get(nets, netname)) {
@@ -149,7 +149,8 @@ static void keep_default_route(struct nlab_store *st, const json_t *cfg, const j
                 nl = nlab_nl_open(netns, NULL);
                 if (!nl)
                         return;
-                nlab_route_add_default(nl, gw, json_string_value(json_object_get(ep, "IfName")), NULL);
+                nlab_route_add_default(nl, gw, json_string_value(json_object_get(ep, "IfName")),
+                                       NULL);
                 nlab_nl_close(nl);
                 return;
         }

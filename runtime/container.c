@@ -20,7 +20,8 @@
 #include "runtime/ports.h"
 #include "runtime/proc.h"
 
-static const char default_path[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+static const char default_path[] =
+    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 static json_t *strv_json(const struct nlab_strv *sv)
 {
@@ -58,9 +59,9 @@ static int check_env(const struct nlab_strv *env, struct nlab_err *err)
 
         for (i = 0; i < env->n; i++)
                 if (env->v[i][0] == '=' || !strchr(env->v[i], '='))
-                        return nlab_err_set(err, NLAB_E_INVALID,
-                                            "invalid environment variable \"%s\": expected KEY=VALUE",
-                                            env->v[i]);
+                        return nlab_err_set(
+                            err, NLAB_E_INVALID,
+                            "invalid environment variable \"%s\": expected KEY=VALUE", env->v[i]);
         return 0;
 }
 
@@ -310,7 +311,8 @@ int nlab_container_load(struct nlab_store *st, const char *id, json_t **config, 
                 json_decref(s);
                 if (nlab_store_lock(st, err) < 0)
                         return -1;
-                if (nlab_store_load(st, id, "state.json", &s, err) == 0 && nlab_container_running(s))
+                if (nlab_store_load(st, id, "state.json", &s, err) == 0 &&
+                    nlab_container_running(s))
                         finish(st, id, 137, "the container's shim died");
                 nlab_store_unlock(st);
                 json_decref(s);
@@ -386,7 +388,8 @@ static int env_with_hostname(const json_t *c, bool tty, struct nlab_strv *env)
         for (i = 0; i < json_array_size(arr); i++)
                 if (nlab_strv_push(env, json_string_value(json_array_get(arr, i))) < 0)
                         return -1;
-        snprintf(line, sizeof(line), "HOSTNAME=%s", json_string_value(json_object_get(c, "Hostname")));
+        snprintf(line, sizeof(line), "HOSTNAME=%s",
+                 json_string_value(json_object_get(c, "Hostname")));
         if (nlab_strv_push(env, line) < 0 || nlab_strv_push(env, "HOME=/root") < 0)
                 return -1;
         if (tty && nlab_strv_push(env, "TERM=xterm") < 0)
@@ -529,12 +532,11 @@ static int signal_container(const json_t *state, int sig, struct nlab_err *err)
 /* Wait until the shim has torn everything down, so the caller sees the final state. */
 static void wait_shim(const json_t *state)
 {
-        nlab_proc_wait_gone((int)jint(state, "ShimPid"), (unsigned long long)jint(state, "ShimStart"),
-                            10000);
+        nlab_proc_wait_gone((int)jint(state, "ShimPid"),
+                            (unsigned long long)jint(state, "ShimStart"), 10000);
 }
 
-int nlab_container_stop(struct nlab_store *st, const char *id, int timeout_s,
-                        struct nlab_err *err)
+int nlab_container_stop(struct nlab_store *st, const char *id, int timeout_s, struct nlab_err *err)
 {
         json_t *state;
         int pid, gone;
@@ -578,8 +580,7 @@ int nlab_container_kill(struct nlab_store *st, const char *id, int sig, struct n
         return r;
 }
 
-int nlab_container_remove(struct nlab_store *st, const char *id, bool force,
-                          struct nlab_err *err)
+int nlab_container_remove(struct nlab_store *st, const char *id, bool force, struct nlab_err *err)
 {
         json_t *state = NULL, *cfg = NULL;
         char dir[PATH_MAX];
@@ -602,7 +603,9 @@ int nlab_container_remove(struct nlab_store *st, const char *id, bool force,
                 state = NULL;
                 /* Reconciles the state if the shim could not finish; --rm may have removed it. */
                 if (nlab_container_load(st, id, NULL, &state, &gone) < 0) {
-                        r = gone.kind == NLAB_E_NOTFOUND ? 0 : nlab_err_set(err, gone.kind, "%s", gone.msg);
+                        r = gone.kind == NLAB_E_NOTFOUND
+                                ? 0
+                                : nlab_err_set(err, gone.kind, "%s", gone.msg);
                         goto out;
                 }
         }

@@ -20,7 +20,7 @@ struct nlab_run_req {
         const char *mac;
         char *const *cmd; /* NULL-terminated; empty means the image's default (sh) */
         struct nlab_strv env, volumes, cap_add, cap_drop, add_hosts, dns, dns_search, dns_options,
-                labels, aliases, publish, expose;
+            labels, aliases, publish, expose;
         bool privileged, tty, interactive, autoremove, publish_all;
 };
 
@@ -36,11 +36,9 @@ struct nlab_attach {
 /* Start; on success h->exit_fd (attached) yields the exit code via nlab_shim_wait_exit. */
 int nlab_container_start(struct nlab_store *st, const char *id, const struct nlab_attach *io,
                          struct nlab_shim_handle *h, struct nlab_err *err);
-int nlab_container_stop(struct nlab_store *st, const char *id, int timeout_s,
-                        struct nlab_err *err);
+int nlab_container_stop(struct nlab_store *st, const char *id, int timeout_s, struct nlab_err *err);
 int nlab_container_kill(struct nlab_store *st, const char *id, int sig, struct nlab_err *err);
-int nlab_container_remove(struct nlab_store *st, const char *id, bool force,
-                          struct nlab_err *err);
+int nlab_container_remove(struct nlab_store *st, const char *id, bool force, struct nlab_err *err);
 
 /* Load config and state, first reconciling a state whose shim died (reported as exited). */
 int nlab_container_load(struct nlab_store *st, const char *id, json_t **config, json_t **state,

@@ -36,7 +36,7 @@ struct ctr {
 };
 
 static void step(struct nlab_diag *d, bool ok, const char *fix, const char *fmt, ...)
-        __attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static void step(struct nlab_diag *d, bool ok, const char *fix, const char *fmt, ...)
 {
@@ -61,7 +61,8 @@ static int parse_target(const char *to, struct target *t, struct nlab_err *err)
 
         memset(t, 0, sizeof(*t));
         t->proto = NLAB_PROTO_ICMP;
-        snprintf(t->name, sizeof(t->name), "%.*s", (int)(colon ? colon - to : (long)strlen(to)), to);
+        snprintf(t->name, sizeof(t->name), "%.*s", (int)(colon ? colon - to : (long)strlen(to)),
+                 to);
         if (!colon)
                 return 0;
         port = strtol(colon + 1, &end, 10);
@@ -115,9 +116,8 @@ static void list_names(const json_t *nets, char *buf, size_t size)
         size_t len = 0;
 
         buf[0] = '\0';
-        json_object_foreach((json_t *)nets, name, ep)
-                len += (size_t)snprintf(buf + len, len < size ? size - len : 0, "%s%s",
-                                        len ? ", " : "", name);
+        json_object_foreach((json_t *)nets, name, ep) len +=
+            (size_t)snprintf(buf + len, len < size ? size - len : 0, "%s%s", len ? ", " : "", name);
         if (!len)
                 snprintf(buf, size, "no network");
 }
@@ -159,12 +159,14 @@ static bool icc_step(struct nlab_diag *d, const json_t *net)
 
         if (!icc || strcmp(icc, "false"))
                 return true;
-        snprintf(fix, sizeof(fix),
-                 "netlab network create --subnet ... %s-icc (without -o icc=false) and connect both",
-                 name);
-        step(d, false, fix,
-             "network %s was created with -o icc=false: containers on it may not talk to each other",
-             name);
+        snprintf(
+            fix, sizeof(fix),
+            "netlab network create --subnet ... %s-icc (without -o icc=false) and connect both",
+            name);
+        step(
+            d, false, fix,
+            "network %s was created with -o icc=false: containers on it may not talk to each other",
+            name);
         return false;
 }
 
@@ -188,7 +190,9 @@ static bool ports_up_step(struct nlab_diag *d, const struct ctr *c, const char *
         snprintf(fix, sizeof(fix), "netlab restart %s", cname(c));
         step(d, false, fix, "%s's port on the bridge %s (%s) is %s", cname(c),
              nlab_netglue_bridge(net), host_if,
-             found != 1 ? "missing" : !info.up ? "down" : "not attached to the bridge");
+             found != 1 ? "missing"
+             : !info.up ? "down"
+                        : "not attached to the bridge");
         return false;
 done:
         return true;
@@ -215,7 +219,8 @@ static bool listener_step(struct nlab_diag *d, const struct ctr *b, const struct
         }
         snprintf(fix, sizeof(fix), "start a server in it, e.g. netlab exec -d %s %s", cname(b),
                  udp ? "<a UDP server>" : "httpd -f -p <port>");
-        step(d, false, fix, "nothing in %s listens on %u/%s", cname(b), t->port, udp ? "udp" : "tcp");
+        step(d, false, fix, "nothing in %s listens on %u/%s", cname(b), t->port,
+             udp ? "udp" : "tcp");
         return false;
 }
 
@@ -228,7 +233,8 @@ static void final_probe(struct nlab_diag *d, const struct ctr *a, struct in_addr
         snprintf(what, sizeof(what), "%s%s%.0u%s%s", dst_text, t->port ? ":" : "", t->port,
                  t->port ? "/" : "", t->port ? (t->proto == NLAB_PROTO_UDP ? "udp" : "tcp") : "");
         if (nlab_probe_reach(a->netns, dst, t->port, t->proto, PROBE_MS, &res, NULL) < 0 ||
-            (res.status != NLAB_PROBE_OK && !(t->proto == NLAB_PROTO_UDP && res.status == NLAB_PROBE_TIMEOUT))) {
+            (res.status != NLAB_PROBE_OK &&
+             !(t->proto == NLAB_PROTO_UDP && res.status == NLAB_PROBE_TIMEOUT))) {
                 step(d, false, "look at the rules: nft list table inet netlab",
                      "%s sent packets to %s and got: %s", cname(a), what,
                      nlab_probe_status_str(res.status));
@@ -289,8 +295,8 @@ static void to_container(struct nlab_diag *d, struct nlab_store *st, const struc
         list_names(b->nets, bn, sizeof(bn));
         if (!netname) {
                 const char *first = json_object_iter_key(json_object_iter((json_t *)b->nets));
-                snprintf(fix, sizeof(fix), "netlab network connect %s %s", first ? first : "NETWORK",
-                         cname(a));
+                snprintf(fix, sizeof(fix), "netlab network connect %s %s",
+                         first ? first : "NETWORK", cname(a));
                 step(d, false, first ? fix : NULL,
                      "%s is on %s and %s is on %s: they share no network, and netlab drops "
                      "traffic between different networks",
@@ -304,7 +310,8 @@ static void to_container(struct nlab_diag *d, struct nlab_store *st, const struc
         name_step(d, st, a, t->name, netname, b_ip);
         if (d->n && !d->steps[d->n - 1].ok)
                 goto out;
-        if (!icc_step(d, net) || !ports_up_step(d, a, netname, net) || !ports_up_step(d, b, netname, net))
+        if (!icc_step(d, net) || !ports_up_step(d, a, netname, net) ||
+            !ports_up_step(d, b, netname, net))
                 goto out;
         step(d, true, NULL, "both ports on bridge %s are up", nlab_netglue_bridge(net));
         if (t->port && !listener_step(d, b, t))
@@ -349,7 +356,8 @@ static bool published_step(struct nlab_diag *d, struct nlab_store *st, const str
         if (nlab_read_file(path, &text, NULL, NULL) < 0) {
                 snprintf(fix, sizeof(fix), "publish it: netlab run -p %u:<container port>/%s ...",
                          t->port, proto);
-                step(d, false, fix, "no container publishes port %u/%s on the host", t->port, proto);
+                step(d, false, fix, "no container publishes port %u/%s on the host", t->port,
+                     proto);
                 return false;
         }
         snprintf(id, sizeof(id), "%s", text);
@@ -377,8 +385,8 @@ static void to_address(struct nlab_diag *d, struct nlab_store *st, const struct 
         if (only_internal(st, a, names, sizeof(names))) {
                 snprintf(fix, sizeof(fix), "netlab network connect bridge %s", cname(a));
                 step(d, false, fix,
-                     "%s is only on internal network(s) %s: --internal networks have no way out", cname(a),
-                     names);
+                     "%s is only on internal network(s) %s: --internal networks have no way out",
+                     cname(a), names);
                 return;
         }
         if (!strcmp(t->name, "host") && t->port && !published_step(d, st, t))

@@ -102,7 +102,8 @@ static int build_plan(struct nlab_store *st, const char *id, const struct nlab_e
         env = json_object_get(c, "Env");
         for (i = 0; i < json_array_size(env); i++)
                 nlab_strv_push(&all, json_string_value(json_array_get(env, i)));
-        snprintf(line, sizeof(line), "HOSTNAME=%s", json_string_value(json_object_get(c, "Hostname")));
+        snprintf(line, sizeof(line), "HOSTNAME=%s",
+                 json_string_value(json_object_get(c, "Hostname")));
         nlab_strv_push(&all, line);
         nlab_strv_push(&all, "HOME=/root");
         if (req->tty)
@@ -110,9 +111,11 @@ static int build_plan(struct nlab_store *st, const char *id, const struct nlab_e
         for (i = 0; req->env && i < req->env->n; i++)
                 nlab_strv_push(&all, req->env->v[i]);
         for (i = 0; i < json_array_size(json_object_get(hc, "CapAdd")); i++)
-                nlab_strv_push(&add, json_string_value(json_array_get(json_object_get(hc, "CapAdd"), i)));
+                nlab_strv_push(&add,
+                               json_string_value(json_array_get(json_object_get(hc, "CapAdd"), i)));
         for (i = 0; i < json_array_size(json_object_get(hc, "CapDrop")); i++)
-                nlab_strv_push(&drop, json_string_value(json_array_get(json_object_get(hc, "CapDrop"), i)));
+                nlab_strv_push(
+                    &drop, json_string_value(json_array_get(json_object_get(hc, "CapDrop"), i)));
         if (nlab_caps_compute(&add, &drop, json_is_true(json_object_get(hc, "Privileged")),
                               &plan->caps, err) < 0) {
                 nlab_strv_free(&all);

@@ -19,7 +19,7 @@ int nlab_rm_rf(const char *path, struct nlab_err *err);
 void nlab_unlink_if_owner(const char *path, const char *owner);
 /* snprintf into a fixed buffer, failing (ENAMETOOLONG) instead of truncating. */
 int nlab_path(char *buf, size_t size, struct nlab_err *err, const char *fmt, ...)
-        __attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 /* Current time as RFC 3339 with nanoseconds, UTC, like Docker. */
 void nlab_now_rfc3339(char *buf, size_t size);
 

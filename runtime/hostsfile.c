@@ -159,7 +159,8 @@ char *nlab_resolv_render(const char *host_text, const struct nlab_resolv_opts *o
                 if ((rest = after_keyword(line, "nameserver")) && !own_servers &&
                     !is_loopback_server(rest))
                         sb_line(&b, "nameserver", " ", rest);
-                else if ((rest = after_keyword(line, "search")) || (rest = after_keyword(line, "domain")))
+                else if ((rest = after_keyword(line, "search")) ||
+                         (rest = after_keyword(line, "domain")))
                         snprintf(host_search, sizeof(host_search), "%s", rest);
                 else if ((rest = after_keyword(line, "options")))
                         snprintf(host_options, sizeof(host_options), "%s", rest);

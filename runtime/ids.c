@@ -28,12 +28,13 @@ bool nlab_id_is_prefix(const char *s)
 
 int nlab_name_check(const char *name, struct nlab_err *err)
 {
-        static const char first[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+        static const char first[] =
+            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
         size_t n = strlen(name);
 
         if (n < 2 || n > 128 || !strchr(first, name[0]) ||
             strspn(name + 1, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
-                    n - 1)
+                n - 1)
                 return nlab_err_set(err, NLAB_E_INVALID,
                                     "invalid name \"%s\": only [a-zA-Z0-9][a-zA-Z0-9_.-]+ "
                                     "(2 to 128 characters) are allowed",
@@ -44,15 +45,15 @@ int nlab_name_check(const char *name, struct nlab_err *err)
 void nlab_name_random(char *out, size_t size, unsigned seed)
 {
         static const char *const adjectives[] = {
-                "admiring", "brave",   "clever",  "dazzling", "eager",   "focused",
-                "gallant",  "happy",   "jolly",   "keen",     "lucid",   "modest",
-                "nifty",    "optimistic", "quirky", "relaxed", "serene", "trusting",
-                "upbeat",   "vibrant", "wizardly", "zealous",
+            "admiring", "brave",      "clever",   "dazzling", "eager",  "focused",
+            "gallant",  "happy",      "jolly",    "keen",     "lucid",  "modest",
+            "nifty",    "optimistic", "quirky",   "relaxed",  "serene", "trusting",
+            "upbeat",   "vibrant",    "wizardly", "zealous",
         };
         static const char *const scientists[] = {
-                "babbage", "cerf",    "dijkstra", "engelbart", "hopper",  "kahn",
-                "lamport", "liskov",  "metcalfe", "perlman",   "postel",  "ritchie",
-                "shannon", "thompson", "torvalds", "turing",   "wozniak", "baran",
+            "babbage", "cerf",     "dijkstra", "engelbart", "hopper",  "kahn",
+            "lamport", "liskov",   "metcalfe", "perlman",   "postel",  "ritchie",
+            "shannon", "thompson", "torvalds", "turing",    "wozniak", "baran",
         };
         size_t na = sizeof(adjectives) / sizeof(adjectives[0]);
         size_t ns = sizeof(scientists) / sizeof(scientists[0]);

@@ -14,8 +14,8 @@
 #define BUSYBOX_BIN "/bin/busybox"
 
 static const struct nlab_image_info catalog[] = {
-        {"busybox", "a tiny rootfs from Debian's busybox-static with its applet links"},
-        {"host", "the host's root file system, read-only (tools like dig, tcpdump, iperf3)"},
+    {"busybox", "a tiny rootfs from Debian's busybox-static with its applet links"},
+    {"host", "the host's root file system, read-only (tools like dig, tcpdump, iperf3)"},
 };
 
 const struct nlab_image_info *nlab_image_catalog(size_t *n)
@@ -130,8 +130,8 @@ static int link_applets(const char *rootfs, char *applets, struct nlab_err *err)
 }
 
 static const char *const skeleton_dirs[] = {
-        "bin", "sbin", "usr/bin", "usr/sbin", "etc", "proc", "sys", "dev", "tmp",
-        "root", "var/log", "run", "home", "mnt",
+    "bin", "sbin", "usr/bin", "usr/sbin", "etc", "proc", "sys",
+    "dev", "tmp",  "root",    "var/log",  "run", "home", "mnt",
 };
 
 static const char etc_passwd[] = "root:x:0:0:root:/root:/bin/sh\n"

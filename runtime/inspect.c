@@ -28,10 +28,12 @@ static json_t *state_doc(const json_t *state)
         json_object_set_new(s, "ExitCode",
                             copy_or(json_object_get(state, "ExitCode"), json_integer(0)));
         json_object_set_new(s, "Error", copy_or(json_object_get(state, "Error"), json_string("")));
-        json_object_set_new(s, "StartedAt", copy_or(json_object_get(state, "StartedAt"),
-                                                    json_string("0001-01-01T00:00:00Z")));
-        json_object_set_new(s, "FinishedAt", copy_or(json_object_get(state, "FinishedAt"),
-                                                     json_string("0001-01-01T00:00:00Z")));
+        json_object_set_new(
+            s, "StartedAt",
+            copy_or(json_object_get(state, "StartedAt"), json_string("0001-01-01T00:00:00Z")));
+        json_object_set_new(
+            s, "FinishedAt",
+            copy_or(json_object_get(state, "FinishedAt"), json_string("0001-01-01T00:00:00Z")));
         return s;
 }
 

@@ -12,8 +12,8 @@
 
 const char *nlab_netglue_bridge(const json_t *net)
 {
-        return json_string_value(json_object_get(json_object_get(net, "Options"),
-                                                 "com.docker.network.bridge.name"));
+        return json_string_value(
+            json_object_get(json_object_get(net, "Options"), "com.docker.network.bridge.name"));
 }
 
 static unsigned mtu_of(const json_t *net)
@@ -34,8 +34,7 @@ static const char *net_name(const json_t *net)
 static const char *net_gateway(const json_t *net)
 {
         return json_string_value(json_object_get(
-                json_array_get(json_object_get(json_object_get(net, "IPAM"), "Config"), 0),
-                "Gateway"));
+            json_array_get(json_object_get(json_object_get(net, "IPAM"), "Config"), 0), "Gateway"));
 }
 
 static bool icc_of(const json_t *net)
@@ -52,8 +51,7 @@ static bool icc_of(const json_t *net)
 static int fw_network(const json_t *net, bool add, struct nlab_err *err)
 {
         const char *subnet = json_string_value(json_object_get(
-                json_array_get(json_object_get(json_object_get(net, "IPAM"), "Config"), 0),
-                "Subnet"));
+            json_array_get(json_object_get(json_object_get(net, "IPAM"), "Config"), 0), "Subnet"));
         bool internal = json_is_true(json_object_get(net, "Internal"));
 
         if (add)
@@ -122,7 +120,8 @@ static int sync_dns(struct nlab_store *st, const char *id, const json_t *cfg, st
 
         json_object_foreach((json_t *)nets, name, ep)
         {
-                if (nlab_network_is_predefined(name) || n >= 16 || !json_object_get(ep, "IPAddress"))
+                if (nlab_network_is_predefined(name) || n >= 16 ||
+                    !json_object_get(ep, "IPAddress"))
                         continue;
                 eps[n].network = name;
                 eps[n].ip = json_string_value(json_object_get(ep, "IPAddress"));
@@ -134,8 +133,8 @@ static int sync_dns(struct nlab_store *st, const char *id, const json_t *cfg, st
                 return nlab_dns_drop_container(st->root, id, err);
         c.id = id;
         c.name = json_string_value(json_object_get(cfg, "Name"));
-        c.n_dns_servers = strings_of(json_object_get(json_object_get(cfg, "HostConfig"), "Dns"),
-                                     servers, 16);
+        c.n_dns_servers =
+            strings_of(json_object_get(json_object_get(cfg, "HostConfig"), "Dns"), servers, 16);
         c.dns_servers = servers;
         c.endpoints = eps;
         c.n_endpoints = n;
@@ -149,9 +148,9 @@ static const char *port_target(const json_t *cfg)
         const json_t *ep;
         const char *name;
 
-        json_object_foreach((json_t *)nets, name, ep)
-                if (json_string_value(json_object_get(ep, "IPAddress")))
-                        return json_string_value(json_object_get(ep, "IPAddress"));
+        json_object_foreach((json_t *)nets, name, ep) if (
+            json_string_value(json_object_get(
+                ep, "IPAddress"))) return json_string_value(json_object_get(ep, "IPAddress"));
         return NULL;
 }
 
@@ -166,7 +165,8 @@ static int fw_ports(const json_t *cfg, const char *target, bool add, struct nlab
         if (nlab_ports_mappings(cfg, &m, &n) < 0)
                 return nlab_err_set(err, NLAB_E_SYSTEM, "out of memory");
         if (n > 0)
-                r = add ? nlab_fw_ports_add(m, n, target, err) : nlab_fw_ports_del(m, n, target, err);
+                r = add ? nlab_fw_ports_add(m, n, target, err)
+                        : nlab_fw_ports_del(m, n, target, err);
         free(m);
         return r;
 }
@@ -211,7 +211,7 @@ int nlab_netglue_ctr_up(struct nlab_store *st, const char *id, json_t *cfg, stru
 void nlab_netglue_ctr_down(struct nlab_store *st, const char *id, const json_t *cfg)
 {
         const char *target = json_string_value(
-                json_object_get(json_object_get(cfg, "NetworkSettings"), "PortsTarget"));
+            json_object_get(json_object_get(cfg, "NetworkSettings"), "PortsTarget"));
 
         fw_ports(cfg, target ? target : port_target(cfg), false, NULL);
         nlab_dns_drop_container(st->root, id, NULL);

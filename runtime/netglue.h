@@ -8,7 +8,8 @@
 #include "runtime/err.h"
 #include "runtime/store.h"
 
-/* Bridge with gateway address, firewall sets, DNS listener. Idempotent; undoes itself on failure. */
+/* Bridge with gateway address, firewall sets, DNS listener. Idempotent; undoes itself on failure.
+ */
 int nlab_netglue_network_up(struct nlab_store *st, const json_t *net, struct nlab_err *err);
 /* Remove all of it; best effort, missing pieces are fine. */
 void nlab_netglue_network_down(struct nlab_store *st, const json_t *net);

@@ -17,8 +17,8 @@
 
 const char *nlab_netmode_of(const json_t *cfg)
 {
-        const char *m = json_string_value(
-                json_object_get(json_object_get(cfg, "HostConfig"), "NetworkMode"));
+        const char *m =
+            json_string_value(json_object_get(json_object_get(cfg, "HostConfig"), "NetworkMode"));
 
         return m ? m : "bridge";
 }
@@ -124,8 +124,8 @@ int nlab_netmode_claim(struct nlab_store *st, const char *id, json_t *cfg, struc
                         r = -1;
                         break;
                 }
-                r = nlab_attach_claim(st, net, id, json_string_value(json_object_get(cfg, "Name")), ep,
-                                      err);
+                r = nlab_attach_claim(st, net, id, json_string_value(json_object_get(cfg, "Name")),
+                                      ep, err);
                 json_decref(net);
                 if (r < 0)
                         break;
@@ -150,7 +150,7 @@ void nlab_netmode_release(struct nlab_store *st, const char *id, const json_t *c
         const char *name;
 
         json_object_foreach(nlab_netmode_networks(cfg), name, ep)
-                nlab_attach_release(st, name, id, ep);
+            nlab_attach_release(st, name, id, ep);
 }
 
 int nlab_netmode_container_pid(struct nlab_store *st, const json_t *cfg, int *pid,
@@ -212,8 +212,8 @@ static struct nlab_strv view(const json_t *cfg, const char *key)
         return sv;
 }
 
-static int write_ctr_file(struct nlab_store *st, const char *id, const char *name,
-                          const char *text, struct nlab_err *err)
+static int write_ctr_file(struct nlab_store *st, const char *id, const char *name, const char *text,
+                          struct nlab_err *err)
 {
         char path[PATH_MAX];
         int fd;
@@ -240,8 +240,8 @@ int nlab_netmode_write_hosts(struct nlab_store *st, const char *id, const json_t
 {
         struct nlab_strv add = view(cfg, "ExtraHosts");
         const json_t *nets = nlab_netmode_networks(cfg), *ep;
-        const char *host = json_string_value(json_object_get(json_object_get(cfg, "Config"),
-                                                              "Hostname"));
+        const char *host =
+            json_string_value(json_object_get(json_object_get(cfg, "Config"), "Hostname"));
         struct nlab_hosts_line *own = calloc(json_object_size(nets) + 1, sizeof(*own));
         const char *name;
         size_t n = 0;
@@ -318,7 +318,8 @@ static int copy_from_target(struct nlab_store *st, const char *id, const json_t 
         for (i = 0; i < 2; i++) {
                 char *text = NULL;
                 int r;
-                if (nlab_store_path(st, path, sizeof(path), "containers", target, files[i], err) < 0 ||
+                if (nlab_store_path(st, path, sizeof(path), "containers", target, files[i], err) <
+                        0 ||
                     nlab_read_file(path, &text, NULL, err) < 0)
                         return -1;
                 r = write_ctr_file(st, id, files[i], text, err);
@@ -367,8 +368,7 @@ int nlab_netmode_start(struct nlab_store *st, const char *id, json_t *cfg, int p
                 goto undo;
         return nlab_store_save(st, id, "config.json", cfg, err);
 undo:
-        json_object_foreach(nets, name, ep)
-                nlab_attach_down(ep);
+        json_object_foreach(nets, name, ep) nlab_attach_down(ep);
         return -1;
 }
 
@@ -378,6 +378,5 @@ void nlab_netmode_stop(struct nlab_store *st, const char *id, const json_t *cfg)
         const char *name;
 
         nlab_netglue_ctr_down(st, id, cfg);
-        json_object_foreach(nlab_netmode_networks(cfg), name, ep)
-                nlab_attach_down(ep);
+        json_object_foreach(nlab_netmode_networks(cfg), name, ep) nlab_attach_down(ep);
 }

@@ -104,11 +104,11 @@ static int make_net_dirs(struct nlab_store *st, const char *name, struct nlab_er
 static json_t *predefined_record(const char *name, const char *id)
 {
         if (!strcmp(name, "bridge")) {
-                json_t *opts = json_pack("{s:s,s:s,s:s,s:s}",
-                                         "com.docker.network.bridge.default_bridge", "true",
-                                         "com.docker.network.bridge.enable_icc", "true",
-                                         "com.docker.network.bridge.name", NLAB_DEFAULT_BRIDGE,
-                                         "com.docker.network.driver.mtu", "1500");
+                json_t *opts =
+                    json_pack("{s:s,s:s,s:s,s:s}", "com.docker.network.bridge.default_bridge",
+                              "true", "com.docker.network.bridge.enable_icc", "true",
+                              "com.docker.network.bridge.name", NLAB_DEFAULT_BRIDGE,
+                              "com.docker.network.driver.mtu", "1500");
                 return new_record(name, id, "bridge", false,
                                   ipam_config("172.17.0.0/16", "172.17.0.1", NULL), opts,
                                   json_object());
@@ -125,7 +125,8 @@ int nlab_network_ensure_predefined(struct nlab_store *st, struct nlab_err *err)
         for (i = 0; i < 3; i++) {
                 json_t *rec;
                 int r;
-                if (nlab_network_path(st, predefined[i], "network.json", path, sizeof(path), err) < 0)
+                if (nlab_network_path(st, predefined[i], "network.json", path, sizeof(path), err) <
+                    0)
                         return -1;
                 if (access(path, F_OK) == 0)
                         continue;
@@ -194,8 +195,10 @@ int nlab_network_list(struct nlab_store *st, json_t **nets, struct nlab_err *err
         for (i = 0; json_array_size(users) > 0;) {
                 size_t j, best = 0;
                 for (j = 1; j < json_array_size(users); j++)
-                        if (strcmp(json_string_value(json_object_get(json_array_get(users, j), "Created")),
-                                   json_string_value(json_object_get(json_array_get(users, best), "Created"))) < 0)
+                        if (strcmp(json_string_value(
+                                       json_object_get(json_array_get(users, j), "Created")),
+                                   json_string_value(json_object_get(json_array_get(users, best),
+                                                                     "Created"))) < 0)
                                 best = j;
                 json_array_append(*nets, json_array_get(users, best));
                 json_array_remove(users, best);
@@ -240,16 +243,18 @@ int nlab_network_load(struct nlab_store *st, const char *ref, json_t **net, stru
 
 int nlab_network_pool(const json_t *net, struct nlab_pool *pool, struct nlab_err *err)
 {
-        const json_t *c = json_array_get(json_object_get(json_object_get(net, "IPAM"), "Config"), 0);
+        const json_t *c =
+            json_array_get(json_object_get(json_object_get(net, "IPAM"), "Config"), 0);
         const char *range = json_string_value(json_object_get(c, "IPRange"));
 
         memset(pool, 0, sizeof(*pool));
         if (!c)
                 return nlab_err_set(err, NLAB_E_INVALID, "network %s has no subnet",
                                     json_string_value(json_object_get(net, "Name")));
-        if (nlab_cidr_parse(json_string_value(json_object_get(c, "Subnet")), &pool->subnet, err) < 0 ||
-            nlab_ip_parse(json_string_value(json_object_get(c, "Gateway")), "gateway", &pool->gateway,
-                          err) < 0)
+        if (nlab_cidr_parse(json_string_value(json_object_get(c, "Subnet")), &pool->subnet, err) <
+                0 ||
+            nlab_ip_parse(json_string_value(json_object_get(c, "Gateway")), "gateway",
+                          &pool->gateway, err) < 0)
                 return -1;
         if (range) {
                 pool->has_range = true;
@@ -306,25 +311,29 @@ static int parse_opts(const struct nlab_net_create_req *req, json_t *options, un
                 const char *o = req->opts.v[i], *eq = strchr(o, '=');
                 char key[128];
                 if (!eq)
-                        return nlab_err_set(err, NLAB_E_INVALID,
-                                            "invalid --opt \"%s\": expected mtu=N or icc=true|false", o);
+                        return nlab_err_set(
+                            err, NLAB_E_INVALID,
+                            "invalid --opt \"%s\": expected mtu=N or icc=true|false", o);
                 snprintf(key, sizeof(key), "%.*s", (int)(eq - o), o);
                 if (!strcmp(key, "mtu") || !strcmp(key, "com.docker.network.driver.mtu")) {
                         char *end;
                         long v = strtol(eq + 1, &end, 10);
                         if (*end || v < 68 || v > 65535)
                                 return nlab_err_set(err, NLAB_E_INVALID,
-                                                    "invalid --opt mtu=%s: expected 68 to 65535", eq + 1);
+                                                    "invalid --opt mtu=%s: expected 68 to 65535",
+                                                    eq + 1);
                         *mtu = (unsigned)v;
-                } else if (!strcmp(key, "icc") || !strcmp(key, "com.docker.network.bridge.enable_icc")) {
+                } else if (!strcmp(key, "icc") ||
+                           !strcmp(key, "com.docker.network.bridge.enable_icc")) {
                         if (strcmp(eq + 1, "true") && strcmp(eq + 1, "false"))
                                 return nlab_err_set(err, NLAB_E_INVALID,
-                                                    "invalid --opt icc=%s: expected true or false", eq + 1);
+                                                    "invalid --opt icc=%s: expected true or false",
+                                                    eq + 1);
                         *icc = !strcmp(eq + 1, "true");
                 } else {
-                        return nlab_err_set(err, NLAB_E_INVALID,
-                                            "unknown --opt \"%s\": supported are mtu=N and icc=true|false",
-                                            key);
+                        return nlab_err_set(
+                            err, NLAB_E_INVALID,
+                            "unknown --opt \"%s\": supported are mtu=N and icc=true|false", key);
                 }
                 json_object_set_new(options, key, json_string(eq + 1));
         }
@@ -339,8 +348,8 @@ static json_t *parse_labels(const struct nlab_strv *labels)
         for (i = 0; i < labels->n; i++) {
                 const char *eq = strchr(labels->v[i], '=');
                 char key[256];
-                snprintf(key, sizeof(key), "%.*s", (int)(eq ? eq - labels->v[i] : (long)strlen(labels->v[i])),
-                         labels->v[i]);
+                snprintf(key, sizeof(key), "%.*s",
+                         (int)(eq ? eq - labels->v[i] : (long)strlen(labels->v[i])), labels->v[i]);
                 json_object_set_new(o, key, json_string(eq ? eq + 1 : ""));
         }
         return o;
@@ -358,8 +367,7 @@ static int plan_addresses(struct nlab_store *st, const struct nlab_net_create_re
         if (req->subnet && nlab_cidr_parse(req->subnet, &p->subnet, err) < 0)
                 return -1;
         if (!req->subnet && (req->gateway || req->ip_range))
-                return nlab_err_set(err, NLAB_E_INVALID,
-                                    "--gateway and --ip-range need --subnet");
+                return nlab_err_set(err, NLAB_E_INVALID, "--gateway and --ip-range need --subnet");
         if (req->gateway && nlab_ip_parse(req->gateway, "gateway", &p->gateway, err) < 0)
                 return -1;
         if (req->ip_range) {
@@ -397,9 +405,10 @@ static int check_create(const struct nlab_net_create_req *req, struct nlab_err *
                 return nlab_err_set(err, NLAB_E_CONFLICT,
                                     "%s is a pre-defined network and cannot be created", req->name);
         if (req->driver && strcmp(req->driver, "bridge"))
-                return nlab_err_set(err, NLAB_E_INVALID,
-                                    "unsupported driver \"%s\": netlab networks use the bridge driver",
-                                    req->driver);
+                return nlab_err_set(
+                    err, NLAB_E_INVALID,
+                    "unsupported driver \"%s\": netlab networks use the bridge driver",
+                    req->driver);
         if (nlab_name_check(req->name, err) < 0) {
                 nlab_err_prefix(err, "network");
                 return -1;
@@ -428,7 +437,8 @@ int nlab_network_create(struct nlab_store *st, const struct nlab_net_create_req 
                 goto out;
         if (load_by_name(st, req->name, &old) == 0) {
                 json_decref(old);
-                nlab_err_set(err, NLAB_E_CONFLICT, "network with name %s already exists", req->name);
+                nlab_err_set(err, NLAB_E_CONFLICT, "network with name %s already exists",
+                             req->name);
                 goto unlock;
         }
         if (plan_addresses(st, req, &p, err) < 0)
@@ -519,9 +529,9 @@ int nlab_network_remove(struct nlab_store *st, const char *ref, struct nlab_err 
         {
                 json_t *cfg = NULL;
                 if (ctr_running(st, json_string_value(v), &cfg))
-                        len += (size_t)snprintf(busy + len, len < sizeof(busy) ? sizeof(busy) - len : 0,
-                                                "%s%s", len ? ", " : "",
-                                                json_string_value(json_object_get(cfg, "Name")));
+                        len += (size_t)snprintf(
+                            busy + len, len < sizeof(busy) ? sizeof(busy) - len : 0, "%s%s",
+                            len ? ", " : "", json_string_value(json_object_get(cfg, "Name")));
                 json_decref(cfg);
         }
         json_decref(ids);
@@ -560,18 +570,17 @@ json_t *nlab_network_inspect(struct nlab_store *st, const json_t *net)
                         json_decref(cfg);
                         continue;
                 }
-                ep = json_object_get(json_object_get(json_object_get(cfg, "NetworkSettings"),
-                                                     "Networks"),
-                                     name);
+                ep = json_object_get(
+                    json_object_get(json_object_get(cfg, "NetworkSettings"), "Networks"), name);
                 snprintf(cidr, sizeof(cidr), "%s/%lld",
                          json_string_value(json_object_get(ep, "IPAddress")),
                          (long long)json_integer_value(json_object_get(ep, "IPPrefixLen")));
-                json_object_set_new(
-                        ctrs, id,
-                        json_pack("{s:O,s:O,s:O,s:s,s:s}", "Name", json_object_get(cfg, "Name"),
-                                  "EndpointID", json_object_get(ep, "EndpointID"), "MacAddress",
-                                  json_object_get(ep, "MacAddress"), "IPv4Address", cidr,
-                                  "IPv6Address", ""));
+                json_object_set_new(ctrs, id,
+                                    json_pack("{s:O,s:O,s:O,s:s,s:s}", "Name",
+                                              json_object_get(cfg, "Name"), "EndpointID",
+                                              json_object_get(ep, "EndpointID"), "MacAddress",
+                                              json_object_get(ep, "MacAddress"), "IPv4Address",
+                                              cidr, "IPv6Address", ""));
                 json_decref(cfg);
         }
         json_decref(ids);

@@ -33,7 +33,8 @@ static int add_binding(json_t *bindings, const struct nlab_port_mapping *m)
                 list = json_array();
                 json_object_set_new(bindings, key, list);
         }
-        return json_array_append_new(list, json_pack("{s:s,s:s}", "HostIp", m->host_ip, "HostPort", hp));
+        return json_array_append_new(list,
+                                     json_pack("{s:s,s:s}", "HostIp", m->host_ip, "HostPort", hp));
 }
 
 int nlab_ports_prepare(const struct nlab_run_req *req, json_t *cfg, struct nlab_err *err)
@@ -175,15 +176,17 @@ static void record(json_t *ports, const char *key, const struct nlab_port_mappin
                 json_object_set_new(ports, key, list);
         }
         snprintf(hp, sizeof(hp), "%u", m->host_port);
-        json_array_append_new(list, json_pack("{s:s,s:s}", "HostIp",
-                                              m->host_ip[0] ? m->host_ip : "0.0.0.0", "HostPort", hp));
+        json_array_append_new(list,
+                              json_pack("{s:s,s:s}", "HostIp",
+                                        m->host_ip[0] ? m->host_ip : "0.0.0.0", "HostPort", hp));
 }
 
 int nlab_ports_claim(struct nlab_store *st, const char *id, json_t *cfg, struct nlab_err *err)
 {
         json_t *bindings = json_object_get(json_object_get(cfg, "HostConfig"), "PortBindings");
         json_t *exposed = json_object_get(json_object_get(cfg, "Config"), "ExposedPorts");
-        bool all = json_is_true(json_object_get(json_object_get(cfg, "HostConfig"), "PublishAllPorts"));
+        bool all =
+            json_is_true(json_object_get(json_object_get(cfg, "HostConfig"), "PublishAllPorts"));
         json_t *ports = json_object(), *list, *b;
         const char *key;
         size_t i;
@@ -234,27 +237,22 @@ int nlab_ports_mappings(const json_t *cfg, struct nlab_port_mapping **out, size_
         json_t *list, *b;
         size_t i, count = 0;
 
-        json_object_foreach((json_t *)ports, key, list)
-                count += json_array_size(list);
+        json_object_foreach((json_t *)ports, key, list) count += json_array_size(list);
         m = calloc(count + 1, sizeof(*m));
         if (!m)
                 return -1;
         *n = 0;
-        json_object_foreach((json_t *)ports, key, list)
-        {
-                json_array_foreach(list, i, b)
-                {
-                        const char *ip = json_string_value(json_object_get(b, "HostIp"));
-                        if (parse_key(key, &m[*n]) < 0)
-                                continue;
-                        snprintf(m[*n].host_ip, sizeof(m[*n].host_ip), "%s",
-                                 ip && strcmp(ip, "0.0.0.0") ? ip : "");
-                        m[*n].host_port = (uint16_t)atoi(json_string_value(json_object_get(b, "HostPort")));
-                        (*n)++;
-                }
-        }
-        *out = m;
-        return 0;
+        json_object_foreach((json_t *)ports, key, list){json_array_foreach(list, i, b){
+            const char *ip = json_string_value(json_object_get(b, "HostIp"));
+        if (parse_key(key, &m[*n]) < 0)
+                continue;
+        snprintf(m[*n].host_ip, sizeof(m[*n].host_ip), "%s", ip && strcmp(ip, "0.0.0.0") ? ip : "");
+        m[*n].host_port = (uint16_t)atoi(json_string_value(json_object_get(b, "HostPort")));
+        (*n)++;
+}
+}
+*out = m;
+return 0;
 }
 
 void nlab_ports_release(struct nlab_store *st, const char *id, const json_t *cfg)

@@ -68,12 +68,12 @@ static int make_dev(const char *rootfs, char *what, size_t ws)
         static const struct {
                 const char *name;
                 unsigned maj, min;
-        } nodes[] = {{"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7},
+        } nodes[] = {{"null", 1, 3},   {"zero", 1, 5},    {"full", 1, 7},
                      {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0}};
         static const char *const links[][2] = {
-                {"/proc/self/fd", "fd"},   {"/proc/self/fd/0", "stdin"},
-                {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
-                {"pts/ptmx", "ptmx"},
+            {"/proc/self/fd", "fd"},       {"/proc/self/fd/0", "stdin"},
+            {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
+            {"pts/ptmx", "ptmx"},
         };
         char dev[4096], path[4200];
         size_t i;
@@ -108,8 +108,7 @@ static int make_dev(const char *rootfs, char *what, size_t ws)
                         "mode=1777,size=65536k", what, ws);
 }
 
-static int bind_etc_files(const struct nlab_sandbox *sb, const char *rootfs, char *what,
-                          size_t ws)
+static int bind_etc_files(const struct nlab_sandbox *sb, const char *rootfs, char *what, size_t ws)
 {
         static const char *const files[] = {"hostname", "hosts", "resolv.conf"};
         char src[4096], dst[4096];
@@ -142,8 +141,8 @@ static int bind_volumes(const struct nlab_sandbox *sb, const char *rootfs, char 
                 }
                 if (do_mount(v->host, dst, NULL, MS_BIND | MS_REC, NULL, what, ws) < 0)
                         return -1;
-                if (v->ro && do_mount(NULL, dst, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL,
-                                      what, ws) < 0)
+                if (v->ro &&
+                    do_mount(NULL, dst, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL, what, ws) < 0)
                         return -1;
         }
         return 0;
@@ -271,8 +270,11 @@ int nlab_sandbox_join(int pid, bool join_mnt, struct nlab_err *err)
         static const struct {
                 const char *name;
                 int type;
-        } order[] = {{"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS}, {"net", CLONE_NEWNET},
-                     {"pid", CLONE_NEWPID}, {"mnt", CLONE_NEWNS}};
+        } order[] = {{"ipc", CLONE_NEWIPC},
+                     {"uts", CLONE_NEWUTS},
+                     {"net", CLONE_NEWNET},
+                     {"pid", CLONE_NEWPID},
+                     {"mnt", CLONE_NEWNS}};
         char path[64];
         size_t i;
 
@@ -287,8 +289,8 @@ int nlab_sandbox_join(int pid, bool join_mnt, struct nlab_err *err)
                 if (setns(fd, order[i].type) < 0) {
                         int e = errno;
                         close(fd);
-                        return nlab_err_sys(err, e, "join %s namespace of pid %d",
-                                            order[i].name, pid);
+                        return nlab_err_sys(err, e, "join %s namespace of pid %d", order[i].name,
+                                            pid);
                 }
                 close(fd);
         }

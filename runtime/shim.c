@@ -201,7 +201,7 @@ static void shim_main(const struct nlab_shim_req *req, struct shim_fds fds)
                 log_fd = open_detached_stdio(req, &sb, &master, &stdin_keep);
         }
         {
-                int keep[] = {fds.ready_w, fds.exit_w,  fds.go_r,   fds.err_w,
+                int keep[] = {fds.ready_w, fds.exit_w,  fds.go_r,    fds.err_w,
                               sb.stdio[0], sb.stdio[1], sb.stdio[2], req->join_netns_fd,
                               master,      stdin_keep,  log_fd};
                 close_other_fds(keep, sizeof(keep) / sizeof(keep[0]));
@@ -269,8 +269,8 @@ int nlab_shim_spawn(const struct nlab_shim_req *req, struct nlab_shim_handle *h,
         pid_t first;
         int status;
 
-        if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0 ||
-            pipe2(errp, O_CLOEXEC) < 0 || (req->attached && pipe2(ex, O_CLOEXEC) < 0)) {
+        if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
+            (req->attached && pipe2(ex, O_CLOEXEC) < 0)) {
                 int e = errno;
                 close_pair(ready);
                 close_pair(go);

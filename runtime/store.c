@@ -13,7 +13,8 @@
 
 #include "runtime/fsutil.h"
 
-static const char *const store_dirs[] = {"containers", "names", "netns", "images", "networks", "ports"};
+static const char *const store_dirs[] = {"containers", "names",    "netns",
+                                         "images",     "networks", "ports"};
 
 int nlab_store_open(struct nlab_store *st, const char *root, struct nlab_err *err)
 {

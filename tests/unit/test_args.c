@@ -9,10 +9,10 @@
 #include "netlab/args.h"
 
 static const struct nlab_flag flags[] = {
-        {"detach", 'd', NLAB_FLAG_BOOL, NULL},      {"interactive", 'i', NLAB_FLAG_BOOL, NULL},
-        {"tty", 't', NLAB_FLAG_BOOL, NULL},         {"rm", 0, NLAB_FLAG_BOOL, NULL},
-        {"network", 0, NLAB_FLAG_VALUE, "net"},     {"publish", 'p', NLAB_FLAG_LIST, NULL},
-        {"env", 'e', NLAB_FLAG_LIST, NULL},
+    {"detach", 'd', NLAB_FLAG_BOOL, NULL},  {"interactive", 'i', NLAB_FLAG_BOOL, NULL},
+    {"tty", 't', NLAB_FLAG_BOOL, NULL},     {"rm", 0, NLAB_FLAG_BOOL, NULL},
+    {"network", 0, NLAB_FLAG_VALUE, "net"}, {"publish", 'p', NLAB_FLAG_LIST, NULL},
+    {"env", 'e', NLAB_FLAG_LIST, NULL},
 };
 #define NF (sizeof(flags) / sizeof(flags[0]))
 
@@ -39,7 +39,7 @@ static void test_combined_short_flags_and_command(void **state)
 static void test_value_forms_and_alias(void **state)
 {
         char *argv[] = {"--net=none", "-p8080:80", "-p", "9090:90", "--publish=1:1",
-                        "--network", "host", "-e", "A=1", "img"};
+                        "--network",  "host",      "-e", "A=1",     "img"};
         struct nlab_parsed p;
 
         (void)state;
@@ -106,11 +106,11 @@ static void test_double_dash_ends_flags(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_combined_short_flags_and_command),
-                cmocka_unit_test(test_value_forms_and_alias),
-                cmocka_unit_test(test_bool_with_value),
-                cmocka_unit_test(test_errors),
-                cmocka_unit_test(test_double_dash_ends_flags),
+            cmocka_unit_test(test_combined_short_flags_and_command),
+            cmocka_unit_test(test_value_forms_and_alias),
+            cmocka_unit_test(test_bool_with_value),
+            cmocka_unit_test(test_errors),
+            cmocka_unit_test(test_double_dash_ends_flags),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

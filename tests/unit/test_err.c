@@ -34,8 +34,8 @@ static void test_sys_appends_strerror(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_set_and_prefix),
-                cmocka_unit_test(test_sys_appends_strerror),
+            cmocka_unit_test(test_set_and_prefix),
+            cmocka_unit_test(test_sys_appends_strerror),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -71,8 +71,8 @@ static void test_labels_and_errors(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_same_key_ors_different_keys_and),
-                cmocka_unit_test(test_labels_and_errors),
+            cmocka_unit_test(test_same_key_ors_different_keys_and),
+            cmocka_unit_test(test_labels_and_errors),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

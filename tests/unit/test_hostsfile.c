@@ -12,7 +12,8 @@
 static void test_hosts_block_then_extra_then_own(void **state)
 {
         struct nlab_strv add = {0};
-        struct nlab_hosts_line own[] = {{"10.89.0.2", "3f2a1b2c3d4e"}, {"10.90.0.5", "3f2a1b2c3d4e"}};
+        struct nlab_hosts_line own[] = {{"10.89.0.2", "3f2a1b2c3d4e"},
+                                        {"10.90.0.5", "3f2a1b2c3d4e"}};
         char *text;
 
         (void)state;
@@ -84,11 +85,11 @@ static void test_add_host_check(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_hosts_block_then_extra_then_own),
-                cmocka_unit_test(test_resolv_drops_loopback_servers),
-                cmocka_unit_test(test_resolv_overrides),
-                cmocka_unit_test(test_resolv_of_nothing_is_empty),
-                cmocka_unit_test(test_add_host_check),
+            cmocka_unit_test(test_hosts_block_then_extra_then_own),
+            cmocka_unit_test(test_resolv_drops_loopback_servers),
+            cmocka_unit_test(test_resolv_overrides),
+            cmocka_unit_test(test_resolv_of_nothing_is_empty),
+            cmocka_unit_test(test_add_host_check),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,7 +27,8 @@ static void test_prefix_rules(void **state)
         assert_false(nlab_id_is_prefix(""));
         assert_false(nlab_id_is_prefix("3F2A"));
         assert_false(nlab_id_is_prefix("web"));
-        assert_false(nlab_id_is_prefix("00000000000000000000000000000000000000000000000000000000000000001"));
+        assert_false(
+            nlab_id_is_prefix("00000000000000000000000000000000000000000000000000000000000000001"));
 }
 
 static void test_name_rules(void **state)
@@ -61,10 +62,10 @@ static void test_random_names_are_valid(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_new_ids_are_64_hex_and_differ),
-                cmocka_unit_test(test_prefix_rules),
-                cmocka_unit_test(test_name_rules),
-                cmocka_unit_test(test_random_names_are_valid),
+            cmocka_unit_test(test_new_ids_are_64_hex_and_differ),
+            cmocka_unit_test(test_prefix_rules),
+            cmocka_unit_test(test_name_rules),
+            cmocka_unit_test(test_random_names_are_valid),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -128,11 +128,11 @@ static void test_relative_root_is_refused(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(test_resolve_by_name_id_and_prefix, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_names_are_unique, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_records_round_trip_and_list, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_lock_is_reentrant_per_handle, setup, teardown),
-                cmocka_unit_test(test_relative_root_is_refused),
+            cmocka_unit_test_setup_teardown(test_resolve_by_name_id_and_prefix, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_names_are_unique, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_records_round_trip_and_list, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_lock_is_reentrant_per_handle, setup, teardown),
+            cmocka_unit_test(test_relative_root_is_refused),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
