@@ -201,6 +201,7 @@ int nlab_attach_up(struct nlab_store *st, const json_t *net, const char *ctr_id,
         struct nlab_endpoint_req req = {0};
         struct nlab_pool p;
         const char *mtu;
+        int r;
 
         if (nlab_network_realize(st, net, err) < 0 || nlab_network_pool(net, &p, err) < 0 ||
             nlab_ip_parse(json_string_value(json_object_get(ep, "IPAddress")), "address", &req.ip,
@@ -218,7 +219,13 @@ int nlab_attach_up(struct nlab_store *st, const json_t *net, const char *ctr_id,
         req.mac = json_string_value(json_object_get(ep, "MacAddress"));
         req.mtu = mtu ? (unsigned)strtoul(mtu, NULL, 10) : 0;
         req.default_route = default_route && !json_is_true(json_object_get(net, "Internal"));
-        if (nlab_endpoint_attach(&req, err) < 0) {
+        r = nlab_endpoint_attach(&req, err);
+        if (r < 0 && err && err->errnum == EEXIST) {
+                /* A veth of an earlier run whose namespace the kernel has not finished freeing. */
+                nlab_endpoint_detach(NULL, host_if, NULL);
+                r = nlab_endpoint_attach(&req, err);
+        }
+        if (r < 0) {
                 nlab_err_prefix(err, "network %s", net_name(net));
                 return -1;
         }
