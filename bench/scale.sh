@@ -18,13 +18,16 @@ avail() { awk '/MemAvailable/{print $2}' /proc/meminfo; }
 sync; echo 3 >/proc/sys/vm/drop_caches 2>/dev/null || true
 before=$(avail)
 batch=100; first=0
-printf '%-10s %12s %10s\n' "batch" "seconds" "vs first"
+# The kernel's own cost of a network namespace also grows with how many exist: measure it beside.
+raw_ns() { unshare --net --pid --fork true; }
+printf '%-8s %10s %9s %22s %9s\n' "batch" "seconds" "vs first" "raw netns ms (median)" "vs first"
 for ((b = 0; b < COUNT / batch; b++)); do
         t0=$(now_ns)
         for ((i = 0; i < batch; i++)); do nl run -d --net scalenet busybox sleep 1d >/dev/null; done
         t=$(( ($(now_ns) - t0) / 1000000 ))
-        [ $b -eq 0 ] && first=$t
-        printf '%-10s %12.3f %10s\n' "$((b + 1))" "$(awk -v t=$t 'BEGIN{print t/1000}')" "$(ratio "$t" "$first")"
+        raw=$(REPS=10 median_ms raw_ns)
+        [ $b -eq 0 ] && first=$t && raw_first=$raw
+        printf '%-8s %10.3f %9s %22s %9s\n' "$((b + 1))" "$(awk -v t=$t 'BEGIN{print t/1000}')" "$(ratio "$t" "$first")" "$raw" "$(ratio "$raw" "$raw_first")"
 done
 sleep 2
 after=$(avail)

@@ -6,6 +6,8 @@
 
 #include "runtime/dnsctl.h"
 #include "runtime/endpoint.h"
+#include "runtime/link.h"
+#include "runtime/netlink.h"
 #include "runtime/firewall.h"
 #include "runtime/ports.h"
 #include "runtime/network.h"
@@ -58,6 +60,28 @@ static int fw_network(const json_t *net, bool add, struct nlab_err *err)
                 return nlab_fw_network_add(nlab_netglue_bridge(net), subnet, internal, icc_of(net),
                                            err);
         return nlab_fw_network_del(nlab_netglue_bridge(net), subnet, internal, icc_of(net), err);
+}
+
+/* The bridge exists: the network was realized (the bridge is made first and removed last). */
+static bool realized(const char *bridge)
+{
+        struct nlab_nl *nl = nlab_nl_open(NULL, NULL);
+        int found;
+
+        if (!nl)
+                return false;
+        found = nlab_link_lookup(nl, bridge, NULL, NULL);
+        nlab_nl_close(nl);
+        return found == 1;
+}
+
+int nlab_netglue_network_ensure(struct nlab_store *st, const json_t *net, struct nlab_err *err)
+{
+        const char *bridge = nlab_netglue_bridge(net);
+
+        if (!bridge || realized(bridge))
+                return 0;
+        return nlab_netglue_network_up(st, net, err);
 }
 
 int nlab_netglue_network_up(struct nlab_store *st, const json_t *net, struct nlab_err *err)

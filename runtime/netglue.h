@@ -11,6 +11,9 @@
 /* Bridge with gateway address, firewall sets, DNS listener. Idempotent; undoes itself on failure.
  */
 int nlab_netglue_network_up(struct nlab_store *st, const json_t *net, struct nlab_err *err);
+/* Up only if its bridge is missing: what every container start calls, so a start does not
+ * rewrite firewall rules or DNS records that are already in place. */
+int nlab_netglue_network_ensure(struct nlab_store *st, const json_t *net, struct nlab_err *err);
 /* Remove all of it; best effort, missing pieces are fine. */
 void nlab_netglue_network_down(struct nlab_store *st, const json_t *net);
 /* The bridge interface of a network record. */

@@ -453,7 +453,7 @@ int nlab_network_create(struct nlab_store *st, const struct nlab_net_create_req 
         options = labels = NULL;
         if (make_net_dirs(st, req->name, err) < 0 || save_net(st, net, err) < 0)
                 goto undo;
-        if (nlab_network_realize(st, net, err) < 0)
+        if (nlab_netglue_network_up(st, net, err) < 0)
                 goto undo;
         r = 0;
         goto unlock;
@@ -474,7 +474,7 @@ out:
 
 int nlab_network_realize(struct nlab_store *st, const json_t *net, struct nlab_err *err)
 {
-        return nlab_netglue_network_up(st, net, err);
+        return nlab_netglue_network_ensure(st, net, err);
 }
 
 /* Ids of the containers with an endpoint record on the network. */
