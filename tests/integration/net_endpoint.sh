@@ -2,27 +2,7 @@
 # Bridges and container endpoints (runtime/endpoint.c) against real kernel objects, observed with
 # ip(8) and ping. Runs itself inside a throwaway net+mount namespace; prints TAP.
 # Usage: net_endpoint.sh [PATH/TO/net_driver]   (or NET_DRIVER=...)
-set -u
-here=$(cd "$(dirname "$0")" && pwd)
-D=${1:-${NET_DRIVER:-$here/../../build/tests/tools/net_driver}}
-if [ -z "${NLAB_SANDBOX:-}" ]; then
-        exec env NLAB_SANDBOX=1 unshare --net --mount --fork bash "$0" "$D"
-fi
-
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-fail() { n=$((n + 1)); failed=1; echo "not ok $n - $1"; [ -n "${2:-}" ] && echo "# $2"; }
-check() { # check DESC CMD...: ok when CMD succeeds
-        local d=$1; shift
-        if out=$("$@" 2>&1); then ok "$d"; else fail "$d" "$(echo "$out" | head -3)"; fi
-}
-refuse() { # refuse DESC PATTERN CMD...: ok when CMD fails with PATTERN in its error
-        local d=$1 pat=$2; shift 2
-        if out=$("$@" 2>&1); then fail "$d" "succeeded unexpectedly"
-        elif grep -q -- "$pat" <<<"$out"; then ok "$d"
-        else fail "$d" "error was: $out"; fi
-}
+. "$(dirname "$0")/net_lib.sh"
 in_ns() { local p=$1; shift; nsenter --net="/proc/$p/ns/net" "$@"; }
 jq_true() { jq -e "$1" >/dev/null; } # reads JSON on stdin
 
