@@ -166,39 +166,37 @@ static int forward_signals_until_exit(struct nlab_shim_handle *h, int *code, str
         return nlab_shim_wait_exit(h, code, err);
 }
 
-static int attach_foreground(struct nlab_cli *cli, const char *id, const struct nlab_run_req *req)
+/* Start attached and wait: 0 with the container's exit code in *code, or -1 with err filled. */
+static int attach_foreground(struct nlab_cli *cli, const char *id, const struct nlab_run_req *req,
+                             int *code, struct nlab_err *err)
 {
         struct nlab_attach io = {.attached = true, .stdio = {0, 1, 2}};
         struct nlab_shim_handle h;
-        struct nlab_err err;
-        int master = -1, slave = -1, devnull = -1, code = 0, r;
+        int master = -1, slave = -1, devnull = -1, r;
 
         if (req->tty) {
-                if (nlab_tty_open(&master, &slave, &err) < 0)
-                        goto fail;
+                if (nlab_tty_open(&master, &slave, err) < 0)
+                        return -1;
                 io.stdio[0] = io.stdio[1] = io.stdio[2] = slave;
         } else if (!req->interactive) {
                 devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
                 io.stdio[0] = devnull;
         }
-        r = nlab_container_start(&cli->st, id, &io, &h, &err);
+        r = nlab_container_start(&cli->st, id, &io, &h, err);
         if (slave >= 0)
                 close(slave);
         if (devnull >= 0)
                 close(devnull);
-        if (r < 0)
-                goto fail;
+        if (r < 0) {
+                if (master >= 0)
+                        close(master);
+                return -1;
+        }
         if (master >= 0) {
                 nlab_tty_relay(master, req->interactive);
                 close(master);
         }
-        if (forward_signals_until_exit(&h, &code, &err) < 0)
-                goto fail;
-        return code;
-fail:
-        if (master >= 0)
-                close(master);
-        return -1 - nlab_cli_fail(&err, true);
+        return forward_signals_until_exit(&h, code, err);
 }
 
 int nlab_cmd_run(struct nlab_cli *cli, int argc, char **argv)
@@ -226,10 +224,9 @@ int nlab_cmd_run(struct nlab_cli *cli, int argc, char **argv)
                 }
                 goto free_req;
         }
-        code = attach_foreground(cli, id, &req);
-        if (code < 0) {
+        if (attach_foreground(cli, id, &req, &code, &err) < 0) {
                 /* A run that never started its command leaves nothing behind. */
-                code = -1 - code;
+                code = nlab_cli_fail(&err, true);
                 nlab_container_remove(&cli->st, id, true, NULL);
         }
 free_req:
@@ -273,9 +270,8 @@ int nlab_cmd_start(struct nlab_cli *cli, int argc, char **argv)
                         json_t *c = json_object_get(cfg, "Config");
                         req.tty = json_is_true(json_object_get(c, "Tty"));
                         req.interactive = p.set[1];
-                        code = attach_foreground(cli, id, &req);
-                        if (code < 0)
-                                code = -1 - code;
+                        if (attach_foreground(cli, id, &req, &code, &err) < 0)
+                                code = nlab_cli_fail(&err, true);
                 } else if (!nlab_container_running(state) &&
                            nlab_container_start(&cli->st, id, &io, &h, &err) < 0) {
                         code = nlab_cli_fail(&err, true);
