@@ -23,6 +23,17 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 
+/* The layout (render it with tests/tools/fw_driver render ensure):
+ * - inet netlab: prerouting/output DNAT through two maps (host-IP map first, so a mapping bound to
+ *   one address wins), postrouting masquerade (egress, hairpin/other-container, 127.0.0.0/8),
+ *   forward filter (established, same bridge, internal, published, else nothing new into a bridge),
+ *   and a "mark" chain right after dstnat tagging DNAT'd packets with NLAB_FW_DNAT_MARK.
+ * - bridge netlab: icc=false. Bridged port-to-port traffic never reaches the inet forward hook
+ *   unless br_netfilter is active (bridge-nf-call-iptables=1, built in on some kernels), so
+ *   icc=false is enforced at the bridge layer, where only the packet mark can tell a published
+ *   port's traffic (bridged back by br_netfilter after DNAT) from direct peer traffic.
+ * The rules hold no per-network or per-port state: that lives in the sets and maps. */
+
 /* nft's datatype ids, so `nft list ruleset` shows the sets readably; concatenations are
  * (outer << 6) | inner. */
 #define DT_IPADDR    7

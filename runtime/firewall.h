@@ -28,11 +28,13 @@ int nlab_fw_network_add(const char *bridge, const char *subnet_cidr, bool intern
 /* Removes exactly what add put in (pass the same arguments); already-gone is success. */
 int nlab_fw_network_del(const char *bridge, const char *subnet_cidr, bool internal, bool icc,
                         struct nlab_err *err);
-/* Publish n resolved mappings (host_port != 0) to ctr_ip. A host port already published
- * fails with NLAB_E_CONFLICT naming it, and nothing of the batch is applied. */
+/* Publish n resolved mappings (host_port != 0; see nlab_port_resolve) to ctr_ip; the table must
+ * exist (ensure or network_add ran). A host port already published fails with NLAB_E_CONFLICT
+ * naming it ("port 8080/tcp: already in use ..."), and nothing of the batch is applied. */
 int nlab_fw_ports_add(const struct nlab_port_mapping *m, size_t n, const char *ctr_ip,
                       struct nlab_err *err);
-/* Unpublish; a mapping already gone is success. */
+/* Unpublish; a mapping already gone is success, one published to another address is
+ * NLAB_E_CONFLICT and left alone. */
 int nlab_fw_ports_del(const struct nlab_port_mapping *m, size_t n, const char *ctr_ip,
                       struct nlab_err *err);
 /* Point n published mappings at a new container address (network connect/disconnect), in one

@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -446,57 +447,102 @@ static void find_holder(const char *proc_root, unsigned long ino, char *out, siz
                 closedir(d);
 }
 
+/* The four socket tables, read once per request: a /proc/net/tcp read walks every hash bucket
+ * of the kernel, too slow to repeat for each candidate port. */
+struct host_tables {
+        const char *proc_root;
+        char *text[2][2]; /* [udp][v6] */
+        bool loaded[2][2];
+};
+
+static void host_tables_free(struct host_tables *t)
+{
+        for (int u = 0; u < 2; u++)
+                for (int v = 0; v < 2; v++)
+                        free(t->text[u][v]);
+}
+
+static const char *host_table(struct host_tables *t, int udp, int v6)
+{
+        char path[512];
+
+        if (!t->loaded[udp][v6]) {
+                snprintf(path, sizeof(path), "%.256s/net/%s%s", t->proc_root, udp ? "udp" : "tcp",
+                         v6 ? "6" : "");
+                t->text[udp][v6] = read_file(path); /* NULL: no IPv6 or no table, nothing held */
+                t->loaded[udp][v6] = true;
+        }
+        return t->text[udp][v6];
+}
+
+static int check_tables(struct host_tables *t, const char *ip, uint16_t port, int proto,
+                        struct nlab_err *err)
+{
+        int udp = proto == IPPROTO_UDP;
+
+        for (int v6 = 0; v6 <= 1; v6++) {
+                const char *text = host_table(t, udp, v6);
+                char holder[128];
+                unsigned long ino;
+
+                if (!text || !nlab_port_scan_table(text, v6, !udp, ip, port, &ino))
+                        continue;
+                if (!err)
+                        return -1;
+                find_holder(t->proc_root, ino, holder, sizeof(holder));
+                return nlab_err_set(
+                    err, NLAB_E_CONFLICT, "port %s%s%u/%s is held by a listening host process%s%s",
+                    ip, ip[0] ? ":" : "", port, udp ? "udp" : "tcp", holder[0] ? ": " : "", holder);
+        }
+        return 0;
+}
+
 int nlab_port_check_host(const char *proc_root, const char *ip, uint16_t port, int proto,
                          struct nlab_err *err)
 {
-        const char *base = proto == IPPROTO_UDP ? "udp" : "tcp";
+        struct host_tables t = {.proc_root = proc_root};
+        int r;
 
         assert(proc_root && ip);
-        for (int v6 = 0; v6 <= 1; v6++) {
-                char path[256], holder[128];
-                unsigned long ino;
-                char *text;
-                int hit;
+        r = check_tables(&t, ip, port, proto, err);
+        host_tables_free(&t);
+        return r;
+}
 
-                snprintf(path, sizeof(path), "%s/net/%s%s", proc_root, base, v6 ? "6" : "");
-                text = read_file(path);
-                if (!text)
-                        continue; /* no IPv6, or no such table: nothing listens there */
-                hit = nlab_port_scan_table(text, v6, proto != IPPROTO_UDP, ip, port, &ino);
-                free(text);
-                if (!hit)
-                        continue;
-                find_holder(proc_root, ino, holder, sizeof(holder));
-                return nlab_err_set(err, NLAB_E_CONFLICT,
-                                    "port %s%s%u/%s is held by a listening host process%s%s", ip,
-                                    ip[0] ? ":" : "", port, base, holder[0] ? ": " : "", holder);
+static int pick_from(struct host_tables *t, int proto, uint16_t lo, uint16_t hi, uint32_t start,
+                     const uint16_t *taken, size_t ntaken, uint16_t *out)
+{
+        uint32_t span = (uint32_t)(hi - lo) + 1;
+
+        for (uint32_t i = 0; i < span; i++) {
+                uint16_t p = (uint16_t)(lo + (start + i) % span);
+
+                if (!is_taken(p, taken, ntaken) && check_tables(t, "", p, proto, NULL) == 0) {
+                        *out = p;
+                        return 0;
+                }
         }
-        return 0;
+        return -1;
 }
 
 int nlab_port_pick_random(int proto, const uint16_t *taken, size_t ntaken, uint16_t *out,
                           struct nlab_err *err)
 {
+        struct host_tables t = {.proc_root = "/proc"};
+        uint32_t start = 0;
         uint16_t lo, hi;
-        uint32_t start = 0, span;
+        int r;
 
         assert(out);
         if (nlab_port_ephemeral_range(&lo, &hi, err) < 0)
                 return -1;
         if (getrandom(&start, sizeof(start), 0) != sizeof(start))
                 start = (uint32_t)getpid();
-        span = (uint32_t)(hi - lo) + 1;
-        for (uint32_t i = 0; i < span; i++) {
-                uint16_t p = (uint16_t)(lo + (start + i) % span);
-
-                if (is_taken(p, taken, ntaken))
-                        continue;
-                if (nlab_port_check_host("/proc", "", p, proto, NULL) == 0) {
-                        *out = p;
-                        return 0;
-                }
-        }
-        return nlab_err_set(err, NLAB_E_CONFLICT, "no free host port in %u-%u", lo, hi);
+        r = pick_from(&t, proto, lo, hi, start, taken, ntaken, out);
+        host_tables_free(&t);
+        if (r < 0)
+                return nlab_err_set(err, NLAB_E_CONFLICT, "no free host port in %u-%u", lo, hi);
+        return 0;
 }
 
 /* Would mappings a and b take the same traffic? Same protocol and port, and addresses overlap. */
@@ -508,7 +554,7 @@ static int clash(const struct nlab_port_mapping *a, uint16_t port,
 }
 
 struct pool {
-        const char *proc_root;
+        struct host_tables *host;
         const struct nlab_port_mapping *taken, *done;
         const char *const *owner;
         size_t ntaken, ndone;
@@ -531,7 +577,7 @@ static int port_free(const struct pool *p, const struct nlab_port_mapping *m, ui
         for (size_t i = 0; i < p->ndone; i++)
                 if (clash(m, port, &p->done[i]))
                         return nlab_err_set(err, NLAB_E_CONFLICT, "%s is given twice", label);
-        return nlab_port_check_host(p->proc_root, m->host_ip, port, m->proto, err);
+        return check_tables(p->host, m->host_ip, port, m->proto, err);
 }
 
 static int resolve_one(const struct pool *p, struct nlab_port_mapping *m, struct nlab_err *err)
@@ -565,11 +611,13 @@ int nlab_port_resolve(const char *proc_root, struct nlab_port_mapping *m, size_t
                       const struct nlab_port_mapping *taken, const char *const *owner,
                       size_t ntaken, struct nlab_err *err)
 {
-        struct pool p = {proc_root, taken, m, owner, ntaken, 0};
+        struct host_tables host = {.proc_root = proc_root};
+        struct pool p = {&host, taken, m, owner, ntaken, 0};
+        int r = 0;
 
         assert(proc_root && (m || n == 0) && (taken || ntaken == 0));
-        for (size_t i = 0; i < n; i++, p.ndone++)
-                if (resolve_one(&p, &m[i], err) < 0)
-                        return -1;
-        return 0;
+        for (size_t i = 0; i < n && r == 0; i++, p.ndone++)
+                r = resolve_one(&p, &m[i], err);
+        host_tables_free(&host);
+        return r;
 }

@@ -111,6 +111,7 @@ serve() {
 setup
 sleep 0.2
 expect_ok "ensure creates the table" fw ensure
+ensure_rules=$(rules)
 expect_ok "network nlbra" fw net-add nlbra 172.30.1.0/24
 expect_ok "network nlbrb" fw net-add nlbrb 172.30.2.0/24
 expect_ok "network nlbri (internal)" fw net-add nlbri 172.30.3.0/24 internal
@@ -118,6 +119,10 @@ expect_ok "network nlbrq (icc=false)" fw net-add nlbrq 172.30.4.0/24 noicc
 expect_ok "ensure again is idempotent" fw ensure
 expect_ok "nft shows table inet netlab" sh -c 'nft list tables | grep -qx "table inet netlab"'
 base_rules=$(rules)
+expect_out "networks add set elements, not rules" "$ensure_rules" echo "$base_rules"
+expect_ok "nft lists the four bridges in @bridges" \
+        sh -c 'nft list set inet netlab bridges | grep -q "\"nlbra\", \"nlbrb\", \"nlbri\", \"nlbrq\"" ||
+               [ "$(nft list set inet netlab bridges | grep -o "\"nlbr[abiq]\"" | wc -l)" = 4 ]'
 
 # egress, masquerade, asymmetry
 expect_out "container reaches the external host" "hello ext" in_ns c1 curl -sf -m 2 http://192.0.2.2/
