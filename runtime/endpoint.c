@@ -196,6 +196,16 @@ static int configure_inside(struct nlab_nl *ctr, const struct nlab_endpoint_req 
         return r;
 }
 
+/* The host end needs no IPv6 either: no link-local address, no solicitations flooded to every
+ * port of the bridge (see sandbox.c). Before it goes up; best effort. */
+static void host_ipv6_off(const char *ifname)
+{
+        char key[96];
+
+        snprintf(key, sizeof(key), "net/ipv6/conf/%s/disable_ipv6", ifname);
+        nlab_sysctl_write(key, "1", NULL);
+}
+
 int nlab_endpoint_attach(const struct nlab_endpoint_req *req, struct nlab_err *err)
 {
         nlab_nl_auto *host = NULL;
@@ -218,6 +228,7 @@ int nlab_endpoint_attach(const struct nlab_endpoint_req *req, struct nlab_err *e
         r = nlab_link_veth_add(host, req->host_ifname, ctr, req->ctr_ifname, mac, req->mtu, err);
         if (r < 0)
                 return r; /* nothing made yet */
+        host_ipv6_off(req->host_ifname);
         r = nlab_link_set_master(host, req->host_ifname, req->bridge, err);
         if (r == 0)
                 r = nlab_link_set_hairpin(host, req->host_ifname, err);
