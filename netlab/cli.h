@@ -46,6 +46,18 @@ int nlab_cmd_scenario(struct nlab_cli *cli, int argc, char **argv);
 /* Help of "scenario", "scenario run", "scenario list"; NULL for another command. */
 const char *nlab_scenario_help(const char *cmd);
 
+/* The stdio a foreground process gets: our own fds, a pty slave (-t), /dev/null for stdin
+ * without -i, or /dev/null for everything (detached exec). */
+struct nlab_stdio {
+        int fds[3];
+        int master; /* -t: our end of the pty, or -1 */
+        int slave, devnull;
+};
+int nlab_stdio_prepare(struct nlab_stdio *s, bool tty, bool keep_stdin, bool discard_output,
+                       struct nlab_err *err);
+/* After the process got its copies: close ours of its ends; with failed, close the master too. */
+void nlab_stdio_spawned(struct nlab_stdio *s, bool failed);
+
 /* The terminal relay for -t: raw mode, window size, copy both ways until the pty closes. */
 int nlab_tty_open(int *master, int *slave, struct nlab_err *err);
 void nlab_tty_relay(int master, bool forward_stdin);

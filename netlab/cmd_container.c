@@ -186,7 +186,8 @@ static int run_exec(struct nlab_cli *cli, const struct nlab_parsed *p, struct nl
 {
         char id[NLAB_ID_LEN + 1];
         struct nlab_exec_req req = {.stdio = {0, 1, 2}};
-        int master = -1, slave = -1, devnull = -1, pid, code = 0, r;
+        struct nlab_stdio sio;
+        int pid, code = 0, r;
 
         if (nlab_store_resolve(&cli->st, p->pos[0], id, err) < 0)
                 return -1;
@@ -194,31 +195,18 @@ static int run_exec(struct nlab_cli *cli, const struct nlab_parsed *p, struct nl
         req.env = &p->list[3];
         req.workdir = p->value[4];
         req.tty = p->set[2];
-        if (req.tty) {
-                if (nlab_tty_open(&master, &slave, err) < 0)
-                        return -1;
-                req.stdio[0] = req.stdio[1] = req.stdio[2] = slave;
-        } else if (!p->set[1] || p->set[0]) {
-                devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-                req.stdio[0] = devnull;
-                if (p->set[0])
-                        req.stdio[1] = req.stdio[2] = devnull;
-        }
-        r = nlab_exec_start(&cli->st, id, &req, &pid, err);
-        if (slave >= 0)
-                close(slave);
-        if (devnull >= 0)
-                close(devnull);
-        if (r < 0) {
-                if (master >= 0)
-                        close(master);
+        if (nlab_stdio_prepare(&sio, req.tty, p->set[1] && !p->set[0], p->set[0], err) < 0)
                 return -1;
-        }
+        memcpy(req.stdio, sio.fds, sizeof(req.stdio));
+        r = nlab_exec_start(&cli->st, id, &req, &pid, err);
+        nlab_stdio_spawned(&sio, r < 0);
+        if (r < 0)
+                return -1;
         if (p->set[0])
                 return 0; /* detached: the helper process carries on by itself */
-        if (master >= 0) {
-                nlab_tty_relay(master, p->set[1]);
-                close(master);
+        if (sio.master >= 0) {
+                nlab_tty_relay(sio.master, p->set[1]);
+                close(sio.master);
         }
         nlab_exec_wait(pid, &code, err);
         return code;

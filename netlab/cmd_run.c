@@ -170,31 +170,21 @@ static int forward_signals_until_exit(struct nlab_shim_handle *h, int *code, str
 static int attach_foreground(struct nlab_cli *cli, const char *id, const struct nlab_run_req *req,
                              int *code, struct nlab_err *err)
 {
-        struct nlab_attach io = {.attached = true, .stdio = {0, 1, 2}};
+        struct nlab_attach io = {.attached = true};
         struct nlab_shim_handle h;
-        int master = -1, slave = -1, devnull = -1, r;
+        struct nlab_stdio sio;
+        int r;
 
-        if (req->tty) {
-                if (nlab_tty_open(&master, &slave, err) < 0)
-                        return -1;
-                io.stdio[0] = io.stdio[1] = io.stdio[2] = slave;
-        } else if (!req->interactive) {
-                devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-                io.stdio[0] = devnull;
-        }
-        r = nlab_container_start(&cli->st, id, &io, &h, err);
-        if (slave >= 0)
-                close(slave);
-        if (devnull >= 0)
-                close(devnull);
-        if (r < 0) {
-                if (master >= 0)
-                        close(master);
+        if (nlab_stdio_prepare(&sio, req->tty, req->interactive, false, err) < 0)
                 return -1;
-        }
-        if (master >= 0) {
-                nlab_tty_relay(master, req->interactive);
-                close(master);
+        memcpy(io.stdio, sio.fds, sizeof(io.stdio));
+        r = nlab_container_start(&cli->st, id, &io, &h, err);
+        nlab_stdio_spawned(&sio, r < 0);
+        if (r < 0)
+                return -1;
+        if (sio.master >= 0) {
+                nlab_tty_relay(sio.master, req->interactive);
+                close(sio.master);
         }
         return forward_signals_until_exit(&h, code, err);
 }

@@ -24,6 +24,42 @@ int nlab_tty_open(int *master, int *slave, struct nlab_err *err)
         return 0;
 }
 
+int nlab_stdio_prepare(struct nlab_stdio *s, bool tty, bool keep_stdin, bool discard_output,
+                       struct nlab_err *err)
+{
+        int i;
+
+        s->master = s->slave = s->devnull = -1;
+        for (i = 0; i < 3; i++)
+                s->fds[i] = i;
+        if (tty) {
+                if (nlab_tty_open(&s->master, &s->slave, err) < 0)
+                        return -1;
+                s->fds[0] = s->fds[1] = s->fds[2] = s->slave;
+                return 0;
+        }
+        if (keep_stdin && !discard_output)
+                return 0;
+        s->devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+        s->fds[0] = s->devnull;
+        if (discard_output)
+                s->fds[1] = s->fds[2] = s->devnull;
+        return 0;
+}
+
+void nlab_stdio_spawned(struct nlab_stdio *s, bool failed)
+{
+        if (s->slave >= 0)
+                close(s->slave);
+        if (s->devnull >= 0)
+                close(s->devnull);
+        s->slave = s->devnull = -1;
+        if (failed && s->master >= 0) {
+                close(s->master);
+                s->master = -1;
+        }
+}
+
 static void copy_once(int from, int to, bool *open)
 {
         char buf[8192];

@@ -57,6 +57,10 @@ check "inspect's Pid is the real process" test -d /proc/$pid
 check "the netns is bind-mounted in the state root" nsenter --net=$NETLAB_ROOT/netns/$id true
 check_eq "exec runs in the container" "1000" "$(nl exec web sh -c 'cat /proc/1/cmdline | tr "\0" " " | awk "{print \$2}"')"
 check_eq "exec -e and -w" "x /tmp" "$(nl exec -e A=x -w /tmp web sh -c 'echo $A $(pwd)')"
+check_eq "exec -i passes stdin" "hi" "$(echo hi | nl exec -i web cat)"
+check_eq "exec without -i gives /dev/null" "" "$(echo hi | nl exec web cat)"
+check_eq "run -i passes stdin" "hey" "$(echo hey | nl run --rm -i --net none busybox cat)"
+check_eq "run without -i gives /dev/null" "" "$(echo hey | nl run --rm --net none busybox cat)"
 check_status "exec passes the exit code" 3 nl exec web sh -c 'exit 3'
 check_status "exec of a missing command exits 127" 127 nl exec web nosuchcmd
 check_status "exec of a non-executable exits 126" 126 nl exec web /etc/hosts
