@@ -149,29 +149,55 @@ static int read_prog(int fd, const char *name, struct sock_fprog *prog, struct n
         return 0;
 }
 
-/* A miss: build into a private temp file, then rename, so readers see all of it or nothing. */
+/* An unnamed file (O_TMPFILE) where the file system has them, so a build killed half-way
+ * leaves nothing behind; else a named one, O_EXCL|O_NOFOLLOW, in tmp. */
+static int open_temp(int dfd, char *tmp, size_t size)
+{
+        int fd = openat(dfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+
+        tmp[0] = '\0';
+        if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR))
+                return fd;
+        snprintf(tmp, size, ".seccomp.%d.tmp", (int)getpid());
+        unlinkat(dfd, tmp, 0); /* left by a killed process that had our pid */
+        return openat(dfd, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+}
+
+/* Name the complete file, so readers see all of it or nothing. */
+static int publish(int dfd, int fd, const char *tmp, const char *name)
+{
+        char proc[64];
+
+        if (tmp[0])
+                return renameat(dfd, tmp, dfd, name);
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+        /* EEXIST: a concurrent start published the same program first */
+        if (linkat(AT_FDCWD, proc, dfd, name, AT_SYMLINK_FOLLOW) == 0 || errno == EEXIST)
+                return 0;
+        return -1;
+}
+
+/* A miss: compile into a temp file, read it back, then publish it under its key. */
 static int build_cached(int dfd, const char *name, const struct arch_info *a, uint64_t caps,
                         struct sock_fprog *prog, struct nlab_err *err)
 {
-        char tmp[300];
+        char tmp[64];
         int fd, r;
 
-        snprintf(tmp, sizeof(tmp), ".%s.%d.tmp", name, (int)getpid());
-        unlinkat(dfd, tmp, 0); /* left by a killed process that had our pid */
-        fd = openat(dfd, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        fd = open_temp(dfd, tmp, sizeof(tmp));
         if (fd < 0)
-                return nlab_err_sys(err, errno, "create seccomp filter %s", tmp);
+                return nlab_err_sys(err, errno, "create seccomp filter %s", name);
         r = build(fd, a, caps, err);
         if (r == 0 && fsync(fd) < 0)
                 r = nlab_err_sys(err, errno, "write seccomp filter %s", name);
         if (r == 0)
                 r = read_prog(fd, name, prog, err);
-        if (r == 0 && renameat(dfd, tmp, dfd, name) < 0) {
+        if (r == 0 && publish(dfd, fd, tmp, name) < 0) {
                 r = nlab_err_sys(err, errno, "store seccomp filter %s", name);
                 nlab_seccomp_free(prog);
         }
         close(fd);
-        if (r < 0)
+        if (r < 0 && tmp[0])
                 unlinkat(dfd, tmp, 0);
         return r;
 }
