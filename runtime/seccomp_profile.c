@@ -587,11 +587,11 @@ static uint32_t table_hash(void)
 }
 
 int nlab_sc_cache_name(char *buf, size_t size, uint32_t arch_token, uint64_t caps,
-                       const char *libseccomp_version)
+                       const char *builder_version)
 {
         int n = snprintf(buf, size, "default-%08x-%016llx-%08x-%s.bpf", arch_token,
                          (unsigned long long)(caps & nlab_sc_relevant_caps()), table_hash(),
-                         libseccomp_version);
+                         builder_version);
 
         return n < 0 || (size_t)n >= size ? -1 : 0;
 }

@@ -60,8 +60,9 @@ uint64_t nlab_sc_relevant_caps(void);
 /* A model of the filter for one call: 0 if allowed, else the errno the call fails with. */
 int nlab_sc_decide(const char *name, uint64_t caps, unsigned arch, const uint64_t args[6]);
 /* File name of a cached filter: profile, native arch token, relevant caps, a hash of the table
- * and the libseccomp version (which resolves names to numbers). -1 if buf is too small. */
+ * and the builder's version (libseccomp's, which resolves names to numbers, and netlab's own).
+ * -1 if buf is too small. */
 int nlab_sc_cache_name(char *buf, size_t size, uint32_t arch_token, uint64_t caps,
-                       const char *libseccomp_version);
+                       const char *builder_version);
 
 #endif
