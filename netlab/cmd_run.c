@@ -28,6 +28,7 @@ static const struct nlab_flag run_flags[] = {
     {"cap-add", 0, NLAB_FLAG_LIST, NULL},
     {"cap-drop", 0, NLAB_FLAG_LIST, NULL},
     {"privileged", 0, NLAB_FLAG_BOOL, NULL},
+    {"security-opt", 0, NLAB_FLAG_LIST, NULL},
     {"add-host", 0, NLAB_FLAG_LIST, NULL},
     {"dns", 0, NLAB_FLAG_LIST, NULL},
     {"dns-search", 0, NLAB_FLAG_LIST, NULL},
@@ -81,6 +82,7 @@ static void fill_request(const struct nlab_parsed *p, struct nlab_run_req *req)
         req->aliases = p->list[fi("network-alias")];
         req->cap_add = p->list[fi("cap-add")];
         req->cap_drop = p->list[fi("cap-drop")];
+        req->security_opt = p->list[fi("security-opt")];
         req->add_hosts = p->list[fi("add-host")];
         req->dns = p->list[fi("dns")];
         req->dns_search = p->list[fi("dns-search")];

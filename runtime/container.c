@@ -19,6 +19,8 @@
 #include "runtime/netmode.h"
 #include "runtime/ports.h"
 #include "runtime/proc.h"
+#include "runtime/seccomp_cache.h"
+#include "runtime/secopt.h"
 
 static const char default_path[] =
     "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -68,6 +70,7 @@ static int check_env(const struct nlab_strv *env, struct nlab_err *err)
 static int validate(const struct nlab_run_req *req, struct nlab_err *err)
 {
         enum nlab_image_kind kind;
+        struct nlab_secopt so;
         uint64_t caps;
         size_t i;
 
@@ -89,7 +92,7 @@ static int validate(const struct nlab_run_req *req, struct nlab_err *err)
         for (i = 0; i < req->add_hosts.n; i++)
                 if (nlab_add_host_check(req->add_hosts.v[i], err) < 0)
                         return -1;
-        if (check_env(&req->env, err) < 0)
+        if (check_env(&req->env, err) < 0 || nlab_secopt_parse(&req->security_opt, &so, err) < 0)
                 return -1;
         return nlab_caps_compute(&req->cap_add, &req->cap_drop, req->privileged, &caps, err);
 }
@@ -136,6 +139,7 @@ static json_t *build_config(const struct nlab_run_req *req, const char *id, cons
         json_object_set_new(hc, "Privileged", json_boolean(req->privileged));
         json_object_set_new(hc, "CapAdd", strv_json(&req->cap_add));
         json_object_set_new(hc, "CapDrop", strv_json(&req->cap_drop));
+        json_object_set_new(hc, "SecurityOpt", strv_json(&req->security_opt));
         json_object_set_new(hc, "AutoRemove", json_boolean(req->autoremove));
         json_object_set_new(hc, "Binds", strv_json(&req->volumes));
         json_object_set_new(hc, "ExtraHosts", strv_json(&req->add_hosts));
@@ -399,7 +403,8 @@ static int env_with_hostname(const json_t *c, bool tty, struct nlab_strv *env)
 
 struct start_ctx {
         char dir[PATH_MAX], lower[PATH_MAX], log[PATH_MAX];
-        struct nlab_strv env, cap_add, cap_drop;
+        struct nlab_strv env, cap_add, cap_drop, secopt;
+        struct sock_fprog seccomp;
         char **argv;
         struct nlab_volume *vols;
         size_t n_vols;
@@ -411,6 +416,8 @@ static void start_ctx_free(struct start_ctx *sc)
         nlab_strv_free(&sc->env);
         free(sc->cap_add.v);
         free(sc->cap_drop.v);
+        free(sc->secopt.v);
+        nlab_seccomp_free(&sc->seccomp);
         free(sc->argv);
         free_volumes(sc->vols, sc->n_vols);
         if (sc->join_fd >= 0)
@@ -436,7 +443,8 @@ static int fill_shim_req(struct nlab_store *st, const char *id, const json_t *cf
         sc->vols = volumes_from_json(json_object_get(hc, "Binds"), &sc->n_vols);
         sc->cap_add = strv_view(json_object_get(hc, "CapAdd"));
         sc->cap_drop = strv_view(json_object_get(hc, "CapDrop"));
-        if (!sc->argv || !sc->vols || env_with_hostname(c, tty, &sc->env) < 0)
+        sc->secopt = strv_view(json_object_get(hc, "SecurityOpt"));
+        if (!sc->argv || !sc->vols || !sc->secopt.v || env_with_hostname(c, tty, &sc->env) < 0)
                 return nlab_err_sys(err, ENOMEM, "prepare start");
         memset(req, 0, sizeof(*req));
         req->st = st;
@@ -455,6 +463,11 @@ static int fill_shim_req(struct nlab_store *st, const char *id, const json_t *cf
                               json_is_true(json_object_get(hc, "Privileged")), &req->sb.caps,
                               err) < 0)
                 return -1;
+        /* read here, before clone: the container's process only hands it to the kernel */
+        if (nlab_seccomp_for(st->root, &sc->secopt, json_is_true(json_object_get(hc, "Privileged")),
+                             req->sb.caps, &sc->seccomp, err) < 0)
+                return -1;
+        req->sb.seccomp = sc->seccomp.filter ? &sc->seccomp : NULL;
         for (i = 0; i < 3; i++)
                 req->sb.stdio[i] = io->attached ? io->stdio[i] : -1;
         req->attached = io->attached;

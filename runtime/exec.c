@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "runtime/caps.h"
 #include "runtime/container.h"
 #include "runtime/sandbox.h"
+#include "runtime/seccomp_cache.h"
 
 struct exec_plan {
         int ctr_pid;
@@ -21,12 +23,14 @@ struct exec_plan {
         struct nlab_strv env_owned;
         const char *workdir;
         char *workdir_owned;
+        struct sock_fprog seccomp; /* the container's filter; filter NULL: none */
 };
 
 static void plan_free(struct exec_plan *plan)
 {
         nlab_strv_free(&plan->env_owned);
         free(plan->workdir_owned);
+        nlab_seccomp_free(&plan->seccomp);
 }
 
 /* In the process that has joined the container: become the command. */
@@ -57,6 +61,12 @@ static void exec_in_container(const struct nlab_exec_req *req, const struct exec
         clearenv();
         for (i = 0; plan->env[i]; i++)
                 putenv(plan->env[i]);
+        if (plan->seccomp.filter &&
+            prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &plan->seccomp) < 0) {
+                f.errnum = errno;
+                snprintf(f.what, sizeof(f.what), "load seccomp filter");
+                goto fail;
+        }
         execvp(req->argv[0], req->argv);
         f.stage = 1;
         f.errnum = errno;
@@ -84,7 +94,7 @@ static int build_plan(struct nlab_store *st, const char *id, const struct nlab_e
                       struct exec_plan *plan, struct nlab_err *err)
 {
         json_t *cfg, *state, *c, *hc, *env;
-        struct nlab_strv add = {0}, drop = {0}, all = {0};
+        struct nlab_strv add = {0}, drop = {0}, all = {0}, secopt = {0};
         char line[300];
         size_t i;
         int r = -1;
@@ -121,6 +131,15 @@ static int build_plan(struct nlab_store *st, const char *id, const struct nlab_e
                 nlab_strv_free(&all);
                 goto out;
         }
+        for (i = 0; i < json_array_size(json_object_get(hc, "SecurityOpt")); i++)
+                nlab_strv_push(&secopt, json_string_value(
+                                            json_array_get(json_object_get(hc, "SecurityOpt"), i)));
+        /* the same filter as the container's first process, as Docker does for exec */
+        if (nlab_seccomp_for(st->root, &secopt, json_is_true(json_object_get(hc, "Privileged")),
+                             plan->caps, &plan->seccomp, err) < 0) {
+                nlab_strv_free(&all);
+                goto out;
+        }
         plan->env_owned = all;
         plan->env = all.v;
         plan->workdir_owned = strdup(json_string_value(json_object_get(c, "WorkingDir")));
@@ -129,6 +148,7 @@ static int build_plan(struct nlab_store *st, const char *id, const struct nlab_e
 out:
         nlab_strv_free(&add);
         nlab_strv_free(&drop);
+        nlab_strv_free(&secopt);
         json_decref(cfg);
         json_decref(state);
         return r;

@@ -2,7 +2,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <linux/mount.h>
+#include <linux/seccomp.h>
 #include <net/if.h>
 #include <sched.h>
 #include <signal.h>
@@ -284,6 +286,8 @@ int nlab_sandbox_run(const struct nlab_sandbox *sb)
                 putenv(sb->env[i]);
         /* Everything but stdio and err_fd closes on exec, so no netlab fd leaks inside. */
         syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+        if (sb->seccomp && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, sb->seccomp) < 0)
+                return fail(sb, 0, errno, "load seccomp filter");
         execvp(sb->argv[0], sb->argv);
         return fail(sb, 1, errno, sb->argv[0]);
 }

@@ -7,6 +7,8 @@
 
 #include "runtime/image.h"
 
+struct sock_fprog;
+
 struct nlab_volume {
         char *host;
         char *ctr;
@@ -24,6 +26,7 @@ struct nlab_sandbox {
         const struct nlab_volume *volumes;
         size_t n_volumes;
         uint64_t caps;
+        const struct sock_fprog *seccomp; /* loaded just before exec; NULL: none */
         bool tty;     /* stdio[0] is a pty slave to become the controlling terminal */
         bool own_net; /* the process got a fresh network namespace: bring lo up */
         int stdio[3];
