@@ -51,6 +51,10 @@ check_match "a near miss gets a suggestion" "did you mean kernel.shmmax" \
 check_match "net.* is refused with --network host, as Docker does" \
         'sysctl "net.ipv4.ip_forward" not allowed in host network namespace' \
         "$(nl run --rm --network host --sysctl net.ipv4.ip_forward=1 busybox true 2>&1)"
+out=$(nl run --rm --net=none --name nokey --sysctl net.ipv4.no_such_key=1 busybox true 2>&1); rc=$?
+check_eq "a key this kernel lacks fails the start with 125" "125" "$rc"
+check_match "naming the key" "sysctl net.ipv4.no_such_key=1" "$out"
+check_fails "and leaves no container behind" nl inspect nokey
 nl run -d --name owner --net=none busybox sleep 1000 >/dev/null
 check_status "net.* is refused with --network container:NAME" 125 \
         nl run --rm --network container:owner --sysctl net.ipv4.ip_forward=1 busybox true
