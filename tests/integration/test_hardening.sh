@@ -86,6 +86,13 @@ check_match "TLS roots are there" "BEGIN CERTIFICATE" \
 check_eq "/etc/hosts and /etc/hostname are the container's" "hostctr" \
         "$(nl run --rm --net=none -h hostctr host cat /etc/hostname)"
 umount /root /home
+# A state root outside /run and /var (tmpfs on /srv, in this sandbox only) is hidden too.
+mount -t tmpfs sbx-srv /srv
+nl --root /srv/nlroot run --rm --net=none busybox true
+check "the other state root has containers on the host (control)" test -d /srv/nlroot/containers
+check_eq "a host-image container of that root sees it empty" "" \
+        "$(nl --root /srv/nlroot run --rm --net=none host ls -A /srv/nlroot)"
+umount /srv
 
 # --- volume targets ---------------------------------------------------------------------------
 # The state root is /run/netlab-test/root, so five ".." from a rootfs reach this sandbox's /run.
