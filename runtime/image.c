@@ -209,9 +209,10 @@ int nlab_image_prepare(const struct nlab_store *st, enum nlab_image_kind kind, c
         return 0;
 }
 
-/* Directories of the host that a host-image container sees empty. /var as a whole: /var/lib,
- * /var/log, /var/backups (Debian keeps shadow.bak there), /var/mail, /var/spool. */
+/* Directories of the host that a host-image container sees empty. */
 static const char *const host_hidden[] = {"root", "home", "boot"};
+/* Fresh and writable. /var as a whole: /var/lib, /var/log, /var/backups (Debian keeps
+ * shadow.bak there), /var/mail, /var/spool. */
 static const char *const host_scratch[] = {"tmp", "run", "var"};
 /* /etc entries tools need (name lookups, TLS roots, the dynamic linker, alternatives links):
  * copied, or for directories bind-mounted, into the generated /etc. Nothing else of the host's
@@ -313,10 +314,10 @@ static int populate_etc(const char *etc, char *what, size_t ws)
         mkdir(path, 0755);
         for (i = 0; i < sizeof(host_etc_files) / sizeof(host_etc_files[0]); i++)
                 if (copy_etc_file(etc, host_etc_files[i]) < 0)
-                        return fail_at(what, ws, "copy /etc/", host_etc_files[i]);
+                        return fail_at(what, ws, "copy /etc entry", host_etc_files[i]);
         for (i = 0; i < sizeof(host_etc_dirs) / sizeof(host_etc_dirs[0]); i++)
                 if (bind_etc_dir(etc, host_etc_dirs[i]) < 0)
-                        return fail_at(what, ws, "bind /etc/", host_etc_dirs[i]);
+                        return fail_at(what, ws, "bind /etc entry", host_etc_dirs[i]);
         snprintf(path, sizeof(path), "%s/passwd", etc);
         if (filter_accounts("/etc/passwd", path, false) < 0)
                 return fail_at(what, ws, "write", path);
