@@ -13,7 +13,9 @@
 #include <unistd.h>
 
 #include "runtime/caps.h"
+#include "runtime/ctrpath.h"
 #include "runtime/fsutil.h"
+#include "runtime/hostname.h"
 #include "runtime/ids.h"
 #include "runtime/image.h"
 #include "runtime/netmode.h"
@@ -21,6 +23,7 @@
 #include "runtime/proc.h"
 #include "runtime/seccomp_cache.h"
 #include "runtime/secopt.h"
+#include "runtime/sysctlspec.h"
 
 static const char default_path[] =
     "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -37,7 +40,7 @@ static json_t *strv_json(const struct nlab_strv *sv)
 
 static int check_volume(const char *spec, struct nlab_err *err)
 {
-        char host[4096];
+        char host[4096], ctr[4096];
         const char *c1 = strchr(spec, ':'), *c2;
         struct stat sb;
 
@@ -50,6 +53,11 @@ static int check_volume(const char *spec, struct nlab_err *err)
                 return nlab_err_set(err, NLAB_E_INVALID,
                                     "invalid volume mode in \"%s\": expected ro or rw", spec);
         snprintf(host, sizeof(host), "%.*s", (int)(c1 - spec), spec);
+        snprintf(ctr, sizeof(ctr), "%.*s", c2 ? (int)(c2 - c1 - 1) : (int)strlen(c1 + 1), c1 + 1);
+        if (nlab_ctrpath_check(ctr, err) < 0) {
+                nlab_err_prefix(err, "volume \"%s\"", spec);
+                return -1;
+        }
         if (stat(host, &sb) < 0)
                 return nlab_err_sys(err, errno, "volume \"%s\": host path %s", spec, host);
         return 0;
@@ -67,6 +75,21 @@ static int check_env(const struct nlab_strv *env, struct nlab_err *err)
         return 0;
 }
 
+static int check_sysctls(const struct nlab_run_req *req, struct nlab_err *err)
+{
+        enum nlab_sysctl_netns net = NLAB_SYSCTL_NET_OWN;
+        size_t i;
+
+        if (req->network && !strcmp(req->network, "host"))
+                net = NLAB_SYSCTL_NET_HOST;
+        else if (req->network && !strncmp(req->network, "container:", 10))
+                net = NLAB_SYSCTL_NET_JOINED;
+        for (i = 0; i < req->sysctls.n; i++)
+                if (nlab_sysctl_check(req->sysctls.v[i], net, err) < 0)
+                        return -1;
+        return 0;
+}
+
 static int validate(const struct nlab_run_req *req, struct nlab_err *err)
 {
         enum nlab_image_kind kind;
@@ -78,9 +101,10 @@ static int validate(const struct nlab_run_req *req, struct nlab_err *err)
                 return -1;
         if (req->name && nlab_name_check(req->name, err) < 0)
                 return -1;
-        if (req->hostname && (strlen(req->hostname) == 0 || strlen(req->hostname) > 63))
-                return nlab_err_set(err, NLAB_E_INVALID,
-                                    "invalid hostname \"%s\": 1 to 63 characters", req->hostname);
+        if (req->hostname && nlab_hostname_check(req->hostname, err) < 0)
+                return -1;
+        if (check_sysctls(req, err) < 0)
+                return -1;
         if (req->workdir && req->workdir[0] != '/')
                 return nlab_err_set(err, NLAB_E_INVALID,
                                     "the working directory \"%s\" is invalid: it needs to be an "
@@ -95,6 +119,22 @@ static int validate(const struct nlab_run_req *req, struct nlab_err *err)
         if (check_env(&req->env, err) < 0 || nlab_secopt_parse(&req->security_opt, &so, err) < 0)
                 return -1;
         return nlab_caps_compute(&req->cap_add, &req->cap_drop, req->privileged, &caps, err);
+}
+
+/* HostConfig.Sysctls as Docker's inspect shows it: {"net.ipv4.ip_forward": "1"}. */
+static json_t *sysctls_json(const struct nlab_strv *sv)
+{
+        json_t *o = json_object();
+        size_t i;
+
+        for (i = 0; i < sv->n; i++) {
+                const char *eq = strchr(sv->v[i], '=');
+                char *key = strndup(sv->v[i], (size_t)(eq - sv->v[i]));
+                if (key)
+                        json_object_set_new(o, key, json_string(eq + 1));
+                free(key);
+        }
+        return o;
 }
 
 static json_t *build_config(const struct nlab_run_req *req, const char *id, const char *name)
@@ -147,6 +187,7 @@ static json_t *build_config(const struct nlab_run_req *req, const char *id, cons
         json_object_set_new(hc, "DnsSearch", strv_json(&req->dns_search));
         json_object_set_new(hc, "DnsOptions", strv_json(&req->dns_options));
         json_object_set_new(hc, "PublishAllPorts", json_boolean(req->publish_all));
+        json_object_set_new(hc, "Sysctls", sysctls_json(&req->sysctls));
         json_object_set_new(cfg, "HostConfig", hc);
         return cfg;
 }
@@ -401,9 +442,30 @@ static int env_with_hostname(const json_t *c, bool tty, struct nlab_strv *env)
         return 0;
 }
 
+/* KEY=VALUE lines, NULL-terminated, for the sandbox to write. */
+static int sysctl_lines(const json_t *obj, struct nlab_strv *out)
+{
+        const char *key;
+        json_t *val;
+
+        memset(out, 0, sizeof(*out));
+        json_object_foreach((json_t *)obj, key, val)
+        {
+                char *line;
+                int r;
+                if (asprintf(&line, "%s=%s", key, json_string_value(val)) < 0)
+                        return -1;
+                r = nlab_strv_push(out, line);
+                free(line);
+                if (r < 0)
+                        return -1;
+        }
+        return 0;
+}
+
 struct start_ctx {
         char dir[PATH_MAX], lower[PATH_MAX], log[PATH_MAX];
-        struct nlab_strv env, cap_add, cap_drop, secopt;
+        struct nlab_strv env, cap_add, cap_drop, secopt, sysctls;
         struct sock_fprog seccomp;
         char **argv;
         struct nlab_volume *vols;
@@ -418,6 +480,7 @@ static void start_ctx_free(struct start_ctx *sc)
         free(sc->cap_drop.v);
         free(sc->secopt.v);
         nlab_seccomp_free(&sc->seccomp);
+        nlab_strv_free(&sc->sysctls);
         free(sc->argv);
         free_volumes(sc->vols, sc->n_vols);
         if (sc->join_fd >= 0)
@@ -444,7 +507,8 @@ static int fill_shim_req(struct nlab_store *st, const char *id, const json_t *cf
         sc->cap_add = strv_view(json_object_get(hc, "CapAdd"));
         sc->cap_drop = strv_view(json_object_get(hc, "CapDrop"));
         sc->secopt = strv_view(json_object_get(hc, "SecurityOpt"));
-        if (!sc->argv || !sc->vols || !sc->secopt.v || env_with_hostname(c, tty, &sc->env) < 0)
+        if (!sc->argv || !sc->vols || !sc->secopt.v || env_with_hostname(c, tty, &sc->env) < 0 ||
+            sysctl_lines(json_object_get(hc, "Sysctls"), &sc->sysctls) < 0)
                 return nlab_err_sys(err, ENOMEM, "prepare start");
         memset(req, 0, sizeof(*req));
         req->st = st;
@@ -459,6 +523,9 @@ static int fill_shim_req(struct nlab_store *st, const char *id, const json_t *cf
         req->sb.volumes = sc->vols;
         req->sb.n_volumes = sc->n_vols;
         req->sb.tty = tty;
+        req->sb.privileged = json_is_true(json_object_get(hc, "Privileged"));
+        req->sb.sysctls = sc->sysctls.v;
+        req->sb.state_root = st->root;
         if (nlab_caps_compute(&sc->cap_add, &sc->cap_drop,
                               json_is_true(json_object_get(hc, "Privileged")), &req->sb.caps,
                               err) < 0)

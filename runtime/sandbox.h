@@ -27,8 +27,11 @@ struct nlab_sandbox {
         size_t n_volumes;
         uint64_t caps;
         const struct sock_fprog *seccomp; /* loaded just before exec; NULL: none */
-        bool tty;     /* stdio[0] is a pty slave to become the controlling terminal */
-        bool own_net; /* the process got a fresh network namespace: bring lo up */
+        bool privileged;        /* /proc and /sys as mounted, nothing masked (as in Docker) */
+        char *const *sysctls;   /* KEY=VALUE, NULL-terminated; written before /proc/sys is locked */
+        const char *state_root; /* hidden from the host image */
+        bool tty;               /* stdio[0] is a pty slave to become the controlling terminal */
+        bool own_net;           /* the process got a fresh network namespace: bring lo up */
         int stdio[3];
         int go_fd;  /* blocks until the parent side has finished networking */
         int err_fd; /* CLOEXEC: an errno written here means exec never happened */
