@@ -73,6 +73,28 @@ static int bind_socket(int type, struct in_addr addr, uint16_t port)
         return fd;
 }
 
+/* The host's own IPv4 addresses, kept for telling the host's queries from its containers'. */
+static void keep_local_addrs(struct nlab_dns_server *srv, const struct ifaddrs *ifs)
+{
+        size_t n = 0;
+
+        for (const struct ifaddrs *a = ifs; a; a = a->ifa_next)
+                n += a->ifa_addr && a->ifa_addr->sa_family == AF_INET;
+        if (n > srv->local_cap) {
+                struct in_addr *v = realloc(srv->local, n * sizeof(*v));
+
+                if (!v)
+                        return; /* the old list stays: at worst the host gets REFUSED */
+                srv->local = v;
+                srv->local_cap = n;
+        }
+        srv->n_local = 0;
+        for (const struct ifaddrs *a = ifs; a; a = a->ifa_next)
+                if (a->ifa_addr && a->ifa_addr->sa_family == AF_INET)
+                        srv->local[srv->n_local++] =
+                            ((const struct sockaddr_in *)a->ifa_addr)->sin_addr;
+}
+
 /* Match each listener to the link holding its gateway address: the bridge its clients are on. */
 static void read_links(struct nlab_dns_server *srv)
 {
@@ -80,6 +102,7 @@ static void read_links(struct nlab_dns_server *srv)
 
         if (getifaddrs(&ifs) < 0)
                 return;
+        keep_local_addrs(srv, ifs);
         for (uint32_t i = 0; i < MAX_LISTENERS; i++) {
                 struct listener *l = &srv->listeners[i];
 
@@ -95,6 +118,14 @@ static void read_links(struct nlab_dns_server *srv)
                 }
         }
         freeifaddrs(ifs);
+}
+
+static bool is_local(const struct nlab_dns_server *srv, struct in_addr a)
+{
+        for (size_t i = 0; i < srv->n_local; i++)
+                if (srv->local[i].s_addr == a.s_addr)
+                        return true;
+        return false;
 }
 
 /* Drain the kernel's address and link news; if there was any, match the bridges again. */
@@ -133,8 +164,11 @@ enum arrival nlab_dnsd_arrival(struct nlab_dns_server *srv, uint32_t idx, int if
         /* The host's own queries show lo or the bridge holding the address they were sent to. */
         if (ifindex != LO_IFINDEX && !on_bridge(srv, &srv->listeners[idx], ifindex))
                 return ARRIVAL_FOREIGN;
-        /* The kernel drops a packet from outside whose source is a local address (martian). */
-        return nlab_dns_store_is_own_address(srv->store, src) ? ARRIVAL_HOST : ARRIVAL_NETWORK;
+        /*
+         * A source that is one of the host's addresses is the host: the kernel drops such a
+         * packet coming from outside as a martian (unless accept_local, which netlab never sets).
+         */
+        return is_local(srv, src) ? ARRIVAL_HOST : ARRIVAL_NETWORK;
 }
 
 int nlab_dnsd_pktinfo_ifindex(struct msghdr *mh)
@@ -675,6 +709,7 @@ void nlab_dns_server_free(struct nlab_dns_server *srv)
         for (size_t i = 0; i < CACHE_SLOTS; i++)
                 nlab_dnsd_cache_clear(&srv->cache[i]);
         free(srv->pending);
+        free(srv->local);
         nlab_dns_store_free(srv->store);
         if (srv->ctlfd >= 0)
                 close(srv->ctlfd);

@@ -100,7 +100,9 @@ struct nlab_dns_server {
         char dnsdir[PATH_MAX], pidpath[PATH_MAX];
         char sockpath[sizeof(((struct sockaddr_un *)0)->sun_path)];
         int epfd, ctlfd, sigfd, pidfd;
-        int nlfd; /* address and link changes: which bridge holds a gateway */
+        int nlfd;              /* address and link changes: which bridge holds a gateway */
+        struct in_addr *local; /* the host's own addresses */
+        size_t n_local, local_cap;
         bool stop;
         struct nlab_dns_store *store;
         struct listener listeners[MAX_LISTENERS];

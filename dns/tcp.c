@@ -70,6 +70,11 @@ static void tcp_process(struct nlab_dns_server *srv, uint32_t idx)
                                    .tcp_gen = c->gen,
                                    .host = c->host};
 
+                if (mlen < NLAB_DNS_HDRLEN) {
+                        c->inlen = 0; /* shorter than a header: no client, just a way to hold on */
+                        c->eof = true;
+                        break;
+                }
                 if (c->inlen < 2 + mlen)
                         break;
                 o.client.sin_family = AF_INET;
@@ -204,6 +209,20 @@ static bool tcp_admit(struct nlab_dns_server *srv, uint32_t idx, int fd,
                 nlab_dns_store_is_endpoint(srv->store, peer->sin_addr, srv->listeners[idx].net));
 }
 
+/* All slots taken: the idle connection nearest its deadline goes, so a newcomer always gets in. */
+static uint32_t tcp_evict(struct nlab_dns_server *srv)
+{
+        uint32_t victim = MAX_TCP;
+
+        for (uint32_t i = 0; i < MAX_TCP; i++)
+                if (srv->tcp[i].used && !srv->tcp[i].busy &&
+                    (victim == MAX_TCP || srv->tcp[i].deadline < srv->tcp[victim].deadline))
+                        victim = i;
+        if (victim < MAX_TCP)
+                nlab_dnsd_tcp_close(srv, victim);
+        return victim;
+}
+
 void nlab_dnsd_on_accept(struct nlab_dns_server *srv, uint32_t idx)
 {
         struct listener *l = &srv->listeners[idx];
@@ -218,10 +237,16 @@ void nlab_dnsd_on_accept(struct nlab_dns_server *srv, uint32_t idx)
 
                 if (fd < 0)
                         return;
+                if (!tcp_admit(srv, idx, fd, &peer, &host)) {
+                        close(fd); /* over quota or not a client: nothing to say */
+                        continue;
+                }
                 while (slot < MAX_TCP && srv->tcp[slot].used)
                         slot++;
-                if (slot == MAX_TCP || !tcp_admit(srv, idx, fd, &peer, &host)) {
-                        close(fd); /* full, over quota or not a client: nothing to say */
+                if (slot == MAX_TCP)
+                        slot = tcp_evict(srv);
+                if (slot == MAX_TCP) {
+                        close(fd); /* every slot waits on upstream: the client retries */
                         continue;
                 }
                 struct tcpconn *c = &srv->tcp[slot];
