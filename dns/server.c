@@ -512,10 +512,10 @@ static int open_control(struct nlab_dns_server *srv, char *msg, size_t msglen)
                                 EPOLLIN);
 }
 
+/* Address news only: a bridge made again gets its gateway again, and veths carry no address. */
 static int open_link_events(struct nlab_dns_server *srv)
 {
-        struct sockaddr_nl sa = {.nl_family = AF_NETLINK,
-                                 .nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR};
+        struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = RTMGRP_IPV4_IFADDR};
 
         srv->nlfd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
         if (srv->nlfd < 0 || bind(srv->nlfd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
