@@ -128,7 +128,7 @@ static bool is_local(const struct nlab_dns_server *srv, struct in_addr a)
         return false;
 }
 
-/* Drain the kernel's address and link news; if there was any, match the bridges again. */
+/* Drain the kernel's address news; if there was any, match the bridges again. */
 static bool link_events(struct nlab_dns_server *srv)
 {
         char buf[8192]; /* contents do not matter: any news means read the links again */
