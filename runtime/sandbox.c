@@ -63,7 +63,30 @@ static int mount_rootfs(const struct nlab_sandbox *sb, const char *rootfs, char 
         return do_mount("overlay", rootfs, "overlay", 0, opts, what, ws);
 }
 
-static int make_dev(const char *rootfs, char *what, size_t ws)
+/* --device nodes, with the host node's type, numbers and mode (Docker keeps them too). */
+static int make_devnodes(const struct nlab_sandbox *sb, const char *rootfs, char *what, size_t ws)
+{
+        char path[4400], *slash;
+        size_t i;
+
+        for (i = 0; i < sb->n_devnodes; i++) {
+                const struct nlab_devnode *d = &sb->devnodes[i];
+                snprintf(path, sizeof(path), "%s%s", rootfs, d->ctr);
+                slash = strrchr(path, '/');
+                *slash = '\0';
+                nlab_mkdir_p(path, 0755, NULL);
+                *slash = '/';
+                unlink(path); /* a --device may replace one of the default nodes */
+                if (mknod(path, d->mode & (S_IFMT | 07777), d->rdev) < 0 ||
+                    chmod(path, d->mode & 07777) < 0) {
+                        snprintf(what, ws, "create device %s", d->ctr);
+                        return -1;
+                }
+        }
+        return 0;
+}
+
+static int make_dev(const struct nlab_sandbox *sb, const char *rootfs, char *what, size_t ws)
 {
         static const struct {
                 const char *name;
@@ -104,8 +127,10 @@ static int make_dev(const char *rootfs, char *what, size_t ws)
                 return -1;
         snprintf(path, sizeof(path), "%s/shm", dev);
         mkdir(path, 01777);
-        return do_mount("shm", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                        "mode=1777,size=65536k", what, ws);
+        if (do_mount("shm", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                     "mode=1777,size=65536k", what, ws) < 0)
+                return -1;
+        return make_devnodes(sb, rootfs, what, ws);
 }
 
 static int bind_etc_files(const struct nlab_sandbox *sb, const char *rootfs, char *what, size_t ws)
@@ -163,7 +188,7 @@ static int setup_mounts(const struct nlab_sandbox *sb, char *what, size_t ws)
         if (do_mount("sysfs", path, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
                      what, ws) < 0)
                 return -1;
-        if (make_dev(rootfs, what, ws) < 0)
+        if (make_dev(sb, rootfs, what, ws) < 0)
                 return -1;
         if (sb->image == NLAB_IMAGE_HOST) {
                 static const char *const scratch[] = {"tmp", "run", "var/tmp"};

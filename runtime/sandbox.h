@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "runtime/cgroup.h"
 #include "runtime/image.h"
 
 struct nlab_volume {
@@ -23,6 +24,8 @@ struct nlab_sandbox {
         const char *workdir;
         const struct nlab_volume *volumes;
         size_t n_volumes;
+        const struct nlab_devnode *devnodes; /* --device nodes to create */
+        size_t n_devnodes;
         uint64_t caps;
         bool tty;     /* stdio[0] is a pty slave to become the controlling terminal */
         bool own_net; /* the process got a fresh network namespace: bring lo up */
