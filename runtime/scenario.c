@@ -228,7 +228,7 @@ struct cmd_shape {
 #define RUN_VALUE_FLAGS                                                                            \
         "|name|hostname|h|env|e|volume|v|workdir|w|network|net|ip|mac-address|network-alias|"      \
         "net-alias|cap-add|cap-drop|add-host|dns|dns-search|dns-option|dns-opt|publish|p|expose|"  \
-        "label|l|"
+        "label|l|device|pids-limit|memory|m|cpus|"
 
 static const struct cmd_shape shapes[] = {
     {"run", NULL, 1, -1, true, RUN_VALUE_FLAGS, "run [OPTIONS] IMAGE [COMMAND...]"},
