@@ -258,6 +258,9 @@ static int devices_v1(const char *dir, const struct nlab_cgroup_spec *spec, stru
                         r = nlab_err_set(err, NLAB_E_INVALID, "cgroup: device rule too long");
                 else
                         r = write_at(dir, "devices.allow", line, err);
+                /* A default the caller's own cgroup denies stays denied; a --device must not. */
+                if (r < 0 && err && err->errnum == EPERM && i < n - spec->n_extra)
+                        r = 0;
         }
         free(rules);
         return r;
