@@ -51,6 +51,17 @@ devices_suite "v2 BPF program"
 id=$(nl run -d --net=none busybox sleep 300)
 check "forced BPF: exec opens /dev/null" nl exec "$id" sh -c 'echo x > /dev/null'
 check_fails "forced BPF: exec cannot open a new b 7 0" nl exec "$id" sh -c "$open_rw" b 7 0
+# A start whose cgroup cannot be made fails with 125 and leaves nothing: the unified key
+# directory may hold no more children than the running one.
+ukey=$(dirname "$(cg_dir "$id" unified)")
+pkey=$(dirname "$(cg_dir "$id" pids)")
+echo 1 > "$ukey/cgroup.max.descendants"
+code=0; out=$(nl run --net=none busybox true 2>&1) || code=$?
+check_eq "a start whose cgroup cannot be made exits 125" "125" "$code"
+check_match "and says which cgroup" "cgroup: mkdir .*unified/.*netlab" "$out"
+check_eq "the failed run left no record" "1" "$(ls "$NETLAB_ROOT/containers" | wc -l)"
+check_eq "nor a cgroup in another hierarchy" "1" "$(find "$pkey" -mindepth 1 -maxdepth 1 -type d | wc -l)"
+echo max > "$ukey/cgroup.max.descendants"
 nl rm -f "$id" >/dev/null
 unset NETLAB_CGROUP_DEVICES
 
