@@ -428,18 +428,22 @@ int nlab_cgroup_create(const struct nlab_store *st, const char *id,
         int h;
 
         assert(st && id && spec);
+        nlab_cgroup_remove(st, id); /* what a teardown that never ran left */
         if (make_plan(st, id, spec, &p, err) < 0 || save_record(st, id, &p, err) < 0)
                 return -1;
-        snprintf(num, sizeof(num), "%d", pid);
-        for (h = 0; h < H_N; h++) {
-                if (!p.dir[h][0])
-                        continue;
-                if (make_dirs(p.dir[h], p.v2, err) < 0 || apply(&p, (enum hier)h, spec, err) < 0 ||
-                    write_at(p.dir[h], "cgroup.procs", num, err) < 0) {
+        for (h = 0; h < H_N; h++)
+                if (p.dir[h][0] && (make_dirs(p.dir[h], p.v2, err) < 0 ||
+                                    apply(&p, (enum hier)h, spec, err) < 0)) {
                         undo(&p, h);
                         goto fail;
                 }
-        }
+        /* Only once every limit is in place: the process is never in half of its cgroups. */
+        snprintf(num, sizeof(num), "%d", pid);
+        for (h = 0; h < H_N; h++)
+                if (p.dir[h][0] && write_at(p.dir[h], "cgroup.procs", num, err) < 0) {
+                        undo(&p, H_N - 1);
+                        goto fail;
+                }
         return 0;
 fail:
         if (record_path(st, id, path, sizeof(path), NULL) == 0)
@@ -447,7 +451,7 @@ fail:
         return -1;
 }
 
-/* The record's lines, each checked to be a netlab cgroup, in reverse order of making. */
+/* The record's lines, each checked to be a netlab cgroup. */
 static int load_record(const struct nlab_store *st, const char *id, char dirs[H_N][PATH_MAX],
                        int *n, struct nlab_err *err)
 {
