@@ -125,6 +125,10 @@ int nlab_device_parse(const char *spec, struct nlab_device_spec *out, struct nla
                 return device_fail(err, spec, out->ctr, " is not an absolute path");
         if (has_dotdot(out->ctr) || strlen(out->ctr) >= sizeof(((struct nlab_devnode *)0)->ctr))
                 return device_fail(err, spec, "container path may not contain \"..\": ", out->ctr);
+        /* /dev is a fresh tmpfs at each start; elsewhere a symlink the container left behind
+         * could aim the node (made before pivot_root) at the host. Docker allows any path. */
+        if (strncmp(out->ctr, "/dev/", 5) || !out->ctr[5])
+                return device_fail(err, spec, "the container path must be under /dev/: ", out->ctr);
         return 0;
 }
 

@@ -127,7 +127,8 @@ bad '"abc" for "--pids-limit" flag.*-1 for unlimited' --pids-limit abc
 bad 'bad mode specified: rwx' --device /dev/null:/dev/x:rwx
 bad 'rel is not an absolute path' --device /dev/null:rel
 bad 'adding custom device "/dev/nonexistent": No such file' --device /dev/nonexistent
-bad 'not a device node' --device /etc/passwd
+bad 'not a device node' --device /etc/passwd:/dev/p
+bad 'must be under /dev/: /etc/tun' --device /dev/net/tun:/etc/tun
 check_eq "bad values create nothing" "$before" "$(ls "$NETLAB_ROOT/containers" | wc -l)"
 
 # The cgroups are gone after stop, rm -f, and a killed shim once the next command reconciles.

@@ -40,7 +40,7 @@ static void test_device_spec(void **state)
         device_ok("/dev/a:/dev/b", "/dev/a", "/dev/b", NLAB_DEV_RWM);
         device_ok("/dev/a:r", "/dev/a", "/dev/a", NLAB_DEV_READ);
         device_ok("/dev/a:/dev/b:wm", "/dev/a", "/dev/b", NLAB_DEV_WRITE | NLAB_DEV_MKNOD);
-        device_ok("/dev/a:/x/..y", "/dev/a", "/x/..y", NLAB_DEV_RWM);
+        device_ok("/dev/a:/dev/x/..y", "/dev/a", "/dev/x/..y", NLAB_DEV_RWM);
         device_bad("/dev/a:/dev/b:rwx", "bad mode specified: rwx");
         device_bad("/dev/a:/dev/b:rr", "bad mode specified: rr");
         device_bad("/dev/a:rel", "rel is not an absolute path");
@@ -48,8 +48,11 @@ static void test_device_spec(void **state)
         device_bad(":/dev/b", "bad format for path");
         device_bad("", "bad format for path");
         device_bad("/a:/b:r:w", "bad format for path");
-        device_bad("/dev/a:/x/../y", "may not contain \"..\"");
-        device_bad("/dev/a:/..", "may not contain \"..\"");
+        device_bad("/dev/a:/dev/../etc/x", "may not contain \"..\"");
+        device_bad("/dev/a:/dev/..", "may not contain \"..\"");
+        device_bad("/dev/a:/etc/x", "must be under /dev/: /etc/x");
+        device_bad("/dev/a:/dev/", "must be under /dev/");
+        device_bad("/tmp/a", "must be under /dev/: /tmp/a");
         device_bad("dev/a", "host path is not absolute");
 }
 
