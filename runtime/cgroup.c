@@ -300,7 +300,8 @@ static int cpu_max_v2(const char *dir, int64_t nano, struct nlab_err *err)
 
 static int limits_v2(const char *dir, const struct nlab_cgroup_spec *spec, struct nlab_err *err)
 {
-        if (write_num(dir, "pids.max", spec->pids_max, err) < 0)
+        /* A new cgroup starts at "max": unlimited needs no pids controller. */
+        if (spec->pids_max > 0 && write_num(dir, "pids.max", spec->pids_max, err) < 0)
                 return -1;
         if (spec->memory_max > 0) {
                 if (write_num(dir, "memory.max", spec->memory_max, err) < 0)

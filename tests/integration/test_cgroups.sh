@@ -149,5 +149,25 @@ check "(control) they outlive the killed shim until a command looks" test -d "$(
 nl ps -a >/dev/null
 check "they are gone once ps reconciles the dead shim" all_gone "$dirs"
 nl rm -f "$id" >/dev/null
+# Pure v2 (Debian 12's layout), played by the unified hierarchy mounted over /sys/fs/cgroup in
+# this sandbox's mount namespace. It has no controllers on this host, so this covers the layout,
+# the failure when pids cannot be limited, and the device program; not the v2 limit files.
+mount --bind /sys/fs/cgroup/unified /sys/fs/cgroup
+code=0; out=$(nl run --rm --net=none busybox true 2>&1) || code=$?
+check_eq "v2 without a pids controller: the default start fails with 125" "125" "$code"
+check_match "and names the missing file" "pids.max" "$out"
+check_eq "and leaves no cgroup" "" "$(find /sys/fs/cgroup/netlab -mindepth 2 -type d 2>/dev/null)"
+check_match "v2: the container's cgroup is netlab/<root key>/<id> under the root" \
+        "^0::/netlab/[0-9a-f]{16}/[0-9a-f]{64}$" "$(run --pids-limit -1 busybox cat /proc/self/cgroup)"
+check "v2: mknod c 1 3 (null) and writing to it works" \
+        run --pids-limit -1 busybox sh -c 'mknod /dev/n c 1 3 && echo hi > /dev/n'
+check "v2: --privileged opens a new b 7 0 read-write" \
+        run --pids-limit -1 --privileged busybox sh -c "$open_rw" b 7 0
+check_fails "v2: by default it cannot be opened" \
+        run --pids-limit -1 busybox sh -c "$open_rw" b 7 0
+check_fails "v2: nor /dev/kmsg for writing" run --pids-limit -1 busybox sh -c "$open_w" c 1 11
+check "v2: --device /dev/net/tun opens" \
+        run --pids-limit -1 --device /dev/net/tun busybox sh -c 'exec 3<>/dev/net/tun'
+umount /sys/fs/cgroup
 check "nothing of this root is left in any hierarchy" all_gone "$(find /sys/fs/cgroup -maxdepth 6 -type d -path "*/netlab/$(basename "$key")" 2>/dev/null)"
 finish
