@@ -110,6 +110,11 @@ check_match "inspect shows Memory" '"Memory": 67108864' "$(nl inspect "$id")"
 check_match "inspect shows NanoCpus" '"NanoCpus": 500000000' "$(nl inspect "$id")"
 nl rm -f "$id" >/dev/null
 
+# The memory limit holds: 32 MB into /dev/shm (tmpfs pages count as the container's memory).
+fill='dd if=/dev/zero of=/dev/shm/f bs=1M count=32 2>/dev/null'
+check "control: -m 128m writes 32 MB to /dev/shm" run -m 128m busybox sh -c "$fill"
+check_fails "-m 8m cannot" run -m 8m busybox sh -c "$fill"
+
 # Bad values: one line naming the value and what is accepted, nothing created.
 before=$(ls "$NETLAB_ROOT/containers" | wc -l)
 bad() {
