@@ -38,6 +38,10 @@ static const struct nlab_flag run_flags[] = {
     {"expose", 0, NLAB_FLAG_LIST, NULL},
     {"label", 'l', NLAB_FLAG_LIST, NULL},
     {"sysctl", 0, NLAB_FLAG_LIST, NULL},
+    {"device", 0, NLAB_FLAG_LIST, NULL},
+    {"pids-limit", 0, NLAB_FLAG_VALUE, NULL},
+    {"memory", 'm', NLAB_FLAG_VALUE, NULL},
+    {"cpus", 0, NLAB_FLAG_VALUE, NULL},
     {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
 #define N_RUN_FLAGS (sizeof(run_flags) / sizeof(run_flags[0]))
@@ -92,6 +96,10 @@ static void fill_request(const struct nlab_parsed *p, struct nlab_run_req *req)
         req->expose = p->list[fi("expose")];
         req->labels = p->list[fi("label")];
         req->sysctls = p->list[fi("sysctl")];
+        req->devices = p->list[fi("device")];
+        req->pids_limit = p->value[fi("pids-limit")];
+        req->memory = p->value[fi("memory")];
+        req->cpus = p->value[fi("cpus")];
         req->privileged = p->set[fi("privileged")];
         req->tty = p->set[fi("tty")];
         req->interactive = p->set[fi("interactive")];

@@ -10,10 +10,12 @@
 #include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "runtime/caps.h"
 #include "runtime/ctrpath.h"
+#include "runtime/cgroup.h"
 #include "runtime/fsutil.h"
 #include "runtime/hostname.h"
 #include "runtime/ids.h"
@@ -90,7 +92,52 @@ static int check_sysctls(const struct nlab_run_req *req, struct nlab_err *err)
         return 0;
 }
 
-static int validate(const struct nlab_run_req *req, struct nlab_err *err)
+/* What the limit flags mean, parsed once at create and kept in HostConfig as Docker shows it. */
+struct limits {
+        int64_t pids, memory, nano_cpus;
+};
+
+static int check_device(const char *spec, struct nlab_err *err)
+{
+        struct nlab_device_spec d;
+        struct stat sb;
+
+        if (nlab_device_parse(spec, &d, err) < 0)
+                return -1;
+        if (stat(d.host, &sb) < 0)
+                return nlab_err_sys(err, errno,
+                                    "error gathering device information while adding custom "
+                                    "device \"%s\"",
+                                    d.host);
+        if (!S_ISCHR(sb.st_mode) && !S_ISBLK(sb.st_mode))
+                return nlab_err_set(err, NLAB_E_INVALID,
+                                    "error gathering device information while adding custom "
+                                    "device \"%s\": not a device node (expected a character or "
+                                    "block device, e.g. /dev/net/tun)",
+                                    d.host);
+        return 0;
+}
+
+static int parse_limits(const struct nlab_run_req *req, struct limits *lim, struct nlab_err *err)
+{
+        size_t i;
+
+        lim->pids = NLAB_DEFAULT_PIDS_LIMIT;
+        lim->memory = lim->nano_cpus = 0;
+        if (req->pids_limit && nlab_pids_parse(req->pids_limit, &lim->pids, err) < 0)
+                return -1;
+        if (req->memory && nlab_memory_parse(req->memory, &lim->memory, err) < 0)
+                return -1;
+        if (req->cpus &&
+            nlab_cpus_parse(req->cpus, sysconf(_SC_NPROCESSORS_ONLN), &lim->nano_cpus, err) < 0)
+                return -1;
+        for (i = 0; i < req->devices.n; i++)
+                if (check_device(req->devices.v[i], err) < 0)
+                        return -1;
+        return 0;
+}
+
+static int validate(const struct nlab_run_req *req, struct limits *lim, struct nlab_err *err)
 {
         enum nlab_image_kind kind;
         struct nlab_secopt so;
@@ -116,7 +163,8 @@ static int validate(const struct nlab_run_req *req, struct nlab_err *err)
         for (i = 0; i < req->add_hosts.n; i++)
                 if (nlab_add_host_check(req->add_hosts.v[i], err) < 0)
                         return -1;
-        if (check_env(&req->env, err) < 0 || nlab_secopt_parse(&req->security_opt, &so, err) < 0)
+        if (check_env(&req->env, err) < 0 || nlab_secopt_parse(&req->security_opt, &so, err) < 0 ||
+            parse_limits(req, lim, err) < 0)
                 return -1;
         return nlab_caps_compute(&req->cap_add, &req->cap_drop, req->privileged, &caps, err);
 }
@@ -137,7 +185,39 @@ static json_t *sysctls_json(const struct nlab_strv *sv)
         return o;
 }
 
-static json_t *build_config(const struct nlab_run_req *req, const char *id, const char *name)
+static json_t *devices_json(const struct nlab_strv *specs)
+{
+        json_t *a = json_array();
+        size_t i;
+
+        for (i = 0; i < specs->n; i++) {
+                struct nlab_device_spec d;
+                char perms[4] = "", *p = perms;
+                if (nlab_device_parse(specs->v[i], &d, NULL) < 0)
+                        continue; /* validated already */
+                if (d.access & NLAB_DEV_READ)
+                        *p++ = 'r';
+                if (d.access & NLAB_DEV_WRITE)
+                        *p++ = 'w';
+                if (d.access & NLAB_DEV_MKNOD)
+                        *p++ = 'm';
+                json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "PathOnHost", d.host,
+                                                   "PathInContainer", d.ctr, "CgroupPermissions",
+                                                   perms));
+        }
+        return a;
+}
+
+static void set_limits(json_t *hc, const struct nlab_run_req *req, const struct limits *lim)
+{
+        json_object_set_new(hc, "PidsLimit", lim->pids ? json_integer(lim->pids) : json_null());
+        json_object_set_new(hc, "Memory", json_integer(lim->memory));
+        json_object_set_new(hc, "NanoCpus", json_integer(lim->nano_cpus));
+        json_object_set_new(hc, "Devices", devices_json(&req->devices));
+}
+
+static json_t *build_config(const struct nlab_run_req *req, const struct limits *lim,
+                            const char *id, const char *name)
 {
         char created[64], shortid[NLAB_SHORT_LEN + 1];
         json_t *cfg = json_object(), *c = json_object(), *hc = json_object();
@@ -188,6 +268,7 @@ static json_t *build_config(const struct nlab_run_req *req, const char *id, cons
         json_object_set_new(hc, "DnsOptions", strv_json(&req->dns_options));
         json_object_set_new(hc, "PublishAllPorts", json_boolean(req->publish_all));
         json_object_set_new(hc, "Sysctls", sysctls_json(&req->sysctls));
+        set_limits(hc, req, lim);
         json_object_set_new(cfg, "HostConfig", hc);
         return cfg;
 }
@@ -246,12 +327,13 @@ int nlab_container_create(struct nlab_store *st, const struct nlab_run_req *req,
 {
         char name[160], dir[PATH_MAX];
         json_t *cfg = NULL, *state = NULL;
+        struct limits lim;
         int r;
 
         assert(st && req && id);
-        if (validate(req, err) < 0 || nlab_id_new(id, err) < 0)
+        if (validate(req, &lim, err) < 0 || nlab_id_new(id, err) < 0)
                 return -1;
-        cfg = build_config(req, id, "");
+        cfg = build_config(req, &lim, id, "");
         if (nlab_netmode_prepare(st, cfg, req, err) < 0 || nlab_ports_prepare(req, cfg, err) < 0) {
                 json_decref(cfg);
                 return -1;
@@ -317,6 +399,7 @@ static void finish(struct nlab_store *st, const char *id, int code, const char *
         if (nlab_store_load(st, id, "config.json", &cfg, NULL) == 0)
                 nlab_netmode_stop(st, id, cfg);
         unmount_netns(st, id);
+        nlab_cgroup_remove(st, id);
         if (nlab_store_load(st, id, "state.json", &state, NULL) < 0)
                 state = created_state();
         nlab_now_rfc3339(now, sizeof(now));
@@ -470,6 +553,9 @@ struct start_ctx {
         char **argv;
         struct nlab_volume *vols;
         size_t n_vols;
+        struct nlab_dev_rule *dev_rules;
+        struct nlab_devnode *devnodes;
+        struct nlab_cgroup_spec cg;
         int join_fd;
 };
 
@@ -483,8 +569,52 @@ static void start_ctx_free(struct start_ctx *sc)
         nlab_strv_free(&sc->sysctls);
         free(sc->argv);
         free_volumes(sc->vols, sc->n_vols);
+        free(sc->dev_rules);
+        free(sc->devnodes);
         if (sc->join_fd >= 0)
                 close(sc->join_fd);
+}
+
+/* --device grants as the host has them now: the node to create and the rule that opens it. */
+static int devices_from_json(const json_t *arr, struct start_ctx *sc, struct nlab_err *err)
+{
+        size_t i, n = json_array_size(arr);
+
+        sc->dev_rules = calloc(n + 1, sizeof(*sc->dev_rules));
+        sc->devnodes = calloc(n + 1, sizeof(*sc->devnodes));
+        if (!sc->dev_rules || !sc->devnodes)
+                return nlab_err_sys(err, ENOMEM, "prepare devices");
+        for (i = 0; i < n; i++) {
+                const json_t *d = json_array_get(arr, i);
+                const char *host = json_string_value(json_object_get(d, "PathOnHost"));
+                const char *ctr = json_string_value(json_object_get(d, "PathInContainer"));
+                const char *perms = json_string_value(json_object_get(d, "CgroupPermissions"));
+                struct nlab_devnode *node = &sc->devnodes[i];
+                struct stat sb;
+                if (!host || !ctr || !perms ||
+                    nlab_dev_access_parse(perms, &sc->dev_rules[i].access) < 0)
+                        return nlab_err_set(err, NLAB_E_INVALID, "device %zu: bad record", i);
+                if (stat(host, &sb) < 0)
+                        return nlab_err_sys(err, errno, "device %s", host);
+                snprintf(node->ctr, sizeof(node->ctr), "%s", ctr);
+                node->mode = sb.st_mode;
+                node->rdev = sb.st_rdev;
+                sc->dev_rules[i].type = S_ISBLK(sb.st_mode) ? 'b' : 'c';
+                sc->dev_rules[i].major = major(sb.st_rdev);
+                sc->dev_rules[i].minor = minor(sb.st_rdev);
+        }
+        sc->cg.extra = sc->dev_rules;
+        sc->cg.n_extra = n;
+        return 0;
+}
+
+static int cgroup_from_json(const json_t *hc, struct start_ctx *sc, struct nlab_err *err)
+{
+        sc->cg.pids_max = json_integer_value(json_object_get(hc, "PidsLimit"));
+        sc->cg.memory_max = json_integer_value(json_object_get(hc, "Memory"));
+        sc->cg.nano_cpus = json_integer_value(json_object_get(hc, "NanoCpus"));
+        sc->cg.all_devices = json_is_true(json_object_get(hc, "Privileged"));
+        return devices_from_json(json_object_get(hc, "Devices"), sc, err);
 }
 
 static int fill_shim_req(struct nlab_store *st, const char *id, const json_t *cfg,
@@ -510,6 +640,8 @@ static int fill_shim_req(struct nlab_store *st, const char *id, const json_t *cf
         if (!sc->argv || !sc->vols || !sc->secopt.v || env_with_hostname(c, tty, &sc->env) < 0 ||
             sysctl_lines(json_object_get(hc, "Sysctls"), &sc->sysctls) < 0)
                 return nlab_err_sys(err, ENOMEM, "prepare start");
+        if (cgroup_from_json(hc, sc, err) < 0)
+                return -1;
         memset(req, 0, sizeof(*req));
         req->st = st;
         req->id = id;
@@ -522,6 +654,8 @@ static int fill_shim_req(struct nlab_store *st, const char *id, const json_t *cf
         req->sb.workdir = json_string_value(json_object_get(c, "WorkingDir"));
         req->sb.volumes = sc->vols;
         req->sb.n_volumes = sc->n_vols;
+        req->sb.devnodes = sc->devnodes;
+        req->sb.n_devnodes = sc->cg.n_extra;
         req->sb.tty = tty;
         req->sb.privileged = json_is_true(json_object_get(hc, "Privileged"));
         req->sb.sysctls = sc->sysctls.v;
@@ -585,7 +719,10 @@ int nlab_container_start(struct nlab_store *st, const char *id, const struct nla
         req.join_netns_fd = sc.join_fd;
         if (nlab_shim_spawn(&req, h, err) < 0)
                 goto out;
-        if (nlab_netmode_start(st, id, cfg, h->pid, err) < 0) {
+        /* Into its cgroups while it still waits: nothing runs unlimited, even briefly. The shim's
+         * teardown (finish) removes them. */
+        if (nlab_cgroup_create(st, id, &sc.cg, h->pid, err) < 0 ||
+            nlab_netmode_start(st, id, cfg, h->pid, err) < 0) {
                 nlab_shim_abort(h);
                 nlab_proc_wait_gone(h->pid, 0, 5000);
                 goto out;
@@ -692,6 +829,7 @@ int nlab_container_remove(struct nlab_store *st, const char *id, bool force, str
         if (nlab_store_lock(st, err) < 0)
                 goto out;
         unmount_netns(st, id);
+        nlab_cgroup_remove(st, id);
         nlab_ports_release(st, id, cfg);
         nlab_netmode_release(st, id, cfg);
         nlab_store_release_name(st, json_string_value(json_object_get(cfg, "Name")));

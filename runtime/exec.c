@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "runtime/caps.h"
+#include "runtime/cgroup.h"
 #include "runtime/container.h"
 #include "runtime/sandbox.h"
 #include "runtime/seccomp_cache.h"
@@ -177,7 +178,9 @@ int nlab_exec_start(struct nlab_store *st, const char *id, const struct nlab_exe
         if (child == 0) {
                 pid_t inner;
                 close(errp[0]);
-                if (nlab_sandbox_join(plan.ctr_pid, true, err) < 0) {
+                /* The container's device rules and limits apply to what exec runs too. */
+                if (nlab_cgroup_join(st, id, getpid(), err) < 0 ||
+                    nlab_sandbox_join(plan.ctr_pid, true, err) < 0) {
                         struct nlab_sandbox_failure jf = {.errnum = err->errnum};
                         snprintf(jf.what, sizeof(jf.what), "%s", err->msg);
                         if (write(errp[1], &jf, sizeof(jf)) < 0)

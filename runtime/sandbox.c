@@ -67,7 +67,30 @@ static int mount_rootfs(const struct nlab_sandbox *sb, const char *rootfs, char 
         return do_mount("overlay", rootfs, "overlay", 0, opts, what, ws);
 }
 
-static int make_dev(const char *rootfs, char *what, size_t ws)
+/* --device nodes, with the host node's type, numbers and mode (Docker keeps them too). */
+static int make_devnodes(const struct nlab_sandbox *sb, const char *rootfs, char *what, size_t ws)
+{
+        char path[4400], *slash;
+        size_t i;
+
+        for (i = 0; i < sb->n_devnodes; i++) {
+                const struct nlab_devnode *d = &sb->devnodes[i];
+                snprintf(path, sizeof(path), "%s%s", rootfs, d->ctr);
+                slash = strrchr(path, '/');
+                *slash = '\0';
+                nlab_mkdir_p(path, 0755, NULL);
+                *slash = '/';
+                unlink(path); /* a --device may replace one of the default nodes */
+                if (mknod(path, d->mode & (S_IFMT | 07777), d->rdev) < 0 ||
+                    chmod(path, d->mode & 07777) < 0) {
+                        snprintf(what, ws, "create device %s", d->ctr);
+                        return -1;
+                }
+        }
+        return 0;
+}
+
+static int make_dev(const struct nlab_sandbox *sb, const char *rootfs, char *what, size_t ws)
 {
         static const struct {
                 const char *name;
@@ -108,8 +131,10 @@ static int make_dev(const char *rootfs, char *what, size_t ws)
                 return -1;
         snprintf(path, sizeof(path), "%s/shm", dev);
         mkdir(path, 01777);
-        return do_mount("shm", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                        "mode=1777,size=65536k", what, ws);
+        if (do_mount("shm", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                     "mode=1777,size=65536k", what, ws) < 0)
+                return -1;
+        return make_devnodes(sb, rootfs, what, ws);
 }
 
 /* Mount points are made and opened inside the root (see ctrpath.h): the container may have left
@@ -281,7 +306,7 @@ static int setup_mounts(const struct nlab_sandbox *sb, char *what, size_t ws)
         snprintf(rootfs, sizeof(rootfs), "%s/rootfs", sb->ctr_dir);
         if (do_mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL, what, ws) < 0 ||
             mount_rootfs(sb, rootfs, what, ws) < 0 || mount_kernel_fs(sb, rootfs, what, ws) < 0 ||
-            make_dev(rootfs, what, ws) < 0)
+            make_dev(sb, rootfs, what, ws) < 0)
                 return -1;
         root_fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (root_fd < 0) {

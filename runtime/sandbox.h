@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "runtime/cgroup.h"
 #include "runtime/image.h"
 
 struct sock_fprog;
@@ -25,6 +26,8 @@ struct nlab_sandbox {
         const char *workdir;
         const struct nlab_volume *volumes;
         size_t n_volumes;
+        const struct nlab_devnode *devnodes; /* --device nodes to create */
+        size_t n_devnodes;
         uint64_t caps;
         const struct sock_fprog *seccomp; /* loaded just before exec; NULL: none */
         bool privileged;        /* /proc and /sys as mounted, nothing masked (as in Docker) */
