@@ -328,8 +328,8 @@ static void on_shim_exit(struct nlab_store *st, const char *id, int code)
 {
         json_t *cfg = NULL;
 
-        if (nlab_store_lock(st, NULL) < 0)
-                return;
+        /* Without the lock (root gone or broken) the record is still better finished. */
+        nlab_store_lock(st, NULL);
         finish(st, id, code, NULL);
         if (nlab_store_load(st, id, "config.json", &cfg, NULL) == 0 &&
             json_is_true(json_object_get(json_object_get(cfg, "HostConfig"), "AutoRemove")))
