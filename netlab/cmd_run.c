@@ -244,6 +244,20 @@ static const struct nlab_flag start_flags[] = {
     {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
 
+/* A concurrent start got there first: like Docker, starting a running container succeeds. */
+static bool lost_start_race(struct nlab_cli *cli, const char *id, const struct nlab_err *err)
+{
+        json_t *state = NULL;
+        bool running;
+
+        if (err->kind != NLAB_E_CONFLICT ||
+            nlab_container_load(&cli->st, id, NULL, &state, NULL) < 0)
+                return false;
+        running = nlab_container_running(state);
+        json_decref(state);
+        return running;
+}
+
 int nlab_cmd_start(struct nlab_cli *cli, int argc, char **argv)
 {
         struct nlab_parsed p = {0};
@@ -275,7 +289,8 @@ int nlab_cmd_start(struct nlab_cli *cli, int argc, char **argv)
                         if (attach_foreground(cli, id, &req, &code, &err) < 0)
                                 code = nlab_cli_fail(&err, true);
                 } else if (!nlab_container_running(state) &&
-                           nlab_container_start(&cli->st, id, &io, &h, &err) < 0) {
+                           nlab_container_start(&cli->st, id, &io, &h, &err) < 0 &&
+                           !lost_start_race(cli, id, &err)) {
                         code = nlab_cli_fail(&err, true);
                 } else {
                         printf("%s\n", p.pos[i]);

@@ -297,7 +297,10 @@ static int make_dirs(struct nlab_store *st, const char *id, struct nlab_err *err
                 if (mkdir(path, 0700) < 0)
                         return nlab_err_sys(err, errno, "mkdir %s", path);
         }
-        return 0;
+        /* The record's own entry in containers/ must outlive a crash too (no-op on tmpfs). */
+        if (nlab_store_path(st, path, sizeof(path), "containers", id, NULL, err) < 0)
+                return -1;
+        return nlab_fsync_parent(path, err);
 }
 
 static int claim_some_name(struct nlab_store *st, const struct nlab_run_req *req, const char *id,
@@ -322,11 +325,56 @@ static int claim_some_name(struct nlab_store *st, const struct nlab_run_req *req
         return nlab_err_set(err, NLAB_E_CONFLICT, "could not find a free random name");
 }
 
+/* Written before anything is claimed: if we are killed, whoever meets one of our claims sees
+ * a record still "creating" by a dead process and takes the claim over. */
+static int save_creating(struct nlab_store *st, const char *id, struct nlab_err *err)
+{
+        json_t *s = created_state();
+        int r;
+
+        json_object_set_new(s, "Status", json_string("creating"));
+        json_object_set_new(s, "CreatorPid", json_integer(getpid()));
+        json_object_set_new(s, "CreatorStart",
+                            json_integer((json_int_t)nlab_proc_starttime(getpid())));
+        r = nlab_store_save(st, id, "state.json", s, err);
+        json_decref(s);
+        return r;
+}
+
+/* Claim and record everything, in the order a crash test can stop at (NETLAB_TEST_CRASH_AT). */
+static int create_locked(struct nlab_store *st, const struct nlab_run_req *req, const char *id,
+                         json_t *cfg, char *name, size_t size, struct nlab_err *err)
+{
+        json_t *state;
+        int r;
+
+        if (make_dirs(st, id, err) < 0 || save_creating(st, id, err) < 0)
+                return -1;
+        nlab_store_test_point(st, "create:record");
+        if (claim_some_name(st, req, id, name, size, err) < 0)
+                return -1;
+        json_object_set_new(cfg, "Name", json_string(name));
+        nlab_store_test_point(st, "create:name");
+        if (nlab_netmode_claim(st, id, cfg, err) < 0)
+                return -1;
+        nlab_store_test_point(st, "create:ip");
+        if (nlab_ports_claim(st, id, cfg, err) < 0)
+                return -1;
+        nlab_store_test_point(st, "create:ports");
+        if (nlab_store_save(st, id, "config.json", cfg, err) < 0)
+                return -1;
+        nlab_store_test_point(st, "create:config");
+        state = created_state();
+        r = nlab_store_save(st, id, "state.json", state, err);
+        json_decref(state);
+        return r;
+}
+
 int nlab_container_create(struct nlab_store *st, const struct nlab_run_req *req,
                           char id[NLAB_ID_LEN + 1], struct nlab_err *err)
 {
-        char name[160], dir[PATH_MAX];
-        json_t *cfg = NULL, *state = NULL;
+        char name[160] = "", dir[PATH_MAX];
+        json_t *cfg = NULL;
         struct limits lim;
         int r;
 
@@ -342,29 +390,17 @@ int nlab_container_create(struct nlab_store *st, const struct nlab_run_req *req,
                 json_decref(cfg);
                 return -1;
         }
-        r = claim_some_name(st, req, id, name, sizeof(name), err);
-        if (r < 0)
-                goto out;
-        json_object_set_new(cfg, "Name", json_string(name));
-        state = created_state();
-        if (make_dirs(st, id, err) < 0 || nlab_netmode_claim(st, id, cfg, err) < 0 ||
-            nlab_ports_claim(st, id, cfg, err) < 0 ||
-            nlab_store_save(st, id, "config.json", cfg, err) < 0 ||
-            nlab_store_save(st, id, "state.json", state, err) < 0) {
-                r = -1;
-                goto undo;
+        r = create_locked(st, req, id, cfg, name, sizeof(name), err);
+        if (r < 0) {
+                /* Releases only what names this id: a claim held by another stays theirs. */
+                nlab_ports_release(st, id, cfg);
+                nlab_netmode_release(st, id, cfg);
+                nlab_store_release_name(st, name, id);
+                if (nlab_store_path(st, dir, sizeof(dir), "containers", id, NULL, NULL) == 0)
+                        nlab_rm_rf(dir, NULL);
         }
-        goto out;
-undo:
-        nlab_ports_release(st, id, cfg);
-        nlab_netmode_release(st, id, cfg);
-        if (nlab_store_path(st, dir, sizeof(dir), "containers", id, NULL, NULL) == 0)
-                nlab_rm_rf(dir, NULL);
-        nlab_store_release_name(st, name);
-out:
         nlab_store_unlock(st);
         json_decref(cfg);
-        json_decref(state);
         return r;
 }
 
@@ -414,16 +450,20 @@ static void finish(struct nlab_store *st, const char *id, int code, const char *
         json_decref(cfg);
 }
 
+/* Runs in the shim, a separate process: it takes the lock like any command. Nobody holds the
+ * lock while waiting for a shim to finish, so this cannot deadlock. */
 static void on_shim_exit(struct nlab_store *st, const char *id, int code)
 {
         json_t *cfg = NULL;
 
+        /* Without the lock (root gone or broken) the record is still better finished. */
+        nlab_store_lock(st, NULL);
         finish(st, id, code, NULL);
-        if (nlab_store_load(st, id, "config.json", &cfg, NULL) < 0)
-                return;
-        if (json_is_true(json_object_get(json_object_get(cfg, "HostConfig"), "AutoRemove")))
+        if (nlab_store_load(st, id, "config.json", &cfg, NULL) == 0 &&
+            json_is_true(json_object_get(json_object_get(cfg, "HostConfig"), "AutoRemove")))
                 nlab_container_remove(st, id, false, NULL);
         json_decref(cfg);
+        nlab_store_unlock(st);
 }
 
 int nlab_container_load(struct nlab_store *st, const char *id, json_t **config, json_t **state,
@@ -433,6 +473,11 @@ int nlab_container_load(struct nlab_store *st, const char *id, json_t **config, 
 
         if (nlab_store_load(st, id, "state.json", &s, err) < 0)
                 return -1;
+        if (!strcmp(json_string_value(json_object_get(s, "Status")) ?: "", "creating")) {
+                /* Half-made (or being made): not a container yet, for anyone but its creator. */
+                json_decref(s);
+                return nlab_err_set(err, NLAB_E_NOTFOUND, "no such container: %s", id);
+        }
         if (nlab_container_running(s) &&
             !nlab_proc_alive((int)jint(s, "ShimPid"), (unsigned long long)jint(s, "ShimStart"))) {
                 /* The shim was killed: its container died with it (PDEATHSIG). */
@@ -706,8 +751,12 @@ int nlab_container_start(struct nlab_store *st, const char *id, const struct nla
 
         memset(h, 0, sizeof(*h));
         h->go_fd = h->err_fd = h->exit_fd = -1;
-        if (nlab_container_load(st, id, &cfg, &state, err) < 0)
+        /* Held until the shim has recorded "running": a concurrent start then sees it. The shim
+         * writes that record while we hold the lock for it, and takes the lock only at exit. */
+        if (nlab_store_lock(st, err) < 0)
                 return -1;
+        if (nlab_container_load(st, id, &cfg, &state, err) < 0)
+                goto out;
         if (nlab_container_running(state)) {
                 r = nlab_err_set(err, NLAB_E_CONFLICT, "container %s is already running",
                                  json_string_value(json_object_get(cfg, "Name")));
@@ -729,6 +778,7 @@ int nlab_container_start(struct nlab_store *st, const char *id, const struct nla
         }
         r = nlab_shim_release(h, err);
 out:
+        nlab_store_unlock(st);
         start_ctx_free(&sc);
         json_decref(cfg);
         json_decref(state);
@@ -753,23 +803,35 @@ static void wait_shim(const json_t *state)
                             (unsigned long long)jint(state, "ShimStart"), 10000);
 }
 
+/* Signal a running container under the lock; the wait for it to go happens unlocked, since
+ * the shim takes the lock to record the exit. 1: signalled, 0: not running. */
+static int signal_if_running(struct nlab_store *st, const char *id, int sig, json_t **state,
+                             json_t **cfg, struct nlab_err *err)
+{
+        int r;
+
+        *state = NULL;
+        if (nlab_store_lock(st, err) < 0)
+                return -1;
+        r = nlab_container_load(st, id, cfg, state, err);
+        if (r == 0 && nlab_container_running(*state))
+                r = signal_container(*state, sig, err) < 0 ? -1 : 1;
+        nlab_store_unlock(st);
+        return r;
+}
+
 int nlab_container_stop(struct nlab_store *st, const char *id, int timeout_s, struct nlab_err *err)
 {
         json_t *state;
-        int pid, gone;
+        int r, gone;
 
-        if (nlab_container_load(st, id, NULL, &state, err) < 0)
-                return -1;
-        if (!nlab_container_running(state)) {
+        r = signal_if_running(st, id, SIGTERM, &state, NULL, err);
+        if (r <= 0) {
                 json_decref(state);
-                return 0;
+                return r;
         }
-        pid = (int)jint(state, "Pid");
-        if (signal_container(state, SIGTERM, err) < 0) {
-                json_decref(state);
-                return -1;
-        }
-        gone = nlab_proc_wait_gone(pid, (unsigned long long)jint(state, "PidStart"),
+        gone = nlab_proc_wait_gone((int)jint(state, "Pid"),
+                                   (unsigned long long)jint(state, "PidStart"),
                                    timeout_s < 0 ? -1 : timeout_s * 1000);
         if (gone != 1)
                 signal_container(state, SIGKILL, NULL);
@@ -780,65 +842,112 @@ int nlab_container_stop(struct nlab_store *st, const char *id, int timeout_s, st
 
 int nlab_container_kill(struct nlab_store *st, const char *id, int sig, struct nlab_err *err)
 {
-        json_t *state, *cfg;
+        json_t *state = NULL, *cfg = NULL;
         int r;
 
-        if (nlab_container_load(st, id, &cfg, &state, err) < 0)
-                return -1;
-        if (!nlab_container_running(state))
+        r = signal_if_running(st, id, sig, &state, &cfg, err);
+        if (r == 0)
                 r = nlab_err_set(err, NLAB_E_CONFLICT, "container %s is not running",
                                  json_string_value(json_object_get(cfg, "Name")));
-        else
-                r = signal_container(state, sig, err);
-        if (r == 0 && sig == SIGKILL)
+        if (r == 1 && sig == SIGKILL)
                 wait_shim(state);
         json_decref(state);
         json_decref(cfg);
-        return r;
+        return r < 0 ? -1 : 0;
+}
+
+/* A record whose create was killed: give back what it claimed, if it got as far as saying. */
+static int remove_abandoned(struct nlab_store *st, const char *id, struct nlab_err *err)
+{
+        json_t *cfg = NULL;
+        char dir[PATH_MAX];
+
+        if (nlab_store_load(st, id, "config.json", &cfg, NULL) == 0) {
+                nlab_ports_release(st, id, cfg);
+                nlab_netmode_release(st, id, cfg);
+                nlab_store_release_name(st, json_string_value(json_object_get(cfg, "Name")), id);
+                json_decref(cfg);
+        }
+        if (nlab_store_path(st, dir, sizeof(dir), "containers", id, NULL, err) < 0)
+                return -1;
+        return nlab_rm_rf(dir, err);
+}
+
+/* Under the lock: 1 if id was an abandoned half-made record (now removed). */
+static int collect_if_abandoned(struct nlab_store *st, const char *id, struct nlab_err *err)
+{
+        json_t *state;
+        bool abandoned;
+
+        if (nlab_store_load(st, id, "state.json", &state, NULL) < 0)
+                return 0;
+        abandoned = nlab_store_state_abandoned(state);
+        json_decref(state);
+        if (!abandoned)
+                return 0;
+        return remove_abandoned(st, id, err) < 0 ? -1 : 1;
+}
+
+/* Under the lock, the container stopped: give back its claims and remove its record. */
+static int remove_stopped(struct nlab_store *st, const char *id, const json_t *cfg,
+                          struct nlab_err *err)
+{
+        char dir[PATH_MAX];
+
+        unmount_netns(st, id);
+        nlab_cgroup_remove(st, id);
+        nlab_ports_release(st, id, cfg);
+        nlab_netmode_release(st, id, cfg);
+        nlab_store_release_name(st, json_string_value(json_object_get(cfg, "Name")), id);
+        if (nlab_store_path(st, dir, sizeof(dir), "containers", id, NULL, err) < 0)
+                return -1;
+        return nlab_rm_rf(dir, err);
 }
 
 int nlab_container_remove(struct nlab_store *st, const char *id, bool force, struct nlab_err *err)
 {
         json_t *state = NULL, *cfg = NULL;
-        char dir[PATH_MAX];
-        int r = -1;
+        struct nlab_err gone;
+        int r;
 
-        if (nlab_container_load(st, id, &cfg, &state, err) < 0)
-                return -1;
-        if (nlab_container_running(state)) {
-                struct nlab_err gone;
-                if (!force) {
-                        r = nlab_err_set(err, NLAB_E_CONFLICT,
-                                         "cannot remove container \"%s\": container is running: "
-                                         "stop the container before removing or force remove",
-                                         json_string_value(json_object_get(cfg, "Name")));
-                        goto out;
-                }
-                signal_container(state, SIGKILL, NULL);
-                wait_shim(state);
-                json_decref(state);
-                state = NULL;
-                /* Reconciles the state if the shim could not finish; --rm may have removed it. */
-                if (nlab_container_load(st, id, NULL, &state, &gone) < 0) {
-                        r = gone.kind == NLAB_E_NOTFOUND
-                                ? 0
-                                : nlab_err_set(err, gone.kind, "%s", gone.msg);
-                        goto out;
-                }
-        }
         if (nlab_store_lock(st, err) < 0)
+                return -1;
+        r = collect_if_abandoned(st, id, err);
+        if (r != 0)
+                goto unlock;
+        r = nlab_container_load(st, id, &cfg, &state, err);
+        if (r < 0 || !nlab_container_running(state))
+                goto remove;
+        if (!force) {
+                r = nlab_err_set(err, NLAB_E_CONFLICT,
+                                 "cannot remove container \"%s\": container is running: "
+                                 "stop the container before removing or force remove",
+                                 json_string_value(json_object_get(cfg, "Name")));
+                goto unlock;
+        }
+        signal_container(state, SIGKILL, NULL);
+        /* The shim needs the lock to record the exit: wait for it unlocked. */
+        nlab_store_unlock(st);
+        wait_shim(state);
+        if (nlab_store_lock(st, err) < 0) {
+                r = -1;
                 goto out;
-        unmount_netns(st, id);
-        nlab_cgroup_remove(st, id);
-        nlab_ports_release(st, id, cfg);
-        nlab_netmode_release(st, id, cfg);
-        nlab_store_release_name(st, json_string_value(json_object_get(cfg, "Name")));
-        r = nlab_store_path(st, dir, sizeof(dir), "containers", id, NULL, err);
+        }
+        json_decref(state);
+        state = NULL;
+        /* Reconciles the state if the shim could not finish; --rm may have removed it. */
+        r = nlab_container_load(st, id, NULL, &state, &gone);
+        if (r < 0) {
+                r = gone.kind == NLAB_E_NOTFOUND ? 0 : nlab_err_set(err, gone.kind, "%s", gone.msg);
+                goto unlock;
+        }
+remove:
         if (r == 0)
-                r = nlab_rm_rf(dir, err);
+                r = remove_stopped(st, id, cfg, err);
+unlock:
         nlab_store_unlock(st);
 out:
         json_decref(state);
         json_decref(cfg);
-        return r;
+        return r < 0 ? -1 : 0;
 }

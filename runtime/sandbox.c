@@ -432,35 +432,3 @@ int nlab_sandbox_run(const struct nlab_sandbox *sb)
         execvp(sb->argv[0], sb->argv);
         return fail(sb, 1, errno, sb->argv[0]);
 }
-
-int nlab_sandbox_join(int pid, bool join_mnt, struct nlab_err *err)
-{
-        static const struct {
-                const char *name;
-                int type;
-        } order[] = {{"ipc", CLONE_NEWIPC},
-                     {"uts", CLONE_NEWUTS},
-                     {"net", CLONE_NEWNET},
-                     {"pid", CLONE_NEWPID},
-                     {"mnt", CLONE_NEWNS}};
-        char path[64];
-        size_t i;
-
-        for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-                int fd;
-                if (order[i].type == CLONE_NEWNS && !join_mnt)
-                        continue;
-                snprintf(path, sizeof(path), "/proc/%d/ns/%s", pid, order[i].name);
-                fd = open(path, O_RDONLY | O_CLOEXEC);
-                if (fd < 0)
-                        return nlab_err_sys(err, errno, "open %s", path);
-                if (setns(fd, order[i].type) < 0) {
-                        int e = errno;
-                        close(fd);
-                        return nlab_err_sys(err, e, "join %s namespace of pid %d", order[i].name,
-                                            pid);
-                }
-                close(fd);
-        }
-        return 0;
-}

@@ -49,7 +49,5 @@ struct nlab_sandbox_failure {
 
 /* Runs in the cloned child; only returns on failure, with the exit code to _exit with. */
 int nlab_sandbox_run(const struct nlab_sandbox *sb);
-/* Join the namespaces of a running container (for exec); in the calling process. */
-int nlab_sandbox_join(int pid, bool join_mnt, struct nlab_err *err);
 
 #endif
