@@ -36,6 +36,7 @@ static const struct nlab_flag run_flags[] = {
     {"publish-all", 'P', NLAB_FLAG_BOOL, NULL},
     {"expose", 0, NLAB_FLAG_LIST, NULL},
     {"label", 'l', NLAB_FLAG_LIST, NULL},
+    {"log-opt", 0, NLAB_FLAG_LIST, NULL},
     {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
 #define N_RUN_FLAGS (sizeof(run_flags) / sizeof(run_flags[0]))
@@ -88,6 +89,7 @@ static void fill_request(const struct nlab_parsed *p, struct nlab_run_req *req)
         req->publish = p->list[fi("publish")];
         req->expose = p->list[fi("expose")];
         req->labels = p->list[fi("label")];
+        req->log_opts = p->list[fi("log-opt")];
         req->privileged = p->set[fi("privileged")];
         req->tty = p->set[fi("tty")];
         req->interactive = p->set[fi("interactive")];
