@@ -65,7 +65,7 @@ static int bad_size(const char *s, struct nlab_err *err)
 
 int nlab_log_size_parse(const char *s, uint64_t *out, struct nlab_err *err)
 {
-        uint64_t whole, frac, scale, unit = 1;
+        uint64_t whole, frac, scale, unit = 1, bytes;
         const char *p;
 
         assert(s && out);
@@ -80,13 +80,15 @@ int nlab_log_size_parse(const char *s, uint64_t *out, struct nlab_err *err)
                 p++;
         if (*p || whole > (UINT64_MAX >> 2) / unit)
                 return bad_size(s, err);
-        *out = whole * unit + frac * unit / scale;
-        if (*out == 0)
-                return nlab_err_set(err, NLAB_E_INVALID,
-                                    "invalid --log-opt max-size=\"%s\": max-size must be a "
-                                    "positive number",
-                                    s);
-        return 0;
+        bytes = whole * unit + frac * unit / scale;
+        if (bytes > 0) {
+                *out = bytes;
+                return 0;
+        }
+        return nlab_err_set(err, NLAB_E_INVALID,
+                            "invalid --log-opt max-size=\"%s\": max-size must be a "
+                            "positive number",
+                            s);
 }
 
 void nlab_log_size_format(uint64_t size, char *buf, size_t len)
@@ -333,8 +335,8 @@ static void note_dropped(struct nlab_log_writer *w)
         n = snprintf(note, sizeof(note), "%s[netlab: %llu bytes of output dropped: %s]\n",
                      w->at_line_start ? "" : "\n", (unsigned long long)lost, strerror(e));
         w->dropped = 0;
-        if (!put(w, note, (size_t)n)) {
-                w->dropped += lost;
+        if (!put(w, note, (size_t)n)) { /* the note itself is not output: count only ours */
+                w->dropped = lost;
                 w->drop_errno = e;
         }
 }
@@ -342,7 +344,7 @@ static void note_dropped(struct nlab_log_writer *w)
 void nlab_log_writer_write(struct nlab_log_writer *w, const char *buf, size_t len)
 {
         assert(w && buf);
-        if (w->dropped && w->fd >= 0)
+        if (w->dropped && (w->fd >= 0 || open_current(w) == 0))
                 note_dropped(w);
         put(w, buf, len);
 }
