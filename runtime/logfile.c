@@ -284,6 +284,31 @@ static size_t fitting(const char *buf, size_t len, uint64_t size, uint64_t max)
         return size == 0 ? (size_t)room : 0;
 }
 
+static bool free_oldest(struct nlab_log_writer *w)
+{
+        char name[PATH_MAX + 16];
+        unsigned i;
+
+        for (i = w->opts.max_file - 1; i >= 1; i--) {
+                rotated_name(w->path, i, name, sizeof(name));
+                if (unlink(name) == 0)
+                        return true;
+        }
+        return false;
+}
+
+/* A full file system: the newest output wins. Free the oldest rotated file; with none left,
+ * rotate a non-empty current file so that the next failure can free it. */
+static bool make_room(struct nlab_log_writer *w)
+{
+        if (free_oldest(w))
+                return true;
+        if (w->size == 0)
+                return false;
+        rotate(w);
+        return true;
+}
+
 static void drop(struct nlab_log_writer *w, size_t len, int errnum)
 {
         w->dropped += len;
@@ -309,6 +334,8 @@ static bool put(struct nlab_log_writer *w, const char *buf, size_t len)
                 }
                 n = write(w->fd, buf, take);
                 if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0 && (errno == ENOSPC || errno == EDQUOT) && make_room(w))
                         continue;
                 if (n <= 0) {
                         drop(w, take, n < 0 ? errno : ENOSPC);
