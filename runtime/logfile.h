@@ -30,8 +30,9 @@ void nlab_log_size_format(uint64_t size, char *buf, size_t len);
 /* --log-opt KEY=VALUE list (Docker's json-file rules) over netlab's defaults. */
 int nlab_log_opts_parse(const struct nlab_strv *kv, struct nlab_log_opts *o, struct nlab_err *err);
 
-/* The shim's side: never blocks on the file system; what cannot be written is counted and
- * noted in the log once writing works again. */
+/* The shim's side: never blocks on the file system. On a full one it frees its oldest file
+ * for the newest output; what still cannot be written is counted and noted in the log once
+ * writing works again. */
 struct nlab_log_writer {
         char path[PATH_MAX];
         struct nlab_log_opts opts;
