@@ -315,7 +315,7 @@ static void drop(struct nlab_log_writer *w, size_t len, int errnum)
         w->drop_errno = errnum;
 }
 
-/* Write what fits, rotating as needed; never retries a failing write. */
+/* Write what fits, rotating as needed; a failed write is retried only after making room. */
 static bool put(struct nlab_log_writer *w, const char *buf, size_t len)
 {
         bool all = true;
