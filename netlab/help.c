@@ -83,6 +83,11 @@ static const struct help helps[] = {
             "  -P, --publish-all        publish every exposed port to a random host port\n"
             "      --expose PORT[/proto]  expose a port\n"
             "  -l, --label KEY=VALUE    set a label\n"
+            "      --log-opt KEY=VALUE  bound the detached log (repeatable):\n"
+            "                           max-size=SIZE per file (k, m, g; default 1m)\n"
+            "                           max-file=N files kept (1-100; default 3; needs\n"
+            "                           max-size). The default keeps at most 3 MiB per\n"
+            "                           container, since the state root is usually RAM.\n"
             "\n"
             "Exit status: 125 netlab's own error, 126 command cannot be run, 127 command\n"
             "not found, otherwise the container's exit code.\n"},
@@ -146,8 +151,12 @@ static const struct help helps[] = {
              "\n"
              "Show what a detached container wrote to stdout and stderr.\n"
              "\n"
+             "Reads across the rotated files (see 'netlab run --log-opt'), oldest first;\n"
+             "only the newest output is kept.\n"
+             "\n"
              "Options:\n"
-             "  -f, --follow         keep printing until the container stops\n"},
+             "  -f, --follow         keep printing until the container stops\n"
+             "  -n, --tail N         only the last N lines (default: all)\n"},
     {"inspect", "Usage: netlab inspect [OPTIONS] NAME|ID [NAME|ID...]\n"
                 "\n"
                 "Show containers or networks as a Docker-shaped JSON array.\n"
