@@ -43,6 +43,7 @@ int nlab_cmd_port(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_diagnose(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_graph(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_scenario(struct nlab_cli *cli, int argc, char **argv);
+int nlab_cmd_system(struct nlab_cli *cli, int argc, char **argv);
 /* Help of "scenario", "scenario run", "scenario list"; NULL for another command. */
 const char *nlab_scenario_help(const char *cmd);
 

@@ -93,3 +93,22 @@ check_fails "and forwarding serves only netlab's bridges again" lan_to_other
 check_eq "the new mapping works" "served" "$(in_ext nbr wget -qO- http://198.51.100.1:8090/ 2>/dev/null)"
 check_eq "the running container's 127.0.0.1 mapping is back" "served" "$(wget -qO- http://127.0.0.1:8081/ 2>/dev/null)"
 check_match "every network is back in the sets" "10.91.0.0/24" "$(nft list set inet netlab subnets)"
+
+# --- system reset -------------------------------------------------------------------------------
+nl run -d --name dnsuser --net second busybox sleep 1d >/dev/null   # netlab-dns serves "second"
+netlab_procs() { ps -eo args= | grep -E 'netlab|sleep 1d|httpd|udplog.py 0.0.0.0' | grep -v grep; }
+nl_links() { ip -o link show | grep -E ' (br-|netlab0|nl[0-9a-f]{12})'; }
+check "control: before reset, netlab's bridges exist" nl_links
+check "control: and its table" nft list table inet netlab
+check "control: and its processes" netlab_procs
+check_status "system reset refuses without --force when stdin is no terminal" 1 nl system reset </dev/null
+check "control: which left everything in place" nft list table inet netlab
+check "system reset --force" nl system reset --force
+check_fails "no netlab bridge or veth remains" nl_links
+check_fails "no netlab nftables table remains" sh -c 'nft list ruleset | grep -q netlab'
+check_fails "no shim, container or netlab-dns process remains" netlab_procs
+check_eq "ip_forward is back to 0" "0" "$(cat /proc/sys/net/ipv4/ip_forward)"
+check_fails "no netns mount remains" grep -q "$NETLAB_ROOT" /proc/mounts
+check_eq "the state root is empty" "" "$(ls -A "$NETLAB_ROOT")"
+check "netlab works again afterwards" nl run --rm --net none busybox true
+finish
