@@ -94,6 +94,23 @@ check_eq "the new mapping works" "served" "$(in_ext nbr wget -qO- http://198.51.
 check_eq "the running container's 127.0.0.1 mapping is back" "served" "$(wget -qO- http://127.0.0.1:8081/ 2>/dev/null)"
 check_match "every network is back in the sets" "10.91.0.0/24" "$(nft list set inet netlab subnets)"
 
+# --- foreign firewalls --------------------------------------------------------------------------
+check_fails "control: no other firewall, no warning" sh -c "nl run -d --net labnet busybox true 2>&1 >/dev/null | grep -q warning"
+check "control: a container reaches the lan" nl exec c1 ping -c1 -W2 198.51.100.2
+nft add table ip filter
+nft add chain ip filter FORWARD '{ type filter hook forward priority 0; policy drop; }'
+check_fails "Docker's FORWARD policy drop silently cuts the container off" nl exec c1 ping -c1 -W2 198.51.100.2
+warn=$(nl network create --subnet 10.93.0.0/24 fourth 2>&1 >/dev/null)
+check_match "network create names the chain and the fix" "^netlab: warning: chain ip filter FORWARD .*drops forwarded packets.* fix: nft 'insert rule ip filter FORWARD" "$warn"
+check_eq "in one line" "1" "$(printf '%s\n' "$warn" | wc -l)"
+warn=$(nl run -d --net labnet busybox true 2>&1 >/dev/null)
+check_match "run warns too" "^netlab: warning: chain ip filter FORWARD" "$warn"
+check_eq "once per command" "1" "$(printf '%s\n' "$warn" | wc -l)"
+fix=$(printf '%s' "$warn" | sed -n "s/.* fix: \(nft '[^']*'\); \(nft '[^']*'\) .*/\1; \2/p")
+check "the fix it names applies" eval "$fix"
+check "and works: the container reaches the lan again" nl exec c1 ping -c1 -W2 198.51.100.2
+nft delete table ip filter
+
 # --- system reset -------------------------------------------------------------------------------
 nl run -d --name dnsuser --net second busybox sleep 1d >/dev/null   # netlab-dns serves "second"
 netlab_procs() { ps -eo args= | grep -E 'netlab|sleep 1d|httpd|udplog.py 0.0.0.0' | grep -v grep; }
