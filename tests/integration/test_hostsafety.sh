@@ -110,6 +110,16 @@ fix=$(printf '%s' "$warn" | sed -n "s/.* fix: \(nft '[^']*'\); \(nft '[^']*'\) .
 check "the fix it names applies" eval "$fix"
 check "and works: the container reaches the lan again" nl exec c1 ping -c1 -W2 198.51.100.2
 nft delete table ip filter
+# firewalld's way: policy accept, but the chain ends with an unconditional reject.
+nft add table inet firewalld
+nft add chain inet firewalld FORWARD '{ type filter hook forward priority 10; policy accept; }'
+nft add rule inet firewalld FORWARD iifname "eth9" drop
+check_fails "control: a forward chain that drops only some traffic gets no warning" sh -c "nl run -d --net labnet busybox true 2>&1 >/dev/null | grep -q warning"
+nft add rule inet firewalld FORWARD ct state established,related accept
+nft add rule inet firewalld FORWARD counter reject
+check_fails "a chain ending in reject cuts the container off too" nl exec c1 ping -c1 -W2 198.51.100.2
+check_match "and is named, with its last rule" "^netlab: warning: chain inet firewalld FORWARD .*last rule drops or rejects" "$(nl run -d --net labnet busybox true 2>&1 >/dev/null)"
+nft delete table inet firewalld
 
 # --- system reset -------------------------------------------------------------------------------
 nl run -d --name dnsuser --net second busybox sleep 1d >/dev/null   # netlab-dns serves "second"
