@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +12,10 @@
 #include <unistd.h>
 
 #include "runtime/caps.h"
+#include "runtime/cgroup.h"
 #include "runtime/container.h"
 #include "runtime/sandbox.h"
+#include "runtime/seccomp_cache.h"
 
 struct exec_plan {
         int ctr_pid;
@@ -21,12 +24,14 @@ struct exec_plan {
         struct nlab_strv env_owned;
         const char *workdir;
         char *workdir_owned;
+        struct sock_fprog seccomp; /* the container's filter; filter NULL: none */
 };
 
 static void plan_free(struct exec_plan *plan)
 {
         nlab_strv_free(&plan->env_owned);
         free(plan->workdir_owned);
+        nlab_seccomp_free(&plan->seccomp);
 }
 
 /* In the process that has joined the container: become the command. */
@@ -57,6 +62,12 @@ static void exec_in_container(const struct nlab_exec_req *req, const struct exec
         clearenv();
         for (i = 0; plan->env[i]; i++)
                 putenv(plan->env[i]);
+        if (plan->seccomp.filter &&
+            prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &plan->seccomp) < 0) {
+                f.errnum = errno;
+                snprintf(f.what, sizeof(f.what), "load seccomp filter");
+                goto fail;
+        }
         execvp(req->argv[0], req->argv);
         f.stage = 1;
         f.errnum = errno;
@@ -84,7 +95,7 @@ static int build_plan(struct nlab_store *st, const char *id, const struct nlab_e
                       struct exec_plan *plan, struct nlab_err *err)
 {
         json_t *cfg, *state, *c, *hc, *env;
-        struct nlab_strv add = {0}, drop = {0}, all = {0};
+        struct nlab_strv add = {0}, drop = {0}, all = {0}, secopt = {0};
         char line[300];
         size_t i;
         int r = -1;
@@ -121,6 +132,15 @@ static int build_plan(struct nlab_store *st, const char *id, const struct nlab_e
                 nlab_strv_free(&all);
                 goto out;
         }
+        for (i = 0; i < json_array_size(json_object_get(hc, "SecurityOpt")); i++)
+                nlab_strv_push(&secopt, json_string_value(
+                                            json_array_get(json_object_get(hc, "SecurityOpt"), i)));
+        /* the same filter as the container's first process, as Docker does for exec */
+        if (nlab_seccomp_for(st->root, &secopt, json_is_true(json_object_get(hc, "Privileged")),
+                             plan->caps, &plan->seccomp, err) < 0) {
+                nlab_strv_free(&all);
+                goto out;
+        }
         plan->env_owned = all;
         plan->env = all.v;
         plan->workdir_owned = strdup(json_string_value(json_object_get(c, "WorkingDir")));
@@ -129,6 +149,7 @@ static int build_plan(struct nlab_store *st, const char *id, const struct nlab_e
 out:
         nlab_strv_free(&add);
         nlab_strv_free(&drop);
+        nlab_strv_free(&secopt);
         json_decref(cfg);
         json_decref(state);
         return r;
@@ -157,7 +178,9 @@ int nlab_exec_start(struct nlab_store *st, const char *id, const struct nlab_exe
         if (child == 0) {
                 pid_t inner;
                 close(errp[0]);
-                if (nlab_sandbox_join(plan.ctr_pid, true, err) < 0) {
+                /* The container's device rules and limits apply to what exec runs too. */
+                if (nlab_cgroup_join(st, id, getpid(), err) < 0 ||
+                    nlab_sandbox_join(plan.ctr_pid, true, err) < 0) {
                         struct nlab_sandbox_failure jf = {.errnum = err->errnum};
                         snprintf(jf.what, sizeof(jf.what), "%s", err->msg);
                         if (write(errp[1], &jf, sizeof(jf)) < 0)
