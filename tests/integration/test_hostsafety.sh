@@ -123,14 +123,19 @@ nft delete table inet firewalld
 
 # --- system reset -------------------------------------------------------------------------------
 nl run -d --name dnsuser --net second busybox sleep 1d >/dev/null   # netlab-dns serves "second"
-netlab_procs() { ps -eo args= | grep -E 'netlab|sleep 1d|httpd|udplog.py 0.0.0.0' | grep -v grep; }
+# shims (netlab), netlab-dns, and what the containers run; not the sandbox's own shell
+netlab_procs() { ps -eo comm=,args= | grep -E '^(netlab|netlab-dns|netlab-shim|sleep|httpd) |udplog.py 0.0.0.0' | grep -v grep; }
 nl_links() { ip -o link show | grep -E ' (br-|netlab0|nl[0-9a-f]{12})'; }
 check "control: before reset, netlab's bridges exist" nl_links
 check "control: and its table" nft list table inet netlab
 check "control: and its processes" netlab_procs
 check_status "system reset refuses without --force when stdin is no terminal" 1 nl system reset </dev/null
 check "control: which left everything in place" nft list table inet netlab
+c1id=$(nl inspect -f '{{.Id}}' c1)
+cgdirs=$(cat "$NETLAB_ROOT/containers/$c1id/cgroups" 2>/dev/null)
+check "control: c1 has cgroup directories" test -n "$cgdirs" -a -d "${cgdirs%%$'\n'*}"
 check "system reset --force" nl system reset --force
+check_fails "its cgroup directories are gone" sh -c "for d in $(echo $cgdirs); do test -d \$d && exit 0; done; exit 1"
 check_fails "no netlab bridge or veth remains" nl_links
 check_fails "no netlab nftables table remains" sh -c 'nft list ruleset | grep -q netlab'
 check_fails "no shim, container or netlab-dns process remains" netlab_procs
