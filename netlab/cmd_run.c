@@ -219,6 +219,7 @@ int nlab_cmd_run(struct nlab_cli *cli, int argc, char **argv)
                 code = nlab_cli_fail(&err, true);
                 goto free_req;
         }
+        nlab_cli_warn_foreign(); /* before the container's own output starts */
         if (p.set[fi("detach")]) {
                 if (nlab_container_start(&cli->st, id, &io, &h, &err) < 0) {
                         code = nlab_cli_fail(&err, true);
@@ -276,6 +277,7 @@ int nlab_cmd_start(struct nlab_cli *cli, int argc, char **argv)
                                             "\"netlab start\" requires at least 1 argument", true);
                 goto out;
         }
+        nlab_cli_warn_foreign();
         for (i = 0; i < p.npos; i++) {
                 json_t *cfg = NULL, *state = NULL;
                 if (nlab_store_resolve(&cli->st, p.pos[i], id, &err) < 0 ||

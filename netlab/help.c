@@ -42,6 +42,9 @@ static const struct help helps[] = {
          "Networks:\n"
          "  network    create, list, inspect, remove, prune, connect, disconnect\n"
          "\n"
+         "Host:\n"
+         "  system     reset: remove everything netlab made for this state root\n"
+         "\n"
          "Run 'netlab COMMAND --help' for a command's options.\n"},
     {"run", "Usage: netlab run [OPTIONS] IMAGE [COMMAND] [ARG...]\n"
             "\n"
@@ -168,6 +171,15 @@ static const struct help helps[] = {
                "\n"
                "List the images: busybox (built from busybox-static on first use) and\n"
                "host (the host's root file system, read-only).\n"},
+    {"system", "Usage: netlab system reset [--force]\n"
+               "\n"
+               "Remove everything netlab made for this state root: every container (its shim\n"
+               "and processes), every network bridge, the nftables tables inet netlab and bridge\n"
+               "netlab, network namespace mounts, netlab-dns, and the state root's contents. If\n"
+               "net.ipv4.ip_forward was 0 before netlab first turned it on, it is set back to 0.\n"
+               "\n"
+               "Options:\n"
+               "  -f, --force    do not ask for confirmation (needed when stdin is no terminal)\n"},
     {"diagnose", "Usage: netlab diagnose A B[:PORT[/tcp|udp]]\n"
                  "\n"
                  "Explain whether container A can reach B and, if not, why. B is a container,\n"
