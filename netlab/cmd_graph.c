@@ -1,16 +1,17 @@
 /* netlab graph [--format text|dot]: the lab as networks, containers, addresses, aliases, ports. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "netlab/cli.h"
 #include "netlab/format.h"
 #include "runtime/container.h"
-#include "runtime/netglue.h"
 #include "runtime/netmode.h"
 #include "runtime/network.h"
 
 struct lab {
-        json_t *nets; /* network records */
+        struct nlab_net *nets;
+        size_t n_nets;
         json_t *ctrs; /* [{cfg, state}] of every container */
 };
 
@@ -19,7 +20,7 @@ static int load_lab(struct nlab_cli *cli, struct lab *lab, struct nlab_err *err)
         char **ids = NULL;
         size_t n = 0, i;
 
-        if (nlab_network_list(&cli->st, &lab->nets, err) < 0)
+        if (nlab_network_list(&cli->st, &lab->nets, &lab->n_nets, err) < 0)
                 return -1;
         if (nlab_store_list(&cli->st, &ids, &n, err) < 0)
                 return -1;
@@ -35,10 +36,9 @@ static int load_lab(struct nlab_cli *cli, struct lab *lab, struct nlab_err *err)
         return 0;
 }
 
-static const char *subnet_of(const json_t *net)
+static const char *subnet_of(const struct nlab_net *net, char buf[NLAB_CIDR_STRLEN])
 {
-        return json_string_value(json_object_get(
-            json_array_get(json_object_get(json_object_get(net, "IPAM"), "Config"), 0), "Subnet"));
+        return nlab_cidr_format(&net->pool.subnet, buf);
 }
 
 static void extras(const json_t *cfg, const json_t *ep, char *buf, size_t size)
@@ -62,16 +62,16 @@ static const char *status(const json_t *state)
         return nlab_container_running(state) ? "" : " (stopped)";
 }
 
-static void text_network(const struct lab *lab, const json_t *net)
+static void text_network(const struct lab *lab, const struct nlab_net *net)
 {
-        const char *name = json_string_value(json_object_get(net, "Name"));
-        const char *bridge = nlab_netglue_bridge(net);
+        const char *name = net->name;
+        char subnet[NLAB_CIDR_STRLEN];
         json_t *c;
         size_t i;
 
-        if (bridge)
-                printf("network %s  bridge %s  %s%s\n", name, bridge, subnet_of(net),
-                       json_is_true(json_object_get(net, "Internal")) ? "  internal" : "");
+        if (net->bridge[0])
+                printf("network %s  bridge %s  %s%s\n", name, net->bridge, subnet_of(net, subnet),
+                       net->internal ? "  internal" : "");
         else
                 printf("network %s\n", name);
         json_array_foreach(lab->ctrs, i, c)
@@ -108,10 +108,11 @@ static const char *name_of_id(const struct lab *lab, const char *id)
 
 static void print_text(const struct lab *lab)
 {
-        json_t *net, *c;
+        json_t *c;
         size_t i;
 
-        json_array_foreach(lab->nets, i, net) text_network(lab, net);
+        for (i = 0; i < lab->n_nets; i++)
+                text_network(lab, &lab->nets[i]);
         json_array_foreach(lab->ctrs, i, c)
         {
                 const json_t *cfg = json_object_get(c, "cfg");
@@ -125,19 +126,20 @@ static void print_text(const struct lab *lab)
 
 static void print_dot(const struct lab *lab)
 {
-        json_t *net, *c;
+        char subnet[NLAB_CIDR_STRLEN];
+        json_t *c;
         size_t i;
 
         printf("graph netlab {\n  rankdir=LR;\n  node [fontname=\"sans-serif\"];\n");
         printf("  \"host\" [shape=box3d, label=\"host\"];\n");
-        json_array_foreach(lab->nets, i, net)
-        {
-                const char *name = json_string_value(json_object_get(net, "Name"));
-                const char *bridge = nlab_netglue_bridge(net);
+        for (i = 0; i < lab->n_nets; i++) {
+                const struct nlab_net *net = &lab->nets[i];
+                const char *name = net->name;
+                bool bridge = net->bridge[0];
                 printf("  \"net:%s\" [shape=box, style=rounded, label=\"%s\\n%s%s%s\"];\n", name,
-                       name, bridge ? bridge : json_string_value(json_object_get(net, "Driver")),
-                       bridge ? "\\n" : "", bridge ? subnet_of(net) : "");
-                if (bridge && !json_is_true(json_object_get(net, "Internal")))
+                       name, bridge ? net->bridge : net->driver, bridge ? "\\n" : "",
+                       bridge ? subnet_of(net, subnet) : "");
+                if (bridge && !net->internal)
                         printf("  \"net:%s\" -- \"host\" [style=dashed];\n", name);
         }
         json_array_foreach(lab->ctrs, i, c)
@@ -196,7 +198,7 @@ int nlab_cmd_graph(struct nlab_cli *cli, int argc, char **argv)
         else
                 print_text(&lab);
 out:
-        json_decref(lab.nets);
+        free(lab.nets);
         json_decref(lab.ctrs);
         nlab_parsed_free(&p, 2);
         return code;

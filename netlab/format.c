@@ -102,7 +102,8 @@ int nlab_inspect_any(struct nlab_cli *cli, const char *ref, const char *type, js
                      struct nlab_err *err)
 {
         char id[NLAB_ID_LEN + 1];
-        json_t *cfg, *state, *net;
+        json_t *cfg, *state;
+        struct nlab_net net;
 
         if (type && strcmp(type, "container") && strcmp(type, "network"))
                 return nlab_err_set(err, NLAB_E_INVALID,
@@ -110,9 +111,8 @@ int nlab_inspect_any(struct nlab_cli *cli, const char *ref, const char *type, js
         if ((!type || !strcmp(type, "network")) &&
             (!type ? nlab_store_resolve(&cli->st, ref, id, NULL) < 0 : true) &&
             nlab_network_load(&cli->st, ref, &net, NULL) == 0) {
-                *doc = nlab_network_inspect(&cli->st, net);
-                json_decref(net);
-                return 0;
+                *doc = nlab_network_inspect(&cli->st, &net);
+                return *doc ? 0 : nlab_err_set(err, NLAB_E_NOTFOUND, "no such object: %s", ref);
         }
         if ((type && strcmp(type, "container")) || nlab_store_resolve(&cli->st, ref, id, err) < 0)
                 return nlab_err_set(err, NLAB_E_NOTFOUND, "no such object: %s", ref);

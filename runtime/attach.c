@@ -16,15 +16,10 @@
 #include "runtime/netmode.h"
 #include "runtime/network.h"
 
-static const char *net_name(const json_t *net)
-{
-        return json_string_value(json_object_get(net, "Name"));
-}
-
-int nlab_attach_request(const json_t *net, const char *ip, const char *mac,
+int nlab_attach_request(const struct nlab_net *net, const char *ip, const char *mac,
                         const struct nlab_strv *aliases, json_t **ep, struct nlab_err *err)
 {
-        const char *name = net_name(net);
+        const char *name = net->name;
         bool user = nlab_network_is_user(net);
         json_t *al;
         uint8_t macb[6];
@@ -41,10 +36,9 @@ int nlab_attach_request(const json_t *net, const char *ip, const char *mac,
                                     "user-defined networks, not on \"%s\"",
                                     name);
         if (ip) {
-                struct nlab_pool p;
                 struct in_addr a;
-                if (nlab_network_pool(net, &p, err) < 0 || nlab_ip_parse(ip, "--ip", &a, err) < 0 ||
-                    nlab_ipam_check_static(&p, a, err) < 0)
+                if (nlab_ip_parse(ip, "--ip", &a, err) < 0 ||
+                    nlab_ipam_check_static(&net->pool, a, err) < 0)
                         return -1;
         }
         if (mac && nlab_mac_parse(mac, macb, err) < 0)
@@ -113,18 +107,18 @@ static struct in_addr read_hint(const char *path)
         return a;
 }
 
-static int claim_address(struct nlab_store *st, const json_t *net, const char *ctr_id,
-                         const char *static_ip, struct nlab_pool *p, struct in_addr *out,
-                         struct nlab_err *err)
+static int claim_address(struct nlab_store *st, const struct nlab_net *net, const char *ctr_id,
+                         const char *static_ip, struct in_addr *out, struct nlab_err *err)
 {
-        struct claim_ctx ctx = {.st = st, .net = net_name(net), .ctr_id = ctr_id};
+        struct claim_ctx ctx = {.st = st, .net = net->name, .ctr_id = ctr_id};
         char hint_path[PATH_MAX], next[INET_ADDRSTRLEN];
         struct in_addr hint;
         int r;
 
-        if (nlab_network_pool(net, p, err) < 0 ||
-            nlab_network_path(st, net_name(net), "ips", ctx.dir, sizeof(ctx.dir), err) < 0 ||
-            nlab_network_path(st, net_name(net), "next", hint_path, sizeof(hint_path), err) < 0)
+        if (!net->has_pool)
+                return nlab_err_set(err, NLAB_E_INVALID, "network %s has no subnet", net->name);
+        if (nlab_network_path(st, net->name, "ips", ctx.dir, sizeof(ctx.dir), err) < 0 ||
+            nlab_network_path(st, net->name, "next", hint_path, sizeof(hint_path), err) < 0)
                 return -1;
         if (static_ip) {
                 if (nlab_ip_parse(static_ip, "--ip", out, err) < 0)
@@ -133,21 +127,21 @@ static int claim_address(struct nlab_store *st, const json_t *net, const char *c
                 if (r == 1)
                         return nlab_err_set(err, NLAB_E_CONFLICT,
                                             "address %s is already in use on network %s", static_ip,
-                                            net_name(net));
+                                            net->name);
                 return r;
         }
         /* Start after the last address handed out, so a run costs the same however many exist. */
         hint = read_hint(hint_path);
         if (hint.s_addr)
                 hint.s_addr = htonl(ntohl(hint.s_addr) + 1);
-        if (nlab_ipam_alloc(p, hint, claim_file, &ctx, out, err) < 0)
+        if (nlab_ipam_alloc(&net->pool, hint, claim_file, &ctx, out, err) < 0)
                 return -1;
         inet_ntop(AF_INET, out, next, sizeof(next));
         nlab_write_file(hint_path, next, strlen(next), 0600, NULL);
         return 0;
 }
 
-int nlab_attach_claim(struct nlab_store *st, const json_t *net, const char *ctr_id,
+int nlab_attach_claim(struct nlab_store *st, const struct nlab_net *net, const char *ctr_id,
                       const char *ctr_name, json_t *ep, struct nlab_err *err)
 {
         const char *static_ip =
@@ -155,29 +149,27 @@ int nlab_attach_claim(struct nlab_store *st, const json_t *net, const char *ctr_
         const char *mac = json_string_value(json_object_get(ep, "MacAddress"));
         char ip[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN], macbuf[NLAB_MAC_STRLEN];
         char epid[NLAB_ID_LEN + 1], path[PATH_MAX];
-        struct nlab_pool p;
         struct in_addr a;
         json_t *rec;
         int r;
 
-        if (claim_address(st, net, ctr_id, static_ip, &p, &a, err) < 0 ||
-            nlab_id_new(epid, err) < 0)
+        if (claim_address(st, net, ctr_id, static_ip, &a, err) < 0 || nlab_id_new(epid, err) < 0)
                 return -1;
         inet_ntop(AF_INET, &a, ip, sizeof(ip));
-        inet_ntop(AF_INET, &p.gateway, gw, sizeof(gw));
+        inet_ntop(AF_INET, &net->pool.gateway, gw, sizeof(gw));
         if (!mac || !mac[0]) {
                 uint8_t m[6];
                 nlab_mac_from_ip(a, m);
                 mac = nlab_mac_format(m, macbuf);
         }
-        json_object_set_new(ep, "NetworkID", json_deep_copy(json_object_get(net, "Id")));
+        json_object_set_new(ep, "NetworkID", json_string(net->id));
         json_object_set_new(ep, "EndpointID", json_string(epid));
         json_object_set_new(ep, "Gateway", json_string(gw));
         json_object_set_new(ep, "IPAddress", json_string(ip));
-        json_object_set_new(ep, "IPPrefixLen", json_integer(p.subnet.prefix));
+        json_object_set_new(ep, "IPPrefixLen", json_integer(net->pool.subnet.prefix));
         json_object_set_new(ep, "MacAddress", json_string(mac));
         rec = json_pack("{s:s,s:s}", "Name", ctr_name, "IPAddress", ip);
-        r = nlab_network_path(st, net_name(net), "endpoints", path, sizeof(path), err);
+        r = nlab_network_path(st, net->name, "endpoints", path, sizeof(path), err);
         if (r == 0) {
                 char *text = json_dumps(rec, JSON_COMPACT);
                 size_t len = strlen(path);
@@ -187,7 +179,7 @@ int nlab_attach_claim(struct nlab_store *st, const json_t *net, const char *ctr_
         }
         json_decref(rec);
         if (r < 0)
-                nlab_attach_release(st, net_name(net), ctr_id, ep);
+                nlab_attach_release(st, net->name, ctr_id, ep);
         return r;
 }
 
@@ -208,32 +200,31 @@ void nlab_attach_release(struct nlab_store *st, const char *name, const char *ct
         nlab_unlink_if_owner(path, ctr_id);
 }
 
-int nlab_attach_up(struct nlab_store *st, const json_t *net, const char *ctr_id, json_t *ep,
-                   const char *netns_path, const char *ifname, bool default_route,
+int nlab_attach_up(struct nlab_store *st, const struct nlab_net *net, const char *ctr_id,
+                   json_t *ep, const char *netns_path, const char *ifname, bool default_route,
                    struct nlab_err *err)
 {
         char host_if[NLAB_IFNAMSIZ];
         struct nlab_endpoint_req req = {0};
-        struct nlab_pool p;
-        const char *mtu;
+        const char *ip = json_string_value(json_object_get(ep, "IPAddress"));
         int r;
 
-        if (nlab_network_realize(st, net, err) < 0 || nlab_network_pool(net, &p, err) < 0 ||
-            nlab_ip_parse(json_string_value(json_object_get(ep, "IPAddress")), "address", &req.ip,
-                          err) < 0)
+        if (!ip)
+                return nlab_err_set(err, NLAB_E_INVALID, "network %s: endpoint without an address",
+                                    net->name);
+        if (nlab_network_realize(st, net, err) < 0 ||
+            nlab_ip_parse(ip, "address", &req.ip, err) < 0)
                 return -1;
-        nlab_endpoint_host_ifname(ctr_id, json_string_value(json_object_get(net, "Id")), host_if);
-        mtu = json_string_value(json_object_get(json_object_get(net, "Options"), "mtu"));
+        nlab_endpoint_host_ifname(ctr_id, net->id, host_if);
         req.netns_path = netns_path;
-        req.bridge = json_string_value(
-            json_object_get(json_object_get(net, "Options"), "com.docker.network.bridge.name"));
+        req.bridge = net->bridge;
         req.host_ifname = host_if;
         req.ctr_ifname = ifname;
-        req.prefix = p.subnet.prefix;
-        req.gateway = p.gateway;
+        req.prefix = net->pool.subnet.prefix;
+        req.gateway = net->pool.gateway;
         req.mac = json_string_value(json_object_get(ep, "MacAddress"));
-        req.mtu = mtu ? (unsigned)strtoul(mtu, NULL, 10) : 0;
-        req.default_route = default_route && !json_is_true(json_object_get(net, "Internal"));
+        req.mtu = net->mtu;
+        req.default_route = default_route && !net->internal;
         r = nlab_endpoint_attach(&req, err);
         if (r < 0 && err && err->errnum == EEXIST) {
                 /* A veth of an earlier run whose namespace the kernel has not finished freeing. */
@@ -241,7 +232,7 @@ int nlab_attach_up(struct nlab_store *st, const json_t *net, const char *ctr_id,
                 r = nlab_endpoint_attach(&req, err);
         }
         if (r < 0) {
-                nlab_err_prefix(err, "network %s", net_name(net));
+                nlab_err_prefix(err, "network %s", net->name);
                 return -1;
         }
         json_object_set_new(ep, "IfName", json_string(ifname));

@@ -8,21 +8,22 @@
 
 #include "runtime/err.h"
 #include "runtime/hostsfile.h"
+#include "runtime/netrec.h"
 #include "runtime/store.h"
 
 /* A fresh endpoint carrying the request (static ip, mac, aliases), validated against net. */
-int nlab_attach_request(const json_t *net, const char *ip, const char *mac,
+int nlab_attach_request(const struct nlab_net *net, const char *ip, const char *mac,
                         const struct nlab_strv *aliases, json_t **ep, struct nlab_err *err);
 /* Claim an address (the static one, or the next free) and record the endpoint on the network.
  * Fills NetworkID, EndpointID, Gateway, IPAddress, IPPrefixLen, MacAddress. */
-int nlab_attach_claim(struct nlab_store *st, const json_t *net, const char *ctr_id,
+int nlab_attach_claim(struct nlab_store *st, const struct nlab_net *net, const char *ctr_id,
                       const char *ctr_name, json_t *ep, struct nlab_err *err);
 /* Give the address and the record back. */
 void nlab_attach_release(struct nlab_store *st, const char *net_name, const char *ctr_id,
                          const json_t *ep);
 /* Plug the running container in: the network's kernel side, then a veth named ifname inside. */
-int nlab_attach_up(struct nlab_store *st, const json_t *net, const char *ctr_id, json_t *ep,
-                   const char *netns_path, const char *ifname, bool default_route,
+int nlab_attach_up(struct nlab_store *st, const struct nlab_net *net, const char *ctr_id,
+                   json_t *ep, const char *netns_path, const char *ifname, bool default_route,
                    struct nlab_err *err);
 /* Unplug: delete the veth (already gone is fine). */
 void nlab_attach_down(const json_t *ep);

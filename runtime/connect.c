@@ -48,7 +48,7 @@ static void next_ifname(const json_t *nets, char *buf, size_t size)
 }
 
 static int plug_live(struct nlab_store *st, const char *id, json_t *cfg, const json_t *state,
-                     const json_t *net, json_t *ep, struct nlab_err *err)
+                     const struct nlab_net *net, json_t *ep, struct nlab_err *err)
 {
         char netns[64], ifname[16];
         json_t *nets = nlab_netmode_networks(cfg);
@@ -56,9 +56,9 @@ static int plug_live(struct nlab_store *st, const char *id, json_t *cfg, const j
 
         snprintf(netns, sizeof(netns), "/proc/%lld/ns/net",
                  (long long)json_integer_value(json_object_get(state, "Pid")));
-        json_object_del(nets, json_string_value(json_object_get(net, "Name")));
+        json_object_del(nets, net->name);
         next_ifname(nets, ifname, sizeof(ifname));
-        json_object_set(nets, json_string_value(json_object_get(net, "Name")), ep);
+        json_object_set(nets, net->name, ep);
         return nlab_attach_up(st, net, id, ep, netns, ifname, first, err);
 }
 
@@ -66,21 +66,21 @@ int nlab_network_connect(struct nlab_store *st, const struct nlab_connect_req *r
                          struct nlab_err *err)
 {
         char id[NLAB_ID_LEN + 1];
-        json_t *cfg = NULL, *state = NULL, *net = NULL, *ep = NULL, *nets;
-        const char *netname;
+        json_t *cfg = NULL, *state = NULL, *ep = NULL, *nets;
+        struct nlab_net net;
+        const char *netname = net.name;
         bool running;
         int r = -1;
 
         if (nlab_store_resolve(st, req->container, id, err) < 0 ||
             nlab_network_load(st, req->network, &net, err) < 0)
                 return -1;
-        netname = json_string_value(json_object_get(net, "Name"));
         if (nlab_store_lock(st, err) < 0)
                 goto out;
         if (nlab_container_load(st, id, &cfg, &state, err) < 0 || check_mode(cfg, netname, err) < 0)
                 goto unlock;
         nets = nlab_netmode_networks(cfg);
-        if (!nlab_netglue_bridge(net)) {
+        if (!net.bridge[0]) {
                 nlab_err_set(err, NLAB_E_INVALID, "container cannot be connected to the %s network",
                              netname);
                 goto unlock;
@@ -91,14 +91,14 @@ int nlab_network_connect(struct nlab_store *st, const struct nlab_connect_req *r
                              json_string_value(json_object_get(cfg, "Name")), netname);
                 goto unlock;
         }
-        if (nlab_attach_request(net, req->ip, req->mac, &req->aliases, &ep, err) < 0 ||
-            nlab_attach_claim(st, net, id, json_string_value(json_object_get(cfg, "Name")), ep,
+        if (nlab_attach_request(&net, req->ip, req->mac, &req->aliases, &ep, err) < 0 ||
+            nlab_attach_claim(st, &net, id, json_string_value(json_object_get(cfg, "Name")), ep,
                               err) < 0)
                 goto unlock;
         nlab_store_test_point(st, "connect:ip");
         json_object_set(nets, netname, ep);
         running = nlab_container_running(state);
-        if ((running && plug_live(st, id, cfg, state, net, ep, err) < 0) ||
+        if ((running && plug_live(st, id, cfg, state, &net, ep, err) < 0) ||
             (running && nlab_netmode_write_hosts(st, id, cfg, err) < 0) ||
             (running && nlab_netglue_ctr_up(st, id, cfg, err) < 0) ||
             nlab_store_save(st, id, "config.json", cfg, err) < 0) {
@@ -118,7 +118,6 @@ out:
         json_decref(ep);
         json_decref(cfg);
         json_decref(state);
-        json_decref(net);
         return r;
 }
 
@@ -134,13 +133,10 @@ static void keep_default_route(struct nlab_store *st, const json_t *cfg, const j
         json_object_foreach((json_t *)nets, name, ep)
         {
                 struct in_addr gw;
-                json_t *net = NULL;
-                bool internal;
+                struct nlab_net net;
                 if (nlab_network_load(st, name, &net, NULL) < 0)
                         continue;
-                internal = json_is_true(json_object_get(net, "Internal"));
-                json_decref(net);
-                if (internal) /* internal networks never get a default route */
+                if (net.internal) /* internal networks never get a default route */
                         continue;
                 if (nlab_ip_parse(json_string_value(json_object_get(ep, "Gateway")), "gateway", &gw,
                                   NULL) < 0)
@@ -161,15 +157,15 @@ int nlab_network_disconnect(struct nlab_store *st, const char *network, const ch
                             bool force, struct nlab_err *err)
 {
         char id[NLAB_ID_LEN + 1];
-        json_t *cfg = NULL, *state = NULL, *net = NULL, *ep, *nets;
-        const char *netname;
+        json_t *cfg = NULL, *state = NULL, *ep, *nets;
+        struct nlab_net net;
+        const char *netname = net.name;
         int r = -1;
 
         (void)force;
         if (nlab_store_resolve(st, container, id, err) < 0 ||
             nlab_network_load(st, network, &net, err) < 0)
                 return -1;
-        netname = json_string_value(json_object_get(net, "Name"));
         if (nlab_store_lock(st, err) < 0)
                 goto out;
         if (nlab_container_load(st, id, &cfg, &state, err) < 0)
@@ -197,6 +193,5 @@ unlock:
 out:
         json_decref(cfg);
         json_decref(state);
-        json_decref(net);
         return r;
 }

@@ -150,14 +150,12 @@ static const char *shared_network(const struct ctr *a, const struct ctr *b, cons
         return NULL;
 }
 
-static bool icc_step(struct nlab_diag *d, const json_t *net)
+static bool icc_step(struct nlab_diag *d, const struct nlab_net *net)
 {
-        const json_t *o = json_object_get(net, "Options");
-        const char *icc = json_string_value(json_object_get(o, "icc"));
-        const char *name = json_string_value(json_object_get(net, "Name"));
+        const char *name = net->name;
         char fix[256];
 
-        if (!icc || strcmp(icc, "false"))
+        if (net->icc)
                 return true;
         snprintf(
             fix, sizeof(fix),
@@ -171,7 +169,7 @@ static bool icc_step(struct nlab_diag *d, const json_t *net)
 }
 
 static bool ports_up_step(struct nlab_diag *d, const struct ctr *c, const char *netname,
-                          const json_t *net)
+                          const struct nlab_net *net)
 {
         const json_t *ep = json_object_get(c->nets, netname);
         const char *host_if = json_string_value(json_object_get(ep, "HostIfName"));
@@ -183,13 +181,13 @@ static bool ports_up_step(struct nlab_diag *d, const struct ctr *c, const char *
         if (!nl || !host_if)
                 goto done;
         found = nlab_link_lookup(nl, host_if, &info, NULL);
-        nlab_link_ifindex(nl, nlab_netglue_bridge(net), &bridge_idx, NULL);
+        nlab_link_ifindex(nl, net->bridge, &bridge_idx, NULL);
         nlab_nl_close(nl);
         if (found == 1 && info.up && info.master == bridge_idx)
                 goto done;
         snprintf(fix, sizeof(fix), "netlab restart %s", cname(c));
         step(d, false, fix, "%s's port on the bridge %s (%s) is %s", cname(c),
-             nlab_netglue_bridge(net), host_if,
+             net->bridge, host_if,
              found != 1 ? "missing"
              : !info.up ? "down"
                         : "not attached to the bridge");
@@ -286,7 +284,7 @@ static void to_container(struct nlab_diag *d, struct nlab_store *st, const struc
         const char *b_ip = NULL, *netname;
         char an[256], bn[256], fix[256];
         struct in_addr dst;
-        json_t *net = NULL;
+        struct nlab_net net;
 
         if (!running_step(d, b))
                 return;
@@ -309,20 +307,18 @@ static void to_container(struct nlab_diag *d, struct nlab_store *st, const struc
                 return;
         name_step(d, st, a, t->name, netname, b_ip);
         if (d->n && !d->steps[d->n - 1].ok)
-                goto out;
-        if (!icc_step(d, net) || !ports_up_step(d, a, netname, net) ||
-            !ports_up_step(d, b, netname, net))
-                goto out;
-        step(d, true, NULL, "both ports on bridge %s are up", nlab_netglue_bridge(net));
+                return;
+        if (!icc_step(d, &net) || !ports_up_step(d, a, netname, &net) ||
+            !ports_up_step(d, b, netname, &net))
+                return;
+        step(d, true, NULL, "both ports on bridge %s are up", net.bridge);
         if (t->port && !listener_step(d, b, t))
-                goto out;
+                return;
         if (t->port)
                 step(d, true, NULL, "%s listens on %u/%s", cname(b), t->port,
                      t->proto == NLAB_PROTO_UDP ? "udp" : "tcp");
         inet_pton(AF_INET, b_ip, &dst);
         final_probe(d, a, dst, b_ip, t);
-out:
-        json_decref(net);
 }
 
 static bool only_internal(struct nlab_store *st, const struct ctr *a, char *names, size_t size)
@@ -334,12 +330,10 @@ static bool only_internal(struct nlab_store *st, const struct ctr *a, char *name
         list_names(a->nets, names, size);
         json_object_foreach((json_t *)a->nets, name, ep)
         {
-                json_t *net = NULL;
+                struct nlab_net net;
                 any = true;
-                if (nlab_network_load(st, name, &net, NULL) == 0 &&
-                    !json_is_true(json_object_get(net, "Internal")))
+                if (nlab_network_load(st, name, &net, NULL) == 0 && !net.internal)
                         all = false;
-                json_decref(net);
         }
         return any && all;
 }

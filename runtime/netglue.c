@@ -1,5 +1,6 @@
 #include "runtime/netglue.h"
 
+#include <arpa/inet.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,59 +15,20 @@
 #include "runtime/network.h"
 #include "runtime/sysctl.h"
 
-const char *nlab_netglue_bridge(const json_t *net)
+static const char *net_gateway(const struct nlab_net *net, char buf[INET_ADDRSTRLEN])
 {
-        return json_string_value(
-            json_object_get(json_object_get(net, "Options"), "com.docker.network.bridge.name"));
-}
-
-static unsigned mtu_of(const json_t *net)
-{
-        const json_t *o = json_object_get(net, "Options");
-        const char *v = json_string_value(json_object_get(o, "mtu"));
-
-        if (!v)
-                v = json_string_value(json_object_get(o, "com.docker.network.driver.mtu"));
-        return v ? (unsigned)strtoul(v, NULL, 10) : 0;
-}
-
-static const char *net_name(const json_t *net)
-{
-        return json_string_value(json_object_get(net, "Name"));
-}
-
-static const char *net_gateway(const json_t *net)
-{
-        return json_string_value(json_object_get(
-            json_array_get(json_object_get(json_object_get(net, "IPAM"), "Config"), 0), "Gateway"));
-}
-
-static bool icc_of(const json_t *net)
-{
-        const json_t *o = json_object_get(net, "Options");
-        const char *v = json_string_value(json_object_get(o, "icc"));
-
-        if (!v)
-                v = json_string_value(json_object_get(o, "com.docker.network.bridge.enable_icc"));
-        return !v || strcmp(v, "false") != 0;
-}
-
-static const char *net_subnet(const json_t *net)
-{
-        return json_string_value(json_object_get(
-            json_array_get(json_object_get(json_object_get(net, "IPAM"), "Config"), 0), "Subnet"));
+        return inet_ntop(AF_INET, &net->pool.gateway, buf, INET_ADDRSTRLEN);
 }
 
 /* The network's entries in the firewall sets: bridge, subnet, internal, icc. */
-static int fw_network(const json_t *net, bool add, struct nlab_err *err)
+static int fw_network(const struct nlab_net *net, bool add, struct nlab_err *err)
 {
-        const char *subnet = net_subnet(net);
-        bool internal = json_is_true(json_object_get(net, "Internal"));
+        char subnet[NLAB_CIDR_STRLEN];
 
+        nlab_cidr_format(&net->pool.subnet, subnet);
         if (add)
-                return nlab_fw_network_add(nlab_netglue_bridge(net), subnet, internal, icc_of(net),
-                                           err);
-        return nlab_fw_network_del(nlab_netglue_bridge(net), subnet, internal, icc_of(net), err);
+                return nlab_fw_network_add(net->bridge, subnet, net->internal, net->icc, err);
+        return nlab_fw_network_del(net->bridge, subnet, net->internal, net->icc, err);
 }
 
 /* The bridge exists: the network was realized (the bridge is made first and removed last). */
@@ -107,23 +69,21 @@ static int host_forwarding(struct nlab_store *st, struct nlab_err *err)
 
 static int rebuild_networks(struct nlab_store *st, struct nlab_fwb *b, struct nlab_err *err)
 {
-        json_t *all, *net;
-        size_t i;
+        struct nlab_net *all;
+        size_t i, n;
         int r = 0;
 
-        if (nlab_network_list(st, &all, err) < 0)
+        if (nlab_network_list(st, &all, &n, err) < 0)
                 return -1;
-        json_array_foreach(all, i, net)
-        {
-                if (!nlab_netglue_bridge(net) || !net_subnet(net))
+        for (i = 0; i < n && r == 0; i++) {
+                char subnet[NLAB_CIDR_STRLEN];
+                if (!all[i].bridge[0])
                         continue;
-                r = nlab_fw_build_network(b, true, nlab_netglue_bridge(net), net_subnet(net),
-                                          json_is_true(json_object_get(net, "Internal")),
-                                          icc_of(net), err);
-                if (r < 0)
-                        break;
+                r = nlab_fw_build_network(b, true, all[i].bridge,
+                                          nlab_cidr_format(&all[i].pool.subnet, subnet),
+                                          all[i].internal, all[i].icc, err);
         }
-        json_decref(all);
+        free(all);
         return r;
 }
 
@@ -203,38 +163,40 @@ int nlab_netglue_fw_check(struct nlab_store *st, const char *skip_id, struct nla
         return 0;
 }
 
-int nlab_netglue_network_ensure(struct nlab_store *st, const json_t *net, struct nlab_err *err)
+int nlab_netglue_network_ensure(struct nlab_store *st, const struct nlab_net *net,
+                                struct nlab_err *err)
 {
-        const char *bridge = nlab_netglue_bridge(net);
+        const char *bridge = net->bridge;
 
-        if (!bridge)
+        if (!bridge[0])
                 return 0;
         if (realized(bridge))
                 return nlab_netglue_fw_check(st, NULL, err);
         return nlab_netglue_network_up(st, net, err);
 }
 
-int nlab_netglue_network_up(struct nlab_store *st, const json_t *net, struct nlab_err *err)
+int nlab_netglue_network_up(struct nlab_store *st, const struct nlab_net *net, struct nlab_err *err)
 {
-        const char *bridge = nlab_netglue_bridge(net);
-        struct nlab_pool p;
+        const char *bridge = net->bridge;
+        char gw[INET_ADDRSTRLEN];
 
-        if (!bridge)
+        if (!bridge[0])
                 return 0; /* host and none have no kernel side */
-        if (nlab_netglue_fw_check(st, NULL, err) < 0 || nlab_network_pool(net, &p, err) < 0 ||
-            nlab_bridge_ensure(bridge, p.gateway, p.subnet.prefix, mtu_of(net), err) < 0)
+        if (nlab_netglue_fw_check(st, NULL, err) < 0 ||
+            nlab_bridge_ensure(bridge, net->pool.gateway, net->pool.subnet.prefix, net->mtu, err) <
+                0)
                 return -1;
         if (fw_network(net, true, err) < 0 || host_forwarding(st, err) < 0) {
-                nlab_err_prefix(err, "network %s: firewall", net_name(net));
+                nlab_err_prefix(err, "network %s: firewall", net->name);
                 fw_network(net, false, NULL);
                 nlab_bridge_remove(bridge, NULL);
                 return -1;
         }
         /* Name discovery is for user-defined networks only, as in Docker. */
         if (nlab_network_is_user(net) &&
-            nlab_dns_put_network(st->root, net_name(net), net_gateway(net),
-                                 json_is_true(json_object_get(net, "Internal")), err) < 0) {
-                nlab_err_prefix(err, "network %s: DNS", net_name(net));
+            nlab_dns_put_network(st->root, net->name, net_gateway(net, gw), net->internal, err) <
+                0) {
+                nlab_err_prefix(err, "network %s: DNS", net->name);
                 fw_network(net, false, NULL);
                 nlab_bridge_remove(bridge, NULL);
                 return -1;
@@ -242,15 +204,13 @@ int nlab_netglue_network_up(struct nlab_store *st, const json_t *net, struct nla
         return 0;
 }
 
-void nlab_netglue_network_down(struct nlab_store *st, const json_t *net)
+void nlab_netglue_network_down(struct nlab_store *st, const struct nlab_net *net)
 {
-        const char *bridge = nlab_netglue_bridge(net);
-
         if (nlab_network_is_user(net))
-                nlab_dns_drop_network(st->root, net_name(net), NULL);
-        if (bridge) {
+                nlab_dns_drop_network(st->root, net->name, NULL);
+        if (net->bridge[0]) {
                 fw_network(net, false, NULL);
-                nlab_bridge_remove(bridge, NULL);
+                nlab_bridge_remove(net->bridge, NULL);
         }
 }
 

@@ -6,21 +6,22 @@
 #include <jansson.h>
 
 #include "runtime/err.h"
+#include "runtime/netrec.h"
 #include "runtime/store.h"
 
 /* Bridge with gateway address, firewall sets, DNS listener. Idempotent; undoes itself on failure.
  */
-int nlab_netglue_network_up(struct nlab_store *st, const json_t *net, struct nlab_err *err);
+int nlab_netglue_network_up(struct nlab_store *st, const struct nlab_net *net,
+                            struct nlab_err *err);
 /* Up only if its bridge is missing: what every container start calls, so a start does not
  * rewrite firewall rules or DNS records that are already in place. */
-int nlab_netglue_network_ensure(struct nlab_store *st, const json_t *net, struct nlab_err *err);
+int nlab_netglue_network_ensure(struct nlab_store *st, const struct nlab_net *net,
+                                struct nlab_err *err);
 /* The firewall table is there, or is rebuilt from the records (after `nft flush ruleset`): one
  * netlink get when it is there. skip_id: a container being started, whose ports come later. */
 int nlab_netglue_fw_check(struct nlab_store *st, const char *skip_id, struct nlab_err *err);
 /* Remove all of it; best effort, missing pieces are fine. */
-void nlab_netglue_network_down(struct nlab_store *st, const json_t *net);
-/* The bridge interface of a network record. */
-const char *nlab_netglue_bridge(const json_t *net);
+void nlab_netglue_network_down(struct nlab_store *st, const struct nlab_net *net);
 
 /* A container's own pieces while it runs: published ports, DNS names. */
 int nlab_netglue_ctr_up(struct nlab_store *st, const char *id, json_t *cfg, struct nlab_err *err);

@@ -81,7 +81,8 @@ int nlab_netmode_prepare(struct nlab_store *st, json_t *cfg, const struct nlab_r
                          struct nlab_err *err)
 {
         const char *mode = nlab_netmode_of(cfg);
-        json_t *net = NULL, *ep = NULL, *nets = json_object();
+        json_t *ep = NULL, *nets = json_object();
+        struct nlab_net net;
 
         json_object_set_new(cfg, "NetworkSettings",
                             json_pack("{s:o,s:{}}", "Networks", nets, "Ports"));
@@ -89,13 +90,12 @@ int nlab_netmode_prepare(struct nlab_store *st, json_t *cfg, const struct nlab_r
                 return prepare_container_mode(st, cfg, mode, req, err);
         if (nlab_network_load(st, mode, &net, err) < 0)
                 return -1;
-        if (strcmp(json_string_value(json_object_get(net, "Name")), mode) != 0) {
+        if (strcmp(net.name, mode) != 0) {
                 /* Referred to by id: record the name. */
-                json_object_set(json_object_get(cfg, "HostConfig"), "NetworkMode",
-                                json_object_get(net, "Name"));
+                json_object_set_new(json_object_get(cfg, "HostConfig"), "NetworkMode",
+                                    json_string(net.name));
         }
-        if (!json_object_get(net, "Options") || !nlab_netglue_bridge(net)) {
-                json_decref(net);
+        if (!net.bridge[0]) {
                 if (req->ip || req->mac || req->aliases.n)
                         return nlab_err_set(err, NLAB_E_INVALID,
                                             "--ip, --mac-address and --network-alias need a bridge "
@@ -103,12 +103,9 @@ int nlab_netmode_prepare(struct nlab_store *st, json_t *cfg, const struct nlab_r
                                             mode);
                 return 0;
         }
-        if (nlab_attach_request(net, req->ip, req->mac, &req->aliases, &ep, err) < 0) {
-                json_decref(net);
+        if (nlab_attach_request(&net, req->ip, req->mac, &req->aliases, &ep, err) < 0)
                 return -1;
-        }
-        json_object_set_new(nets, json_string_value(json_object_get(net, "Name")), ep);
-        json_decref(net);
+        json_object_set_new(nets, net.name, ep);
         return 0;
 }
 
@@ -120,14 +117,13 @@ int nlab_netmode_claim(struct nlab_store *st, const char *id, json_t *cfg, struc
 
         json_object_foreach(nets, name, ep)
         {
-                json_t *net;
+                struct nlab_net net;
                 if (nlab_network_load(st, name, &net, err) < 0) {
                         r = -1;
                         break;
                 }
-                r = nlab_attach_claim(st, net, id, json_string_value(json_object_get(cfg, "Name")),
+                r = nlab_attach_claim(st, &net, id, json_string_value(json_object_get(cfg, "Name")),
                                       ep, err);
-                json_decref(net);
                 if (r < 0)
                         break;
                 done_upto = name;
@@ -359,14 +355,11 @@ int nlab_netmode_start(struct nlab_store *st, const char *id, json_t *cfg, int p
                 return -1;
         json_object_foreach(nets, name, ep)
         {
-                json_t *net;
-                int r;
+                struct nlab_net net;
                 if (nlab_network_load(st, name, &net, err) < 0)
                         goto undo;
                 snprintf(ifname, sizeof(ifname), "eth%d", i);
-                r = nlab_attach_up(st, net, id, ep, netns, ifname, i == 0, err);
-                json_decref(net);
-                if (r < 0)
+                if (nlab_attach_up(st, &net, id, ep, netns, ifname, i == 0, err) < 0)
                         goto undo;
                 i++;
         }

@@ -29,11 +29,9 @@ bool nlab_network_is_predefined(const char *name)
         return false;
 }
 
-bool nlab_network_is_user(const json_t *net)
+bool nlab_network_is_user(const struct nlab_net *net)
 {
-        const char *name = json_string_value(json_object_get(net, "Name"));
-
-        return name && !nlab_network_is_predefined(name);
+        return !nlab_network_is_predefined(net->name);
 }
 
 int nlab_network_path(const struct nlab_store *st, const char *name, const char *sub, char *buf,
@@ -151,115 +149,116 @@ int nlab_network_ensure_predefined(struct nlab_store *st, struct nlab_err *err)
         return 0;
 }
 
-static int load_by_name(struct nlab_store *st, const char *name, json_t **net)
+static json_t *load_record(struct nlab_store *st, const char *name)
 {
         char path[PATH_MAX];
 
         if (strchr(name, '/') || name[0] == '.' ||
             nlab_network_path(st, name, "network.json", path, sizeof(path), NULL) < 0)
-                return -1;
-        *net = json_load_file(path, 0, NULL);
-        return *net ? 0 : -1;
+                return NULL;
+        return json_load_file(path, 0, NULL);
 }
 
-int nlab_network_list(struct nlab_store *st, json_t **nets, struct nlab_err *err)
+/* 0 loaded, 1 no such record, <0 a record that does not parse (err says why). */
+static int load_by_name(struct nlab_store *st, const char *name, struct nlab_net *net,
+                        struct nlab_err *err)
+{
+        json_t *rec = load_record(st, name);
+        int r;
+
+        if (!rec)
+                return 1;
+        r = nlab_net_parse(rec, net, err);
+        json_decref(rec);
+        return r;
+}
+
+json_t *nlab_network_record(struct nlab_store *st, const struct nlab_net *net)
+{
+        return load_record(st, net->name);
+}
+
+static int by_created(const void *a, const void *b)
+{
+        return strcmp(((const struct nlab_net *)a)->created, ((const struct nlab_net *)b)->created);
+}
+
+int nlab_network_list(struct nlab_store *st, struct nlab_net **nets, size_t *n,
+                      struct nlab_err *err)
 {
         char path[PATH_MAX];
         struct dirent *de;
-        json_t *users = json_array();
-        size_t i;
+        struct nlab_net *v = NULL, *grown;
+        size_t i, cap = 0, count = 0;
         DIR *d;
 
         if (nlab_network_ensure_predefined(st, err) < 0 ||
-            nlab_path(path, sizeof(path), err, "%s/networks", st->root) < 0) {
-                json_decref(users);
+            nlab_path(path, sizeof(path), err, "%s/networks", st->root) < 0)
                 return -1;
-        }
-        *nets = json_array();
-        for (i = 0; i < 3; i++) {
-                json_t *n;
-                if (load_by_name(st, predefined[i], &n) == 0)
-                        json_array_append_new(*nets, n);
-        }
         d = opendir(path);
-        while (d && (de = readdir(d))) {
-                json_t *n;
-                if (de->d_name[0] == '.' || nlab_network_is_predefined(de->d_name))
+        if (!d)
+                return nlab_err_sys(err, errno, "open %s", path);
+        while ((de = readdir(d))) {
+                if (de->d_name[0] == '.')
                         continue;
-                if (load_by_name(st, de->d_name, &n) == 0)
-                        json_array_append_new(users, n);
+                if (count == cap) {
+                        cap = cap ? 2 * cap : 8;
+                        grown = realloc(v, cap * sizeof(*v));
+                        if (!grown) {
+                                closedir(d);
+                                free(v);
+                                return nlab_err_sys(err, ENOMEM, "listing networks");
+                        }
+                        v = grown;
+                }
+                if (load_by_name(st, de->d_name, &v[count], NULL) == 0)
+                        count++;
         }
-        if (d)
-                closedir(d);
-        /* Creation order, as the RFC 3339 strings sort. */
-        for (i = 0; json_array_size(users) > 0;) {
-                size_t j, best = 0;
-                for (j = 1; j < json_array_size(users); j++)
-                        if (strcmp(json_string_value(
-                                       json_object_get(json_array_get(users, j), "Created")),
-                                   json_string_value(json_object_get(json_array_get(users, best),
-                                                                     "Created"))) < 0)
-                                best = j;
-                json_array_append(*nets, json_array_get(users, best));
-                json_array_remove(users, best);
-                i++;
+        closedir(d);
+        /* Predefined first in their fixed order, then user networks by creation. */
+        for (i = 0; i < 3; i++) {
+                size_t j;
+                for (j = i; j < count; j++)
+                        if (!strcmp(v[j].name, predefined[i])) {
+                                struct nlab_net t = v[i];
+                                v[i] = v[j];
+                                v[j] = t;
+                                break;
+                        }
         }
-        json_decref(users);
+        if (count > 3)
+                qsort(v + 3, count - 3, sizeof(*v), by_created);
+        *nets = v;
+        *n = count;
         return 0;
 }
 
-int nlab_network_load(struct nlab_store *st, const char *ref, json_t **net, struct nlab_err *err)
+int nlab_network_load(struct nlab_store *st, const char *ref, struct nlab_net *net,
+                      struct nlab_err *err)
 {
-        json_t *all, *found = NULL, *n;
-        size_t i, matches = 0;
+        struct nlab_net *all;
+        size_t i, n, matches = 0;
+        int r;
 
         if (nlab_network_ensure_predefined(st, err) < 0)
                 return -1;
-        if (load_by_name(st, ref, net) == 0)
-                return 0;
+        r = load_by_name(st, ref, net, err);
+        if (r <= 0)
+                return r;
         if (!nlab_id_is_prefix(ref))
                 return nlab_err_set(err, NLAB_E_NOTFOUND, "network %s not found", ref);
-        if (nlab_network_list(st, &all, err) < 0)
+        if (nlab_network_list(st, &all, &n, err) < 0)
                 return -1;
-        json_array_foreach(all, i, n)
-        {
-                const char *id = json_string_value(json_object_get(n, "Id"));
-                if (strncmp(id, ref, strlen(ref)) == 0) {
-                        found = n;
-                        matches++;
-                }
-        }
-        if (matches == 1)
-                *net = json_incref(found);
-        json_decref(all);
+        for (i = 0; i < n; i++)
+                if (strncmp(all[i].id, ref, strlen(ref)) == 0 && matches++ == 0)
+                        *net = all[i];
+        free(all);
         if (matches == 0)
                 return nlab_err_set(err, NLAB_E_NOTFOUND, "network %s not found", ref);
         if (matches > 1)
                 return nlab_err_set(err, NLAB_E_INVALID,
                                     "network %s is ambiguous (%zu matches found on id prefix)", ref,
                                     matches);
-        return 0;
-}
-
-int nlab_network_pool(const json_t *net, struct nlab_pool *pool, struct nlab_err *err)
-{
-        const json_t *c =
-            json_array_get(json_object_get(json_object_get(net, "IPAM"), "Config"), 0);
-        const char *range = json_string_value(json_object_get(c, "IPRange"));
-
-        memset(pool, 0, sizeof(*pool));
-        if (!c)
-                return nlab_err_set(err, NLAB_E_INVALID, "network %s has no subnet",
-                                    json_string_value(json_object_get(net, "Name")));
-        if (nlab_cidr_parse(json_string_value(json_object_get(c, "Subnet")), &pool->subnet, err) <
-                0 ||
-            nlab_ip_parse(json_string_value(json_object_get(c, "Gateway")), "gateway",
-                          &pool->gateway, err) < 0)
-                return -1;
-        if (range) {
-                pool->has_range = true;
-                return nlab_cidr_parse(range, &pool->range, err);
-        }
         return 0;
 }
 
@@ -270,33 +269,31 @@ struct used_subnets {
 
 static int collect_used(struct nlab_store *st, struct used_subnets *u, struct nlab_err *err)
 {
-        json_t *all, *n;
-        size_t i;
+        struct nlab_net *all;
+        size_t i, n;
         struct nlab_nl *nl;
 
-        if (nlab_network_list(st, &all, err) < 0)
+        if (nlab_network_list(st, &all, &n, err) < 0)
                 return -1;
         nl = nlab_nl_open(NULL, err);
         if (!nl || nlab_route_list_v4(nl, &u->v, &u->n, err) < 0) {
                 if (nl)
                         nlab_nl_close(nl);
-                json_decref(all);
+                free(all);
                 return -1;
         }
         nlab_nl_close(nl);
-        json_array_foreach(all, i, n)
-        {
-                struct nlab_pool p;
+        for (i = 0; i < n; i++) {
                 struct nlab_subnet *grown;
-                if (nlab_network_pool(n, &p, NULL) < 0)
+                if (!all[i].has_pool)
                         continue;
                 grown = realloc(u->v, (u->n + 1) * sizeof(*u->v));
                 if (!grown)
                         break;
                 u->v = grown;
-                u->v[u->n++] = p.subnet;
+                u->v[u->n++] = all[i].pool.subnet;
         }
-        json_decref(all);
+        free(all);
         return 0;
 }
 
@@ -422,7 +419,8 @@ int nlab_network_create(struct nlab_store *st, const struct nlab_net_create_req 
 {
         char subnet[NLAB_CIDR_STRLEN], range[NLAB_CIDR_STRLEN], gw[INET_ADDRSTRLEN];
         char bridge[32], dir[PATH_MAX];
-        json_t *options = json_object(), *labels, *net = NULL, *old;
+        json_t *options = json_object(), *labels, *rec = NULL;
+        struct nlab_net net, old;
         struct nlab_pool p;
         unsigned mtu;
         bool icc;
@@ -436,8 +434,7 @@ int nlab_network_create(struct nlab_store *st, const struct nlab_net_create_req 
         labels = parse_labels(&req->labels);
         if (nlab_store_lock(st, err) < 0)
                 goto out;
-        if (load_by_name(st, req->name, &old) == 0) {
-                json_decref(old);
+        if (load_by_name(st, req->name, &old, NULL) != 1) {
                 nlab_err_set(err, NLAB_E_CONFLICT, "network with name %s already exists",
                              req->name);
                 goto unlock;
@@ -447,25 +444,28 @@ int nlab_network_create(struct nlab_store *st, const struct nlab_net_create_req 
         inet_ntop(AF_INET, &p.gateway, gw, sizeof(gw));
         snprintf(bridge, sizeof(bridge), "br-%.12s", id);
         json_object_set_new(options, "com.docker.network.bridge.name", json_string(bridge));
-        net = new_record(req->name, id, "bridge", req->internal,
+        rec = new_record(req->name, id, "bridge", req->internal,
                          ipam_config(nlab_cidr_format(&p.subnet, subnet), gw,
                                      p.has_range ? nlab_cidr_format(&p.range, range) : NULL),
                          options, labels);
         options = labels = NULL;
-        if (make_net_dirs(st, req->name, err) < 0 || save_net(st, net, err) < 0)
+        /* The record is checked as every later load will check it. */
+        if (nlab_net_parse(rec, &net, err) < 0)
+                goto unlock;
+        if (make_net_dirs(st, req->name, err) < 0 || save_net(st, rec, err) < 0)
                 goto undo;
-        if (nlab_netglue_network_up(st, net, err) < 0)
+        if (nlab_netglue_network_up(st, &net, err) < 0)
                 goto undo;
         r = 0;
         goto unlock;
 undo:
-        nlab_netglue_network_down(st, net);
+        nlab_netglue_network_down(st, &net);
         if (nlab_network_path(st, req->name, NULL, dir, sizeof(dir), NULL) == 0)
                 nlab_rm_rf(dir, NULL);
 unlock:
         nlab_store_unlock(st);
 out:
-        json_decref(net);
+        json_decref(rec);
         json_decref(options);
         json_decref(labels);
         if (r < 0)
@@ -473,7 +473,7 @@ out:
         return r;
 }
 
-int nlab_network_realize(struct nlab_store *st, const json_t *net, struct nlab_err *err)
+int nlab_network_realize(struct nlab_store *st, const struct nlab_net *net, struct nlab_err *err)
 {
         return nlab_netglue_network_ensure(st, net, err);
 }
@@ -512,22 +512,20 @@ static bool ctr_running(struct nlab_store *st, const char *id, json_t **cfg)
 int nlab_network_remove(struct nlab_store *st, const char *ref, struct nlab_err *err)
 {
         char busy[1024] = "", dir[PATH_MAX];
-        json_t *net = NULL, *ids, *v;
-        const char *name;
+        json_t *ids, *v;
+        struct nlab_net net;
+        const char *name = net.name;
         size_t i, len = 0;
         int r = -1;
 
         if (nlab_network_load(st, ref, &net, err) < 0)
                 return -1;
-        name = json_string_value(json_object_get(net, "Name"));
-        if (nlab_network_is_predefined(name)) {
-                nlab_err_set(err, NLAB_E_CONFLICT,
-                             "%s is a pre-defined network and cannot be removed", name);
-                goto out;
-        }
+        if (nlab_network_is_predefined(name))
+                return nlab_err_set(err, NLAB_E_CONFLICT,
+                                    "%s is a pre-defined network and cannot be removed", name);
         /* Held from the check to the removal: a start in between would lose its network. */
         if (nlab_store_lock(st, err) < 0)
-                goto out;
+                return -1;
         ids = endpoint_ids(st, name);
         json_array_foreach(ids, i, v)
         {
@@ -546,23 +544,24 @@ int nlab_network_remove(struct nlab_store *st, const char *ref, struct nlab_err 
                              name, busy);
                 goto unlock;
         }
-        nlab_netglue_network_down(st, net);
+        nlab_netglue_network_down(st, &net);
         r = nlab_network_path(st, name, NULL, dir, sizeof(dir), err);
         if (r == 0)
                 r = nlab_rm_rf(dir, err);
 unlock:
         nlab_store_unlock(st);
-out:
-        json_decref(net);
         return r;
 }
 
-json_t *nlab_network_inspect(struct nlab_store *st, const json_t *net)
+json_t *nlab_network_inspect(struct nlab_store *st, const struct nlab_net *net)
 {
-        const char *name = json_string_value(json_object_get(net, "Name"));
-        json_t *doc = json_deep_copy(net), *ctrs = json_object(), *ids, *v;
+        const char *name = net->name;
+        json_t *doc = load_record(st, name), *ctrs, *ids, *v;
         size_t i;
 
+        if (!doc)
+                return NULL;
+        ctrs = json_object();
         ids = endpoint_ids(st, name);
         json_array_foreach(ids, i, v)
         {

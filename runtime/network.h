@@ -8,6 +8,7 @@
 #include "runtime/err.h"
 #include "runtime/hostsfile.h"
 #include "runtime/ipam.h"
+#include "runtime/netrec.h"
 #include "runtime/store.h"
 
 #define NLAB_DEFAULT_BRIDGE "netlab0"
@@ -25,22 +26,25 @@ int nlab_network_create(struct nlab_store *st, const struct nlab_net_create_req 
                         char id[NLAB_ID_LEN + 1], struct nlab_err *err);
 /* Refused while running containers are attached (they are named). */
 int nlab_network_remove(struct nlab_store *st, const char *ref, struct nlab_err *err);
-/* Find by name, full id or unique id prefix; the record as stored. */
-int nlab_network_load(struct nlab_store *st, const char *ref, json_t **net, struct nlab_err *err);
-/* Every network record, predefined first, then by creation. */
-int nlab_network_list(struct nlab_store *st, json_t **nets, struct nlab_err *err);
+/* Find by name, full id or unique id prefix. */
+int nlab_network_load(struct nlab_store *st, const char *ref, struct nlab_net *net,
+                      struct nlab_err *err);
+/* Every network, predefined first, then by creation; free *nets. A record that does not parse
+ * is left out. */
+int nlab_network_list(struct nlab_store *st, struct nlab_net **nets, size_t *n,
+                      struct nlab_err *err);
+/* The record as stored (Docker-shaped), for listings that filter on labels. */
+json_t *nlab_network_record(struct nlab_store *st, const struct nlab_net *net);
 /* Docker-shaped inspect document, with the running containers attached. */
-json_t *nlab_network_inspect(struct nlab_store *st, const json_t *net);
+json_t *nlab_network_inspect(struct nlab_store *st, const struct nlab_net *net);
 /* Write the records of bridge, host and none if missing (no kernel objects yet). */
 int nlab_network_ensure_predefined(struct nlab_store *st, struct nlab_err *err);
 /* The kernel side of a bridge network: the bridge with its gateway, its firewall entries,
  * its DNS registration. Idempotent; done at network create and at first use of `bridge`. */
-int nlab_network_realize(struct nlab_store *st, const json_t *net, struct nlab_err *err);
+int nlab_network_realize(struct nlab_store *st, const struct nlab_net *net, struct nlab_err *err);
 
 bool nlab_network_is_predefined(const char *name);
-bool nlab_network_is_user(const json_t *net); /* a user-defined bridge network */
-/* The plan stored in a record. */
-int nlab_network_pool(const json_t *net, struct nlab_pool *pool, struct nlab_err *err);
+bool nlab_network_is_user(const struct nlab_net *net); /* a user-defined bridge network */
 /* <root>/networks/<name>[/sub] */
 int nlab_network_path(const struct nlab_store *st, const char *name, const char *sub, char *buf,
                       size_t size, struct nlab_err *err);

@@ -51,16 +51,17 @@ static void remove_containers(struct nlab_store *st, struct nlab_err *err)
 /* Every network with a bridge, the predefined one too: bridge, firewall entries, DNS. */
 static void remove_networks(struct nlab_store *st, struct nlab_err *err)
 {
-        json_t *all, *net;
+        struct nlab_net *all;
         struct nlab_err e;
-        size_t i;
+        size_t i, n;
 
-        if (nlab_network_list(st, &all, &e) < 0) {
+        if (nlab_network_list(st, &all, &n, &e) < 0) {
                 keep_first(err, &e, -1);
                 return;
         }
-        json_array_foreach(all, i, net) nlab_netglue_network_down(st, net);
-        json_decref(all);
+        for (i = 0; i < n; i++)
+                nlab_netglue_network_down(st, &all[i]);
+        free(all);
 }
 
 static void nap_ms(long ms)

@@ -133,6 +133,27 @@ check_eq "no address was handed out twice" "20" "$(echo "$addrs" | sort -u | wc 
 check_eq "every record is there" "20" "$(nl ps -q --filter name=p | wc -l)"
 for i in $(seq 1 20); do nl rm -f p$i >/dev/null & done; wait
 
+# Docker's long option names mean the same as the short ones, everywhere the option is used.
+nl network create --subnet 10.98.0.0/24 -o mtu=1400 shortmtu >/dev/null
+nl run -d --name m1 --net shortmtu busybox sleep 1d >/dev/null
+check_eq "-o mtu=1400: the container's eth0 has MTU 1400" "1400" "$(nl exec m1 cat /sys/class/net/eth0/mtu)"
+nl network create --subnet 10.95.0.0/24 -o com.docker.network.driver.mtu=1400 longmtu >/dev/null
+nl run -d --name m2 --net longmtu busybox sleep 1d >/dev/null
+check_match "-o com.docker.network.driver.mtu=1400: the bridge has MTU 1400" "mtu 1400" "$(ip -o link show br-$(nl network inspect -f '{{.Id}}' longmtu | cut -c1-12))"
+check_eq "and so has the container's eth0" "1400" "$(nl exec m2 cat /sys/class/net/eth0/mtu)"
+nl network create --subnet 10.96.0.0/24 -o icc=true openicc >/dev/null
+nl run -d --name i1 --net openicc busybox httpd -f -p 80 >/dev/null
+nl run -d --name i2 --net openicc busybox sleep 1d >/dev/null
+check "icc=true: i2 reaches i1:80" nl exec i2 sh -c "echo | nc -w 2 $(ip_of i1 openicc) 80"
+check_match "icc=true: diagnose finds the path open" "i2 reaches" "$(nl diagnose i2 i1:80 2>&1)"
+nl network create --subnet 10.97.0.0/24 -o com.docker.network.bridge.enable_icc=false closedicc >/dev/null
+nl run -d --name j1 --net closedicc busybox httpd -f -p 80 >/dev/null
+nl run -d --name j2 --net closedicc busybox sleep 1d >/dev/null
+check_fails "enable_icc=false: j2 cannot reach j1:80" nl exec j2 sh -c "echo | nc -w 2 $(ip_of j1 closedicc) 80"
+check_match "enable_icc=false: diagnose names icc as the cause" "icc=false" "$(nl diagnose j2 j1:80 2>&1)"
+nl rm -f m1 m2 i1 i2 j1 j2 >/dev/null
+nl network rm shortmtu longmtu openicc closedicc >/dev/null
+
 nl rm -f web far >/dev/null
 check "network rm removes a network and its bridge" nl network rm labnet othernet ranged auto1
 check_eq "no user bridge remains" "0" "$(ip -o link show type bridge | grep -c br- || true)"
