@@ -189,7 +189,9 @@ static json_t *collect_rows(struct nlab_cli *cli, const struct nlab_parsed *p,
         for (i = n; i-- > 0;) {
                 json_t *cfg = NULL, *state = NULL;
                 struct ps_item it;
-                if (nlab_container_load(&cli->st, ids[i], &cfg, &state, NULL) < 0)
+                /* ps is where a killed shim is noticed: its teardown is done here. */
+                if (nlab_container_reconcile(&cli->st, ids[i], NULL) < 0 ||
+                    nlab_container_load(&cli->st, ids[i], &cfg, &state, NULL) < 0)
                         continue;
                 it.cfg = cfg;
                 it.state = state;

@@ -77,7 +77,8 @@ int nlab_network_connect(struct nlab_store *st, const struct nlab_connect_req *r
                 return -1;
         if (nlab_store_lock(st, err) < 0)
                 goto out;
-        if (nlab_container_load(st, id, &cfg, &state, err) < 0 || check_mode(cfg, netname, err) < 0)
+        if (nlab_container_reconcile(st, id, err) < 0 ||
+            nlab_container_load(st, id, &cfg, &state, err) < 0 || check_mode(cfg, netname, err) < 0)
                 goto unlock;
         nets = nlab_netmode_networks(cfg);
         if (!net.bridge[0]) {
@@ -168,7 +169,8 @@ int nlab_network_disconnect(struct nlab_store *st, const char *network, const ch
                 return -1;
         if (nlab_store_lock(st, err) < 0)
                 goto out;
-        if (nlab_container_load(st, id, &cfg, &state, err) < 0)
+        if (nlab_container_reconcile(st, id, err) < 0 ||
+            nlab_container_load(st, id, &cfg, &state, err) < 0)
                 goto unlock;
         nets = nlab_netmode_networks(cfg);
         ep = json_incref(json_object_get(nets, netname));

@@ -486,6 +486,38 @@ static void on_shim_exit(struct nlab_store *st, const char *id, int code)
         nlab_store_unlock(st);
 }
 
+/* A record that says running whose shim is gone: the container died with it (PDEATHSIG). */
+static bool shim_died(const json_t *state)
+{
+        return nlab_container_running(state) &&
+               !nlab_proc_alive((int)jint(state, "ShimPid"),
+                                (unsigned long long)jint(state, "ShimStart"));
+}
+
+#define SHIM_DIED "the container's shim died"
+
+int nlab_container_reconcile(struct nlab_store *st, const char *id, struct nlab_err *err)
+{
+        json_t *s = NULL;
+        bool died;
+
+        /* The common case, a live shim or a stopped record, takes no lock. */
+        if (nlab_store_load(st, id, "state.json", &s, NULL) < 0)
+                return 0;
+        died = shim_died(s);
+        json_decref(s);
+        if (!died)
+                return 0;
+        if (nlab_store_lock(st, err) < 0)
+                return -1;
+        s = NULL;
+        if (nlab_store_load(st, id, "state.json", &s, NULL) == 0 && shim_died(s))
+                finish(st, id, 137, SHIM_DIED);
+        json_decref(s);
+        nlab_store_unlock(st);
+        return 0;
+}
+
 int nlab_container_load(struct nlab_store *st, const char *id, json_t **config, json_t **state,
                         struct nlab_err *err)
 {
@@ -498,19 +530,13 @@ int nlab_container_load(struct nlab_store *st, const char *id, json_t **config, 
                 json_decref(s);
                 return nlab_err_set(err, NLAB_E_NOTFOUND, "no such container: %s", id);
         }
-        if (nlab_container_running(s) &&
-            !nlab_proc_alive((int)jint(s, "ShimPid"), (unsigned long long)jint(s, "ShimStart"))) {
-                /* The shim was killed: its container died with it (PDEATHSIG). */
-                json_decref(s);
-                if (nlab_store_lock(st, err) < 0)
-                        return -1;
-                if (nlab_store_load(st, id, "state.json", &s, err) == 0 &&
-                    nlab_container_running(s))
-                        finish(st, id, 137, "the container's shim died");
-                nlab_store_unlock(st);
-                json_decref(s);
-                if (nlab_store_load(st, id, "state.json", &s, err) < 0)
-                        return -1;
+        if (shim_died(s)) {
+                /* Report what reconciling will record, without recording it: a read changes
+                 * nothing. */
+                json_object_set_new(s, "Status", json_string("exited"));
+                json_object_set_new(s, "Pid", json_integer(0));
+                json_object_set_new(s, "ExitCode", json_integer(137));
+                json_object_set_new(s, "Error", json_string(SHIM_DIED));
         }
         if (config && nlab_store_load(st, id, "config.json", config, err) < 0) {
                 json_decref(s);
@@ -800,7 +826,8 @@ int nlab_container_start(struct nlab_store *st, const char *id, const struct nla
          * writes that record while we hold the lock for it, and takes the lock only at exit. */
         if (nlab_store_lock(st, err) < 0)
                 return -1;
-        if (nlab_container_load(st, id, &cfg, &state, err) < 0)
+        if (nlab_container_reconcile(st, id, err) < 0 ||
+            nlab_container_load(st, id, &cfg, &state, err) < 0)
                 goto out;
         if (nlab_container_running(state)) {
                 r = nlab_err_set(err, NLAB_E_CONFLICT, "container %s is already running",
@@ -858,7 +885,9 @@ static int signal_if_running(struct nlab_store *st, const char *id, int sig, jso
         *state = NULL;
         if (nlab_store_lock(st, err) < 0)
                 return -1;
-        r = nlab_container_load(st, id, cfg, state, err);
+        r = nlab_container_reconcile(st, id, err);
+        if (r == 0)
+                r = nlab_container_load(st, id, cfg, state, err);
         if (r == 0 && nlab_container_running(*state))
                 r = signal_container(*state, sig, err) < 0 ? -1 : 1;
         nlab_store_unlock(st);
@@ -960,7 +989,9 @@ int nlab_container_remove(struct nlab_store *st, const char *id, bool force, str
         r = collect_if_abandoned(st, id, err);
         if (r != 0)
                 goto unlock;
-        r = nlab_container_load(st, id, &cfg, &state, err);
+        r = nlab_container_reconcile(st, id, err);
+        if (r == 0)
+                r = nlab_container_load(st, id, &cfg, &state, err);
         if (r < 0 || !nlab_container_running(state))
                 goto remove;
         if (!force) {
@@ -980,7 +1011,10 @@ int nlab_container_remove(struct nlab_store *st, const char *id, bool force, str
         }
         json_decref(state);
         state = NULL;
-        /* Reconciles the state if the shim could not finish; --rm may have removed it. */
+        /* Finish for the shim if it could not; --rm may have removed the record. */
+        r = nlab_container_reconcile(st, id, err);
+        if (r < 0)
+                goto unlock;
         r = nlab_container_load(st, id, NULL, &state, &gone);
         if (r < 0) {
                 r = gone.kind == NLAB_E_NOTFOUND ? 0 : nlab_err_set(err, gone.kind, "%s", gone.msg);
