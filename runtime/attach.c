@@ -240,10 +240,11 @@ int nlab_attach_up(struct nlab_store *st, const struct nlab_net *net, const char
         return 0;
 }
 
-void nlab_attach_down(const json_t *ep)
+int nlab_attach_down(const json_t *ep, struct nlab_err *err)
 {
         const char *host_if = json_string_value(json_object_get(ep, "HostIfName"));
 
-        if (host_if)
-                nlab_endpoint_detach(NULL, host_if, NULL);
+        if (!host_if)
+                return 0;
+        return nlab_endpoint_detach(NULL, host_if, err);
 }

@@ -26,6 +26,6 @@ int nlab_attach_up(struct nlab_store *st, const struct nlab_net *net, const char
                    json_t *ep, const char *netns_path, const char *ifname, bool default_route,
                    struct nlab_err *err);
 /* Unplug: delete the veth (already gone is fine). */
-void nlab_attach_down(const json_t *ep);
+int nlab_attach_down(const json_t *ep, struct nlab_err *err);
 
 #endif

@@ -1,5 +1,6 @@
 #include "runtime/connect.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -103,7 +104,7 @@ int nlab_network_connect(struct nlab_store *st, const struct nlab_connect_req *r
             (running && nlab_netmode_write_hosts(st, id, cfg, err) < 0) ||
             (running && nlab_netglue_ctr_up(st, id, cfg, err) < 0) ||
             nlab_store_save(st, id, "config.json", cfg, err) < 0) {
-                nlab_attach_down(ep);
+                nlab_attach_down(ep, NULL);
                 json_object_del(nets, netname);
                 nlab_attach_release(st, netname, id, ep);
                 if (running) {
@@ -124,12 +125,14 @@ out:
 
 /* Losing the network that carried the default route would leave replies nowhere to go:
  * route through the first remaining network, as Docker moves the gateway. */
-static void keep_default_route(struct nlab_store *st, const json_t *cfg, const json_t *state)
+static int keep_default_route(struct nlab_store *st, const json_t *cfg, const json_t *state,
+                              struct nlab_err *err)
 {
         const json_t *nets = nlab_netmode_networks(cfg), *ep;
         char netns[64];
         const char *name;
         struct nlab_nl *nl;
+        int r;
 
         json_object_foreach((json_t *)nets, name, ep)
         {
@@ -144,14 +147,47 @@ static void keep_default_route(struct nlab_store *st, const json_t *cfg, const j
                         continue;
                 snprintf(netns, sizeof(netns), "/proc/%lld/ns/net",
                          (long long)json_integer_value(json_object_get(state, "Pid")));
-                nl = nlab_nl_open(netns, NULL);
+                nl = nlab_nl_open(netns, err);
                 if (!nl)
-                        return;
-                nlab_route_add_default(nl, gw, json_string_value(json_object_get(ep, "IfName")),
-                                       NULL);
+                        return -1;
+                r = nlab_route_add_default(nl, gw, json_string_value(json_object_get(ep, "IfName")),
+                                           err);
                 nlab_nl_close(nl);
-                return;
+                /* EEXIST: the network that left did not carry the default route. */
+                if (r < 0 && err->errnum == EEXIST)
+                        return 0;
+                if (r < 0)
+                        nlab_err_prefix(err, "default route via network %s", name);
+                return r;
         }
+        return 0;
+}
+
+static int keep_first(struct nlab_err *first, const struct nlab_err *e, int r)
+{
+        if (r == 0)
+                *first = *e;
+        return -1;
+}
+
+/* Take the container off the network while it runs; every step is tried, the first error
+ * is kept. */
+static int unplug_live(struct nlab_store *st, const char *id, json_t *cfg, const json_t *state,
+                       const json_t *ep, struct nlab_err *err)
+{
+        struct nlab_err e;
+        int r = 0;
+
+        if (nlab_attach_down(ep, &e) < 0)
+                r = keep_first(err, &e, r);
+        if (keep_default_route(st, cfg, state, &e) < 0)
+                r = keep_first(err, &e, r);
+        if (nlab_netmode_write_hosts(st, id, cfg, &e) < 0)
+                r = keep_first(err, &e, r);
+        /* Names and published ports follow the networks that remain. */
+        if (nlab_netglue_ctr_up(st, id, cfg, &e) < 0)
+                r = keep_first(err, &e, r);
+        return r;
 }
 
 int nlab_network_disconnect(struct nlab_store *st, const char *network, const char *container,
@@ -159,9 +195,10 @@ int nlab_network_disconnect(struct nlab_store *st, const char *network, const ch
 {
         char id[NLAB_ID_LEN + 1];
         json_t *cfg = NULL, *state = NULL, *ep, *nets;
+        struct nlab_err live_err;
         struct nlab_net net;
         const char *netname = net.name;
-        int r = -1;
+        int r = -1, live_r = 0;
 
         (void)force;
         if (nlab_store_resolve(st, container, id, err) < 0 ||
@@ -180,16 +217,20 @@ int nlab_network_disconnect(struct nlab_store *st, const char *network, const ch
                 goto unlock;
         }
         json_object_del(nets, netname);
-        if (nlab_container_running(state)) {
-                nlab_attach_down(ep);
-                keep_default_route(st, cfg, state);
-                nlab_netmode_write_hosts(st, id, cfg, NULL);
-                /* Names and published ports follow the networks that remain. */
-                nlab_netglue_ctr_up(st, id, cfg, NULL);
-        }
+        /* Once unplugging has begun the record must follow, so a failed step is reported after
+         * the new record is saved. */
+        if (nlab_container_running(state))
+                live_r = unplug_live(st, id, cfg, state, ep, &live_err);
         nlab_attach_release(st, netname, id, ep);
         json_decref(ep);
         r = nlab_store_save(st, id, "config.json", cfg, err);
+        if (r == 0 && live_r < 0) {
+                if (err)
+                        *err = live_err;
+                nlab_err_prefix(err, "container %s left network %s, but not cleanly",
+                                json_string_value(json_object_get(cfg, "Name")), netname);
+                r = -1;
+        }
 unlock:
         nlab_store_unlock(st);
 out:

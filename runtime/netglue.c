@@ -1,6 +1,7 @@
 #include "runtime/netglue.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,46 +215,94 @@ void nlab_netglue_network_down(struct nlab_store *st, const struct nlab_net *net
         }
 }
 
-static size_t strings_of(const json_t *arr, const char **out, size_t max)
+/* The strings of a JSON array, borrowed from it; NULL (with *n = 0) for none. */
+static const char **strings_of(const json_t *arr, size_t *n)
 {
-        size_t i, n = 0;
+        const char **v;
+        size_t i;
 
-        for (i = 0; i < json_array_size(arr) && n < max; i++)
-                out[n++] = json_string_value(json_array_get(arr, i));
-        return n;
+        *n = 0;
+        if (json_array_size(arr) == 0)
+                return NULL;
+        v = calloc(json_array_size(arr), sizeof(*v));
+        if (!v)
+                return NULL;
+        for (i = 0; i < json_array_size(arr); i++)
+                if (json_string_value(json_array_get(arr, i)))
+                        v[(*n)++] = json_string_value(json_array_get(arr, i));
+        return v;
+}
+
+static void free_endpoints(struct nlab_dns_endpoint *eps, size_t n)
+{
+        size_t i;
+
+        for (i = 0; i < n; i++)
+                free((void *)eps[i].aliases);
+        free(eps);
+}
+
+/* The container's endpoints on user-defined networks, every one of them. */
+static int dns_endpoints(const json_t *nets, struct nlab_dns_endpoint **out, size_t *n,
+                         struct nlab_err *err)
+{
+        struct nlab_dns_endpoint *eps = calloc(json_object_size(nets) + 1, sizeof(*eps));
+        const json_t *ep;
+        const char *name;
+
+        *n = 0;
+        if (!eps)
+                return nlab_err_sys(err, ENOMEM, "DNS records");
+        json_object_foreach((json_t *)nets, name, ep)
+        {
+                const json_t *aliases = json_object_get(ep, "Aliases");
+                if (nlab_network_is_predefined(name) ||
+                    !json_string_value(json_object_get(ep, "IPAddress")))
+                        continue;
+                eps[*n].network = name;
+                eps[*n].ip = json_string_value(json_object_get(ep, "IPAddress"));
+                eps[*n].aliases = strings_of(aliases, &eps[*n].n_aliases);
+                if (json_array_size(aliases) && !eps[*n].aliases) {
+                        free_endpoints(eps, *n);
+                        return nlab_err_sys(err, ENOMEM, "DNS records");
+                }
+                (*n)++;
+        }
+        *out = eps;
+        return 0;
 }
 
 /* Register the container's names on its user-defined networks; none left means drop. */
 static int sync_dns(struct nlab_store *st, const char *id, const json_t *cfg, struct nlab_err *err)
 {
         const json_t *nets = json_object_get(json_object_get(cfg, "NetworkSettings"), "Networks");
-        const json_t *ep;
-        const char *name, *servers[16], *aliases[16][32];
-        struct nlab_dns_endpoint eps[16];
+        const json_t *dns = json_object_get(json_object_get(cfg, "HostConfig"), "Dns");
         struct nlab_dns_container c = {0};
-        size_t n = 0;
+        struct nlab_dns_endpoint *eps = NULL;
+        const char **servers;
+        size_t n;
+        int r;
 
-        json_object_foreach((json_t *)nets, name, ep)
-        {
-                if (nlab_network_is_predefined(name) || n >= 16 ||
-                    !json_object_get(ep, "IPAddress"))
-                        continue;
-                eps[n].network = name;
-                eps[n].ip = json_string_value(json_object_get(ep, "IPAddress"));
-                eps[n].n_aliases = strings_of(json_object_get(ep, "Aliases"), aliases[n], 32);
-                eps[n].aliases = aliases[n];
-                n++;
-        }
-        if (n == 0)
+        if (dns_endpoints(nets, &eps, &n, err) < 0)
+                return -1;
+        if (n == 0) {
+                free(eps);
                 return nlab_dns_drop_container(st->root, id, err);
+        }
+        servers = strings_of(dns, &c.n_dns_servers);
+        if (json_array_size(dns) && !servers) {
+                free_endpoints(eps, n);
+                return nlab_err_sys(err, ENOMEM, "DNS records");
+        }
         c.id = id;
         c.name = json_string_value(json_object_get(cfg, "Name"));
-        c.n_dns_servers =
-            strings_of(json_object_get(json_object_get(cfg, "HostConfig"), "Dns"), servers, 16);
         c.dns_servers = servers;
         c.endpoints = eps;
         c.n_endpoints = n;
-        return nlab_dns_put_container(st->root, &c, err);
+        r = nlab_dns_put_container(st->root, &c, err);
+        free(servers);
+        free_endpoints(eps, n);
+        return r;
 }
 
 /* Published ports go to the container's address on its first network that has one. */
@@ -263,52 +312,54 @@ static const char *port_target(const json_t *cfg)
         const json_t *ep;
         const char *name;
 
-        json_object_foreach((json_t *)nets, name, ep) if (
-            json_string_value(json_object_get(
-                ep, "IPAddress"))) return json_string_value(json_object_get(ep, "IPAddress"));
+        json_object_foreach((json_t *)nets, name, ep)
+        {
+                const char *ip = json_string_value(json_object_get(ep, "IPAddress"));
+                if (ip)
+                        return ip;
+        }
         return NULL;
 }
 
-static int fw_ports(const json_t *cfg, const char *target, bool add, struct nlab_err *err)
+/* Publish (old NULL), unpublish (new NULL) or move the container's ports in one batch, so a
+ * host port never becomes free while the container changes networks. */
+static int fw_ports(const json_t *cfg, const char *old_ip, const char *new_ip, struct nlab_err *err)
 {
         struct nlab_port_mapping *m = NULL;
         size_t n = 0;
         int r = 0;
 
-        if (!target)
+        if (!old_ip && !new_ip)
                 return 0;
         if (nlab_ports_mappings(cfg, &m, &n) < 0)
                 return nlab_err_set(err, NLAB_E_SYSTEM, "out of memory");
-        if (n > 0)
-                r = add ? nlab_fw_ports_add(m, n, target, err)
-                        : nlab_fw_ports_del(m, n, target, err);
+        if (n > 0 && old_ip && new_ip)
+                r = nlab_fw_ports_move(m, n, old_ip, new_ip, err);
+        else if (n > 0)
+                r = new_ip ? nlab_fw_ports_add(m, n, new_ip, err)
+                           : nlab_fw_ports_del(m, n, old_ip, err);
         free(m);
         return r;
 }
 
-/* Point the published ports at the current target; the old target (if any) is unpublished. */
+/* Point the published ports at the current target. */
 static int sync_ports(json_t *cfg, struct nlab_err *err)
 {
         json_t *ns = json_object_get(cfg, "NetworkSettings");
         const char *old = json_string_value(json_object_get(ns, "PortsTarget"));
         const char *target = port_target(cfg);
-        char *was = old ? strdup(old) : NULL;
-        int r = 0;
+        int r;
 
-        if (was && target && !strcmp(was, target)) {
-                free(was);
+        if (old && target && !strcmp(old, target))
                 return 0;
-        }
-        if (was)
-                fw_ports(cfg, was, false, NULL);
+        r = fw_ports(cfg, old, target, err);
+        if (r < 0)
+                return r;
         if (target)
-                r = fw_ports(cfg, target, true, err);
-        if (r == 0 && target)
                 json_object_set_new(ns, "PortsTarget", json_string(target));
         else
                 json_object_del(ns, "PortsTarget");
-        free(was);
-        return r;
+        return 0;
 }
 
 int nlab_netglue_ctr_up(struct nlab_store *st, const char *id, json_t *cfg, struct nlab_err *err)
@@ -328,6 +379,6 @@ void nlab_netglue_ctr_down(struct nlab_store *st, const char *id, const json_t *
         const char *target = json_string_value(
             json_object_get(json_object_get(cfg, "NetworkSettings"), "PortsTarget"));
 
-        fw_ports(cfg, target ? target : port_target(cfg), false, NULL);
+        fw_ports(cfg, target ? target : port_target(cfg), NULL, NULL);
         nlab_dns_drop_container(st->root, id, NULL);
 }

@@ -369,7 +369,7 @@ int nlab_netmode_start(struct nlab_store *st, const char *id, json_t *cfg, int p
                 goto undo;
         return nlab_store_save(st, id, "config.json", cfg, err);
 undo:
-        json_object_foreach(nets, name, ep) nlab_attach_down(ep);
+        json_object_foreach(nets, name, ep) nlab_attach_down(ep, NULL);
         return -1;
 }
 

@@ -151,6 +151,21 @@ nl run -d --name j1 --net closedicc busybox httpd -f -p 80 >/dev/null
 nl run -d --name j2 --net closedicc busybox sleep 1d >/dev/null
 check_fails "enable_icc=false: j2 cannot reach j1:80" nl exec j2 sh -c "echo | nc -w 2 $(ip_of j1 closedicc) 80"
 check_match "enable_icc=false: diagnose names icc as the cause" "icc=false" "$(nl diagnose j2 j1:80 2>&1)"
+# disconnect reports a step that failed, after it has taken the container off the network.
+nl network create --subnet 10.99.0.0/24 dnet >/dev/null
+nl run -d --name dc --net shortmtu busybox sleep 1d >/dev/null
+check "connect dc to dnet" nl network connect dnet dc
+dcid=$(nl inspect -f '{{.Id}}' dc)
+rm "$NETLAB_ROOT/containers/$dcid/hosts" && mkdir "$NETLAB_ROOT/containers/$dcid/hosts"
+out=$(nl network disconnect dnet dc 2>&1); rc=$?
+check_eq "disconnect with an unwritable hosts file exits 1" "1" "$rc"
+check_match "and says what failed" "left network dnet, but not cleanly: .*hosts" "$out"
+check_match "the container is still on shortmtu" "shortmtu" "$(nl inspect -f '{{json .NetworkSettings.Networks}}' dc)"
+check_eq "but off dnet all the same" "0" "$(nl inspect -f '{{json .NetworkSettings.Networks}}' dc | grep -c dnet)"
+check_fails "and its eth1 is gone" nl exec dc ip link show eth1
+rmdir "$NETLAB_ROOT/containers/$dcid/hosts"
+nl rm -f dc >/dev/null
+nl network rm dnet >/dev/null
 nl rm -f m1 m2 i1 i2 j1 j2 >/dev/null
 nl network rm shortmtu longmtu openicc closedicc >/dev/null
 
