@@ -187,7 +187,7 @@ static int run_exec(struct nlab_cli *cli, const struct nlab_parsed *p, struct nl
         char id[NLAB_ID_LEN + 1];
         struct nlab_exec_req req = {.stdio = {0, 1, 2}};
         struct nlab_stdio sio;
-        int pid, code = 0, r;
+        int pid, r;
 
         if (nlab_store_resolve(&cli->st, p->pos[0], id, err) < 0)
                 return -1;
@@ -208,8 +208,7 @@ static int run_exec(struct nlab_cli *cli, const struct nlab_parsed *p, struct nl
                 nlab_tty_relay(sio.master, p->set[1]);
                 close(sio.master);
         }
-        nlab_exec_wait(pid, &code, err);
-        return code;
+        return nlab_exec_wait(pid);
 }
 
 int nlab_cmd_exec(struct nlab_cli *cli, int argc, char **argv)

@@ -116,11 +116,11 @@ static void print_text(const struct lab *lab)
         json_array_foreach(lab->ctrs, i, c)
         {
                 const json_t *cfg = json_object_get(c, "cfg");
-                const char *mode = nlab_netmode_of(cfg);
-                if (!strncmp(mode, "container:", 10))
+                const char *ref = nlab_netmode_container_ref(nlab_netmode_of(cfg));
+                if (ref)
                         printf("%s shares the network namespace of %s\n",
                                json_string_value(json_object_get(cfg, "Name")),
-                               name_of_id(lab, mode + 10));
+                               name_of_id(lab, ref));
         }
 }
 
@@ -156,10 +156,10 @@ static void print_dot(const struct lab *lab)
                         printf("  \"ctr:%s\" -- \"net:%s\" [label=\"%s%s\"];\n", cn, name,
                                json_string_value(json_object_get(ep, "IPAddress")), more);
                 }
-                if (!strncmp(mode, "container:", 10))
+                if (nlab_netmode_container_ref(mode))
                         printf(
                             "  \"ctr:%s\" -- \"ctr:%s\" [style=dotted, label=\"shares netns\"];\n",
-                            cn, name_of_id(lab, mode + 10));
+                            cn, name_of_id(lab, nlab_netmode_container_ref(mode)));
                 else if (!strcmp(mode, "host") || !strcmp(mode, "none"))
                         printf("  \"ctr:%s\" -- \"net:%s\";\n", cn, mode);
         }

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 
 #include "runtime/err.h"
-#include "runtime/hostsfile.h"
+#include "runtime/strv.h"
 #include "runtime/netrec.h"
 #include "runtime/store.h"
 

@@ -11,6 +11,7 @@
 #include "runtime/container.h"
 #include "runtime/netglue.h"
 #include "runtime/netmode.h"
+#include "runtime/proc.h"
 #include "runtime/network.h"
 
 static int check_mode(const json_t *cfg, const char *netname, struct nlab_err *err)
@@ -18,7 +19,7 @@ static int check_mode(const json_t *cfg, const char *netname, struct nlab_err *e
         const char *mode = nlab_netmode_of(cfg);
         const char *name = json_string_value(json_object_get(cfg, "Name"));
 
-        if (!strncmp(mode, "container:", 10))
+        if (nlab_netmode_container_ref(mode))
                 return nlab_err_set(err, NLAB_E_INVALID,
                                     "conflicting options: container %s shares the network "
                                     "namespace of another container and cannot join %s",
@@ -51,12 +52,11 @@ static void next_ifname(const json_t *nets, char *buf, size_t size)
 static int plug_live(struct nlab_store *st, const char *id, json_t *cfg, const json_t *state,
                      const struct nlab_net *net, json_t *ep, struct nlab_err *err)
 {
-        char netns[64], ifname[16];
+        char netns[NLAB_NETNS_PATH_LEN], ifname[16];
         json_t *nets = nlab_netmode_networks(cfg);
         bool first = json_object_size(nets) == 1;
 
-        snprintf(netns, sizeof(netns), "/proc/%lld/ns/net",
-                 (long long)json_integer_value(json_object_get(state, "Pid")));
+        nlab_proc_netns_path((int)json_integer_value(json_object_get(state, "Pid")), netns);
         json_object_del(nets, net->name);
         next_ifname(nets, ifname, sizeof(ifname));
         json_object_set(nets, net->name, ep);
@@ -129,7 +129,7 @@ static int keep_default_route(struct nlab_store *st, const json_t *cfg, const js
                               struct nlab_err *err)
 {
         const json_t *nets = nlab_netmode_networks(cfg), *ep;
-        char netns[64];
+        char netns[NLAB_NETNS_PATH_LEN];
         const char *name;
         struct nlab_nl *nl;
         int r;
@@ -145,8 +145,7 @@ static int keep_default_route(struct nlab_store *st, const json_t *cfg, const js
                 if (nlab_ip_parse(json_string_value(json_object_get(ep, "Gateway")), "gateway", &gw,
                                   NULL) < 0)
                         continue;
-                snprintf(netns, sizeof(netns), "/proc/%lld/ns/net",
-                         (long long)json_integer_value(json_object_get(state, "Pid")));
+                nlab_proc_netns_path((int)json_integer_value(json_object_get(state, "Pid")), netns);
                 nl = nlab_nl_open(netns, err);
                 if (!nl)
                         return -1;

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 
 #include "runtime/err.h"
-#include "runtime/hostsfile.h"
+#include "runtime/strv.h"
 #include "runtime/store.h"
 
 struct nlab_connect_req {

@@ -85,7 +85,7 @@ static int check_sysctls(const struct nlab_run_req *req, struct nlab_err *err)
 
         if (req->network && !strcmp(req->network, "host"))
                 net = NLAB_SYSCTL_NET_HOST;
-        else if (req->network && !strncmp(req->network, "container:", 10))
+        else if (nlab_netmode_container_ref(req->network))
                 net = NLAB_SYSCTL_NET_JOINED;
         for (i = 0; i < req->sysctls.n; i++)
                 if (nlab_sysctl_check(req->sysctls.v[i], net, err) < 0)

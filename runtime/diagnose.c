@@ -10,11 +10,11 @@
 #include "runtime/fsutil.h"
 #include "runtime/ipam.h"
 #include "runtime/link.h"
-#include "runtime/netglue.h"
 #include "runtime/netlink.h"
 #include "runtime/netmode.h"
 #include "runtime/network.h"
 #include "runtime/portspec.h"
+#include "runtime/proc.h"
 #include "runtime/probe.h"
 #include "runtime/scenario.h"
 
@@ -100,11 +100,12 @@ static int load_ctr(struct nlab_store *st, const char *ref, struct ctr *c, struc
             nlab_container_load(st, c->id, &c->cfg, &c->state, err) < 0)
                 return -1;
         c->pid = (int)json_integer_value(json_object_get(c->state, "Pid"));
-        snprintf(c->netns, sizeof(c->netns), "/proc/%d/ns/net", c->pid);
+        nlab_proc_netns_path(c->pid, c->netns);
         c->nets = nlab_netmode_networks(c->cfg);
         mode = nlab_netmode_of(c->cfg);
-        if (!strncmp(mode, "container:", 10) &&
-            nlab_store_load(st, mode + 10, "config.json", &c->owner_cfg, NULL) == 0)
+        if (nlab_netmode_container_ref(mode) &&
+            nlab_store_load(st, nlab_netmode_container_ref(mode), "config.json", &c->owner_cfg,
+                            NULL) == 0)
                 c->nets = nlab_netmode_networks(c->owner_cfg);
         return 0;
 }
@@ -186,8 +187,7 @@ static bool ports_up_step(struct nlab_diag *d, const struct ctr *c, const char *
         if (found == 1 && info.up && info.master == bridge_idx)
                 goto done;
         snprintf(fix, sizeof(fix), "netlab restart %s", cname(c));
-        step(d, false, fix, "%s's port on the bridge %s (%s) is %s", cname(c),
-             net->bridge, host_if,
+        step(d, false, fix, "%s's port on the bridge %s (%s) is %s", cname(c), net->bridge, host_if,
              found != 1 ? "missing"
              : !info.up ? "down"
                         : "not attached to the bridge");

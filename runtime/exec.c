@@ -210,8 +210,9 @@ int nlab_exec_start(struct nlab_store *st, const char *id, const struct nlab_exe
                 if (nlab_cgroup_join(st, id, getpid(), err) < 0 || join(plan.pidfd, err) < 0) {
                         struct nlab_sandbox_failure jf = {.errnum = err->errnum};
                         snprintf(jf.what, sizeof(jf.what), "%s", err->msg);
-                        if (write(errp[1], &jf, sizeof(jf)) < 0)
-                                _exit(125);
+                        if (write(errp[1], &jf, sizeof(jf)) < 0) {
+                                /* the exit code still tells */
+                        }
                         _exit(125);
                 }
                 /* Joining a pid namespace applies to children: fork once more. */
@@ -240,9 +241,7 @@ int nlab_exec_start(struct nlab_store *st, const char *id, const struct nlab_exe
                             f.errnum ? strerror(f.errnum) : "");
 }
 
-int nlab_exec_wait(int pid, int *code, struct nlab_err *err)
+int nlab_exec_wait(int pid)
 {
-        (void)err;
-        *code = wait_code(pid);
-        return 0;
+        return wait_code(pid);
 }

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 
 #include "runtime/err.h"
-#include "runtime/hostsfile.h"
+#include "runtime/strv.h"
 #include "runtime/store.h"
 
 struct nlab_exec_req {
@@ -19,7 +19,7 @@ struct nlab_exec_req {
 /* Start the process; *pid is the helper to wait for with nlab_exec_wait. */
 int nlab_exec_start(struct nlab_store *st, const char *id, const struct nlab_exec_req *req,
                     int *pid, struct nlab_err *err);
-/* Exit code of the command (126/127 arrive as NOEXEC/NOCMD errors with the code set). */
-int nlab_exec_wait(int pid, int *code, struct nlab_err *err);
+/* Exit code of the command; a failure to start it (126, 127) came from nlab_exec_start. */
+int nlab_exec_wait(int pid);
 
 #endif

@@ -23,6 +23,8 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 
+#include "runtime/cidr.h"
+
 /* The layout (render it with tests/tools/fw_driver render ensure):
  * - inet netlab: prerouting/output DNAT through two maps (host-IP map first, so a mapping bound to
  *   one address wins), postrouting masquerade (egress, hairpin/other-container, 127.0.0.0/8),
@@ -601,25 +603,15 @@ static int push_elem(struct nlab_fwb *b, bool add, bool excl, uint16_t family, c
 static int parse_cidr(const char *cidr, uint32_t *start, uint32_t *end, bool *has_end,
                       struct nlab_err *err)
 {
-        char addr[INET_ADDRSTRLEN], *slash, *tail;
-        struct in_addr in;
-        unsigned long len;
+        struct nlab_subnet sn;
         uint64_t size;
         uint32_t host;
 
-        if (!cidr || strlen(cidr) >= sizeof(addr) + 3 || !(slash = strchr(cidr, '/')) ||
-            (size_t)(slash - cidr) >= sizeof(addr))
+        if (!cidr || nlab_cidr_parse(cidr, &sn, NULL) < 0)
                 return nlab_err_set(err, NLAB_E_INVALID, "invalid subnet %s (want A.B.C.D/N)",
                                     cidr ? cidr : "(null)");
-        memcpy(addr, cidr, (size_t)(slash - cidr));
-        addr[slash - cidr] = '\0';
-        errno = 0;
-        len = strtoul(slash + 1, &tail, 10);
-        if (inet_pton(AF_INET, addr, &in) != 1 || *tail || slash[1] == '\0' || len > 32 || errno)
-                return nlab_err_set(err, NLAB_E_INVALID, "invalid subnet %s (want A.B.C.D/N)",
-                                    cidr);
-        host = ntohl(in.s_addr) & (len ? ~0u << (32 - len) : 0);
-        size = 1ull << (32 - len);
+        host = ntohl(sn.net.s_addr);
+        size = 1ull << (32 - sn.prefix);
         *start = htonl(host);
         *has_end = (uint64_t)host + size <= UINT32_MAX;
         *end = *has_end ? htonl((uint32_t)(host + size)) : 0;

@@ -262,3 +262,20 @@ void nlab_unlink_if_owner(const char *path, const char *owner)
         if (!strcmp(holder, owner))
                 unlink(path);
 }
+
+ssize_t nlab_read_full(int fd, void *buf, size_t len)
+{
+        size_t got = 0;
+
+        while (got < len) {
+                ssize_t n = read(fd, (char *)buf + got, len - got);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -1;
+                if (n == 0)
+                        break;
+                got += (size_t)n;
+        }
+        return (ssize_t)got;
+}

@@ -19,6 +19,8 @@ int nlab_write_file(const char *path, const void *data, size_t len, mode_t mode,
                     struct nlab_err *err);
 /* Read a whole file, NUL-terminated; *out is malloc'ed. */
 int nlab_read_file(const char *path, char **out, size_t *len, struct nlab_err *err);
+/* read(2) until len bytes, end of file or an error, retrying EINTR: the bytes read, or -1. */
+ssize_t nlab_read_full(int fd, void *buf, size_t len);
 /* Remove a tree without crossing into other mounts; missing is success. */
 int nlab_rm_rf(const char *path, struct nlab_err *err);
 /* Remove a claim file only if it names owner: never give back somebody else's claim. */

@@ -13,33 +13,6 @@ static const char localhost_block[] = "127.0.0.1\tlocalhost\n"
                                       "ff02::1\tip6-allnodes\n"
                                       "ff02::2\tip6-allrouters\n";
 
-int nlab_strv_push(struct nlab_strv *sv, const char *s)
-{
-        char **nv = realloc(sv->v, (sv->n + 2) * sizeof(char *));
-        char *copy;
-
-        if (!nv)
-                return -1;
-        sv->v = nv;
-        copy = strdup(s);
-        if (!copy)
-                return -1;
-        sv->v[sv->n++] = copy;
-        sv->v[sv->n] = NULL;
-        return 0;
-}
-
-void nlab_strv_free(struct nlab_strv *sv)
-{
-        size_t i;
-
-        for (i = 0; i < sv->n; i++)
-                free(sv->v[i]);
-        free(sv->v);
-        sv->v = NULL;
-        sv->n = 0;
-}
-
 /* A growable string; on allocation failure it stays NULL and every later append is a no-op. */
 struct sbuf {
         char *s;

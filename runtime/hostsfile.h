@@ -5,11 +5,7 @@
 #include <stddef.h>
 
 #include "runtime/err.h"
-
-struct nlab_strv {
-        char **v;
-        size_t n;
-};
+#include "runtime/strv.h"
 
 struct nlab_hosts_line {
         const char *ip;
@@ -33,8 +29,5 @@ char *nlab_resolv_render(const char *host_text, const struct nlab_resolv_opts *o
 
 /* Validate "NAME:IP" for --add-host. */
 int nlab_add_host_check(const char *spec, struct nlab_err *err);
-
-int nlab_strv_push(struct nlab_strv *sv, const char *s);
-void nlab_strv_free(struct nlab_strv *sv);
 
 #endif

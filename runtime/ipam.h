@@ -8,15 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "runtime/cidr.h"
 #include "runtime/err.h"
 
-#define NLAB_CIDR_STRLEN 19 /* "255.255.255.255/32" and the NUL */
-#define NLAB_MAC_STRLEN  18 /* "02:42:ac:11:00:02" and the NUL */
-
-struct nlab_subnet {
-        struct in_addr net; /* host bits always zero */
-        unsigned prefix;    /* 0..32 */
-};
+#define NLAB_MAC_STRLEN 18 /* "02:42:ac:11:00:02" and the NUL */
 
 /* A network's address plan. A range with prefix 0 and address 0 means "no --ip-range". */
 struct nlab_pool {
@@ -25,13 +20,6 @@ struct nlab_pool {
         struct nlab_subnet range;
         bool has_range;
 };
-
-/* "10.89.0.0/24"; like Docker, "10.89.0.5/24" is accepted and normalised to 10.89.0.0/24. */
-int nlab_cidr_parse(const char *s, struct nlab_subnet *out, struct nlab_err *err);
-/* A plain dotted quad. `what` names the value in errors ("gateway", "--ip"). */
-int nlab_ip_parse(const char *s, const char *what, struct in_addr *out, struct nlab_err *err);
-/* Writes "10.89.0.0/24" into buf (NLAB_CIDR_STRLEN bytes) and returns buf. */
-char *nlab_cidr_format(const struct nlab_subnet *s, char *buf);
 
 bool nlab_subnet_contains(const struct nlab_subnet *s, struct in_addr a);
 bool nlab_subnet_overlaps(const struct nlab_subnet *a, const struct nlab_subnet *b);

@@ -19,6 +19,7 @@
 #include "runtime/endpoint.h"
 #include "runtime/link.h"
 #include "runtime/netlink.h"
+#include "runtime/proc.h"
 #include "runtime/route.h"
 
 /* What the lab's processes tell the caller, in order: the init's pid, then the status. */
@@ -308,7 +309,7 @@ int nlab_external_create(const char *name, const char *subnet, unsigned index,
         x->pid = hold_netns(err);
         if (x->pid < 0)
                 return -1;
-        snprintf(x->netns_path, sizeof(x->netns_path), "/proc/%d/ns/net", (int)x->pid);
+        nlab_proc_netns_path((int)x->pid, x->netns_path);
         if (wire_external(x, err) < 0) {
                 nlab_err_prefix(err, "external %s", name);
                 nlab_external_destroy(x);

@@ -29,9 +29,13 @@ json_t *nlab_netmode_networks(const json_t *cfg)
         return json_object_get(json_object_get(cfg, "NetworkSettings"), "Networks");
 }
 
-static bool is_container_mode(const char *mode)
+#define CONTAINER_MODE "container:"
+
+const char *nlab_netmode_container_ref(const char *mode)
 {
-        return !strncmp(mode, "container:", 10);
+        size_t n = strlen(CONTAINER_MODE);
+
+        return mode && !strncmp(mode, CONTAINER_MODE, n) ? mode + n : NULL;
 }
 
 /* Docker's "conflicting options" checks for --network container:NAME. */
@@ -58,13 +62,17 @@ static int check_container_mode(const struct nlab_run_req *req, struct nlab_err 
         return 0;
 }
 
-static int prepare_container_mode(struct nlab_store *st, json_t *cfg, const char *mode,
+static int prepare_container_mode(struct nlab_store *st, json_t *cfg, const char *ref,
                                   const struct nlab_run_req *req, struct nlab_err *err)
 {
-        char id[NLAB_ID_LEN + 1], full[16 + NLAB_ID_LEN];
+        char id[NLAB_ID_LEN + 1], full[sizeof(CONTAINER_MODE) + NLAB_ID_LEN];
         json_t *tcfg = NULL;
 
-        if (check_container_mode(req, err) < 0 || nlab_store_resolve(st, mode + 10, id, err) < 0)
+        if (!ref[0])
+                return nlab_err_set(err, NLAB_E_INVALID,
+                                    "invalid --network container: expected container:NAME or "
+                                    "container:ID");
+        if (check_container_mode(req, err) < 0 || nlab_store_resolve(st, ref, id, err) < 0)
                 return -1;
         if (nlab_store_load(st, id, "config.json", &tcfg, err) < 0)
                 return -1;
@@ -72,7 +80,7 @@ static int prepare_container_mode(struct nlab_store *st, json_t *cfg, const char
         json_object_set(json_object_get(cfg, "Config"), "Hostname",
                         json_object_get(json_object_get(tcfg, "Config"), "Hostname"));
         json_decref(tcfg);
-        snprintf(full, sizeof(full), "container:%s", id);
+        snprintf(full, sizeof(full), CONTAINER_MODE "%s", id);
         json_object_set_new(json_object_get(cfg, "HostConfig"), "NetworkMode", json_string(full));
         return 0;
 }
@@ -86,8 +94,8 @@ int nlab_netmode_prepare(struct nlab_store *st, json_t *cfg, const struct nlab_r
 
         json_object_set_new(cfg, "NetworkSettings",
                             json_pack("{s:o,s:{}}", "Networks", nets, "Ports"));
-        if (is_container_mode(mode))
-                return prepare_container_mode(st, cfg, mode, req, err);
+        if (nlab_netmode_container_ref(mode))
+                return prepare_container_mode(st, cfg, nlab_netmode_container_ref(mode), req, err);
         if (nlab_network_load(st, mode, &net, err) < 0)
                 return -1;
         if (strcmp(net.name, mode) != 0) {
@@ -150,17 +158,18 @@ void nlab_netmode_release(struct nlab_store *st, const char *id, const json_t *c
             nlab_attach_release(st, name, id, ep);
 }
 
-int nlab_netmode_container_pid(struct nlab_store *st, const json_t *cfg, int *pid,
-                               unsigned long long *start, struct nlab_err *err)
+/* The pid (and its start time) whose netns a container:NAME container joins; fails unless
+ * it runs. */
+static int container_pid(struct nlab_store *st, const char *ref, int *pid,
+                         unsigned long long *start, struct nlab_err *err)
 {
-        const char *mode = nlab_netmode_of(cfg);
         json_t *state = NULL, *tcfg = NULL;
         int r = 0;
 
-        if (nlab_container_load(st, mode + 10, &tcfg, &state, err) < 0)
+        if (nlab_container_load(st, ref, &tcfg, &state, err) < 0)
                 return nlab_err_set(err, NLAB_E_NOTFOUND,
                                     "cannot join network of container %.12s: it no longer exists",
-                                    mode + 10);
+                                    ref);
         if (!nlab_container_running(state))
                 r = nlab_err_set(err, NLAB_E_CONFLICT,
                                  "cannot join network of a non running container: %s",
@@ -176,27 +185,28 @@ int nlab_netmode_namespaces(struct nlab_store *st, const json_t *cfg, int *clone
                             int *join_fd, struct nlab_err *err)
 {
         const char *mode = nlab_netmode_of(cfg);
-        unsigned long long start;
-        int pid;
+        const char *ref = nlab_netmode_container_ref(mode);
+        unsigned long long start = 0;
+        int pid = 0;
 
         *join_fd = -1;
         if (!strcmp(mode, "host"))
                 return 0;
-        if (!is_container_mode(mode)) {
+        if (!ref) {
                 *clone_flags |= CLONE_NEWNET;
                 return 0;
         }
-        if (!strcmp(mode + 10, json_string_value(json_object_get(cfg, "Id"))))
+        if (!strcmp(ref, json_string_value(json_object_get(cfg, "Id"))))
                 return nlab_err_set(err, NLAB_E_INVALID,
                                     "cannot join own network namespace (--network container:%s)",
                                     json_string_value(json_object_get(cfg, "Name")));
-        if (nlab_netmode_container_pid(st, cfg, &pid, &start, err) < 0)
+        if (container_pid(st, ref, &pid, &start, err) < 0)
                 return -1;
         /* A pidfd, not /proc/PID: setns(pidfd, CLONE_NEWNET) in the shim joins this very
          * process even if the pid has been reused by then. */
         *join_fd = nlab_proc_pidfd(pid, start, err);
         if (*join_fd < 0) {
-                nlab_err_prefix(err, "cannot join network of container %.12s", mode + 10);
+                nlab_err_prefix(err, "cannot join network of container %.12s", ref);
                 return -1;
         }
         return 0;
@@ -265,18 +275,15 @@ int nlab_netmode_write_hosts(struct nlab_store *st, const char *id, const json_t
 }
 
 /* The nameserver for a container on user-defined networks: the gateway of the first one. */
-static const char *resolver_of(struct nlab_store *st, const json_t *cfg, char *buf, size_t size)
+static const char *resolver_of(const json_t *cfg)
 {
         const json_t *ep;
         const char *name;
 
         json_object_foreach((json_t *)nlab_netmode_networks(cfg), name, ep)
         {
-                if (nlab_network_is_predefined(name))
-                        continue;
-                (void)st;
-                snprintf(buf, size, "%s", json_string_value(json_object_get(ep, "Gateway")));
-                return buf;
+                if (!nlab_network_is_predefined(name))
+                        return json_string_value(json_object_get(ep, "Gateway"));
         }
         return NULL;
 }
@@ -287,10 +294,11 @@ static int write_resolv(struct nlab_store *st, const char *id, const json_t *cfg
         struct nlab_strv dns = view(cfg, "Dns"), search = view(cfg, "DnsSearch"),
                          opts = view(cfg, "DnsOptions"), own = {0};
         struct nlab_resolv_opts ro = {&dns, &search, &opts};
-        char *host_resolv = NULL, *resolv, gw[64];
+        const char *gw = resolver_of(cfg);
+        char *host_resolv = NULL, *resolv;
         int r;
 
-        if (resolver_of(st, cfg, gw, sizeof(gw))) {
+        if (gw) {
                 /* netlab-dns answers names and forwards the rest (to --dns if given). */
                 nlab_strv_push(&own, gw);
                 ro.nameservers = &own;
@@ -312,7 +320,7 @@ static int copy_from_target(struct nlab_store *st, const char *id, const json_t 
                             struct nlab_err *err)
 {
         static const char *const files[] = {"hosts", "resolv.conf"};
-        const char *target = nlab_netmode_of(cfg) + 10;
+        const char *target = nlab_netmode_container_ref(nlab_netmode_of(cfg));
         char path[PATH_MAX];
         size_t i;
 
@@ -334,7 +342,7 @@ static int copy_from_target(struct nlab_store *st, const char *id, const json_t 
 int nlab_netmode_etc_files(struct nlab_store *st, const char *id, const json_t *cfg,
                            struct nlab_err *err)
 {
-        if (is_container_mode(nlab_netmode_of(cfg)))
+        if (nlab_netmode_container_ref(nlab_netmode_of(cfg)))
                 return copy_from_target(st, id, cfg, err);
         if (nlab_netmode_write_hosts(st, id, cfg, err) < 0)
                 return -1;
@@ -345,11 +353,11 @@ int nlab_netmode_start(struct nlab_store *st, const char *id, json_t *cfg, int p
                        struct nlab_err *err)
 {
         json_t *nets = nlab_netmode_networks(cfg), *ep;
-        char netns[64], ifname[16];
+        char netns[NLAB_NETNS_PATH_LEN], ifname[16];
         const char *name;
         int i = 0;
 
-        snprintf(netns, sizeof(netns), "/proc/%d/ns/net", pid);
+        nlab_proc_netns_path(pid, netns);
         /* a flushed table is rebuilt before anything is attached or published (never fail open) */
         if (json_object_size(nets) > 0 && nlab_netglue_fw_check(st, id, err) < 0)
                 return -1;

@@ -32,14 +32,13 @@ void nlab_netmode_stop(struct nlab_store *st, const char *id, const json_t *cfg)
 
 /* "bridge", "none", "host", "container:<id>" or a network name. */
 const char *nlab_netmode_of(const json_t *cfg);
+/* The REF of a "container:REF" mode (an id once created), or NULL for any other mode: the one
+ * place that knows this syntax. */
+const char *nlab_netmode_container_ref(const char *mode);
 /* NetworkSettings.Networks: network name -> endpoint. */
 json_t *nlab_netmode_networks(const json_t *cfg);
 /* Rewrite /etc/hosts in place (connect and disconnect change one line). */
 int nlab_netmode_write_hosts(struct nlab_store *st, const char *id, const json_t *cfg,
                              struct nlab_err *err);
-/* The pid (and its start time) whose netns a container:NAME container joins; fails unless
- * it runs. */
-int nlab_netmode_container_pid(struct nlab_store *st, const json_t *cfg, int *pid,
-                               unsigned long long *start, struct nlab_err *err);
 
 #endif

@@ -110,3 +110,9 @@ int nlab_proc_setns(int pidfd, int nstypes, struct nlab_err *err)
                                     "container by pidfd needs Linux 5.8 or newer");
         return nlab_err_sys(err, errno, "join namespaces by pidfd");
 }
+
+const char *nlab_proc_netns_path(int pid, char buf[NLAB_NETNS_PATH_LEN])
+{
+        snprintf(buf, NLAB_NETNS_PATH_LEN, "/proc/%d/ns/net", pid);
+        return buf;
+}

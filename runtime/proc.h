@@ -13,6 +13,10 @@ bool nlab_proc_alive(int pid, unsigned long long starttime);
  * Returns 1 if it exited, 0 on timeout, -1 on error. */
 int nlab_proc_wait_gone(int pid, unsigned long long starttime, int timeout_ms);
 
+#define NLAB_NETNS_PATH_LEN 32 /* "/proc/2147483647/ns/net" and the NUL */
+/* "/proc/PID/ns/net" into buf: the one way a process's network namespace is named. */
+const char *nlab_proc_netns_path(int pid, char buf[NLAB_NETNS_PATH_LEN]);
+
 /* A pidfd for the process that is pid *and* started at starttime, never a reused pid. */
 int nlab_proc_pidfd(int pid, unsigned long long starttime, struct nlab_err *err);
 /* Enter the namespaces (CLONE_NEW* flags) of the process behind pidfd, all at once. */

@@ -26,21 +26,6 @@ struct shim_msg {
         char what[200];
 };
 
-static ssize_t read_full(int fd, void *buf, size_t len)
-{
-        size_t got = 0;
-
-        while (got < len) {
-                ssize_t n = read(fd, (char *)buf + got, len - got);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        return n < 0 ? -1 : (ssize_t)got;
-                got += (size_t)n;
-        }
-        return (ssize_t)got;
-}
-
 static void write_full(int fd, const void *buf, size_t len)
 {
         const char *p = buf;
@@ -81,7 +66,7 @@ static int bind_netns(struct nlab_store *st, const char *id, int pid, char *what
 {
         char src[64], dst[PATH_MAX];
 
-        snprintf(src, sizeof(src), "/proc/%d/ns/net", pid);
+        nlab_proc_netns_path(pid, src);
         if (nlab_store_path(st, dst, sizeof(dst), "netns", id, NULL, NULL) < 0 ||
             nlab_write_file(dst, "", 0, 0444, NULL) < 0 ||
             mount(src, dst, NULL, MS_BIND, NULL) < 0) {
@@ -314,7 +299,7 @@ int nlab_shim_spawn(const struct nlab_shim_req *req, struct nlab_shim_handle *h,
         h->go_fd = go[1];
         h->err_fd = errp[0];
         h->exit_fd = ex[0];
-        if (read_full(ready[0], &msg, sizeof(msg)) != (ssize_t)sizeof(msg)) {
+        if (nlab_read_full(ready[0], &msg, sizeof(msg)) != (ssize_t)sizeof(msg)) {
                 close(ready[0]);
                 nlab_shim_abort(h);
                 return nlab_err_set(err, NLAB_E_SYSTEM, "shim exited before the container started");
@@ -348,7 +333,7 @@ int nlab_shim_release(struct nlab_shim_handle *h, struct nlab_err *err)
         write_full(h->go_fd, "g", 1);
         close(h->go_fd);
         h->go_fd = -1;
-        n = read_full(h->err_fd, &f, sizeof(f));
+        n = nlab_read_full(h->err_fd, &f, sizeof(f));
         close(h->err_fd);
         h->err_fd = -1;
         if (n == 0)
@@ -367,7 +352,7 @@ int nlab_shim_release(struct nlab_shim_handle *h, struct nlab_err *err)
 
 int nlab_shim_wait_exit(struct nlab_shim_handle *h, int *code, struct nlab_err *err)
 {
-        ssize_t n = read_full(h->exit_fd, code, sizeof(*code));
+        ssize_t n = nlab_read_full(h->exit_fd, code, sizeof(*code));
 
         close(h->exit_fd);
         h->exit_fd = -1;

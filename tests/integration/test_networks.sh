@@ -103,6 +103,7 @@ check_status "container: refuses --dns" 125 nl run --network container:web --dns
 check_status "container: refuses --add-host" 125 nl run --network container:web --add-host a:10.0.0.1 busybox true
 check_status "container: refuses --mac-address" 125 nl run --network container:web --mac-address 02:00:00:00:00:01 busybox true
 check_status "container: refuses --expose" 125 nl run --network container:web --expose 80 busybox true
+check_match "container: without a name says what it expects" "expected container:NAME" "$(nl run --network container: busybox true 2>&1)"
 check_status "connect of a container: container is refused" 1 nl network connect othernet side
 nl create --name stopped busybox true >/dev/null
 check_status "container: refuses a target that is not running" 125 nl run --network container:stopped busybox true
