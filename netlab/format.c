@@ -6,6 +6,7 @@
 
 #include "netlab/table.h"
 #include "netlab/template.h"
+#include "runtime/connect.h"
 #include "runtime/container.h"
 #include "runtime/network.h"
 

@@ -13,7 +13,6 @@
 #include "runtime/hostsfile.h"
 #include "runtime/ids.h"
 #include "runtime/ipam.h"
-#include "runtime/netmode.h"
 #include "runtime/network.h"
 
 int nlab_attach_request(const struct nlab_net *net, const char *ip, const char *mac,
@@ -57,28 +56,14 @@ struct claim_ctx {
         const char *net;
         const char *ctr_id;
         const char *ip; /* the address being claimed */
+        nlab_attach_held_fn held;
 };
 
-/* A live holder accounts for an address if its config has it on this network; one being
- * created has no config yet, and an unreadable record keeps its claims. */
 static bool address_held(const struct nlab_store *st, const char *holder, void *vctx)
 {
         const struct claim_ctx *ctx = vctx;
-        json_t *state = NULL, *cfg = NULL;
-        const char *ip;
-        bool held = true;
 
-        if (nlab_store_load(st, holder, "state.json", &state, NULL) < 0 ||
-            !strcmp(json_string_value(json_object_get(state, "Status")) ?: "", "creating") ||
-            nlab_store_load(st, holder, "config.json", &cfg, NULL) < 0)
-                goto out;
-        ip = json_string_value(
-            json_object_get(json_object_get(nlab_netmode_networks(cfg), ctx->net), "IPAddress"));
-        held = ip && !strcmp(ip, ctx->ip);
-out:
-        json_decref(state);
-        json_decref(cfg);
-        return held;
+        return ctx->held(st, holder, ctx->net, ctx->ip);
 }
 
 static int claim_file(void *vctx, struct in_addr a, struct nlab_err *err)
@@ -91,7 +76,8 @@ static int claim_file(void *vctx, struct in_addr a, struct nlab_err *err)
         ctx->ip = ip;
         /* O_EXCL makes the claim atomic; a claim left by a killed create or connect is taken
          * over. */
-        return nlab_store_claim_file(ctx->st, path, ctx->ctr_id, holder, address_held, ctx, err);
+        return nlab_store_claim_file(ctx->st, path, ctx->ctr_id, holder,
+                                     ctx->held ? address_held : NULL, ctx, err);
 }
 
 static struct in_addr read_hint(const char *path)
@@ -108,9 +94,10 @@ static struct in_addr read_hint(const char *path)
 }
 
 static int claim_address(struct nlab_store *st, const struct nlab_net *net, const char *ctr_id,
-                         const char *static_ip, struct in_addr *out, struct nlab_err *err)
+                         const char *static_ip, nlab_attach_held_fn held, struct in_addr *out,
+                         struct nlab_err *err)
 {
-        struct claim_ctx ctx = {.st = st, .net = net->name, .ctr_id = ctr_id};
+        struct claim_ctx ctx = {.st = st, .net = net->name, .ctr_id = ctr_id, .held = held};
         char hint_path[PATH_MAX], next[INET_ADDRSTRLEN];
         struct in_addr hint;
         int r;
@@ -142,7 +129,8 @@ static int claim_address(struct nlab_store *st, const struct nlab_net *net, cons
 }
 
 int nlab_attach_claim(struct nlab_store *st, const struct nlab_net *net, const char *ctr_id,
-                      const char *ctr_name, json_t *ep, struct nlab_err *err)
+                      const char *ctr_name, json_t *ep, nlab_attach_held_fn held,
+                      struct nlab_err *err)
 {
         const char *static_ip =
             json_string_value(json_object_get(json_object_get(ep, "IPAMConfig"), "IPv4Address"));
@@ -153,7 +141,8 @@ int nlab_attach_claim(struct nlab_store *st, const struct nlab_net *net, const c
         json_t *rec;
         int r;
 
-        if (claim_address(st, net, ctr_id, static_ip, &a, err) < 0 || nlab_id_new(epid, err) < 0)
+        if (claim_address(st, net, ctr_id, static_ip, held, &a, err) < 0 ||
+            nlab_id_new(epid, err) < 0)
                 return -1;
         inet_ntop(AF_INET, &a, ip, sizeof(ip));
         inet_ntop(AF_INET, &net->pool.gateway, gw, sizeof(gw));

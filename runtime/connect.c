@@ -95,7 +95,7 @@ int nlab_network_connect(struct nlab_store *st, const struct nlab_connect_req *r
         }
         if (nlab_attach_request(&net, req->ip, req->mac, &req->aliases, &ep, err) < 0 ||
             nlab_attach_claim(st, &net, id, json_string_value(json_object_get(cfg, "Name")), ep,
-                              err) < 0)
+                              nlab_netmode_address_held, err) < 0)
                 goto unlock;
         nlab_store_test_point(st, "connect:ip");
         json_object_set(nets, netname, ep);
@@ -236,4 +236,107 @@ out:
         json_decref(cfg);
         json_decref(state);
         return r;
+}
+
+/* A container's record and whether it runs (a dead shim counts as stopped). */
+static bool ctr_running(struct nlab_store *st, const char *id, json_t **cfg)
+{
+        json_t *state = NULL;
+        bool running;
+
+        if (nlab_container_load(st, id, cfg, &state, NULL) < 0)
+                return false;
+        running = nlab_container_running(state);
+        json_decref(state);
+        return running;
+}
+
+/* Under the lock: the names of the running containers on the network, or "". */
+static int running_names(struct nlab_store *st, const char *name, char *busy, size_t size,
+                         struct nlab_err *err)
+{
+        char **ids;
+        size_t i, n, len = 0;
+
+        busy[0] = '\0';
+        if (nlab_network_endpoints(st, name, &ids, &n, err) < 0)
+                return -1;
+        for (i = 0; i < n; i++) {
+                json_t *cfg = NULL;
+                /* rm changes state: a container whose shim died is finished first */
+                if (nlab_container_reconcile(st, ids[i], err) < 0) {
+                        nlab_store_free_list(ids, n);
+                        return -1;
+                }
+                if (ctr_running(st, ids[i], &cfg))
+                        len += (size_t)snprintf(busy + len, len < size ? size - len : 0, "%s%s",
+                                                len ? ", " : "",
+                                                json_string_value(json_object_get(cfg, "Name")));
+                json_decref(cfg);
+        }
+        nlab_store_free_list(ids, n);
+        return 0;
+}
+
+int nlab_network_remove(struct nlab_store *st, const char *ref, struct nlab_err *err)
+{
+        char busy[1024];
+        struct nlab_net net;
+        int r = -1;
+
+        if (nlab_network_load(st, ref, &net, err) < 0)
+                return -1;
+        if (nlab_network_is_predefined(net.name))
+                return nlab_err_set(err, NLAB_E_CONFLICT,
+                                    "%s is a pre-defined network and cannot be removed", net.name);
+        /* Held from the check to the removal: a start in between would lose its network. */
+        if (nlab_store_lock(st, err) < 0)
+                return -1;
+        if (running_names(st, net.name, busy, sizeof(busy), err) < 0)
+                goto unlock;
+        if (busy[0]) {
+                nlab_err_set(err, NLAB_E_CONFLICT,
+                             "error while removing network: network %s has active endpoints "
+                             "(running containers: %s); stop them or disconnect them first",
+                             net.name, busy);
+                goto unlock;
+        }
+        r = nlab_network_destroy(st, &net, err);
+unlock:
+        nlab_store_unlock(st);
+        return r;
+}
+
+/* inspect's Containers entry for one running container on the network. */
+static json_t *inspect_endpoint(const json_t *cfg, const char *netname)
+{
+        const json_t *ep = json_object_get(nlab_netmode_networks(cfg), netname);
+        char cidr[64];
+
+        snprintf(cidr, sizeof(cidr), "%s/%lld", json_string_value(json_object_get(ep, "IPAddress")),
+                 (long long)json_integer_value(json_object_get(ep, "IPPrefixLen")));
+        return json_pack("{s:O,s:O,s:O,s:s,s:s}", "Name", json_object_get(cfg, "Name"),
+                         "EndpointID", json_object_get(ep, "EndpointID"), "MacAddress",
+                         json_object_get(ep, "MacAddress"), "IPv4Address", cidr, "IPv6Address", "");
+}
+
+json_t *nlab_network_inspect(struct nlab_store *st, const struct nlab_net *net)
+{
+        json_t *doc = nlab_network_record(st, net), *ctrs;
+        char **ids = NULL;
+        size_t i, n = 0;
+
+        if (!doc)
+                return NULL;
+        ctrs = json_object();
+        nlab_network_endpoints(st, net->name, &ids, &n, NULL);
+        for (i = 0; i < n; i++) {
+                json_t *cfg = NULL;
+                if (ctr_running(st, ids[i], &cfg))
+                        json_object_set_new(ctrs, ids[i], inspect_endpoint(cfg, net->name));
+                json_decref(cfg);
+        }
+        nlab_store_free_list(ids, n);
+        json_object_set_new(doc, "Containers", ctrs);
+        return doc;
 }

@@ -1,10 +1,13 @@
-/* netlab network connect / disconnect: change a container's networks, live if it runs. */
+/* Networks and the containers on them: connect and disconnect (live if the container runs),
+ * rm (refused while one runs) and inspect (which lists them). Above both layers. */
 #ifndef NLAB_CONNECT_H
 #define NLAB_CONNECT_H
 
+#include <jansson.h>
 #include <stdbool.h>
 
 #include "runtime/err.h"
+#include "runtime/netrec.h"
 #include "runtime/strv.h"
 #include "runtime/store.h"
 
@@ -20,5 +23,9 @@ int nlab_network_connect(struct nlab_store *st, const struct nlab_connect_req *r
                          struct nlab_err *err);
 int nlab_network_disconnect(struct nlab_store *st, const char *network, const char *container,
                             bool force, struct nlab_err *err);
+/* Refused while running containers are attached (they are named). */
+int nlab_network_remove(struct nlab_store *st, const char *ref, struct nlab_err *err);
+/* Docker-shaped inspect document, with the running containers attached. */
+json_t *nlab_network_inspect(struct nlab_store *st, const struct nlab_net *net);
 
 #endif

@@ -426,9 +426,7 @@ int nlab_container_create(struct nlab_store *st, const struct nlab_run_req *req,
 
 bool nlab_container_running(const json_t *state)
 {
-        const char *s = json_string_value(json_object_get(state, "Status"));
-
-        return s && !strcmp(s, "running");
+        return nlab_store_state_running(state);
 }
 
 static json_int_t jint(const json_t *o, const char *key)

@@ -6,26 +6,9 @@
 #include <stdbool.h>
 
 #include "runtime/err.h"
-#include "runtime/strv.h"
+#include "runtime/runreq.h"
 #include "runtime/shim.h"
 #include "runtime/store.h"
-
-struct nlab_run_req {
-        const char *name; /* NULL: a random one */
-        const char *image;
-        const char *hostname;
-        const char *workdir;
-        const char *network; /* NULL: the default bridge */
-        const char *ip;
-        const char *mac;
-        const char *pids_limit, *memory, *cpus; /* NULL: the defaults (1024 pids, no others) */
-        char *const *cmd; /* NULL-terminated; empty means the image's default (sh) */
-        struct nlab_strv env, volumes, cap_add, cap_drop, add_hosts, dns, dns_search, dns_options,
-            labels, aliases, publish, expose, security_opt, devices;
-        struct nlab_strv sysctls;  /* --sysctl KEY=VALUE */
-        struct nlab_strv log_opts; /* --log-opt KEY=VALUE */
-        bool privileged, tty, interactive, autoremove, publish_all;
-};
 
 int nlab_container_create(struct nlab_store *st, const struct nlab_run_req *req,
                           char id[NLAB_ID_LEN + 1], struct nlab_err *err);

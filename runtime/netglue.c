@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/container.h"
 #include "runtime/dnsctl.h"
 #include "runtime/endpoint.h"
 #include "runtime/link.h"
@@ -99,7 +98,7 @@ static int rebuild_ctr_ports(struct nlab_store *st, const char *id, struct nlab_
         int r = 0;
 
         if (nlab_store_load(st, id, "state.json", &state, NULL) < 0 ||
-            !nlab_container_running(state) ||
+            !nlab_store_state_running(state) ||
             nlab_store_load(st, id, "config.json", &cfg, NULL) < 0)
                 goto out;
         target = json_string_value(

@@ -117,6 +117,28 @@ int nlab_netmode_prepare(struct nlab_store *st, json_t *cfg, const struct nlab_r
         return 0;
 }
 
+/* A live holder accounts for an address if its config has it on this network; one being
+ * created has no config yet, and an unreadable record keeps its claims. */
+bool nlab_netmode_address_held(const struct nlab_store *st, const char *holder, const char *net,
+                               const char *ip)
+{
+        json_t *state = NULL, *cfg = NULL;
+        const char *have;
+        bool held = true;
+
+        if (nlab_store_load(st, holder, "state.json", &state, NULL) < 0 ||
+            !strcmp(json_string_value(json_object_get(state, "Status")) ?: "", "creating") ||
+            nlab_store_load(st, holder, "config.json", &cfg, NULL) < 0)
+                goto out;
+        have = json_string_value(
+            json_object_get(json_object_get(nlab_netmode_networks(cfg), net), "IPAddress"));
+        held = have && !strcmp(have, ip);
+out:
+        json_decref(state);
+        json_decref(cfg);
+        return held;
+}
+
 int nlab_netmode_claim(struct nlab_store *st, const char *id, json_t *cfg, struct nlab_err *err)
 {
         json_t *nets = nlab_netmode_networks(cfg), *ep;
@@ -131,7 +153,7 @@ int nlab_netmode_claim(struct nlab_store *st, const char *id, json_t *cfg, struc
                         break;
                 }
                 r = nlab_attach_claim(st, &net, id, json_string_value(json_object_get(cfg, "Name")),
-                                      ep, err);
+                                      ep, nlab_netmode_address_held, err);
                 if (r < 0)
                         break;
                 done_upto = name;

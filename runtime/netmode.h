@@ -15,6 +15,9 @@ int nlab_netmode_prepare(struct nlab_store *st, json_t *cfg, const struct nlab_r
                          struct nlab_err *err);
 /* Under the store lock at create: claim addresses. */
 int nlab_netmode_claim(struct nlab_store *st, const char *id, json_t *cfg, struct nlab_err *err);
+/* Whether container holder's record still has ip on network net (nlab_attach_held_fn). */
+bool nlab_netmode_address_held(const struct nlab_store *st, const char *holder, const char *net,
+                               const char *ip);
 /* At rm: give back what claim took. Best effort. */
 void nlab_netmode_release(struct nlab_store *st, const char *id, const json_t *cfg);
 /* Which namespaces the process gets: CLONE_NEWNET, or a pidfd of the process whose netns to join.

@@ -9,7 +9,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "runtime/container.h"
 #include "runtime/endpoint.h"
 #include "runtime/fsutil.h"
 #include "runtime/ids.h"
@@ -478,114 +477,44 @@ int nlab_network_realize(struct nlab_store *st, const struct nlab_net *net, stru
         return nlab_netglue_network_ensure(st, net, err);
 }
 
-/* Ids of the containers with an endpoint record on the network. */
-static json_t *endpoint_ids(struct nlab_store *st, const char *name)
+int nlab_network_endpoints(struct nlab_store *st, const char *name, char ***ids, size_t *n,
+                           struct nlab_err *err)
 {
-        char path[PATH_MAX];
-        json_t *ids = json_array();
+        char path[PATH_MAX], **v = NULL, **grown;
         struct dirent *de;
         DIR *d;
 
-        if (nlab_network_path(st, name, "endpoints", path, sizeof(path), NULL) < 0)
-                return ids;
+        *ids = NULL;
+        *n = 0;
+        if (nlab_network_path(st, name, "endpoints", path, sizeof(path), err) < 0)
+                return -1;
         d = opendir(path);
-        while (d && (de = readdir(d)))
-                if (strlen(de->d_name) == NLAB_ID_LEN)
-                        json_array_append_new(ids, json_string(de->d_name));
-        if (d)
-                closedir(d);
-        return ids;
-}
-
-static bool ctr_running(struct nlab_store *st, const char *id, json_t **cfg)
-{
-        json_t *state = NULL;
-        bool running;
-
-        if (nlab_container_load(st, id, cfg, &state, NULL) < 0)
-                return false;
-        running = nlab_container_running(state);
-        json_decref(state);
-        return running;
-}
-
-int nlab_network_remove(struct nlab_store *st, const char *ref, struct nlab_err *err)
-{
-        char busy[1024] = "", dir[PATH_MAX];
-        json_t *ids, *v;
-        struct nlab_net net;
-        const char *name = net.name;
-        size_t i, len = 0;
-        int r = -1;
-
-        if (nlab_network_load(st, ref, &net, err) < 0)
-                return -1;
-        if (nlab_network_is_predefined(name))
-                return nlab_err_set(err, NLAB_E_CONFLICT,
-                                    "%s is a pre-defined network and cannot be removed", name);
-        /* Held from the check to the removal: a start in between would lose its network. */
-        if (nlab_store_lock(st, err) < 0)
-                return -1;
-        ids = endpoint_ids(st, name);
-        json_array_foreach(ids, i, v)
-        {
-                json_t *cfg = NULL;
-                if (ctr_running(st, json_string_value(v), &cfg))
-                        len += (size_t)snprintf(
-                            busy + len, len < sizeof(busy) ? sizeof(busy) - len : 0, "%s%s",
-                            len ? ", " : "", json_string_value(json_object_get(cfg, "Name")));
-                json_decref(cfg);
-        }
-        json_decref(ids);
-        if (len) {
-                nlab_err_set(err, NLAB_E_CONFLICT,
-                             "error while removing network: network %s has active endpoints "
-                             "(running containers: %s); stop them or disconnect them first",
-                             name, busy);
-                goto unlock;
-        }
-        nlab_netglue_network_down(st, &net);
-        r = nlab_network_path(st, name, NULL, dir, sizeof(dir), err);
-        if (r == 0)
-                r = nlab_rm_rf(dir, err);
-unlock:
-        nlab_store_unlock(st);
-        return r;
-}
-
-json_t *nlab_network_inspect(struct nlab_store *st, const struct nlab_net *net)
-{
-        const char *name = net->name;
-        json_t *doc = load_record(st, name), *ctrs, *ids, *v;
-        size_t i;
-
-        if (!doc)
-                return NULL;
-        ctrs = json_object();
-        ids = endpoint_ids(st, name);
-        json_array_foreach(ids, i, v)
-        {
-                const char *id = json_string_value(v);
-                json_t *cfg = NULL, *ep;
-                char cidr[64];
-                if (!ctr_running(st, id, &cfg)) {
-                        json_decref(cfg);
+        if (!d)
+                return errno == ENOENT ? 0 : nlab_err_sys(err, errno, "open %s", path);
+        while ((de = readdir(d))) {
+                if (strlen(de->d_name) != NLAB_ID_LEN)
                         continue;
+                grown = realloc(v, (*n + 1) * sizeof(*v));
+                if (!grown || !(grown[*n] = strdup(de->d_name))) {
+                        closedir(d);
+                        nlab_store_free_list(grown ? grown : v, *n);
+                        *n = 0;
+                        return nlab_err_sys(err, ENOMEM, "network %s: endpoints", name);
                 }
-                ep = json_object_get(
-                    json_object_get(json_object_get(cfg, "NetworkSettings"), "Networks"), name);
-                snprintf(cidr, sizeof(cidr), "%s/%lld",
-                         json_string_value(json_object_get(ep, "IPAddress")),
-                         (long long)json_integer_value(json_object_get(ep, "IPPrefixLen")));
-                json_object_set_new(ctrs, id,
-                                    json_pack("{s:O,s:O,s:O,s:s,s:s}", "Name",
-                                              json_object_get(cfg, "Name"), "EndpointID",
-                                              json_object_get(ep, "EndpointID"), "MacAddress",
-                                              json_object_get(ep, "MacAddress"), "IPv4Address",
-                                              cidr, "IPv6Address", ""));
-                json_decref(cfg);
+                v = grown;
+                (*n)++;
         }
-        json_decref(ids);
-        json_object_set_new(doc, "Containers", ctrs);
-        return doc;
+        closedir(d);
+        *ids = v;
+        return 0;
+}
+
+int nlab_network_destroy(struct nlab_store *st, const struct nlab_net *net, struct nlab_err *err)
+{
+        char dir[PATH_MAX];
+
+        nlab_netglue_network_down(st, net);
+        if (nlab_network_path(st, net->name, NULL, dir, sizeof(dir), err) < 0)
+                return -1;
+        return nlab_rm_rf(dir, err);
 }

@@ -24,8 +24,6 @@ struct nlab_net_create_req {
 
 int nlab_network_create(struct nlab_store *st, const struct nlab_net_create_req *req,
                         char id[NLAB_ID_LEN + 1], struct nlab_err *err);
-/* Refused while running containers are attached (they are named). */
-int nlab_network_remove(struct nlab_store *st, const char *ref, struct nlab_err *err);
 /* Find by name, full id or unique id prefix. */
 int nlab_network_load(struct nlab_store *st, const char *ref, struct nlab_net *net,
                       struct nlab_err *err);
@@ -35,8 +33,6 @@ int nlab_network_list(struct nlab_store *st, struct nlab_net **nets, size_t *n,
                       struct nlab_err *err);
 /* The record as stored (Docker-shaped), for listings that filter on labels. */
 json_t *nlab_network_record(struct nlab_store *st, const struct nlab_net *net);
-/* Docker-shaped inspect document, with the running containers attached. */
-json_t *nlab_network_inspect(struct nlab_store *st, const struct nlab_net *net);
 /* Write the records of bridge, host and none if missing (no kernel objects yet). */
 int nlab_network_ensure_predefined(struct nlab_store *st, struct nlab_err *err);
 /* The kernel side of a bridge network: the bridge with its gateway, its firewall entries,
@@ -45,6 +41,13 @@ int nlab_network_realize(struct nlab_store *st, const struct nlab_net *net, stru
 
 bool nlab_network_is_predefined(const char *name);
 bool nlab_network_is_user(const struct nlab_net *net); /* a user-defined bridge network */
+/* Ids of the containers with an endpoint record on the network; free with
+ * nlab_store_free_list. */
+int nlab_network_endpoints(struct nlab_store *st, const char *name, char ***ids, size_t *n,
+                           struct nlab_err *err);
+/* Under the lock: the kernel side and the records of a network, gone. Whether containers
+ * still use it is for the caller to decide. */
+int nlab_network_destroy(struct nlab_store *st, const struct nlab_net *net, struct nlab_err *err);
 /* <root>/networks/<name>[/sub] */
 int nlab_network_path(const struct nlab_store *st, const char *name, const char *sub, char *buf,
                       size_t size, struct nlab_err *err);

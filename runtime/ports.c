@@ -10,7 +10,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#include "runtime/container.h"
+#include "runtime/runreq.h"
 #include "runtime/fsutil.h"
 
 static void port_key(const struct nlab_port_mapping *m, char *buf, size_t size)

@@ -5,8 +5,8 @@
 #include <netinet/in.h>
 #include <stddef.h>
 
+#include "runtime/cidr.h"
 #include "runtime/err.h"
-#include "runtime/ipam.h"
 #include "runtime/netlink.h"
 
 /* default via gateway dev ifname, in the main table. EEXIST when a default route exists. */

@@ -152,6 +152,13 @@ bool nlab_store_state_abandoned(const json_t *state)
         return pid <= 0 || start <= 0 || !nlab_proc_alive((int)pid, (unsigned long long)start);
 }
 
+bool nlab_store_state_running(const json_t *state)
+{
+        const char *s = json_string_value(json_object_get(state, "Status"));
+
+        return s && !strcmp(s, "running");
+}
+
 bool nlab_store_owner_dead(const struct nlab_store *st, const char *id)
 {
         struct nlab_err e;

@@ -36,6 +36,8 @@ int nlab_store_path(const struct nlab_store *st, char *buf, size_t size, const c
 
 /* A record whose creation never finished: state.json says "creating" and its creator is gone. */
 bool nlab_store_state_abandoned(const json_t *state);
+/* state.json says running (whether its shim still lives is the container layer's question). */
+bool nlab_store_state_running(const json_t *state);
 /* Under the lock: the owner of a claim is gone (no record, or an abandoned one). */
 bool nlab_store_owner_dead(const struct nlab_store *st, const char *id);
 /* Whether a live holder's record still accounts for a claim (a killed `network connect` leaves
