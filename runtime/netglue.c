@@ -39,7 +39,7 @@ static const char *net_gateway(const json_t *net)
             json_array_get(json_object_get(json_object_get(net, "IPAM"), "Config"), 0), "Gateway"));
 }
 
-static bool icc_of(const json_t *net)
+bool nlab_netglue_icc(const json_t *net)
 {
         const json_t *o = json_object_get(net, "Options");
         const char *v = json_string_value(json_object_get(o, "icc"));
@@ -49,7 +49,7 @@ static bool icc_of(const json_t *net)
         return !v || strcmp(v, "false") != 0;
 }
 
-/* The network's entries in the firewall sets: bridge, subnet, internal, icc. */
+/* The network's entries in the firewall sets: bridge, subnet, internal (icc goes by port). */
 static int fw_network(const json_t *net, bool add, struct nlab_err *err)
 {
         const char *subnet = json_string_value(json_object_get(
@@ -57,9 +57,8 @@ static int fw_network(const json_t *net, bool add, struct nlab_err *err)
         bool internal = json_is_true(json_object_get(net, "Internal"));
 
         if (add)
-                return nlab_fw_network_add(nlab_netglue_bridge(net), subnet, internal, icc_of(net),
-                                           err);
-        return nlab_fw_network_del(nlab_netglue_bridge(net), subnet, internal, icc_of(net), err);
+                return nlab_fw_network_add(nlab_netglue_bridge(net), subnet, internal, err);
+        return nlab_fw_network_del(nlab_netglue_bridge(net), subnet, internal, err);
 }
 
 /* The bridge exists: the network was realized (the bridge is made first and removed last). */
