@@ -18,3 +18,16 @@ export NETLAB_ROOT=/run/netlab-bench/root
 ip link set lo up
 exec bash "$@"' bash "$@"
 }
+# build_ref REF: build netlab at git REF in a scratch worktree (kept for reuse); prints its build dir.
+build_ref() {
+        local top dir
+        top=$(git -C "$(dirname "$(realpath "${BASH_SOURCE[0]}")")" rev-parse --show-toplevel)
+        dir=$top/build-bench/$(git -C "$top" rev-parse --short "$1")
+        if [ ! -d "$dir/src" ]; then
+                mkdir -p "$dir"
+                git -C "$top" worktree add --detach "$dir/src" "$1" >/dev/null 2>&1
+        fi
+        [ -f "$dir/build/build.ninja" ] || meson setup "$dir/build" "$dir/src" -Dtests=false >/dev/null
+        ninja -C "$dir/build" >/dev/null
+        echo "$dir/build"
+}

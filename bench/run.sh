@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Container start cost: `netlab run --rm` against the raw namespaces it sets up, measured in the
-# same run. Usage: bench/run.sh [path/to/netlab]   (root; runs in its own sandbox)
+# same run; with BASE_REF=<git ref>, also against netlab built from that ref (before/after).
+# Usage: [BASE_REF=REF] bench/run.sh [path/to/netlab]   (root; runs in its own sandbox)
 set -euo pipefail
 here=$(dirname "$(realpath "$0")")
 . "$here/lib.sh"
 if [ -z "${NETLAB_BENCH_INSIDE:-}" ]; then
         export NETLAB=$(realpath "${1:-build/netlab/netlab}") NETLAB_BENCH_INSIDE=1
+        if [ -n "${BASE_REF:-}" ]; then
+                export NETLAB_BASE=$(build_ref "$BASE_REF")/netlab/netlab
+        fi
         in_sandbox "$(realpath "$0")"
         exit
 fi
@@ -33,7 +37,21 @@ raw_net() {
 base_net=$(median_ms raw_net)
 run_net=$(median_ms nl run --rm --network labnet busybox true)
 
+# Before/after: the same run on netlab built from BASE_REF, in a state root of its own.
+if [ -n "${NETLAB_BASE:-}" ]; then
+        nlb() { NETLAB_ROOT=/run/netlab-bench/base "$NETLAB_BASE" "$@"; }
+        nlb run --rm --network none busybox true
+        nlb network create --subnet 10.90.0.0/16 basenet >/dev/null
+        nlb run --rm --network basenet busybox true
+        before_none=$(median_ms nlb run --rm --network none busybox true)
+        before_net=$(median_ms nlb run --rm --network basenet busybox true)
+fi
+
 printf '%-50s %10s %10s %8s\n' "benchmark (median of ${REPS:-30})" "netlab ms" "base ms" "ratio"
 printf '%-50s %10s %10s %8s\n' "run --rm --network none busybox true" "$run_none" "$base_none" "$(ratio "$run_none" "$base_none")"
 printf '%-50s %10s %10s %8s\n' "run --rm --network labnet busybox true" "$run_net" "$base_net" "$(ratio "$run_net" "$base_net")"
-echo "targets: labnet median under 10 ms and within 3x of the raw baseline"
+if [ -n "${NETLAB_BASE:-}" ]; then
+        printf '%-50s %10s %10s %8s\n' "before/after: run --rm --network none ($BASE_REF)" "$run_none" "$before_none" "$(ratio "$run_none" "$before_none")"
+        printf '%-50s %10s %10s %8s\n' "before/after: run --rm on a user network ($BASE_REF)" "$run_net" "$before_net" "$(ratio "$run_net" "$before_net")"
+fi
+echo "targets: labnet median under 10 ms and within 3x of the raw baseline; after/before at most 1.2x"

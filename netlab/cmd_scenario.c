@@ -21,6 +21,7 @@
 #include "runtime/probe.h"
 #include "runtime/diagnose.h"
 #include "runtime/scenario.h"
+#include "runtime/scenario_trust.h"
 
 #define MAX_EXTERNALS     16
 #define POSITIVE_WAIT_MS  5000 /* a server just started may need a moment to listen */
@@ -49,7 +50,12 @@ static const char help_run[] =
     "Options:\n"
     "      --tap     print TAP (for CI)\n"
     "      --step    wait for Enter before each step (for a class)\n"
-    "      --keep    leave the lab up afterwards and print how to enter it (one file only)\n";
+    "      --keep    leave the lab up afterwards and print how to enter it (one file only)\n"
+    "      --trust   allow what gives a lab container the host: bind mounts (-v), --privileged,\n"
+    "                --device, --cap-add SYS_ADMIN|SYS_MODULE|ALL, seccomp=unconfined\n"
+    "\n"
+    "A scenario file is code: without --trust, a file that asks for any of those is refused\n"
+    "before anything runs, naming the line.\n";
 
 static const char help_list[] = "Usage: netlab scenario list [DIR]\n"
                                 "\n"
@@ -76,7 +82,7 @@ static void on_interrupt(int sig)
 }
 
 struct run_opts {
-        bool tap, step, keep, fancy;
+        bool tap, step, keep, fancy, trust;
         char self[PATH_MAX];
 };
 
@@ -894,6 +900,16 @@ static int load_file(const char *path, struct nlab_scenario *s)
         return r;
 }
 
+static int refuse_untrusted(const struct nlab_scenario *s)
+{
+        struct nlab_err err;
+
+        if (nlab_scenario_check_trust(s, &err) == 0)
+                return 0;
+        fprintf(stderr, "netlab: error: %s\n", err.msg);
+        return -1;
+}
+
 static int by_name(const void *a, const void *b)
 {
         return strcmp(*(char *const *)a, *(char *const *)b);
@@ -950,6 +966,8 @@ static int parse_run_flags(int argc, char **argv, struct run_opts *o, int *first
                         o->step = true;
                 else if (!strcmp(argv[i], "--keep"))
                         o->keep = true;
+                else if (!strcmp(argv[i], "--trust"))
+                        o->trust = true;
                 else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
                         return fputs(help_run, stdout), 1;
                 else if (!strcmp(argv[i], "--")) {
@@ -996,7 +1014,11 @@ static int scenario_run(int argc, char **argv)
         parse_failed = !all;
         /* check every file before running any */
         for (i = 0; all && i < files.n; i++, parsed++) {
-                if (load_file(files.v[i], &all[i]) < 0)
+                if (load_file(files.v[i], &all[i]) < 0) {
+                        parse_failed = true;
+                        continue;
+                }
+                if (!o.trust && refuse_untrusted(&all[i]) < 0)
                         parse_failed = true;
                 total += tap_points(&all[i]);
         }

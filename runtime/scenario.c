@@ -228,7 +228,7 @@ struct cmd_shape {
 #define RUN_VALUE_FLAGS                                                                            \
         "|name|hostname|h|env|e|volume|v|workdir|w|network|net|ip|mac-address|network-alias|"      \
         "net-alias|cap-add|cap-drop|add-host|dns|dns-search|dns-option|dns-opt|publish|p|expose|"  \
-        "label|l|"
+        "label|l|sysctl|security-opt|device|pids-limit|memory|m|cpus|log-opt|"
 
 static const struct cmd_shape shapes[] = {
     {"run", NULL, 1, -1, true, RUN_VALUE_FLAGS, "run [OPTIONS] IMAGE [COMMAND...]"},
@@ -267,6 +267,16 @@ static bool flag_takes_value(const struct cmd_shape *sh, const char *flag)
                 return false;
         snprintf(key, sizeof(key), "|%s|", flag);
         return strstr(sh->value_flags, key) != NULL;
+}
+
+bool nlab_scenario_flag_takes_value(const char *command, const char *flag)
+{
+        size_t i;
+
+        for (i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++)
+                if (!shapes[i].sub && !strcmp(shapes[i].name, command))
+                        return flag_takes_value(&shapes[i], flag);
+        return false;
 }
 
 /* Is token i a flag that consumes the next token as its value? */

@@ -70,6 +70,9 @@ int nlab_scenario_parse(const char *file, const char *text, size_t len, struct n
                         struct nlab_err *err);
 void nlab_scenario_free(struct nlab_scenario *s);
 
+/* Does FLAG (without dashes: "name", "v") of netlab COMMAND (run, exec, ...) take a value? */
+bool nlab_scenario_flag_takes_value(const char *command, const char *flag);
+
 /* "reaches", "cannot-resolve", ... as written in a file. */
 const char *nlab_expect_verb(enum nlab_expect_kind kind);
 

@@ -75,6 +75,23 @@ LAB
 out=$(nl scenario run "$work/udp.lab" 2>&1); rc=$?
 check_eq "UDP and ICMP probes: an answer, a refusal, a timeout" 0 "$rc"
 check_match "the probe says what it saw" "udp 172.17.0.2:5354: refused.*ping 172.17.0.99: timeout" "$(tr '\n' ' ' <<<"$out")"
+# A scenario file is code: host bind mounts and --privileged need the teacher's --trust.
+mkdir -p "$work/secret" && echo TOKEN42 >"$work/secret/token"
+cat >"$work/mount.lab" <<LAB
+title reads a host directory
+run -d --name cc -v $work/secret:/s:ro busybox sleep 1d
+expect cc exec cat /s/token -> output contains TOKEN42
+LAB
+check "with --trust, a bind-mounting scenario runs and reads the host file" \
+        nl scenario run --trust "$work/mount.lab"
+out=$(nl scenario run "$work/mount.lab" 2>&1); rc=$?
+check_eq "without --trust, a bind mount is refused (exit 1)" 1 "$rc"
+check_match "the refusal names the line and the opt-in" \
+        "^netlab: error: .*mount.lab:2: -v gives a lab container a host directory.*--trust" "$out"
+check_fails "nothing ran" grep -q 'netlab run' <<<"$out"
+printf 'run -d --name p --privileged busybox sleep 1d\n' >"$work/priv.lab"
+check_status "without --trust, --privileged is refused" 1 nl scenario run "$work/priv.lab"
+
 check_eq "no sandbox directory is left behind" "$labs_before" "$(ls -d /run/netlab-lab.* 2>/dev/null | wc -l)"
 check_eq "no test host link is left behind" "" "$(ip -o link show | grep xh- || true)"
 check_eq "no container runs outside the labs" "" "$(pgrep -f 'httpd -f -p 80' || true)"
