@@ -297,16 +297,18 @@ int nlab_attach_up(struct nlab_store *st, const json_t *net, const char *ctr_id,
         req.mtu = mtu ? (unsigned)strtoul(mtu, NULL, 10) : 0;
         req.default_route = default_route && !json_is_true(json_object_get(net, "Internal"));
         /* Filtered before it exists: a running container never gets an unfiltered port. */
-        r = fw_port(ctr_id, ep, nets, nlab_netglue_icc(net), true, err);
-        if (r == 0)
-                r = nlab_endpoint_attach(&req, err);
+        if (fw_port(ctr_id, ep, nets, nlab_netglue_icc(net), true, err) < 0) {
+                nlab_err_prefix(err, "network %s: firewall", net_name(net));
+                return -1;
+        }
+        r = nlab_endpoint_attach(&req, err);
         if (r < 0 && err && err->errnum == EEXIST) {
                 /* A veth of an earlier run whose namespace the kernel has not finished freeing. */
                 nlab_endpoint_detach(NULL, host_if, NULL);
                 r = nlab_endpoint_attach(&req, err);
         }
         if (r < 0) {
-                fw_port(ctr_id, ep, nets, false, false, NULL);
+                fw_port(ctr_id, ep, nets, true, false, NULL);
                 nlab_err_prefix(err, "network %s", net_name(net));
                 return -1;
         }
@@ -326,7 +328,6 @@ void nlab_attach_down(const char *ctr_id, const json_t *ep, const json_t *nets)
 
 void nlab_attach_unfilter(const char *ctr_id, const json_t *ep, const json_t *nets)
 {
-        /* icc=false: deleting the noicc element is harmless when it was never added */
         if (json_object_get(ep, "IPAddress"))
-                fw_port(ctr_id, ep, nets, false, false, NULL);
+                fw_port(ctr_id, ep, nets, true, false, NULL);
 }

@@ -15,6 +15,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netlink.h>
 
+#include "runtime/endpoint.h"
 #include "runtime/firewall.h"
 
 /* nft's datatype ids (see firewall.c), so `nft list table bridge netlab` reads well */
@@ -58,7 +59,6 @@ struct set_spec {
 };
 
 static const struct set_spec sets[] = {
-    {"ports", DT_IFNAME, IFNAMSIZ, {0, 0}, "type ifname"},
     {"noicc_ports", DT_IFNAME, IFNAMSIZ, {0, 0}, "type ifname"},
     {"port_mac",
      DT_CAT(DT_IFNAME, DT_ETHERADDR),
@@ -163,10 +163,13 @@ static int build_noicc(struct nftnl_rule *r)
         return nlab_fwr_verdict(r, NF_DROP);
 }
 
-/* iifname != @ports accept: the rest of the chain is about frames from container ports */
+/* iifname != "nl*" accept: the rest is about frames from container ports, known or not, so a
+ * port without elements (a rebuilt, emptied table) sends nothing rather than anything */
 static int build_not_port(struct nftnl_rule *r)
 {
-        if (ifname_in(r, NFT_META_IIFNAME, "ports", 1) < 0)
+        if (nlab_fwr_meta(r, NFT_META_IIFNAME, NFT_REG_1) < 0 ||
+            nlab_fwr_cmp(r, NFT_REG_1, NFT_CMP_NEQ, NLAB_ENDPOINT_PREFIX,
+                         sizeof(NLAB_ENDPOINT_PREFIX) - 1) < 0)
                 return -1;
         return nlab_fwr_verdict(r, NF_ACCEPT);
 }
@@ -240,7 +243,7 @@ struct rule_spec {
 static const struct rule_spec rules[] = {
     {"forward", build_published, "meta mark & 0x00200000 != 0 accept"},
     {"forward", build_noicc, "iifname @noicc_ports oifname @noicc_ports drop"},
-    {"prerouting", build_not_port, "iifname != @ports accept"},
+    {"prerouting", build_not_port, "iifname != \"" NLAB_ENDPOINT_PREFIX "*\" accept"},
     {"prerouting", build_ether_saddr, "iifname . ether saddr != @port_mac drop"},
     {"prerouting", build_arp_sha, "ether type arp iifname . arp saddr ether != @port_mac drop"},
     {"prerouting", build_arp_spa, "ether type arp iifname . arp saddr ip @port_ip accept"},
@@ -371,8 +374,7 @@ int nlab_fwbridge_build_port(struct nlab_fwb *b, bool add, const struct nlab_fw_
         snprintf(what, sizeof(what), "port %s", p->ifname);
         el = elem_ifname(p->ifname);
         snprintf(desc, sizeof(desc), "\"%s\"", p->ifname);
-        if (push_elem(b, add, "ports", &el, what, desc, err) < 0 ||
-            ((!p->icc || !add) && push_elem(b, add, "noicc_ports", &el, what, desc, err) < 0))
+        if ((!p->icc || !add) && push_elem(b, add, "noicc_ports", &el, what, desc, err) < 0)
                 return -1;
         el.key_len = IFNAMSIZ + MAC_SLOT;
         memcpy(el.key + IFNAMSIZ, p->mac, 6);

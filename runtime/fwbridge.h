@@ -2,8 +2,9 @@
  * container veths), never to the addresses a frame claims.
  * - forward: `icc=false` drops frames between two ports in @noicc_ports, except published-port
  *   traffic (NLAB_FW_DNAT_MARK) that br_netfilter bridges back after DNAT.
- * - prerouting: a frame entering from a container port must carry that port's MAC (ether and ARP
- *   sender), be ARP or IPv4, and claim a source address the port owns (@port_ip); else dropped.
+ * - prerouting: a frame entering from a container port ("nl*") must carry that port's MAC (ether
+ *   and ARP sender, @port_mac), be ARP or IPv4, and claim a source the port owns (@port_ip);
+ *   else it is dropped, so a port the sets do not know sends nothing.
  * Rules never grow; ports live in set elements, added when a veth attaches and removed with it. */
 #ifndef NLAB_FWBRIDGE_H
 #define NLAB_FWBRIDGE_H

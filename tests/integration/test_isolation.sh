@@ -126,7 +126,7 @@ check_fails "after disconnect, the other network's sources are refused again" se
 rules() { nft -a list table bridge netlab | grep -c '# handle'; }
 before=$(rules)
 o2_if=$(hostif o2)
-check_match "a running container's port is in @ports" "$o2_if" "$(nft list set bridge netlab ports)"
+check_match "a running container's port is in @port_mac" "$o2_if" "$(nft list set bridge netlab port_mac)"
 nl stop -t 0 o2 >/dev/null
 check_fails "stop removes its port" sh -c "nft list table bridge netlab | grep -q $o2_if"
 nl start o2 >/dev/null
@@ -134,4 +134,10 @@ check_match "start puts it back" "$o2_if" "$(nft list set bridge netlab port_mac
 nl rm -f o2 o4 rt >/dev/null
 check_fails "rm -f leaves none of their elements" sh -c "nft list table bridge netlab | grep -q $o2_if"
 check_eq "ports come and go as elements, never rules" "$before" "$(rules)"
+
+# A container port the sets do not know (say, a table rebuilt empty) sends nothing: fail closed.
+check "control: o1 reaches its gateway" nl exec o1 ping -c1 -W2 10.93.0.1
+nft flush set bridge netlab port_mac
+nft flush set bridge netlab port_ip
+check_fails "with its elements gone, o1 sends nothing" nl exec o1 ping -c1 -W2 10.93.0.1
 finish

@@ -259,15 +259,15 @@ static void test_port_bytes(void **state)
         (void)state;
         nlab_fwb_init(&b);
         assert_int_equal(nlab_fwbridge_build_port(&b, true, &port, &err), 0);
-        assert_int_equal(b.n, 6); /* ports, noicc_ports, port_mac, own address, two routes */
-        it = nftnl_set_elems_iter_create(b.msgs[2].obj);
+        assert_int_equal(b.n, 5); /* noicc_ports, port_mac, own address, two routes */
+        it = nftnl_set_elems_iter_create(b.msgs[1].obj);
         e = nftnl_set_elems_iter_next(it);
         p = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len);
         assert_int_equal(len, 24);
         assert_string_equal((const char *)p, "nl0000000000a1");
         assert_memory_equal(p + 16, mac_tail, sizeof(mac_tail));
         nftnl_set_elems_iter_destroy(it);
-        it = nftnl_set_elems_iter_create(b.msgs[4].obj);
+        it = nftnl_set_elems_iter_create(b.msgs[3].obj);
         e = nftnl_set_elems_iter_next(it);
         p = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len);
         assert_int_equal(len, 20);
