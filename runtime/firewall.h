@@ -1,5 +1,6 @@
 /* nftables for netlab: one `inet netlab` table (plus a `bridge netlab` table for icc=false and
- * anti-spoofing, see fwbridge.h), state kept in set and map elements, every change one atomic netlink batch.
+ * anti-spoofing, see fwbridge.h), state kept in set and map elements, every change one atomic
+ * netlink batch.
  *
  * The network code must also: enable net.ipv4.ip_forward; set
  * net.ipv4.conf.<bridge>.route_localnet=1 (so 127.0.0.1 mappings can be routed out of the bridge);
