@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -111,6 +113,37 @@ static int daemonize(int *ready_fd)
         return 0;
 }
 
+/*
+ * Once bound, keep only CAP_NET_BIND_SERVICE: networks created later still need port 53. The
+ * rest needs nothing: IP_FREEBIND, IP_PKTINFO and rtnetlink news are unprivileged, and the records
+ * are root's own files. The bounding set and no_new_privs keep an exec from getting more back.
+ */
+static int drop_privileges(void)
+{
+        cap_value_t keep = CAP_NET_BIND_SERVICE;
+        cap_value_t max = cap_max_bits();
+        cap_t caps;
+        int r = 0;
+
+        for (cap_value_t c = 0; c < max && r == 0; c++)
+                if (c != keep)
+                        r = cap_drop_bound(c);
+        caps = r == 0 ? cap_init() : NULL;
+        if (!caps)
+                return -1;
+        r = cap_set_flag(caps, CAP_PERMITTED, 1, &keep, CAP_SET);
+        if (r == 0)
+                r = cap_set_flag(caps, CAP_EFFECTIVE, 1, &keep, CAP_SET);
+        if (r == 0)
+                r = cap_set_proc(caps);
+        cap_free(caps);
+        if (r == 0)
+                r = cap_reset_ambient();
+        if (r == 0)
+                r = prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+        return r;
+}
+
 static void tell(int fd, char status)
 {
         if (fd < 0)
@@ -143,6 +176,12 @@ int main(int argc, char **argv)
                 fprintf(stderr, "netlab-dns: %s\n", msg);
                 tell(ready_fd, r == 1 ? 0 : 1);
                 return r == 1 ? 0 : 1;
+        }
+        if (drop_privileges() < 0) {
+                fprintf(stderr, "netlab-dns: drop privileges: %s\n", strerror(errno));
+                nlab_dns_server_free(srv);
+                tell(ready_fd, 1);
+                return 1;
         }
         tell(ready_fd, 0);
         r = nlab_dns_server_run(srv);

@@ -450,7 +450,7 @@ size_t nlab_dns_store_container_count(const struct nlab_dns_store *s)
         return s->ids.count;
 }
 
-/* Which networks the asker sees: its own, or just the arrival network for a stranger. */
+/* Which networks the asker sees: a container's own, or just the arrival network for the host. */
 struct scope {
         const struct rec *asker;
         const char *arrival;
@@ -459,7 +459,7 @@ struct scope {
 static bool in_scope(const struct scope *sc, const char *network)
 {
         if (!sc->asker)
-                return sc->arrival && strcmp(sc->arrival, network) == 0;
+                return strcmp(sc->arrival, network) == 0;
         for (size_t i = 0; i < sc->asker->n_eps; i++)
                 if (strcmp(sc->asker->eps[i].network, network) == 0)
                         return true;
@@ -468,7 +468,7 @@ static bool in_scope(const struct scope *sc, const char *network)
 
 static bool internal_only(const struct nlab_dns_store *s, const struct scope *sc)
 {
-        size_t n = sc->asker ? sc->asker->n_eps : (sc->arrival ? 1 : 0);
+        size_t n = sc->asker ? sc->asker->n_eps : 1;
 
         for (size_t i = 0; i < n; i++) {
                 const char *name = sc->asker ? sc->asker->eps[i].network : sc->arrival;
@@ -488,7 +488,7 @@ static int pick_ep(const struct rec *c, const struct scope *sc)
         for (size_t i = 0; i < c->n_eps; i++) {
                 if (!in_scope(sc, c->eps[i].network))
                         continue;
-                if (sc->arrival && strcmp(c->eps[i].network, sc->arrival) == 0)
+                if (strcmp(c->eps[i].network, sc->arrival) == 0)
                         return (int)i;
                 if (first < 0)
                         first = (int)i;
@@ -550,20 +550,39 @@ static void lookup_name(const struct nlab_dns_store *s, const struct scope *sc, 
         }
 }
 
-void nlab_dns_lookup(struct nlab_dns_store *s, struct in_addr asker, const char *arrival_network,
-                     const char *qname, uint16_t qtype, struct nlab_dns_result *r)
+static const struct rec *find_asker(const struct nlab_dns_store *s, struct in_addr addr,
+                                    const char *network)
 {
-        char key[NLAB_DNS_NAMEBUF];
-        char ip[INET_ADDRSTRLEN];
-        struct scope sc = {NULL, arrival_network};
+        char key[NLAB_DNS_NAMEBUF], ip[INET_ADDRSTRLEN];
         struct entry *e;
 
-        assert(s && qname && r);
+        if (!inet_ntop(AF_INET, &addr, ip, sizeof(ip)))
+                return NULL;
+        snprintf(key, sizeof(key), "%s %s", ip, network);
+        e = map_find(&s->askers, key);
+        return e ? e->c : NULL;
+}
+
+bool nlab_dns_store_is_endpoint(const struct nlab_dns_store *s, struct in_addr addr,
+                                const char *network)
+{
+        assert(s && network);
+        return find_asker(s, addr, network) != NULL;
+}
+
+void nlab_dns_lookup(struct nlab_dns_store *s, const struct nlab_dns_asker *asker,
+                     const char *qname, uint16_t qtype, struct nlab_dns_result *r)
+{
+        struct scope sc = {NULL, asker->network};
+
+        assert(s && asker && asker->network && qname && r);
         memset(r, 0, sizeof(*r));
-        if (arrival_network && inet_ntop(AF_INET, &asker, ip, sizeof(ip))) {
-                snprintf(key, sizeof(key), "%s %s", ip, arrival_network);
-                e = map_find(&s->askers, key);
-                sc.asker = e ? e->c : NULL;
+        if (!asker->host) {
+                sc.asker = find_asker(s, asker->addr, asker->network);
+                if (!sc.asker) {
+                        r->verdict = NLAB_DNS_V_REFUSED;
+                        return;
+                }
         }
         if (sc.asker && sc.asker->n_dns) {
                 r->upstreams = (const char *const *)sc.asker->dns;

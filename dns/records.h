@@ -26,6 +26,7 @@ enum nlab_dns_verdict {
         NLAB_DNS_V_NODATA,   /* the name exists, not with this type */
         NLAB_DNS_V_NXDOMAIN, /* not local, and this asker gets nothing forwarded */
         NLAB_DNS_V_FORWARD,  /* not local: ask upstream */
+        NLAB_DNS_V_REFUSED,  /* the asker is no client of the network the query arrived on */
 };
 
 struct nlab_dns_result {
@@ -59,12 +60,23 @@ int nlab_dns_store_put_container(struct nlab_dns_store *s, const struct nlab_dns
 int nlab_dns_store_drop_container(struct nlab_dns_store *s, const char *id);
 size_t nlab_dns_store_container_count(const struct nlab_dns_store *s);
 
+/* Who asks, on the network whose bridge the query arrived on (never its destination address). */
+struct nlab_dns_asker {
+        struct in_addr addr;
+        const char *network;
+        bool host; /* arrived on lo: the host itself, which sees that network's names */
+};
+
+/* Is addr a container's endpoint on network? */
+bool nlab_dns_store_is_endpoint(const struct nlab_dns_store *s, struct in_addr addr,
+                                const char *network);
+
 /*
- * Answer qname/qtype (qname lower case, no trailing dot) for the container whose address on
- * arrival_network is asker; an unknown asker sees the arrival network only. Rotates answers of
- * names with several addresses on each call.
+ * Answer qname/qtype (qname lower case, no trailing dot) for the asker: a container sees every
+ * network it is on, the host the arrival network; anyone else is REFUSED and never forwarded.
+ * Rotates answers of names with several addresses on each call.
  */
-void nlab_dns_lookup(struct nlab_dns_store *s, struct in_addr asker, const char *arrival_network,
+void nlab_dns_lookup(struct nlab_dns_store *s, const struct nlab_dns_asker *asker,
                      const char *qname, uint16_t qtype, struct nlab_dns_result *r);
 
 /* Valid container ids are 12-64 lower-case hex digits; network names [A-Za-z0-9][A-Za-z0-9_.-]*. */

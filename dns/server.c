@@ -4,6 +4,10 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -52,9 +56,13 @@ static int bind_socket(int type, struct in_addr addr, uint16_t port)
 
         if (fd < 0)
                 return -1;
-        /* FREEBIND: the gateway address may not be configured on the bridge yet. */
+        /*
+         * FREEBIND: the gateway address may not be configured on the bridge yet. PKTINFO: each
+         * query tells which link it came in on (TCP: through IP_PKTOPTIONS after accept).
+         */
         if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
             setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one)) < 0 ||
+            setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0 ||
             bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
             (type == SOCK_STREAM && listen(fd, 64) < 0)) {
                 int e = errno;
@@ -63,6 +71,118 @@ static int bind_socket(int type, struct in_addr addr, uint16_t port)
                 return -1;
         }
         return fd;
+}
+
+/* The host's own IPv4 addresses, kept for telling the host's queries from its containers'. */
+static void keep_local_addrs(struct nlab_dns_server *srv, const struct ifaddrs *ifs)
+{
+        size_t n = 0;
+
+        for (const struct ifaddrs *a = ifs; a; a = a->ifa_next)
+                n += a->ifa_addr && a->ifa_addr->sa_family == AF_INET;
+        if (n > srv->local_cap) {
+                struct in_addr *v = realloc(srv->local, n * sizeof(*v));
+
+                if (!v)
+                        return; /* the old list stays: at worst the host gets REFUSED */
+                srv->local = v;
+                srv->local_cap = n;
+        }
+        srv->n_local = 0;
+        for (const struct ifaddrs *a = ifs; a; a = a->ifa_next)
+                if (a->ifa_addr && a->ifa_addr->sa_family == AF_INET)
+                        srv->local[srv->n_local++] =
+                            ((const struct sockaddr_in *)a->ifa_addr)->sin_addr;
+}
+
+/* Match each listener to the link holding its gateway address: the bridge its clients are on. */
+static void read_links(struct nlab_dns_server *srv)
+{
+        struct ifaddrs *ifs;
+
+        if (getifaddrs(&ifs) < 0)
+                return;
+        keep_local_addrs(srv, ifs);
+        for (uint32_t i = 0; i < MAX_LISTENERS; i++) {
+                struct listener *l = &srv->listeners[i];
+
+                if (!l->used)
+                        continue;
+                l->ifindex = 0;
+                for (struct ifaddrs *a = ifs; a && !l->ifindex; a = a->ifa_next) {
+                        const struct sockaddr_in *sin = (const struct sockaddr_in *)a->ifa_addr;
+
+                        if (sin && sin->sin_family == AF_INET &&
+                            sin->sin_addr.s_addr == l->addr.s_addr)
+                                l->ifindex = (int)if_nametoindex(a->ifa_name);
+                }
+        }
+        freeifaddrs(ifs);
+}
+
+static bool is_local(const struct nlab_dns_server *srv, struct in_addr a)
+{
+        for (size_t i = 0; i < srv->n_local; i++)
+                if (srv->local[i].s_addr == a.s_addr)
+                        return true;
+        return false;
+}
+
+/* Drain the kernel's address news; if there was any, match the bridges again. */
+static bool link_events(struct nlab_dns_server *srv)
+{
+        char buf[8192]; /* contents do not matter: any news means read the links again */
+        bool any = false;
+
+        for (;;) {
+                ssize_t n = recv(srv->nlfd, buf, sizeof(buf), MSG_DONTWAIT);
+
+                if (n < 0 && errno == ENOBUFS) {
+                        any = true; /* we missed some: reading everything covers them */
+                        continue;
+                }
+                if (n <= 0)
+                        break;
+                any = true;
+        }
+        if (any)
+                read_links(srv);
+        return any;
+}
+
+static bool on_bridge(struct nlab_dns_server *srv, const struct listener *l, int ifindex)
+{
+        if (ifindex <= 0)
+                return false;
+        /* A bridge made again, or an address added, may be news not read yet. */
+        return ifindex == l->ifindex || (link_events(srv) && ifindex == l->ifindex);
+}
+
+enum arrival nlab_dnsd_arrival(struct nlab_dns_server *srv, uint32_t idx, int ifindex,
+                               struct in_addr src)
+{
+        /* The host's own queries show lo or the bridge holding the address they were sent to. */
+        if (ifindex != LO_IFINDEX && !on_bridge(srv, &srv->listeners[idx], ifindex))
+                return ARRIVAL_FOREIGN;
+        /*
+         * A source that is one of the host's addresses is the host: the kernel drops such a
+         * packet coming from outside as a martian (unless accept_local, which netlab never sets).
+         */
+        return is_local(srv, src) ? ARRIVAL_HOST : ARRIVAL_NETWORK;
+}
+
+int nlab_dnsd_pktinfo_ifindex(struct msghdr *mh)
+{
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+                struct in_pktinfo pi;
+
+                if (c->cmsg_level != IPPROTO_IP || c->cmsg_type != IP_PKTINFO ||
+                    c->cmsg_len < CMSG_LEN(sizeof(pi)))
+                        continue;
+                memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+                return pi.ipi_ifindex;
+        }
+        return 0;
 }
 
 /* Its TCP connections go too: their queries would otherwise be scoped by a reused slot. */
@@ -154,6 +274,7 @@ static int sync_listeners(struct nlab_dns_server *srv, char *msg, size_t msglen)
                 if (open_listener(srv, slot, net, msg, msglen) < 0)
                         r = -1;
         }
+        read_links(srv); /* a network told again may have a new bridge */
         return r;
 }
 
@@ -229,8 +350,12 @@ bool nlab_dnsd_answer(struct nlab_dns_server *srv, const struct origin *o, const
                 nlab_dnsd_reply_rcode(srv, o, &q, buf, NLAB_DNS_REFUSED);
                 return false;
         }
-        nlab_dns_lookup(srv->store, o->client.sin_addr, srv->listeners[o->listener].net, q.qname,
-                        q.qtype, &res);
+        struct nlab_dns_asker who = {o->client.sin_addr, srv->listeners[o->listener].net, o->host};
+        nlab_dns_lookup(srv->store, &who, q.qname, q.qtype, &res);
+        if (res.verdict == NLAB_DNS_V_REFUSED) {
+                nlab_dnsd_reply_rcode(srv, o, &q, buf, NLAB_DNS_REFUSED);
+                return false;
+        }
         if (res.verdict != NLAB_DNS_V_FORWARD) {
                 reply_local(srv, o, &q, buf, &res);
                 return false;
@@ -238,21 +363,46 @@ bool nlab_dnsd_answer(struct nlab_dns_server *srv, const struct origin *o, const
         return nlab_dnsd_start_forward(srv, o, &q, buf, len, &res);
 }
 
+/* A query from another link gets REFUSED without a lookup, so nothing is ever forwarded for it. */
+static void refuse(struct nlab_dns_server *srv, const struct origin *o, const uint8_t *buf,
+                   size_t len)
+{
+        struct nlab_dns_query q;
+
+        if (nlab_dns_parse_query(buf, len, &q) == NLAB_DNS_PARSE_OK)
+                nlab_dnsd_reply_rcode(srv, o, &q, buf, NLAB_DNS_REFUSED);
+}
+
 static void on_udp(struct nlab_dns_server *srv, uint32_t idx)
 {
         struct listener *l = &srv->listeners[idx];
+        union {
+                struct cmsghdr align;
+                uint8_t buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+        } ctl;
 
         for (int i = 0; i < UDP_BATCH && l->used; i++) {
                 struct origin o = {.listener = (int)idx, .listener_gen = l->gen, .tcp = -1};
-                socklen_t alen = sizeof(o.client);
-                ssize_t n = recvfrom(l->udp, srv->buf, sizeof(srv->buf), 0,
-                                     (struct sockaddr *)&o.client, &alen);
+                struct iovec iov = {srv->buf, sizeof(srv->buf)};
+                struct msghdr mh = {.msg_name = &o.client,
+                                    .msg_namelen = sizeof(o.client),
+                                    .msg_iov = &iov,
+                                    .msg_iovlen = 1,
+                                    .msg_control = ctl.buf,
+                                    .msg_controllen = sizeof(ctl.buf)};
+                ssize_t n = recvmsg(l->udp, &mh, 0);
+                enum arrival a;
 
                 if (n < 0)
                         return;
-                if (alen != sizeof(o.client) || o.client.sin_family != AF_INET)
+                if (mh.msg_namelen != sizeof(o.client) || o.client.sin_family != AF_INET)
                         continue;
-                nlab_dnsd_answer(srv, &o, srv->buf, (size_t)n);
+                a = nlab_dnsd_arrival(srv, idx, nlab_dnsd_pktinfo_ifindex(&mh), o.client.sin_addr);
+                o.host = a == ARRIVAL_HOST;
+                if (a == ARRIVAL_FOREIGN)
+                        refuse(srv, &o, srv->buf, (size_t)n);
+                else
+                        nlab_dnsd_answer(srv, &o, srv->buf, (size_t)n);
         }
 }
 
@@ -362,6 +512,17 @@ static int open_control(struct nlab_dns_server *srv, char *msg, size_t msglen)
                                 EPOLLIN);
 }
 
+/* Address news only: a bridge made again gets its gateway again, and veths carry no address. */
+static int open_link_events(struct nlab_dns_server *srv)
+{
+        struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = RTMGRP_IPV4_IFADDR};
+
+        srv->nlfd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
+        if (srv->nlfd < 0 || bind(srv->nlfd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+                return -1;
+        return nlab_dnsd_ep_ctl(srv, EPOLL_CTL_ADD, srv->nlfd, nlab_dnsd_tag(W_LINKS, 0), EPOLLIN);
+}
+
 static int open_signals(struct nlab_dns_server *srv)
 {
         sigset_t set;
@@ -409,7 +570,7 @@ int nlab_dns_server_new(const struct nlab_dns_server_config *cfg, struct nlab_dn
         if (!srv)
                 return -1;
         srv->cfg = *cfg;
-        srv->epfd = srv->ctlfd = srv->sigfd = srv->pidfd = -1;
+        srv->epfd = srv->ctlfd = srv->sigfd = srv->pidfd = srv->nlfd = -1;
         srv->store = nlab_dns_store_new();
         srv->pending = calloc(MAX_PENDING, sizeof(*srv->pending));
         if (!srv->store || !srv->pending || make_paths(srv, msg, msglen) < 0)
@@ -420,7 +581,7 @@ int nlab_dns_server_new(const struct nlab_dns_server_config *cfg, struct nlab_dn
                 return r;
         }
         srv->epfd = epoll_create1(EPOLL_CLOEXEC);
-        if (srv->epfd < 0 || open_signals(srv) < 0)
+        if (srv->epfd < 0 || open_signals(srv) < 0 || open_link_events(srv) < 0)
                 goto fail;
         if (nlab_dns_state_load_all(srv->store, srv->dnsdir, msg, msglen) > 0)
                 nlab_dnsd_log("skipped a bad record: %s", msg);
@@ -506,6 +667,9 @@ static void dispatch(struct nlab_dns_server *srv, const struct epoll_event *ev)
         case W_SIGNAL:
                 on_signal(srv);
                 break;
+        case W_LINKS:
+                link_events(srv);
+                break;
         }
 }
 
@@ -545,11 +709,14 @@ void nlab_dns_server_free(struct nlab_dns_server *srv)
         for (size_t i = 0; i < CACHE_SLOTS; i++)
                 nlab_dnsd_cache_clear(&srv->cache[i]);
         free(srv->pending);
+        free(srv->local);
         nlab_dns_store_free(srv->store);
         if (srv->ctlfd >= 0)
                 close(srv->ctlfd);
         if (srv->sigfd >= 0)
                 close(srv->sigfd);
+        if (srv->nlfd >= 0)
+                close(srv->nlfd);
         if (srv->epfd >= 0)
                 close(srv->epfd);
         if (srv->pidfd >= 0)

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 
@@ -23,24 +24,29 @@
 #define CACHE_MAX_TTL    3600
 #define CACHE_MAX_LEN    4096
 #define UPSTREAM_TIMEOUT 1000 /* ms per server before trying the next */
-#define TCP_IDLE         10000
-#define TCP_OUT_MAX      (256 * 1024)
-#define TCP_IN_MAX       (2 + NLAB_DNS_MAXMSG)
-#define UDP_BATCH        64
-#define CONTROL_LINE     512
+/* A TCP client has this long from accept (or from its last answer) to send a whole query. */
+#define TCP_QUERY_MS   2500
+#define TCP_PER_CLIENT 8 /* connections one address may hold, so it cannot starve others */
+#define LO_IFINDEX     1 /* lo has index 1 in every network namespace */
+#define TCP_OUT_MAX    (256 * 1024)
+#define TCP_IN_MAX     (2 + NLAB_DNS_MAXMSG)
+#define UDP_BATCH      64
+#define CONTROL_LINE   512
 
-enum watch_kind { W_UDP = 1, W_TCP_LISTEN, W_TCP_CONN, W_UPSTREAM, W_CONTROL, W_SIGNAL };
+enum watch_kind { W_UDP = 1, W_TCP_LISTEN, W_TCP_CONN, W_UPSTREAM, W_CONTROL, W_SIGNAL, W_LINKS };
 
 struct listener {
         bool used;
         uint32_t gen; /* bumped on close: a late answer never leaves through a reused slot */
         char net[MAX_NETNAME + 1];
         struct in_addr addr;
+        int ifindex; /* the bridge holding addr (0: not found yet); queries must arrive on it */
         int udp, tcp;
 };
 
 struct tcpconn {
         bool used, busy, eof, in_process;
+        bool host;    /* came in on lo */
         uint32_t gen; /* tells a reply for a closed connection from one for its successor */
         int fd, listener;
         uint32_t events;
@@ -56,6 +62,7 @@ struct origin {
         uint32_t listener_gen;
         int tcp; /* -1 for UDP */
         uint32_t tcp_gen;
+        bool host; /* arrived on lo: the host itself */
         struct sockaddr_in client;
 };
 
@@ -93,6 +100,9 @@ struct nlab_dns_server {
         char dnsdir[PATH_MAX], pidpath[PATH_MAX];
         char sockpath[sizeof(((struct sockaddr_un *)0)->sun_path)];
         int epfd, ctlfd, sigfd, pidfd;
+        int nlfd;              /* address and link changes: which bridge holds a gateway */
+        struct in_addr *local; /* the host's own addresses */
+        size_t n_local, local_cap;
         bool stop;
         struct nlab_dns_store *store;
         struct listener listeners[MAX_LISTENERS];
@@ -110,8 +120,15 @@ static inline uint64_t nlab_dnsd_tag(enum watch_kind k, uint32_t idx)
         return (uint64_t)k << 32 | idx;
 }
 
+enum arrival { ARRIVAL_FOREIGN, ARRIVAL_NETWORK, ARRIVAL_HOST };
+
 /* server.c */
 uint64_t nlab_dnsd_now_ms(void);
+/* Did a packet from src that came in on ifindex come from the listener's network, or the host? */
+enum arrival nlab_dnsd_arrival(struct nlab_dns_server *srv, uint32_t listener, int ifindex,
+                               struct in_addr src);
+/* The arrival interface in an IP_PKTINFO control message, or 0. */
+int nlab_dnsd_pktinfo_ifindex(struct msghdr *mh);
 int nlab_dnsd_ep_ctl(struct nlab_dns_server *srv, int op, int fd, uint64_t t, uint32_t events);
 void nlab_dnsd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Send an answer back the way the query came (UDP datagram or TCP connection). */

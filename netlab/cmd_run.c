@@ -28,6 +28,7 @@ static const struct nlab_flag run_flags[] = {
     {"cap-add", 0, NLAB_FLAG_LIST, NULL},
     {"cap-drop", 0, NLAB_FLAG_LIST, NULL},
     {"privileged", 0, NLAB_FLAG_BOOL, NULL},
+    {"security-opt", 0, NLAB_FLAG_LIST, NULL},
     {"add-host", 0, NLAB_FLAG_LIST, NULL},
     {"dns", 0, NLAB_FLAG_LIST, NULL},
     {"dns-search", 0, NLAB_FLAG_LIST, NULL},
@@ -36,6 +37,11 @@ static const struct nlab_flag run_flags[] = {
     {"publish-all", 'P', NLAB_FLAG_BOOL, NULL},
     {"expose", 0, NLAB_FLAG_LIST, NULL},
     {"label", 'l', NLAB_FLAG_LIST, NULL},
+    {"sysctl", 0, NLAB_FLAG_LIST, NULL},
+    {"device", 0, NLAB_FLAG_LIST, NULL},
+    {"pids-limit", 0, NLAB_FLAG_VALUE, NULL},
+    {"memory", 'm', NLAB_FLAG_VALUE, NULL},
+    {"cpus", 0, NLAB_FLAG_VALUE, NULL},
     {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
 #define N_RUN_FLAGS (sizeof(run_flags) / sizeof(run_flags[0]))
@@ -81,6 +87,7 @@ static void fill_request(const struct nlab_parsed *p, struct nlab_run_req *req)
         req->aliases = p->list[fi("network-alias")];
         req->cap_add = p->list[fi("cap-add")];
         req->cap_drop = p->list[fi("cap-drop")];
+        req->security_opt = p->list[fi("security-opt")];
         req->add_hosts = p->list[fi("add-host")];
         req->dns = p->list[fi("dns")];
         req->dns_search = p->list[fi("dns-search")];
@@ -88,6 +95,11 @@ static void fill_request(const struct nlab_parsed *p, struct nlab_run_req *req)
         req->publish = p->list[fi("publish")];
         req->expose = p->list[fi("expose")];
         req->labels = p->list[fi("label")];
+        req->sysctls = p->list[fi("sysctl")];
+        req->devices = p->list[fi("device")];
+        req->pids_limit = p->value[fi("pids-limit")];
+        req->memory = p->value[fi("memory")];
+        req->cpus = p->value[fi("cpus")];
         req->privileged = p->set[fi("privileged")];
         req->tty = p->set[fi("tty")];
         req->interactive = p->set[fi("interactive")];
@@ -232,6 +244,20 @@ static const struct nlab_flag start_flags[] = {
     {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
 
+/* A concurrent start got there first: like Docker, starting a running container succeeds. */
+static bool lost_start_race(struct nlab_cli *cli, const char *id, const struct nlab_err *err)
+{
+        json_t *state = NULL;
+        bool running;
+
+        if (err->kind != NLAB_E_CONFLICT ||
+            nlab_container_load(&cli->st, id, NULL, &state, NULL) < 0)
+                return false;
+        running = nlab_container_running(state);
+        json_decref(state);
+        return running;
+}
+
 int nlab_cmd_start(struct nlab_cli *cli, int argc, char **argv)
 {
         struct nlab_parsed p = {0};
@@ -263,7 +289,8 @@ int nlab_cmd_start(struct nlab_cli *cli, int argc, char **argv)
                         if (attach_foreground(cli, id, &req, &code, &err) < 0)
                                 code = nlab_cli_fail(&err, true);
                 } else if (!nlab_container_running(state) &&
-                           nlab_container_start(&cli->st, id, &io, &h, &err) < 0) {
+                           nlab_container_start(&cli->st, id, &io, &h, &err) < 0 &&
+                           !lost_start_race(cli, id, &err)) {
                         code = nlab_cli_fail(&err, true);
                 } else {
                         printf("%s\n", p.pos[i]);

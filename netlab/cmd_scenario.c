@@ -803,6 +803,20 @@ static unsigned tap_points(const struct nlab_scenario *s)
         return n;
 }
 
+/* Containers' cgroups live outside the lab's namespaces: remove the containers as rm -f does
+ * before the lab ends, or their cgroups would outlive it. */
+static void remove_containers(struct nlab_store *st)
+{
+        char **ids;
+        size_t i, n;
+
+        if (nlab_store_list(st, &ids, &n, NULL) < 0)
+                return;
+        for (i = 0; i < n; i++)
+                nlab_container_remove(st, ids[i], true, NULL);
+        nlab_store_free_list(ids, n);
+}
+
 /* In the lab's worker: run every step, print the summary, return the exit status. */
 static int run_in_lab(const struct run_opts *o, const struct nlab_scenario *s, const char *root,
                       unsigned tap_base)
@@ -822,6 +836,8 @@ static int run_in_lab(const struct run_opts *o, const struct nlab_scenario *s, c
                 run_step(&r, &s->steps[i]);
         for (i = 0; i < r.next; i++)
                 nlab_external_destroy(&r.ext[i]);
+        if (!o->keep)
+                remove_containers(&r.st);
         if (interrupted)
                 printf("%sinterrupted: the lab is being removed\n", o->tap ? "# " : "");
         printf("%s%s: %u passed, %u failed%s", o->tap ? "# " : "", s->file, r.passed, r.failed,

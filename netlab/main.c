@@ -122,6 +122,7 @@ int main(int argc, char **argv)
         cli.cmd = cmd->name;
         if (nlab_store_open(&cli.st, cli.root, &err) < 0)
                 return nlab_cli_fail(&err, cmd->flags & CMD_RUN_CODES);
+        cli.st.crash_at = getenv("NETLAB_TEST_CRASH_AT"); /* test hook, see docs/cli.md */
         i = cmd->fn(&cli, argc - i - 1, argv + i + 1);
         nlab_store_close(&cli.st);
         return i;

@@ -15,6 +15,7 @@
 #include "runtime/ids.h"
 #include "runtime/ipam.h"
 #include "runtime/netglue.h"
+#include "runtime/netmode.h"
 #include "runtime/network.h"
 
 static const char *net_name(const json_t *net)
@@ -59,32 +60,46 @@ int nlab_attach_request(const json_t *net, const char *ip, const char *mac,
 }
 
 struct claim_ctx {
+        struct nlab_store *st;
         char dir[PATH_MAX];
+        const char *net;
         const char *ctr_id;
+        const char *ip; /* the address being claimed */
 };
+
+/* A live holder accounts for an address if its config has it on this network; one being
+ * created has no config yet, and an unreadable record keeps its claims. */
+static bool address_held(const struct nlab_store *st, const char *holder, void *vctx)
+{
+        const struct claim_ctx *ctx = vctx;
+        json_t *state = NULL, *cfg = NULL;
+        const char *ip;
+        bool held = true;
+
+        if (nlab_store_load(st, holder, "state.json", &state, NULL) < 0 ||
+            !strcmp(json_string_value(json_object_get(state, "Status")) ?: "", "creating") ||
+            nlab_store_load(st, holder, "config.json", &cfg, NULL) < 0)
+                goto out;
+        ip = json_string_value(
+            json_object_get(json_object_get(nlab_netmode_networks(cfg), ctx->net), "IPAddress"));
+        held = ip && !strcmp(ip, ctx->ip);
+out:
+        json_decref(state);
+        json_decref(cfg);
+        return held;
+}
 
 static int claim_file(void *vctx, struct in_addr a, struct nlab_err *err)
 {
         struct claim_ctx *ctx = vctx;
-        char path[PATH_MAX + 32], ip[INET_ADDRSTRLEN];
-        int fd;
+        char path[PATH_MAX + 32], ip[INET_ADDRSTRLEN], holder[NLAB_ID_LEN + 1];
 
         inet_ntop(AF_INET, &a, ip, sizeof(ip));
         snprintf(path, sizeof(path), "%s/%s", ctx->dir, ip);
-        /* O_EXCL makes the claim atomic, even between concurrent netlab processes. */
-        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        if (fd < 0 && errno == EEXIST)
-                return 1;
-        if (fd < 0)
-                return nlab_err_sys(err, errno, "claim %s", path);
-        if (write(fd, ctx->ctr_id, strlen(ctx->ctr_id)) < 0) {
-                int e = errno;
-                close(fd);
-                unlink(path);
-                return nlab_err_sys(err, e, "claim %s", path);
-        }
-        close(fd);
-        return 0;
+        ctx->ip = ip;
+        /* O_EXCL makes the claim atomic; a claim left by a killed create or connect is taken
+         * over. */
+        return nlab_store_claim_file(ctx->st, path, ctx->ctr_id, holder, address_held, ctx, err);
 }
 
 static struct in_addr read_hint(const char *path)
@@ -104,7 +119,7 @@ static int claim_address(struct nlab_store *st, const json_t *net, const char *c
                          const char *static_ip, struct nlab_pool *p, struct in_addr *out,
                          struct nlab_err *err)
 {
-        struct claim_ctx ctx = {.ctr_id = ctr_id};
+        struct claim_ctx ctx = {.st = st, .net = net_name(net), .ctr_id = ctr_id};
         char hint_path[PATH_MAX], next[INET_ADDRSTRLEN];
         struct in_addr hint;
         int r;

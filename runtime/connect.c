@@ -95,6 +95,7 @@ int nlab_network_connect(struct nlab_store *st, const struct nlab_connect_req *r
             nlab_attach_claim(st, net, id, json_string_value(json_object_get(cfg, "Name")), ep,
                               err) < 0)
                 goto unlock;
+        nlab_store_test_point(st, "connect:ip");
         json_object_set(nets, netname, ep);
         running = nlab_container_running(state);
         if ((running && plug_live(st, id, cfg, state, net, ep, err) < 0) ||

@@ -18,9 +18,11 @@ struct nlab_run_req {
         const char *network; /* NULL: the default bridge */
         const char *ip;
         const char *mac;
+        const char *pids_limit, *memory, *cpus; /* NULL: the defaults (1024 pids, no others) */
         char *const *cmd; /* NULL-terminated; empty means the image's default (sh) */
         struct nlab_strv env, volumes, cap_add, cap_drop, add_hosts, dns, dns_search, dns_options,
-            labels, aliases, publish, expose;
+            labels, aliases, publish, expose, security_opt, devices;
+        struct nlab_strv sysctls; /* --sysctl KEY=VALUE */
         bool privileged, tty, interactive, autoremove, publish_all;
 };
 

@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/seccomp.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,22 +13,30 @@
 #include <unistd.h>
 
 #include "runtime/caps.h"
+#include "runtime/cgroup.h"
 #include "runtime/container.h"
+#include "runtime/proc.h"
 #include "runtime/sandbox.h"
+#include "runtime/seccomp_cache.h"
 
 struct exec_plan {
-        int ctr_pid;
+        int pidfd; /* the container's first process, pinned (no pid reuse) */
         uint64_t caps;
         char **env;
         struct nlab_strv env_owned;
         const char *workdir;
         char *workdir_owned;
+        struct sock_fprog seccomp; /* the container's filter; filter NULL: none */
 };
 
 static void plan_free(struct exec_plan *plan)
 {
         nlab_strv_free(&plan->env_owned);
         free(plan->workdir_owned);
+        nlab_seccomp_free(&plan->seccomp);
+        if (plan->pidfd >= 0)
+                close(plan->pidfd);
+        plan->pidfd = -1;
 }
 
 /* In the process that has joined the container: become the command. */
@@ -57,6 +67,12 @@ static void exec_in_container(const struct nlab_exec_req *req, const struct exec
         clearenv();
         for (i = 0; plan->env[i]; i++)
                 putenv(plan->env[i]);
+        if (plan->seccomp.filter &&
+            prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &plan->seccomp) < 0) {
+                f.errnum = errno;
+                snprintf(f.what, sizeof(f.what), "load seccomp filter");
+                goto fail;
+        }
         execvp(req->argv[0], req->argv);
         f.stage = 1;
         f.errnum = errno;
@@ -84,7 +100,7 @@ static int build_plan(struct nlab_store *st, const char *id, const struct nlab_e
                       struct exec_plan *plan, struct nlab_err *err)
 {
         json_t *cfg, *state, *c, *hc, *env;
-        struct nlab_strv add = {0}, drop = {0}, all = {0};
+        struct nlab_strv add = {0}, drop = {0}, all = {0}, secopt = {0};
         char line[300];
         size_t i;
         int r = -1;
@@ -98,7 +114,14 @@ static int build_plan(struct nlab_store *st, const char *id, const struct nlab_e
                              json_string_value(json_object_get(cfg, "Name")));
                 goto out;
         }
-        plan->ctr_pid = (int)json_integer_value(json_object_get(state, "Pid"));
+        plan->pidfd = nlab_proc_pidfd(
+            (int)json_integer_value(json_object_get(state, "Pid")),
+            (unsigned long long)json_integer_value(json_object_get(state, "PidStart")), err);
+        if (plan->pidfd < 0) {
+                nlab_err_prefix(err, "container %s",
+                                json_string_value(json_object_get(cfg, "Name")));
+                goto out;
+        }
         env = json_object_get(c, "Env");
         for (i = 0; i < json_array_size(env); i++)
                 nlab_strv_push(&all, json_string_value(json_array_get(env, i)));
@@ -121,6 +144,15 @@ static int build_plan(struct nlab_store *st, const char *id, const struct nlab_e
                 nlab_strv_free(&all);
                 goto out;
         }
+        for (i = 0; i < json_array_size(json_object_get(hc, "SecurityOpt")); i++)
+                nlab_strv_push(&secopt, json_string_value(
+                                            json_array_get(json_object_get(hc, "SecurityOpt"), i)));
+        /* the same filter as the container's first process, as Docker does for exec */
+        if (nlab_seccomp_for(st->root, &secopt, json_is_true(json_object_get(hc, "Privileged")),
+                             plan->caps, &plan->seccomp, err) < 0) {
+                nlab_strv_free(&all);
+                goto out;
+        }
         plan->env_owned = all;
         plan->env = all.v;
         plan->workdir_owned = strdup(json_string_value(json_object_get(c, "WorkingDir")));
@@ -129,35 +161,53 @@ static int build_plan(struct nlab_store *st, const char *id, const struct nlab_e
 out:
         nlab_strv_free(&add);
         nlab_strv_free(&drop);
+        nlab_strv_free(&secopt);
         json_decref(cfg);
         json_decref(state);
         return r;
 }
 
+/* Non-dumpable first (CVE-2019-5736): once in the container's namespaces, its processes must
+ * not be able to open our /proc/PID/exe (the host's netlab binary) or read our memory. The
+ * flag passes to the child forked inside and lasts until it execs the command. */
+static int join(int pidfd, struct nlab_err *err)
+{
+        if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+                return nlab_err_sys(err, errno, "make the exec process non-dumpable");
+        return nlab_proc_setns(
+            pidfd, CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWNS, err);
+}
+
 int nlab_exec_start(struct nlab_store *st, const char *id, const struct nlab_exec_req *req,
                     int *pid, struct nlab_err *err)
 {
-        struct exec_plan plan = {0};
+        struct exec_plan plan = {.pidfd = -1};
         struct nlab_sandbox_failure f;
         int errp[2];
         pid_t child;
         ssize_t n;
 
-        if (build_plan(st, id, req, &plan, err) < 0)
+        if (build_plan(st, id, req, &plan, err) < 0) {
+                plan_free(&plan);
                 return -1;
+        }
         if (pipe2(errp, O_CLOEXEC) < 0) {
                 plan_free(&plan);
                 return nlab_err_sys(err, errno, "pipe");
         }
         child = fork();
         if (child < 0) {
+                int e = errno;
                 plan_free(&plan);
-                return nlab_err_sys(err, errno, "fork");
+                close(errp[0]);
+                close(errp[1]);
+                return nlab_err_sys(err, e, "fork");
         }
         if (child == 0) {
                 pid_t inner;
                 close(errp[0]);
-                if (nlab_sandbox_join(plan.ctr_pid, true, err) < 0) {
+                /* The container's device rules and limits apply to what exec runs too. */
+                if (nlab_cgroup_join(st, id, getpid(), err) < 0 || join(plan.pidfd, err) < 0) {
                         struct nlab_sandbox_failure jf = {.errnum = err->errnum};
                         snprintf(jf.what, sizeof(jf.what), "%s", err->msg);
                         if (write(errp[1], &jf, sizeof(jf)) < 0)

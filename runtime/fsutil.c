@@ -6,8 +6,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <linux/magic.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -60,18 +62,63 @@ static int write_all(int fd, const void *data, size_t len)
         return 0;
 }
 
+bool nlab_fs_volatile(int fd)
+{
+        struct statfs sf;
+
+        if (fstatfs(fd, &sf) < 0)
+                return false;
+        return sf.f_type == TMPFS_MAGIC || sf.f_type == RAMFS_MAGIC;
+}
+
+int nlab_fsync_parent(const char *path, struct nlab_err *err)
+{
+        char dir[4096];
+        char *slash;
+        int fd, r = 0;
+
+        if (nlab_path(dir, sizeof(dir), err, "%s", path) < 0)
+                return -1;
+        slash = strrchr(dir, '/');
+        if (!slash)
+                snprintf(dir, sizeof(dir), ".");
+        else if (slash == dir)
+                slash[1] = '\0';
+        else
+                *slash = '\0';
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return nlab_err_sys(err, errno, "open %s", dir);
+        if (!nlab_fs_volatile(fd) && fsync(fd) < 0)
+                r = nlab_err_sys(err, errno, "fsync %s", dir);
+        close(fd);
+        return r;
+}
+
+/* A temporary file nobody else can have planted: O_EXCL refuses a leftover or a symlink. */
+static int open_tmp(const char *tmp, mode_t mode)
+{
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+
+        if (fd < 0 && errno == EEXIST && unlink(tmp) == 0) /* a killed writer with our pid */
+                fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+        return fd;
+}
+
 int nlab_write_file(const char *path, const void *data, size_t len, mode_t mode,
                     struct nlab_err *err)
 {
         char tmp[4096];
+        bool durable;
         int fd;
 
         if (nlab_path(tmp, sizeof(tmp), err, "%s.tmp.%d", path, (int)getpid()) < 0)
                 return -1;
-        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+        fd = open_tmp(tmp, mode);
         if (fd < 0)
                 return nlab_err_sys(err, errno, "create %s", tmp);
-        if (write_all(fd, data, len) < 0) {
+        durable = !nlab_fs_volatile(fd);
+        if (write_all(fd, data, len) < 0 || (durable && fsync(fd) < 0)) {
                 int e = errno;
                 close(fd);
                 unlink(tmp);
@@ -83,7 +130,7 @@ int nlab_write_file(const char *path, const void *data, size_t len, mode_t mode,
                 unlink(tmp);
                 return nlab_err_sys(err, e, "rename %s", path);
         }
-        return 0;
+        return durable ? nlab_fsync_parent(path, err) : 0;
 }
 
 int nlab_read_file(const char *path, char **out, size_t *len, struct nlab_err *err)

@@ -2,13 +2,19 @@
 #ifndef NLAB_FSUTIL_H
 #define NLAB_FSUTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
 #include "runtime/err.h"
 
 int nlab_mkdir_p(const char *path, mode_t mode, struct nlab_err *err);
-/* Write atomically: a temporary file in the same directory, then rename. */
+/* True on tmpfs and ramfs, where fsync buys nothing: a reboot empties them anyway. */
+bool nlab_fs_volatile(int fd);
+/* Make a new or renamed entry durable: fsync the directory holding path, unless volatile. */
+int nlab_fsync_parent(const char *path, struct nlab_err *err);
+/* Write atomically: a temporary file in the same directory (O_EXCL|O_NOFOLLOW), fsynced
+ * unless on tmpfs, then rename, then the directory fsynced. */
 int nlab_write_file(const char *path, const void *data, size_t len, mode_t mode,
                     struct nlab_err *err);
 /* Read a whole file, NUL-terminated; *out is malloc'ed. */

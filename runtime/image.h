@@ -24,6 +24,10 @@ const char *nlab_image_name(enum nlab_image_kind kind);
 /* Make sure the image's root file system exists; its path goes to rootfs. */
 int nlab_image_prepare(const struct nlab_store *st, enum nlab_image_kind kind, char *rootfs,
                        size_t size, struct nlab_err *err);
+/* Inside a new container's mount namespace, over the read-only bind of / at rootfs: hide what is
+ * private (/root, /home, /run, /var, state_root) and put a generated, read-only /etc there that
+ * holds what tools need and no secrets. -1 with errno, and what failed in what. */
+int nlab_image_host_mask(const char *rootfs, const char *state_root, char *what, size_t ws);
 /* The images netlab knows, NULL-terminated by name. */
 const struct nlab_image_info *nlab_image_catalog(size_t *n);
 

@@ -14,6 +14,7 @@
 #include "runtime/hostsfile.h"
 #include "runtime/netglue.h"
 #include "runtime/network.h"
+#include "runtime/proc.h"
 
 const char *nlab_netmode_of(const json_t *cfg)
 {
@@ -154,7 +155,7 @@ void nlab_netmode_release(struct nlab_store *st, const char *id, const json_t *c
 }
 
 int nlab_netmode_container_pid(struct nlab_store *st, const json_t *cfg, int *pid,
-                               struct nlab_err *err)
+                               unsigned long long *start, struct nlab_err *err)
 {
         const char *mode = nlab_netmode_of(cfg);
         json_t *state = NULL, *tcfg = NULL;
@@ -169,6 +170,7 @@ int nlab_netmode_container_pid(struct nlab_store *st, const json_t *cfg, int *pi
                                  "cannot join network of a non running container: %s",
                                  json_string_value(json_object_get(tcfg, "Name")));
         *pid = (int)json_integer_value(json_object_get(state, "Pid"));
+        *start = (unsigned long long)json_integer_value(json_object_get(state, "PidStart"));
         json_decref(state);
         json_decref(tcfg);
         return r;
@@ -178,7 +180,7 @@ int nlab_netmode_namespaces(struct nlab_store *st, const json_t *cfg, int *clone
                             int *join_fd, struct nlab_err *err)
 {
         const char *mode = nlab_netmode_of(cfg);
-        char path[64];
+        unsigned long long start;
         int pid;
 
         *join_fd = -1;
@@ -192,12 +194,15 @@ int nlab_netmode_namespaces(struct nlab_store *st, const json_t *cfg, int *clone
                 return nlab_err_set(err, NLAB_E_INVALID,
                                     "cannot join own network namespace (--network container:%s)",
                                     json_string_value(json_object_get(cfg, "Name")));
-        if (nlab_netmode_container_pid(st, cfg, &pid, err) < 0)
+        if (nlab_netmode_container_pid(st, cfg, &pid, &start, err) < 0)
                 return -1;
-        snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
-        *join_fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (*join_fd < 0)
-                return nlab_err_sys(err, errno, "open %s", path);
+        /* A pidfd, not /proc/PID: setns(pidfd, CLONE_NEWNET) in the shim joins this very
+         * process even if the pid has been reused by then. */
+        *join_fd = nlab_proc_pidfd(pid, start, err);
+        if (*join_fd < 0) {
+                nlab_err_prefix(err, "cannot join network of container %.12s", mode + 10);
+                return -1;
+        }
         return 0;
 }
 
@@ -223,7 +228,7 @@ static int write_ctr_file(struct nlab_store *st, const char *id, const char *nam
         if (nlab_store_path(st, path, sizeof(path), "containers", id, name, err) < 0)
                 return -1;
         /* Rewrite in place: a running container sees this inode through a bind mount. */
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
         if (fd < 0)
                 return nlab_err_sys(err, errno, "open %s", path);
         if (write(fd, text, strlen(text)) < 0) {

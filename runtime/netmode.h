@@ -17,7 +17,8 @@ int nlab_netmode_prepare(struct nlab_store *st, json_t *cfg, const struct nlab_r
 int nlab_netmode_claim(struct nlab_store *st, const char *id, json_t *cfg, struct nlab_err *err);
 /* At rm: give back what claim took. Best effort. */
 void nlab_netmode_release(struct nlab_store *st, const char *id, const json_t *cfg);
-/* Which namespaces the process gets: CLONE_NEWNET, or an fd of a netns to join. */
+/* Which namespaces the process gets: CLONE_NEWNET, or a pidfd of the process whose netns to join.
+ */
 int nlab_netmode_namespaces(struct nlab_store *st, const json_t *cfg, int *clone_flags,
                             int *join_fd, struct nlab_err *err);
 /* Write the container's hosts and resolv.conf. */
@@ -36,8 +37,9 @@ json_t *nlab_netmode_networks(const json_t *cfg);
 /* Rewrite /etc/hosts in place (connect and disconnect change one line). */
 int nlab_netmode_write_hosts(struct nlab_store *st, const char *id, const json_t *cfg,
                              struct nlab_err *err);
-/* The pid whose netns a container:NAME container joins; fails unless it runs. */
+/* The pid (and its start time) whose netns a container:NAME container joins; fails unless
+ * it runs. */
 int nlab_netmode_container_pid(struct nlab_store *st, const json_t *cfg, int *pid,
-                               struct nlab_err *err);
+                               unsigned long long *start, struct nlab_err *err);
 
 #endif

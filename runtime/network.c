@@ -524,6 +524,9 @@ int nlab_network_remove(struct nlab_store *st, const char *ref, struct nlab_err 
                              "%s is a pre-defined network and cannot be removed", name);
                 goto out;
         }
+        /* Held from the check to the removal: a start in between would lose its network. */
+        if (nlab_store_lock(st, err) < 0)
+                goto out;
         ids = endpoint_ids(st, name);
         json_array_foreach(ids, i, v)
         {
@@ -540,14 +543,13 @@ int nlab_network_remove(struct nlab_store *st, const char *ref, struct nlab_err 
                              "error while removing network: network %s has active endpoints "
                              "(running containers: %s); stop them or disconnect them first",
                              name, busy);
-                goto out;
+                goto unlock;
         }
-        if (nlab_store_lock(st, err) < 0)
-                goto out;
         nlab_netglue_network_down(st, net);
         r = nlab_network_path(st, name, NULL, dir, sizeof(dir), err);
         if (r == 0)
                 r = nlab_rm_rf(dir, err);
+unlock:
         nlab_store_unlock(st);
 out:
         json_decref(net);

@@ -90,29 +90,27 @@ static int holder_name(struct nlab_store *st, const char *path, char *name, size
 static int claim_port(struct nlab_store *st, const char *id, uint16_t port, int proto,
                       const char *host_ip, struct nlab_err *err)
 {
-        char path[PATH_MAX], holder[160];
-        int fd;
+        char path[PATH_MAX], holder[160], owner[NLAB_ID_LEN + 1];
+        int r;
 
         if (nlab_path(path, sizeof(path), err, "%s/ports/%s-%u", st->root, nlab_proto_name(proto),
                       port) < 0)
                 return -1;
-        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        if (fd < 0 && errno == EEXIST) {
+        /* A claim left by a killed create is taken over; a live owner keeps it. */
+        r = nlab_store_claim_file(st, path, id, owner, NULL, NULL, err);
+        if (r == 1) {
                 holder_name(st, path, holder, sizeof(holder));
                 nlab_err_set(err, NLAB_E_CONFLICT,
                              "port %u/%s is already published by container %s", port,
                              nlab_proto_name(proto), holder);
                 return 1;
         }
-        if (fd < 0)
-                return nlab_err_sys(err, errno, "claim %s", path);
-        if (write(fd, id, strlen(id)) < 0 ||
-            nlab_port_check_host("/proc", host_ip, port, proto, err) != 0) {
-                close(fd);
+        if (r < 0)
+                return -1;
+        if (nlab_port_check_host("/proc", host_ip, port, proto, err) != 0) {
                 unlink(path);
                 return err && err->kind == NLAB_E_CONFLICT ? 1 : -1;
         }
-        close(fd);
         return 0;
 }
 

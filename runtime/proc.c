@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -75,4 +76,37 @@ int nlab_proc_wait_gone(int pid, unsigned long long starttime, int timeout_ms)
                 return nlab_proc_alive(pid, starttime) ? 0 : 1;
         /* pidfd readable means exited; a zombie still waiting for its parent counts as gone. */
         return 1;
+}
+
+int nlab_proc_pidfd(int pid, unsigned long long starttime, struct nlab_err *err)
+{
+        int fd;
+
+        if (pid <= 0 || starttime == 0 || !nlab_proc_alive(pid, starttime))
+                return nlab_err_set(err, NLAB_E_CONFLICT, "process %d has exited", pid);
+        fd = (int)syscall(SYS_pidfd_open, pid, 0);
+        if (fd < 0 && errno == ENOSYS)
+                return nlab_err_set(err, NLAB_E_SYSTEM,
+                                    "pidfd_open: this kernel has no pidfds; joining a container "
+                                    "safely needs Linux 5.8 or newer");
+        if (fd < 0)
+                return nlab_err_sys(err, errno, "pidfd_open %d", pid);
+        /* The pid may have been reused before pidfd_open: if the start time still matches
+         * now, the fd refers to the process we checked, and it cannot change any more. */
+        if (!nlab_proc_alive(pid, starttime)) {
+                close(fd);
+                return nlab_err_set(err, NLAB_E_CONFLICT, "process %d has exited", pid);
+        }
+        return fd;
+}
+
+int nlab_proc_setns(int pidfd, int nstypes, struct nlab_err *err)
+{
+        if (setns(pidfd, nstypes) == 0)
+                return 0;
+        if (errno == EINVAL)
+                return nlab_err_set(err, NLAB_E_SYSTEM,
+                                    "setns on a pidfd failed (Invalid argument): joining a "
+                                    "container by pidfd needs Linux 5.8 or newer");
+        return nlab_err_sys(err, errno, "join namespaces by pidfd");
 }

@@ -4,11 +4,18 @@
 
 #include <stdbool.h>
 
+#include "runtime/err.h"
+
 /* Start time in clock ticks since boot (field 22 of /proc/PID/stat), or 0 if gone. */
 unsigned long long nlab_proc_starttime(int pid);
 bool nlab_proc_alive(int pid, unsigned long long starttime);
 /* Wait for a process (not necessarily our child) to exit; timeout_ms < 0 waits forever.
  * Returns 1 if it exited, 0 on timeout, -1 on error. */
 int nlab_proc_wait_gone(int pid, unsigned long long starttime, int timeout_ms);
+
+/* A pidfd for the process that is pid *and* started at starttime, never a reused pid. */
+int nlab_proc_pidfd(int pid, unsigned long long starttime, struct nlab_err *err);
+/* Enter the namespaces (CLONE_NEW* flags) of the process behind pidfd, all at once. */
+int nlab_proc_setns(int pidfd, int nstypes, struct nlab_err *err);
 
 #endif

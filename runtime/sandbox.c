@@ -2,7 +2,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <linux/mount.h>
+#include <linux/seccomp.h>
 #include <net/if.h>
 #include <sched.h>
 #include <signal.h>
@@ -19,7 +21,9 @@
 #include <unistd.h>
 
 #include "runtime/caps.h"
+#include "runtime/ctrpath.h"
 #include "runtime/fsutil.h"
+#include "runtime/sysctlspec.h"
 
 static int fail(const struct nlab_sandbox *sb, int stage, int errnum, const char *what)
 {
@@ -56,14 +60,37 @@ static int mount_rootfs(const struct nlab_sandbox *sb, const char *rootfs, char 
                         snprintf(what, ws, "make %s read-only", rootfs);
                         return -1;
                 }
-                return 0;
+                return nlab_image_host_mask(rootfs, sb->state_root, what, ws);
         }
         snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s/upper,workdir=%s/work", sb->lower,
                  sb->ctr_dir, sb->ctr_dir);
         return do_mount("overlay", rootfs, "overlay", 0, opts, what, ws);
 }
 
-static int make_dev(const char *rootfs, char *what, size_t ws)
+/* --device nodes, with the host node's type, numbers and mode (Docker keeps them too). */
+static int make_devnodes(const struct nlab_sandbox *sb, const char *rootfs, char *what, size_t ws)
+{
+        char path[4400], *slash;
+        size_t i;
+
+        for (i = 0; i < sb->n_devnodes; i++) {
+                const struct nlab_devnode *d = &sb->devnodes[i];
+                snprintf(path, sizeof(path), "%s%s", rootfs, d->ctr);
+                slash = strrchr(path, '/');
+                *slash = '\0';
+                nlab_mkdir_p(path, 0755, NULL);
+                *slash = '/';
+                unlink(path); /* a --device may replace one of the default nodes */
+                if (mknod(path, d->mode & (S_IFMT | 07777), d->rdev) < 0 ||
+                    chmod(path, d->mode & 07777) < 0) {
+                        snprintf(what, ws, "create device %s", d->ctr);
+                        return -1;
+                }
+        }
+        return 0;
+}
+
+static int make_dev(const struct nlab_sandbox *sb, const char *rootfs, char *what, size_t ws)
 {
         static const struct {
                 const char *name;
@@ -104,79 +131,195 @@ static int make_dev(const char *rootfs, char *what, size_t ws)
                 return -1;
         snprintf(path, sizeof(path), "%s/shm", dev);
         mkdir(path, 01777);
-        return do_mount("shm", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                        "mode=1777,size=65536k", what, ws);
+        if (do_mount("shm", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                     "mode=1777,size=65536k", what, ws) < 0)
+                return -1;
+        return make_devnodes(sb, rootfs, what, ws);
 }
 
-static int bind_etc_files(const struct nlab_sandbox *sb, const char *rootfs, char *what, size_t ws)
+/* Mount points are made and opened inside the root (see ctrpath.h): the container may have left
+ * symlinks in its upper layer, and those must not send a mount or a mkdir to the host. */
+static int bind_inside(int root_fd, const char *src, const char *dst, bool is_dir, bool ro,
+                       char *what, size_t ws)
+{
+        int fd = nlab_ctrpath_mountpoint(root_fd, dst, is_dir);
+        int r, e;
+
+        if (fd < 0) {
+                snprintf(what, ws, "create mount point %s", dst);
+                return -1;
+        }
+        r = nlab_ctrpath_bind(src, fd, ro);
+        e = errno;
+        close(fd);
+        errno = e;
+        if (r < 0)
+                snprintf(what, ws, "bind-mount %s on %s", src, dst);
+        return r;
+}
+
+static int bind_etc_files(const struct nlab_sandbox *sb, int root_fd, char *what, size_t ws)
 {
         static const char *const files[] = {"hostname", "hosts", "resolv.conf"};
-        char src[4096], dst[4096];
+        char src[4096], dst[64];
         size_t i;
 
         for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
                 snprintf(src, sizeof(src), "%s/%s", sb->ctr_dir, files[i]);
-                snprintf(dst, sizeof(dst), "%s/etc/%s", rootfs, files[i]);
-                if (access(dst, F_OK) < 0 && sb->image == NLAB_IMAGE_HOST)
-                        continue; /* read-only host root without that file */
-                if (access(dst, F_OK) < 0)
-                        nlab_write_file(dst, "", 0, 0644, NULL);
-                if (do_mount(src, dst, NULL, MS_BIND, NULL, what, ws) < 0)
+                snprintf(dst, sizeof(dst), "/etc/%s", files[i]);
+                if (bind_inside(root_fd, src, dst, false, false, what, ws) < 0)
                         return -1;
         }
         return 0;
 }
 
-static int bind_volumes(const struct nlab_sandbox *sb, const char *rootfs, char *what, size_t ws)
+static int bind_volumes(const struct nlab_sandbox *sb, int root_fd, char *what, size_t ws)
 {
-        char dst[4096];
         size_t i;
 
         for (i = 0; i < sb->n_volumes; i++) {
                 const struct nlab_volume *v = &sb->volumes[i];
-                snprintf(dst, sizeof(dst), "%s%s", rootfs, v->ctr);
-                if (nlab_mkdir_p(dst, 0755, NULL) < 0 && access(dst, F_OK) < 0) {
-                        snprintf(what, ws, "create mount point %s", v->ctr);
+                struct stat st;
+                if (stat(v->host, &st) < 0) {
+                        snprintf(what, ws, "volume %s", v->host);
                         return -1;
                 }
-                if (do_mount(v->host, dst, NULL, MS_BIND | MS_REC, NULL, what, ws) < 0)
-                        return -1;
-                if (v->ro &&
-                    do_mount(NULL, dst, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL, what, ws) < 0)
+                if (bind_inside(root_fd, v->host, v->ctr, S_ISDIR(st.st_mode), v->ro, what, ws) < 0)
                         return -1;
         }
         return 0;
 }
 
-static int setup_mounts(const struct nlab_sandbox *sb, char *what, size_t ws)
+/* Values go in through the container's fresh /proc, in its own namespaces, before it is locked. */
+static int write_sysctls(const struct nlab_sandbox *sb, const char *proc, char *what, size_t ws)
 {
-        char rootfs[4096], path[4200];
+        char key[300], rel[300], path[4500];
+        size_t i;
 
-        snprintf(rootfs, sizeof(rootfs), "%s/rootfs", sb->ctr_dir);
-        if (do_mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL, what, ws) < 0 ||
-            mount_rootfs(sb, rootfs, what, ws) < 0)
-                return -1;
+        for (i = 0; sb->sysctls && sb->sysctls[i]; i++) {
+                const char *value =
+                    nlab_sysctl_split(sb->sysctls[i], key, sizeof(key), rel, sizeof(rel));
+                int fd;
+                ssize_t n = -1;
+                if (!value) {
+                        errno = EINVAL;
+                        snprintf(what, ws, "sysctl %s", sb->sysctls[i]);
+                        return -1;
+                }
+                snprintf(path, sizeof(path), "%s/sys/%s", proc, rel);
+                fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+                if (fd >= 0) {
+                        n = write(fd, value, strlen(value));
+                        close(fd);
+                }
+                if (n < 0) {
+                        snprintf(what, ws, "sysctl %s=%s", key, value);
+                        return -1;
+                }
+        }
+        return 0;
+}
+
+/* runc's lists and a little more: kernel interfaces a container must not write, or read. */
+static const char *const proc_readonly[] = {"proc/bus", "proc/fs", "proc/irq", "proc/sys",
+                                            "proc/sysrq-trigger"};
+static const struct {
+        const char *path;
+        bool dir;
+} masked[] = {
+    {"proc/acpi", true},
+    {"proc/asound", true},
+    {"proc/kcore", false},
+    {"proc/keys", false},
+    {"proc/latency_stats", false},
+    {"proc/timer_list", false},
+    {"proc/timer_stats", false},
+    {"proc/sched_debug", false},
+    {"proc/scsi", true},
+    {"sys/firmware", true},
+    {"sys/devices/virtual/powercap", true},
+};
+
+/* Bind a path onto itself and lock it read-only; a path this kernel lacks is fine. */
+static int make_readonly(const char *path)
+{
+        struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+                                            MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC};
+
+        if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0)
+                return errno == ENOENT ? 0 : -1;
+        return (int)syscall(SYS_mount_setattr, AT_FDCWD, path, AT_RECURSIVE, &ro, sizeof(ro));
+}
+
+/* A file reads as /dev/null, a directory as an empty read-only tmpfs. */
+static int mask(const char *path, bool dir)
+{
+        int r = dir ? mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                            "size=0,mode=0555")
+                    : mount("/dev/null", path, NULL, MS_BIND, NULL);
+
+        return r < 0 && errno != ENOENT ? -1 : 0;
+}
+
+static int lock_kernel_files(const char *rootfs, char *what, size_t ws)
+{
+        char path[4200];
+        size_t i;
+
+        for (i = 0; i < sizeof(proc_readonly) / sizeof(proc_readonly[0]); i++) {
+                snprintf(path, sizeof(path), "%s/%s", rootfs, proc_readonly[i]);
+                if (make_readonly(path) < 0) {
+                        snprintf(what, ws, "make %s read-only", path);
+                        return -1;
+                }
+        }
+        for (i = 0; i < sizeof(masked) / sizeof(masked[0]); i++) {
+                snprintf(path, sizeof(path), "%s/%s", rootfs, masked[i].path);
+                if (mask(path, masked[i].dir) < 0) {
+                        snprintf(what, ws, "mask %s", path);
+                        return -1;
+                }
+        }
+        return 0;
+}
+
+static int mount_kernel_fs(const struct nlab_sandbox *sb, const char *rootfs, char *what, size_t ws)
+{
+        char path[4200];
+
         snprintf(path, sizeof(path), "%s/proc", rootfs);
-        if (do_mount("proc", path, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, what, ws) < 0)
+        if (do_mount("proc", path, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, what, ws) < 0 ||
+            write_sysctls(sb, path, what, ws) < 0)
                 return -1;
         snprintf(path, sizeof(path), "%s/sys", rootfs);
         if (do_mount("sysfs", path, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
                      what, ws) < 0)
                 return -1;
-        if (make_dev(rootfs, what, ws) < 0)
+        return sb->privileged ? 0 : lock_kernel_files(rootfs, what, ws);
+}
+
+static int setup_mounts(const struct nlab_sandbox *sb, char *what, size_t ws)
+{
+        char rootfs[4096];
+        int root_fd, r, e;
+
+        snprintf(rootfs, sizeof(rootfs), "%s/rootfs", sb->ctr_dir);
+        if (do_mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL, what, ws) < 0 ||
+            mount_rootfs(sb, rootfs, what, ws) < 0 || mount_kernel_fs(sb, rootfs, what, ws) < 0 ||
+            make_dev(sb, rootfs, what, ws) < 0)
                 return -1;
-        if (sb->image == NLAB_IMAGE_HOST) {
-                static const char *const scratch[] = {"tmp", "run", "var/tmp"};
-                size_t i;
-                for (i = 0; i < 3; i++) {
-                        snprintf(path, sizeof(path), "%s/%s", rootfs, scratch[i]);
-                        if (access(path, F_OK) == 0 &&
-                            do_mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777",
-                                     what, ws) < 0)
-                                return -1;
-                }
+        root_fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root_fd < 0) {
+                snprintf(what, ws, "open %s", rootfs);
+                return -1;
         }
-        if (bind_etc_files(sb, rootfs, what, ws) < 0 || bind_volumes(sb, rootfs, what, ws) < 0)
+        r = bind_etc_files(sb, root_fd, what, ws);
+        if (r == 0)
+                r = bind_volumes(sb, root_fd, what, ws);
+        e = errno;
+        close(root_fd);
+        errno = e;
+        if (r < 0)
                 return -1;
         if (chdir(rootfs) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 ||
             umount2(".", MNT_DETACH) < 0 || chdir("/") < 0) {
@@ -284,38 +427,8 @@ int nlab_sandbox_run(const struct nlab_sandbox *sb)
                 putenv(sb->env[i]);
         /* Everything but stdio and err_fd closes on exec, so no netlab fd leaks inside. */
         syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+        if (sb->seccomp && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, sb->seccomp) < 0)
+                return fail(sb, 0, errno, "load seccomp filter");
         execvp(sb->argv[0], sb->argv);
         return fail(sb, 1, errno, sb->argv[0]);
-}
-
-int nlab_sandbox_join(int pid, bool join_mnt, struct nlab_err *err)
-{
-        static const struct {
-                const char *name;
-                int type;
-        } order[] = {{"ipc", CLONE_NEWIPC},
-                     {"uts", CLONE_NEWUTS},
-                     {"net", CLONE_NEWNET},
-                     {"pid", CLONE_NEWPID},
-                     {"mnt", CLONE_NEWNS}};
-        char path[64];
-        size_t i;
-
-        for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-                int fd;
-                if (order[i].type == CLONE_NEWNS && !join_mnt)
-                        continue;
-                snprintf(path, sizeof(path), "/proc/%d/ns/%s", pid, order[i].name);
-                fd = open(path, O_RDONLY | O_CLOEXEC);
-                if (fd < 0)
-                        return nlab_err_sys(err, errno, "open %s", path);
-                if (setns(fd, order[i].type) < 0) {
-                        int e = errno;
-                        close(fd);
-                        return nlab_err_sys(err, e, "join %s namespace of pid %d", order[i].name,
-                                            pid);
-                }
-                close(fd);
-        }
-        return 0;
 }

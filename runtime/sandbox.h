@@ -5,7 +5,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "runtime/cgroup.h"
 #include "runtime/image.h"
+
+struct sock_fprog;
 
 struct nlab_volume {
         char *host;
@@ -23,9 +26,15 @@ struct nlab_sandbox {
         const char *workdir;
         const struct nlab_volume *volumes;
         size_t n_volumes;
+        const struct nlab_devnode *devnodes; /* --device nodes to create */
+        size_t n_devnodes;
         uint64_t caps;
-        bool tty;     /* stdio[0] is a pty slave to become the controlling terminal */
-        bool own_net; /* the process got a fresh network namespace: bring lo up */
+        const struct sock_fprog *seccomp; /* loaded just before exec; NULL: none */
+        bool privileged;        /* /proc and /sys as mounted, nothing masked (as in Docker) */
+        char *const *sysctls;   /* KEY=VALUE, NULL-terminated; written before /proc/sys is locked */
+        const char *state_root; /* hidden from the host image */
+        bool tty;               /* stdio[0] is a pty slave to become the controlling terminal */
+        bool own_net;           /* the process got a fresh network namespace: bring lo up */
         int stdio[3];
         int go_fd;  /* blocks until the parent side has finished networking */
         int err_fd; /* CLOEXEC: an errno written here means exec never happened */
@@ -40,7 +49,5 @@ struct nlab_sandbox_failure {
 
 /* Runs in the cloned child; only returns on failure, with the exit code to _exit with. */
 int nlab_sandbox_run(const struct nlab_sandbox *sb);
-/* Join the namespaces of a running container (for exec); in the calling process. */
-int nlab_sandbox_join(int pid, bool join_mnt, struct nlab_err *err);
 
 #endif

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,9 +13,36 @@
 #include <unistd.h>
 
 #include "runtime/fsutil.h"
+#include "runtime/proc.h"
 
 static const char *const store_dirs[] = {"containers", "names",    "netns",
                                          "images",     "networks", "ports"};
+
+/* An existing root holds every container's state and the claims: if another user owns it or
+ * can write it, they can plant records, claims or symlinks that netlab (root) would follow. */
+static int check_root(const char *root, struct nlab_err *err)
+{
+        struct stat sb;
+
+        if (stat(root, &sb) < 0)
+                return errno == ENOENT ? 0 : nlab_err_sys(err, errno, "state root %s", root);
+        if (!S_ISDIR(sb.st_mode))
+                return nlab_err_set(err, NLAB_E_INVALID,
+                                    "state root %s is not a directory: choose another --root",
+                                    root);
+        if (sb.st_uid != geteuid())
+                return nlab_err_set(err, NLAB_E_INVALID,
+                                    "state root %s is owned by uid %u, not by uid %u: run "
+                                    "\"chown %u %s && chmod 0700 %s\", or choose another --root",
+                                    root, (unsigned)sb.st_uid, (unsigned)geteuid(),
+                                    (unsigned)geteuid(), root, root);
+        if (sb.st_mode & (S_IWGRP | S_IWOTH))
+                return nlab_err_set(err, NLAB_E_INVALID,
+                                    "state root %s is writable by group or others (mode %04o): run "
+                                    "\"chmod 0700 %s\", or choose another --root",
+                                    root, (unsigned)(sb.st_mode & 07777), root);
+        return 0;
+}
 
 int nlab_store_open(struct nlab_store *st, const char *root, struct nlab_err *err)
 {
@@ -23,10 +51,13 @@ int nlab_store_open(struct nlab_store *st, const char *root, struct nlab_err *er
 
         assert(st && root);
         st->lock_fd = -1;
+        st->lock_depth = 0;
+        st->lock_pid = 0;
+        st->crash_at = NULL;
         if (root[0] != '/')
                 return nlab_err_set(err, NLAB_E_INVALID,
                                     "state root \"%s\" must be an absolute path", root);
-        if (nlab_path(st->root, sizeof(st->root), err, "%s", root) < 0)
+        if (nlab_path(st->root, sizeof(st->root), err, "%s", root) < 0 || check_root(root, err) < 0)
                 return -1;
         for (i = 0; i < sizeof(store_dirs) / sizeof(store_dirs[0]); i++) {
                 if (nlab_path(path, sizeof(path), err, "%s/%s", root, store_dirs[i]) < 0)
@@ -41,7 +72,10 @@ int nlab_store_open(struct nlab_store *st, const char *root, struct nlab_err *er
 
 void nlab_store_close(struct nlab_store *st)
 {
-        nlab_store_unlock(st);
+        if (st->lock_fd >= 0 && st->lock_pid == getpid())
+                close(st->lock_fd);
+        st->lock_fd = -1;
+        st->lock_depth = 0;
 }
 
 int nlab_store_lock(struct nlab_store *st, struct nlab_err *err)
@@ -49,11 +83,19 @@ int nlab_store_lock(struct nlab_store *st, struct nlab_err *err)
         char path[PATH_MAX];
         int fd;
 
-        if (st->lock_fd >= 0)
+        assert(st);
+        if (st->lock_fd >= 0 && st->lock_pid != getpid()) {
+                /* A copy inherited over fork (the shim): the parent's lock is not ours. */
+                st->lock_fd = -1;
+                st->lock_depth = 0;
+        }
+        if (st->lock_fd >= 0) {
+                st->lock_depth++;
                 return 0;
+        }
         if (nlab_path(path, sizeof(path), err, "%s/lock", st->root) < 0)
                 return -1;
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (fd < 0)
                 return nlab_err_sys(err, errno, "open lock %s", path);
         while (flock(fd, LOCK_EX) < 0) {
@@ -64,15 +106,31 @@ int nlab_store_lock(struct nlab_store *st, struct nlab_err *err)
                 }
         }
         st->lock_fd = fd;
+        st->lock_depth = 1;
+        st->lock_pid = getpid();
         return 0;
 }
 
 void nlab_store_unlock(struct nlab_store *st)
 {
-        if (st->lock_fd < 0)
+        if (st->lock_fd < 0 || st->lock_pid != getpid())
                 return;
+        if (--st->lock_depth > 0)
+                return; /* a caller further up still needs it */
         close(st->lock_fd);
         st->lock_fd = -1;
+        st->lock_depth = 0;
+}
+
+bool nlab_store_locked(const struct nlab_store *st)
+{
+        return st->lock_fd >= 0 && st->lock_pid == getpid();
+}
+
+void nlab_store_test_point(const struct nlab_store *st, const char *stage)
+{
+        if (st->crash_at && !strcmp(st->crash_at, stage))
+                raise(SIGKILL);
 }
 
 int nlab_store_path(const struct nlab_store *st, char *buf, size_t size, const char *sub,
@@ -83,31 +141,144 @@ int nlab_store_path(const struct nlab_store *st, char *buf, size_t size, const c
         return nlab_path(buf, size, err, "%s/%s/%s", st->root, sub, id);
 }
 
+bool nlab_store_state_abandoned(const json_t *state)
+{
+        const char *status = json_string_value(json_object_get(state, "Status"));
+        json_int_t pid = json_integer_value(json_object_get(state, "CreatorPid"));
+        json_int_t start = json_integer_value(json_object_get(state, "CreatorStart"));
+
+        if (!status || strcmp(status, "creating") != 0)
+                return false;
+        return pid <= 0 || start <= 0 || !nlab_proc_alive((int)pid, (unsigned long long)start);
+}
+
+bool nlab_store_owner_dead(const struct nlab_store *st, const char *id)
+{
+        struct nlab_err e;
+        json_t *state;
+        bool dead;
+
+        /* Claims are written under the lock: an empty or torn one lost its writer. */
+        if (strlen(id) != NLAB_ID_LEN || !nlab_id_is_prefix(id))
+                return true;
+        if (nlab_store_load(st, id, "state.json", &state, &e) < 0)
+                return e.kind == NLAB_E_NOTFOUND;
+        dead = nlab_store_state_abandoned(state);
+        json_decref(state);
+        return dead;
+}
+
+/* Remove a record that was abandoned half-made; its other claims then name no record. */
+static void collect(struct nlab_store *st, const char *id)
+{
+        char dir[PATH_MAX];
+        json_t *state;
+
+        if (strlen(id) != NLAB_ID_LEN || !nlab_id_is_prefix(id) ||
+            nlab_store_load(st, id, "state.json", &state, NULL) < 0)
+                return;
+        if (nlab_store_state_abandoned(state) &&
+            nlab_store_path(st, dir, sizeof(dir), "containers", id, NULL, NULL) == 0)
+                nlab_rm_rf(dir, NULL);
+        json_decref(state);
+}
+
+static void read_holder(const char *path, char holder[NLAB_ID_LEN + 1])
+{
+        int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        ssize_t n = fd < 0 ? -1 : read(fd, holder, NLAB_ID_LEN);
+
+        holder[n > 0 ? n : 0] = '\0';
+        if (fd >= 0)
+                close(fd);
+}
+
+static int write_claim(const char *path, const char *id, struct nlab_err *err)
+{
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        size_t len = strlen(id);
+        bool durable;
+
+        if (fd < 0)
+                return errno == EEXIST ? 1 : nlab_err_sys(err, errno, "claim %s", path);
+        durable = !nlab_fs_volatile(fd);
+        if (write(fd, id, len) != (ssize_t)len || (durable && fsync(fd) < 0)) {
+                int e = errno ? errno : EIO;
+                close(fd);
+                unlink(path);
+                return nlab_err_sys(err, e, "claim %s", path);
+        }
+        close(fd);
+        return durable ? nlab_fsync_parent(path, err) : 0;
+}
+
+int nlab_store_claim_file(struct nlab_store *st, const char *path, const char *id,
+                          char holder[NLAB_ID_LEN + 1], nlab_claim_held_fn held, void *ctx,
+                          struct nlab_err *err)
+{
+        int r = write_claim(path, id, err);
+
+        assert(nlab_store_locked(st));
+        if (r != 1)
+                return r;
+        read_holder(path, holder);
+        if (nlab_store_owner_dead(st, holder)) {
+                /* Its owner was killed while creating: the claim is free for us. */
+                unlink(path);
+                collect(st, holder);
+                return write_claim(path, id, err);
+        }
+        if (!held || held(st, holder, ctx))
+                return 1;
+        unlink(path); /* left by a killed change of a container that lives on */
+        return write_claim(path, id, err);
+}
+
+static int link_name(const char *path, const char *id, struct nlab_err *err)
+{
+        if (symlink(id, path) < 0)
+                return errno == EEXIST ? 1 : nlab_err_sys(err, errno, "claim name %s", path);
+        return nlab_fsync_parent(path, err);
+}
+
 int nlab_store_claim_name(struct nlab_store *st, const char *name, const char *id,
                           struct nlab_err *err)
 {
         char path[PATH_MAX], holder[NLAB_ID_LEN + 1];
         ssize_t n;
+        int r;
 
+        assert(nlab_store_locked(st));
         if (nlab_store_path(st, path, sizeof(path), "names", name, NULL, err) < 0)
                 return -1;
-        if (symlink(id, path) == 0)
-                return 0;
-        if (errno != EEXIST)
-                return nlab_err_sys(err, errno, "claim name %s", name);
+        r = link_name(path, id, err);
+        if (r != 1)
+                return r;
         n = readlink(path, holder, sizeof(holder) - 1);
         holder[n > 0 ? n : 0] = '\0';
+        if (nlab_store_owner_dead(st, holder)) {
+                unlink(path);
+                collect(st, holder);
+                r = link_name(path, id, err);
+                if (r != 1)
+                        return r;
+        }
         return nlab_err_set(err, NLAB_E_CONFLICT,
                             "the container name \"/%s\" is already in use by container \"%s\". "
                             "Remove (or rename) that container to reuse that name",
                             name, holder);
 }
 
-void nlab_store_release_name(struct nlab_store *st, const char *name)
+void nlab_store_release_name(struct nlab_store *st, const char *name, const char *id)
 {
-        char path[PATH_MAX];
+        char path[PATH_MAX], holder[NLAB_ID_LEN + 1];
+        ssize_t n;
 
-        if (nlab_store_path(st, path, sizeof(path), "names", name, NULL, NULL) == 0)
+        if (!name || nlab_store_path(st, path, sizeof(path), "names", name, NULL, NULL) < 0)
+                return;
+        n = readlink(path, holder, sizeof(holder) - 1);
+        holder[n > 0 ? n : 0] = '\0';
+        if (n > 0 && !strcmp(holder, id))
                 unlink(path);
 }
 
@@ -122,6 +293,10 @@ static int resolve_name(const struct nlab_store *st, const char *ref, char id[NL
         if (n != NLAB_ID_LEN)
                 return -1;
         id[n] = '\0';
+        /* A name left by a create that was killed names no record: it is free, not a container. */
+        if (nlab_store_path(st, path, sizeof(path), "containers", id, NULL, NULL) < 0 ||
+            access(path, F_OK) < 0)
+                return -1;
         return 0;
 }
 

@@ -7,6 +7,7 @@ leaks=$( {
         nft list tables 2>/dev/null | grep -i netlab
         ps -eo pid,args | grep -E '[n]etlab(-dns|-shim| shim)'
         grep -E 'netlab-sandbox|netlab-test|/run/netlab/netns' /proc/mounts
+        find /sys/fs/cgroup -maxdepth 6 -type d -name netlab 2>/dev/null | sed 's/^/cgroup /'
 } | sort -u)
 if [ -n "$leaks" ]; then
         echo "leak check: FAILED, left behind:"

@@ -6,11 +6,12 @@ FAKE=${FAKE_UPSTREAM:-$(dirname "$NETLAB")/../tests/tools/fake_upstream}
 
 # A fake upstream on its own bridge, named by the host's resolv.conf.
 ip link add upbr type bridge && ip addr add 10.250.0.1/24 dev upbr && ip link set upbr up
-"$FAKE" 10.250.0.1 >/dev/null 2>&1 &
+"$FAKE" 10.250.0.1 >/run/netlab-test/upstream.log 2>&1 &
 printf 'nameserver 127.0.0.53\nnameserver 10.250.0.1\n' >/run/netlab-test/resolv.conf
 mount --bind /run/netlab-test/resolv.conf /etc/resolv.conf
 
 lookup() { nl exec "$1" nslookup "$2" 2>/dev/null | awk '/^Name:/{n=1} n && /^Address/{print $NF}' | sed 's/:53$//' | sort | tr '\n' ' ' | sed 's/ $//'; }
+upcount() { grep -c "^QUERY $1 1\$" /run/netlab-test/upstream.log; } # A queries for $1 upstream
 digq() { dig +short +time=2 +tries=1 @"$1" "$2" "${3:-A}" | sort | tr '\n' ' ' | sed 's/ $//'; }
 
 nl network create --subnet 10.89.0.0/24 neta >/dev/null
@@ -48,9 +49,23 @@ check_eq "after disconnect, netb loses web" "" "$(lookup bonly web)"
 check_eq "and its netb alias" "" "$(lookup bonly bweb)"
 check_eq "neta keeps it" "10.89.0.2" "$(lookup client web)"
 
+# Only a network's own containers (and the host) may ask its gateway.
+make_external lan 192.168.77.1 192.168.77.2
+in_ext lan ip route add 10.89.0.0/24 via 192.168.77.1
+check_eq "control: a container's external name reaches the upstream" "198.51.100.7 1" \
+        "$(lookup client ctl.example) $(upcount ctl.example)"
+check_match "a LAN neighbour routed to the subnet is refused by the gateway" "status: REFUSED" \
+        "$(in_ext lan dig +time=2 +tries=1 @10.89.0.1 web)"
+check_eq "... and nothing it asks is forwarded (no open resolver)" "0" \
+        "$(in_ext lan dig +time=2 +tries=1 @10.89.0.1 lan.example >/dev/null; upcount lan.example)"
+
 # The default bridge has no names; the record follows stop, start and rm.
 nl run -d --name onbridge busybox sleep 1d >/dev/null
 check_fails "no names on the default bridge" nl exec onbridge nslookup web
+check_match "control: a neta container asking neta's gateway by address" "10.89.0.2" \
+        "$(nl exec client nslookup web 10.89.0.1 2>&1)"
+check_match "a default-bridge container asking neta's gateway is refused" "REFUSED" \
+        "$(nl exec onbridge nslookup web 10.89.0.1 2>&1)"
 check_eq "the default bridge keeps the host's non-loopback servers" "nameserver 10.250.0.1" "$(nl exec onbridge grep nameserver /etc/resolv.conf)"
 nl stop -t 0 web2 >/dev/null
 check_eq "stop removes the name before returning" "10.89.0.2" "$(lookup client shared)"
@@ -72,14 +87,22 @@ nl run -d --name hidden --net inside busybox sleep 1d >/dev/null
 nl run -d --name peer --net inside busybox sleep 1d >/dev/null
 check_eq "an internal container resolves local names" "10.91.0.3" "$(lookup hidden peer)"
 check_eq "but nothing is forwarded for it" "" "$(lookup hidden www.example)"
+# With NET_ADMIN it can route to another network's gateway, through its own (CVE-2024-29018).
+nl run -d --name hidden2 --net inside --cap-add NET_ADMIN busybox sleep 1d >/dev/null
+nl exec hidden2 ip route add 10.89.0.0/24 via 10.91.0.1
+check_match "an internal-only container asking another network's gateway: REFUSED" "REFUSED" \
+        "$(nl exec hidden2 nslookup exfil.example 10.89.0.1 2>&1)"
+check_eq "... and the upstream never sees the name" "0" "$(upcount exfil.example)"
 nl network connect neta hidden
 check_eq "connecting it to a normal network restores forwarding" "198.51.100.7" "$(lookup hidden www.example)"
+check_eq "control: the same name is forwarded now" "198.51.100.7 1" \
+        "$(lookup hidden exfil.example) $(upcount exfil.example)"
 
 # The daemon: SIGKILL loses nothing; it stops when the last DNS network goes.
 kill -9 "$(pgrep -f 'netlab-dns --root')"
 nl run -d --name after --net neta busybox sleep 1d >/dev/null
 check_eq "after SIGKILL, the next command restarts the daemon and names resolve" "10.89.0.2" "$(lookup client web)"
-nl rm -f web web2 client bonly onbridge loop hidden peer after >/dev/null
+nl rm -f web web2 client bonly onbridge loop hidden hidden2 peer after >/dev/null
 nl network rm neta netb inside >/dev/null
 check_fails "the daemon is gone with the last network" pgrep -f 'netlab-dns --root'
 finish

@@ -81,9 +81,11 @@ static int teardown(void **state)
 static struct nlab_dns_result look(struct nlab_dns_store *s, const char *asker, const char *net,
                                    const char *qname, uint16_t qtype)
 {
+        bool host = strcmp(asker, "host") == 0;
+        struct nlab_dns_asker a = {host ? ip("0.0.0.0") : ip(asker), net, host};
         struct nlab_dns_result r;
 
-        nlab_dns_lookup(s, ip(asker), net, qname, qtype, &r);
+        nlab_dns_lookup(s, &a, qname, qtype, &r);
         return r;
 }
 
@@ -127,10 +129,31 @@ static void test_scoping(void **state)
         assert_one(look(s, "10.90.0.3", "netb", "web", 1), "10.89.0.2");
         assert_one(look(s, "10.90.0.3", "netb", "multi", 1), "10.90.0.3");
         assert_one(look(s, "10.89.0.3", "neta", "multi", 1), "10.89.0.3");
-        /* a source address that is not a container on that network sees that network only */
-        assert_one(look(s, "10.89.0.1", "neta", "web", 1), "10.89.0.2");
-        assert_int_equal(look(s, "10.89.0.1", "neta", "db", 1).verdict, NLAB_DNS_V_FORWARD);
-        assert_int_equal(look(s, "10.89.0.3", "netb", "web", 1).verdict, NLAB_DNS_V_FORWARD);
+        /* the host (a query that came in on lo) sees the network it asked */
+        assert_one(look(s, "host", "neta", "web", 1), "10.89.0.2");
+        assert_int_equal(look(s, "host", "neta", "db", 1).verdict, NLAB_DNS_V_FORWARD);
+}
+
+static void test_strangers_refused(void **state)
+{
+        struct nlab_dns_store *s = *state;
+
+        /* positive control: the same questions from a client of the arrival network */
+        assert_one(look(s, "10.89.0.4", "neta", "web", 1), "10.89.0.2");
+        assert_int_equal(look(s, "10.89.0.4", "neta", "x.example", 1).verdict, NLAB_DNS_V_FORWARD);
+        /* a LAN address, the gateway itself, another network's container: none is a client */
+        assert_int_equal(look(s, "192.168.1.5", "neta", "web", 1).verdict, NLAB_DNS_V_REFUSED);
+        assert_int_equal(look(s, "192.168.1.5", "neta", "x.example", 1).verdict,
+                         NLAB_DNS_V_REFUSED);
+        assert_int_equal(look(s, "10.89.0.1", "neta", "web", 1).verdict, NLAB_DNS_V_REFUSED);
+        assert_int_equal(look(s, "10.90.0.2", "neta", "web", 1).verdict, NLAB_DNS_V_REFUSED);
+        /* multi's neta address arriving on netb's bridge is a spoof, not multi */
+        assert_int_equal(look(s, "10.89.0.3", "netb", "web", 1).verdict, NLAB_DNS_V_REFUSED);
+        /* the internal-only container asking on a normal network: refused, never forwarded */
+        assert_int_equal(look(s, "10.91.0.2", "neta", "x.example", 1).verdict, NLAB_DNS_V_REFUSED);
+        assert_true(nlab_dns_store_is_endpoint(s, ip("10.89.0.3"), "neta"));
+        assert_false(nlab_dns_store_is_endpoint(s, ip("10.89.0.3"), "netb"));
+        assert_false(nlab_dns_store_is_endpoint(s, ip("10.89.0.1"), "neta"));
 }
 
 static void test_case_insensitive(void **state)
@@ -194,9 +217,8 @@ static void test_internal_and_upstreams(void **state)
         assert_string_equal(r.upstreams[0], "192.0.2.53");
         r = look(s, "10.89.0.2", "neta", "ext.example", 1);
         assert_null(r.upstreams);
-        /* a stranger on an internal network gets nothing forwarded either */
-        assert_int_equal(look(s, "10.91.0.9", "neti", "ext.example", 1).verdict,
-                         NLAB_DNS_V_NXDOMAIN);
+        /* nor does the host asking the internal network's gateway */
+        assert_int_equal(look(s, "host", "neti", "ext.example", 1).verdict, NLAB_DNS_V_NXDOMAIN);
         /* connected to a normal network too: forwarding again */
         const struct nlab_dns_endpoint iso2[] = {{"neti", "10.91.0.2", NULL, 0},
                                                  {"neta", "10.89.0.9", NULL, 0}};
@@ -217,7 +239,7 @@ static void test_disconnect_and_remove(void **state)
         assert_int_equal(look(s, "10.90.0.2", "netb", "mb", 1).verdict, NLAB_DNS_V_FORWARD);
         assert_one(look(s, "10.89.0.4", "neta", "multi", 1), "10.89.0.3");
         assert_one(look(s, "10.89.0.4", "neta", "cccccccccccc", 1), "10.89.0.3");
-        assert_int_equal(look(s, "10.90.0.3", "netb", "web", 1).verdict, NLAB_DNS_V_FORWARD);
+        assert_int_equal(look(s, "10.90.0.3", "netb", "web", 1).verdict, NLAB_DNS_V_REFUSED);
 
         assert_int_equal(nlab_dns_store_drop_container(s, ID_WEB), 0);
         assert_int_equal(nlab_dns_store_drop_container(s, ID_WEB), -1);
@@ -227,7 +249,7 @@ static void test_disconnect_and_remove(void **state)
         assert_int_equal(look(s, "10.89.0.4", "neta", "2.0.89.10.in-addr.arpa", 12).verdict,
                          NLAB_DNS_V_FORWARD);
         /* the removed container is no longer an asker either */
-        assert_int_equal(look(s, "10.89.0.2", "neta", "db", 1).verdict, NLAB_DNS_V_FORWARD);
+        assert_int_equal(look(s, "10.89.0.2", "neta", "db", 1).verdict, NLAB_DNS_V_REFUSED);
         assert_int_equal(nlab_dns_store_container_count(s), 4);
 }
 
@@ -328,7 +350,7 @@ static void test_state_files(void **state)
         assert_non_null(strstr(msg, "bad record"));
         assert_int_equal(nlab_dns_store_network_count(s), 1);
         assert_int_equal(nlab_dns_store_container_count(s), 1);
-        assert_one(look(s, "10.89.0.1", "neta", "www", 1), "10.89.0.2");
+        assert_one(look(s, "host", "neta", "www", 1), "10.89.0.2");
         assert_string_equal(look(s, "10.89.0.2", "neta", "x.example", 1).upstreams[0], "192.0.2.1");
 
         /* a file that is gone means: drop the record */
@@ -360,6 +382,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
             cmocka_unit_test_setup_teardown(test_names_on_shared_network, setup, teardown),
             cmocka_unit_test_setup_teardown(test_scoping, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_strangers_refused, setup, teardown),
             cmocka_unit_test_setup_teardown(test_case_insensitive, setup, teardown),
             cmocka_unit_test_setup_teardown(test_shared_alias_rotates, setup, teardown),
             cmocka_unit_test_setup_teardown(test_nodata_and_ptr, setup, teardown),
