@@ -52,7 +52,20 @@ static int collect(int argc, char **argv, struct nlab_port_mapping **all, size_t
         return nlab_port_resolve("/proc", *all, *n, NULL, NULL, 0, err);
 }
 
-/* IFNAME MAC IP [IFNAME=CIDR...] into a port; routes point into argv. */
+/* IFNAME=CIDR, split in place */
+static int parse_route(char *arg, struct nlab_fw_route *rt, struct nlab_err *err)
+{
+        char *eq = strchr(arg, '='), *slash = eq ? strchr(eq, '/') : NULL;
+
+        if (!slash)
+                return nlab_err_set(err, NLAB_E_INVALID, "route %s: want IFNAME=CIDR", arg);
+        *eq = *slash = '\0';
+        rt->ifname = arg;
+        rt->prefix = (unsigned)atoi(slash + 1);
+        return nlab_ip_parse(eq + 1, "route", &rt->net, err);
+}
+
+/* IFNAME MAC IP [noicc] [IFNAME=CIDR...] into a port; routes point into argv. */
 static int parse_port(int argc, char **argv, struct nlab_fw_port *p, struct nlab_fw_route *rt,
                       struct nlab_err *err)
 {
@@ -60,21 +73,10 @@ static int parse_port(int argc, char **argv, struct nlab_fw_port *p, struct nlab
         if (nlab_mac_parse(argv[1], p->mac, err) < 0 || nlab_ip_parse(argv[2], "ip", &p->ip, err))
                 return -1;
         for (int i = 3; i < argc && p->n_routes < MAX_ROUTES; i++) {
-                if (strcmp(argv[i], "noicc") == 0) {
+                if (strcmp(argv[i], "noicc") == 0)
                         p->icc = false;
-                        continue;
-                }
-                char *eq = strchr(argv[i], '='), *slash = eq ? strchr(eq, '/') : NULL;
-
-                if (!slash)
-                        return nlab_err_set(err, NLAB_E_INVALID, "route %s: want IFNAME=CIDR",
-                                            argv[i]);
-                *eq = *slash = '\0';
-                rt[p->n_routes].ifname = argv[i];
-                rt[p->n_routes].prefix = (unsigned)atoi(slash + 1);
-                if (nlab_ip_parse(eq + 1, "route", &rt[p->n_routes].net, err) < 0)
+                else if (parse_route(argv[i], &rt[p->n_routes++], err) < 0)
                         return -1;
-                p->n_routes++;
         }
         return 0;
 }
