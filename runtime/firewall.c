@@ -3,13 +3,16 @@
 #include <arpa/inet.h>
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <libmnl/libmnl.h>
 #include <libnftnl/chain.h>
@@ -792,6 +795,50 @@ static struct mnl_socket *open_socket(size_t sndbuf, size_t rcvbuf, struct nlab_
         return nl;
 }
 
+static bool deletes(const struct nlab_fwb *b)
+{
+        for (size_t i = 0; i < b->n; i++)
+                if (b->msgs[i].type == NFT_MSG_DELSETELEM || b->msgs[i].type == NFT_MSG_DELTABLE)
+                        return true;
+        return false;
+}
+
+/* The kernel frees what a batch deleted after an RCU grace period, and releasing any nftables
+ * socket meanwhile waits for that (nf_tables flushes its destroy work on NETLINK_URELEASE):
+ * 10-20 ms on every stop. The batch is committed and acknowledged by now, so a grandchild that
+ * holds nothing else takes the last reference and the wait, after we let go of ours. */
+static void close_socket(struct mnl_socket *nl, bool deleted)
+{
+        int fd = mnl_socket_get_fd(nl), gate[2] = {-1, -1};
+        pid_t child = -1;
+        char c;
+
+        if (deleted && pipe2(gate, O_CLOEXEC) == 0)
+                child = fork();
+        if (child == 0) {
+                if (fork() == 0) {
+                        unsigned lo = (unsigned)(fd < gate[0] ? fd : gate[0]);
+                        unsigned hi = (unsigned)(fd < gate[0] ? gate[0] : fd);
+
+                        /* no lock, pipe or terminal of the caller's may outlive it here */
+                        close_range(0, lo - 1, 0);
+                        close_range(lo + 1, hi - 1, 0);
+                        close_range(hi + 1, ~0u, 0);
+                        while (read(gate[0], &c, 1) < 0 && errno == EINTR)
+                                ;
+                        _exit(0); /* the socket's last reference goes here */
+                }
+                _exit(0);
+        }
+        if (child > 0)
+                waitpid(child, NULL, 0);
+        mnl_socket_close(nl);
+        if (gate[0] >= 0) {
+                close(gate[0]);
+                close(gate[1]); /* the grandchild may go now: ours is closed */
+        }
+}
+
 int nlab_fw_send(const struct nlab_fwb *b, struct nlab_err *err)
 {
         struct acks a = {.b = b, .first_seq = (uint32_t)time(NULL)};
@@ -813,7 +860,7 @@ int nlab_fw_send(const struct nlab_fwb *b, struct nlab_err *err)
         }
         r = mnl_socket_sendto(nl, buf, len) < 0 ? nlab_err_sys(err, errno, "nftables: send batch")
                                                 : read_acks(nl, &a, err);
-        mnl_socket_close(nl);
+        close_socket(nl, r == 0 && deletes(b));
         free(buf);
         return r;
 }
