@@ -342,16 +342,18 @@ static struct elem elem_ifname(const char *name)
 static int push_range(struct nlab_fwb *b, bool add, const char *ifname, struct in_addr net,
                       unsigned prefix, const char *what, struct nlab_err *err)
 {
-        uint32_t mask = prefix ? htonl(0xffffffffu << (32 - prefix)) : 0;
-        uint32_t first = net.s_addr & mask, last = first | ~mask;
-        char desc[96], a[INET_ADDRSTRLEN];
         struct elem el = {.key_len = IFNAMSIZ + 4, .has_end = true};
+        char desc[96], a[INET_ADDRSTRLEN];
+        uint32_t mask, first, last;
 
         if (check_ifname("port", ifname, err) < 0)
                 return -1;
         if (prefix > 32)
                 return nlab_err_set(err, NLAB_E_INVALID, "%s: invalid prefix length %u", what,
                                     prefix);
+        mask = prefix ? htonl(0xffffffffu << (32 - prefix)) : 0;
+        first = net.s_addr & mask;
+        last = first | ~mask;
         strncpy((char *)el.key, ifname, IFNAMSIZ - 1);
         memcpy(el.key_end, el.key, IFNAMSIZ);
         memcpy(el.key + IFNAMSIZ, &first, 4);
@@ -365,10 +367,11 @@ int nlab_fwbridge_build_port(struct nlab_fwb *b, bool add, const struct nlab_fw_
                              struct nlab_err *err)
 {
         char what[64], desc[96];
+        const uint8_t *m;
         struct elem el;
-        const uint8_t *m = p->mac;
 
         assert(b && p && (p->routes || p->n_routes == 0));
+        m = p->mac;
         if (check_ifname("port", p->ifname, err) < 0)
                 return -1;
         snprintf(what, sizeof(what), "port %s", p->ifname);
