@@ -1,6 +1,7 @@
 #include <stdio.h>
 
 #include "netlab/cli.h"
+#include "runtime/fwforeign.h"
 
 int nlab_cli_fail(const struct nlab_err *err, bool docker_run_codes)
 {
@@ -12,6 +13,14 @@ int nlab_cli_fail(const struct nlab_err *err, bool docker_run_codes)
         if (err->kind == NLAB_E_NOEXEC)
                 return 126;
         return 125;
+}
+
+void nlab_cli_warn_foreign(void)
+{
+        char msg[1024];
+
+        if (nlab_fw_foreign(msg, sizeof(msg), NULL) == 0 && msg[0])
+                fprintf(stderr, "netlab: warning: %s\n", msg);
 }
 
 int nlab_cli_usage_error(const char *cmd, const char *msg, bool docker_run_codes)

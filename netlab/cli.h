@@ -18,6 +18,9 @@ typedef int (*nlab_cmd_fn)(struct nlab_cli *cli, int argc, char **argv);
 
 /* Print "netlab: error: MSG" and return the exit code for this kind of failure. */
 int nlab_cli_fail(const struct nlab_err *err, bool docker_run_codes);
+/* Print "netlab: warning: ..." when another firewall would silently drop netlab's forwarded
+ * traffic; commands that create a network or start containers call it once. */
+void nlab_cli_warn_foreign(void);
 /* A usage error (bad flag, wrong argument count) for the named command. */
 int nlab_cli_usage_error(const char *cmd, const char *msg, bool docker_run_codes);
 /* Print the help of a command ("run", "network connect") to stdout. */
@@ -43,6 +46,7 @@ int nlab_cmd_port(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_diagnose(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_graph(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_scenario(struct nlab_cli *cli, int argc, char **argv);
+int nlab_cmd_system(struct nlab_cli *cli, int argc, char **argv);
 /* Help of "scenario", "scenario run", "scenario list"; NULL for another command. */
 const char *nlab_scenario_help(const char *cmd);
 

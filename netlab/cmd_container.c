@@ -1,7 +1,6 @@
 /* netlab stop / restart / kill / rm / exec / logs: one runtime call per named container. */
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,6 +12,7 @@
 #include "netlab/cli.h"
 #include "runtime/container.h"
 #include "runtime/exec.h"
+#include "runtime/logfile.h"
 #include "runtime/proc.h"
 
 static const struct {
@@ -237,67 +237,97 @@ out:
 
 static const struct nlab_flag logs_flags[] = {
     {"follow", 'f', NLAB_FLAG_BOOL, NULL},
+    {"tail", 'n', NLAB_FLAG_VALUE, NULL},
     {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
+#define N_LOGS_FLAGS (sizeof(logs_flags) / sizeof(logs_flags[0]))
 
-static void copy_fd(int fd)
+/* Docker's --tail: "all" or a number of lines. */
+static int parse_tail(const char *s, long *out, struct nlab_err *err)
+{
+        char *end;
+        long n;
+
+        *out = -1;
+        if (!s || !strcmp(s, "all"))
+                return 0;
+        errno = 0;
+        n = strtol(s, &end, 10);
+        if (!*s || *end || errno || n < 0)
+                return nlab_err_set(err, NLAB_E_INVALID,
+                                    "invalid --tail \"%s\": expected a number of lines or \"all\"",
+                                    s);
+        *out = n;
+        return 0;
+}
+
+/* Copy until caught up with the newest file; false if stdout is gone. */
+static bool drain(struct nlab_log_reader *r)
 {
         char buf[65536];
         ssize_t n;
 
-        while ((n = read(fd, buf, sizeof(buf))) > 0)
+        while ((n = nlab_log_reader_read(r, buf, sizeof(buf), NULL)) > 0)
                 if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n)
-                        break;
-        fflush(stdout);
+                        return false;
+        return fflush(stdout) == 0;
 }
 
-/* Follow until the container stops: poll the file, since inotify adds little here. */
-static void follow(struct nlab_cli *cli, const char *id, int fd)
+/* Follow until the container stops: poll the files, since inotify adds little here. */
+static void follow(struct nlab_cli *cli, const char *id, struct nlab_log_reader *r)
 {
         for (;;) {
                 json_t *state = NULL;
                 bool running;
-                copy_fd(fd);
+                if (!drain(r))
+                        return;
                 if (nlab_container_load(&cli->st, id, NULL, &state, NULL) < 0)
                         break;
                 running = nlab_container_running(state);
                 json_decref(state);
                 if (!running) {
-                        copy_fd(fd);
+                        drain(r);
                         break;
                 }
-                poll(NULL, 0, 100);
+                poll(NULL, 0, 50);
         }
+}
+
+static int show_logs(struct nlab_cli *cli, const struct nlab_parsed *p, struct nlab_err *err)
+{
+        char id[NLAB_ID_LEN + 1], path[PATH_MAX];
+        struct nlab_log_reader r;
+        long tail;
+
+        if (parse_tail(p->value[1], &tail, err) < 0 ||
+            nlab_store_resolve(&cli->st, p->pos[0], id, err) < 0 ||
+            nlab_store_path(&cli->st, path, sizeof(path), "containers", id, "log", err) < 0 ||
+            nlab_log_reader_open(&r, path, tail, err) < 0)
+                return -1;
+        if (p->set[0])
+                follow(cli, id, &r);
+        else
+                drain(&r);
+        nlab_log_reader_close(&r);
+        return 0;
 }
 
 int nlab_cmd_logs(struct nlab_cli *cli, int argc, char **argv)
 {
         struct nlab_parsed p = {0};
-        char id[NLAB_ID_LEN + 1], path[PATH_MAX];
         struct nlab_err err;
-        int code = 0, fd;
+        int code = 0;
 
-        if (nlab_cli_parse("logs", logs_flags, 2, argc, argv, 0, &p, false, &code) != 0)
+        if (nlab_cli_parse("logs", logs_flags, N_LOGS_FLAGS, argc, argv, 0, &p, false, &code) != 0)
                 goto out;
         if (p.npos != 1) {
                 code = nlab_cli_usage_error("logs", "\"netlab logs\" requires exactly 1 argument",
                                             false);
                 goto out;
         }
-        if (nlab_store_resolve(&cli->st, p.pos[0], id, &err) < 0 ||
-            nlab_store_path(&cli->st, path, sizeof(path), "containers", id, "log", &err) < 0) {
+        if (show_logs(cli, &p, &err) < 0)
                 code = nlab_cli_fail(&err, false);
-                goto out;
-        }
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd >= 0) {
-                if (p.set[0])
-                        follow(cli, id, fd);
-                else
-                        copy_fd(fd);
-                close(fd);
-        }
 out:
-        nlab_parsed_free(&p, 2);
+        nlab_parsed_free(&p, N_LOGS_FLAGS);
         return code;
 }

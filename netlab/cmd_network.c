@@ -40,10 +40,12 @@ static int net_create(struct nlab_cli *cli, int argc, char **argv)
         req.internal = p.set[4];
         req.opts = p.list[5];
         req.labels = p.list[6];
-        if (nlab_network_create(&cli->st, &req, id, &err) < 0)
+        if (nlab_network_create(&cli->st, &req, id, &err) < 0) {
                 code = nlab_cli_fail(&err, false);
-        else
+        } else {
+                nlab_cli_warn_foreign();
                 printf("%s\n", id);
+        }
 out:
         nlab_parsed_free(&p, 8);
         return code;

@@ -42,6 +42,7 @@ static const struct nlab_flag run_flags[] = {
     {"pids-limit", 0, NLAB_FLAG_VALUE, NULL},
     {"memory", 'm', NLAB_FLAG_VALUE, NULL},
     {"cpus", 0, NLAB_FLAG_VALUE, NULL},
+    {"log-opt", 0, NLAB_FLAG_LIST, NULL},
     {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
 #define N_RUN_FLAGS (sizeof(run_flags) / sizeof(run_flags[0]))
@@ -100,6 +101,7 @@ static void fill_request(const struct nlab_parsed *p, struct nlab_run_req *req)
         req->pids_limit = p->value[fi("pids-limit")];
         req->memory = p->value[fi("memory")];
         req->cpus = p->value[fi("cpus")];
+        req->log_opts = p->list[fi("log-opt")];
         req->privileged = p->set[fi("privileged")];
         req->tty = p->set[fi("tty")];
         req->interactive = p->set[fi("interactive")];
@@ -217,6 +219,7 @@ int nlab_cmd_run(struct nlab_cli *cli, int argc, char **argv)
                 code = nlab_cli_fail(&err, true);
                 goto free_req;
         }
+        nlab_cli_warn_foreign(); /* before the container's own output starts */
         if (p.set[fi("detach")]) {
                 if (nlab_container_start(&cli->st, id, &io, &h, &err) < 0) {
                         code = nlab_cli_fail(&err, true);
@@ -274,6 +277,7 @@ int nlab_cmd_start(struct nlab_cli *cli, int argc, char **argv)
                                             "\"netlab start\" requires at least 1 argument", true);
                 goto out;
         }
+        nlab_cli_warn_foreign();
         for (i = 0; i < p.npos; i++) {
                 json_t *cfg = NULL, *state = NULL;
                 if (nlab_store_resolve(&cli->st, p.pos[i], id, &err) < 0 ||

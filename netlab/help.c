@@ -42,6 +42,9 @@ static const struct help helps[] = {
          "Networks:\n"
          "  network    create, list, inspect, remove, prune, connect, disconnect\n"
          "\n"
+         "Host:\n"
+         "  system     reset: remove everything netlab made for this state root\n"
+         "\n"
          "Run 'netlab COMMAND --help' for a command's options.\n"},
     {"run", "Usage: netlab run [OPTIONS] IMAGE [COMMAND] [ARG...]\n"
             "\n"
@@ -83,6 +86,11 @@ static const struct help helps[] = {
             "  -P, --publish-all        publish every exposed port to a random host port\n"
             "      --expose PORT[/proto]  expose a port\n"
             "  -l, --label KEY=VALUE    set a label\n"
+            "      --log-opt KEY=VALUE  bound the detached log (repeatable):\n"
+            "                           max-size=SIZE per file (k, m, g; default 1m)\n"
+            "                           max-file=N files kept (1-100; default 3; needs\n"
+            "                           max-size). The default keeps at most 3 MiB per\n"
+            "                           container, since the state root is usually RAM.\n"
             "\n"
             "Exit status: 125 netlab's own error, 126 command cannot be run, 127 command\n"
             "not found, otherwise the container's exit code.\n"},
@@ -146,8 +154,12 @@ static const struct help helps[] = {
              "\n"
              "Show what a detached container wrote to stdout and stderr.\n"
              "\n"
+             "Reads across the rotated files (see 'netlab run --log-opt'), oldest first;\n"
+             "only the newest output is kept.\n"
+             "\n"
              "Options:\n"
-             "  -f, --follow         keep printing until the container stops\n"},
+             "  -f, --follow         keep printing until the container stops\n"
+             "  -n, --tail N         only the last N lines (default: all)\n"},
     {"inspect", "Usage: netlab inspect [OPTIONS] NAME|ID [NAME|ID...]\n"
                 "\n"
                 "Show containers or networks as a Docker-shaped JSON array.\n"
@@ -159,6 +171,15 @@ static const struct help helps[] = {
                "\n"
                "List the images: busybox (built from busybox-static on first use) and\n"
                "host (the host's root file system, read-only).\n"},
+    {"system", "Usage: netlab system reset [--force]\n"
+               "\n"
+               "Remove everything netlab made for this state root: every container (its shim\n"
+               "and processes), every network bridge, the nftables tables inet netlab and bridge\n"
+               "netlab, network namespace mounts, netlab-dns, and the state root's contents. If\n"
+               "net.ipv4.ip_forward was 0 before netlab first turned it on, it is set back to 0.\n"
+               "\n"
+               "Options:\n"
+               "  -f, --force    do not ask for confirmation (needed when stdin is no terminal)\n"},
     {"diagnose", "Usage: netlab diagnose A B[:PORT[/tcp|udp]]\n"
                  "\n"
                  "Explain whether container A can reach B and, if not, why. B is a container,\n"

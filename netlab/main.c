@@ -35,6 +35,7 @@ static const struct command commands[] = {
     {"diagnose", nlab_cmd_diagnose, 0},
     {"graph", nlab_cmd_graph, 0},
     {"scenario", nlab_cmd_scenario, CMD_NO_ROOT},
+    {"system", nlab_cmd_system, 0},
 };
 
 static const struct command *find_command(const char *name)

@@ -267,18 +267,23 @@ static int plan_port(const char *ctr_id, const json_t *ep, const json_t *nets, b
         return 0;
 }
 
-/* Enter or remove the anti-spoofing elements of one endpoint, in one batch. */
+/* Enter or remove the anti-spoofing elements of one endpoint, in one batch of their own, or
+ * append their entry to `into`. */
 static int fw_port(const char *ctr_id, const json_t *ep, const json_t *nets, bool icc, bool add,
-                   struct nlab_err *err)
+                   struct nlab_fwb *into, struct nlab_err *err)
 {
         size_t n = json_object_size(nets) + 1;
         struct port_plan pl = {.others = calloc(n, sizeof(*pl.others)),
                                .routes = calloc(2 * n, sizeof(*pl.routes))};
-        int r = -1;
+        int r;
 
         if (!pl.others || !pl.routes)
-                nlab_err_set(err, NLAB_E_SYSTEM, "out of memory");
-        else if (plan_port(ctr_id, ep, nets, icc, &pl, err) == 0)
+                r = nlab_err_set(err, NLAB_E_SYSTEM, "out of memory");
+        else
+                r = plan_port(ctr_id, ep, nets, icc, &pl, err);
+        if (r == 0 && into)
+                r = nlab_fwbridge_build_port(into, add, &pl.port, err);
+        else if (r == 0)
                 r = add ? nlab_fw_port_add(&pl.port, err) : nlab_fw_port_del(&pl.port, err);
         free(pl.others);
         free(pl.routes);
@@ -312,7 +317,7 @@ int nlab_attach_up(struct nlab_store *st, const json_t *net, const char *ctr_id,
         req.mtu = mtu ? (unsigned)strtoul(mtu, NULL, 10) : 0;
         req.default_route = default_route && !json_is_true(json_object_get(net, "Internal"));
         /* Filtered before it exists: a running container never gets an unfiltered port. */
-        if (fw_port(ctr_id, ep, nets, nlab_netglue_icc(net), true, err) < 0) {
+        if (fw_port(ctr_id, ep, nets, nlab_netglue_icc(net), true, NULL, err) < 0) {
                 nlab_err_prefix(err, "network %s: firewall", net_name(net));
                 return -1;
         }
@@ -323,7 +328,7 @@ int nlab_attach_up(struct nlab_store *st, const json_t *net, const char *ctr_id,
                 r = nlab_endpoint_attach(&req, err);
         }
         if (r < 0) {
-                fw_port(ctr_id, ep, nets, true, false, NULL);
+                fw_port(ctr_id, ep, nets, true, false, NULL, NULL);
                 nlab_err_prefix(err, "network %s", net_name(net));
                 return -1;
         }
@@ -344,5 +349,28 @@ void nlab_attach_down(const char *ctr_id, const json_t *ep, const json_t *nets)
 void nlab_attach_unfilter(const char *ctr_id, const json_t *ep, const json_t *nets)
 {
         if (json_object_get(ep, "IPAddress"))
-                fw_port(ctr_id, ep, nets, true, false, NULL);
+                fw_port(ctr_id, ep, nets, true, false, NULL, NULL);
+}
+
+int nlab_attach_build_filters(struct nlab_store *st, const char *ctr_id, const json_t *cfg,
+                              struct nlab_fwb *b, struct nlab_err *err)
+{
+        const json_t *nets = nlab_netmode_networks(cfg), *ep;
+        const char *name;
+
+        json_object_foreach((json_t *)nets, name, ep)
+        {
+                json_t *net = NULL;
+                int r;
+
+                if (!json_object_get(ep, "HostIfName") || !json_object_get(ep, "IPAddress"))
+                        continue;
+                if (nlab_network_load(st, name, &net, err) < 0)
+                        return -1;
+                r = fw_port(ctr_id, ep, nets, nlab_netglue_icc(net), true, b, err);
+                json_decref(net);
+                if (r < 0)
+                        return -1;
+        }
+        return 0;
 }

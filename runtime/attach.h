@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include "runtime/err.h"
+#include "runtime/fwbatch.h"
 #include "runtime/hostsfile.h"
 #include "runtime/store.h"
 
@@ -30,5 +31,9 @@ int nlab_attach_up(struct nlab_store *st, const json_t *net, const char *ctr_id,
 void nlab_attach_down(const char *ctr_id, const json_t *ep, const json_t *nets);
 /* Only the firewall elements, pass the same nets as to up (stop: the veth goes with the netns). */
 void nlab_attach_unfilter(const char *ctr_id, const json_t *ep, const json_t *nets);
+/* Append the anti-spoofing elements of every plugged-in endpoint of a running container's cfg
+ * to b: what a rebuilt, emptied table needs before its ports send again. */
+int nlab_attach_build_filters(struct nlab_store *st, const char *ctr_id, const json_t *cfg,
+                              struct nlab_fwb *b, struct nlab_err *err);
 
 #endif

@@ -20,6 +20,7 @@
 #include "runtime/hostname.h"
 #include "runtime/ids.h"
 #include "runtime/image.h"
+#include "runtime/logfile.h"
 #include "runtime/netmode.h"
 #include "runtime/ports.h"
 #include "runtime/proc.h"
@@ -139,6 +140,7 @@ static int parse_limits(const struct nlab_run_req *req, struct limits *lim, stru
 
 static int validate(const struct nlab_run_req *req, struct limits *lim, struct nlab_err *err)
 {
+        struct nlab_log_opts log;
         enum nlab_image_kind kind;
         struct nlab_secopt so;
         uint64_t caps;
@@ -164,7 +166,7 @@ static int validate(const struct nlab_run_req *req, struct limits *lim, struct n
                 if (nlab_add_host_check(req->add_hosts.v[i], err) < 0)
                         return -1;
         if (check_env(&req->env, err) < 0 || nlab_secopt_parse(&req->security_opt, &so, err) < 0 ||
-            parse_limits(req, lim, err) < 0)
+            parse_limits(req, lim, err) < 0 || nlab_log_opts_parse(&req->log_opts, &log, err) < 0)
                 return -1;
         return nlab_caps_compute(&req->cap_add, &req->cap_drop, req->privileged, &caps, err);
 }
@@ -214,6 +216,23 @@ static void set_limits(json_t *hc, const struct nlab_run_req *req, const struct 
         json_object_set_new(hc, "Memory", json_integer(lim->memory));
         json_object_set_new(hc, "NanoCpus", json_integer(lim->nano_cpus));
         json_object_set_new(hc, "Devices", devices_json(&req->devices));
+}
+
+/* Docker's shape; the values in force, defaults included, so inspect shows the bound. */
+static json_t *log_config(const struct nlab_strv *kv)
+{
+        json_t *lc = json_object(), *c = json_object();
+        struct nlab_log_opts o;
+        char size[32], files[16];
+
+        nlab_log_opts_parse(kv, &o, NULL); /* validated already */
+        nlab_log_size_format(o.max_size, size, sizeof(size));
+        snprintf(files, sizeof(files), "%u", o.max_file);
+        json_object_set_new(c, "max-size", json_string(size));
+        json_object_set_new(c, "max-file", json_string(files));
+        json_object_set_new(lc, "Type", json_string("netlab"));
+        json_object_set_new(lc, "Config", c);
+        return lc;
 }
 
 static json_t *build_config(const struct nlab_run_req *req, const struct limits *lim,
@@ -269,6 +288,7 @@ static json_t *build_config(const struct nlab_run_req *req, const struct limits 
         json_object_set_new(hc, "PublishAllPorts", json_boolean(req->publish_all));
         json_object_set_new(hc, "Sysctls", sysctls_json(&req->sysctls));
         set_limits(hc, req, lim);
+        json_object_set_new(hc, "LogConfig", log_config(&req->log_opts));
         json_object_set_new(cfg, "HostConfig", hc);
         return cfg;
 }
@@ -662,6 +682,29 @@ static int cgroup_from_json(const json_t *hc, struct start_ctx *sc, struct nlab_
         return devices_from_json(json_object_get(hc, "Devices"), sc, err);
 }
 
+/* The record's LogConfig through the same rules as --log-opt; older records get the default. */
+static int log_opts_of(const json_t *hc, struct nlab_log_opts *o, struct nlab_err *err)
+{
+        const json_t *c = json_object_get(json_object_get(hc, "LogConfig"), "Config");
+        struct nlab_strv kv = {0};
+        const char *key;
+        json_t *val;
+        int r = 0;
+
+        json_object_foreach((json_t *)c, key, val)
+        {
+                const char *v = json_string_value(val);
+                char line[128];
+                snprintf(line, sizeof(line), "%s=%s", key, v ? v : "");
+                if (nlab_strv_push(&kv, line) < 0)
+                        r = nlab_err_sys(err, ENOMEM, "log options");
+        }
+        if (r == 0)
+                r = nlab_log_opts_parse(&kv, o, err);
+        nlab_strv_free(&kv);
+        return r;
+}
+
 static int fill_shim_req(struct nlab_store *st, const char *id, const json_t *cfg,
                          const struct nlab_attach *io, struct start_ctx *sc,
                          struct nlab_shim_req *req, struct nlab_err *err)
@@ -719,6 +762,8 @@ static int fill_shim_req(struct nlab_store *st, const char *id, const json_t *cf
         req->attached = io->attached;
         req->interactive = json_is_true(json_object_get(c, "OpenStdin"));
         req->log_path = sc->log;
+        if (log_opts_of(hc, &req->log_opts, err) < 0)
+                return -1;
         req->on_exit = on_shim_exit;
         req->clone_flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
         req->join_netns_fd = -1;

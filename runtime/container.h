@@ -22,7 +22,8 @@ struct nlab_run_req {
         char *const *cmd; /* NULL-terminated; empty means the image's default (sh) */
         struct nlab_strv env, volumes, cap_add, cap_drop, add_hosts, dns, dns_search, dns_options,
             labels, aliases, publish, expose, security_opt, devices;
-        struct nlab_strv sysctls; /* --sysctl KEY=VALUE */
+        struct nlab_strv sysctls;  /* --sysctl KEY=VALUE */
+        struct nlab_strv log_opts; /* --log-opt KEY=VALUE */
         bool privileged, tty, interactive, autoremove, publish_all;
 };
 

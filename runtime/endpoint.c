@@ -73,10 +73,8 @@ static int bridge_configure(struct nlab_nl *nl, const char *name, struct in_addr
         r = nlab_link_set_up(nl, name, 1, err);
         if (r < 0)
                 return r;
-        r = nlab_sysctl_route_localnet(name, err);
-        if (r < 0)
-                return r;
-        return nlab_sysctl_ip_forward(err);
+        /* ip_forward is netglue's: it first records how it found it and guards forwarding */
+        return nlab_sysctl_route_localnet(name, err);
 }
 
 int nlab_bridge_ensure(const char *name, struct in_addr gateway, unsigned prefix, unsigned mtu,

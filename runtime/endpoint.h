@@ -23,8 +23,9 @@ struct nlab_endpoint_req {
 };
 
 /* Create bridge `name` if missing, give it gateway/prefix, bring it up, set route_localnet on it
- * and ip_forward. Idempotent and safe against a concurrent caller; removes a bridge it created
- * when a later step fails. An existing interface of that name that is not a bridge: CONFLICT. */
+ * (ip_forward is left to the caller). Idempotent and safe against a concurrent caller; removes a
+ * bridge it created when a later step fails. An existing interface of that name that is not a
+ * bridge: CONFLICT. */
 int nlab_bridge_ensure(const char *name, struct in_addr gateway, unsigned prefix, unsigned mtu,
                        struct nlab_err *err);
 /* Delete the bridge; already gone is success, a link of that name that is no bridge is refused. */

@@ -40,6 +40,7 @@
 
 /* nft's datatype ids, so `nft list ruleset` shows the sets readably; concatenations are
  * (outer << 6) | inner. */
+#define DT_NFPROTO   2
 #define DT_IPADDR    7
 #define DT_PROTO     12
 #define DT_SERVICE   13
@@ -83,6 +84,8 @@ static const struct chain_spec chains[] = {
     {NFPROTO_INET, "forward", "filter", NF_INET_FORWARD, 0},
     /* right after dstnat: marks DNAT'd packets before the bridge forward hook sees them */
     {NFPROTO_INET, "mark", "filter", NF_INET_PRE_ROUTING, -99},
+    /* raw priority: before conntrack and long before any DNAT (CVE-2020-8558) */
+    {NFPROTO_INET, "loopback", "filter", NF_INET_PRE_ROUTING, -300},
 };
 
 static const char *hook_name(uint32_t hook)
@@ -140,6 +143,8 @@ static const struct set_spec sets[] = {
     {NFPROTO_INET, "dnat_ip", DT_CAT(DT_CAT(DT_IPADDR, DT_PROTO), DT_SERVICE), 12,
      DT_CAT(DT_IPADDR, DT_SERVICE), 8, NFT_SET_MAP,
      "type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service"},
+    /* holds ipv4 when forwarding was off before netlab turned it on */
+    {NFPROTO_INET, "noforward", DT_NFPROTO, 1, 0, 0, 0, "type nf_proto"},
 };
 
 static struct nftnl_set *set_ref(uint16_t family, const char *name)
@@ -333,6 +338,44 @@ static int build_masq_loopback(struct nftnl_rule *r)
         return nlab_fwr_masq(r);
 }
 
+/* meta nfproto ipv4 iif != "lo" ip saddr|daddr 127.0.0.0/8 drop: loopback addresses only ever
+ * arrive on lo, so 127.0.0.1 mappings and host services bound to 127.0.0.1 stay local even on
+ * bridges with route_localnet=1 and for a LAN neighbour that routes 127/8 to us. */
+static int build_loopback(struct nftnl_rule *r, uint32_t offset)
+{
+        uint32_t lo = 1; /* LOOPBACK_IFINDEX, the same in every netns */
+        uint8_t net = 127;
+
+        if (match_ipv4(r) < 0 || nlab_fwr_meta(r, NFT_META_IIF, NFT_REG_1) < 0 ||
+            nlab_fwr_cmp(r, NFT_REG_1, NFT_CMP_NEQ, &lo, sizeof(lo)) < 0 ||
+            nlab_fwr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, offset, 1, NFT_REG_1) < 0 ||
+            nlab_fwr_cmp(r, NFT_REG_1, NFT_CMP_EQ, &net, sizeof(net)) < 0)
+                return -1;
+        return nlab_fwr_verdict(r, NF_DROP);
+}
+
+static int build_loopback_daddr(struct nftnl_rule *r)
+{
+        return build_loopback(r, 16);
+}
+
+static int build_loopback_saddr(struct nftnl_rule *r)
+{
+        return build_loopback(r, 12);
+}
+
+/* meta nfproto @noforward iifname != @bridges oifname != @bridges drop: with forwarding off
+ * before netlab, the host routes for netlab's bridges and nothing else. */
+static int build_noforward(struct nftnl_rule *r)
+{
+        if (nlab_fwr_meta(r, NFT_META_NFPROTO, NFT_REG_1) < 0 ||
+            nlab_fwr_lookup(r, NFT_REG_1, "noforward", 0, 0, 0) < 0 ||
+            ifname_in(r, NFT_META_IIFNAME, "bridges", 1) < 0 ||
+            ifname_in(r, NFT_META_OIFNAME, "bridges", 1) < 0)
+                return -1;
+        return nlab_fwr_verdict(r, NF_DROP);
+}
+
 static int build_established(struct nftnl_rule *r)
 {
         if (nlab_fwr_ct_bits(r, NFT_CT_STATE,
@@ -404,12 +447,18 @@ static const struct rule_spec rules[] = {
     {NFPROTO_INET, "postrouting", build_masq_loopback,
      "ct status dnat ip saddr 127.0.0.0/8 masquerade"},
     {NFPROTO_INET, "forward", build_established, "ct state established,related accept"},
+    {NFPROTO_INET, "forward", build_noforward,
+     "meta nfproto @noforward iifname != @bridges oifname != @bridges drop"},
     {NFPROTO_INET, "forward", build_intra, "iifname . oifname @intra accept"},
     {NFPROTO_INET, "forward", build_internal_in, "iifname @internal drop"},
     {NFPROTO_INET, "forward", build_internal_out, "oifname @internal drop"},
     {NFPROTO_INET, "forward", build_published, "oifname @bridges ct status dnat accept"},
     {NFPROTO_INET, "forward", build_into_bridge, "oifname @bridges drop"},
     {NFPROTO_INET, "mark", build_mark_dnat, "ct status dnat meta mark set meta mark | 0x00200000"},
+    {NFPROTO_INET, "loopback", build_loopback_daddr,
+     "meta nfproto ipv4 iif != \"lo\" ip daddr 127.0.0.0/8 drop"},
+    {NFPROTO_INET, "loopback", build_loopback_saddr,
+     "meta nfproto ipv4 iif != \"lo\" ip saddr 127.0.0.0/8 drop"},
 };
 
 static int push_rules(struct nlab_fwb *b, struct nlab_err *err)
@@ -602,6 +651,15 @@ int nlab_fw_build_network(struct nlab_fwb *b, bool add, const char *bridge, cons
         if (push_elem(b, add, false, NFPROTO_INET, "subnets", &el, what, desc, err) < 0)
                 return -1;
         return 0;
+}
+
+int nlab_fw_build_noforward(struct nlab_fwb *b, bool add, struct nlab_err *err)
+{
+        struct elem el = {.key = {NFPROTO_IPV4}, .key_len = 1};
+
+        assert(b);
+        return push_elem(b, add, false, NFPROTO_INET, "noforward", &el,
+                         "forwarding only for netlab bridges", "ipv4", err);
 }
 
 static int check_mapping(const struct nlab_port_mapping *m, struct in_addr *host,
@@ -862,6 +920,59 @@ int nlab_fw_send(const struct nlab_fwb *b, struct nlab_err *err)
                                                 : read_acks(nl, &a, err);
         close_socket(nl, r == 0 && deletes(b));
         free(buf);
+        return r;
+}
+
+/* The first answer to a GETTABLE: the table itself, or an error (ENOENT: no such table). */
+static int table_answer(const char *buf, ssize_t len, struct nlab_err *err)
+{
+        const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+        int left = (int)len;
+
+        for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+                const struct nlmsgerr *e;
+
+                if (nlh->nlmsg_type == ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWTABLE))
+                        return 1;
+                if (nlh->nlmsg_type != NLMSG_ERROR ||
+                    nlh->nlmsg_len < NLMSG_LENGTH(sizeof(struct nlmsgerr)))
+                        continue;
+                e = mnl_nlmsg_get_payload(nlh);
+                if (e->error == -ENOENT)
+                        return 0;
+                if (e->error)
+                        return nlab_err_sys(err, -e->error, "nftables table inet %s",
+                                            NLAB_FW_TABLE);
+        }
+        return nlab_err_set(err, NLAB_E_SYSTEM, "nftables table inet %s: no answer", NLAB_FW_TABLE);
+}
+
+int nlab_fw_present(struct nlab_err *err)
+{
+        char buf[MNL_SOCKET_BUFFER_SIZE];
+        struct nftnl_table *t = nftnl_table_alloc();
+        struct mnl_socket *nl;
+        struct nlmsghdr *nlh;
+        ssize_t len;
+        int r;
+
+        if (!t)
+                return nlab_err_sys(err, ENOMEM, "nftables table");
+        nftnl_table_set_str(t, NFTNL_TABLE_NAME, NLAB_FW_TABLE);
+        nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_INET, NLM_F_ACK, 1);
+        nftnl_table_nlmsg_build_payload(nlh, t);
+        nftnl_table_free(t);
+        nl = open_socket(65536, 65536, err);
+        if (!nl)
+                return -1;
+        if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+                r = nlab_err_sys(err, errno, "nftables: get table");
+        } else {
+                len = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+                r = len < 0 ? nlab_err_sys(err, errno, "nftables: get table")
+                            : table_answer(buf, len, err);
+        }
+        mnl_socket_close(nl);
         return r;
 }
 

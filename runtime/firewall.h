@@ -2,8 +2,10 @@
  * anti-spoofing, see fwbridge.h), state kept in set and map elements, every change one atomic
  * netlink batch.
  *
- * The network code must also: enable net.ipv4.ip_forward; set
- * net.ipv4.conf.<bridge>.route_localnet=1 (so 127.0.0.1 mappings can be routed out of the bridge);
+ * The network code must also: enable net.ipv4.ip_forward (after the noforward element is in, when
+ * it was off); set net.ipv4.conf.<bridge>.route_localnet=1 (so 127.0.0.1 mappings can be routed
+ * out of the bridge and their answers back in; the loopback chain keeps 127/8 from arriving on
+ * any other interface than lo);
  * and turn on hairpin mode on every bridge port (a container reaching its own published port when
  * br_netfilter is active). */
 #ifndef NLAB_FIREWALL_H
@@ -43,6 +45,9 @@ int nlab_fw_ports_del(const struct nlab_port_mapping *m, size_t n, const char *c
  * batch: the host ports never become free in between. */
 int nlab_fw_ports_move(const struct nlab_port_mapping *m, size_t n, const char *old_ip,
                        const char *new_ip, struct nlab_err *err);
+/* 1 when the inet netlab table exists, 0 when it is gone (e.g. `nft flush ruleset`), -1 on
+ * error: one netlink get, cheap enough for every command that needs the firewall. */
+int nlab_fw_present(struct nlab_err *err);
 /* Delete both netlab tables (absent is success). */
 int nlab_fw_teardown(struct nlab_err *err);
 
@@ -52,6 +57,8 @@ int nlab_fw_build_network(struct nlab_fwb *b, bool add, const char *bridge, cons
                           bool internal, struct nlab_err *err);
 int nlab_fw_build_ports(struct nlab_fwb *b, bool add, const struct nlab_port_mapping *m, size_t n,
                         const char *ctr_ip, struct nlab_err *err);
+/* The one element of set noforward: present when forwarding was off before netlab. */
+int nlab_fw_build_noforward(struct nlab_fwb *b, bool add, struct nlab_err *err);
 int nlab_fw_build_teardown(struct nlab_fwb *b, struct nlab_err *err);
 
 /* Send b as one batch, reading and checking the ACK of every message. */

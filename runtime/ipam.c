@@ -174,6 +174,42 @@ int nlab_ipam_check_static(const struct nlab_pool *p, struct in_addr a, struct n
         return 0;
 }
 
+/* Ranges a bridge subnet must not touch: the kernel treats these addresses specially (never
+ * routed, never forwarded, or delivered to every host), so a lab on them breaks the host. */
+static const struct {
+        const char *cidr, *why;
+} unusable[] = {
+    {"0.0.0.0/8", "\"this network\" (0.0.0.0/8)"},
+    {"127.0.0.0/8", "loopback (127.0.0.0/8)"},
+    {"169.254.0.0/16", "link-local (169.254.0.0/16)"},
+    {"224.0.0.0/4", "multicast (224.0.0.0/4)"},
+    {"240.0.0.0/4", "reserved and broadcast (240.0.0.0/4, 255.255.255.255)"},
+};
+
+int nlab_subnet_check_usable(const struct nlab_subnet *s, struct nlab_err *err)
+{
+        char c[NLAB_CIDR_STRLEN];
+
+        assert(s);
+        nlab_cidr_format(s, c);
+        if (s->prefix == 0)
+                return nlab_err_set(err, NLAB_E_INVALID,
+                                    "invalid subnet %s: it covers every IPv4 address; use a "
+                                    "private range such as 10.89.0.0/24 or 172.18.0.0/16",
+                                    c);
+        for (size_t i = 0; i < sizeof(unusable) / sizeof(unusable[0]); i++) {
+                struct nlab_subnet r;
+
+                if (nlab_cidr_parse(unusable[i].cidr, &r, NULL) == 0 && nlab_subnet_overlaps(s, &r))
+                        return nlab_err_set(err, NLAB_E_INVALID,
+                                            "invalid subnet %s: it overlaps the %s range; use a "
+                                            "private range such as 10.89.0.0/24 or "
+                                            "172.18.0.0/16",
+                                            c, unusable[i].why);
+        }
+        return 0;
+}
+
 static int exhausted(const struct nlab_pool *p, struct nlab_err *err)
 {
         char c[NLAB_CIDR_STRLEN], r[NLAB_CIDR_STRLEN];

@@ -39,6 +39,9 @@ struct in_addr nlab_subnet_broadcast(const struct nlab_subnet *s);
 /* Docker's default gateway: the first host address. Needs at least a /30. */
 int nlab_subnet_gateway(const struct nlab_subnet *s, struct in_addr *gw, struct nlab_err *err);
 
+/* Refuse subnets a bridge cannot serve: 0.0.0.0/0, "this network" 0/8, loopback 127/8,
+ * link-local 169.254/16, multicast 224/4, reserved and broadcast 240/4. */
+int nlab_subnet_check_usable(const struct nlab_subnet *s, struct nlab_err *err);
 /* Check a plan before it is stored: gateway inside the subnet and not its network or broadcast
  * address, ip-range inside the subnet. */
 int nlab_pool_check(const struct nlab_pool *p, struct nlab_err *err);

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/container.h"
+#include "runtime/attach.h"
 #include "runtime/dnsctl.h"
 #include "runtime/endpoint.h"
 #include "runtime/link.h"
@@ -11,6 +13,7 @@
 #include "runtime/firewall.h"
 #include "runtime/ports.h"
 #include "runtime/network.h"
+#include "runtime/sysctl.h"
 
 const char *nlab_netglue_bridge(const json_t *net)
 {
@@ -49,11 +52,16 @@ bool nlab_netglue_icc(const json_t *net)
         return !v || strcmp(v, "false") != 0;
 }
 
+static const char *net_subnet(const json_t *net)
+{
+        return json_string_value(json_object_get(
+            json_array_get(json_object_get(json_object_get(net, "IPAM"), "Config"), 0), "Subnet"));
+}
+
 /* The network's entries in the firewall sets: bridge, subnet, internal (icc goes by port). */
 static int fw_network(const json_t *net, bool add, struct nlab_err *err)
 {
-        const char *subnet = json_string_value(json_object_get(
-            json_array_get(json_object_get(json_object_get(net, "IPAM"), "Config"), 0), "Subnet"));
+        const char *subnet = net_subnet(net);
         bool internal = json_is_true(json_object_get(net, "Internal"));
 
         if (add)
@@ -74,12 +82,138 @@ static bool realized(const char *bridge)
         return found == 1;
 }
 
+/* Forwarding as found: record ip_forward before the first change; if it was off, the noforward
+ * element goes in before forwarding comes on, so the host never routes for others, even briefly.
+ */
+static int host_forwarding(struct nlab_store *st, struct nlab_err *err)
+{
+        struct nlab_fwb b;
+        bool was_off;
+        int r;
+
+        if (nlab_forward_record(st->root, &was_off, err) < 0)
+                return -1;
+        if (was_off) {
+                nlab_fwb_init(&b);
+                r = nlab_fw_build_noforward(&b, true, err);
+                if (r == 0)
+                        r = nlab_fw_send(&b, err);
+                nlab_fwb_free(&b);
+                if (r < 0)
+                        return r;
+        }
+        return nlab_sysctl_ip_forward(err);
+}
+
+static int rebuild_networks(struct nlab_store *st, struct nlab_fwb *b, struct nlab_err *err)
+{
+        json_t *all, *net;
+        size_t i;
+        int r = 0;
+
+        if (nlab_network_list(st, &all, err) < 0)
+                return -1;
+        json_array_foreach(all, i, net)
+        {
+                if (!nlab_netglue_bridge(net) || !net_subnet(net))
+                        continue;
+                r = nlab_fw_build_network(b, true, nlab_netglue_bridge(net), net_subnet(net),
+                                          json_is_true(json_object_get(net, "Internal")), err);
+                if (r < 0)
+                        break;
+        }
+        json_decref(all);
+        return r;
+}
+
+/* A running container's ports' anti-spoofing elements (without them its ports send nothing),
+ * and its published ports, as its record says they are published. */
+static int rebuild_ctr_ports(struct nlab_store *st, const char *id, struct nlab_fwb *b,
+                             struct nlab_err *err)
+{
+        json_t *state = NULL, *cfg = NULL;
+        struct nlab_port_mapping *m = NULL;
+        const char *target;
+        size_t n = 0;
+        int r = 0;
+
+        if (nlab_store_load(st, id, "state.json", &state, NULL) < 0 ||
+            !nlab_container_running(state) ||
+            nlab_store_load(st, id, "config.json", &cfg, NULL) < 0)
+                goto out;
+        r = nlab_attach_build_filters(st, id, cfg, b, err);
+        if (r < 0)
+                goto out;
+        target = json_string_value(
+            json_object_get(json_object_get(cfg, "NetworkSettings"), "PortsTarget"));
+        if (!target)
+                goto out;
+        if (nlab_ports_mappings(cfg, &m, &n) < 0)
+                r = nlab_err_set(err, NLAB_E_SYSTEM, "out of memory");
+        else if (n > 0)
+                r = nlab_fw_build_ports(b, true, m, n, target, err);
+        free(m);
+out:
+        json_decref(state);
+        json_decref(cfg);
+        return r;
+}
+
+/* Everything the table held, from the records, in one batch: the layout, every bridge
+ * network, noforward, and the running containers' ports (skip_id's are about to be added). */
+static int fw_rebuild(struct nlab_store *st, const char *skip_id, struct nlab_err *err)
+{
+        struct nlab_fwb b;
+        char **ids = NULL;
+        size_t n = 0;
+        bool was_off = false;
+        int r;
+
+        nlab_fwb_init(&b);
+        r = nlab_fw_build_ensure(&b, err);
+        if (r == 0)
+                r = rebuild_networks(st, &b, err);
+        if (r == 0)
+                r = nlab_forward_record(st->root, &was_off, err);
+        if (r == 0 && was_off)
+                r = nlab_fw_build_noforward(&b, true, err);
+        if (r == 0)
+                r = nlab_store_list(st, &ids, &n, err);
+        for (size_t i = 0; r == 0 && i < n; i++)
+                if (!skip_id || strcmp(ids[i], skip_id))
+                        r = rebuild_ctr_ports(st, ids[i], &b, err);
+        if (r == 0)
+                r = nlab_fw_send(&b, err);
+        nlab_store_free_list(ids, n);
+        nlab_fwb_free(&b);
+        /* the batch is atomic: if it failed because another command rebuilt first, fine */
+        if (r < 0 && nlab_fw_present(NULL) == 1)
+                return 0;
+        return r;
+}
+
+int nlab_netglue_fw_check(struct nlab_store *st, const char *skip_id, struct nlab_err *err)
+{
+        int r = nlab_fw_present(err);
+
+        if (r != 0)
+                return r < 0 ? -1 : 0;
+        if (fw_rebuild(st, skip_id, err) < 0) {
+                nlab_err_prefix(err, "rebuilding the missing nftables table inet %s",
+                                NLAB_FW_TABLE);
+                return -1;
+        }
+        return 0;
+}
+
 int nlab_netglue_network_ensure(struct nlab_store *st, const json_t *net, struct nlab_err *err)
 {
         const char *bridge = nlab_netglue_bridge(net);
 
-        if (!bridge || realized(bridge))
+        if (!bridge)
                 return 0;
+        if (realized(bridge))
+                return nlab_netglue_fw_check(st, NULL, err);
         return nlab_netglue_network_up(st, net, err);
 }
 
@@ -90,11 +224,12 @@ int nlab_netglue_network_up(struct nlab_store *st, const json_t *net, struct nla
 
         if (!bridge)
                 return 0; /* host and none have no kernel side */
-        if (nlab_network_pool(net, &p, err) < 0 ||
+        if (nlab_netglue_fw_check(st, NULL, err) < 0 || nlab_network_pool(net, &p, err) < 0 ||
             nlab_bridge_ensure(bridge, p.gateway, p.subnet.prefix, mtu_of(net), err) < 0)
                 return -1;
-        if (fw_network(net, true, err) < 0) {
+        if (fw_network(net, true, err) < 0 || host_forwarding(st, err) < 0) {
                 nlab_err_prefix(err, "network %s: firewall", net_name(net));
+                fw_network(net, false, NULL);
                 nlab_bridge_remove(bridge, NULL);
                 return -1;
         }

@@ -15,6 +15,9 @@ int nlab_netglue_network_up(struct nlab_store *st, const json_t *net, struct nla
 /* Up only if its bridge is missing: what every container start calls, so a start does not
  * rewrite firewall rules or DNS records that are already in place. */
 int nlab_netglue_network_ensure(struct nlab_store *st, const json_t *net, struct nlab_err *err);
+/* The firewall table is there, or is rebuilt from the records (after `nft flush ruleset`): one
+ * netlink get when it is there. skip_id: a container being started, whose ports come later. */
+int nlab_netglue_fw_check(struct nlab_store *st, const char *skip_id, struct nlab_err *err);
 /* Remove all of it; best effort, missing pieces are fine. */
 void nlab_netglue_network_down(struct nlab_store *st, const json_t *net);
 /* The bridge interface of a network record. */

@@ -354,6 +354,9 @@ int nlab_netmode_start(struct nlab_store *st, const char *id, json_t *cfg, int p
         int i = 0;
 
         snprintf(netns, sizeof(netns), "/proc/%d/ns/net", pid);
+        /* a flushed table is rebuilt before anything is attached or published (never fail open) */
+        if (json_object_size(nets) > 0 && nlab_netglue_fw_check(st, id, err) < 0)
+                return -1;
         json_object_foreach(nets, name, ep)
         {
                 json_t *net;

@@ -364,7 +364,8 @@ static int plan_addresses(struct nlab_store *st, const struct nlab_net_create_re
         int r = 0;
 
         memset(p, 0, sizeof(*p));
-        if (req->subnet && nlab_cidr_parse(req->subnet, &p->subnet, err) < 0)
+        if (req->subnet && (nlab_cidr_parse(req->subnet, &p->subnet, err) < 0 ||
+                            nlab_subnet_check_usable(&p->subnet, err) < 0))
                 return -1;
         if (!req->subnet && (req->gateway || req->ip_range))
                 return nlab_err_set(err, NLAB_E_INVALID, "--gateway and --ip-range need --subnet");

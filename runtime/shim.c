@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "runtime/fsutil.h"
+#include "runtime/logfile.h"
 #include "runtime/proc.h"
 
 struct shim_msg {
@@ -90,12 +91,12 @@ static int bind_netns(struct nlab_store *st, const char *id, int pid, char *what
         return 0;
 }
 
-/* Copy the detached tty's output into the log until the process is gone. */
-static void relay_tty(int master, int log_fd, int pid)
+/* Copy a detached container's output (pty or pipe) into the log until the process is gone. */
+static void relay_output(int output, struct nlab_log_writer *log, int pid)
 {
         int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-        struct pollfd p[2] = {{.fd = master, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
-        char buf[8192];
+        struct pollfd p[2] = {{.fd = output, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
+        char buf[65536];
 
         for (;;) {
                 if (poll(p, pidfd >= 0 ? 2 : 1, -1) < 0) {
@@ -104,9 +105,9 @@ static void relay_tty(int master, int log_fd, int pid)
                         break;
                 }
                 if (p[0].revents & POLLIN) {
-                        ssize_t n = read(master, buf, sizeof(buf));
+                        ssize_t n = read(output, buf, sizeof(buf));
                         if (n > 0) {
-                                write_full(log_fd, buf, (size_t)n);
+                                nlab_log_writer_write(log, buf, (size_t)n);
                                 continue;
                         }
                 }
@@ -130,29 +131,29 @@ struct shim_fds {
         int ready_w, exit_w, go_r, err_w;
 };
 
-static int open_detached_stdio(const struct nlab_shim_req *req, struct nlab_sandbox *sb,
-                               int *master, int *stdin_keep)
+/* The container's output goes to the shim (pty or pipe), which bounds and rotates the log. */
+static void open_detached_stdio(const struct nlab_shim_req *req, struct nlab_sandbox *sb,
+                                int *output, int *stdin_keep)
 {
-        int log_fd = open(req->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-        int in[2];
+        int in[2], out[2];
 
-        if (log_fd < 0)
-                return -1;
         if (sb->tty) {
                 int slave;
-                if (openpty(master, &slave, NULL, NULL, NULL) < 0)
-                        return -1;
+                if (openpty(output, &slave, NULL, NULL, NULL) < 0)
+                        return;
                 sb->stdio[0] = sb->stdio[1] = sb->stdio[2] = slave;
-                return log_fd;
+                return;
         }
+        if (pipe2(out, O_CLOEXEC) < 0)
+                return;
+        *output = out[0];
         if (req->interactive && pipe2(in, O_CLOEXEC) == 0) {
                 sb->stdio[0] = in[0];
                 *stdin_keep = in[1];
         } else {
                 sb->stdio[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
         }
-        sb->stdio[1] = sb->stdio[2] = log_fd;
-        return log_fd;
+        sb->stdio[1] = sb->stdio[2] = out[1];
 }
 
 static void null_own_stdio(void)
@@ -190,7 +191,7 @@ static void shim_main(const struct nlab_shim_req *req, struct shim_fds fds)
 {
         struct nlab_sandbox sb = req->sb;
         struct shim_msg msg = {0};
-        int master = -1, stdin_keep = -1, log_fd = -1, status = 0, code, i;
+        int output = -1, stdin_keep = -1, status = 0, code, i;
         pid_t pid;
 
         prctl(PR_SET_NAME, "netlab-shim");
@@ -198,12 +199,11 @@ static void shim_main(const struct nlab_shim_req *req, struct shim_fds fds)
                 for (i = 0; i < 3; i++)
                         sb.stdio[i] = dup_high(sb.stdio[i]);
         } else {
-                log_fd = open_detached_stdio(req, &sb, &master, &stdin_keep);
+                open_detached_stdio(req, &sb, &output, &stdin_keep);
         }
         {
-                int keep[] = {fds.ready_w, fds.exit_w,  fds.go_r,    fds.err_w,
-                              sb.stdio[0], sb.stdio[1], sb.stdio[2], req->join_netns_fd,
-                              master,      stdin_keep,  log_fd};
+                int keep[] = {fds.ready_w, fds.exit_w,  fds.go_r,           fds.err_w, sb.stdio[0],
+                              sb.stdio[1], sb.stdio[2], req->join_netns_fd, output,    stdin_keep};
                 close_other_fds(keep, sizeof(keep) / sizeof(keep[0]));
         }
         null_own_stdio();
@@ -214,8 +214,8 @@ static void shim_main(const struct nlab_shim_req *req, struct shim_fds fds)
                 close(fds.ready_w);
                 if (fds.exit_w >= 0)
                         close(fds.exit_w);
-                if (master >= 0)
-                        close(master);
+                if (output >= 0)
+                        close(output);
                 if (req->join_netns_fd >= 0 && setns(req->join_netns_fd, CLONE_NEWNET) < 0)
                         _exit(125);
                 _exit(nlab_sandbox_run(&sb));
@@ -223,7 +223,7 @@ static void shim_main(const struct nlab_shim_req *req, struct shim_fds fds)
         close(fds.go_r);
         close(fds.err_w);
         for (i = 0; i < 3; i++)
-                if (sb.stdio[i] >= 0 && sb.stdio[i] != log_fd)
+                if (sb.stdio[i] >= 0)
                         close(sb.stdio[i]);
         if (pid < 0) {
                 msg.errnum = errno;
@@ -241,8 +241,12 @@ static void shim_main(const struct nlab_shim_req *req, struct shim_fds fds)
         }
         write_full(fds.ready_w, &msg, sizeof(msg));
         close(fds.ready_w);
-        if (master >= 0)
-                relay_tty(master, log_fd, pid);
+        if (output >= 0) {
+                struct nlab_log_writer log;
+                nlab_log_writer_open(&log, req->log_path, &req->log_opts);
+                relay_output(output, &log, pid);
+                nlab_log_writer_close(&log);
+        }
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
                 ;
         code = exit_code_of(status);

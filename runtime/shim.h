@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 #include "runtime/err.h"
+#include "runtime/logfile.h"
 #include "runtime/sandbox.h"
 #include "runtime/store.h"
 
@@ -20,6 +21,7 @@ struct nlab_shim_req {
         bool attached;          /* stdio belongs to the caller; report the exit code */
         bool interactive;       /* detached -i: keep stdin open */
         const char *log_path;
+        struct nlab_log_opts log_opts; /* detached: the log's bound */
         nlab_shim_exit_fn on_exit;
 };
 

@@ -89,6 +89,20 @@ static void test_ensure(void **state)
         nlab_fwb_free(&b);
 }
 
+/* forwarding as found: the noforward element, added and removed */
+static void test_noforward(void **state)
+{
+        struct nlab_err err = {0};
+        struct nlab_fwb b;
+
+        (void)state;
+        nlab_fwb_init(&b);
+        assert_int_equal(nlab_fw_build_noforward(&b, true, &err), 0);
+        assert_int_equal(nlab_fw_build_noforward(&b, false, &err), 0);
+        check_golden(&b, "fw_noforward.txt");
+        nlab_fwb_free(&b);
+}
+
 static void test_network(void **state)
 {
         struct nlab_err err = {0};
@@ -338,12 +352,12 @@ static void test_serialize(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_ensure),         cmocka_unit_test(test_network),
-            cmocka_unit_test(test_ports),          cmocka_unit_test(test_teardown),
-            cmocka_unit_test(test_move),           cmocka_unit_test(test_element_bytes),
-            cmocka_unit_test(test_bad_input),      cmocka_unit_test(test_serialize),
-            cmocka_unit_test(test_port),           cmocka_unit_test(test_port_bytes),
-            cmocka_unit_test(test_port_bad_input),
+            cmocka_unit_test(test_ensure),        cmocka_unit_test(test_noforward),
+            cmocka_unit_test(test_network),       cmocka_unit_test(test_ports),
+            cmocka_unit_test(test_teardown),      cmocka_unit_test(test_move),
+            cmocka_unit_test(test_element_bytes), cmocka_unit_test(test_bad_input),
+            cmocka_unit_test(test_serialize),     cmocka_unit_test(test_port),
+            cmocka_unit_test(test_port_bytes),    cmocka_unit_test(test_port_bad_input),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -122,6 +122,44 @@ static void test_gateway(void **state)
         assert_non_null(strstr(err.msg, "10.0.0.0/31 is too small"));
 }
 
+static void test_subnet_usable(void **state)
+{
+        static const struct {
+                const char *cidr, *want;
+        } bad[] = {
+            {"127.0.0.0/24", "loopback (127.0.0.0/8)"},
+            {"127.5.0.0/16", "loopback"},
+            {"224.0.0.0/24", "multicast (224.0.0.0/4)"},
+            {"239.255.0.0/16", "multicast"},
+            {"169.254.0.0/24", "link-local (169.254.0.0/16)"},
+            {"0.0.0.0/0", "covers every IPv4 address"},
+            {"0.0.0.0/8", "\"this network\""},
+            {"0.1.0.0/16", "\"this network\""},
+            {"240.0.0.0/24", "reserved and broadcast"},
+            {"255.255.255.0/30", "reserved and broadcast"},
+            {"96.0.0.0/3", "loopback"}, /* wide enough to swallow 127/8 */
+        };
+        static const char *const good[] = {"10.89.0.0/24",   "172.18.0.0/16",    "192.168.0.0/20",
+                                           "1.0.0.0/24",     "126.255.255.0/24", "128.0.0.0/24",
+                                           "169.253.0.0/16", "223.255.255.0/24"};
+        struct nlab_err err;
+
+        (void)state;
+        for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+                struct nlab_subnet s = cidr(good[i]);
+
+                assert_int_equal(nlab_subnet_check_usable(&s, &err), 0);
+        }
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                struct nlab_subnet s = cidr(bad[i].cidr);
+
+                assert_int_equal(nlab_subnet_check_usable(&s, &err), -1);
+                assert_int_equal(err.kind, NLAB_E_INVALID);
+                if (!strstr(err.msg, bad[i].want) || !strstr(err.msg, bad[i].cidr))
+                        fail_msg("%s: got \"%s\"", bad[i].cidr, err.msg);
+        }
+}
+
 static struct nlab_pool pool(const char *subnet, const char *gw, const char *range)
 {
         struct nlab_pool p = {.subnet = cidr(subnet), .gateway = ip(gw)};
@@ -374,6 +412,7 @@ int main(void)
             cmocka_unit_test(test_ip_parse),
             cmocka_unit_test(test_contains_overlaps),
             cmocka_unit_test(test_gateway),
+            cmocka_unit_test(test_subnet_usable),
             cmocka_unit_test(test_pool_check),
             cmocka_unit_test(test_static),
             cmocka_unit_test(test_alloc_sequence),
