@@ -140,4 +140,14 @@ check "control: o1 reaches its gateway" nl exec o1 ping -c1 -W2 10.93.0.1
 nft flush set bridge netlab port_mac
 nft flush set bridge netlab port_ip
 check_fails "with its elements gone, o1 sends nothing" nl exec o1 ping -c1 -W2 10.93.0.1
+# A flushed ruleset is rebuilt by the next command, running containers' ports included.
+nft flush ruleset
+nl network create --subnet 10.97.0.0/24 later >/dev/null
+check "after a flush and a rebuild, o1 reaches its gateway again" nl exec o1 ping -c1 -W2 10.93.0.1
+check "so does q2 (its port's elements are back)" nl exec q2 ping -c1 -W2 10.92.0.1
+nl exec q2 /tools/rawframe udp eth0 auto "$q1_mac" 10.92.0.3 10.92.0.2 5000 rebuilt-quiet
+nl exec q2 /tools/rawframe udp eth0 auto "$q1_mac" 10.92.0.1 10.92.0.2 5000 rebuilt-spoof
+sleep 1
+check_fails "and icc=false holds again" seen q1 rebuilt-quiet
+check_fails "and so does anti-spoofing" seen q1 rebuilt-spoof
 finish
