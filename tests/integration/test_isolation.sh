@@ -23,6 +23,16 @@ seen() { grep -q -- "$2" "/run/$1.cap"; }
 # arrives/never_arrives CAPTURE PAYLOAD: a negative is judged once a later true-source frame
 # from the same sender has arrived, so it is not just slow
 arrives() { wait_until 3 seen "$1" "$2"; }
+# ready CTR SRC_IP: a new port forwards only once the bridge has seen its carrier; send true
+# frames until one arrives at o1, so a later negative is not just an early frame lost
+ready() {
+        local n
+        for n in 1 2 3 4 5 6 7 8 9 10; do
+                nl exec "$1" /tools/rawframe udp eth0 auto "$o1_mac" "$2" 10.93.0.2 5000 "ready-$1-$n"
+                wait_until 1 seen o1 "ready-$1-$n" && return 0
+        done
+        return 1
+}
 neigh_mac() { nl exec "$1" cat /proc/net/arp | awk -v ip="$2" '$1 == ip { print $4 }'; }
 neigh_is() { [ "$(neigh_mac "$1" "$2")" = "$3" ]; }
 
@@ -78,6 +88,7 @@ check_fails "a made-up source MAC does not reach the target" seen o1 spoof-any-m
 
 # The host side enforces it: privileges inside the container do not lift it.
 nl run -d --name o4 --net open --ip 10.93.0.4 --privileged "${RF[@]}" busybox sleep 1d >/dev/null
+check "control: o4's port forwards" ready o4 10.93.0.4
 nl exec o4 /tools/rawframe udp eth0 auto "$o1_mac" 10.93.0.1 10.93.0.2 5000 priv-spoof-ip
 nl exec o4 /tools/rawframe udp eth0 auto "$o1_mac" 10.93.0.4 10.93.0.2 5000 priv-true
 check "--privileged (control): its true source arrives" arrives o1 priv-true
@@ -107,6 +118,7 @@ check_eq "a container's gratuitous ARP claiming the gateway leaves o1's entry al
 
 # --- a router: several networks, forwarded sources ---------------------------------------------
 nl run -d --name rt --net open --ip 10.93.0.254 "${RF[@]}" busybox sleep 1d >/dev/null
+check "control: the router's port forwards" ready rt 10.93.0.254
 nl exec rt /tools/rawframe udp eth0 auto "$o1_mac" 10.94.0.2 10.93.0.2 5000 route-before
 nl network connect --ip 10.94.0.254 other rt
 nl exec rt /tools/rawframe udp eth0 auto "$o1_mac" 10.94.0.2 10.93.0.2 5000 route-forwarded
