@@ -60,7 +60,7 @@ static int plug_live(struct nlab_store *st, const char *id, json_t *cfg, const j
         json_object_del(nets, net->name);
         next_ifname(nets, ifname, sizeof(ifname));
         json_object_set(nets, net->name, ep);
-        return nlab_attach_up(st, net, id, ep, netns, ifname, first, err);
+        return nlab_attach_up(st, net, id, ep, nets, netns, ifname, first, err);
 }
 
 int nlab_network_connect(struct nlab_store *st, const struct nlab_connect_req *req,
@@ -104,7 +104,7 @@ int nlab_network_connect(struct nlab_store *st, const struct nlab_connect_req *r
             (running && nlab_netmode_write_hosts(st, id, cfg, err) < 0) ||
             (running && nlab_netglue_ctr_up(st, id, cfg, err) < 0) ||
             nlab_store_save(st, id, "config.json", cfg, err) < 0) {
-                nlab_attach_down(ep, NULL);
+                nlab_attach_down(id, ep, nets, NULL);
                 json_object_del(nets, netname);
                 nlab_attach_release(st, netname, id, ep);
                 if (running) {
@@ -177,7 +177,7 @@ static int unplug_live(struct nlab_store *st, const char *id, json_t *cfg, const
         struct nlab_err e;
         int r = 0;
 
-        if (nlab_attach_down(ep, &e) < 0)
+        if (nlab_attach_down(id, ep, nlab_netmode_networks(cfg), &e) < 0)
                 r = keep_first(err, &e, r);
         if (keep_default_route(st, cfg, state, &e) < 0)
                 r = keep_first(err, &e, r);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/attach.h"
 #include "runtime/dnsctl.h"
 #include "runtime/endpoint.h"
 #include "runtime/link.h"
@@ -20,15 +21,15 @@ static const char *net_gateway(const struct nlab_net *net, char buf[INET_ADDRSTR
         return inet_ntop(AF_INET, &net->pool.gateway, buf, INET_ADDRSTRLEN);
 }
 
-/* The network's entries in the firewall sets: bridge, subnet, internal, icc. */
+/* The network's entries in the firewall sets: bridge, subnet, internal (icc goes by port). */
 static int fw_network(const struct nlab_net *net, bool add, struct nlab_err *err)
 {
         char subnet[NLAB_CIDR_STRLEN];
 
         nlab_cidr_format(&net->pool.subnet, subnet);
         if (add)
-                return nlab_fw_network_add(net->bridge, subnet, net->internal, net->icc, err);
-        return nlab_fw_network_del(net->bridge, subnet, net->internal, net->icc, err);
+                return nlab_fw_network_add(net->bridge, subnet, net->internal, err);
+        return nlab_fw_network_del(net->bridge, subnet, net->internal, err);
 }
 
 /* The bridge exists: the network was realized (the bridge is made first and removed last). */
@@ -81,13 +82,14 @@ static int rebuild_networks(struct nlab_store *st, struct nlab_fwb *b, struct nl
                         continue;
                 r = nlab_fw_build_network(b, true, all[i].bridge,
                                           nlab_cidr_format(&all[i].pool.subnet, subnet),
-                                          all[i].internal, all[i].icc, err);
+                                          all[i].internal, err);
         }
         free(all);
         return r;
 }
 
-/* A running container's published ports, as its record says they are published. */
+/* A running container's ports' anti-spoofing elements (without them its ports send nothing),
+ * and its published ports, as its record says they are published. */
 static int rebuild_ctr_ports(struct nlab_store *st, const char *id, struct nlab_fwb *b,
                              struct nlab_err *err)
 {
@@ -100,6 +102,10 @@ static int rebuild_ctr_ports(struct nlab_store *st, const char *id, struct nlab_
         if (nlab_store_load(st, id, "state.json", &state, NULL) < 0 ||
             !nlab_store_state_running(state) ||
             nlab_store_load(st, id, "config.json", &cfg, NULL) < 0)
+                goto out;
+        r = nlab_attach_build_filters(
+            st, id, json_object_get(json_object_get(cfg, "NetworkSettings"), "Networks"), b, err);
+        if (r < 0)
                 goto out;
         target = json_string_value(
             json_object_get(json_object_get(cfg, "NetworkSettings"), "PortsTarget"));

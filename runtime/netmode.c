@@ -389,7 +389,7 @@ int nlab_netmode_start(struct nlab_store *st, const char *id, json_t *cfg, int p
                 if (nlab_network_load(st, name, &net, err) < 0)
                         goto undo;
                 snprintf(ifname, sizeof(ifname), "eth%d", i);
-                if (nlab_attach_up(st, &net, id, ep, netns, ifname, i == 0, err) < 0)
+                if (nlab_attach_up(st, &net, id, ep, nets, netns, ifname, i == 0, err) < 0)
                         goto undo;
                 i++;
         }
@@ -399,7 +399,7 @@ int nlab_netmode_start(struct nlab_store *st, const char *id, json_t *cfg, int p
                 goto undo;
         return nlab_store_save(st, id, "config.json", cfg, err);
 undo:
-        json_object_foreach(nets, name, ep) nlab_attach_down(ep, NULL);
+        json_object_foreach(nets, name, ep) nlab_attach_down(id, ep, nets, NULL);
         return -1;
 }
 
@@ -407,6 +407,10 @@ void nlab_netmode_stop(struct nlab_store *st, const char *id, const json_t *cfg)
 {
         /* The veths go with the network namespace once its last process and its bind mount are
          * gone; deleting them here would only wait for the kernel (about 25 ms each). A start
-         * that finds a stale one removes it (nlab_attach_up). */
+         * that finds a stale one removes it (nlab_attach_up). Its firewall elements go now. */
+        json_t *nets = nlab_netmode_networks((json_t *)cfg), *ep;
+        const char *name;
+
+        json_object_foreach(nets, name, ep) nlab_attach_unfilter(id, ep, nets);
         nlab_netglue_ctr_down(st, id, cfg);
 }

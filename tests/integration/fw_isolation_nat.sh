@@ -115,7 +115,11 @@ ensure_rules=$(rules)
 expect_ok "network nlbra" fw net-add nlbra 172.30.1.0/24
 expect_ok "network nlbrb" fw net-add nlbrb 172.30.2.0/24
 expect_ok "network nlbri (internal)" fw net-add nlbri 172.30.3.0/24 internal
-expect_ok "network nlbrq (icc=false)" fw net-add nlbrq 172.30.4.0/24 noicc
+expect_ok "network nlbrq" fw net-add nlbrq 172.30.4.0/24
+# icc=false goes by port, entered with the port's anti-spoofing elements
+port() { fw "$1" "v$2" "$(in_ns "$2" cat /sys/class/net/eth0/address)" "$3" noicc; }
+q_ports() { port port-add q1 172.30.4.2 && port port-add q2 172.30.4.3; }
+expect_ok "ports of q1 and q2 (icc=false)" q_ports
 expect_ok "ensure again is idempotent" fw ensure
 expect_ok "nft shows table inet netlab" sh -c 'nft list tables | grep -qx "table inet netlab"'
 base_rules=$(rules)
@@ -216,8 +220,9 @@ expect_fail "after unpublishing, 8080 is closed from outside" in_ns ext curl -sf
 expect_fail "after unpublishing, 8080 is closed on 127.0.0.1" GET http://127.0.0.1:8080/
 expect_ok "unpublishing again is not an error" fw ports-del 172.30.1.2 8080:80
 expect_out "rule count unchanged after unpublishing" "$base_rules" rules
-expect_ok "network del" fw net-del nlbrq 172.30.4.0/24 noicc
-expect_ok "icc=false gone with the network's elements" sh -c '! nft list set bridge netlab noicc | grep -q 172.30.4'
+expect_ok "port del" port port-del q1 172.30.4.2
+expect_ok "icc=false and anti-spoofing gone with the port's elements" sh -c '! nft list table bridge netlab | grep -q vq1'
+expect_ok "network del" fw net-del nlbrq 172.30.4.0/24
 expect_ok "teardown" fw teardown
 expect_ok "teardown twice" fw teardown
 expect_out "no netlab table left" "" sh -c 'nft list tables | grep netlab'
