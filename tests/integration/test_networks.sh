@@ -167,6 +167,17 @@ check_fails "and its eth1 is gone" nl exec dc ip link show eth1
 rmdir "$NETLAB_ROOT/containers/$dcid/hosts"
 nl rm -f dc >/dev/null
 nl network rm dnet >/dev/null
+# No cap on networks per container: its name is registered on every one of 17 networks.
+for i in $(seq 1 17); do nl network create --subnet 10.100.$i.0/24 many$i >/dev/null; done
+nl run -d --name big --net many1 busybox sleep 1d >/dev/null
+for i in $(seq 2 17); do nl network connect many$i big; done
+nl run -d --name ask16 --net many16 busybox sleep 1d >/dev/null
+nl run -d --name ask17 --net many17 busybox sleep 1d >/dev/null
+answer() { nl exec "$1" nslookup "$2" 2>/dev/null | awk '/^Name:/{n=1} n && /^Address/{print $NF}'; }
+check_eq "big resolves on its 16th network" "$(ip_of big many16)" "$(answer ask16 big)"
+check_eq "and on its 17th" "$(ip_of big many17)" "$(answer ask17 big)"
+nl rm -f big ask16 ask17 >/dev/null
+for i in $(seq 1 17); do nl network rm many$i >/dev/null; done
 nl rm -f m1 m2 i1 i2 j1 j2 >/dev/null
 nl network rm shortmtu longmtu openicc closedicc >/dev/null
 
