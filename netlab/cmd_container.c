@@ -276,15 +276,12 @@ static bool drain(struct nlab_log_reader *r)
 static void follow(struct nlab_cli *cli, const char *id, struct nlab_log_reader *r)
 {
         for (;;) {
-                json_t *state = NULL;
-                bool running;
+                struct nlab_ctr_state state;
                 if (!drain(r))
                         return;
                 if (nlab_container_load(&cli->st, id, NULL, &state, NULL) < 0)
                         break;
-                running = nlab_container_running(state);
-                json_decref(state);
-                if (!running) {
+                if (!nlab_container_running(&state)) {
                         drain(r);
                         break;
                 }

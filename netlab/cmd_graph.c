@@ -12,7 +12,7 @@
 struct lab {
         struct nlab_net *nets;
         size_t n_nets;
-        json_t *ctrs; /* [{cfg, state}] of every container */
+        json_t *ctrs; /* [{cfg, running}] of every container */
 };
 
 static int load_lab(struct nlab_cli *cli, struct lab *lab, struct nlab_err *err)
@@ -26,11 +26,12 @@ static int load_lab(struct nlab_cli *cli, struct lab *lab, struct nlab_err *err)
                 return -1;
         lab->ctrs = json_array();
         for (i = 0; i < n; i++) {
-                json_t *cfg, *state;
+                struct nlab_ctr_state state;
+                json_t *cfg;
                 if (nlab_container_load(&cli->st, ids[i], &cfg, &state, NULL) < 0)
                         continue;
-                json_array_append_new(lab->ctrs,
-                                      json_pack("{s:o,s:o}", "cfg", cfg, "state", state));
+                json_array_append_new(lab->ctrs, json_pack("{s:o,s:b}", "cfg", cfg, "running",
+                                                           nlab_container_running(&state)));
         }
         nlab_store_free_list(ids, n);
         return 0;
@@ -57,9 +58,9 @@ static void extras(const json_t *cfg, const json_t *ep, char *buf, size_t size)
                 snprintf(buf + len, len < size ? size - len : 0, " ports: %s", ports);
 }
 
-static const char *status(const json_t *state)
+static const char *status(const json_t *c)
 {
-        return nlab_container_running(state) ? "" : " (stopped)";
+        return json_is_true(json_object_get(c, "running")) ? "" : " (stopped)";
 }
 
 static void text_network(const struct lab *lab, const struct nlab_net *net)
@@ -84,10 +85,10 @@ static void text_network(const struct lab *lab, const struct nlab_net *net)
                         extras(cfg, ep, more, sizeof(more));
                         printf("  - %s %s%s%s\n", json_string_value(json_object_get(cfg, "Name")),
                                json_string_value(json_object_get(ep, "IPAddress")), more,
-                               status(json_object_get(c, "state")));
+                               status(c));
                 } else if (!strcmp(mode, name)) {
                         printf("  - %s%s\n", json_string_value(json_object_get(cfg, "Name")),
-                               status(json_object_get(c, "state")));
+                               status(c));
                 }
         }
 }
@@ -147,8 +148,7 @@ static void print_dot(const struct lab *lab)
                 const json_t *cfg = json_object_get(c, "cfg"), *ep;
                 const char *cn = json_string_value(json_object_get(cfg, "Name"));
                 const char *mode = nlab_netmode_of(cfg), *name;
-                printf("  \"ctr:%s\" [shape=ellipse, label=\"%s%s\"];\n", cn, cn,
-                       status(json_object_get(c, "state")));
+                printf("  \"ctr:%s\" [shape=ellipse, label=\"%s%s\"];\n", cn, cn, status(c));
                 json_object_foreach((json_t *)nlab_netmode_networks(cfg), name, ep)
                 {
                         char more[768];

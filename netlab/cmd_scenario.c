@@ -288,18 +288,16 @@ static const struct nlab_external *find_external(const struct runner *r, const c
 static int load_container(struct runner *r, const char *ref, char id[NLAB_ID_LEN + 1], json_t **cfg,
                           struct nlab_err *err)
 {
-        json_t *state = NULL;
+        struct nlab_ctr_state state;
 
         if (nlab_store_resolve(&r->st, ref, id, err) < 0 ||
             nlab_container_load(&r->st, id, cfg, &state, err) < 0)
                 return -1;
-        if (!nlab_container_running(state)) {
-                json_decref(state);
+        if (!nlab_container_running(&state)) {
                 json_decref(*cfg);
                 *cfg = NULL;
                 return nlab_err_set(err, NLAB_E_INVALID, "container %s is not running", ref);
         }
-        json_decref(state);
         return 0;
 }
 

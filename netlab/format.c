@@ -103,8 +103,9 @@ int nlab_inspect_any(struct nlab_cli *cli, const char *ref, const char *type, js
                      struct nlab_err *err)
 {
         char id[NLAB_ID_LEN + 1];
-        json_t *cfg, *state;
+        struct nlab_ctr_state state;
         struct nlab_net net;
+        json_t *cfg;
 
         if (type && strcmp(type, "container") && strcmp(type, "network"))
                 return nlab_err_set(err, NLAB_E_INVALID,
@@ -119,8 +120,7 @@ int nlab_inspect_any(struct nlab_cli *cli, const char *ref, const char *type, js
                 return nlab_err_set(err, NLAB_E_NOTFOUND, "no such object: %s", ref);
         if (nlab_container_load(&cli->st, id, &cfg, &state, err) < 0)
                 return -1;
-        *doc = nlab_container_inspect(cfg, state);
+        *doc = nlab_container_inspect(cfg, &state);
         json_decref(cfg);
-        json_decref(state);
         return 0;
 }

@@ -49,14 +49,15 @@ static void next_ifname(const json_t *nets, char *buf, size_t size)
         }
 }
 
-static int plug_live(struct nlab_store *st, const char *id, json_t *cfg, const json_t *state,
-                     const struct nlab_net *net, json_t *ep, struct nlab_err *err)
+static int plug_live(struct nlab_store *st, const char *id, json_t *cfg,
+                     const struct nlab_ctr_state *state, const struct nlab_net *net, json_t *ep,
+                     struct nlab_err *err)
 {
         char netns[NLAB_NETNS_PATH_LEN], ifname[16];
         json_t *nets = nlab_netmode_networks(cfg);
         bool first = json_object_size(nets) == 1;
 
-        nlab_proc_netns_path((int)json_integer_value(json_object_get(state, "Pid")), netns);
+        nlab_proc_netns_path(state->pid, netns);
         json_object_del(nets, net->name);
         next_ifname(nets, ifname, sizeof(ifname));
         json_object_set(nets, net->name, ep);
@@ -67,7 +68,8 @@ int nlab_network_connect(struct nlab_store *st, const struct nlab_connect_req *r
                          struct nlab_err *err)
 {
         char id[NLAB_ID_LEN + 1];
-        json_t *cfg = NULL, *state = NULL, *ep = NULL, *nets;
+        json_t *cfg = NULL, *ep = NULL, *nets;
+        struct nlab_ctr_state state;
         struct nlab_net net;
         const char *netname = net.name;
         bool running;
@@ -99,8 +101,8 @@ int nlab_network_connect(struct nlab_store *st, const struct nlab_connect_req *r
                 goto unlock;
         nlab_store_test_point(st, "connect:ip");
         json_object_set(nets, netname, ep);
-        running = nlab_container_running(state);
-        if ((running && plug_live(st, id, cfg, state, &net, ep, err) < 0) ||
+        running = nlab_container_running(&state);
+        if ((running && plug_live(st, id, cfg, &state, &net, ep, err) < 0) ||
             (running && nlab_netmode_write_hosts(st, id, cfg, err) < 0) ||
             (running && nlab_netglue_ctr_up(st, id, cfg, err) < 0) ||
             nlab_store_save(st, id, "config.json", cfg, err) < 0) {
@@ -119,14 +121,13 @@ unlock:
 out:
         json_decref(ep);
         json_decref(cfg);
-        json_decref(state);
         return r;
 }
 
 /* Losing the network that carried the default route would leave replies nowhere to go:
  * route through the first remaining network, as Docker moves the gateway. */
-static int keep_default_route(struct nlab_store *st, const json_t *cfg, const json_t *state,
-                              struct nlab_err *err)
+static int keep_default_route(struct nlab_store *st, const json_t *cfg,
+                              const struct nlab_ctr_state *state, struct nlab_err *err)
 {
         const json_t *nets = nlab_netmode_networks(cfg), *ep;
         char netns[NLAB_NETNS_PATH_LEN];
@@ -145,7 +146,7 @@ static int keep_default_route(struct nlab_store *st, const json_t *cfg, const js
                 if (nlab_ip_parse(json_string_value(json_object_get(ep, "Gateway")), "gateway", &gw,
                                   NULL) < 0)
                         continue;
-                nlab_proc_netns_path((int)json_integer_value(json_object_get(state, "Pid")), netns);
+                nlab_proc_netns_path(state->pid, netns);
                 nl = nlab_nl_open(netns, err);
                 if (!nl)
                         return -1;
@@ -171,8 +172,8 @@ static int keep_first(struct nlab_err *first, const struct nlab_err *e, int r)
 
 /* Take the container off the network while it runs; every step is tried, the first error
  * is kept. */
-static int unplug_live(struct nlab_store *st, const char *id, json_t *cfg, const json_t *state,
-                       const json_t *ep, struct nlab_err *err)
+static int unplug_live(struct nlab_store *st, const char *id, json_t *cfg,
+                       const struct nlab_ctr_state *state, const json_t *ep, struct nlab_err *err)
 {
         struct nlab_err e;
         int r = 0;
@@ -193,7 +194,8 @@ int nlab_network_disconnect(struct nlab_store *st, const char *network, const ch
                             bool force, struct nlab_err *err)
 {
         char id[NLAB_ID_LEN + 1];
-        json_t *cfg = NULL, *state = NULL, *ep, *nets;
+        json_t *cfg = NULL, *ep, *nets;
+        struct nlab_ctr_state state;
         struct nlab_err live_err;
         struct nlab_net net;
         const char *netname = net.name;
@@ -218,8 +220,8 @@ int nlab_network_disconnect(struct nlab_store *st, const char *network, const ch
         json_object_del(nets, netname);
         /* Once unplugging has begun the record must follow, so a failed step is reported after
          * the new record is saved. */
-        if (nlab_container_running(state))
-                live_r = unplug_live(st, id, cfg, state, ep, &live_err);
+        if (nlab_container_running(&state))
+                live_r = unplug_live(st, id, cfg, &state, ep, &live_err);
         nlab_attach_release(st, netname, id, ep);
         json_decref(ep);
         r = nlab_store_save(st, id, "config.json", cfg, err);
@@ -234,21 +236,17 @@ unlock:
         nlab_store_unlock(st);
 out:
         json_decref(cfg);
-        json_decref(state);
         return r;
 }
 
 /* A container's record and whether it runs (a dead shim counts as stopped). */
 static bool ctr_running(struct nlab_store *st, const char *id, json_t **cfg)
 {
-        json_t *state = NULL;
-        bool running;
+        struct nlab_ctr_state state;
 
         if (nlab_container_load(st, id, cfg, &state, NULL) < 0)
                 return false;
-        running = nlab_container_running(state);
-        json_decref(state);
-        return running;
+        return nlab_container_running(&state);
 }
 
 /* Under the lock: the names of the running containers on the network, or "". */

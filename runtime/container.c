@@ -293,18 +293,6 @@ static json_t *build_config(const struct nlab_run_req *req, const struct limits 
         return cfg;
 }
 
-static json_t *created_state(void)
-{
-        json_t *s = json_object();
-
-        json_object_set_new(s, "Status", json_string("created"));
-        json_object_set_new(s, "Pid", json_integer(0));
-        json_object_set_new(s, "ExitCode", json_integer(0));
-        json_object_set_new(s, "StartedAt", json_string("0001-01-01T00:00:00Z"));
-        json_object_set_new(s, "FinishedAt", json_string("0001-01-01T00:00:00Z"));
-        return s;
-}
-
 static int make_dirs(struct nlab_store *st, const char *id, struct nlab_err *err)
 {
         static const char *const subs[] = {NULL, "upper", "work", "rootfs"};
@@ -349,24 +337,20 @@ static int claim_some_name(struct nlab_store *st, const struct nlab_run_req *req
  * a record still "creating" by a dead process and takes the claim over. */
 static int save_creating(struct nlab_store *st, const char *id, struct nlab_err *err)
 {
-        json_t *s = created_state();
-        int r;
+        struct nlab_ctr_state s;
 
-        json_object_set_new(s, "Status", json_string("creating"));
-        json_object_set_new(s, "CreatorPid", json_integer(getpid()));
-        json_object_set_new(s, "CreatorStart",
-                            json_integer((json_int_t)nlab_proc_starttime(getpid())));
-        r = nlab_store_save(st, id, "state.json", s, err);
-        json_decref(s);
-        return r;
+        nlab_ctr_state_init(&s);
+        s.status = NLAB_CTR_CREATING;
+        s.creator_pid = getpid();
+        s.creator_start = nlab_proc_starttime(getpid());
+        return nlab_store_save_state(st, id, &s, err);
 }
 
 /* Claim and record everything, in the order a crash test can stop at (NETLAB_TEST_CRASH_AT). */
 static int create_locked(struct nlab_store *st, const struct nlab_run_req *req, const char *id,
                          json_t *cfg, char *name, size_t size, struct nlab_err *err)
 {
-        json_t *state;
-        int r;
+        struct nlab_ctr_state state;
 
         if (make_dirs(st, id, err) < 0 || save_creating(st, id, err) < 0)
                 return -1;
@@ -384,10 +368,8 @@ static int create_locked(struct nlab_store *st, const struct nlab_run_req *req, 
         if (nlab_store_save(st, id, "config.json", cfg, err) < 0)
                 return -1;
         nlab_store_test_point(st, "create:config");
-        state = created_state();
-        r = nlab_store_save(st, id, "state.json", state, err);
-        json_decref(state);
-        return r;
+        nlab_ctr_state_init(&state);
+        return nlab_store_save_state(st, id, &state, err);
 }
 
 int nlab_container_create(struct nlab_store *st, const struct nlab_run_req *req,
@@ -424,14 +406,18 @@ int nlab_container_create(struct nlab_store *st, const struct nlab_run_req *req,
         return r;
 }
 
-bool nlab_container_running(const json_t *state)
+bool nlab_container_running(const struct nlab_ctr_state *state)
 {
-        return nlab_store_state_running(state);
+        return state->status == NLAB_CTR_RUNNING;
 }
 
-static json_int_t jint(const json_t *o, const char *key)
+static void set_exited(struct nlab_ctr_state *s, int code, const char *error)
 {
-        return json_integer_value(json_object_get(o, key));
+        s->status = NLAB_CTR_EXITED;
+        s->pid = 0;
+        s->exit_code = code;
+        if (error)
+                snprintf(s->error, sizeof(s->error), "%s", error);
 }
 
 static void unmount_netns(struct nlab_store *st, const char *id)
@@ -447,24 +433,18 @@ static void unmount_netns(struct nlab_store *st, const char *id)
 /* What every stop ends with, whoever notices it (the shim, or a later command if it died). */
 static void finish(struct nlab_store *st, const char *id, int code, const char *error)
 {
-        json_t *cfg = NULL, *state = NULL;
-        char now[64];
+        struct nlab_ctr_state state;
+        json_t *cfg = NULL;
 
         if (nlab_store_load(st, id, "config.json", &cfg, NULL) == 0)
                 nlab_netmode_stop(st, id, cfg);
         unmount_netns(st, id);
         nlab_cgroup_remove(st, id);
-        if (nlab_store_load(st, id, "state.json", &state, NULL) < 0)
-                state = created_state();
-        nlab_now_rfc3339(now, sizeof(now));
-        json_object_set_new(state, "Status", json_string("exited"));
-        json_object_set_new(state, "Pid", json_integer(0));
-        json_object_set_new(state, "ExitCode", json_integer(code));
-        json_object_set_new(state, "FinishedAt", json_string(now));
-        if (error)
-                json_object_set_new(state, "Error", json_string(error));
-        nlab_store_save(st, id, "state.json", state, NULL);
-        json_decref(state);
+        if (nlab_store_load_state(st, id, &state, NULL) < 0)
+                nlab_ctr_state_init(&state);
+        set_exited(&state, code, error);
+        nlab_now_rfc3339(state.finished_at, sizeof(state.finished_at));
+        nlab_store_save_state(st, id, &state, NULL);
         json_decref(cfg);
 }
 
@@ -485,65 +465,47 @@ static void on_shim_exit(struct nlab_store *st, const char *id, int code)
 }
 
 /* A record that says running whose shim is gone: the container died with it (PDEATHSIG). */
-static bool shim_died(const json_t *state)
+static bool shim_died(const struct nlab_ctr_state *state)
 {
         return nlab_container_running(state) &&
-               !nlab_proc_alive((int)jint(state, "ShimPid"),
-                                (unsigned long long)jint(state, "ShimStart"));
+               !nlab_proc_alive(state->shim_pid, state->shim_start);
 }
 
 #define SHIM_DIED "the container's shim died"
 
 int nlab_container_reconcile(struct nlab_store *st, const char *id, struct nlab_err *err)
 {
-        json_t *s = NULL;
-        bool died;
+        struct nlab_ctr_state s;
 
         /* The common case, a live shim or a stopped record, takes no lock. */
-        if (nlab_store_load(st, id, "state.json", &s, NULL) < 0)
-                return 0;
-        died = shim_died(s);
-        json_decref(s);
-        if (!died)
+        if (nlab_store_load_state(st, id, &s, NULL) < 0 || !shim_died(&s))
                 return 0;
         if (nlab_store_lock(st, err) < 0)
                 return -1;
-        s = NULL;
-        if (nlab_store_load(st, id, "state.json", &s, NULL) == 0 && shim_died(s))
+        if (nlab_store_load_state(st, id, &s, NULL) == 0 && shim_died(&s))
                 finish(st, id, 137, SHIM_DIED);
-        json_decref(s);
         nlab_store_unlock(st);
         return 0;
 }
 
-int nlab_container_load(struct nlab_store *st, const char *id, json_t **config, json_t **state,
-                        struct nlab_err *err)
+int nlab_container_load(struct nlab_store *st, const char *id, json_t **config,
+                        struct nlab_ctr_state *state, struct nlab_err *err)
 {
-        json_t *s;
+        struct nlab_ctr_state s;
 
-        if (nlab_store_load(st, id, "state.json", &s, err) < 0)
+        if (nlab_store_load_state(st, id, &s, err) < 0)
                 return -1;
-        if (!strcmp(json_string_value(json_object_get(s, "Status")) ?: "", "creating")) {
+        if (s.status == NLAB_CTR_CREATING)
                 /* Half-made (or being made): not a container yet, for anyone but its creator. */
-                json_decref(s);
                 return nlab_err_set(err, NLAB_E_NOTFOUND, "no such container: %s", id);
-        }
-        if (shim_died(s)) {
+        if (shim_died(&s))
                 /* Report what reconciling will record, without recording it: a read changes
                  * nothing. */
-                json_object_set_new(s, "Status", json_string("exited"));
-                json_object_set_new(s, "Pid", json_integer(0));
-                json_object_set_new(s, "ExitCode", json_integer(137));
-                json_object_set_new(s, "Error", json_string(SHIM_DIED));
-        }
-        if (config && nlab_store_load(st, id, "config.json", config, err) < 0) {
-                json_decref(s);
+                set_exited(&s, 137, SHIM_DIED);
+        if (config && nlab_store_load(st, id, "config.json", config, err) < 0)
                 return -1;
-        }
         if (state)
                 *state = s;
-        else
-                json_decref(s);
         return 0;
 }
 
@@ -815,7 +777,8 @@ int nlab_container_start(struct nlab_store *st, const char *id, const struct nla
 {
         struct start_ctx sc = {.join_fd = -1};
         struct nlab_shim_req req;
-        json_t *cfg = NULL, *state = NULL;
+        struct nlab_ctr_state state;
+        json_t *cfg = NULL;
         int r = -1;
 
         memset(h, 0, sizeof(*h));
@@ -827,7 +790,7 @@ int nlab_container_start(struct nlab_store *st, const char *id, const struct nla
         if (nlab_container_reconcile(st, id, err) < 0 ||
             nlab_container_load(st, id, &cfg, &state, err) < 0)
                 goto out;
-        if (nlab_container_running(state)) {
+        if (nlab_container_running(&state)) {
                 r = nlab_err_set(err, NLAB_E_CONFLICT, "container %s is already running",
                                  json_string_value(json_object_get(cfg, "Name")));
                 goto out;
@@ -851,15 +814,14 @@ out:
         nlab_store_unlock(st);
         start_ctx_free(&sc);
         json_decref(cfg);
-        json_decref(state);
         return r;
 }
 
-static int signal_container(const json_t *state, int sig, struct nlab_err *err)
+static int signal_container(const struct nlab_ctr_state *state, int sig, struct nlab_err *err)
 {
-        int pid = (int)jint(state, "Pid");
+        int pid = state->pid;
 
-        if (!nlab_proc_alive(pid, (unsigned long long)jint(state, "PidStart")))
+        if (!nlab_proc_alive(pid, state->pid_start))
                 return 0;
         if (kill(pid, sig) < 0 && errno != ESRCH)
                 return nlab_err_sys(err, errno, "signal %d to pid %d", sig, pid);
@@ -867,54 +829,49 @@ static int signal_container(const json_t *state, int sig, struct nlab_err *err)
 }
 
 /* Wait until the shim has torn everything down, so the caller sees the final state. */
-static void wait_shim(const json_t *state)
+static void wait_shim(const struct nlab_ctr_state *state)
 {
-        nlab_proc_wait_gone((int)jint(state, "ShimPid"),
-                            (unsigned long long)jint(state, "ShimStart"), 10000);
+        nlab_proc_wait_gone(state->shim_pid, state->shim_start, 10000);
 }
 
 /* Signal a running container under the lock; the wait for it to go happens unlocked, since
  * the shim takes the lock to record the exit. 1: signalled, 0: not running. */
-static int signal_if_running(struct nlab_store *st, const char *id, int sig, json_t **state,
-                             json_t **cfg, struct nlab_err *err)
+static int signal_if_running(struct nlab_store *st, const char *id, int sig,
+                             struct nlab_ctr_state *state, json_t **cfg, struct nlab_err *err)
 {
         int r;
 
-        *state = NULL;
         if (nlab_store_lock(st, err) < 0)
                 return -1;
         r = nlab_container_reconcile(st, id, err);
         if (r == 0)
                 r = nlab_container_load(st, id, cfg, state, err);
-        if (r == 0 && nlab_container_running(*state))
-                r = signal_container(*state, sig, err) < 0 ? -1 : 1;
+        if (r == 0 && nlab_container_running(state))
+                r = signal_container(state, sig, err) < 0 ? -1 : 1;
         nlab_store_unlock(st);
         return r;
 }
 
 int nlab_container_stop(struct nlab_store *st, const char *id, int timeout_s, struct nlab_err *err)
 {
-        json_t *state;
+        struct nlab_ctr_state state;
         int r, gone;
 
         r = signal_if_running(st, id, SIGTERM, &state, NULL, err);
-        if (r <= 0) {
-                json_decref(state);
+        if (r <= 0)
                 return r;
-        }
-        gone = nlab_proc_wait_gone((int)jint(state, "Pid"),
-                                   (unsigned long long)jint(state, "PidStart"),
-                                   timeout_s < 0 ? -1 : timeout_s * 1000);
+        gone =
+            nlab_proc_wait_gone(state.pid, state.pid_start, timeout_s < 0 ? -1 : timeout_s * 1000);
         if (gone != 1)
-                signal_container(state, SIGKILL, NULL);
-        wait_shim(state);
-        json_decref(state);
+                signal_container(&state, SIGKILL, NULL);
+        wait_shim(&state);
         return 0;
 }
 
 int nlab_container_kill(struct nlab_store *st, const char *id, int sig, struct nlab_err *err)
 {
-        json_t *state = NULL, *cfg = NULL;
+        struct nlab_ctr_state state;
+        json_t *cfg = NULL;
         int r;
 
         r = signal_if_running(st, id, sig, &state, &cfg, err);
@@ -922,8 +879,7 @@ int nlab_container_kill(struct nlab_store *st, const char *id, int sig, struct n
                 r = nlab_err_set(err, NLAB_E_CONFLICT, "container %s is not running",
                                  json_string_value(json_object_get(cfg, "Name")));
         if (r == 1 && sig == SIGKILL)
-                wait_shim(state);
-        json_decref(state);
+                wait_shim(&state);
         json_decref(cfg);
         return r < 0 ? -1 : 0;
 }
@@ -948,14 +904,9 @@ static int remove_abandoned(struct nlab_store *st, const char *id, struct nlab_e
 /* Under the lock: 1 if id was an abandoned half-made record (now removed). */
 static int collect_if_abandoned(struct nlab_store *st, const char *id, struct nlab_err *err)
 {
-        json_t *state;
-        bool abandoned;
+        struct nlab_ctr_state state;
 
-        if (nlab_store_load(st, id, "state.json", &state, NULL) < 0)
-                return 0;
-        abandoned = nlab_store_state_abandoned(state);
-        json_decref(state);
-        if (!abandoned)
+        if (nlab_store_load_state(st, id, &state, NULL) < 0 || !nlab_store_state_abandoned(&state))
                 return 0;
         return remove_abandoned(st, id, err) < 0 ? -1 : 1;
 }
@@ -978,7 +929,8 @@ static int remove_stopped(struct nlab_store *st, const char *id, const json_t *c
 
 int nlab_container_remove(struct nlab_store *st, const char *id, bool force, struct nlab_err *err)
 {
-        json_t *state = NULL, *cfg = NULL;
+        struct nlab_ctr_state state;
+        json_t *cfg = NULL;
         struct nlab_err gone;
         int r;
 
@@ -990,7 +942,7 @@ int nlab_container_remove(struct nlab_store *st, const char *id, bool force, str
         r = nlab_container_reconcile(st, id, err);
         if (r == 0)
                 r = nlab_container_load(st, id, &cfg, &state, err);
-        if (r < 0 || !nlab_container_running(state))
+        if (r < 0 || !nlab_container_running(&state))
                 goto remove;
         if (!force) {
                 r = nlab_err_set(err, NLAB_E_CONFLICT,
@@ -999,16 +951,14 @@ int nlab_container_remove(struct nlab_store *st, const char *id, bool force, str
                                  json_string_value(json_object_get(cfg, "Name")));
                 goto unlock;
         }
-        signal_container(state, SIGKILL, NULL);
+        signal_container(&state, SIGKILL, NULL);
         /* The shim needs the lock to record the exit: wait for it unlocked. */
         nlab_store_unlock(st);
-        wait_shim(state);
+        wait_shim(&state);
         if (nlab_store_lock(st, err) < 0) {
                 r = -1;
                 goto out;
         }
-        json_decref(state);
-        state = NULL;
         /* Finish for the shim if it could not; --rm may have removed the record. */
         r = nlab_container_reconcile(st, id, err);
         if (r < 0)
@@ -1024,7 +974,6 @@ remove:
 unlock:
         nlab_store_unlock(st);
 out:
-        json_decref(state);
         json_decref(cfg);
         return r < 0 ? -1 : 0;
 }

@@ -28,14 +28,14 @@ int nlab_container_remove(struct nlab_store *st, const char *id, bool force, str
 
 /* Load config and state; no lock, no change. A record whose shim died is reported as exited
  * (137) but stays as it is until nlab_container_reconcile. */
-int nlab_container_load(struct nlab_store *st, const char *id, json_t **config, json_t **state,
-                        struct nlab_err *err);
+int nlab_container_load(struct nlab_store *st, const char *id, json_t **config,
+                        struct nlab_ctr_state *state, struct nlab_err *err);
 /* The lifecycle step for a record whose shim died: under the lock, tear down what it left and
  * record the exit. Nothing to do (the usual case) takes no lock. Every mutating command calls
  * it before acting, and ps before listing. */
 int nlab_container_reconcile(struct nlab_store *st, const char *id, struct nlab_err *err);
-bool nlab_container_running(const json_t *state);
+bool nlab_container_running(const struct nlab_ctr_state *state);
 /* Docker-shaped inspect document. */
-json_t *nlab_container_inspect(const json_t *config, const json_t *state);
+json_t *nlab_container_inspect(const json_t *config, const struct nlab_ctr_state *state);
 
 #endif

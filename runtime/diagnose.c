@@ -28,7 +28,8 @@ struct target {
 
 struct ctr {
         char id[NLAB_ID_LEN + 1];
-        json_t *cfg, *state;
+        json_t *cfg;
+        struct nlab_ctr_state state;
         const json_t *nets; /* the networks it actually sits on (container: mode follows) */
         json_t *owner_cfg;  /* for container:NAME, the target's config */
         char netns[64];
@@ -81,7 +82,6 @@ static int parse_target(const char *to, struct target *t, struct nlab_err *err)
 static void ctr_free(struct ctr *c)
 {
         json_decref(c->cfg);
-        json_decref(c->state);
         json_decref(c->owner_cfg);
 }
 
@@ -99,7 +99,7 @@ static int load_ctr(struct nlab_store *st, const char *ref, struct ctr *c, struc
         if (nlab_store_resolve(st, ref, c->id, err) < 0 ||
             nlab_container_load(st, c->id, &c->cfg, &c->state, err) < 0)
                 return -1;
-        c->pid = (int)json_integer_value(json_object_get(c->state, "Pid"));
+        c->pid = c->state.pid;
         nlab_proc_netns_path(c->pid, c->netns);
         c->nets = nlab_netmode_networks(c->cfg);
         mode = nlab_netmode_of(c->cfg);
@@ -127,7 +127,7 @@ static bool running_step(struct nlab_diag *d, const struct ctr *c)
 {
         char fix[128];
 
-        if (nlab_container_running(c->state))
+        if (nlab_container_running(&c->state))
                 return true;
         snprintf(fix, sizeof(fix), "netlab start %s", cname(c));
         step(d, false, fix, "%s is not running, so nothing can reach it or leave it", cname(c));

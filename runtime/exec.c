@@ -99,7 +99,8 @@ static int wait_code(pid_t pid)
 static int build_plan(struct nlab_store *st, const char *id, const struct nlab_exec_req *req,
                       struct exec_plan *plan, struct nlab_err *err)
 {
-        json_t *cfg, *state, *c, *hc, *env;
+        struct nlab_ctr_state state;
+        json_t *cfg, *c, *hc, *env;
         struct nlab_strv add = {0}, drop = {0}, all = {0}, secopt = {0};
         char line[300];
         size_t i;
@@ -109,14 +110,12 @@ static int build_plan(struct nlab_store *st, const char *id, const struct nlab_e
                 return -1;
         c = json_object_get(cfg, "Config");
         hc = json_object_get(cfg, "HostConfig");
-        if (!nlab_container_running(state)) {
+        if (!nlab_container_running(&state)) {
                 nlab_err_set(err, NLAB_E_CONFLICT, "container %s is not running",
                              json_string_value(json_object_get(cfg, "Name")));
                 goto out;
         }
-        plan->pidfd = nlab_proc_pidfd(
-            (int)json_integer_value(json_object_get(state, "Pid")),
-            (unsigned long long)json_integer_value(json_object_get(state, "PidStart")), err);
+        plan->pidfd = nlab_proc_pidfd(state.pid, state.pid_start, err);
         if (plan->pidfd < 0) {
                 nlab_err_prefix(err, "container %s",
                                 json_string_value(json_object_get(cfg, "Name")));
@@ -163,7 +162,6 @@ out:
         nlab_strv_free(&drop);
         nlab_strv_free(&secopt);
         json_decref(cfg);
-        json_decref(state);
         return r;
 }
 

@@ -13,31 +13,25 @@ static json_t *copy_or(const json_t *v, json_t *fallback)
         return fallback;
 }
 
-static json_t *state_doc(const json_t *state)
+static json_t *state_doc(const struct nlab_ctr_state *state)
 {
-        const char *status = json_string_value(json_object_get(state, "Status"));
         json_t *s = json_object();
 
-        json_object_set_new(s, "Status", json_string(status ? status : "created"));
+        json_object_set_new(s, "Status", json_string(nlab_ctr_status_name(state->status)));
         json_object_set_new(s, "Running", json_boolean(nlab_container_running(state)));
         json_object_set_new(s, "Paused", json_false());
         json_object_set_new(s, "Restarting", json_false());
         json_object_set_new(s, "OOMKilled", json_false());
         json_object_set_new(s, "Dead", json_false());
-        json_object_set_new(s, "Pid", copy_or(json_object_get(state, "Pid"), json_integer(0)));
-        json_object_set_new(s, "ExitCode",
-                            copy_or(json_object_get(state, "ExitCode"), json_integer(0)));
-        json_object_set_new(s, "Error", copy_or(json_object_get(state, "Error"), json_string("")));
-        json_object_set_new(
-            s, "StartedAt",
-            copy_or(json_object_get(state, "StartedAt"), json_string("0001-01-01T00:00:00Z")));
-        json_object_set_new(
-            s, "FinishedAt",
-            copy_or(json_object_get(state, "FinishedAt"), json_string("0001-01-01T00:00:00Z")));
+        json_object_set_new(s, "Pid", json_integer(state->pid));
+        json_object_set_new(s, "ExitCode", json_integer(state->exit_code));
+        json_object_set_new(s, "Error", json_string(state->error));
+        json_object_set_new(s, "StartedAt", json_string(state->started_at));
+        json_object_set_new(s, "FinishedAt", json_string(state->finished_at));
         return s;
 }
 
-json_t *nlab_container_inspect(const json_t *config, const json_t *state)
+json_t *nlab_container_inspect(const json_t *config, const struct nlab_ctr_state *state)
 {
         const json_t *cmd = json_object_get(json_object_get(config, "Config"), "Cmd");
         json_t *doc = json_object(), *args = json_array();

@@ -93,14 +93,14 @@ static int rebuild_networks(struct nlab_store *st, struct nlab_fwb *b, struct nl
 static int rebuild_ctr_ports(struct nlab_store *st, const char *id, struct nlab_fwb *b,
                              struct nlab_err *err)
 {
-        json_t *state = NULL, *cfg = NULL;
+        struct nlab_ctr_state state;
         struct nlab_port_mapping *m = NULL;
+        json_t *cfg = NULL;
         const char *target;
         size_t n = 0;
         int r = 0;
 
-        if (nlab_store_load(st, id, "state.json", &state, NULL) < 0 ||
-            !nlab_store_state_running(state) ||
+        if (nlab_store_load_state(st, id, &state, NULL) < 0 || state.status != NLAB_CTR_RUNNING ||
             nlab_store_load(st, id, "config.json", &cfg, NULL) < 0)
                 goto out;
         r = nlab_attach_build_filters(
@@ -117,7 +117,6 @@ static int rebuild_ctr_ports(struct nlab_store *st, const char *id, struct nlab_
                 r = nlab_fw_build_ports(b, true, m, n, target, err);
         free(m);
 out:
-        json_decref(state);
         json_decref(cfg);
         return r;
 }

@@ -122,19 +122,18 @@ int nlab_netmode_prepare(struct nlab_store *st, json_t *cfg, const struct nlab_r
 bool nlab_netmode_address_held(const struct nlab_store *st, const char *holder, const char *net,
                                const char *ip)
 {
-        json_t *state = NULL, *cfg = NULL;
+        struct nlab_ctr_state state;
+        json_t *cfg = NULL;
         const char *have;
-        bool held = true;
+        bool held;
 
-        if (nlab_store_load(st, holder, "state.json", &state, NULL) < 0 ||
-            !strcmp(json_string_value(json_object_get(state, "Status")) ?: "", "creating") ||
+        if (nlab_store_load_state(st, holder, &state, NULL) < 0 ||
+            state.status == NLAB_CTR_CREATING ||
             nlab_store_load(st, holder, "config.json", &cfg, NULL) < 0)
-                goto out;
+                return true;
         have = json_string_value(
             json_object_get(json_object_get(nlab_netmode_networks(cfg), net), "IPAddress"));
         held = have && !strcmp(have, ip);
-out:
-        json_decref(state);
         json_decref(cfg);
         return held;
 }
@@ -185,20 +184,20 @@ void nlab_netmode_release(struct nlab_store *st, const char *id, const json_t *c
 static int container_pid(struct nlab_store *st, const char *ref, int *pid,
                          unsigned long long *start, struct nlab_err *err)
 {
-        json_t *state = NULL, *tcfg = NULL;
+        struct nlab_ctr_state state;
+        json_t *tcfg = NULL;
         int r = 0;
 
         if (nlab_container_load(st, ref, &tcfg, &state, err) < 0)
                 return nlab_err_set(err, NLAB_E_NOTFOUND,
                                     "cannot join network of container %.12s: it no longer exists",
                                     ref);
-        if (!nlab_container_running(state))
+        if (!nlab_container_running(&state))
                 r = nlab_err_set(err, NLAB_E_CONFLICT,
                                  "cannot join network of a non running container: %s",
                                  json_string_value(json_object_get(tcfg, "Name")));
-        *pid = (int)json_integer_value(json_object_get(state, "Pid"));
-        *start = (unsigned long long)json_integer_value(json_object_get(state, "PidStart"));
-        json_decref(state);
+        *pid = state.pid;
+        *start = state.pid_start;
         json_decref(tcfg);
         return r;
 }

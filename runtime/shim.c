@@ -43,23 +43,16 @@ static void write_full(int fd, const void *buf, size_t len)
 
 static int write_state_running(struct nlab_store *st, const char *id, int pid)
 {
-        char now[64];
-        json_t *state = json_object();
-        int r;
+        struct nlab_ctr_state state;
 
-        nlab_now_rfc3339(now, sizeof(now));
-        json_object_set_new(state, "Status", json_string("running"));
-        json_object_set_new(state, "Pid", json_integer(pid));
-        json_object_set_new(state, "PidStart", json_integer((json_int_t)nlab_proc_starttime(pid)));
-        json_object_set_new(state, "ShimPid", json_integer(getpid()));
-        json_object_set_new(state, "ShimStart",
-                            json_integer((json_int_t)nlab_proc_starttime(getpid())));
-        json_object_set_new(state, "ExitCode", json_integer(0));
-        json_object_set_new(state, "StartedAt", json_string(now));
-        json_object_set_new(state, "FinishedAt", json_string("0001-01-01T00:00:00Z"));
-        r = nlab_store_save(st, id, "state.json", state, NULL);
-        json_decref(state);
-        return r;
+        nlab_ctr_state_init(&state);
+        state.status = NLAB_CTR_RUNNING;
+        state.pid = pid;
+        state.pid_start = nlab_proc_starttime(pid);
+        state.shim_pid = getpid();
+        state.shim_start = nlab_proc_starttime(getpid());
+        nlab_now_rfc3339(state.started_at, sizeof(state.started_at));
+        return nlab_store_save_state(st, id, &state, NULL);
 }
 
 static int bind_netns(struct nlab_store *st, const char *id, int pid, char *what, size_t ws)

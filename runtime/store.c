@@ -141,53 +141,39 @@ int nlab_store_path(const struct nlab_store *st, char *buf, size_t size, const c
         return nlab_path(buf, size, err, "%s/%s/%s", st->root, sub, id);
 }
 
-bool nlab_store_state_abandoned(const json_t *state)
+bool nlab_store_state_abandoned(const struct nlab_ctr_state *state)
 {
-        const char *status = json_string_value(json_object_get(state, "Status"));
-        json_int_t pid = json_integer_value(json_object_get(state, "CreatorPid"));
-        json_int_t start = json_integer_value(json_object_get(state, "CreatorStart"));
-
-        if (!status || strcmp(status, "creating") != 0)
+        if (state->status != NLAB_CTR_CREATING)
                 return false;
-        return pid <= 0 || start <= 0 || !nlab_proc_alive((int)pid, (unsigned long long)start);
-}
-
-bool nlab_store_state_running(const json_t *state)
-{
-        const char *s = json_string_value(json_object_get(state, "Status"));
-
-        return s && !strcmp(s, "running");
+        return state->creator_pid <= 0 || state->creator_start == 0 ||
+               !nlab_proc_alive(state->creator_pid, state->creator_start);
 }
 
 bool nlab_store_owner_dead(const struct nlab_store *st, const char *id)
 {
+        struct nlab_ctr_state state;
         struct nlab_err e;
-        json_t *state;
-        bool dead;
 
         /* Claims are written under the lock: an empty or torn one lost its writer. */
         if (strlen(id) != NLAB_ID_LEN || !nlab_id_is_prefix(id))
                 return true;
-        if (nlab_store_load(st, id, "state.json", &state, &e) < 0)
+        if (nlab_store_load_state(st, id, &state, &e) < 0)
                 return e.kind == NLAB_E_NOTFOUND;
-        dead = nlab_store_state_abandoned(state);
-        json_decref(state);
-        return dead;
+        return nlab_store_state_abandoned(&state);
 }
 
 /* Remove a record that was abandoned half-made; its other claims then name no record. */
 static void collect(struct nlab_store *st, const char *id)
 {
+        struct nlab_ctr_state state;
         char dir[PATH_MAX];
-        json_t *state;
 
         if (strlen(id) != NLAB_ID_LEN || !nlab_id_is_prefix(id) ||
-            nlab_store_load(st, id, "state.json", &state, NULL) < 0)
+            nlab_store_load_state(st, id, &state, NULL) < 0)
                 return;
-        if (nlab_store_state_abandoned(state) &&
+        if (nlab_store_state_abandoned(&state) &&
             nlab_store_path(st, dir, sizeof(dir), "containers", id, NULL, NULL) == 0)
                 nlab_rm_rf(dir, NULL);
-        json_decref(state);
 }
 
 static void read_holder(const char *path, char holder[NLAB_ID_LEN + 1])
@@ -439,5 +425,33 @@ int nlab_store_save(const struct nlab_store *st, const char *id, const char *fil
                 return nlab_err_sys(err, ENOMEM, "encode %s", path);
         r = nlab_write_file(path, text, strlen(text), 0600, err);
         free(text);
+        return r;
+}
+
+int nlab_store_load_state(const struct nlab_store *st, const char *id, struct nlab_ctr_state *state,
+                          struct nlab_err *err)
+{
+        json_t *doc;
+        int r;
+
+        if (nlab_store_load(st, id, "state.json", &doc, err) < 0)
+                return -1;
+        r = nlab_ctr_state_parse(doc, state, err);
+        json_decref(doc);
+        if (r < 0)
+                nlab_err_prefix(err, "container %.12s", id);
+        return r;
+}
+
+int nlab_store_save_state(const struct nlab_store *st, const char *id,
+                          const struct nlab_ctr_state *state, struct nlab_err *err)
+{
+        json_t *doc = nlab_ctr_state_to_json(state);
+        int r;
+
+        if (!doc)
+                return nlab_err_sys(err, ENOMEM, "container %.12s: state", id);
+        r = nlab_store_save(st, id, "state.json", doc, err);
+        json_decref(doc);
         return r;
 }

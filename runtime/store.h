@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "runtime/ctrstate.h"
 #include "runtime/err.h"
 #include "runtime/ids.h"
 
@@ -35,9 +36,7 @@ int nlab_store_path(const struct nlab_store *st, char *buf, size_t size, const c
                     const char *id, const char *file, struct nlab_err *err);
 
 /* A record whose creation never finished: state.json says "creating" and its creator is gone. */
-bool nlab_store_state_abandoned(const json_t *state);
-/* state.json says running (whether its shim still lives is the container layer's question). */
-bool nlab_store_state_running(const json_t *state);
+bool nlab_store_state_abandoned(const struct nlab_ctr_state *state);
 /* Under the lock: the owner of a claim is gone (no record, or an abandoned one). */
 bool nlab_store_owner_dead(const struct nlab_store *st, const char *id);
 /* Whether a live holder's record still accounts for a claim (a killed `network connect` leaves
@@ -67,5 +66,10 @@ int nlab_store_load(const struct nlab_store *st, const char *id, const char *fil
                     struct nlab_err *err);
 int nlab_store_save(const struct nlab_store *st, const char *id, const char *file,
                     const json_t *doc, struct nlab_err *err);
+/* A container's state.json, parsed and checked (a record that does not parse is an error). */
+int nlab_store_load_state(const struct nlab_store *st, const char *id, struct nlab_ctr_state *state,
+                          struct nlab_err *err);
+int nlab_store_save_state(const struct nlab_store *st, const char *id,
+                          const struct nlab_ctr_state *state, struct nlab_err *err);
 
 #endif

@@ -8,7 +8,7 @@ dir=$1
 
 # Bottom to top. A new file must be given a layer here, or the test fails.
 layers=(
-  "base: err fsutil ids strv store proc cidr ipam runreq portspec hostname sysctlspec suggest"
+  "base: err fsutil ids strv ctrstate store proc cidr ipam runreq portspec hostname sysctlspec suggest"
   "kernel: netlink link addr route sysctl endpoint firewall fwbatch fwbridge fwforeign"
   "net: netrec hostsfile attach network netglue ports dnsctl"
   "ctr: caps image sandbox shim exec container netmode connect inspect cgroup cgroup_bpf cgroup_spec seccomp_cache seccomp_profile secopt logfile ctrpath system"
