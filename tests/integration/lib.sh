@@ -1,7 +1,7 @@
 # The one library of the integration tests (sourced by every script, bash): a sandbox, TAP
 # helpers, test hosts. Sourced outside a sandbox, it runs the calling script again inside a fresh
-# one and exits with its status: new network, mount and pid namespaces and a tmpfs over /run
-# holding a private state root, so every link, netns, daemon and mount the test makes vanishes
+# one and exits with its status: new network, mount, pid, ipc and uts namespaces and a tmpfs over
+# /run holding a private state root, so every link, netns, daemon and mount the test makes vanishes
 # with it. Any script runs on its own as root, e.g.
 #   NETLAB=build/netlab/netlab bash tests/integration/test_ports.sh
 # A script may set SANDBOX_RUNS before sourcing (e.g. "BRNF=1 BRNF=0"): it then runs once per
@@ -14,7 +14,7 @@ export NETLAB_TESTLIB
 # so containers the test left are removed the way a user would before the namespaces go; the
 # end of the pid namespace then kills every process left (netlab-dns, test servers).
 sandbox_run() {
-        unshare --net --mount --pid --fork --mount-proc --propagation private bash -c '
+        unshare --net --mount --pid --ipc --uts --fork --mount-proc --propagation private bash -c '
 set -e
 mount -t tmpfs -o mode=0755 netlab-sandbox /run
 mkdir -p /run/netlab-test /run/netns
