@@ -33,7 +33,7 @@ check_eq "one daemon for the root" "$pid" "$(daemon_pid)"
 
 kill -KILL "$pid"
 sleep 0.2
-kill -0 "$pid" 2>/dev/null && not_ok "daemon killed" || ok "daemon killed"
+check_error "daemon killed" "No such process" kill -0 "$pid"
 check_eq "while dead: no answer" "0" "$(q client @10.89.0.1 web | grep -c '^10\.')"
 reg "$(cid 4)" newbie neta:10.89.0.5
 pid2=$(daemon_pid)
@@ -57,8 +57,7 @@ check_eq "dropping a network stops its listener" "1" \
         "$(q db +tries=1 +time=1 @10.90.0.1 db | grep -c 'timed out\|no servers')"
 "$DRIVER" "$ROOT" drop-network neta
 sleep 0.2
-kill -0 "$pid3" 2>/dev/null && not_ok "last network stops the daemon" ||
-        ok "last network stops the daemon"
+check_error "last network stops the daemon" "No such process" kill -0 "$pid3"
 check_eq "pidfile and socket removed" "no no" \
         "$([ -e "$ROOT/dns/netlab-dns.pid" ] && echo yes || echo no) $([ -e "$ROOT/dns/control.sock" ] && echo yes || echo no)"
 "$DRIVER" "$ROOT" drop-container "$(cid 2)"
