@@ -51,7 +51,7 @@ run_suite() { # DIR SUITE [extra args]
 fuzz_stats() {
         local counters
         counters=$(grep -o 'Loaded [0-9]* modules *([0-9]* inline 8-bit counters)' "$1" |
-                grep -o '([0-9]*' | tr -d '(' | head -1)
+                grep -o '([0-9]*' | tr -d '(' | head -1 || true)
         grep -E '^#[0-9]+' "$1" | tail -1 | awk -v c="${counters:-?}" '{
                 for (i = 1; i < NF; i++) v[$i] = $(i + 1)
                 sub(/^#/, "", $1)
