@@ -59,7 +59,7 @@ fuzz_stats() {
 }
 
 run_fuzzers() { # seconds per target
-        local t name seeds work log status=0
+        local t name seeds work log cov status=0
         for t in build-fuzz/tests/fuzz/fuzz_*; do
                 [ -f "$t" ] && [ -x "$t" ] || continue
                 name=$(basename "$t" | sed 's/^fuzz_//')
@@ -77,6 +77,12 @@ run_fuzzers() { # seconds per target
                         tail -30 "$log"
                 fi
                 echo "fuzz $name: $(fuzz_stats "$log")"
+                # A target linked against uninstrumented code fuzzes blind (cov 12 once): fail it.
+                cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+' || echo 0)
+                if [ "$cov" -lt 50 ]; then
+                        echo "fuzz $name: coverage $cov is below 50: is the code under test instrumented?"
+                        failed=$((failed + 1)); status=1
+                fi
         done
         return $status
 }
