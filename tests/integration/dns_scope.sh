@@ -54,7 +54,12 @@ check_eq "LAN host asking the gateway for a container name: REFUSED" "REFUSED" \
         "$(status lan @10.89.0.1 web)"
 check_eq "LAN host asking for an external name: REFUSED, nothing forwarded" "REFUSED 0" \
         "$(status lan @10.89.0.1 lanleak.example) $(upcount lanleak.example)"
-check_eq "LAN host over TCP: no answer" "" "$(status lan +tcp @10.89.0.1 web)"
+check_eq "control: a container on the network resolves over TCP" "10.89.0.2" \
+        "$(q client +tcp @10.89.0.1 web)"
+lan_tcp=$(ip netns exec lan dig +tcp +time=2 +tries=1 @10.89.0.1 web 2>&1)
+check_eq "LAN host over TCP: no answer" "" "$(sed -n 's/.*status: \([A-Z]*\).*/\1/p' <<<"$lan_tcp")"
+check_match "... because the connection is closed at accept (dig ran and said so)" \
+        "end of file|reset|closed" "$lan_tcp"
 
 # a source address spoofed from the LAN (a container's, put on the LAN host's own link): the
 # arrival link decides, not the address
