@@ -148,6 +148,7 @@ int nlab_lab_spawn(const char *dir, bool keep, struct nlab_lab *lab, struct nlab
         struct lab_report r;
         int pfd[2], status;
         pid_t c1, init;
+        bool got;
 
         assert(dir && lab);
         if (pipe2(pfd, O_CLOEXEC) < 0)
@@ -177,11 +178,13 @@ int nlab_lab_spawn(const char *dir, bool keep, struct nlab_lab *lab, struct nlab
                 _exit(0);
         }
         close(pfd[1]);
-        if (read_report(pfd[0], &r) < 0 || r.kind != 0) {
+        /* a short read leaves r undefined: only a whole report may be looked at */
+        got = read_report(pfd[0], &r) == 0;
+        if (!got || r.kind != 0) {
                 close(pfd[0]);
                 waitpid(c1, &status, 0);
                 return nlab_err_set(err, NLAB_E_SYSTEM, "lab sandbox: %s",
-                                    r.kind == 2 ? r.msg : "it ended before it started");
+                                    got && r.kind == 2 ? r.msg : "it ended before it started");
         }
         lab->init = r.value;
         lab->outer = c1;
