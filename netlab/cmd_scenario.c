@@ -721,7 +721,7 @@ static void explain(struct runner *r, const struct nlab_expect *ex, char *why, s
         if (ex->port)
                 snprintf(to + strlen(to), sizeof(to) - strlen(to), ":%u/%s", ex->port,
                          ex->proto == NLAB_PROTO_UDP ? "udp" : "tcp");
-        if (nlab_diagnose_explain(&r->st, ex->subject, to, more, sizeof(more), &err) == 0)
+        if (nlab_diagnose_explain(&r->st, r->ext, r->next, ex->subject, to, more, sizeof(more), &err) == 0)
                 snprintf(why + strlen(why), size - strlen(why), "\nwhy: %s", more);
 }
 

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "runtime/err.h"
-#include "runtime/scenario.h"
+#include "runtime/proto.h"
 
 enum nlab_probe_status {
         NLAB_PROBE_OK,          /* connected, echo reply, reply datagram, DNS answer */

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "runtime/err.h"
+#include "runtime/proto.h"
 
 enum nlab_step_kind {
         NLAB_STEP_COMMAND,  /* argv: a netlab command without the word netlab */
@@ -23,12 +24,6 @@ enum nlab_expect_kind {
         NLAB_EXPECT_CANNOT_RESOLVE,
         NLAB_EXPECT_EXEC,
         NLAB_EXPECT_HAS_INTERFACE,
-};
-
-enum nlab_proto {
-        NLAB_PROTO_ICMP, /* no port given: an echo request */
-        NLAB_PROTO_TCP,
-        NLAB_PROTO_UDP,
 };
 
 struct nlab_expect {
