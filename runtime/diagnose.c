@@ -385,7 +385,7 @@ static bool published_step(struct nlab_diag *d, struct nlab_store *st, const str
         }
         snprintf(id, sizeof(id), "%s", text);
         free(text);
-        if (nlab_party_load(st, id, NULL, 0, &b, NULL) < 0 || b.kind != NLAB_PARTY_CONTAINER) {
+        if (nlab_party_load(st, id, NULL, 0, 0, &b, NULL) < 0 || b.kind != NLAB_PARTY_CONTAINER) {
                 nlab_party_free(&b);
                 return true;
         }
@@ -448,14 +448,14 @@ static void to_address(struct nlab_diag *d, struct nlab_store *st, const struct 
 }
 
 static int diagnose(struct nlab_store *st, const struct nlab_external *ext, size_t next,
-                    const char *from, const char *to, struct nlab_diag *out, struct nlab_err *err)
+                    unsigned flags, const char *from, const char *to, struct nlab_diag *out, struct nlab_err *err)
 {
         struct nlab_party a, b;
         struct target t;
         int r = 0;
 
         memset(out, 0, sizeof(*out));
-        if (parse_target(to, &t, err) < 0 || nlab_party_load(st, from, ext, next, &a, err) < 0)
+        if (parse_target(to, &t, err) < 0 || nlab_party_load(st, from, ext, next, flags, &a, err) < 0)
                 return -1;
         if (a.kind == NLAB_PARTY_ADDRESS) {
                 nlab_party_free(&a);
@@ -466,7 +466,7 @@ static int diagnose(struct nlab_store *st, const struct nlab_external *ext, size
         }
         if (!usable(out, &a))
                 goto done;
-        r = nlab_party_load(st, t.name, ext, next, &b, err);
+        r = nlab_party_load(st, t.name, ext, next, flags, &b, err);
         if (r < 0)
                 goto done;
         if (b.kind == NLAB_PARTY_CONTAINER)
@@ -484,7 +484,7 @@ done:
 int nlab_diagnose(struct nlab_store *st, const char *from, const char *to, struct nlab_diag *out,
                   struct nlab_err *err)
 {
-        return diagnose(st, NULL, 0, from, to, out, err);
+        return diagnose(st, NULL, 0, NLAB_PARTY_NAMED_NETNS, from, to, out, err);
 }
 
 int nlab_diagnose_explain(struct nlab_store *st, const struct nlab_external *ext, size_t next,
@@ -494,7 +494,7 @@ int nlab_diagnose_explain(struct nlab_store *st, const struct nlab_external *ext
         struct nlab_diag d;
         size_t i;
 
-        if (diagnose(st, ext, next, from, to, &d, err) < 0)
+        if (diagnose(st, ext, next, 0, from, to, &d, err) < 0)
                 return -1;
         for (i = 0; i < d.n; i++) {
                 if (d.steps[i].ok)

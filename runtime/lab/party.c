@@ -91,7 +91,7 @@ static bool named_netns(struct nlab_party *p)
 }
 
 int nlab_party_load(struct nlab_store *st, const char *name, const struct nlab_external *ext,
-                    size_t next, struct nlab_party *p, struct nlab_err *err)
+                    size_t next, unsigned flags, struct nlab_party *p, struct nlab_err *err)
 {
         struct nlab_err cerr;
 
@@ -117,7 +117,7 @@ int nlab_party_load(struct nlab_store *st, const char *name, const struct nlab_e
                 return 0;
         nlab_party_free(p);
         snprintf(p->name, sizeof(p->name), "%s", name);
-        if (cerr.kind == NLAB_E_NOTFOUND && named_netns(p)) {
+        if (cerr.kind == NLAB_E_NOTFOUND && (flags & NLAB_PARTY_NAMED_NETNS) && named_netns(p)) {
                 p->kind = NLAB_PARTY_EXTERNAL;
                 return 0;
         }

@@ -39,10 +39,14 @@ struct nlab_party {
         struct in_addr ip; /* ADDRESS */
 };
 
-/* Look name up among the externals (may be NULL), then host, addresses, containers and named
- * network namespaces (/run/netns/NAME, as test hosts are made). A container need not run. */
+/* Test hosts made with ip netns add NAME count as parties (the CLI's diagnose; never inside a
+ * lab, whose names must not reach the machine's own namespaces). */
+#define NLAB_PARTY_NAMED_NETNS 1u
+
+/* Look name up among the externals (may be NULL), then host, addresses, containers and, with
+ * NLAB_PARTY_NAMED_NETNS, /run/netns/NAME. A container need not run. */
 int nlab_party_load(struct nlab_store *st, const char *name, const struct nlab_external *ext,
-                    size_t next, struct nlab_party *p, struct nlab_err *err);
+                    size_t next, unsigned flags, struct nlab_party *p, struct nlab_err *err);
 void nlab_party_free(struct nlab_party *p);
 /* The namespace to probe from: NULL for the caller's own. */
 const char *nlab_party_netns(const struct nlab_party *p);

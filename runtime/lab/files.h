@@ -1,0 +1,15 @@
+/* Scenario files on disk: read and parse one, list a directory's *.lab files. */
+#ifndef NLAB_LAB_FILES_H
+#define NLAB_LAB_FILES_H
+
+#include "runtime/err.h"
+#include "runtime/hostsfile.h"
+#include "runtime/scenario.h"
+
+/* Read path (at most 1 MiB) and parse it. A parse error is NLAB_E_INVALID with the located
+ * message of nlab_scenario_parse; a read error is NLAB_E_SYSTEM "scenario PATH: ...". */
+int nlab_scenario_load(const char *path, struct nlab_scenario *s, struct nlab_err *err);
+/* Append dir's *.lab files to out, sorted by name (their names give the teaching order). */
+int nlab_scenario_dir(const char *dir, struct nlab_strv *out, struct nlab_err *err);
+
+#endif
