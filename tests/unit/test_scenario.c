@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dns/wire.h"
 #include "runtime/probe.h"
 #include "runtime/scenario.h"
 
