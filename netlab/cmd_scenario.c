@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "netlab/cli.h"
+#include "netlab/grammar.h"
 #include "runtime/lab/files.h"
 #include "runtime/lab/runner.h"
 #include "runtime/scenario.h"
@@ -213,7 +214,7 @@ static int load_file(const char *path, struct nlab_scenario *s)
 {
         struct nlab_err err;
 
-        if (nlab_scenario_load(path, s, &err) == 0)
+        if (nlab_scenario_load(path, nlab_cli_grammar(), s, &err) == 0)
                 return 0;
         fprintf(stderr, "%s%s\n", err.kind == NLAB_E_SYSTEM ? "netlab: error: " : "", err.msg);
         return -1;
@@ -223,7 +224,7 @@ static int refuse_untrusted(const struct nlab_scenario *s)
 {
         struct nlab_err err;
 
-        if (nlab_scenario_check_trust(s, &err) == 0)
+        if (nlab_scenario_check_trust(s, nlab_cli_grammar(), &err) == 0)
                 return 0;
         fprintf(stderr, "netlab: error: %s\n", err.msg);
         return -1;

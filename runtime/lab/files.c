@@ -10,7 +10,8 @@
 
 #define MAX_FILE (1 << 20)
 
-int nlab_scenario_load(const char *path, struct nlab_scenario *s, struct nlab_err *err)
+int nlab_scenario_load(const char *path, const struct nlab_grammar *g, struct nlab_scenario *s,
+                       struct nlab_err *err)
 {
         FILE *f = fopen(path, "re");
         char *text;
@@ -27,7 +28,7 @@ int nlab_scenario_load(const char *path, struct nlab_scenario *s, struct nlab_er
         }
         len = fread(text, 1, MAX_FILE, f);
         fclose(f);
-        r = nlab_scenario_parse(path, text, len, s, err);
+        r = nlab_scenario_parse(path, text, len, g, s, err);
         free(text);
         return r;
 }

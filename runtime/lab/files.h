@@ -6,9 +6,11 @@
 #include "runtime/hostsfile.h"
 #include "runtime/scenario.h"
 
-/* Read path (at most 1 MiB) and parse it. A parse error is NLAB_E_INVALID with the located
- * message of nlab_scenario_parse; a read error is NLAB_E_SYSTEM "scenario PATH: ...". */
-int nlab_scenario_load(const char *path, struct nlab_scenario *s, struct nlab_err *err);
+/* Read path (at most 1 MiB) and parse it with the CLI's grammar g. A parse error is NLAB_E_INVALID
+ * with the located message of nlab_scenario_parse; a read error is NLAB_E_SYSTEM "scenario PATH:
+ * ...". */
+int nlab_scenario_load(const char *path, const struct nlab_grammar *g, struct nlab_scenario *s,
+                       struct nlab_err *err);
 /* Append dir's *.lab files to out, sorted by name (their names give the teaching order). */
 int nlab_scenario_dir(const char *dir, struct nlab_strv *out, struct nlab_err *err);
 
