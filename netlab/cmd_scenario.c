@@ -1,11 +1,8 @@
 /* netlab scenario run|list: flags, files and printing; runtime/lab/runner.c runs the labs. */
-#include <errno.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "netlab/cli.h"
@@ -62,12 +59,10 @@ const char *nlab_scenario_help(const char *cmd)
 
 struct run_opts {
         bool tap, step, keep, fancy, trust;
-        char self[PATH_MAX];
         unsigned tap_n;
 };
 
-/* ---- output: the engine's callbacks ---- */
-
+/* The engine's callbacks print each step as it ends. */
 static void print_indented(const struct run_opts *o, const char *text)
 {
         const char *p = text;
@@ -173,20 +168,9 @@ static void on_done(void *ctx, const struct nlab_scenario *s, const struct nlab_
 static const struct nlab_runner_ops printer = {
     .start = on_start, .note = on_note, .begin = on_begin, .result = on_result, .done = on_done};
 
-/* TAP points a file produces: every step but notes. */
-static unsigned tap_points(const struct nlab_scenario *s)
-{
-        unsigned n = 0;
-        size_t i;
-
-        for (i = 0; i < s->nsteps; i++)
-                n += s->steps[i].kind != NLAB_STEP_NOTE;
-        return n;
-}
-
 static int run_one(struct run_opts *o, const struct nlab_scenario *s, unsigned tap_base)
 {
-        struct nlab_run_opts ro = {.self = o->self, .keep = o->keep};
+        struct nlab_run_opts ro = {.keep = o->keep};
         struct nlab_run_lab lab;
         struct nlab_err err;
         int code;
@@ -207,150 +191,112 @@ static int run_one(struct run_opts *o, const struct nlab_scenario *s, unsigned t
         return code < 0 ? 1 : code;
 }
 
-/* ---- files ---- */
-
-/* A parse error is printed as located (FILE:LINE:COL: error: ...), a read error as usual. */
-static int load_file(const char *path, struct nlab_scenario *s)
+/* A parse error is printed as located (FILE:LINE:COL: error: ...), a read error as usual;
+ * without trust, a file that asks for the host is refused too. */
+static int load_file(const char *path, bool trust, struct nlab_scenario *s)
 {
         struct nlab_err err;
 
-        if (nlab_scenario_load(path, nlab_cli_grammar(), s, &err) == 0)
-                return 0;
-        fprintf(stderr, "%s%s\n", err.kind == NLAB_E_SYSTEM ? "netlab: error: " : "", err.msg);
-        return -1;
-}
-
-static int refuse_untrusted(const struct nlab_scenario *s)
-{
-        struct nlab_err err;
-
-        if (nlab_scenario_check_trust(s, nlab_cli_grammar(), &err) == 0)
+        if (nlab_scenario_load(path, nlab_cli_grammar(), s, &err) < 0) {
+                fprintf(stderr, "%s%s\n", err.kind == NLAB_E_SYSTEM ? "netlab: error: " : "",
+                        err.msg);
+                return -1;
+        }
+        if (trust || nlab_scenario_check_trust(s, nlab_cli_grammar(), &err) == 0)
                 return 0;
         fprintf(stderr, "netlab: error: %s\n", err.msg);
         return -1;
 }
 
-static int dir_files(const char *dir, struct nlab_strv *out)
+static const struct nlab_flag run_flags[] = {
+    {"tap", 0, NLAB_FLAG_BOOL, NULL},    {"step", 0, NLAB_FLAG_BOOL, NULL},
+    {"keep", 0, NLAB_FLAG_BOOL, NULL},   {"trust", 0, NLAB_FLAG_BOOL, NULL},
+    {"help", 'h', NLAB_FLAG_BOOL, NULL},
+};
+#define N_RUN_FLAGS (sizeof(run_flags) / sizeof(run_flags[0]))
+
+static int run_all(struct run_opts *o, const struct nlab_strv *files, struct nlab_scenario *all)
 {
-        struct nlab_err err;
+        unsigned tap_base = 0;
+        int r, status = 0;
+        size_t i;
 
-        if (nlab_scenario_dir(dir, out, &err) == 0)
-                return 0;
-        fprintf(stderr, "netlab: error: %s\n", err.msg);
-        return -1;
-}
-
-static int expand_args(int argc, char **argv, struct nlab_strv *files)
-{
-        struct stat sb;
-        int i;
-
-        for (i = 0; i < argc; i++) {
-                if (stat(argv[i], &sb) == 0 && S_ISDIR(sb.st_mode)) {
-                        if (dir_files(argv[i], files) < 0)
-                                return -1;
-                } else {
-                        nlab_strv_push(files, argv[i]);
-                }
-        }
-        return 0;
-}
-
-static int parse_run_flags(int argc, char **argv, struct run_opts *o, int *first)
-{
-        int i;
-
-        for (i = 0; i < argc && argv[i][0] == '-'; i++) {
-                if (!strcmp(argv[i], "--tap"))
-                        o->tap = true;
-                else if (!strcmp(argv[i], "--step"))
-                        o->step = true;
-                else if (!strcmp(argv[i], "--keep"))
-                        o->keep = true;
-                else if (!strcmp(argv[i], "--trust"))
-                        o->trust = true;
-                else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
-                        return fputs(help_run, stdout), 1;
-                else if (!strcmp(argv[i], "--")) {
-                        i++;
-                        break;
-                } else
-                        return nlab_cli_usage_error("scenario run", "unknown flag", false), -1;
-        }
-        *first = i;
-        if (i == argc)
-                return nlab_cli_usage_error("scenario run", "no scenario file given", false), -1;
-        return 0;
-}
-
-static int scenario_run(int argc, char **argv)
-{
-        struct nlab_scenario *all = NULL;
-        struct nlab_strv files = {0};
-        struct run_opts o = {0};
-        unsigned tap_base = 0, total = 0;
-        int first, r, status = 0;
-        bool parse_failed = !all;
-        size_t i, parsed = 0;
-        ssize_t n;
-
-        r = parse_run_flags(argc, argv, &o, &first);
-        if (r != 0)
-                return r > 0 ? 0 : 1;
-        if (geteuid() != 0) {
-                fprintf(stderr, "netlab: error: scenario run needs root: each scenario gets "
-                                "namespaces of its own (try: sudo netlab scenario run ...)\n");
-                return 1;
-        }
-        if (expand_args(argc - first, argv + first, &files) < 0)
-                return 1;
-        if (o.keep && files.n != 1)
-                return nlab_cli_usage_error("scenario run", "--keep takes exactly one file", false);
-        n = readlink("/proc/self/exe", o.self, sizeof(o.self) - 1);
-        if (n < 0)
-                return fprintf(stderr, "netlab: error: /proc/self/exe: %s\n", strerror(errno)), 1;
-        o.self[n] = '\0';
-        o.fancy = isatty(STDOUT_FILENO) && !o.tap;
-        all = calloc(files.n + 1, sizeof(*all));
-        parse_failed = !all;
-        /* check every file before running any */
-        for (i = 0; all && i < files.n; i++, parsed++) {
-                if (load_file(files.v[i], &all[i]) < 0) {
-                        parse_failed = true;
-                        continue;
-                }
-                if (!o.trust && refuse_untrusted(&all[i]) < 0)
-                        parse_failed = true;
-                total += tap_points(&all[i]);
-        }
-        if (o.tap && !parse_failed)
-                printf("1..%u\n", total);
         signal(SIGINT, SIG_IGN);  /* the lab's worker handles Ctrl-C, then the lab ends */
         signal(SIGPIPE, SIG_IGN); /* a closed pipe must not skip the cleanup */
-        for (i = 0; !parse_failed && all && i < files.n; i++) {
-                r = run_one(&o, &all[i], tap_base);
-                tap_base += tap_points(&all[i]);
+        for (i = 0; i < files->n; i++) {
+                r = run_one(o, &all[i], tap_base);
+                tap_base += nlab_scenario_results(&all[i]);
                 if (r)
                         status = r == 130 ? 130 : 1;
                 if (r == 130)
                         break;
-                if (!o.tap && i + 1 < files.n)
+                if (!o->tap && i + 1 < files->n)
                         printf("\n");
         }
         signal(SIGINT, SIG_DFL);
-        if (parse_failed)
-                status = 1;
-        for (i = 0; all && i < parsed; i++)
+        return status;
+}
+
+/* Every file is read and checked before any runs. */
+static int run_files(struct run_opts *o, const struct nlab_strv *files)
+{
+        struct nlab_scenario *all = calloc(files->n, sizeof(*all));
+        unsigned total = 0;
+        int status = !all;
+        size_t i;
+
+        o->fancy = isatty(STDOUT_FILENO) && !o->tap;
+        for (i = 0; all && i < files->n; i++) {
+                if (load_file(files->v[i], o->trust, &all[i]) < 0)
+                        status = 1;
+                total += nlab_scenario_results(&all[i]);
+        }
+        if (!status && o->tap)
+                printf("1..%u\n", total);
+        if (!status)
+                status = run_all(o, files, all);
+        for (i = 0; all && i < files->n; i++)
                 nlab_scenario_free(&all[i]);
         free(all);
-        nlab_strv_free(&files);
         return status;
+}
+
+static int scenario_run(int argc, char **argv)
+{
+        struct nlab_strv files = {0};
+        struct nlab_parsed p = {0};
+        struct run_opts o = {0};
+        struct nlab_err err;
+        int code = 0;
+
+        if (nlab_cli_parse("scenario run", run_flags, N_RUN_FLAGS, argc, argv, 0, &p, false,
+                           &code) != 0)
+                goto out;
+        o.tap = p.set[0], o.step = p.set[1], o.keep = p.set[2], o.trust = p.set[3];
+        if (p.npos == 0) {
+                code = nlab_cli_usage_error("scenario run", "no scenario file given", false);
+        } else if (geteuid() != 0) {
+                fprintf(stderr, "netlab: error: scenario run needs root: each scenario gets "
+                                "namespaces of its own (try: sudo netlab scenario run ...)\n");
+                code = 1;
+        } else if (nlab_scenario_expand(p.pos, (size_t)p.npos, &files, &err) < 0) {
+                code = nlab_cli_fail(&err, false);
+        } else if (o.keep && files.n != 1) {
+                code = nlab_cli_usage_error("scenario run", "--keep takes exactly one file", false);
+        } else {
+                code = run_files(&o, &files);
+        }
+out:
+        nlab_parsed_free(&p, N_RUN_FLAGS);
+        nlab_strv_free(&files);
+        return code;
 }
 
 static int scenario_list(int argc, char **argv)
 {
         const char *dir = getenv("NETLAB_SCENARIOS");
         struct nlab_strv files = {0};
+        struct nlab_err err;
         size_t i;
         int status = 0;
 
@@ -362,12 +308,12 @@ static int scenario_list(int argc, char **argv)
                 dir = argv[0];
         if (!dir || !dir[0])
                 dir = "scenarios";
-        if (dir_files(dir, &files) < 0)
-                return 1;
+        if (nlab_scenario_dir(dir, &files, &err) < 0)
+                return nlab_cli_fail(&err, false);
         for (i = 0; i < files.n; i++) {
                 struct nlab_scenario s;
                 const char *base = strrchr(files.v[i], '/');
-                if (load_file(files.v[i], &s) < 0) {
+                if (load_file(files.v[i], true, &s) < 0) {
                         status = 1;
                         continue;
                 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define MAX_FILE (1 << 20)
 
@@ -56,5 +57,21 @@ int nlab_scenario_dir(const char *dir, struct nlab_strv *out, struct nlab_err *e
         }
         closedir(d);
         qsort(out->v + first, out->n - first, sizeof(char *), by_name);
+        return 0;
+}
+
+int nlab_scenario_expand(char *const *paths, size_t n, struct nlab_strv *out, struct nlab_err *err)
+{
+        struct stat sb;
+        size_t i;
+
+        for (i = 0; i < n; i++) {
+                if (stat(paths[i], &sb) == 0 && S_ISDIR(sb.st_mode)) {
+                        if (nlab_scenario_dir(paths[i], out, err) < 0)
+                                return -1;
+                } else {
+                        nlab_strv_push(out, paths[i]);
+                }
+        }
         return 0;
 }

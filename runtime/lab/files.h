@@ -14,4 +14,7 @@ int nlab_scenario_load(const char *path, const struct nlab_grammar *g, struct nl
 /* Append dir's *.lab files to out, sorted by name (their names give the teaching order). */
 int nlab_scenario_dir(const char *dir, struct nlab_strv *out, struct nlab_err *err);
 
+/* The files named by paths: a directory stands for its *.lab files, anything else for itself. */
+int nlab_scenario_expand(char *const *paths, size_t n, struct nlab_strv *out, struct nlab_err *err);
+
 #endif

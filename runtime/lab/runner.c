@@ -5,6 +5,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -251,14 +252,15 @@ static void remove_containers(struct nlab_store *st)
 
 /* In the lab's worker: every step, then the lab's own cleanup. Returns the exit status. */
 static int run_in_lab(const struct nlab_scenario *s, const struct nlab_run_opts *o,
-                      const struct nlab_runner_ops *ops, void *ctx, const char *root)
+                      const struct nlab_runner_ops *ops, void *ctx, const char *root,
+                      const char *self)
 {
         struct sigaction sa = {.sa_handler = on_interrupt};
         struct run r = {.ops = ops, .ctx = ctx};
         struct nlab_err err;
         size_t i;
 
-        r.c.self = o->self;
+        r.c.self = self;
         r.c.root = root;
         r.c.interrupted = &interrupted;
         sigaction(SIGINT, &sa, NULL);
@@ -283,15 +285,33 @@ static int run_in_lab(const struct nlab_scenario *s, const struct nlab_run_opts 
         return r.sum.failed ? 1 : 0;
 }
 
+unsigned nlab_scenario_results(const struct nlab_scenario *s)
+{
+        unsigned n = 0;
+        size_t i;
+
+        for (i = 0; i < s->nsteps; i++)
+                n += s->steps[i].kind != NLAB_STEP_NOTE;
+        return n;
+}
+
 int nlab_scenario_run(const struct nlab_scenario *s, const struct nlab_run_opts *o,
                       const struct nlab_runner_ops *ops, void *ctx, struct nlab_run_lab *lab,
                       struct nlab_err *err)
 {
+        char self[PATH_MAX];
         struct nlab_lab l;
+        ssize_t n;
         int r, code;
 
-        assert(s && o && o->self && ops && lab);
+        assert(s && o && ops && lab);
         memset(lab, 0, sizeof(*lab));
+        n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        if (n < 0) {
+                nlab_err_sys(err, errno, "/proc/self/exe");
+                return -2;
+        }
+        self[n] = '\0';
         snprintf(lab->dir, sizeof(lab->dir), "/run/netlab-lab.XXXXXX");
         if (!mkdtemp(lab->dir)) {
                 nlab_err_sys(err, errno, "scenario %s: mkdtemp %s", s->file, lab->dir);
@@ -301,7 +321,7 @@ int nlab_scenario_run(const struct nlab_scenario *s, const struct nlab_run_opts 
         r = nlab_lab_spawn(lab->dir, o->keep, &l, err);
         if (r == 0) {
                 fflush(stdout);
-                _exit(run_in_lab(s, o, ops, ctx, lab->dir));
+                _exit(run_in_lab(s, o, ops, ctx, lab->dir, self));
         }
         if (r < 0) {
                 rmdir(lab->dir);

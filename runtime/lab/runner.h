@@ -41,8 +41,7 @@ struct nlab_runner_ops {
 };
 
 struct nlab_run_opts {
-        const char *self; /* the netlab binary that runs the command steps */
-        bool keep;        /* leave the lab up afterwards */
+        bool keep; /* leave the lab up afterwards */
 };
 
 struct nlab_run_lab {
@@ -50,9 +49,12 @@ struct nlab_run_lab {
         char dir[32]; /* its state root */
 };
 
-/* Run s in a fresh lab. Returns the lab's exit status (0 all held, 1 a failure, 130 Ctrl-C), -1
- * when the lab ended early, or < -1 with err set when it could not be made. Without keep the lab
- * and its directory are gone on return. */
+/* How many results a run of s reports (every step but notes): a TAP plan. */
+unsigned nlab_scenario_results(const struct nlab_scenario *s);
+
+/* Run s in a fresh lab; command steps run this very binary (/proc/self/exe). Returns the lab's exit
+ * status (0 all held, 1 a failure, 130 Ctrl-C), -1 when the lab ended early, or < -1 with err set
+ * when it could not be made. Without keep the lab and its directory are gone on return. */
 int nlab_scenario_run(const struct nlab_scenario *s, const struct nlab_run_opts *o,
                       const struct nlab_runner_ops *ops, void *ctx, struct nlab_run_lab *lab,
                       struct nlab_err *err);
