@@ -63,6 +63,21 @@ expect web has-interface eth0 = 172.17.0.2/16
 LAB
 check "an external host reaches the lab host and back" nl scenario run "$work/ext.lab"
 
+# A failed check from the lab host or a test host is explained as diagnose sees it.
+cat >"$work/why.lab" <<'LAB'
+title why, from outside
+external lan
+run -d --name web busybox httpd -f -p 80
+expect host reaches web:80
+expect-fail lan reaches host:81
+expect-fail host reaches web:81
+LAB
+out=$(nl scenario run "$work/why.lab" 2>&1); rc=$?
+check_eq "checks from the host and a test host run (exit 0)" 0 "$rc"
+check_match "a test host's failed check says why" \
+        "why: no container publishes port 81/tcp on the host" "$out"
+check_match "the host's failed check says why" "why: nothing in web listens on 81/tcp" "$out"
+
 # UDP probes get a reply from an echo service (perl from the host image), refused elsewhere.
 cat >"$work/udp.lab" <<'LAB'
 title udp
