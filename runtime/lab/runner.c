@@ -68,8 +68,9 @@ static pid_t spawn_self(const struct lab_ctx *c, char *const *args, size_t nargs
         _exit(127);
 }
 
-/* Keep what fits, drop the rest: a full pipe must not stall the command. */
-static void read_some(int fd, char *out, size_t size, size_t *used, bool *eof)
+/* Keep what fits, drop the rest: a full pipe must not stall the command. Returns read's result;
+ * EOF or an error other than "nothing yet" sets eof. */
+static ssize_t read_some(int fd, char *out, size_t size, size_t *used, bool *eof)
 {
         char scratch[4096];
         bool room = *used + 1 < size;
@@ -80,6 +81,7 @@ static void read_some(int fd, char *out, size_t size, size_t *used, bool *eof)
                 *used += (size_t)n;
         if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
                 *eof = true;
+        return n;
 }
 
 /* Block until the command exits (its pidfd), collecting its output meanwhile. The pipe may never
@@ -111,8 +113,9 @@ static int collect(pid_t pid, int fd, char *out, size_t size, int *status)
         close(pidfd);
         while (waitpid(pid, status, 0) < 0 && errno == EINTR)
                 ;
-        while (!eof)
-                read_some(fd, out, size, &used, &eof);
+        /* what is already in the pipe; a shim's copy may keep it open, so no waiting for EOF */
+        while (!eof && read_some(fd, out, size, &used, &eof) > 0)
+                ;
         out[used] = '\0';
         return 0;
 }
