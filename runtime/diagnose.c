@@ -106,6 +106,15 @@ static bool stale_step(struct nlab_diag *d, const struct nlab_party *c)
 
         if (!c->stale)
                 return true;
+        if (!c->owner_running) {
+                snprintf(fix, sizeof(fix), "netlab start %s, then netlab restart %s", c->owner,
+                         cname(c));
+                step(d, false, fix,
+                     "%s shares %s's network namespace (--network container:%s), but %s is not "
+                     "running: %s is left with no network",
+                     cname(c), c->owner, c->owner, c->owner, cname(c));
+                return false;
+        }
         snprintf(fix, sizeof(fix), "netlab restart %s (it joins %s's new namespace)", cname(c),
                  c->owner);
         step(d, false, fix,
@@ -448,14 +457,16 @@ static void to_address(struct nlab_diag *d, struct nlab_store *st, const struct 
 }
 
 static int diagnose(struct nlab_store *st, const struct nlab_external *ext, size_t next,
-                    unsigned flags, const char *from, const char *to, struct nlab_diag *out, struct nlab_err *err)
+                    unsigned flags, const char *from, const char *to, struct nlab_diag *out,
+                    struct nlab_err *err)
 {
         struct nlab_party a, b;
         struct target t;
         int r = 0;
 
         memset(out, 0, sizeof(*out));
-        if (parse_target(to, &t, err) < 0 || nlab_party_load(st, from, ext, next, flags, &a, err) < 0)
+        if (parse_target(to, &t, err) < 0 ||
+            nlab_party_load(st, from, ext, next, flags, &a, err) < 0)
                 return -1;
         if (a.kind == NLAB_PARTY_ADDRESS) {
                 nlab_party_free(&a);

@@ -50,8 +50,9 @@ static void load_owner(struct nlab_store *st, struct nlab_party *p, const char *
         snprintf(p->owner, sizeof(p->owner), "%s", name ? name + (name[0] == '/') : owner_ref);
         p->nets = nlab_netmode_networks(p->owner_cfg);
         p->in_host_ns = !strcmp(nlab_netmode_of(p->owner_cfg), "host");
+        p->owner_running = nlab_container_running(state);
         p->stale = p->running && !p->in_host_ns &&
-                   (!nlab_container_running(state) ||
+                   (!p->owner_running ||
                     !same_netns(p->pid, (int)json_integer_value(json_object_get(state, "Pid"))));
         json_decref(state);
 }

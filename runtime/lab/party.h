@@ -35,6 +35,7 @@ struct nlab_party {
         bool running;
         char owner[128]; /* container:NAME: the owner's name */
         bool stale;      /* container:NAME whose owner restarted: left in an old netns */
+        bool owner_running;
         const struct nlab_external *x;
         struct in_addr ip; /* ADDRESS */
 };

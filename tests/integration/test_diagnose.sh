@@ -73,4 +73,12 @@ check_match "graph lists containers with address, alias and ports" "web 10.89.0.
 check_match "graph marks internal networks" "sealed.*internal" "$g"
 check "graph --format dot renders with Graphviz" sh -c "nl graph --format dot | dot -Tsvg >/dev/null"
 check_status "graph refuses other formats" 1 nl graph --format png
+
+# The sidecar's owner stopped: say so, not that a name does not resolve.
+check "before web stops, the sidecar reaches client" nl diagnose side client
+nl stop web >/dev/null
+out=$(nl diagnose side client)
+check_match "with web stopped, the sidecar is said to be left without network" \
+        "side shares web's network namespace.*but web is not running" "$out"
+check_match "and the fix starts web, then the sidecar" "fix: netlab start web, then netlab restart side" "$out"
 finish
