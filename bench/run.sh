@@ -43,15 +43,18 @@ if [ -n "${NETLAB_BASE:-}" ]; then
         nlb run --rm --network none busybox true
         nlb network create --subnet 10.90.0.0/16 basenet >/dev/null
         nlb run --rm --network basenet busybox true
-        before_none=$(median_ms nlb run --rm --network none busybox true)
-        before_net=$(median_ms nlb run --rm --network basenet busybox true)
+        # Interleaved with this build's runs, so a busy machine weighs on both alike.
+        read -r after_none before_none < <(paired_ms "nl run --rm --network none busybox true" \
+                "nlb run --rm --network none busybox true")
+        read -r after_net before_net < <(paired_ms "nl run --rm --network labnet busybox true" \
+                "nlb run --rm --network basenet busybox true")
 fi
 
 printf '%-50s %10s %10s %8s\n' "benchmark (median of ${REPS:-30})" "netlab ms" "base ms" "ratio"
 printf '%-50s %10s %10s %8s\n' "run --rm --network none busybox true" "$run_none" "$base_none" "$(ratio "$run_none" "$base_none")"
 printf '%-50s %10s %10s %8s\n' "run --rm --network labnet busybox true" "$run_net" "$base_net" "$(ratio "$run_net" "$base_net")"
 if [ -n "${NETLAB_BASE:-}" ]; then
-        printf '%-50s %10s %10s %8s\n' "before/after: run --rm --network none ($BASE_REF)" "$run_none" "$before_none" "$(ratio "$run_none" "$before_none")"
-        printf '%-50s %10s %10s %8s\n' "before/after: run --rm on a user network ($BASE_REF)" "$run_net" "$before_net" "$(ratio "$run_net" "$before_net")"
+        printf '%-50s %10s %10s %8s\n' "before/after: run --rm --network none ($BASE_REF)" "$after_none" "$before_none" "$(ratio "$after_none" "$before_none")"
+        printf '%-50s %10s %10s %8s\n' "before/after: run --rm on a user network ($BASE_REF)" "$after_net" "$before_net" "$(ratio "$after_net" "$before_net")"
 fi
 echo "targets: labnet median under 10 ms and within 3x of the raw baseline; after/before at most 1.2x"

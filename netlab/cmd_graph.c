@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "netlab/cli.h"
+#include "netlab/grammar.h"
 #include "netlab/format.h"
 #include "runtime/container.h"
 #include "runtime/netmode.h"
@@ -170,6 +171,7 @@ static const struct nlab_flag graph_flags[] = {
     {"format", 0, NLAB_FLAG_VALUE, NULL},
     {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
+const struct nlab_flags nlab_flags_graph = NLAB_FLAGS(graph_flags);
 
 int nlab_cmd_graph(struct nlab_cli *cli, int argc, char **argv)
 {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "netlab/cli.h"
+#include "netlab/grammar.h"
 #include "netlab/filter.h"
 #include "netlab/format.h"
 #include "runtime/connect.h"
@@ -15,6 +16,7 @@ static const struct nlab_flag create_flags[] = {
     {"internal", 0, NLAB_FLAG_BOOL, NULL},  {"opt", 'o', NLAB_FLAG_LIST, NULL},
     {"label", 0, NLAB_FLAG_LIST, NULL},     {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
+const struct nlab_flags nlab_flags_network_create = NLAB_FLAGS(create_flags);
 
 static int net_create(struct nlab_cli *cli, int argc, char **argv)
 {
@@ -87,6 +89,7 @@ static const struct nlab_flag ls_flags[] = {
     {"quiet", 'q', NLAB_FLAG_BOOL, NULL}, {"no-trunc", 0, NLAB_FLAG_BOOL, NULL},
     {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
+const struct nlab_flags nlab_flags_network_ls = NLAB_FLAGS(ls_flags);
 
 static const struct nlab_header ls_columns[] = {
     {"ID", "NETWORK ID"}, {"Name", "NAME"},         {"Driver", "DRIVER"},
@@ -140,6 +143,7 @@ static const struct nlab_flag inspect_flags[] = {
     {"format", 'f', NLAB_FLAG_VALUE, NULL},
     {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
+const struct nlab_flags nlab_flags_network_inspect = NLAB_FLAGS(inspect_flags);
 
 static int net_inspect(struct nlab_cli *cli, int argc, char **argv)
 {
@@ -180,6 +184,7 @@ static const struct nlab_flag rm_flags[] = {
     {"force", 'f', NLAB_FLAG_BOOL, NULL},
     {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
+const struct nlab_flags nlab_flags_network_rm = NLAB_FLAGS(rm_flags);
 
 static int net_rm(struct nlab_cli *cli, int argc, char **argv)
 {
@@ -211,6 +216,7 @@ static const struct nlab_flag prune_flags[] = {
     {"force", 'f', NLAB_FLAG_BOOL, NULL},
     {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
+const struct nlab_flags nlab_flags_network_prune = NLAB_FLAGS(prune_flags);
 
 static int net_prune(struct nlab_cli *cli, int argc, char **argv)
 {
@@ -262,6 +268,7 @@ static const struct nlab_flag connect_flags[] = {
     {"mac-address", 0, NLAB_FLAG_VALUE, NULL},
     {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
+const struct nlab_flags nlab_flags_network_connect = NLAB_FLAGS(connect_flags);
 
 static int net_connect(struct nlab_cli *cli, int argc, char **argv)
 {
@@ -297,6 +304,7 @@ static const struct nlab_flag disconnect_flags[] = {
     {"force", 'f', NLAB_FLAG_BOOL, NULL},
     {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
+const struct nlab_flags nlab_flags_network_disconnect = NLAB_FLAGS(disconnect_flags);
 
 static int net_disconnect(struct nlab_cli *cli, int argc, char **argv)
 {

@@ -182,10 +182,12 @@ static const struct help helps[] = {
                "  -f, --force    do not ask for confirmation (needed when stdin is no terminal)\n"},
     {"diagnose", "Usage: netlab diagnose A B[:PORT[/tcp|udp]]\n"
                  "\n"
-                 "Explain whether container A can reach B and, if not, why. B is a container,\n"
-                 "'host', or an IPv4 address. The walk stops at the first broken link:\n"
-                 "  both running? a shared network? B's name resolves from A? icc? both\n"
-                 "  bridge ports up? B listening on the port? the packets themselves?\n"
+                 "Explain whether A can reach B and, if not, why. A is a container, 'host'\n"
+                 "or a test host (a namespace in /run/netns); B is a container, 'host', a\n"
+                 "test host or an IPv4 address. The walk stops at the first broken link:\n"
+                 "  both running? a sidecar left behind by a restart? a shared network? B's\n"
+                 "  name resolves from A? icc? both bridge ports up? B listening on the port\n"
+                 "  (for host:PORT, the container port it leads to)? the packets themselves?\n"
                  "Each finding names the command that fixes it. Exit status 0 when the path\n"
                  "works, 1 when it is broken.\n"},
     {"graph", "Usage: netlab graph [--format text|dot]\n"
