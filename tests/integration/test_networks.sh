@@ -140,4 +140,24 @@ nl network create --label gone=yes prunable >/dev/null
 nl network create keepme >/dev/null
 check_match "network prune --filter label= removes only matching networks" "prunable" "$(nl network prune -f --filter label=gone=yes)"
 check_eq "keepme survived" "keepme" "$(nl network ls --filter type=custom --format '{{.Name}}')"
+
+# Issue 11: the resolver follows connect and disconnect. rsc's nameserver is rsa's gateway;
+# disconnecting rsa must not leave it pointing at an address it can no longer reach.
+nsof() { nl exec "$1" awk '/^nameserver/{print $2}' /etc/resolv.conf; }
+rlookup() { nl exec "$1" nslookup "$2" 2>/dev/null | awk '/^Name:/{n=1} n && /^Address/{print $NF}'; }
+nl network create --subnet 10.93.0.0/24 rsa >/dev/null
+nl network create --subnet 10.94.0.0/24 rsb >/dev/null
+nl run -d --name rsweb --net rsb busybox sleep 1d >/dev/null
+nl run -d --name rsc --net rsa busybox sleep 1d >/dev/null
+nl network connect rsb rsc
+check_eq "control: resolv.conf names rsa's gateway" "10.93.0.1" "$(nsof rsc)"
+check_eq "control: rsb's names resolve through it" "10.94.0.2" "$(rlookup rsc rsweb)"
+nl network disconnect rsa rsc
+check_eq "after disconnect of rsa, resolv.conf names rsb's gateway" "10.94.0.1" "$(nsof rsc)"
+check_eq "and rsb's names still resolve" "10.94.0.2" "$(rlookup rsc rsweb)"
+nl network connect rsa rsc
+check_eq "after connecting rsa back, the resolver stays on rsb" "10.94.0.1" "$(nsof rsc)"
+check_eq "and names still resolve" "10.94.0.2" "$(rlookup rsc rsweb)"
+nl rm -f rsc rsweb >/dev/null
+nl network rm rsa rsb >/dev/null
 finish
