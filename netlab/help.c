@@ -201,7 +201,7 @@ static const struct help helps[] = {
     {"network", "Usage: netlab network COMMAND\n"
                 "\n"
                 "Manage networks. Predefined: bridge (netlab0, 172.17.0.0/16, no name\n"
-                "resolution), host, none.\n"
+                "resolution; a second state root gets netlab-HASH on a free pool), host, none.\n"
                 "\n"
                 "Commands:\n"
                 "  create       create a user-defined bridge network\n"

@@ -160,4 +160,25 @@ check_eq "after connecting rsa back, the resolver stays on rsb" "10.94.0.1" "$(n
 check_eq "and names still resolve" "10.94.0.2" "$(rlookup rsc rsweb)"
 nl rm -f rsc rsweb >/dev/null
 nl network rm rsa rsb >/dev/null
+
+# Issue 11: two state roots side by side. The first takes netlab0 and 172.17.0.0/16, the second
+# gets a default bridge and pool of its own, and both publish ports.
+nl rm -f $(nl ps -aq) >/dev/null 2>&1 || true
+nl system reset --force >/dev/null
+ra() { "$NETLAB" --root /run/ra "$@"; }
+rb() { "$NETLAB" --root /run/rb "$@"; }
+brname() { "$NETLAB" --root "$1" network inspect -f '{{index .Options "com.docker.network.bridge.name"}}' bridge; }
+mkdir -p /run/wa /run/wb && echo served-a >/run/wa/index.html && echo served-b >/run/wb/index.html
+ra run -d --name wa -v /run/wa:/www -p 8080:80 busybox httpd -f -p 80 -h /www >/dev/null
+check_eq "control: root a gets netlab0" "netlab0" "$(brname /run/ra)"
+check_eq "control: root a's container is served on 8080" "served-a" "$(wget -qO- http://127.0.0.1:8080/ 2>/dev/null)"
+check "root b runs a container with -p 8081" rb run -d --name wb -v /run/wb:/www -p 8081:80 busybox httpd -f -p 80 -h /www
+check_match "root b's default bridge is its own" "^netlab-[0-9a-f]{8}$" "$(brname /run/rb)"
+check_eq "root b's bridge exists" "1" "$(ip -o link show "$(brname /run/rb)" type bridge | wc -l)"
+check_fails "root b's container is not on 172.17.0.0/16" sh -c "rb inspect -f '{{.NetworkSettings.IPAddress}}' wb | grep -q '^172\.17\.'"
+check_eq "the two MAC addresses differ" "2" "$( (ra inspect -f '{{.NetworkSettings.MacAddress}}' wa; rb inspect -f '{{.NetworkSettings.MacAddress}}' wb) | sort -u | wc -l)"
+check_eq "root b's container is served on 8081" "served-b" "$(wget -qO- http://127.0.0.1:8081/ 2>/dev/null)"
+check_eq "and root a's still on 8080" "served-a" "$(wget -qO- http://127.0.0.1:8080/ 2>/dev/null)"
+ra rm -f wa >/dev/null
+rb rm -f wb >/dev/null
 finish
