@@ -148,7 +148,7 @@ check_match "and an exec'd process" "sleep 4343" "$top"
 check "control: the host's own sleep runs" kill -0 "$hostsleep"
 check_fails "but top does not list it" sh -c "echo '$top' | grep -q 'sleep 4141'"
 kill "$hostsleep"
-check_eq "top of an unknown container exits 1 and says so" "1 netlab: error: no such container: nosuch" "$(nl top nosuch 2>&1; echo $?)"
+check_eq "top of an unknown container exits 1 and says so" "netlab: error: no such container: nosuch code=1" "$(nl top nosuch 2>&1 | tr '\n' ' '; echo "code=${PIPESTATUS[0]}")"
 nl create --name idc busybox true >/dev/null
 check_match "top of a created container says it is not running" "container idc is not running" "$(nl top idc 2>&1)"
 
