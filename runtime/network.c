@@ -1,6 +1,7 @@
 #include "runtime/network.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -152,6 +153,31 @@ static int choose_default_bridge(const struct nlab_store *st, struct default_bri
         nlab_cidr_format(&sub, b->subnet);
         inet_ntop(AF_INET, &gw, b->gateway, sizeof(b->gateway));
         return 0;
+}
+
+int nlab_network_bridge_claim(const struct nlab_store *st, const char *bridge, bool mark,
+                              struct nlab_err *err)
+{
+        char want[256], have[256];
+        struct nlab_nl *nl;
+        int r;
+
+        assert(st && bridge);
+        if ((size_t)snprintf(want, sizeof(want), "netlab:%s", st->root) >= sizeof(want))
+                return 0; /* a root too long for an alias goes unmarked */
+        nl = nlab_nl_open(NULL, err);
+        if (!nl)
+                return -1;
+        r = nlab_link_alias(nl, bridge, have, sizeof(have), err);
+        if (r > 0 && !have[0] && mark)
+                r = nlab_link_set_alias(nl, bridge, want, err);
+        else if (r > 0 && have[0] && strcmp(have, want))
+                r = nlab_err_set(err, NLAB_E_CONFLICT,
+                                 "bridge %s belongs to state root %s, not to %s (both recorded "
+                                 "it before either had made it)",
+                                 bridge, strncmp(have, "netlab:", 7) ? have : have + 7, st->root);
+        nlab_nl_close(nl);
+        return r < 0 ? -1 : 0;
 }
 
 static json_t *predefined_record(const struct nlab_store *st, const char *name, const char *id,

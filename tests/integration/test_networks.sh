@@ -181,4 +181,21 @@ check_eq "root b's container is served on 8081" "served-b" "$(wget -qO- http://1
 check_eq "and root a's still on 8080" "served-a" "$(wget -qO- http://127.0.0.1:8080/ 2>/dev/null)"
 ra rm -f wa >/dev/null
 rb rm -f wb >/dev/null
+
+# Two roots that both recorded netlab0 before either made it: the second to use it says whose it is,
+# and its reset leaves the other root's bridge alone.
+ra system reset --force >/dev/null
+rb system reset --force >/dev/null
+rc() { "$NETLAB" --root /run/rc "$@"; }
+rd() { "$NETLAB" --root /run/rd "$@"; }
+rc network ls >/dev/null
+check_eq "control: rc recorded netlab0 (not made yet)" "netlab0 0" "$(brname /run/rc) $(ip -o link show netlab0 2>/dev/null | wc -l)"
+rd run -d --name wd -v /run/wb:/www -p 8082:80 busybox httpd -f -p 80 -h /www >/dev/null
+check_eq "control: rd made netlab0 and serves on it" "netlab0 served-b" "$(brname /run/rd) $(wget -qO- http://127.0.0.1:8082/ 2>/dev/null)"
+check_status "rc's run on it fails (125)" 125 rc run --rm busybox true
+check_match "naming the root whose bridge it is" "bridge netlab0 belongs to state root /run/rd, not to /run/rc" "$(rc run --rm busybox true 2>&1)"
+check_eq "and leaving nothing in rc" "" "$(rc ps -aq)"
+rc system reset --force >/dev/null
+check "rc's reset leaves rd's netlab0 alone" ip link show netlab0
+rd rm -f wd >/dev/null
 finish
