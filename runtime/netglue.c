@@ -224,7 +224,6 @@ int nlab_netglue_network_up(struct nlab_store *st, const json_t *net, struct nla
         if (!bridge)
                 return 0; /* host and none have no kernel side */
         if (nlab_netglue_fw_check(st, NULL, err) < 0 || nlab_network_pool(net, &p, err) < 0 ||
-            nlab_network_bridge_claim(st, bridge, true, err) < 0 ||
             nlab_bridge_ensure(bridge, p.gateway, p.subnet.prefix, mtu_of(net), err) < 0 ||
             nlab_network_bridge_claim(st, bridge, true, err) < 0)
                 return -1;
