@@ -104,49 +104,55 @@ static int make_net_dirs(struct nlab_store *st, const char *name, struct nlab_er
 }
 
 /* A second state root on this host must not take over the first one's netlab0 and addresses.
- * So a root's default bridge is Docker's netlab0 on 172.17.0.0/16 when this network namespace
- * has neither, else netlab-HASH (of the root's path) on the first free default pool. */
+ * So a root's default bridge is Docker's netlab0 unless this network namespace has one already
+ * (then netlab-HASH of the root's path), on 172.17.0.0/16 unless a route covers it (then the
+ * first free default pool). */
 struct default_bridge {
         char name[16], subnet[NLAB_CIDR_STRLEN], gateway[INET_ADDRSTRLEN];
 };
 
-static bool default_bridge_taken(struct nlab_nl *nl, const struct nlab_subnet *want,
-                                 struct nlab_subnet *routes, size_t n)
+static bool subnet_routed(const struct nlab_subnet *want, const struct nlab_subnet *routes,
+                          size_t n)
 {
-        struct nlab_link_info info;
         size_t i;
 
-        if (nlab_link_lookup(nl, NLAB_DEFAULT_BRIDGE, &info, NULL) != 0)
-                return true; /* there, or we cannot tell: do not share it */
         for (i = 0; i < n; i++)
                 if (nlab_subnet_overlaps(want, &routes[i]))
                         return true;
         return false;
 }
 
+static void root_bridge_name(const struct nlab_store *st, char name[16])
+{
+        uint32_t h = 2166136261u; /* FNV-1a */
+        const char *p;
+
+        for (p = st->root; *p; p++)
+                h = (h ^ (unsigned char)*p) * 16777619u;
+        snprintf(name, 16, "netlab-%08x", (unsigned)h);
+}
+
 static int choose_default_bridge(const struct nlab_store *st, struct default_bridge *b,
                                  struct nlab_err *err)
 {
         struct nlab_subnet sub = {.prefix = 16}, *routes = NULL;
-        struct in_addr gw;
-        uint32_t h = 2166136261u;
         struct nlab_nl *nl = nlab_nl_open(NULL, err);
+        struct in_addr gw;
         size_t n = 0;
-        const char *p;
         int r;
 
         if (!nl)
                 return -1;
-        r = nlab_route_list_v4(nl, &routes, &n, err);
-        inet_pton(AF_INET, "172.17.0.0", &sub.net);
         snprintf(b->name, sizeof(b->name), "%s", NLAB_DEFAULT_BRIDGE);
-        if (r == 0 && default_bridge_taken(nl, &sub, routes, n)) {
-                for (p = st->root; *p; p++)
-                        h = (h ^ (unsigned char)*p) * 16777619u;
-                snprintf(b->name, sizeof(b->name), "netlab-%08x", (unsigned)h);
-                r = nlab_ipam_pick_pool(routes, n, &sub, err);
-        }
+        r = nlab_link_lookup(nl, NLAB_DEFAULT_BRIDGE, NULL, err);
+        if (r > 0)
+                root_bridge_name(st, b->name);
+        if (r >= 0)
+                r = nlab_route_list_v4(nl, &routes, &n, err);
         nlab_nl_close(nl);
+        inet_pton(AF_INET, "172.17.0.0", &sub.net);
+        if (r >= 0 && subnet_routed(&sub, routes, n))
+                r = nlab_ipam_pick_pool(routes, n, &sub, err);
         free(routes);
         if (r < 0 || nlab_subnet_gateway(&sub, &gw, err) < 0)
                 return -1;

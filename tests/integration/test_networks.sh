@@ -198,4 +198,16 @@ check_eq "and leaving nothing in rc" "" "$(rc ps -aq)"
 rc system reset --force >/dev/null
 check "rc's reset leaves rd's netlab0 alone" ip link show netlab0
 rd rm -f wd >/dev/null
+
+# A host whose 172.17.0.0/16 is taken (docker0): the default bridge keeps its name, not the subnet.
+rd system reset --force >/dev/null
+ip link add dk0 type bridge && ip addr add 172.17.0.1/16 dev dk0 && ip link set dk0 up
+check_eq "control: no netlab0 is left, 172.17.0.0/16 is routed" "0 1" \
+        "$(ip -o link show netlab0 2>/dev/null | wc -l) $(ip route show 172.17.0.0/16 | wc -l)"
+re() { "$NETLAB" --root /run/re "$@"; }
+re network ls >/dev/null
+check_match "with 172.17.0.0/16 routed elsewhere, netlab0 takes a free pool" "^netlab0 172\.(1[89]|2[0-9]|3[01])\.0\.0/16$" \
+        "$(brname /run/re) $(re network inspect -f '{{(index .IPAM.Config 0).Subnet}}' bridge)"
+re system reset --force >/dev/null
+ip link del dk0
 finish
