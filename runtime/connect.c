@@ -100,6 +100,7 @@ int nlab_network_connect(struct nlab_store *st, const struct nlab_connect_req *r
         running = nlab_container_running(state);
         if ((running && plug_live(st, id, cfg, state, net, ep, err) < 0) ||
             (running && nlab_netmode_write_hosts(st, id, cfg, err) < 0) ||
+            (running && nlab_netmode_write_resolv(st, id, cfg, err) < 0) ||
             (running && nlab_netglue_ctr_up(st, id, cfg, err) < 0) ||
             nlab_store_save(st, id, "config.json", cfg, err) < 0) {
                 nlab_attach_down(id, ep, nets);
@@ -107,6 +108,7 @@ int nlab_network_connect(struct nlab_store *st, const struct nlab_connect_req *r
                 nlab_attach_release(st, netname, id, ep);
                 if (running) {
                         nlab_netmode_write_hosts(st, id, cfg, NULL);
+                        nlab_netmode_write_resolv(st, id, cfg, NULL);
                         nlab_netglue_ctr_up(st, id, cfg, NULL);
                 }
                 goto unlock;
@@ -186,6 +188,8 @@ int nlab_network_disconnect(struct nlab_store *st, const char *network, const ch
                 nlab_attach_down(id, ep, nets);
                 keep_default_route(st, cfg, state);
                 nlab_netmode_write_hosts(st, id, cfg, NULL);
+                /* The old nameserver may be the gateway of the network just left. */
+                nlab_netmode_write_resolv(st, id, cfg, NULL);
                 /* Names and published ports follow the networks that remain. */
                 nlab_netglue_ctr_up(st, id, cfg, NULL);
         }

@@ -212,6 +212,8 @@ int nlab_netglue_network_ensure(struct nlab_store *st, const json_t *net, struct
 
         if (!bridge)
                 return 0;
+        if (nlab_network_bridge_claim(st, bridge, true, err) < 0)
+                return -1;
         if (realized(bridge))
                 return nlab_netglue_fw_check(st, NULL, err);
         return nlab_netglue_network_up(st, net, err);
@@ -225,7 +227,8 @@ int nlab_netglue_network_up(struct nlab_store *st, const json_t *net, struct nla
         if (!bridge)
                 return 0; /* host and none have no kernel side */
         if (nlab_netglue_fw_check(st, NULL, err) < 0 || nlab_network_pool(net, &p, err) < 0 ||
-            nlab_bridge_ensure(bridge, p.gateway, p.subnet.prefix, mtu_of(net), err) < 0)
+            nlab_bridge_ensure(bridge, p.gateway, p.subnet.prefix, mtu_of(net), err) < 0 ||
+            nlab_network_bridge_claim(st, bridge, true, err) < 0)
                 return -1;
         if (fw_network(net, true, err) < 0 || host_forwarding(st, err) < 0) {
                 nlab_err_prefix(err, "network %s: firewall", net_name(net));
@@ -251,7 +254,7 @@ void nlab_netglue_network_down(struct nlab_store *st, const json_t *net)
 
         if (nlab_network_is_user(net))
                 nlab_dns_drop_network(st->root, net_name(net), NULL);
-        if (bridge) {
+        if (bridge && nlab_network_bridge_claim(st, bridge, false, NULL) == 0) {
                 fw_network(net, false, NULL);
                 nlab_bridge_remove(bridge, NULL);
         }
