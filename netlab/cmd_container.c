@@ -216,6 +216,13 @@ static int run_exec(struct nlab_cli *cli, const struct nlab_parsed *p, struct nl
         return nlab_exec_wait(pid);
 }
 
+int nlab_exec_help_only(const char *cmd, int argc, char **argv)
+{
+        if (!nlab_cli_asks_help(exec_flags, N_EXEC_FLAGS, argc, argv, 1))
+                return -1;
+        return nlab_cli_help(cmd);
+}
+
 int nlab_cmd_exec(struct nlab_cli *cli, int argc, char **argv)
 {
         struct nlab_parsed p = {0};

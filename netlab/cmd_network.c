@@ -338,22 +338,34 @@ static const struct {
     {"prune", net_prune},     {"connect", net_connect}, {"disconnect", net_disconnect},
 };
 
-int nlab_cmd_network(struct nlab_cli *cli, int argc, char **argv)
+int nlab_network_help_only(const char *cmd, int argc, char **argv)
 {
         char helpname[64];
         size_t i;
 
         if (argc < 1 || !strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))
-                return nlab_cli_help("network") || argc < 1;
+                return nlab_cli_help(cmd) || argc < 1;
         for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++) {
                 if (strcmp(subcommands[i].name, argv[0]))
                         continue;
-                snprintf(helpname, sizeof(helpname), "network %s", argv[0]);
+                snprintf(helpname, sizeof(helpname), "%s %s", cmd, argv[0]);
                 for (int k = 1; k < argc && strcmp(argv[k], "--"); k++)
                         if (!strcmp(argv[k], "--help"))
                                 return nlab_cli_help(helpname);
-                return subcommands[i].fn(cli, argc - 1, argv + 1);
         }
+        return -1;
+}
+
+int nlab_cmd_network(struct nlab_cli *cli, int argc, char **argv)
+{
+        int code = nlab_network_help_only("network", argc, argv);
+        size_t i;
+
+        if (code >= 0)
+                return code;
+        for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+                if (!strcmp(subcommands[i].name, argv[0]))
+                        return subcommands[i].fn(cli, argc - 1, argv + 1);
         fprintf(stderr,
                 "netlab: error: unknown command \"network %s\" (see 'netlab network --help')\n",
                 argv[0]);

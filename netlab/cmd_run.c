@@ -129,6 +129,13 @@ static int parse_run(const char *cmd, int argc, char **argv, struct nlab_parsed 
         return 0;
 }
 
+int nlab_run_help_only(const char *cmd, int argc, char **argv)
+{
+        if (!nlab_cli_asks_help(run_flags, N_RUN_FLAGS, argc, argv, 1))
+                return -1;
+        return nlab_cli_help(cmd);
+}
+
 int nlab_cmd_create(struct nlab_cli *cli, int argc, char **argv)
 {
         struct nlab_parsed p = {0};

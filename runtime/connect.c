@@ -104,6 +104,7 @@ int nlab_network_connect(struct nlab_store *st, const struct nlab_connect_req *r
         running = nlab_container_running(&state);
         if ((running && plug_live(st, id, cfg, &state, &net, ep, err) < 0) ||
             (running && nlab_netmode_write_hosts(st, id, cfg, err) < 0) ||
+            (running && nlab_netmode_write_resolv(st, id, cfg, err) < 0) ||
             (running && nlab_netglue_ctr_up(st, id, cfg, err) < 0) ||
             nlab_store_save(st, id, "config.json", cfg, err) < 0) {
                 nlab_attach_down(id, ep, nets, NULL);
@@ -111,6 +112,7 @@ int nlab_network_connect(struct nlab_store *st, const struct nlab_connect_req *r
                 nlab_attach_release(st, netname, id, ep);
                 if (running) {
                         nlab_netmode_write_hosts(st, id, cfg, NULL);
+                        nlab_netmode_write_resolv(st, id, cfg, NULL);
                         nlab_netglue_ctr_up(st, id, cfg, NULL);
                 }
                 goto unlock;
@@ -183,6 +185,9 @@ static int unplug_live(struct nlab_store *st, const char *id, json_t *cfg,
         if (keep_default_route(st, cfg, state, &e) < 0)
                 r = keep_first(err, &e, r);
         if (nlab_netmode_write_hosts(st, id, cfg, &e) < 0)
+                r = keep_first(err, &e, r);
+        /* The old nameserver may be the gateway of the network just left. */
+        if (nlab_netmode_write_resolv(st, id, cfg, &e) < 0)
                 r = keep_first(err, &e, r);
         /* Names and published ports follow the networks that remain. */
         if (nlab_netglue_ctr_up(st, id, cfg, &e) < 0)

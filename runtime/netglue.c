@@ -175,6 +175,8 @@ int nlab_netglue_network_ensure(struct nlab_store *st, const struct nlab_net *ne
 
         if (!bridge[0])
                 return 0;
+        if (nlab_network_bridge_claim(st, bridge, true, err) < 0)
+                return -1;
         if (realized(bridge))
                 return nlab_netglue_fw_check(st, NULL, err);
         return nlab_netglue_network_up(st, net, err);
@@ -189,7 +191,8 @@ int nlab_netglue_network_up(struct nlab_store *st, const struct nlab_net *net, s
                 return 0; /* host and none have no kernel side */
         if (nlab_netglue_fw_check(st, NULL, err) < 0 ||
             nlab_bridge_ensure(bridge, net->pool.gateway, net->pool.subnet.prefix, net->mtu, err) <
-                0)
+                0 ||
+            nlab_network_bridge_claim(st, bridge, true, err) < 0)
                 return -1;
         if (fw_network(net, true, err) < 0 || host_forwarding(st, err) < 0) {
                 nlab_err_prefix(err, "network %s: firewall", net->name);
@@ -213,7 +216,7 @@ void nlab_netglue_network_down(struct nlab_store *st, const struct nlab_net *net
 {
         if (nlab_network_is_user(net))
                 nlab_dns_drop_network(st->root, net->name, NULL);
-        if (net->bridge[0]) {
+        if (net->bridge[0] && nlab_network_bridge_claim(st, net->bridge, false, NULL) == 0) {
                 fw_network(net, false, NULL);
                 nlab_bridge_remove(net->bridge, NULL);
         }

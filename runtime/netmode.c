@@ -309,8 +309,8 @@ static const char *resolver_of(const json_t *cfg)
         return NULL;
 }
 
-static int write_resolv(struct nlab_store *st, const char *id, const json_t *cfg,
-                        struct nlab_err *err)
+int nlab_netmode_write_resolv(struct nlab_store *st, const char *id, const json_t *cfg,
+                              struct nlab_err *err)
 {
         struct nlab_strv dns = view(cfg, "Dns"), search = view(cfg, "DnsSearch"),
                          opts = view(cfg, "DnsOptions"), own = {0};
@@ -367,7 +367,7 @@ int nlab_netmode_etc_files(struct nlab_store *st, const char *id, const json_t *
                 return copy_from_target(st, id, cfg, err);
         if (nlab_netmode_write_hosts(st, id, cfg, err) < 0)
                 return -1;
-        return write_resolv(st, id, cfg, err);
+        return nlab_netmode_write_resolv(st, id, cfg, err);
 }
 
 int nlab_netmode_start(struct nlab_store *st, const char *id, json_t *cfg, int pid,

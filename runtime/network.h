@@ -33,6 +33,11 @@ int nlab_network_list(struct nlab_store *st, struct nlab_net **nets, size_t *n,
                       struct nlab_err *err);
 /* The record as stored (Docker-shaped), for listings that filter on labels. */
 json_t *nlab_network_record(struct nlab_store *st, const struct nlab_net *net);
+/* Is bridge this root's to use? 0 when it is missing or ours (an unmarked one is marked as ours
+ * with mark), CONFLICT naming the state root whose bridge it is otherwise: two roots that picked
+ * the same name never share one bridge, address plan and firewall entries. */
+int nlab_network_bridge_claim(const struct nlab_store *st, const char *bridge, bool mark,
+                              struct nlab_err *err);
 /* Write the records of bridge, host and none if missing (no kernel objects yet). */
 int nlab_network_ensure_predefined(struct nlab_store *st, struct nlab_err *err);
 /* The kernel side of a bridge network: the bridge with its gateway, its firewall entries,

@@ -11,7 +11,7 @@ layers=(
   "base: err fsutil ids strv ctrstate store proc cidr ipam runreq portspec hostname sysctlspec suggest proto grammar"
   "kernel: netlink link addr route sysctl endpoint firewall fwbatch fwbridge fwforeign"
   "net: netrec hostsfile attach network netglue ports dnsctl"
-  "ctr: caps image sandbox shim exec container netmode connect inspect cgroup cgroup_bpf cgroup_spec seccomp_cache seccomp_profile secopt logfile ctrpath system"
+  "ctr: caps image sandbox shim exec container netmode connect inspect cgroup cgroup_bpf cgroup_spec seccomp_cache seccomp_profile secopt logfile ctrpath system sysinfo top"
   "lab: scenario scenario_trust probe labhost diagnose lab/*"
 )
 
