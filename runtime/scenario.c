@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/cidr.h"
 #include "runtime/hostsfile.h"
 
 #define MAX_TOKENS 256
@@ -410,23 +411,13 @@ static bool valid_host_name(const char *s)
         return true;
 }
 
-/* "A.B.C.D/N" with N 8..30. */
+/* "A.B.C.D/N" with N from min_prefix to max_prefix. */
 static bool valid_cidr(const char *s, unsigned min_prefix, unsigned max_prefix)
 {
-        char buf[32], *slash, *end;
-        struct in_addr a;
-        unsigned long p;
+        struct nlab_subnet sn;
 
-        if (strlen(s) >= sizeof(buf))
-                return false;
-        strcpy(buf, s);
-        slash = strchr(buf, '/');
-        if (!slash)
-                return false;
-        *slash = '\0';
-        p = strtoul(slash + 1, &end, 10);
-        return inet_pton(AF_INET, buf, &a) == 1 && slash[1] && !*end && p >= min_prefix &&
-               p <= max_prefix;
+        return nlab_cidr_parse(s, &sn, NULL) == 0 && sn.prefix >= min_prefix &&
+               sn.prefix <= max_prefix;
 }
 
 static int parse_external(struct pctx *c)
