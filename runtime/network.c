@@ -279,7 +279,7 @@ int nlab_network_list(struct nlab_store *st, struct nlab_net **nets, size_t *n,
         char path[PATH_MAX];
         struct dirent *de;
         struct nlab_net *v = NULL, *grown;
-        size_t i, cap = 0, count = 0;
+        size_t i, cap = 0, count = 0, first = 0;
         DIR *d;
 
         if (nlab_network_ensure_predefined(st, err) < 0 ||
@@ -308,16 +308,16 @@ int nlab_network_list(struct nlab_store *st, struct nlab_net **nets, size_t *n,
         /* Predefined first in their fixed order, then user networks by creation. */
         for (i = 0; i < 3; i++) {
                 size_t j;
-                for (j = i; j < count; j++)
+                for (j = first; j < count; j++)
                         if (!strcmp(v[j].name, predefined[i])) {
-                                struct nlab_net t = v[i];
-                                v[i] = v[j];
+                                struct nlab_net t = v[first];
+                                v[first++] = v[j];
                                 v[j] = t;
                                 break;
                         }
         }
-        if (count > 3)
-                qsort(v + 3, count - 3, sizeof(*v), by_created);
+        if (count > first)
+                qsort(v + first, count - first, sizeof(*v), by_created);
         *nets = v;
         *n = count;
         return 0;
