@@ -5,8 +5,8 @@
 #include <stdbool.h>
 
 #include "netlab/args.h"
-#include "runtime/err.h"
-#include "runtime/store.h"
+#include "runtime/base/err.h"
+#include "runtime/base/store.h"
 
 struct nlab_cli {
         struct nlab_store st;

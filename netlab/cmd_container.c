@@ -11,10 +11,10 @@
 
 #include "netlab/cli.h"
 #include "netlab/grammar.h"
-#include "runtime/container.h"
-#include "runtime/exec.h"
-#include "runtime/logfile.h"
-#include "runtime/proc.h"
+#include "runtime/ctr/container.h"
+#include "runtime/ctr/exec.h"
+#include "runtime/ctr/logfile.h"
+#include "runtime/base/proc.h"
 
 static const struct {
         const char *name;

@@ -6,9 +6,9 @@
 #include "netlab/cli.h"
 #include "netlab/grammar.h"
 #include "netlab/format.h"
-#include "runtime/container.h"
-#include "runtime/netmode.h"
-#include "runtime/network.h"
+#include "runtime/ctr/container.h"
+#include "runtime/ctr/netmode.h"
+#include "runtime/net/network.h"
 
 struct lab {
         struct nlab_net *nets;

@@ -7,8 +7,8 @@
 #include "netlab/grammar.h"
 #include "netlab/filter.h"
 #include "netlab/format.h"
-#include "runtime/connect.h"
-#include "runtime/network.h"
+#include "runtime/ctr/connect.h"
+#include "runtime/net/network.h"
 
 static const struct nlab_flag create_flags[] = {
     {"driver", 'd', NLAB_FLAG_VALUE, NULL}, {"subnet", 0, NLAB_FLAG_VALUE, NULL},

@@ -5,9 +5,9 @@
 
 #include "netlab/cli.h"
 #include "netlab/grammar.h"
-#include "runtime/container.h"
-#include "runtime/portspec.h"
-#include "runtime/ports.h"
+#include "runtime/ctr/container.h"
+#include "runtime/base/portspec.h"
+#include "runtime/net/ports.h"
 
 static bool wanted(const struct nlab_port_mapping *m, const char *filter)
 {

@@ -10,7 +10,7 @@
 #include "netlab/filter.h"
 #include "netlab/format.h"
 #include "netlab/output.h"
-#include "runtime/container.h"
+#include "runtime/ctr/container.h"
 
 static void command_text(const json_t *cmd, bool trunc, char *buf, size_t size)
 {

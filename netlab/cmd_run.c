@@ -10,7 +10,7 @@
 
 #include "netlab/cli.h"
 #include "netlab/grammar.h"
-#include "runtime/container.h"
+#include "runtime/ctr/container.h"
 
 static const struct nlab_flag run_flags[] = {
     {"detach", 'd', NLAB_FLAG_BOOL, NULL},

@@ -9,8 +9,8 @@
 #include "netlab/grammar.h"
 #include "runtime/lab/files.h"
 #include "runtime/lab/runner.h"
-#include "runtime/scenario.h"
-#include "runtime/scenario_trust.h"
+#include "runtime/lab/scenario.h"
+#include "runtime/lab/scenario_trust.h"
 
 struct run_opts {
         bool tap, step, keep, fancy, trust;

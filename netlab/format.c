@@ -6,9 +6,9 @@
 
 #include "netlab/table.h"
 #include "netlab/template.h"
-#include "runtime/connect.h"
-#include "runtime/container.h"
-#include "runtime/network.h"
+#include "runtime/ctr/connect.h"
+#include "runtime/ctr/container.h"
+#include "runtime/net/network.h"
 
 int nlab_print_rows(json_t *rows, const char *format, const struct nlab_header *headers,
                     struct nlab_err *err)

@@ -8,9 +8,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "runtime/container.h"
-#include "runtime/netmode.h"
-#include "runtime/proc.h"
+#include "runtime/ctr/container.h"
+#include "runtime/ctr/netmode.h"
+#include "runtime/base/proc.h"
 
 static const struct nlab_external *find_external(const struct nlab_external *ext, size_t n,
                                                  const char *name)

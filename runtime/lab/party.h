@@ -9,11 +9,11 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 
-#include "runtime/err.h"
-#include "runtime/ids.h"
-#include "runtime/labhost.h"
-#include "runtime/proto.h"
-#include "runtime/store.h"
+#include "runtime/base/err.h"
+#include "runtime/base/ids.h"
+#include "runtime/lab/labhost.h"
+#include "runtime/base/proto.h"
+#include "runtime/base/store.h"
 
 enum nlab_party_kind {
         NLAB_PARTY_HOST,      /* "host": the lab host (the caller's own namespace) */

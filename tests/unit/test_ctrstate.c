@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/ctrstate.h"
+#include "runtime/base/ctrstate.h"
 
 static void test_running_round_trip(void **state)
 {

@@ -7,7 +7,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-#include "runtime/netrec.h"
+#include "runtime/net/netrec.h"
 
 #define ID "3f2a000000000000000000000000000000000000000000000000000000000000"
 

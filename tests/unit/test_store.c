@@ -13,9 +13,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "runtime/fsutil.h"
-#include "runtime/proc.h"
-#include "runtime/store.h"
+#include "runtime/base/fsutil.h"
+#include "runtime/base/proc.h"
+#include "runtime/base/store.h"
 
 struct fixture {
         char dir[64];

@@ -1,0 +1,355 @@
+#include "runtime/ctr/shim.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "runtime/base/fsutil.h"
+#include "runtime/ctr/logfile.h"
+#include "runtime/base/proc.h"
+
+struct shim_msg {
+        int pid;
+        int errnum;
+        char what[200];
+};
+
+static void write_full(int fd, const void *buf, size_t len)
+{
+        const char *p = buf;
+
+        while (len > 0) {
+                ssize_t n = write(fd, p, len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return;
+                p += n;
+                len -= (size_t)n;
+        }
+}
+
+static int write_state_running(struct nlab_store *st, const char *id, int pid)
+{
+        struct nlab_ctr_state state;
+
+        nlab_ctr_state_init(&state);
+        state.status = NLAB_CTR_RUNNING;
+        state.pid = pid;
+        state.pid_start = nlab_proc_starttime(pid);
+        state.shim_pid = getpid();
+        state.shim_start = nlab_proc_starttime(getpid());
+        nlab_now_rfc3339(state.started_at, sizeof(state.started_at));
+        return nlab_store_save_state(st, id, &state, NULL);
+}
+
+static int bind_netns(struct nlab_store *st, const char *id, int pid, char *what, size_t ws)
+{
+        char src[64], dst[PATH_MAX];
+
+        nlab_proc_netns_path(pid, src);
+        if (nlab_store_path(st, dst, sizeof(dst), "netns", id, NULL, NULL) < 0 ||
+            nlab_write_file(dst, "", 0, 0444, NULL) < 0 ||
+            mount(src, dst, NULL, MS_BIND, NULL) < 0) {
+                snprintf(what, ws, "bind-mount network namespace at %s", dst);
+                return -1;
+        }
+        return 0;
+}
+
+/* Copy a detached container's output (pty or pipe) into the log until the process is gone. */
+static void relay_output(int output, struct nlab_log_writer *log, int pid)
+{
+        int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+        struct pollfd p[2] = {{.fd = output, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
+        char buf[65536];
+
+        for (;;) {
+                if (poll(p, pidfd >= 0 ? 2 : 1, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        break;
+                }
+                if (p[0].revents & POLLIN) {
+                        ssize_t n = read(output, buf, sizeof(buf));
+                        if (n > 0) {
+                                nlab_log_writer_write(log, buf, (size_t)n);
+                                continue;
+                        }
+                }
+                if (p[0].revents & (POLLHUP | POLLERR) || p[1].revents)
+                        break;
+        }
+        if (pidfd >= 0)
+                close(pidfd);
+}
+
+static int exit_code_of(int status)
+{
+        if (WIFEXITED(status))
+                return WEXITSTATUS(status);
+        if (WIFSIGNALED(status))
+                return 128 + WTERMSIG(status);
+        return 255;
+}
+
+struct shim_fds {
+        int ready_w, exit_w, go_r, err_w;
+};
+
+/* The container's output goes to the shim (pty or pipe), which bounds and rotates the log. */
+static void open_detached_stdio(const struct nlab_shim_req *req, struct nlab_sandbox *sb,
+                                int *output, int *stdin_keep)
+{
+        int in[2], out[2];
+
+        if (sb->tty) {
+                int slave;
+                if (openpty(output, &slave, NULL, NULL, NULL) < 0)
+                        return;
+                sb->stdio[0] = sb->stdio[1] = sb->stdio[2] = slave;
+                return;
+        }
+        if (pipe2(out, O_CLOEXEC) < 0)
+                return;
+        *output = out[0];
+        if (req->interactive && pipe2(in, O_CLOEXEC) == 0) {
+                sb->stdio[0] = in[0];
+                *stdin_keep = in[1];
+        } else {
+                sb->stdio[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        }
+        sb->stdio[1] = sb->stdio[2] = out[1];
+}
+
+static void null_own_stdio(void)
+{
+        int fd = open("/dev/null", O_RDWR);
+        int i;
+
+        for (i = 0; i < 3 && fd >= 0; i++)
+                dup2(fd, i);
+        if (fd > 2)
+                close(fd);
+}
+
+static int dup_high(int fd)
+{
+        return fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 3);
+}
+
+/* The shim must not keep the caller's lock or pipes alive: close all but what it needs. */
+static void close_other_fds(const int *keep, size_t n)
+{
+        int fd;
+
+        for (fd = 3; fd < 1024; fd++) {
+                size_t i;
+                bool kept = false;
+                for (i = 0; i < n; i++)
+                        kept = kept || keep[i] == fd;
+                if (!kept)
+                        close(fd);
+        }
+}
+
+static void shim_main(const struct nlab_shim_req *req, struct shim_fds fds)
+{
+        struct nlab_sandbox sb = req->sb;
+        struct shim_msg msg = {0};
+        int output = -1, stdin_keep = -1, status = 0, code, i;
+        pid_t pid;
+
+        prctl(PR_SET_NAME, "netlab-shim");
+        if (req->attached) {
+                for (i = 0; i < 3; i++)
+                        sb.stdio[i] = dup_high(sb.stdio[i]);
+        } else {
+                open_detached_stdio(req, &sb, &output, &stdin_keep);
+        }
+        {
+                int keep[] = {fds.ready_w, fds.exit_w,  fds.go_r,           fds.err_w, sb.stdio[0],
+                              sb.stdio[1], sb.stdio[2], req->join_netns_fd, output,    stdin_keep};
+                close_other_fds(keep, sizeof(keep) / sizeof(keep[0]));
+        }
+        null_own_stdio();
+        sb.go_fd = fds.go_r;
+        sb.err_fd = fds.err_w;
+        pid = (pid_t)syscall(SYS_clone, req->clone_flags | SIGCHLD, NULL, NULL, NULL, NULL);
+        if (pid == 0) {
+                close(fds.ready_w);
+                if (fds.exit_w >= 0)
+                        close(fds.exit_w);
+                if (output >= 0)
+                        close(output);
+                if (req->join_netns_fd >= 0 && setns(req->join_netns_fd, CLONE_NEWNET) < 0)
+                        _exit(125);
+                _exit(nlab_sandbox_run(&sb));
+        }
+        close(fds.go_r);
+        close(fds.err_w);
+        for (i = 0; i < 3; i++)
+                if (sb.stdio[i] >= 0)
+                        close(sb.stdio[i]);
+        if (pid < 0) {
+                msg.errnum = errno;
+                snprintf(msg.what, sizeof(msg.what), "create namespaces");
+                write_full(fds.ready_w, &msg, sizeof(msg));
+                _exit(1);
+        }
+        msg.pid = pid;
+        if ((req->clone_flags & CLONE_NEWNET) &&
+            bind_netns(req->st, req->id, pid, msg.what, sizeof(msg.what)) < 0)
+                msg.errnum = errno;
+        if (!msg.errnum && write_state_running(req->st, req->id, pid) < 0) {
+                msg.errnum = EIO;
+                snprintf(msg.what, sizeof(msg.what), "write state");
+        }
+        write_full(fds.ready_w, &msg, sizeof(msg));
+        close(fds.ready_w);
+        if (output >= 0) {
+                struct nlab_log_writer log;
+                nlab_log_writer_open(&log, req->log_path, &req->log_opts);
+                relay_output(output, &log, pid);
+                nlab_log_writer_close(&log);
+        }
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                ;
+        code = exit_code_of(status);
+        if (req->on_exit)
+                req->on_exit(req->st, req->id, code);
+        if (fds.exit_w >= 0)
+                write_full(fds.exit_w, &code, sizeof(code));
+        _exit(0);
+}
+
+static void close_pair(int p[2])
+{
+        if (p[0] >= 0)
+                close(p[0]);
+        if (p[1] >= 0)
+                close(p[1]);
+}
+
+int nlab_shim_spawn(const struct nlab_shim_req *req, struct nlab_shim_handle *h,
+                    struct nlab_err *err)
+{
+        int ready[2] = {-1, -1}, go[2] = {-1, -1}, errp[2] = {-1, -1}, ex[2] = {-1, -1};
+        struct shim_msg msg;
+        pid_t first;
+        int status;
+
+        if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
+            (req->attached && pipe2(ex, O_CLOEXEC) < 0)) {
+                int e = errno;
+                close_pair(ready);
+                close_pair(go);
+                close_pair(errp);
+                close_pair(ex);
+                return nlab_err_sys(err, e, "create pipes");
+        }
+        first = fork();
+        if (first < 0) {
+                int e = errno;
+                close_pair(ready);
+                close_pair(go);
+                close_pair(errp);
+                close_pair(ex);
+                return nlab_err_sys(err, e, "fork shim");
+        }
+        if (first == 0) {
+                /* Double fork: the shim is nobody's child but init's, like a daemon. */
+                struct shim_fds fds = {ready[1], ex[1], go[0], errp[1]};
+                close(ready[0]);
+                close(go[1]);
+                close(errp[0]);
+                if (ex[0] >= 0)
+                        close(ex[0]);
+                setsid();
+                if (fork() != 0)
+                        _exit(0);
+                shim_main(req, fds);
+        }
+        close(ready[1]);
+        close(go[0]);
+        close(errp[1]);
+        if (ex[1] >= 0)
+                close(ex[1]);
+        while (waitpid(first, &status, 0) < 0 && errno == EINTR)
+                ;
+        h->go_fd = go[1];
+        h->err_fd = errp[0];
+        h->exit_fd = ex[0];
+        if (nlab_read_full(ready[0], &msg, sizeof(msg)) != (ssize_t)sizeof(msg)) {
+                close(ready[0]);
+                nlab_shim_abort(h);
+                return nlab_err_set(err, NLAB_E_SYSTEM, "shim exited before the container started");
+        }
+        close(ready[0]);
+        h->pid = msg.pid;
+        if (msg.errnum) {
+                nlab_shim_abort(h);
+                return nlab_err_sys(err, msg.errnum, "%s", msg.what);
+        }
+        return 0;
+}
+
+void nlab_shim_abort(struct nlab_shim_handle *h)
+{
+        /* Closing go without a byte makes the waiting process give up and exit. */
+        if (h->go_fd >= 0)
+                close(h->go_fd);
+        if (h->err_fd >= 0)
+                close(h->err_fd);
+        if (h->exit_fd >= 0)
+                close(h->exit_fd);
+        h->go_fd = h->err_fd = h->exit_fd = -1;
+}
+
+int nlab_shim_release(struct nlab_shim_handle *h, struct nlab_err *err)
+{
+        struct nlab_sandbox_failure f;
+        ssize_t n;
+
+        write_full(h->go_fd, "g", 1);
+        close(h->go_fd);
+        h->go_fd = -1;
+        n = nlab_read_full(h->err_fd, &f, sizeof(f));
+        close(h->err_fd);
+        h->err_fd = -1;
+        if (n == 0)
+                return 0; /* closed on exec: the command is running */
+        if (n != (ssize_t)sizeof(f))
+                return nlab_err_set(err, NLAB_E_SYSTEM, "container process died during setup");
+        f.what[sizeof(f.what) - 1] = '\0';
+        if (f.stage == 1 && (f.errnum == ENOENT || f.errnum == ENOTDIR))
+                return nlab_err_set(err, NLAB_E_NOCMD,
+                                    "exec: \"%s\": executable file not found in $PATH", f.what);
+        if (f.stage == 1)
+                return nlab_err_set(err, NLAB_E_NOEXEC, "exec: \"%s\": %s", f.what,
+                                    strerror(f.errnum));
+        return nlab_err_sys(err, f.errnum, "container setup: %s", f.what);
+}
+
+int nlab_shim_wait_exit(struct nlab_shim_handle *h, int *code, struct nlab_err *err)
+{
+        ssize_t n = nlab_read_full(h->exit_fd, code, sizeof(*code));
+
+        close(h->exit_fd);
+        h->exit_fd = -1;
+        if (n != (ssize_t)sizeof(*code))
+                return nlab_err_set(err, NLAB_E_SYSTEM, "lost the container's shim");
+        return 0;
+}
