@@ -1,0 +1,95 @@
+/* A container's config.json, parsed and checked once when it is loaded, written back whole in
+ * the key order it was written in, so the file and inspect's output do not change. */
+#ifndef NLAB_CTRCONFIG_H
+#define NLAB_CTRCONFIG_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "runtime/base/err.h"
+#include "runtime/base/strv.h"
+
+/* An ordered string map (Labels, Sysctls, LogConfig.Config): JSON objects keep their order. */
+struct nlab_kv {
+        char *key, *val;
+};
+struct nlab_kvs {
+        struct nlab_kv *v;
+        size_t n;
+};
+
+/* One host side of a port: HostPort is text because a binding may be a range or empty. */
+struct nlab_hostport {
+        char *host_ip, *host_port;
+};
+/* "80/tcp" -> its host sides; unbound (JSON null) in NetworkSettings.Ports when not published. */
+struct nlab_port_entry {
+        char *key;
+        bool unbound;
+        struct nlab_hostport *v;
+        size_t n;
+};
+struct nlab_port_map {
+        struct nlab_port_entry *v;
+        size_t n;
+};
+
+struct nlab_ctr_device {
+        char *host, *ctr, *perms;
+};
+
+/* NetworkSettings.Networks.NAME; strings are NULL until attach fills them in. */
+struct nlab_ctr_endpoint {
+        char *network; /* the key */
+        char *ipam_ip; /* IPAMConfig.IPv4Address, the --ip asked for */
+        struct nlab_strv aliases;
+        char *mac;          /* MacAddress */
+        bool mac_requested; /* --mac-address: written before the attach fields, as it came first */
+        char *network_id, *endpoint_id, *gateway, *ip_address;
+        bool has_prefix;
+        long long prefix_len;
+        char *ifname, *host_ifname;
+};
+
+struct nlab_ctr_config {
+        char *id, *name, *created, *image;
+        /* Config */
+        char *hostname;
+        struct nlab_strv env, cmd;
+        char *config_image, *workdir;
+        bool tty, open_stdin;
+        struct nlab_kvs labels;
+        struct nlab_strv exposed; /* ExposedPorts keys */
+        /* HostConfig */
+        char *network_mode;
+        bool privileged, auto_remove, publish_all;
+        struct nlab_strv cap_add, cap_drop, security_opt, binds, extra_hosts;
+        struct nlab_strv dns, dns_search, dns_options;
+        struct nlab_kvs sysctls;
+        long long pids_limit; /* 0: none (JSON null) */
+        long long memory, nano_cpus;
+        struct nlab_ctr_device *devices;
+        size_t n_devices;
+        char *log_type;
+        struct nlab_kvs log_config;
+        struct nlab_port_map port_bindings;
+        /* NetworkSettings */
+        struct nlab_ctr_endpoint *networks;
+        size_t n_networks;
+        struct nlab_port_map ports;
+        char *ports_target; /* the address the published ports lead to; NULL when none */
+};
+
+/* The whole record; names the first bad field in err. c is zeroed first and must be freed. */
+int nlab_ctr_config_parse(const json_t *doc, struct nlab_ctr_config *c, struct nlab_err *err);
+json_t *nlab_ctr_config_to_json(const struct nlab_ctr_config *c);
+void nlab_ctr_config_free(struct nlab_ctr_config *c);
+
+/* The endpoint on network name, or NULL. */
+struct nlab_ctr_endpoint *nlab_ctr_config_endpoint(const struct nlab_ctr_config *c,
+                                                   const char *network);
+/* The value of key in kvs, or NULL. */
+const char *nlab_kvs_get(const struct nlab_kvs *kvs, const char *key);
+
+#endif
