@@ -1,4 +1,5 @@
 /* netlab graph [--format text|dot]: the lab as networks, containers, addresses, aliases, ports. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,10 +11,16 @@
 #include "runtime/ctr/netmode.h"
 #include "runtime/net/network.h"
 
+struct lab_ctr {
+        struct nlab_ctr_config cfg;
+        bool running;
+};
+
 struct lab {
         struct nlab_net *nets;
         size_t n_nets;
-        json_t *ctrs; /* [{cfg, running}] of every container */
+        struct lab_ctr *ctrs; /* every container */
+        size_t n_ctrs;
 };
 
 static int load_lab(struct nlab_cli *cli, struct lab *lab, struct nlab_err *err)
@@ -25,17 +32,29 @@ static int load_lab(struct nlab_cli *cli, struct lab *lab, struct nlab_err *err)
                 return -1;
         if (nlab_store_list(&cli->st, &ids, &n, err) < 0)
                 return -1;
-        lab->ctrs = json_array();
-        for (i = 0; i < n; i++) {
+        lab->ctrs = calloc(n + 1, sizeof(*lab->ctrs));
+        for (i = 0; lab->ctrs && i < n; i++) {
+                struct lab_ctr *c = &lab->ctrs[lab->n_ctrs];
                 struct nlab_ctr_state state;
-                json_t *cfg;
-                if (nlab_container_load(&cli->st, ids[i], &cfg, &state, NULL) < 0)
+                if (nlab_container_load(&cli->st, ids[i], &c->cfg, &state, NULL) < 0) {
+                        nlab_ctr_config_free(&c->cfg);
                         continue;
-                json_array_append_new(lab->ctrs, json_pack("{s:o,s:b}", "cfg", cfg, "running",
-                                                           nlab_container_running(&state)));
+                }
+                c->running = nlab_container_running(&state);
+                lab->n_ctrs++;
         }
         nlab_store_free_list(ids, n);
-        return 0;
+        return lab->ctrs ? 0 : nlab_err_sys(err, ENOMEM, "graph");
+}
+
+static void free_lab(struct lab *lab)
+{
+        size_t i;
+
+        for (i = 0; i < lab->n_ctrs; i++)
+                nlab_ctr_config_free(&lab->ctrs[i].cfg);
+        free(lab->ctrs);
+        free(lab->nets);
 }
 
 static const char *subnet_of(const struct nlab_net *net, char buf[NLAB_CIDR_STRLEN])
@@ -43,32 +62,36 @@ static const char *subnet_of(const struct nlab_net *net, char buf[NLAB_CIDR_STRL
         return nlab_cidr_format(&net->pool.subnet, buf);
 }
 
-static void extras(const json_t *cfg, const json_t *ep, char *buf, size_t size)
+static void extras(const struct nlab_ctr_config *cfg, const struct nlab_ctr_endpoint *ep, char *buf,
+                   size_t size)
 {
-        const json_t *aliases = json_object_get(ep, "Aliases"), *v;
         char ports[512];
         size_t i, len = 0;
 
         buf[0] = '\0';
-        json_array_foreach(aliases, i, v) len +=
-            (size_t)snprintf(buf + len, len < size ? size - len : 0, "%s%s",
-                             i ? "," : " aliases:", json_string_value(v));
-        nlab_format_ports(json_object_get(json_object_get(cfg, "NetworkSettings"), "Ports"), ports,
-                          sizeof(ports));
+        for (i = 0; i < ep->aliases.n; i++)
+                len += (size_t)snprintf(buf + len, len < size ? size - len : 0, "%s%s",
+                                        i ? "," : " aliases:", ep->aliases.v[i]);
+        nlab_format_ports(&cfg->ports, ports, sizeof(ports));
         if (ports[0])
                 snprintf(buf + len, len < size ? size - len : 0, " ports: %s", ports);
 }
 
-static const char *status(const json_t *c)
+static const char *status(const struct lab_ctr *c)
 {
-        return json_is_true(json_object_get(c, "running")) ? "" : " (stopped)";
+        return c->running ? "" : " (stopped)";
+}
+
+/* A saved endpoint has its address; print "" rather than NULL if a record lacks it. */
+static const char *address(const struct nlab_ctr_endpoint *ep)
+{
+        return ep->ip_address ? ep->ip_address : "";
 }
 
 static void text_network(const struct lab *lab, const struct nlab_net *net)
 {
         const char *name = net->name;
         char subnet[NLAB_CIDR_STRLEN];
-        json_t *c;
         size_t i;
 
         if (net->bridge[0])
@@ -76,60 +99,67 @@ static void text_network(const struct lab *lab, const struct nlab_net *net)
                        net->internal ? "  internal" : "");
         else
                 printf("network %s\n", name);
-        json_array_foreach(lab->ctrs, i, c)
-        {
-                const json_t *cfg = json_object_get(c, "cfg");
-                const json_t *ep = json_object_get(nlab_netmode_networks(cfg), name);
-                const char *mode = nlab_netmode_of(cfg);
+        for (i = 0; i < lab->n_ctrs; i++) {
+                const struct lab_ctr *c = &lab->ctrs[i];
+                const struct nlab_ctr_endpoint *ep = nlab_ctr_config_endpoint(&c->cfg, name);
                 char more[768];
                 if (ep) {
-                        extras(cfg, ep, more, sizeof(more));
-                        printf("  - %s %s%s%s\n", json_string_value(json_object_get(cfg, "Name")),
-                               json_string_value(json_object_get(ep, "IPAddress")), more,
-                               status(c));
-                } else if (!strcmp(mode, name)) {
-                        printf("  - %s%s\n", json_string_value(json_object_get(cfg, "Name")),
-                               status(c));
+                        extras(&c->cfg, ep, more, sizeof(more));
+                        printf("  - %s %s%s%s\n", c->cfg.name, address(ep), more, status(c));
+                } else if (!strcmp(c->cfg.network_mode, name)) {
+                        printf("  - %s%s\n", c->cfg.name, status(c));
                 }
         }
 }
 
 static const char *name_of_id(const struct lab *lab, const char *id)
 {
-        json_t *c;
         size_t i;
 
-        json_array_foreach(lab->ctrs, i, c)
-        {
-                const json_t *cfg = json_object_get(c, "cfg");
-                if (!strcmp(json_string_value(json_object_get(cfg, "Id")), id))
-                        return json_string_value(json_object_get(cfg, "Name"));
-        }
+        for (i = 0; i < lab->n_ctrs; i++)
+                if (!strcmp(lab->ctrs[i].cfg.id, id))
+                        return lab->ctrs[i].cfg.name;
         return id;
 }
 
 static void print_text(const struct lab *lab)
 {
-        json_t *c;
         size_t i;
 
         for (i = 0; i < lab->n_nets; i++)
                 text_network(lab, &lab->nets[i]);
-        json_array_foreach(lab->ctrs, i, c)
-        {
-                const json_t *cfg = json_object_get(c, "cfg");
-                const char *ref = nlab_netmode_container_ref(nlab_netmode_of(cfg));
+        for (i = 0; i < lab->n_ctrs; i++) {
+                const struct nlab_ctr_config *cfg = &lab->ctrs[i].cfg;
+                const char *ref = nlab_netmode_container_ref(cfg->network_mode);
                 if (ref)
-                        printf("%s shares the network namespace of %s\n",
-                               json_string_value(json_object_get(cfg, "Name")),
+                        printf("%s shares the network namespace of %s\n", cfg->name,
                                name_of_id(lab, ref));
         }
+}
+
+static void dot_container(const struct lab *lab, const struct lab_ctr *c)
+{
+        const char *cn = c->cfg.name, *mode = c->cfg.network_mode;
+        size_t j;
+
+        printf("  \"ctr:%s\" [shape=ellipse, label=\"%s%s\"];\n", cn, cn, status(c));
+        for (j = 0; j < c->cfg.n_networks; j++) {
+                const struct nlab_ctr_endpoint *ep = &c->cfg.networks[j];
+                char more[768];
+                extras(&c->cfg, ep, more, sizeof(more));
+                printf("  \"ctr:%s\" -- \"net:%s\" [label=\"%s%s\"];\n", cn, ep->network,
+                       address(ep), more);
+        }
+        if (nlab_netmode_container_ref(mode))
+                printf("  \"ctr:%s\" -- \"ctr:%s\" [style=dotted, label=\"shares netns\"];\n", cn,
+                       name_of_id(lab, nlab_netmode_container_ref(mode)));
+        else if (!strcmp(mode, "host") || !strcmp(mode, "none"))
+                printf("  \"ctr:%s\" -- \"net:%s\";\n", cn, mode);
 }
 
 static void print_dot(const struct lab *lab)
 {
         char subnet[NLAB_CIDR_STRLEN];
-        json_t *c;
         size_t i;
 
         printf("graph netlab {\n  rankdir=LR;\n  node [fontname=\"sans-serif\"];\n");
@@ -144,26 +174,8 @@ static void print_dot(const struct lab *lab)
                 if (bridge && !net->internal)
                         printf("  \"net:%s\" -- \"host\" [style=dashed];\n", name);
         }
-        json_array_foreach(lab->ctrs, i, c)
-        {
-                const json_t *cfg = json_object_get(c, "cfg"), *ep;
-                const char *cn = json_string_value(json_object_get(cfg, "Name"));
-                const char *mode = nlab_netmode_of(cfg), *name;
-                printf("  \"ctr:%s\" [shape=ellipse, label=\"%s%s\"];\n", cn, cn, status(c));
-                json_object_foreach((json_t *)nlab_netmode_networks(cfg), name, ep)
-                {
-                        char more[768];
-                        extras(cfg, ep, more, sizeof(more));
-                        printf("  \"ctr:%s\" -- \"net:%s\" [label=\"%s%s\"];\n", cn, name,
-                               json_string_value(json_object_get(ep, "IPAddress")), more);
-                }
-                if (nlab_netmode_container_ref(mode))
-                        printf(
-                            "  \"ctr:%s\" -- \"ctr:%s\" [style=dotted, label=\"shares netns\"];\n",
-                            cn, name_of_id(lab, nlab_netmode_container_ref(mode)));
-                else if (!strcmp(mode, "host") || !strcmp(mode, "none"))
-                        printf("  \"ctr:%s\" -- \"net:%s\";\n", cn, mode);
-        }
+        for (i = 0; i < lab->n_ctrs; i++)
+                dot_container(lab, &lab->ctrs[i]);
         printf("}\n");
 }
 
@@ -200,8 +212,7 @@ int nlab_cmd_graph(struct nlab_cli *cli, int argc, char **argv)
         else
                 print_text(&lab);
 out:
-        free(lab.nets);
-        json_decref(lab.ctrs);
+        free_lab(&lab);
         nlab_parsed_free(&p, 2);
         return code;
 }

@@ -73,7 +73,8 @@ int nlab_cmd_port(struct nlab_cli *cli, int argc, char **argv)
                 goto out;
         }
         if (nlab_store_resolve(&cli->st, p.pos[0], id, &err) < 0 ||
-            nlab_container_load(&cli->st, id, &cfg, &state, &err) < 0) {
+            nlab_container_load(&cli->st, id, NULL, &state, &err) < 0 ||
+            nlab_store_load(&cli->st, id, "config.json", &cfg, &err) < 0) {
                 code = nlab_cli_fail(&err, false);
                 goto out;
         }

@@ -12,14 +12,14 @@
 #include "netlab/output.h"
 #include "runtime/ctr/container.h"
 
-static void command_text(const json_t *cmd, bool trunc, char *buf, size_t size)
+static void command_text(const struct nlab_strv *cmd, bool trunc, char *buf, size_t size)
 {
         size_t i, len = 0;
         char inner[1024] = "";
 
-        for (i = 0; i < json_array_size(cmd) && len < sizeof(inner) - 1; i++)
+        for (i = 0; i < cmd->n && len < sizeof(inner) - 1; i++)
                 len += (size_t)snprintf(inner + len, sizeof(inner) - len, "%s%s", i ? " " : "",
-                                        json_string_value(json_array_get(cmd, i)));
+                                        cmd->v[i]);
         if (trunc && strlen(inner) > 20)
                 snprintf(buf, size, "\"%.19s…\"", inner);
         else
@@ -43,57 +43,45 @@ static void status_text(const struct nlab_ctr_state *state, time_t now, char *bu
         }
 }
 
-static void labels_text(const json_t *labels, char *buf, size_t size)
+static void labels_text(const struct nlab_kvs *labels, char *buf, size_t size)
 {
-        const char *k;
-        json_t *v;
-        size_t len = 0;
+        size_t len = 0, i;
 
         buf[0] = '\0';
-        json_object_foreach((json_t *)labels, k, v)
-        {
+        for (i = 0; i < labels->n; i++)
                 len += (size_t)snprintf(buf + len, size > len ? size - len : 0, "%s%s=%s",
-                                        len ? "," : "", k, json_string_value(v));
-        }
+                                        len ? "," : "", labels->v[i].key, labels->v[i].val);
 }
 
-static void networks_text(const json_t *cfg, char *buf, size_t size)
+static void networks_text(const struct nlab_ctr_config *cfg, char *buf, size_t size)
 {
-        const json_t *nets = json_object_get(json_object_get(cfg, "NetworkSettings"), "Networks");
-        const char *k;
-        json_t *v;
-        size_t len = 0;
+        size_t len = 0, i;
 
         buf[0] = '\0';
-        if (!json_object_size(nets)) {
-                snprintf(buf, size, "%s",
-                         json_string_value(
-                             json_object_get(json_object_get(cfg, "HostConfig"), "NetworkMode")));
+        if (!cfg->n_networks) {
+                snprintf(buf, size, "%s", cfg->network_mode);
                 return;
         }
-        json_object_foreach((json_t *)nets, k, v)
-        {
+        for (i = 0; i < cfg->n_networks; i++)
                 len += (size_t)snprintf(buf + len, size > len ? size - len : 0, "%s%s",
-                                        len ? "," : "", k);
-        }
+                                        len ? "," : "", cfg->networks[i].network);
 }
 
 /* One `ps` row with Docker's field names, the data that templates see. */
-static json_t *ps_row(const json_t *cfg, const struct nlab_ctr_state *state, bool trunc)
+static json_t *ps_row(const struct nlab_ctr_config *cfg, const struct nlab_ctr_state *state,
+                      bool trunc)
 {
-        const json_t *c = json_object_get(cfg, "Config");
         char buf[2048], id[16];
         time_t now = time(NULL), created;
         json_t *row = json_object();
         struct tm tm;
 
-        snprintf(id, sizeof(id), "%.12s", json_string_value(json_object_get(cfg, "Id")));
-        json_object_set_new(
-            row, "ID", json_string(trunc ? id : json_string_value(json_object_get(cfg, "Id"))));
-        json_object_set_new(row, "Image", json_deep_copy(json_object_get(cfg, "Image")));
-        command_text(json_object_get(c, "Cmd"), trunc, buf, sizeof(buf));
+        snprintf(id, sizeof(id), "%.12s", cfg->id);
+        json_object_set_new(row, "ID", json_string(trunc ? id : cfg->id));
+        json_object_set_new(row, "Image", json_string(cfg->image));
+        command_text(&cfg->cmd, trunc, buf, sizeof(buf));
         json_object_set_new(row, "Command", json_string(buf));
-        created = nlab_parse_time(json_string_value(json_object_get(cfg, "Created")));
+        created = nlab_parse_time(cfg->created);
         gmtime_r(&created, &tm);
         strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S +0000 UTC", &tm);
         json_object_set_new(row, "CreatedAt", json_string(buf));
@@ -105,11 +93,10 @@ static json_t *ps_row(const json_t *cfg, const struct nlab_ctr_state *state, boo
         json_object_set_new(row, "State", json_string(nlab_ctr_status_name(state->status)));
         buf[0] = '\0';
         if (nlab_container_running(state)) /* Docker shows mappings only while they exist */
-                nlab_format_ports(json_object_get(json_object_get(cfg, "NetworkSettings"), "Ports"),
-                                  buf, sizeof(buf));
+                nlab_format_ports(&cfg->ports, buf, sizeof(buf));
         json_object_set_new(row, "Ports", json_string(buf));
-        json_object_set_new(row, "Names", json_deep_copy(json_object_get(cfg, "Name")));
-        labels_text(json_object_get(c, "Labels"), buf, sizeof(buf));
+        json_object_set_new(row, "Names", json_string(cfg->name));
+        labels_text(&cfg->labels, buf, sizeof(buf));
         json_object_set_new(row, "Labels", json_string(buf));
         networks_text(cfg, buf, sizeof(buf));
         json_object_set_new(row, "Networks", json_string(buf));
@@ -132,30 +119,26 @@ static bool name_matches(const char *name, const char *pattern)
 }
 
 struct ps_item {
-        const json_t *cfg;
+        const struct nlab_ctr_config *cfg;
         const struct nlab_ctr_state *state;
 };
 
 static bool ps_filter_one(const struct nlab_filter *f, const void *item)
 {
         const struct ps_item *it = item;
-        const char *id = json_string_value(json_object_get(it->cfg, "Id"));
-        const json_t *nets =
-            json_object_get(json_object_get(it->cfg, "NetworkSettings"), "Networks");
-        const char *mode = json_string_value(
-            json_object_get(json_object_get(it->cfg, "HostConfig"), "NetworkMode"));
+        const char *mode = it->cfg->network_mode;
 
         if (!strcmp(f->key, "name"))
-                return name_matches(json_string_value(json_object_get(it->cfg, "Name")), f->value);
+                return name_matches(it->cfg->name, f->value);
         if (!strcmp(f->key, "id"))
-                return !strncmp(id, f->value, strlen(f->value));
+                return !strncmp(it->cfg->id, f->value, strlen(f->value));
         if (!strcmp(f->key, "status"))
                 return !strcmp(nlab_ctr_status_name(it->state->status), f->value);
         if (!strcmp(f->key, "label"))
-                return nlab_filter_label(
-                    json_object_get(json_object_get(it->cfg, "Config"), "Labels"), f->value);
+                return nlab_filter_label_kvs(&it->cfg->labels, f->value);
         if (!strcmp(f->key, "network"))
-                return json_object_get(nets, f->value) != NULL || (mode && !strcmp(mode, f->value));
+                return nlab_ctr_config_endpoint(it->cfg, f->value) != NULL ||
+                       (mode && !strcmp(mode, f->value));
         return false;
 }
 
@@ -189,18 +172,18 @@ static json_t *collect_rows(struct nlab_cli *cli, const struct nlab_parsed *p,
         }
         for (i = n; i-- > 0;) {
                 struct nlab_ctr_state state;
-                json_t *cfg = NULL;
+                struct nlab_ctr_config cfg;
                 struct ps_item it;
                 /* ps is where a killed shim is noticed: its teardown is done here. */
                 if (nlab_container_reconcile(&cli->st, ids[i], NULL) < 0 ||
                     nlab_container_load(&cli->st, ids[i], &cfg, &state, NULL) < 0)
                         continue;
-                it.cfg = cfg;
+                it.cfg = &cfg;
                 it.state = &state;
                 if ((p->set[0] || nlab_container_running(&state)) &&
                     nlab_filters_match(fs, ps_filter_one, &it))
-                        json_array_append_new(rows, ps_row(cfg, &state, !p->set[4]));
-                json_decref(cfg);
+                        json_array_append_new(rows, ps_row(&cfg, &state, !p->set[4]));
+                nlab_ctr_config_free(&cfg);
         }
         nlab_store_free_list(ids, n);
         return rows;

@@ -287,7 +287,7 @@ int nlab_cmd_start(struct nlab_cli *cli, int argc, char **argv)
         nlab_cli_warn_foreign();
         for (i = 0; i < p.npos; i++) {
                 struct nlab_ctr_state state;
-                json_t *cfg = NULL;
+                struct nlab_ctr_config cfg;
                 if (nlab_store_resolve(&cli->st, p.pos[i], id, &err) < 0 ||
                     nlab_container_load(&cli->st, id, &cfg, &state, &err) < 0) {
                         code = nlab_cli_fail(&err, true);
@@ -295,8 +295,7 @@ int nlab_cmd_start(struct nlab_cli *cli, int argc, char **argv)
                 }
                 if (p.set[0] && !nlab_container_running(&state)) {
                         struct nlab_run_req req = {0};
-                        json_t *c = json_object_get(cfg, "Config");
-                        req.tty = json_is_true(json_object_get(c, "Tty"));
+                        req.tty = cfg.tty;
                         req.interactive = p.set[1];
                         if (attach_foreground(cli, id, &req, &code, &err) < 0)
                                 code = nlab_cli_fail(&err, true);
@@ -307,7 +306,7 @@ int nlab_cmd_start(struct nlab_cli *cli, int argc, char **argv)
                 } else {
                         printf("%s\n", p.pos[i]);
                 }
-                json_decref(cfg);
+                nlab_ctr_config_free(&cfg);
         }
 out:
         nlab_parsed_free(&p, 3);

@@ -55,13 +55,35 @@ bool nlab_filters_match(const struct nlab_filters *f, nlab_filter_fn one, const 
         return true;
 }
 
-bool nlab_filter_label(const json_t *labels, const char *want)
+/* The one reading of KEY[=VALUE], whatever holds the labels. */
+static bool label_match(const char *want, const char *(*get)(const void *, const char *),
+                        const void *labels)
 {
         const char *eq = strchr(want, '=');
         char key[256];
-        const json_t *v;
+        const char *v;
 
         snprintf(key, sizeof(key), "%.*s", (int)(eq ? eq - want : (long)strlen(want)), want);
-        v = json_object_get(labels, key);
-        return v && (!eq || !strcmp(json_string_value(v), eq + 1));
+        v = get(labels, key);
+        return v && (!eq || !strcmp(v, eq + 1));
+}
+
+static const char *json_label(const void *labels, const char *key)
+{
+        return json_string_value(json_object_get(labels, key));
+}
+
+static const char *kvs_label(const void *labels, const char *key)
+{
+        return nlab_kvs_get(labels, key);
+}
+
+bool nlab_filter_label(const json_t *labels, const char *want)
+{
+        return label_match(want, json_label, labels);
+}
+
+bool nlab_filter_label_kvs(const struct nlab_kvs *labels, const char *want)
+{
+        return label_match(want, kvs_label, labels);
 }

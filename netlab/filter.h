@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "runtime/base/ctrconfig.h"
 #include "runtime/base/err.h"
 #include "runtime/net/hostsfile.h"
 
@@ -27,5 +28,7 @@ typedef bool (*nlab_filter_fn)(const struct nlab_filter *f, const void *item);
 bool nlab_filters_match(const struct nlab_filters *f, nlab_filter_fn one, const void *item);
 /* label=KEY or label=KEY=VALUE against a Labels object. */
 bool nlab_filter_label(const json_t *labels, const char *want);
+/* The same against a container's labels. */
+bool nlab_filter_label_kvs(const struct nlab_kvs *labels, const char *want);
 
 #endif

@@ -1,5 +1,6 @@
 #include "netlab/format.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,28 +75,22 @@ int nlab_print_docs(json_t *docs, const char *format, struct nlab_err *err)
         return 0;
 }
 
-void nlab_format_ports(const json_t *ports, char *buf, size_t size)
+void nlab_format_ports(const struct nlab_port_map *ports, char *buf, size_t size)
 {
-        const char *key;
-        json_t *binds;
-        size_t len = 0;
+        size_t len = 0, i, j;
 
         buf[0] = '\0';
-        json_object_foreach((json_t *)ports, key, binds)
-        {
-                size_t i;
-                if (!json_array_size(binds)) {
+        for (i = 0; i < ports->n; i++) {
+                const struct nlab_port_entry *e = &ports->v[i];
+                if (!e->n) {
                         len += (size_t)snprintf(buf + len, size > len ? size - len : 0, "%s%s",
-                                                len ? ", " : "", key);
+                                                len ? ", " : "", e->key);
                         continue;
                 }
-                for (i = 0; i < json_array_size(binds); i++) {
-                        json_t *b = json_array_get(binds, i);
-                        len += (size_t)snprintf(
-                            buf + len, size > len ? size - len : 0, "%s%s:%s->%s", len ? ", " : "",
-                            json_string_value(json_object_get(b, "HostIp")),
-                            json_string_value(json_object_get(b, "HostPort")), key);
-                }
+                for (j = 0; j < e->n; j++)
+                        len += (size_t)snprintf(buf + len, size > len ? size - len : 0,
+                                                "%s%s:%s->%s", len ? ", " : "", e->v[j].host_ip,
+                                                e->v[j].host_port, e->key);
         }
 }
 
@@ -105,7 +100,7 @@ int nlab_inspect_any(struct nlab_cli *cli, const char *ref, const char *type, js
         char id[NLAB_ID_LEN + 1];
         struct nlab_ctr_state state;
         struct nlab_net net;
-        json_t *cfg;
+        struct nlab_ctr_config cfg;
 
         if (type && strcmp(type, "container") && strcmp(type, "network"))
                 return nlab_err_set(err, NLAB_E_INVALID,
@@ -120,7 +115,7 @@ int nlab_inspect_any(struct nlab_cli *cli, const char *ref, const char *type, js
                 return nlab_err_set(err, NLAB_E_NOTFOUND, "no such object: %s", ref);
         if (nlab_container_load(&cli->st, id, &cfg, &state, err) < 0)
                 return -1;
-        *doc = nlab_container_inspect(cfg, &state);
-        json_decref(cfg);
-        return 0;
+        *doc = nlab_container_inspect(&cfg, &state);
+        nlab_ctr_config_free(&cfg);
+        return *doc ? 0 : nlab_err_sys(err, ENOMEM, "inspect %s", ref);
 }

@@ -11,14 +11,14 @@ static int bad(struct nlab_err *err, const char *where, const char *key, const c
                             where[0] ? "." : "", key, want);
 }
 
-/* A string or absent (NULL); required ones must be there. */
+/* A string, or absent or null (NULL); required ones must be there. */
 static int get_str(const json_t *obj, const char *where, const char *key, bool required, char **out,
                    struct nlab_err *err)
 {
         const json_t *v = json_object_get(obj, key);
 
         *out = NULL;
-        if (!v && !required)
+        if ((!v || json_is_null(v)) && !required)
                 return 0;
         if (!json_is_string(v))
                 return bad(err, where, key, "a string");
@@ -250,22 +250,6 @@ static int parse_host_config(const json_t *hc, struct nlab_ctr_config *c, struct
                    : 0;
 }
 
-/* MacAddress before NetworkID means it was asked for, not derived from the address. */
-static bool mac_first(const json_t *ep)
-{
-        const char *k;
-        const json_t *v;
-
-        json_object_foreach((json_t *)ep, k, v)
-        {
-                if (!strcmp(k, "MacAddress"))
-                        return true;
-                if (!strcmp(k, "NetworkID"))
-                        return false;
-        }
-        return false;
-}
-
 static int parse_endpoint(const char *name, const json_t *ep, struct nlab_ctr_endpoint *e,
                           struct nlab_err *err)
 {
@@ -278,7 +262,6 @@ static int parse_endpoint(const char *name, const json_t *ep, struct nlab_ctr_en
         if (!json_is_object(ep) || (ipam && !json_is_object(ipam)))
                 return bad(err, w, name, "an endpoint object");
         e->has_prefix = json_object_get(ep, "IPPrefixLen") != NULL;
-        e->mac_requested = mac_first(ep);
         if (get_str(ipam, w, "IPv4Address", false, &e->ipam_ip, err) < 0 ||
             get_strv(ep, w, "Aliases", &e->aliases, err) < 0 ||
             get_str(ep, w, "MacAddress", false, &e->mac, err) < 0 ||
@@ -439,24 +422,27 @@ static json_t *host_config_json(const struct nlab_ctr_config *c)
         return hc;
 }
 
-/* The order attach writes them in: request fields, then what the claim and plug added. */
+static json_t *str_or_null(const char *v)
+{
+        return v ? json_string(v) : json_null();
+}
+
+/* The order attach writes them in: the request (null where not asked for; the claim fills in
+ * MacAddress where it stands), then what the claim and plug added. */
 static json_t *endpoint_json(const struct nlab_ctr_endpoint *e)
 {
-        json_t *ep = json_object(), *ipam = json_object();
+        json_t *ep = json_object();
 
-        set_str(ipam, "IPv4Address", e->ipam_ip);
-        json_object_set_new(ep, "IPAMConfig", ipam);
+        json_object_set_new(ep, "IPAMConfig",
+                            json_pack("{s:o}", "IPv4Address", str_or_null(e->ipam_ip)));
         json_object_set_new(ep, "Aliases", strv_json(&e->aliases));
-        if (e->mac_requested)
-                set_str(ep, "MacAddress", e->mac);
+        json_object_set_new(ep, "MacAddress", str_or_null(e->mac));
         set_str(ep, "NetworkID", e->network_id);
         set_str(ep, "EndpointID", e->endpoint_id);
         set_str(ep, "Gateway", e->gateway);
         set_str(ep, "IPAddress", e->ip_address);
         if (e->has_prefix)
                 json_object_set_new(ep, "IPPrefixLen", json_integer(e->prefix_len));
-        if (!e->mac_requested)
-                set_str(ep, "MacAddress", e->mac);
         set_str(ep, "IfName", e->ifname);
         set_str(ep, "HostIfName", e->host_ifname);
         return ep;

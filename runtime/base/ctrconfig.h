@@ -44,8 +44,7 @@ struct nlab_ctr_endpoint {
         char *network; /* the key */
         char *ipam_ip; /* IPAMConfig.IPv4Address, the --ip asked for */
         struct nlab_strv aliases;
-        char *mac;          /* MacAddress */
-        bool mac_requested; /* --mac-address: written before the attach fields, as it came first */
+        char *mac; /* MacAddress: --mac-address, or made from the address by the claim */
         char *network_id, *endpoint_id, *gateway, *ip_address;
         bool has_prefix;
         long long prefix_len;

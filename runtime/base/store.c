@@ -455,3 +455,34 @@ int nlab_store_save_state(const struct nlab_store *st, const char *id,
         json_decref(doc);
         return r;
 }
+
+int nlab_store_load_config(const struct nlab_store *st, const char *id,
+                           struct nlab_ctr_config *config, struct nlab_err *err)
+{
+        json_t *doc;
+        int r;
+
+        memset(config, 0, sizeof(*config));
+        if (nlab_store_load(st, id, "config.json", &doc, err) < 0)
+                return -1;
+        r = nlab_ctr_config_parse(doc, config, err);
+        json_decref(doc);
+        if (r < 0) {
+                nlab_ctr_config_free(config);
+                nlab_err_prefix(err, "container %.12s", id);
+        }
+        return r;
+}
+
+int nlab_store_save_config(const struct nlab_store *st, const char *id,
+                           const struct nlab_ctr_config *config, struct nlab_err *err)
+{
+        json_t *doc = nlab_ctr_config_to_json(config);
+        int r;
+
+        if (!doc)
+                return nlab_err_sys(err, ENOMEM, "container %.12s: config", id);
+        r = nlab_store_save(st, id, "config.json", doc, err);
+        json_decref(doc);
+        return r;
+}

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "runtime/base/ctrconfig.h"
 #include "runtime/base/ctrstate.h"
 #include "runtime/base/err.h"
 #include "runtime/base/ids.h"
@@ -71,5 +72,10 @@ int nlab_store_load_state(const struct nlab_store *st, const char *id, struct nl
                           struct nlab_err *err);
 int nlab_store_save_state(const struct nlab_store *st, const char *id,
                           const struct nlab_ctr_state *state, struct nlab_err *err);
+/* A container's config.json, parsed and checked; free with nlab_ctr_config_free. */
+int nlab_store_load_config(const struct nlab_store *st, const char *id,
+                           struct nlab_ctr_config *config, struct nlab_err *err);
+int nlab_store_save_config(const struct nlab_store *st, const char *id,
+                           const struct nlab_ctr_config *config, struct nlab_err *err);
 
 #endif

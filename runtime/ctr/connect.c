@@ -81,7 +81,9 @@ int nlab_network_connect(struct nlab_store *st, const struct nlab_connect_req *r
         if (nlab_store_lock(st, err) < 0)
                 goto out;
         if (nlab_container_reconcile(st, id, err) < 0 ||
-            nlab_container_load(st, id, &cfg, &state, err) < 0 || check_mode(cfg, netname, err) < 0)
+            nlab_container_load(st, id, NULL, &state, err) < 0 ||
+            nlab_store_load(st, id, "config.json", &cfg, err) < 0 ||
+            check_mode(cfg, netname, err) < 0)
                 goto unlock;
         nets = nlab_netmode_networks(cfg);
         if (!net.bridge[0]) {
@@ -213,7 +215,8 @@ int nlab_network_disconnect(struct nlab_store *st, const char *network, const ch
         if (nlab_store_lock(st, err) < 0)
                 goto out;
         if (nlab_container_reconcile(st, id, err) < 0 ||
-            nlab_container_load(st, id, &cfg, &state, err) < 0)
+            nlab_container_load(st, id, NULL, &state, err) < 0 ||
+            nlab_store_load(st, id, "config.json", &cfg, err) < 0)
                 goto unlock;
         nets = nlab_netmode_networks(cfg);
         ep = json_incref(json_object_get(nets, netname));
@@ -249,7 +252,8 @@ static bool ctr_running(struct nlab_store *st, const char *id, json_t **cfg)
 {
         struct nlab_ctr_state state;
 
-        if (nlab_container_load(st, id, cfg, &state, NULL) < 0)
+        if (nlab_container_load(st, id, NULL, &state, NULL) < 0 ||
+            nlab_store_load(st, id, "config.json", cfg, NULL) < 0)
                 return false;
         return nlab_container_running(&state);
 }

@@ -488,11 +488,13 @@ int nlab_container_reconcile(struct nlab_store *st, const char *id, struct nlab_
         return 0;
 }
 
-int nlab_container_load(struct nlab_store *st, const char *id, json_t **config,
+int nlab_container_load(struct nlab_store *st, const char *id, struct nlab_ctr_config *config,
                         struct nlab_ctr_state *state, struct nlab_err *err)
 {
         struct nlab_ctr_state s;
 
+        if (config)
+                memset(config, 0, sizeof(*config)); /* freeable whatever happens */
         if (nlab_store_load_state(st, id, &s, err) < 0)
                 return -1;
         if (s.status == NLAB_CTR_CREATING)
@@ -502,7 +504,7 @@ int nlab_container_load(struct nlab_store *st, const char *id, json_t **config,
                 /* Report what reconciling will record, without recording it: a read changes
                  * nothing. */
                 set_exited(&s, 137, SHIM_DIED);
-        if (config && nlab_store_load(st, id, "config.json", config, err) < 0)
+        if (config && nlab_store_load_config(st, id, config, err) < 0)
                 return -1;
         if (state)
                 *state = s;
@@ -788,7 +790,8 @@ int nlab_container_start(struct nlab_store *st, const char *id, const struct nla
         if (nlab_store_lock(st, err) < 0)
                 return -1;
         if (nlab_container_reconcile(st, id, err) < 0 ||
-            nlab_container_load(st, id, &cfg, &state, err) < 0)
+            nlab_container_load(st, id, NULL, &state, err) < 0 ||
+            nlab_store_load(st, id, "config.json", &cfg, err) < 0)
                 goto out;
         if (nlab_container_running(&state)) {
                 r = nlab_err_set(err, NLAB_E_CONFLICT, "container %s is already running",
@@ -845,7 +848,9 @@ static int signal_if_running(struct nlab_store *st, const char *id, int sig,
                 return -1;
         r = nlab_container_reconcile(st, id, err);
         if (r == 0)
-                r = nlab_container_load(st, id, cfg, state, err);
+                r = nlab_container_load(st, id, NULL, state, err);
+        if (r == 0 && cfg)
+                r = nlab_store_load(st, id, "config.json", cfg, err);
         if (r == 0 && nlab_container_running(state))
                 r = signal_container(state, sig, err) < 0 ? -1 : 1;
         nlab_store_unlock(st);
@@ -941,7 +946,9 @@ int nlab_container_remove(struct nlab_store *st, const char *id, bool force, str
                 goto unlock;
         r = nlab_container_reconcile(st, id, err);
         if (r == 0)
-                r = nlab_container_load(st, id, &cfg, &state, err);
+                r = nlab_container_load(st, id, NULL, &state, err);
+        if (r == 0)
+                r = nlab_store_load(st, id, "config.json", &cfg, err);
         if (r < 0 || !nlab_container_running(&state))
                 goto remove;
         if (!force) {

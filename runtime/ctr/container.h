@@ -26,9 +26,10 @@ int nlab_container_stop(struct nlab_store *st, const char *id, int timeout_s, st
 int nlab_container_kill(struct nlab_store *st, const char *id, int sig, struct nlab_err *err);
 int nlab_container_remove(struct nlab_store *st, const char *id, bool force, struct nlab_err *err);
 
-/* Load config and state; no lock, no change. A record whose shim died is reported as exited
- * (137) but stays as it is until nlab_container_reconcile. */
-int nlab_container_load(struct nlab_store *st, const char *id, json_t **config,
+/* Load config (parsed and checked; free it with nlab_ctr_config_free) and state; no lock, no
+ * change. A record whose shim died is reported as exited (137) but stays as it is until
+ * nlab_container_reconcile. */
+int nlab_container_load(struct nlab_store *st, const char *id, struct nlab_ctr_config *config,
                         struct nlab_ctr_state *state, struct nlab_err *err);
 /* The lifecycle step for a record whose shim died: under the lock, tear down what it left and
  * record the exit. Nothing to do (the usual case) takes no lock. Every mutating command calls
@@ -36,6 +37,7 @@ int nlab_container_load(struct nlab_store *st, const char *id, json_t **config,
 int nlab_container_reconcile(struct nlab_store *st, const char *id, struct nlab_err *err);
 bool nlab_container_running(const struct nlab_ctr_state *state);
 /* Docker-shaped inspect document. */
-json_t *nlab_container_inspect(const json_t *config, const struct nlab_ctr_state *state);
+json_t *nlab_container_inspect(const struct nlab_ctr_config *config,
+                               const struct nlab_ctr_state *state);
 
 #endif

@@ -100,68 +100,49 @@ static int build_plan(struct nlab_store *st, const char *id, const struct nlab_e
                       struct exec_plan *plan, struct nlab_err *err)
 {
         struct nlab_ctr_state state;
-        json_t *cfg, *c, *hc, *env;
-        struct nlab_strv add = {0}, drop = {0}, all = {0}, secopt = {0};
+        struct nlab_ctr_config cfg;
+        struct nlab_strv all = {0};
         char line[300];
         size_t i;
         int r = -1;
 
         if (nlab_container_load(st, id, &cfg, &state, err) < 0)
                 return -1;
-        c = json_object_get(cfg, "Config");
-        hc = json_object_get(cfg, "HostConfig");
         if (!nlab_container_running(&state)) {
-                nlab_err_set(err, NLAB_E_CONFLICT, "container %s is not running",
-                             json_string_value(json_object_get(cfg, "Name")));
+                nlab_err_set(err, NLAB_E_CONFLICT, "container %s is not running", cfg.name);
                 goto out;
         }
         plan->pidfd = nlab_proc_pidfd(state.pid, state.pid_start, err);
         if (plan->pidfd < 0) {
-                nlab_err_prefix(err, "container %s",
-                                json_string_value(json_object_get(cfg, "Name")));
+                nlab_err_prefix(err, "container %s", cfg.name);
                 goto out;
         }
-        env = json_object_get(c, "Env");
-        for (i = 0; i < json_array_size(env); i++)
-                nlab_strv_push(&all, json_string_value(json_array_get(env, i)));
-        snprintf(line, sizeof(line), "HOSTNAME=%s",
-                 json_string_value(json_object_get(c, "Hostname")));
+        for (i = 0; i < cfg.env.n; i++)
+                nlab_strv_push(&all, cfg.env.v[i]);
+        snprintf(line, sizeof(line), "HOSTNAME=%s", cfg.hostname);
         nlab_strv_push(&all, line);
         nlab_strv_push(&all, "HOME=/root");
         if (req->tty)
                 nlab_strv_push(&all, "TERM=xterm");
         for (i = 0; req->env && i < req->env->n; i++)
                 nlab_strv_push(&all, req->env->v[i]);
-        for (i = 0; i < json_array_size(json_object_get(hc, "CapAdd")); i++)
-                nlab_strv_push(&add,
-                               json_string_value(json_array_get(json_object_get(hc, "CapAdd"), i)));
-        for (i = 0; i < json_array_size(json_object_get(hc, "CapDrop")); i++)
-                nlab_strv_push(
-                    &drop, json_string_value(json_array_get(json_object_get(hc, "CapDrop"), i)));
-        if (nlab_caps_compute(&add, &drop, json_is_true(json_object_get(hc, "Privileged")),
-                              &plan->caps, err) < 0) {
+        if (nlab_caps_compute(&cfg.cap_add, &cfg.cap_drop, cfg.privileged, &plan->caps, err) < 0) {
                 nlab_strv_free(&all);
                 goto out;
         }
-        for (i = 0; i < json_array_size(json_object_get(hc, "SecurityOpt")); i++)
-                nlab_strv_push(&secopt, json_string_value(
-                                            json_array_get(json_object_get(hc, "SecurityOpt"), i)));
         /* the same filter as the container's first process, as Docker does for exec */
-        if (nlab_seccomp_for(st->root, &secopt, json_is_true(json_object_get(hc, "Privileged")),
-                             plan->caps, &plan->seccomp, err) < 0) {
+        if (nlab_seccomp_for(st->root, &cfg.security_opt, cfg.privileged, plan->caps,
+                             &plan->seccomp, err) < 0) {
                 nlab_strv_free(&all);
                 goto out;
         }
         plan->env_owned = all;
         plan->env = all.v;
-        plan->workdir_owned = strdup(json_string_value(json_object_get(c, "WorkingDir")));
+        plan->workdir_owned = strdup(cfg.workdir ? cfg.workdir : "");
         plan->workdir = req->workdir ? req->workdir : plan->workdir_owned;
         r = 0;
 out:
-        nlab_strv_free(&add);
-        nlab_strv_free(&drop);
-        nlab_strv_free(&secopt);
-        json_decref(cfg);
+        nlab_ctr_config_free(&cfg);
         return r;
 }
 

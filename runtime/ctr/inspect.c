@@ -48,7 +48,9 @@ static json_t *network_settings_doc(const json_t *config)
         return ns;
 }
 
-json_t *nlab_container_inspect(const json_t *config, const struct nlab_ctr_state *state)
+/* Docker's shape around the record as the store writes it (one encoder): what inspect shows
+ * is what config.json holds, key for key. */
+static json_t *inspect_doc(const json_t *config, const struct nlab_ctr_state *state)
 {
         const json_t *cmd = json_object_get(json_object_get(config, "Config"), "Cmd");
         json_t *doc = json_object(), *args = json_array();
@@ -72,5 +74,15 @@ json_t *nlab_container_inspect(const json_t *config, const struct nlab_ctr_state
                             json_deep_copy(json_object_get(config, "HostConfig")));
         json_object_set_new(doc, "Config", json_deep_copy(json_object_get(config, "Config")));
         json_object_set_new(doc, "NetworkSettings", network_settings_doc(config));
+        return doc;
+}
+
+json_t *nlab_container_inspect(const struct nlab_ctr_config *config,
+                               const struct nlab_ctr_state *state)
+{
+        json_t *rec = nlab_ctr_config_to_json(config);
+        json_t *doc = rec ? inspect_doc(rec, state) : NULL;
+
+        json_decref(rec);
         return doc;
 }

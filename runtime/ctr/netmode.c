@@ -185,7 +185,7 @@ static int container_pid(struct nlab_store *st, const char *ref, int *pid,
                          unsigned long long *start, struct nlab_err *err)
 {
         struct nlab_ctr_state state;
-        json_t *tcfg = NULL;
+        struct nlab_ctr_config tcfg;
         int r = 0;
 
         if (nlab_container_load(st, ref, &tcfg, &state, err) < 0)
@@ -194,11 +194,10 @@ static int container_pid(struct nlab_store *st, const char *ref, int *pid,
                                     ref);
         if (!nlab_container_running(&state))
                 r = nlab_err_set(err, NLAB_E_CONFLICT,
-                                 "cannot join network of a non running container: %s",
-                                 json_string_value(json_object_get(tcfg, "Name")));
+                                 "cannot join network of a non running container: %s", tcfg.name);
         *pid = state.pid;
         *start = state.pid_start;
-        json_decref(tcfg);
+        nlab_ctr_config_free(&tcfg);
         return r;
 }
 

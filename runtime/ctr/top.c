@@ -220,7 +220,7 @@ int nlab_container_top(struct nlab_store *st, const char *ref, struct nlab_top_r
 {
         char id[NLAB_ID_LEN + 1], ns[64];
         struct nlab_ctr_state state;
-        json_t *cfg = NULL;
+        struct nlab_ctr_config cfg;
         const char *name;
         int pid, r = -1;
 
@@ -230,7 +230,7 @@ int nlab_container_top(struct nlab_store *st, const char *ref, struct nlab_top_r
         if (nlab_store_resolve(st, ref, id, err) < 0 ||
             nlab_container_load(st, id, &cfg, &state, err) < 0)
                 return -1;
-        name = json_string_value(json_object_get(cfg, "Name"));
+        name = cfg.name;
         pid = state.pid;
         if (!nlab_container_running(&state) || !nlab_proc_alive(pid, state.pid_start)) {
                 nlab_err_set(err, NLAB_E_INVALID, "container %s is not running", name);
@@ -248,6 +248,6 @@ int nlab_container_top(struct nlab_store *st, const char *ref, struct nlab_top_r
                 *n = 0;
         }
 out:
-        json_decref(cfg);
+        nlab_ctr_config_free(&cfg);
         return r;
 }

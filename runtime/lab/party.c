@@ -44,7 +44,8 @@ static void load_owner(struct nlab_store *st, struct nlab_party *p, const char *
         const char *name;
 
         if (nlab_store_resolve(st, owner_ref, id, NULL) < 0 ||
-            nlab_container_load(st, id, &p->owner_cfg, &state, NULL) < 0)
+            nlab_container_load(st, id, NULL, &state, NULL) < 0 ||
+            nlab_store_load(st, id, "config.json", &p->owner_cfg, NULL) < 0)
                 return;
         name = json_string_value(json_object_get(p->owner_cfg, "Name"));
         snprintf(p->owner, sizeof(p->owner), "%s", name ? name + (name[0] == '/') : owner_ref);
@@ -60,7 +61,8 @@ static int load_container(struct nlab_store *st, struct nlab_party *p, struct nl
         const char *mode;
 
         if (nlab_store_resolve(st, p->name, p->id, err) < 0 ||
-            nlab_container_load(st, p->id, &p->cfg, &p->state, err) < 0)
+            nlab_container_load(st, p->id, NULL, &p->state, err) < 0 ||
+            nlab_store_load(st, p->id, "config.json", &p->cfg, err) < 0)
                 return -1;
         p->kind = NLAB_PARTY_CONTAINER;
         p->running = nlab_container_running(&p->state);
