@@ -11,7 +11,6 @@
 #include "runtime/base/ipam.h"
 #include "runtime/kernel/link.h"
 #include "runtime/kernel/netlink.h"
-#include "runtime/ctr/netmode.h"
 #include "runtime/net/network.h"
 #include "runtime/base/portspec.h"
 #include "runtime/lab/probe.h"
@@ -73,15 +72,14 @@ static const char *cname(const struct nlab_party *c)
         return nlab_party_name(c);
 }
 
-static void list_names(const json_t *nets, char *buf, size_t size)
+static void list_names(const struct nlab_party *p, char *buf, size_t size)
 {
-        const char *name;
-        json_t *ep;
-        size_t len = 0;
+        size_t len = 0, i;
 
         buf[0] = '\0';
-        json_object_foreach((json_t *)nets, name, ep) len +=
-            (size_t)snprintf(buf + len, len < size ? size - len : 0, "%s%s", len ? ", " : "", name);
+        for (i = 0; i < nlab_party_n_endpoints(p); i++)
+                len += (size_t)snprintf(buf + len, len < size ? size - len : 0, "%s%s",
+                                        len ? ", " : "", nlab_party_endpoint_at(p, i)->network);
         if (!len)
                 snprintf(buf, size, "no network");
 }
@@ -132,14 +130,13 @@ static bool usable(struct nlab_diag *d, const struct nlab_party *c)
 static const char *shared_network(const struct nlab_party *a, const struct nlab_party *b,
                                   const char **b_ip)
 {
-        const char *name;
-        json_t *ep;
+        size_t i;
 
-        json_object_foreach((json_t *)a->nets, name, ep)
-        {
-                const json_t *bep = json_object_get(b->nets, name);
-                if (bep && json_string_value(json_object_get(bep, "IPAddress"))) {
-                        *b_ip = json_string_value(json_object_get(bep, "IPAddress"));
+        for (i = 0; i < nlab_party_n_endpoints(a); i++) {
+                const char *name = nlab_party_endpoint_at(a, i)->network;
+                const struct nlab_ctr_endpoint *bep = nlab_party_endpoint(b, name);
+                if (bep && bep->ip_address) {
+                        *b_ip = bep->ip_address;
                         return name;
                 }
         }
@@ -167,8 +164,8 @@ static bool icc_step(struct nlab_diag *d, const struct nlab_net *net)
 static bool ports_up_step(struct nlab_diag *d, const struct nlab_party *c, const char *netname,
                           const struct nlab_net *net)
 {
-        const json_t *ep = json_object_get(c->nets, netname);
-        const char *host_if = json_string_value(json_object_get(ep, "HostIfName"));
+        const struct nlab_ctr_endpoint *ep = nlab_party_endpoint(c, netname);
+        const char *host_if = ep ? ep->host_ifname : NULL;
         struct nlab_link_info info;
         int bridge_idx = 0, found;
         struct nlab_nl *nl = nlab_nl_open(NULL, NULL);
@@ -319,10 +316,11 @@ static void to_container(struct nlab_diag *d, struct nlab_store *st, const struc
                 return;
         }
         netname = shared_network(a, b, &b_ip);
-        list_names(a->nets, an, sizeof(an));
-        list_names(b->nets, bn, sizeof(bn));
+        list_names(a, an, sizeof(an));
+        list_names(b, bn, sizeof(bn));
         if (!netname) {
-                const char *first = json_object_iter_key(json_object_iter((json_t *)b->nets));
+                const struct nlab_ctr_endpoint *bep = nlab_party_endpoint_at(b, 0);
+                const char *first = bep ? bep->network : NULL;
                 snprintf(fix, sizeof(fix), "netlab network connect %s %s",
                          first ? first : "NETWORK", cname(a));
                 step(d, false, first ? fix : NULL,
@@ -351,16 +349,15 @@ static void to_container(struct nlab_diag *d, struct nlab_store *st, const struc
 static bool only_internal(struct nlab_store *st, const struct nlab_party *a, char *names,
                           size_t size)
 {
-        const char *name;
-        json_t *ep;
         bool any = false, all = true;
+        size_t i;
 
-        list_names(a->nets, names, size);
-        json_object_foreach((json_t *)a->nets, name, ep)
-        {
+        list_names(a, names, size);
+        for (i = 0; i < nlab_party_n_endpoints(a); i++) {
                 struct nlab_net net;
                 any = true;
-                if (nlab_network_load(st, name, &net, NULL) == 0 && !net.internal)
+                if (nlab_network_load(st, nlab_party_endpoint_at(a, i)->network, &net, NULL) == 0 &&
+                    !net.internal)
                         all = false;
         }
         return any && all;
@@ -425,7 +422,7 @@ static void to_address(struct nlab_diag *d, struct nlab_store *st, const struct 
         char names[256], fix[256], ip_text[INET_ADDRSTRLEN];
         struct in_addr dst;
 
-        if (a->kind == NLAB_PARTY_CONTAINER && !strcmp(nlab_netmode_of(a->cfg), "none")) {
+        if (a->kind == NLAB_PARTY_CONTAINER && !strcmp(a->cfg->network_mode, "none")) {
                 step(d, false, "use another --network: netlab rm -f, then run it again",
                      "%s runs with --network none: it has only lo", cname(a));
                 return;

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <assert.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,14 +44,17 @@ static void load_owner(struct nlab_store *st, struct nlab_party *p, const char *
         char id[NLAB_ID_LEN + 1];
         const char *name;
 
-        if (nlab_store_resolve(st, owner_ref, id, NULL) < 0 ||
-            nlab_container_load(st, id, NULL, &state, NULL) < 0 ||
-            nlab_store_load(st, id, "config.json", &p->owner_cfg, NULL) < 0)
+        p->owner_cfg = calloc(1, sizeof(*p->owner_cfg));
+        if (!p->owner_cfg || nlab_store_resolve(st, owner_ref, id, NULL) < 0 ||
+            nlab_container_load(st, id, p->owner_cfg, &state, NULL) < 0) {
+                free(p->owner_cfg);
+                p->owner_cfg = NULL;
                 return;
-        name = json_string_value(json_object_get(p->owner_cfg, "Name"));
-        snprintf(p->owner, sizeof(p->owner), "%s", name ? name + (name[0] == '/') : owner_ref);
-        p->nets = nlab_netmode_networks(p->owner_cfg);
-        p->in_host_ns = !strcmp(nlab_netmode_of(p->owner_cfg), "host");
+        }
+        name = p->owner_cfg->name;
+        snprintf(p->owner, sizeof(p->owner), "%s", name + (name[0] == '/'));
+        p->net_cfg = p->owner_cfg;
+        p->in_host_ns = !strcmp(p->owner_cfg->network_mode, "host");
         p->owner_running = nlab_container_running(&state);
         p->stale =
             p->running && !p->in_host_ns && (!p->owner_running || !same_netns(p->pid, state.pid));
@@ -60,15 +64,17 @@ static int load_container(struct nlab_store *st, struct nlab_party *p, struct nl
 {
         const char *mode;
 
+        p->cfg = calloc(1, sizeof(*p->cfg));
+        if (!p->cfg)
+                return nlab_err_sys(err, ENOMEM, "container %s", p->name);
         if (nlab_store_resolve(st, p->name, p->id, err) < 0 ||
-            nlab_container_load(st, p->id, NULL, &p->state, err) < 0 ||
-            nlab_store_load(st, p->id, "config.json", &p->cfg, err) < 0)
+            nlab_container_load(st, p->id, p->cfg, &p->state, err) < 0)
                 return -1;
         p->kind = NLAB_PARTY_CONTAINER;
         p->running = nlab_container_running(&p->state);
         p->pid = p->running ? p->state.pid : 0;
-        p->nets = nlab_netmode_networks(p->cfg);
-        mode = nlab_netmode_of(p->cfg);
+        p->net_cfg = p->cfg;
+        mode = p->cfg->network_mode;
         p->in_host_ns = !strcmp(mode, "host");
         if (nlab_netmode_container_ref(mode))
                 load_owner(st, p, nlab_netmode_container_ref(mode));
@@ -127,14 +133,21 @@ int nlab_party_load(struct nlab_store *st, const char *name, const struct nlab_e
         return -1;
 }
 
+static void free_cfg(struct nlab_ctr_config *c)
+{
+        if (c)
+                nlab_ctr_config_free(c);
+        free(c);
+}
+
 void nlab_party_free(struct nlab_party *p)
 {
         if (!p)
                 return;
-        json_decref(p->cfg);
-        json_decref(p->owner_cfg);
+        free_cfg(p->cfg);
+        free_cfg(p->owner_cfg);
         p->cfg = p->owner_cfg = NULL;
-        p->nets = NULL;
+        p->net_cfg = NULL;
 }
 
 const char *nlab_party_netns(const struct nlab_party *p)
@@ -144,17 +157,32 @@ const char *nlab_party_netns(const struct nlab_party *p)
 
 const char *nlab_party_name(const struct nlab_party *p)
 {
-        const char *n = p->cfg ? json_string_value(json_object_get(p->cfg, "Name")) : NULL;
+        const char *n = p->cfg ? p->cfg->name : NULL;
 
         if (!n)
                 return p->name;
         return n[0] == '/' ? n + 1 : n;
 }
 
+size_t nlab_party_n_endpoints(const struct nlab_party *p)
+{
+        return p->net_cfg ? p->net_cfg->n_networks : 0;
+}
+
+const struct nlab_ctr_endpoint *nlab_party_endpoint_at(const struct nlab_party *p, size_t i)
+{
+        return i < nlab_party_n_endpoints(p) ? &p->net_cfg->networks[i] : NULL;
+}
+
+const struct nlab_ctr_endpoint *nlab_party_endpoint(const struct nlab_party *p, const char *net)
+{
+        return p->net_cfg ? nlab_ctr_config_endpoint(p->net_cfg, net) : NULL;
+}
+
 int nlab_party_host_address(const struct nlab_party *a, struct in_addr *ip, char *why, size_t size)
 {
-        json_t *ep;
-        const char *k, *gw = NULL;
+        const char *gw = NULL;
+        size_t i;
 
         if (a->in_host_ns || a->kind == NLAB_PARTY_ADDRESS)
                 return inet_pton(AF_INET, "127.0.0.1", ip) == 1 ? 0 : -1;
@@ -162,9 +190,8 @@ int nlab_party_host_address(const struct nlab_party *a, struct in_addr *ip, char
                 *ip = a->x->host_addr;
                 return 0;
         }
-        json_object_foreach((json_t *)a->nets, k, ep)
-        {
-                gw = json_string_value(json_object_get(ep, "Gateway"));
+        for (i = 0; i < nlab_party_n_endpoints(a); i++) {
+                gw = nlab_party_endpoint_at(a, i)->gateway;
                 if (gw && gw[0])
                         break;
         }
@@ -178,9 +205,8 @@ int nlab_party_host_address(const struct nlab_party *a, struct in_addr *ip, char
 int nlab_party_target_address(const struct nlab_party *a, const struct nlab_party *b,
                               struct in_addr *ip, char *why, size_t size)
 {
-        const json_t *anets;
-        const char *k, *pick = NULL;
-        json_t *ep;
+        const char *pick = NULL;
+        size_t i;
 
         if (b->kind == NLAB_PARTY_ADDRESS) {
                 *ip = b->ip;
@@ -192,15 +218,15 @@ int nlab_party_target_address(const struct nlab_party *a, const struct nlab_part
         }
         if (b->kind == NLAB_PARTY_HOST || b->in_host_ns)
                 return nlab_party_host_address(a, ip, why, size);
-        anets = a->kind == NLAB_PARTY_CONTAINER ? a->nets : NULL;
-        json_object_foreach((json_t *)b->nets, k, ep)
-        {
-                const char *addr = json_string_value(json_object_get(ep, "IPAddress"));
-                if (!addr || !addr[0])
+        for (i = 0; i < nlab_party_n_endpoints(b); i++) {
+                const struct nlab_ctr_endpoint *ep = nlab_party_endpoint_at(b, i);
+                bool shared =
+                    a->kind == NLAB_PARTY_CONTAINER && nlab_party_endpoint(a, ep->network);
+                if (!ep->ip_address || !ep->ip_address[0])
                         continue;
-                if (!pick || (anets && json_object_get(anets, k))) {
-                        pick = addr;
-                        if (anets && json_object_get(anets, k))
+                if (!pick || shared) {
+                        pick = ep->ip_address;
+                        if (shared)
                                 break;
                 }
         }
@@ -211,24 +237,27 @@ int nlab_party_target_address(const struct nlab_party *a, const struct nlab_part
         return 0;
 }
 
-/* NetworkSettings.Ports in Docker's shape: {"80/tcp": [{"HostIp": "0.0.0.0", "HostPort":
- * "32768"}]}. For container:NAME the owner publishes. */
-static json_t *ports_of(const struct nlab_party *b)
+/* NetworkSettings.Ports: for container:NAME the owner publishes. */
+static const struct nlab_port_map *ports_of(const struct nlab_party *b)
 {
-        const json_t *cfg = b->owner_cfg ? b->owner_cfg : b->cfg;
+        static const struct nlab_port_map none;
+        const struct nlab_ctr_config *cfg = b->owner_cfg ? b->owner_cfg : b->cfg;
 
-        return json_object_get(json_object_get(cfg, "NetworkSettings"), "Ports");
+        return cfg ? &cfg->ports : &none;
 }
 
 unsigned nlab_party_published_port(const struct nlab_party *b, unsigned port, enum nlab_proto proto,
                                    char *why, size_t size)
 {
-        const char *hp;
+        const struct nlab_port_map *ports = ports_of(b);
+        const char *hp = NULL;
         char key[32];
+        size_t i;
 
         snprintf(key, sizeof(key), "%u/%s", port, proto == NLAB_PROTO_UDP ? "udp" : "tcp");
-        hp = json_string_value(
-            json_object_get(json_array_get(json_object_get(ports_of(b), key), 0), "HostPort"));
+        for (i = 0; i < ports->n; i++)
+                if (!strcmp(ports->v[i].key, key) && ports->v[i].n)
+                        hp = ports->v[i].v[0].host_port;
         if (!hp || atoi(hp) <= 0) {
                 snprintf(why, size, "%s's port %s is not published on the host", b->name, key);
                 return 0;
@@ -239,21 +268,17 @@ unsigned nlab_party_published_port(const struct nlab_party *b, unsigned port, en
 unsigned nlab_party_container_port(const struct nlab_party *b, unsigned host_port,
                                    enum nlab_proto proto)
 {
-        const char *key, *want = proto == NLAB_PROTO_UDP ? "/udp" : "/tcp";
-        json_t *binds, *bind;
-        size_t i;
+        const struct nlab_port_map *ports = ports_of(b);
+        const char *want = proto == NLAB_PROTO_UDP ? "/udp" : "/tcp";
+        size_t i, j;
 
-        json_object_foreach(ports_of(b), key, binds)
-        {
-                const char *slash = strchr(key, '/');
+        for (i = 0; i < ports->n; i++) {
+                const char *slash = strchr(ports->v[i].key, '/');
                 if (!slash || strcmp(slash, want))
                         continue;
-                json_array_foreach(binds, i, bind)
-                {
-                        const char *hp = json_string_value(json_object_get(bind, "HostPort"));
-                        if (hp && (unsigned)atoi(hp) == host_port)
-                                return (unsigned)atoi(key);
-                }
+                for (j = 0; j < ports->v[i].n; j++)
+                        if ((unsigned)atoi(ports->v[i].v[j].host_port) == host_port)
+                                return (unsigned)atoi(ports->v[i].key);
         }
         return 0;
 }

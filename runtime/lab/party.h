@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 
+#include "runtime/base/ctrconfig.h"
 #include "runtime/base/err.h"
 #include "runtime/base/ids.h"
 #include "runtime/lab/labhost.h"
@@ -28,11 +29,12 @@ struct nlab_party {
         char netns[PATH_MAX]; /* empty when in_host_ns */
         bool in_host_ns;      /* host, or a container with --network host */
         char id[NLAB_ID_LEN + 1];
-        json_t *cfg; /* a container's own records */
+        struct nlab_ctr_config *cfg; /* a container's own record; NULL for the other kinds */
         struct nlab_ctr_state state;
-        json_t *owner_cfg;  /* container:NAME: the owner's config */
-        const json_t *nets; /* the networks it really sits on (the owner's for container:) */
-        int pid;            /* a container's init, 0 when not running */
+        struct nlab_ctr_config *owner_cfg; /* container:NAME: the owner's record */
+        /* whose networks it really sits on (the owner's for container:), or NULL */
+        const struct nlab_ctr_config *net_cfg;
+        int pid; /* a container's init, 0 when not running */
         bool running;
         char owner[128]; /* container:NAME: the owner's name */
         bool stale;      /* container:NAME whose owner restarted: left in an old netns */
@@ -54,6 +56,10 @@ void nlab_party_free(struct nlab_party *p);
 const char *nlab_party_netns(const struct nlab_party *p);
 /* The container's name as the user wrote it, or the party's name. */
 const char *nlab_party_name(const struct nlab_party *p);
+/* The endpoints of the networks p really sits on: how many, the i-th, the one on net. */
+size_t nlab_party_n_endpoints(const struct nlab_party *p);
+const struct nlab_ctr_endpoint *nlab_party_endpoint_at(const struct nlab_party *p, size_t i);
+const struct nlab_ctr_endpoint *nlab_party_endpoint(const struct nlab_party *p, const char *net);
 
 /* The lab host's address as a sees it: its gateway, its link, or loopback. On failure why
  * says what is missing. */

@@ -5,22 +5,34 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "runtime/lab/party.h"
 
-/* A container party from its config's networks and published ports, as the store holds them. */
+/* A container party from its config's networks and published ports, as the store holds them;
+ * the fields every record has are filled in around them. */
 static void container(struct nlab_party *p, const char *name, const char *json)
 {
-        json_error_t e;
+        json_t *doc = json_loads(json, 0, NULL);
 
+        assert_non_null(doc);
         memset(p, 0, sizeof(*p));
         snprintf(p->name, sizeof(p->name), "%s", name);
         p->kind = NLAB_PARTY_CONTAINER;
         p->running = true;
-        p->cfg = json_loads(json, 0, &e);
+        if (!json_object_get(doc, "Name"))
+                json_object_set_new(doc, "Name", json_string(name));
+        json_object_set_new(doc, "Id", json_string("3f2a"));
+        json_object_set_new(doc, "Created", json_string("2026-12-01T13:00:00Z"));
+        json_object_set_new(doc, "Image", json_string("busybox"));
+        json_object_set_new(doc, "Config", json_pack("{s:s,s:[s]}", "Hostname", name, "Cmd", "sh"));
+        json_object_set_new(doc, "HostConfig", json_pack("{s:s}", "NetworkMode", "bridge"));
+        p->cfg = calloc(1, sizeof(*p->cfg));
         assert_non_null(p->cfg);
-        p->nets = json_object_get(json_object_get(p->cfg, "NetworkSettings"), "Networks");
+        assert_int_equal(nlab_ctr_config_parse(doc, p->cfg, NULL), 0);
+        p->net_cfg = p->cfg;
+        json_decref(doc);
 }
 
 static const char web_json[] =
