@@ -22,7 +22,7 @@ static bool wanted(const struct nlab_port_mapping *m, const char *filter)
         return !strcmp(filter, key) && m->proto == 6;
 }
 
-static int print_ports(const json_t *cfg, const char *filter, struct nlab_err *err)
+static int print_ports(const struct nlab_ctr_config *cfg, const char *filter, struct nlab_err *err)
 {
         struct nlab_port_mapping *m = NULL;
         size_t n = 0, i, shown = 0;
@@ -45,7 +45,7 @@ static int print_ports(const json_t *cfg, const char *filter, struct nlab_err *e
         free(m);
         if (filter && !shown)
                 return nlab_err_set(err, NLAB_E_NOTFOUND, "no public port '%s' published for %s",
-                                    filter, json_string_value(json_object_get(cfg, "Name")));
+                                    filter, cfg->name);
         return 0;
 }
 
@@ -59,7 +59,7 @@ int nlab_cmd_port(struct nlab_cli *cli, int argc, char **argv)
         struct nlab_parsed p = {0};
         char id[NLAB_ID_LEN + 1];
         struct nlab_ctr_state state;
-        json_t *cfg = NULL;
+        struct nlab_ctr_config cfg = {0};
         struct nlab_err err;
         int code = 0;
 
@@ -73,17 +73,16 @@ int nlab_cmd_port(struct nlab_cli *cli, int argc, char **argv)
                 goto out;
         }
         if (nlab_store_resolve(&cli->st, p.pos[0], id, &err) < 0 ||
-            nlab_container_load(&cli->st, id, NULL, &state, &err) < 0 ||
-            nlab_store_load(&cli->st, id, "config.json", &cfg, &err) < 0) {
+            nlab_container_load(&cli->st, id, &cfg, &state, &err) < 0) {
                 code = nlab_cli_fail(&err, false);
                 goto out;
         }
         /* Docker prints nothing for a container that is not running. */
         if (nlab_container_running(&state) &&
-            print_ports(cfg, p.npos > 1 ? p.pos[1] : NULL, &err) < 0)
+            print_ports(&cfg, p.npos > 1 ? p.pos[1] : NULL, &err) < 0)
                 code = nlab_cli_fail(&err, false);
 out:
-        json_decref(cfg);
+        nlab_ctr_config_free(&cfg);
         nlab_parsed_free(&p, 1);
         return code;
 }

@@ -486,7 +486,7 @@ static void kvs_free(struct nlab_kvs *kvs)
         free(kvs->v);
 }
 
-static void ports_free(struct nlab_port_map *pm)
+void nlab_port_map_free(struct nlab_port_map *pm)
 {
         size_t i, j;
 
@@ -499,9 +499,10 @@ static void ports_free(struct nlab_port_map *pm)
                 free(pm->v[i].key);
         }
         free(pm->v);
+        memset(pm, 0, sizeof(*pm));
 }
 
-static void endpoint_free(struct nlab_ctr_endpoint *e)
+void nlab_ctr_endpoint_free(struct nlab_ctr_endpoint *e)
 {
         free(e->network);
         free(e->ipam_ip);
@@ -513,6 +514,7 @@ static void endpoint_free(struct nlab_ctr_endpoint *e)
         free(e->ip_address);
         free(e->ifname);
         free(e->host_ifname);
+        memset(e, 0, sizeof(*e));
 }
 
 static void strvs_free(struct nlab_ctr_config *c)
@@ -544,10 +546,10 @@ void nlab_ctr_config_free(struct nlab_ctr_config *c)
                 free(c->devices[i].perms);
         }
         free(c->devices);
-        ports_free(&c->port_bindings);
-        ports_free(&c->ports);
+        nlab_port_map_free(&c->port_bindings);
+        nlab_port_map_free(&c->ports);
         for (i = 0; c->networks && i < c->n_networks; i++)
-                endpoint_free(&c->networks[i]);
+                nlab_ctr_endpoint_free(&c->networks[i]);
         free(c->networks);
         memset(c, 0, sizeof(*c));
 }
@@ -571,4 +573,108 @@ const char *nlab_kvs_get(const struct nlab_kvs *kvs, const char *key)
                 if (!strcmp(kvs->v[i].key, key))
                         return kvs->v[i].val;
         return NULL;
+}
+
+int nlab_ctr_config_set(char **field, const char *v)
+{
+        char *copy = v ? strdup(v) : NULL;
+
+        if (v && !copy)
+                return -1;
+        free(*field);
+        *field = copy;
+        return 0;
+}
+
+int nlab_ctr_config_push_endpoint(struct nlab_ctr_config *c, struct nlab_ctr_endpoint *ep)
+{
+        struct nlab_ctr_endpoint *v = realloc(c->networks, (c->n_networks + 1) * sizeof(*v));
+
+        if (!v)
+                return -1;
+        c->networks = v;
+        c->networks[c->n_networks++] = *ep;
+        memset(ep, 0, sizeof(*ep));
+        return 0;
+}
+
+void nlab_ctr_config_take_endpoint(struct nlab_ctr_config *c, const char *network,
+                                   struct nlab_ctr_endpoint *out)
+{
+        struct nlab_ctr_endpoint *e = nlab_ctr_config_endpoint(c, network);
+        size_t i;
+
+        memset(out, 0, sizeof(*out));
+        if (!e)
+                return;
+        i = (size_t)(e - c->networks);
+        *out = *e;
+        memmove(e, e + 1, (c->n_networks - i - 1) * sizeof(*e));
+        c->n_networks--;
+}
+
+struct nlab_ctr_endpoints nlab_ctr_config_endpoints(const struct nlab_ctr_config *c)
+{
+        return (struct nlab_ctr_endpoints){c->networks, c->n_networks};
+}
+
+struct nlab_port_entry *nlab_port_map_entry(struct nlab_port_map *pm, const char *key)
+{
+        struct nlab_port_entry *v;
+        size_t i;
+
+        for (i = 0; i < pm->n; i++)
+                if (!strcmp(pm->v[i].key, key))
+                        return &pm->v[i];
+        v = realloc(pm->v, (pm->n + 1) * sizeof(*v));
+        if (!v)
+                return NULL;
+        pm->v = v;
+        memset(&v[pm->n], 0, sizeof(*v));
+        v[pm->n].key = strdup(key);
+        if (!v[pm->n].key)
+                return NULL;
+        return &v[pm->n++];
+}
+
+int nlab_port_entry_add(struct nlab_port_entry *e, const char *host_ip, const char *host_port)
+{
+        struct nlab_hostport *v = realloc(e->v, (e->n + 1) * sizeof(*v));
+
+        if (!v)
+                return -1;
+        e->v = v;
+        e->unbound = false;
+        v[e->n].host_ip = strdup(host_ip);
+        v[e->n].host_port = strdup(host_port);
+        if (!v[e->n].host_ip || !v[e->n].host_port) {
+                free(v[e->n].host_ip);
+                free(v[e->n].host_port);
+                return -1;
+        }
+        e->n++;
+        return 0;
+}
+
+int nlab_kvs_put(struct nlab_kvs *kvs, const char *key, const char *val)
+{
+        struct nlab_kv *v;
+        size_t i;
+
+        for (i = 0; i < kvs->n; i++)
+                if (!strcmp(kvs->v[i].key, key))
+                        return nlab_ctr_config_set(&kvs->v[i].val, val);
+        v = realloc(kvs->v, (kvs->n + 1) * sizeof(*v));
+        if (!v)
+                return -1;
+        kvs->v = v;
+        v[kvs->n].key = strdup(key);
+        v[kvs->n].val = strdup(val);
+        if (!v[kvs->n].key || !v[kvs->n].val) {
+                free(v[kvs->n].key);
+                free(v[kvs->n].val);
+                return -1;
+        }
+        kvs->n++;
+        return 0;
 }

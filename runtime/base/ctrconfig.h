@@ -51,6 +51,12 @@ struct nlab_ctr_endpoint {
         char *ifname, *host_ifname;
 };
 
+/* A view of a record's endpoints: what one port's firewall needs to know of the others. */
+struct nlab_ctr_endpoints {
+        const struct nlab_ctr_endpoint *v;
+        size_t n;
+};
+
 struct nlab_ctr_config {
         char *id, *name, *created, *image;
         /* Config */
@@ -85,9 +91,26 @@ int nlab_ctr_config_parse(const json_t *doc, struct nlab_ctr_config *c, struct n
 json_t *nlab_ctr_config_to_json(const struct nlab_ctr_config *c);
 void nlab_ctr_config_free(struct nlab_ctr_config *c);
 
+/* *field = a copy of v (NULL clears it); -1 when out of memory. */
+int nlab_ctr_config_set(char **field, const char *v);
+void nlab_ctr_endpoint_free(struct nlab_ctr_endpoint *e);
+/* Move *ep to the end of c's endpoints (Docker lists them in the order they were attached);
+ * *ep is left empty. Pointers to c's endpoints are stale afterwards. -1 when out of memory. */
+int nlab_ctr_config_push_endpoint(struct nlab_ctr_config *c, struct nlab_ctr_endpoint *ep);
+/* Take the endpoint on network out of c into *out (zeroed when there is none). */
+void nlab_ctr_config_take_endpoint(struct nlab_ctr_config *c, const char *network,
+                                   struct nlab_ctr_endpoint *out);
+/* The entry for key, appended (bound, empty) when missing; NULL when out of memory. */
+struct nlab_port_entry *nlab_port_map_entry(struct nlab_port_map *pm, const char *key);
+/* Append a host side to e (which is then bound); -1 when out of memory. */
+int nlab_port_entry_add(struct nlab_port_entry *e, const char *host_ip, const char *host_port);
+void nlab_port_map_free(struct nlab_port_map *pm);
+struct nlab_ctr_endpoints nlab_ctr_config_endpoints(const struct nlab_ctr_config *c);
 /* The endpoint on network name, or NULL. */
 struct nlab_ctr_endpoint *nlab_ctr_config_endpoint(const struct nlab_ctr_config *c,
                                                    const char *network);
+/* Set key to val, in place when key is there (as a JSON object does); -1 when out of memory. */
+int nlab_kvs_put(struct nlab_kvs *kvs, const char *key, const char *val);
 /* The value of key in kvs, or NULL. */
 const char *nlab_kvs_get(const struct nlab_kvs *kvs, const char *key);
 

@@ -31,14 +31,14 @@
 static const char default_path[] =
     "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-static json_t *strv_json(const struct nlab_strv *sv)
+static int strv_copy(struct nlab_strv *to, const struct nlab_strv *from)
 {
-        json_t *a = json_array();
         size_t i;
 
-        for (i = 0; sv && i < sv->n; i++)
-                json_array_append_new(a, json_string(sv->v[i]));
-        return a;
+        for (i = 0; from && i < from->n; i++)
+                if (nlab_strv_push(to, from->v[i]) < 0)
+                        return -1;
+        return 0;
 }
 
 static int check_volume(const char *spec, struct nlab_err *err)
@@ -172,28 +172,31 @@ static int validate(const struct nlab_run_req *req, struct limits *lim, struct n
 }
 
 /* HostConfig.Sysctls as Docker's inspect shows it: {"net.ipv4.ip_forward": "1"}. */
-static json_t *sysctls_json(const struct nlab_strv *sv)
+static int sysctls_of(const struct nlab_strv *sv, struct nlab_kvs *out)
 {
-        json_t *o = json_object();
         size_t i;
 
         for (i = 0; i < sv->n; i++) {
                 const char *eq = strchr(sv->v[i], '=');
                 char *key = strndup(sv->v[i], (size_t)(eq - sv->v[i]));
-                if (key)
-                        json_object_set_new(o, key, json_string(eq + 1));
+                int r = key ? nlab_kvs_put(out, key, eq + 1) : -1;
                 free(key);
+                if (r < 0)
+                        return -1;
         }
-        return o;
+        return 0;
 }
 
-static json_t *devices_json(const struct nlab_strv *specs)
+static int devices_of(const struct nlab_strv *specs, struct nlab_ctr_config *c)
 {
-        json_t *a = json_array();
         size_t i;
 
+        c->devices = calloc(specs->n + 1, sizeof(*c->devices));
+        if (!c->devices)
+                return -1;
         for (i = 0; i < specs->n; i++) {
                 struct nlab_device_spec d;
+                struct nlab_ctr_device *dv = &c->devices[c->n_devices];
                 char perms[4] = "", *p = perms;
                 if (nlab_device_parse(specs->v[i], &d, NULL) < 0)
                         continue; /* validated already */
@@ -203,94 +206,110 @@ static json_t *devices_json(const struct nlab_strv *specs)
                         *p++ = 'w';
                 if (d.access & NLAB_DEV_MKNOD)
                         *p++ = 'm';
-                json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "PathOnHost", d.host,
-                                                   "PathInContainer", d.ctr, "CgroupPermissions",
-                                                   perms));
+                c->n_devices++;
+                if (nlab_ctr_config_set(&dv->host, d.host) < 0 ||
+                    nlab_ctr_config_set(&dv->ctr, d.ctr) < 0 ||
+                    nlab_ctr_config_set(&dv->perms, perms) < 0)
+                        return -1;
         }
-        return a;
-}
-
-static void set_limits(json_t *hc, const struct nlab_run_req *req, const struct limits *lim)
-{
-        json_object_set_new(hc, "PidsLimit", lim->pids ? json_integer(lim->pids) : json_null());
-        json_object_set_new(hc, "Memory", json_integer(lim->memory));
-        json_object_set_new(hc, "NanoCpus", json_integer(lim->nano_cpus));
-        json_object_set_new(hc, "Devices", devices_json(&req->devices));
+        return 0;
 }
 
 /* Docker's shape; the values in force, defaults included, so inspect shows the bound. */
-static json_t *log_config(const struct nlab_strv *kv)
+static int log_config_of(const struct nlab_strv *kv, struct nlab_ctr_config *c)
 {
-        json_t *lc = json_object(), *c = json_object();
         struct nlab_log_opts o;
         char size[32], files[16];
 
         nlab_log_opts_parse(kv, &o, NULL); /* validated already */
         nlab_log_size_format(o.max_size, size, sizeof(size));
         snprintf(files, sizeof(files), "%u", o.max_file);
-        json_object_set_new(c, "max-size", json_string(size));
-        json_object_set_new(c, "max-file", json_string(files));
-        json_object_set_new(lc, "Type", json_string("netlab"));
-        json_object_set_new(lc, "Config", c);
-        return lc;
+        return nlab_ctr_config_set(&c->log_type, "netlab") < 0 ||
+                       nlab_kvs_put(&c->log_config, "max-size", size) < 0 ||
+                       nlab_kvs_put(&c->log_config, "max-file", files) < 0
+                   ? -1
+                   : 0;
 }
 
-static json_t *build_config(const struct nlab_run_req *req, const struct limits *lim,
-                            const char *id, const char *name)
+static int labels_of(const struct nlab_strv *labels, struct nlab_kvs *out)
 {
-        char created[64], shortid[NLAB_SHORT_LEN + 1];
-        json_t *cfg = json_object(), *c = json_object(), *hc = json_object();
-        json_t *cmd = json_array(), *env = json_array(), *labels = json_object();
         size_t i;
 
-        nlab_now_rfc3339(created, sizeof(created));
-        snprintf(shortid, sizeof(shortid), "%.12s", id);
-        if (req->cmd && req->cmd[0])
-                for (i = 0; req->cmd[i]; i++)
-                        json_array_append_new(cmd, json_string(req->cmd[i]));
-        else
-                json_array_append_new(cmd, json_string("sh"));
-        json_array_append_new(env, json_string(default_path));
-        for (i = 0; i < req->env.n; i++)
-                json_array_append_new(env, json_string(req->env.v[i]));
-        for (i = 0; i < req->labels.n; i++) {
-                const char *eq = strchr(req->labels.v[i], '=');
+        for (i = 0; i < labels->n; i++) {
+                const char *eq = strchr(labels->v[i], '=');
                 char key[256];
                 snprintf(key, sizeof(key), "%.*s",
-                         (int)(eq ? eq - req->labels.v[i] : (long)strlen(req->labels.v[i])),
-                         req->labels.v[i]);
-                json_object_set_new(labels, key, json_string(eq ? eq + 1 : ""));
+                         (int)(eq ? eq - labels->v[i] : (long)strlen(labels->v[i])), labels->v[i]);
+                if (nlab_kvs_put(out, key, eq ? eq + 1 : "") < 0)
+                        return -1;
         }
-        json_object_set_new(cfg, "Id", json_string(id));
-        json_object_set_new(cfg, "Name", json_string(name));
-        json_object_set_new(cfg, "Created", json_string(created));
-        json_object_set_new(cfg, "Image", json_string(req->image));
-        json_object_set_new(c, "Hostname", json_string(req->hostname ? req->hostname : shortid));
-        json_object_set_new(c, "Env", env);
-        json_object_set_new(c, "Cmd", cmd);
-        json_object_set_new(c, "Image", json_string(req->image));
-        json_object_set_new(c, "WorkingDir", json_string(req->workdir ? req->workdir : ""));
-        json_object_set_new(c, "Tty", json_boolean(req->tty));
-        json_object_set_new(c, "OpenStdin", json_boolean(req->interactive));
-        json_object_set_new(c, "Labels", labels);
-        json_object_set_new(cfg, "Config", c);
-        json_object_set_new(hc, "NetworkMode", json_string(req->network ? req->network : "bridge"));
-        json_object_set_new(hc, "Privileged", json_boolean(req->privileged));
-        json_object_set_new(hc, "CapAdd", strv_json(&req->cap_add));
-        json_object_set_new(hc, "CapDrop", strv_json(&req->cap_drop));
-        json_object_set_new(hc, "SecurityOpt", strv_json(&req->security_opt));
-        json_object_set_new(hc, "AutoRemove", json_boolean(req->autoremove));
-        json_object_set_new(hc, "Binds", strv_json(&req->volumes));
-        json_object_set_new(hc, "ExtraHosts", strv_json(&req->add_hosts));
-        json_object_set_new(hc, "Dns", strv_json(&req->dns));
-        json_object_set_new(hc, "DnsSearch", strv_json(&req->dns_search));
-        json_object_set_new(hc, "DnsOptions", strv_json(&req->dns_options));
-        json_object_set_new(hc, "PublishAllPorts", json_boolean(req->publish_all));
-        json_object_set_new(hc, "Sysctls", sysctls_json(&req->sysctls));
-        set_limits(hc, req, lim);
-        json_object_set_new(hc, "LogConfig", log_config(&req->log_opts));
-        json_object_set_new(cfg, "HostConfig", hc);
-        return cfg;
+        return 0;
+}
+
+/* Config: what runs, and how. */
+static int config_part(const struct nlab_run_req *req, const char *id, struct nlab_ctr_config *c)
+{
+        char shortid[NLAB_SHORT_LEN + 1];
+        size_t i;
+        int r = 0;
+
+        snprintf(shortid, sizeof(shortid), "%.12s", id);
+        if (req->cmd && req->cmd[0])
+                for (i = 0; r == 0 && req->cmd[i]; i++)
+                        r = nlab_strv_push(&c->cmd, req->cmd[i]);
+        else
+                r = nlab_strv_push(&c->cmd, "sh");
+        c->tty = req->tty;
+        c->open_stdin = req->interactive;
+        return r < 0 || nlab_strv_push(&c->env, default_path) < 0 ||
+                       strv_copy(&c->env, &req->env) < 0 ||
+                       nlab_ctr_config_set(&c->hostname, req->hostname ? req->hostname : shortid) <
+                           0 ||
+                       nlab_ctr_config_set(&c->config_image, req->image) < 0 ||
+                       nlab_ctr_config_set(&c->workdir, req->workdir ? req->workdir : "") < 0 ||
+                       labels_of(&req->labels, &c->labels) < 0
+                   ? -1
+                   : 0;
+}
+
+/* HostConfig: what it may do and reach. */
+static int host_part(const struct nlab_run_req *req, const struct limits *lim,
+                     struct nlab_ctr_config *c)
+{
+        c->privileged = req->privileged;
+        c->auto_remove = req->autoremove;
+        c->publish_all = req->publish_all;
+        c->pids_limit = lim->pids;
+        c->memory = lim->memory;
+        c->nano_cpus = lim->nano_cpus;
+        return nlab_ctr_config_set(&c->network_mode, req->network ? req->network : "bridge") < 0 ||
+                       strv_copy(&c->cap_add, &req->cap_add) < 0 ||
+                       strv_copy(&c->cap_drop, &req->cap_drop) < 0 ||
+                       strv_copy(&c->security_opt, &req->security_opt) < 0 ||
+                       strv_copy(&c->binds, &req->volumes) < 0 ||
+                       strv_copy(&c->extra_hosts, &req->add_hosts) < 0 ||
+                       strv_copy(&c->dns, &req->dns) < 0 ||
+                       strv_copy(&c->dns_search, &req->dns_search) < 0 ||
+                       strv_copy(&c->dns_options, &req->dns_options) < 0 ||
+                       sysctls_of(&req->sysctls, &c->sysctls) < 0 ||
+                       devices_of(&req->devices, c) < 0 || log_config_of(&req->log_opts, c) < 0
+                   ? -1
+                   : 0;
+}
+
+static int build_config(const struct nlab_run_req *req, const struct limits *lim, const char *id,
+                        struct nlab_ctr_config *c, struct nlab_err *err)
+{
+        char created[64];
+
+        memset(c, 0, sizeof(*c));
+        nlab_now_rfc3339(created, sizeof(created));
+        if (nlab_ctr_config_set(&c->id, id) < 0 || nlab_ctr_config_set(&c->name, "") < 0 ||
+            nlab_ctr_config_set(&c->created, created) < 0 ||
+            nlab_ctr_config_set(&c->image, req->image) < 0 || config_part(req, id, c) < 0 ||
+            host_part(req, lim, c) < 0)
+                return nlab_err_set(err, NLAB_E_SYSTEM, "out of memory");
+        return 0;
 }
 
 static int make_dirs(struct nlab_store *st, const char *id, struct nlab_err *err)
@@ -348,7 +367,7 @@ static int save_creating(struct nlab_store *st, const char *id, struct nlab_err 
 
 /* Claim and record everything, in the order a crash test can stop at (NETLAB_TEST_CRASH_AT). */
 static int create_locked(struct nlab_store *st, const struct nlab_run_req *req, const char *id,
-                         json_t *cfg, char *name, size_t size, struct nlab_err *err)
+                         struct nlab_ctr_config *cfg, char *name, size_t size, struct nlab_err *err)
 {
         struct nlab_ctr_state state;
 
@@ -357,7 +376,8 @@ static int create_locked(struct nlab_store *st, const struct nlab_run_req *req, 
         nlab_store_test_point(st, "create:record");
         if (claim_some_name(st, req, id, name, size, err) < 0)
                 return -1;
-        json_object_set_new(cfg, "Name", json_string(name));
+        if (nlab_ctr_config_set(&cfg->name, name) < 0)
+                return nlab_err_set(err, NLAB_E_SYSTEM, "out of memory");
         nlab_store_test_point(st, "create:name");
         if (nlab_netmode_claim(st, id, cfg, err) < 0)
                 return -1;
@@ -365,7 +385,7 @@ static int create_locked(struct nlab_store *st, const struct nlab_run_req *req, 
         if (nlab_ports_claim(st, id, cfg, err) < 0)
                 return -1;
         nlab_store_test_point(st, "create:ports");
-        if (nlab_store_save(st, id, "config.json", cfg, err) < 0)
+        if (nlab_store_save_config(st, id, cfg, err) < 0)
                 return -1;
         nlab_store_test_point(st, "create:config");
         nlab_ctr_state_init(&state);
@@ -376,33 +396,34 @@ int nlab_container_create(struct nlab_store *st, const struct nlab_run_req *req,
                           char id[NLAB_ID_LEN + 1], struct nlab_err *err)
 {
         char name[160] = "", dir[PATH_MAX];
-        json_t *cfg = NULL;
+        struct nlab_ctr_config cfg;
         struct limits lim;
         int r;
 
         assert(st && req && id);
         if (validate(req, &lim, err) < 0 || nlab_id_new(id, err) < 0)
                 return -1;
-        cfg = build_config(req, &lim, id, "");
-        if (nlab_netmode_prepare(st, cfg, req, err) < 0 || nlab_ports_prepare(req, cfg, err) < 0) {
-                json_decref(cfg);
+        r = build_config(req, &lim, id, &cfg, err);
+        if (r == 0 && (nlab_netmode_prepare(st, &cfg, req, err) < 0 ||
+                       nlab_ports_prepare(req, &cfg, err) < 0))
+                r = -1;
+        if (r == 0 && nlab_store_lock(st, err) < 0)
+                r = -1;
+        if (r < 0) {
+                nlab_ctr_config_free(&cfg);
                 return -1;
         }
-        if (nlab_store_lock(st, err) < 0) {
-                json_decref(cfg);
-                return -1;
-        }
-        r = create_locked(st, req, id, cfg, name, sizeof(name), err);
+        r = create_locked(st, req, id, &cfg, name, sizeof(name), err);
         if (r < 0) {
                 /* Releases only what names this id: a claim held by another stays theirs. */
-                nlab_ports_release(st, id, cfg);
-                nlab_netmode_release(st, id, cfg);
+                nlab_ports_release(st, id, &cfg);
+                nlab_netmode_release(st, id, &cfg);
                 nlab_store_release_name(st, name, id);
                 if (nlab_store_path(st, dir, sizeof(dir), "containers", id, NULL, NULL) == 0)
                         nlab_rm_rf(dir, NULL);
         }
         nlab_store_unlock(st);
-        json_decref(cfg);
+        nlab_ctr_config_free(&cfg);
         return r;
 }
 
@@ -434,10 +455,10 @@ static void unmount_netns(struct nlab_store *st, const char *id)
 static void finish(struct nlab_store *st, const char *id, int code, const char *error)
 {
         struct nlab_ctr_state state;
-        json_t *cfg = NULL;
+        struct nlab_ctr_config cfg;
 
-        if (nlab_store_load(st, id, "config.json", &cfg, NULL) == 0)
-                nlab_netmode_stop(st, id, cfg);
+        if (nlab_store_load_config(st, id, &cfg, NULL) == 0)
+                nlab_netmode_stop(st, id, &cfg);
         unmount_netns(st, id);
         nlab_cgroup_remove(st, id);
         if (nlab_store_load_state(st, id, &state, NULL) < 0)
@@ -445,22 +466,21 @@ static void finish(struct nlab_store *st, const char *id, int code, const char *
         set_exited(&state, code, error);
         nlab_now_rfc3339(state.finished_at, sizeof(state.finished_at));
         nlab_store_save_state(st, id, &state, NULL);
-        json_decref(cfg);
+        nlab_ctr_config_free(&cfg);
 }
 
 /* Runs in the shim, a separate process: it takes the lock like any command. Nobody holds the
  * lock while waiting for a shim to finish, so this cannot deadlock. */
 static void on_shim_exit(struct nlab_store *st, const char *id, int code)
 {
-        json_t *cfg = NULL;
+        struct nlab_ctr_config cfg;
 
         /* Without the lock (root gone or broken) the record is still better finished. */
         nlab_store_lock(st, NULL);
         finish(st, id, code, NULL);
-        if (nlab_store_load(st, id, "config.json", &cfg, NULL) == 0 &&
-            json_is_true(json_object_get(json_object_get(cfg, "HostConfig"), "AutoRemove")))
+        if (nlab_store_load_config(st, id, &cfg, NULL) == 0 && cfg.auto_remove)
                 nlab_container_remove(st, id, false, NULL);
-        json_decref(cfg);
+        nlab_ctr_config_free(&cfg);
         nlab_store_unlock(st);
 }
 
@@ -511,27 +531,20 @@ int nlab_container_load(struct nlab_store *st, const char *id, struct nlab_ctr_c
         return 0;
 }
 
-static char **strv_from_json(const json_t *arr)
+/* Binds entries "/host:/ctr[:ro]" (checked at create) as the sandbox mounts them. */
+static struct nlab_volume *volumes_of(const struct nlab_strv *binds, size_t *n)
 {
-        size_t i, n = json_array_size(arr);
-        char **v = calloc(n + 1, sizeof(char *));
+        struct nlab_volume *v = calloc(binds->n + 1, sizeof(*v));
+        size_t i;
 
-        for (i = 0; v && i < n; i++)
-                v[i] = (char *)json_string_value(json_array_get(arr, i));
-        return v;
-}
-
-static struct nlab_volume *volumes_from_json(const json_t *binds, size_t *n)
-{
-        size_t i, count = json_array_size(binds);
-        struct nlab_volume *v = calloc(count + 1, sizeof(*v));
-
-        for (i = 0; v && i < count; i++) {
-                char *spec = strdup(json_string_value(json_array_get(binds, i)));
+        for (i = 0; v && i < binds->n; i++) {
+                char *spec = strdup(binds->v[i]);
                 char *c1 = spec ? strchr(spec, ':') : NULL;
                 char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-                if (!c1)
+                if (!c1) {
+                        free(spec);
                         continue;
+                }
                 *c1 = '\0';
                 if (c2)
                         *c2 = '\0';
@@ -539,7 +552,7 @@ static struct nlab_volume *volumes_from_json(const json_t *binds, size_t *n)
                 v[i].ctr = c1 + 1;
                 v[i].ro = c2 && !strcmp(c2 + 1, "ro");
         }
-        *n = count;
+        *n = binds->n;
         return v;
 }
 
@@ -552,44 +565,31 @@ static void free_volumes(struct nlab_volume *v, size_t n)
         free(v);
 }
 
-static struct nlab_strv strv_view(const json_t *arr)
+static int env_with_hostname(const struct nlab_ctr_config *cfg, struct nlab_strv *env)
 {
-        struct nlab_strv sv = {strv_from_json(arr), json_array_size(arr)};
-
-        return sv;
-}
-
-static int env_with_hostname(const json_t *c, bool tty, struct nlab_strv *env)
-{
-        const json_t *arr = json_object_get(c, "Env");
         char line[300];
-        size_t i;
 
         memset(env, 0, sizeof(*env));
-        for (i = 0; i < json_array_size(arr); i++)
-                if (nlab_strv_push(env, json_string_value(json_array_get(arr, i))) < 0)
-                        return -1;
-        snprintf(line, sizeof(line), "HOSTNAME=%s",
-                 json_string_value(json_object_get(c, "Hostname")));
+        if (strv_copy(env, &cfg->env) < 0)
+                return -1;
+        snprintf(line, sizeof(line), "HOSTNAME=%s", cfg->hostname);
         if (nlab_strv_push(env, line) < 0 || nlab_strv_push(env, "HOME=/root") < 0)
                 return -1;
-        if (tty && nlab_strv_push(env, "TERM=xterm") < 0)
+        if (cfg->tty && nlab_strv_push(env, "TERM=xterm") < 0)
                 return -1;
         return 0;
 }
 
 /* KEY=VALUE lines, NULL-terminated, for the sandbox to write. */
-static int sysctl_lines(const json_t *obj, struct nlab_strv *out)
+static int kv_lines(const struct nlab_kvs *kvs, struct nlab_strv *out)
 {
-        const char *key;
-        json_t *val;
+        size_t i;
 
         memset(out, 0, sizeof(*out));
-        json_object_foreach((json_t *)obj, key, val)
-        {
+        for (i = 0; i < kvs->n; i++) {
                 char *line;
                 int r;
-                if (asprintf(&line, "%s=%s", key, json_string_value(val)) < 0)
+                if (asprintf(&line, "%s=%s", kvs->v[i].key, kvs->v[i].val) < 0)
                         return -1;
                 r = nlab_strv_push(out, line);
                 free(line);
@@ -601,9 +601,8 @@ static int sysctl_lines(const json_t *obj, struct nlab_strv *out)
 
 struct start_ctx {
         char dir[PATH_MAX], lower[PATH_MAX], log[PATH_MAX];
-        struct nlab_strv env, cap_add, cap_drop, secopt, sysctls;
+        struct nlab_strv env, sysctls;
         struct sock_fprog seccomp;
-        char **argv;
         struct nlab_volume *vols;
         size_t n_vols;
         struct nlab_dev_rule *dev_rules;
@@ -615,12 +614,8 @@ struct start_ctx {
 static void start_ctx_free(struct start_ctx *sc)
 {
         nlab_strv_free(&sc->env);
-        free(sc->cap_add.v);
-        free(sc->cap_drop.v);
-        free(sc->secopt.v);
         nlab_seccomp_free(&sc->seccomp);
         nlab_strv_free(&sc->sysctls);
-        free(sc->argv);
         free_volumes(sc->vols, sc->n_vols);
         free(sc->dev_rules);
         free(sc->devnodes);
@@ -629,27 +624,24 @@ static void start_ctx_free(struct start_ctx *sc)
 }
 
 /* --device grants as the host has them now: the node to create and the rule that opens it. */
-static int devices_from_json(const json_t *arr, struct start_ctx *sc, struct nlab_err *err)
+static int devices_for(const struct nlab_ctr_config *cfg, struct start_ctx *sc,
+                       struct nlab_err *err)
 {
-        size_t i, n = json_array_size(arr);
+        size_t i, n = cfg->n_devices;
 
         sc->dev_rules = calloc(n + 1, sizeof(*sc->dev_rules));
         sc->devnodes = calloc(n + 1, sizeof(*sc->devnodes));
         if (!sc->dev_rules || !sc->devnodes)
                 return nlab_err_sys(err, ENOMEM, "prepare devices");
         for (i = 0; i < n; i++) {
-                const json_t *d = json_array_get(arr, i);
-                const char *host = json_string_value(json_object_get(d, "PathOnHost"));
-                const char *ctr = json_string_value(json_object_get(d, "PathInContainer"));
-                const char *perms = json_string_value(json_object_get(d, "CgroupPermissions"));
+                const struct nlab_ctr_device *d = &cfg->devices[i];
                 struct nlab_devnode *node = &sc->devnodes[i];
                 struct stat sb;
-                if (!host || !ctr || !perms ||
-                    nlab_dev_access_parse(perms, &sc->dev_rules[i].access) < 0)
+                if (nlab_dev_access_parse(d->perms, &sc->dev_rules[i].access) < 0)
                         return nlab_err_set(err, NLAB_E_INVALID, "device %zu: bad record", i);
-                if (stat(host, &sb) < 0)
-                        return nlab_err_sys(err, errno, "device %s", host);
-                snprintf(node->ctr, sizeof(node->ctr), "%s", ctr);
+                if (stat(d->host, &sb) < 0)
+                        return nlab_err_sys(err, errno, "device %s", d->host);
+                snprintf(node->ctr, sizeof(node->ctr), "%s", d->ctr);
                 node->mode = sb.st_mode;
                 node->rdev = sb.st_rdev;
                 sc->dev_rules[i].type = S_ISBLK(sb.st_mode) ? 'b' : 'c';
@@ -661,62 +653,47 @@ static int devices_from_json(const json_t *arr, struct start_ctx *sc, struct nla
         return 0;
 }
 
-static int cgroup_from_json(const json_t *hc, struct start_ctx *sc, struct nlab_err *err)
+static int cgroup_for(const struct nlab_ctr_config *cfg, struct start_ctx *sc, struct nlab_err *err)
 {
-        sc->cg.pids_max = json_integer_value(json_object_get(hc, "PidsLimit"));
-        sc->cg.memory_max = json_integer_value(json_object_get(hc, "Memory"));
-        sc->cg.nano_cpus = json_integer_value(json_object_get(hc, "NanoCpus"));
-        sc->cg.all_devices = json_is_true(json_object_get(hc, "Privileged"));
-        return devices_from_json(json_object_get(hc, "Devices"), sc, err);
+        sc->cg.pids_max = cfg->pids_limit;
+        sc->cg.memory_max = cfg->memory;
+        sc->cg.nano_cpus = cfg->nano_cpus;
+        sc->cg.all_devices = cfg->privileged;
+        return devices_for(cfg, sc, err);
 }
 
 /* The record's LogConfig through the same rules as --log-opt; older records get the default. */
-static int log_opts_of(const json_t *hc, struct nlab_log_opts *o, struct nlab_err *err)
+static int log_opts_of(const struct nlab_ctr_config *cfg, struct nlab_log_opts *o,
+                       struct nlab_err *err)
 {
-        const json_t *c = json_object_get(json_object_get(hc, "LogConfig"), "Config");
         struct nlab_strv kv = {0};
-        const char *key;
-        json_t *val;
-        int r = 0;
+        int r = kv_lines(&cfg->log_config, &kv);
 
-        json_object_foreach((json_t *)c, key, val)
-        {
-                const char *v = json_string_value(val);
-                char line[128];
-                snprintf(line, sizeof(line), "%s=%s", key, v ? v : "");
-                if (nlab_strv_push(&kv, line) < 0)
-                        r = nlab_err_sys(err, ENOMEM, "log options");
-        }
-        if (r == 0)
+        if (r < 0)
+                r = nlab_err_sys(err, ENOMEM, "log options");
+        else
                 r = nlab_log_opts_parse(&kv, o, err);
         nlab_strv_free(&kv);
         return r;
 }
 
-static int fill_shim_req(struct nlab_store *st, const char *id, const json_t *cfg,
+static int fill_shim_req(struct nlab_store *st, const char *id, const struct nlab_ctr_config *cfg,
                          const struct nlab_attach *io, struct start_ctx *sc,
                          struct nlab_shim_req *req, struct nlab_err *err)
 {
-        const json_t *c = json_object_get(cfg, "Config");
-        const json_t *hc = json_object_get(cfg, "HostConfig");
         enum nlab_image_kind kind;
-        bool tty = json_is_true(json_object_get(c, "Tty"));
         int i;
 
-        if (nlab_image_parse(json_string_value(json_object_get(cfg, "Image")), &kind, err) < 0 ||
+        if (nlab_image_parse(cfg->image, &kind, err) < 0 ||
             nlab_image_prepare(st, kind, sc->lower, sizeof(sc->lower), err) < 0 ||
             nlab_store_path(st, sc->dir, sizeof(sc->dir), "containers", id, NULL, err) < 0 ||
             nlab_store_path(st, sc->log, sizeof(sc->log), "containers", id, "log", err) < 0)
                 return -1;
-        sc->argv = strv_from_json(json_object_get(c, "Cmd"));
-        sc->vols = volumes_from_json(json_object_get(hc, "Binds"), &sc->n_vols);
-        sc->cap_add = strv_view(json_object_get(hc, "CapAdd"));
-        sc->cap_drop = strv_view(json_object_get(hc, "CapDrop"));
-        sc->secopt = strv_view(json_object_get(hc, "SecurityOpt"));
-        if (!sc->argv || !sc->vols || !sc->secopt.v || env_with_hostname(c, tty, &sc->env) < 0 ||
-            sysctl_lines(json_object_get(hc, "Sysctls"), &sc->sysctls) < 0)
+        sc->vols = volumes_of(&cfg->binds, &sc->n_vols);
+        if (!sc->vols || env_with_hostname(cfg, &sc->env) < 0 ||
+            kv_lines(&cfg->sysctls, &sc->sysctls) < 0)
                 return nlab_err_sys(err, ENOMEM, "prepare start");
-        if (cgroup_from_json(hc, sc, err) < 0)
+        if (cgroup_for(cfg, sc, err) < 0)
                 return -1;
         memset(req, 0, sizeof(*req));
         req->st = st;
@@ -724,33 +701,32 @@ static int fill_shim_req(struct nlab_store *st, const char *id, const json_t *cf
         req->sb.image = kind;
         req->sb.lower = sc->lower;
         req->sb.ctr_dir = sc->dir;
-        req->sb.hostname = json_string_value(json_object_get(c, "Hostname"));
-        req->sb.argv = sc->argv;
+        req->sb.hostname = cfg->hostname;
+        req->sb.argv = cfg->cmd.v;
         req->sb.env = sc->env.v;
-        req->sb.workdir = json_string_value(json_object_get(c, "WorkingDir"));
+        req->sb.workdir = cfg->workdir;
         req->sb.volumes = sc->vols;
         req->sb.n_volumes = sc->n_vols;
         req->sb.devnodes = sc->devnodes;
         req->sb.n_devnodes = sc->cg.n_extra;
-        req->sb.tty = tty;
-        req->sb.privileged = json_is_true(json_object_get(hc, "Privileged"));
+        req->sb.tty = cfg->tty;
+        req->sb.privileged = cfg->privileged;
         req->sb.sysctls = sc->sysctls.v;
         req->sb.state_root = st->root;
-        if (nlab_caps_compute(&sc->cap_add, &sc->cap_drop,
-                              json_is_true(json_object_get(hc, "Privileged")), &req->sb.caps,
-                              err) < 0)
+        if (nlab_caps_compute(&cfg->cap_add, &cfg->cap_drop, cfg->privileged, &req->sb.caps, err) <
+            0)
                 return -1;
         /* read here, before clone: the container's process only hands it to the kernel */
-        if (nlab_seccomp_for(st->root, &sc->secopt, json_is_true(json_object_get(hc, "Privileged")),
-                             req->sb.caps, &sc->seccomp, err) < 0)
+        if (nlab_seccomp_for(st->root, &cfg->security_opt, cfg->privileged, req->sb.caps,
+                             &sc->seccomp, err) < 0)
                 return -1;
         req->sb.seccomp = sc->seccomp.filter ? &sc->seccomp : NULL;
         for (i = 0; i < 3; i++)
                 req->sb.stdio[i] = io->attached ? io->stdio[i] : -1;
         req->attached = io->attached;
-        req->interactive = json_is_true(json_object_get(c, "OpenStdin"));
+        req->interactive = cfg->open_stdin;
         req->log_path = sc->log;
-        if (log_opts_of(hc, &req->log_opts, err) < 0)
+        if (log_opts_of(cfg, &req->log_opts, err) < 0)
                 return -1;
         req->on_exit = on_shim_exit;
         req->clone_flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
@@ -761,13 +737,12 @@ static int fill_shim_req(struct nlab_store *st, const char *id, const json_t *cf
         return 0;
 }
 
-static int write_etc_files(struct nlab_store *st, const char *id, const json_t *cfg,
+static int write_etc_files(struct nlab_store *st, const char *id, const struct nlab_ctr_config *cfg,
                            struct nlab_err *err)
 {
-        const json_t *c = json_object_get(cfg, "Config");
         char path[PATH_MAX], line[128];
 
-        snprintf(line, sizeof(line), "%s\n", json_string_value(json_object_get(c, "Hostname")));
+        snprintf(line, sizeof(line), "%s\n", cfg->hostname);
         if (nlab_store_path(st, path, sizeof(path), "containers", id, "hostname", err) < 0 ||
             nlab_write_file(path, line, strlen(line), 0644, err) < 0)
                 return -1;
@@ -780,7 +755,7 @@ int nlab_container_start(struct nlab_store *st, const char *id, const struct nla
         struct start_ctx sc = {.join_fd = -1};
         struct nlab_shim_req req;
         struct nlab_ctr_state state;
-        json_t *cfg = NULL;
+        struct nlab_ctr_config cfg = {0};
         int r = -1;
 
         memset(h, 0, sizeof(*h));
@@ -790,16 +765,14 @@ int nlab_container_start(struct nlab_store *st, const char *id, const struct nla
         if (nlab_store_lock(st, err) < 0)
                 return -1;
         if (nlab_container_reconcile(st, id, err) < 0 ||
-            nlab_container_load(st, id, NULL, &state, err) < 0 ||
-            nlab_store_load(st, id, "config.json", &cfg, err) < 0)
+            nlab_container_load(st, id, &cfg, &state, err) < 0)
                 goto out;
         if (nlab_container_running(&state)) {
-                r = nlab_err_set(err, NLAB_E_CONFLICT, "container %s is already running",
-                                 json_string_value(json_object_get(cfg, "Name")));
+                r = nlab_err_set(err, NLAB_E_CONFLICT, "container %s is already running", cfg.name);
                 goto out;
         }
-        if (fill_shim_req(st, id, cfg, io, &sc, &req, err) < 0 ||
-            write_etc_files(st, id, cfg, err) < 0)
+        if (fill_shim_req(st, id, &cfg, io, &sc, &req, err) < 0 ||
+            write_etc_files(st, id, &cfg, err) < 0)
                 goto out;
         req.join_netns_fd = sc.join_fd;
         if (nlab_shim_spawn(&req, h, err) < 0)
@@ -807,7 +780,7 @@ int nlab_container_start(struct nlab_store *st, const char *id, const struct nla
         /* Into its cgroups while it still waits: nothing runs unlimited, even briefly. The shim's
          * teardown (finish) removes them. */
         if (nlab_cgroup_create(st, id, &sc.cg, h->pid, err) < 0 ||
-            nlab_netmode_start(st, id, cfg, h->pid, err) < 0) {
+            nlab_netmode_start(st, id, &cfg, h->pid, err) < 0) {
                 nlab_shim_abort(h);
                 nlab_proc_wait_gone(h->pid, 0, 5000);
                 goto out;
@@ -816,7 +789,7 @@ int nlab_container_start(struct nlab_store *st, const char *id, const struct nla
 out:
         nlab_store_unlock(st);
         start_ctx_free(&sc);
-        json_decref(cfg);
+        nlab_ctr_config_free(&cfg);
         return r;
 }
 
@@ -840,7 +813,8 @@ static void wait_shim(const struct nlab_ctr_state *state)
 /* Signal a running container under the lock; the wait for it to go happens unlocked, since
  * the shim takes the lock to record the exit. 1: signalled, 0: not running. */
 static int signal_if_running(struct nlab_store *st, const char *id, int sig,
-                             struct nlab_ctr_state *state, json_t **cfg, struct nlab_err *err)
+                             struct nlab_ctr_state *state, struct nlab_ctr_config *cfg,
+                             struct nlab_err *err)
 {
         int r;
 
@@ -848,9 +822,7 @@ static int signal_if_running(struct nlab_store *st, const char *id, int sig,
                 return -1;
         r = nlab_container_reconcile(st, id, err);
         if (r == 0)
-                r = nlab_container_load(st, id, NULL, state, err);
-        if (r == 0 && cfg)
-                r = nlab_store_load(st, id, "config.json", cfg, err);
+                r = nlab_container_load(st, id, cfg, state, err);
         if (r == 0 && nlab_container_running(state))
                 r = signal_container(state, sig, err) < 0 ? -1 : 1;
         nlab_store_unlock(st);
@@ -876,30 +848,29 @@ int nlab_container_stop(struct nlab_store *st, const char *id, int timeout_s, st
 int nlab_container_kill(struct nlab_store *st, const char *id, int sig, struct nlab_err *err)
 {
         struct nlab_ctr_state state;
-        json_t *cfg = NULL;
+        struct nlab_ctr_config cfg = {0};
         int r;
 
         r = signal_if_running(st, id, sig, &state, &cfg, err);
         if (r == 0)
-                r = nlab_err_set(err, NLAB_E_CONFLICT, "container %s is not running",
-                                 json_string_value(json_object_get(cfg, "Name")));
+                r = nlab_err_set(err, NLAB_E_CONFLICT, "container %s is not running", cfg.name);
         if (r == 1 && sig == SIGKILL)
                 wait_shim(&state);
-        json_decref(cfg);
+        nlab_ctr_config_free(&cfg);
         return r < 0 ? -1 : 0;
 }
 
 /* A record whose create was killed: give back what it claimed, if it got as far as saying. */
 static int remove_abandoned(struct nlab_store *st, const char *id, struct nlab_err *err)
 {
-        json_t *cfg = NULL;
+        struct nlab_ctr_config cfg;
         char dir[PATH_MAX];
 
-        if (nlab_store_load(st, id, "config.json", &cfg, NULL) == 0) {
-                nlab_ports_release(st, id, cfg);
-                nlab_netmode_release(st, id, cfg);
-                nlab_store_release_name(st, json_string_value(json_object_get(cfg, "Name")), id);
-                json_decref(cfg);
+        if (nlab_store_load_config(st, id, &cfg, NULL) == 0) {
+                nlab_ports_release(st, id, &cfg);
+                nlab_netmode_release(st, id, &cfg);
+                nlab_store_release_name(st, cfg.name, id);
+                nlab_ctr_config_free(&cfg);
         }
         if (nlab_store_path(st, dir, sizeof(dir), "containers", id, NULL, err) < 0)
                 return -1;
@@ -917,7 +888,7 @@ static int collect_if_abandoned(struct nlab_store *st, const char *id, struct nl
 }
 
 /* Under the lock, the container stopped: give back its claims and remove its record. */
-static int remove_stopped(struct nlab_store *st, const char *id, const json_t *cfg,
+static int remove_stopped(struct nlab_store *st, const char *id, const struct nlab_ctr_config *cfg,
                           struct nlab_err *err)
 {
         char dir[PATH_MAX];
@@ -926,7 +897,7 @@ static int remove_stopped(struct nlab_store *st, const char *id, const json_t *c
         nlab_cgroup_remove(st, id);
         nlab_ports_release(st, id, cfg);
         nlab_netmode_release(st, id, cfg);
-        nlab_store_release_name(st, json_string_value(json_object_get(cfg, "Name")), id);
+        nlab_store_release_name(st, cfg->name, id);
         if (nlab_store_path(st, dir, sizeof(dir), "containers", id, NULL, err) < 0)
                 return -1;
         return nlab_rm_rf(dir, err);
@@ -935,7 +906,7 @@ static int remove_stopped(struct nlab_store *st, const char *id, const json_t *c
 int nlab_container_remove(struct nlab_store *st, const char *id, bool force, struct nlab_err *err)
 {
         struct nlab_ctr_state state;
-        json_t *cfg = NULL;
+        struct nlab_ctr_config cfg = {0};
         struct nlab_err gone;
         int r;
 
@@ -946,16 +917,14 @@ int nlab_container_remove(struct nlab_store *st, const char *id, bool force, str
                 goto unlock;
         r = nlab_container_reconcile(st, id, err);
         if (r == 0)
-                r = nlab_container_load(st, id, NULL, &state, err);
-        if (r == 0)
-                r = nlab_store_load(st, id, "config.json", &cfg, err);
+                r = nlab_container_load(st, id, &cfg, &state, err);
         if (r < 0 || !nlab_container_running(&state))
                 goto remove;
         if (!force) {
                 r = nlab_err_set(err, NLAB_E_CONFLICT,
                                  "cannot remove container \"%s\": container is running: "
                                  "stop the container before removing or force remove",
-                                 json_string_value(json_object_get(cfg, "Name")));
+                                 cfg.name);
                 goto unlock;
         }
         signal_container(&state, SIGKILL, NULL);
@@ -977,10 +946,10 @@ int nlab_container_remove(struct nlab_store *st, const char *id, bool force, str
         }
 remove:
         if (r == 0)
-                r = remove_stopped(st, id, cfg, err);
+                r = remove_stopped(st, id, &cfg, err);
 unlock:
         nlab_store_unlock(st);
 out:
-        json_decref(cfg);
+        nlab_ctr_config_free(&cfg);
         return r < 0 ? -1 : 0;
 }

@@ -16,19 +16,6 @@
 #include "runtime/net/network.h"
 #include "runtime/base/proc.h"
 
-const char *nlab_netmode_of(const json_t *cfg)
-{
-        const char *m =
-            json_string_value(json_object_get(json_object_get(cfg, "HostConfig"), "NetworkMode"));
-
-        return m ? m : "bridge";
-}
-
-json_t *nlab_netmode_networks(const json_t *cfg)
-{
-        return json_object_get(json_object_get(cfg, "NetworkSettings"), "Networks");
-}
-
 #define CONTAINER_MODE "container:"
 
 const char *nlab_netmode_container_ref(const char *mode)
@@ -62,11 +49,13 @@ static int check_container_mode(const struct nlab_run_req *req, struct nlab_err 
         return 0;
 }
 
-static int prepare_container_mode(struct nlab_store *st, json_t *cfg, const char *ref,
-                                  const struct nlab_run_req *req, struct nlab_err *err)
+static int prepare_container_mode(struct nlab_store *st, struct nlab_ctr_config *cfg,
+                                  const char *ref, const struct nlab_run_req *req,
+                                  struct nlab_err *err)
 {
         char id[NLAB_ID_LEN + 1], full[sizeof(CONTAINER_MODE) + NLAB_ID_LEN];
-        json_t *tcfg = NULL;
+        struct nlab_ctr_config tcfg;
+        int r;
 
         if (!ref[0])
                 return nlab_err_set(err, NLAB_E_INVALID,
@@ -74,46 +63,46 @@ static int prepare_container_mode(struct nlab_store *st, json_t *cfg, const char
                                     "container:ID");
         if (check_container_mode(req, err) < 0 || nlab_store_resolve(st, ref, id, err) < 0)
                 return -1;
-        if (nlab_store_load(st, id, "config.json", &tcfg, err) < 0)
+        if (nlab_store_load_config(st, id, &tcfg, err) < 0)
                 return -1;
-        /* Same network namespace, same /etc/hostname. */
-        json_object_set(json_object_get(cfg, "Config"), "Hostname",
-                        json_object_get(json_object_get(tcfg, "Config"), "Hostname"));
-        json_decref(tcfg);
         snprintf(full, sizeof(full), CONTAINER_MODE "%s", id);
-        json_object_set_new(json_object_get(cfg, "HostConfig"), "NetworkMode", json_string(full));
-        return 0;
+        /* Same network namespace, same /etc/hostname. */
+        r = nlab_ctr_config_set(&cfg->hostname, tcfg.hostname) < 0 ||
+                    nlab_ctr_config_set(&cfg->network_mode, full) < 0
+                ? nlab_err_set(err, NLAB_E_SYSTEM, "out of memory")
+                : 0;
+        nlab_ctr_config_free(&tcfg);
+        return r;
 }
 
-int nlab_netmode_prepare(struct nlab_store *st, json_t *cfg, const struct nlab_run_req *req,
-                         struct nlab_err *err)
+int nlab_netmode_prepare(struct nlab_store *st, struct nlab_ctr_config *cfg,
+                         const struct nlab_run_req *req, struct nlab_err *err)
 {
-        const char *mode = nlab_netmode_of(cfg);
-        json_t *ep = NULL, *nets = json_object();
+        const char *mode = cfg->network_mode;
+        struct nlab_ctr_endpoint ep;
         struct nlab_net net;
 
-        json_object_set_new(cfg, "NetworkSettings",
-                            json_pack("{s:o,s:{}}", "Networks", nets, "Ports"));
         if (nlab_netmode_container_ref(mode))
                 return prepare_container_mode(st, cfg, nlab_netmode_container_ref(mode), req, err);
         if (nlab_network_load(st, mode, &net, err) < 0)
                 return -1;
-        if (strcmp(net.name, mode) != 0) {
-                /* Referred to by id: record the name. */
-                json_object_set_new(json_object_get(cfg, "HostConfig"), "NetworkMode",
-                                    json_string(net.name));
-        }
+        /* Referred to by id: record the name. */
+        if (strcmp(net.name, mode) != 0 && nlab_ctr_config_set(&cfg->network_mode, net.name) < 0)
+                return nlab_err_set(err, NLAB_E_SYSTEM, "out of memory");
         if (!net.bridge[0]) {
                 if (req->ip || req->mac || req->aliases.n)
                         return nlab_err_set(err, NLAB_E_INVALID,
                                             "--ip, --mac-address and --network-alias need a bridge "
                                             "network, not \"%s\"",
-                                            mode);
+                                            req->network ? req->network : mode);
                 return 0;
         }
         if (nlab_attach_request(&net, req->ip, req->mac, &req->aliases, &ep, err) < 0)
                 return -1;
-        json_object_set_new(nets, net.name, ep);
+        if (nlab_ctr_config_push_endpoint(cfg, &ep) < 0) {
+                nlab_ctr_endpoint_free(&ep);
+                return nlab_err_set(err, NLAB_E_SYSTEM, "out of memory");
+        }
         return 0;
 }
 
@@ -123,60 +112,45 @@ bool nlab_netmode_address_held(const struct nlab_store *st, const char *holder, 
                                const char *ip)
 {
         struct nlab_ctr_state state;
-        json_t *cfg = NULL;
-        const char *have;
+        struct nlab_ctr_config cfg;
+        const struct nlab_ctr_endpoint *ep;
         bool held;
 
         if (nlab_store_load_state(st, holder, &state, NULL) < 0 ||
-            state.status == NLAB_CTR_CREATING ||
-            nlab_store_load(st, holder, "config.json", &cfg, NULL) < 0)
+            state.status == NLAB_CTR_CREATING || nlab_store_load_config(st, holder, &cfg, NULL) < 0)
                 return true;
-        have = json_string_value(
-            json_object_get(json_object_get(nlab_netmode_networks(cfg), net), "IPAddress"));
-        held = have && !strcmp(have, ip);
-        json_decref(cfg);
+        ep = nlab_ctr_config_endpoint(&cfg, net);
+        held = ep && ep->ip_address && !strcmp(ep->ip_address, ip);
+        nlab_ctr_config_free(&cfg);
         return held;
 }
 
-int nlab_netmode_claim(struct nlab_store *st, const char *id, json_t *cfg, struct nlab_err *err)
+int nlab_netmode_claim(struct nlab_store *st, const char *id, struct nlab_ctr_config *cfg,
+                       struct nlab_err *err)
 {
-        json_t *nets = nlab_netmode_networks(cfg), *ep;
-        const char *name, *done_upto = NULL;
-        int r = 0;
+        size_t i, done;
 
-        json_object_foreach(nets, name, ep)
-        {
+        for (done = 0; done < cfg->n_networks; done++) {
+                struct nlab_ctr_endpoint *ep = &cfg->networks[done];
                 struct nlab_net net;
-                if (nlab_network_load(st, name, &net, err) < 0) {
-                        r = -1;
+                if (nlab_network_load(st, ep->network, &net, err) < 0 ||
+                    nlab_attach_claim(st, &net, id, cfg->name, ep, nlab_netmode_address_held, err) <
+                        0)
                         break;
-                }
-                r = nlab_attach_claim(st, &net, id, json_string_value(json_object_get(cfg, "Name")),
-                                      ep, nlab_netmode_address_held, err);
-                if (r < 0)
-                        break;
-                done_upto = name;
         }
-        if (r == 0)
+        if (done == cfg->n_networks)
                 return 0;
-        json_object_foreach(nets, name, ep)
-        {
-                if (!done_upto)
-                        break;
-                nlab_attach_release(st, name, id, ep);
-                if (!strcmp(name, done_upto))
-                        break;
-        }
+        for (i = 0; i < done; i++)
+                nlab_attach_release(st, cfg->networks[i].network, id, &cfg->networks[i]);
         return -1;
 }
 
-void nlab_netmode_release(struct nlab_store *st, const char *id, const json_t *cfg)
+void nlab_netmode_release(struct nlab_store *st, const char *id, const struct nlab_ctr_config *cfg)
 {
-        json_t *ep;
-        const char *name;
+        size_t i;
 
-        json_object_foreach(nlab_netmode_networks(cfg), name, ep)
-            nlab_attach_release(st, name, id, ep);
+        for (i = 0; i < cfg->n_networks; i++)
+                nlab_attach_release(st, cfg->networks[i].network, id, &cfg->networks[i]);
 }
 
 /* The pid (and its start time) whose netns a container:NAME container joins; fails unless
@@ -201,10 +175,10 @@ static int container_pid(struct nlab_store *st, const char *ref, int *pid,
         return r;
 }
 
-int nlab_netmode_namespaces(struct nlab_store *st, const json_t *cfg, int *clone_flags,
-                            int *join_fd, struct nlab_err *err)
+int nlab_netmode_namespaces(struct nlab_store *st, const struct nlab_ctr_config *cfg,
+                            int *clone_flags, int *join_fd, struct nlab_err *err)
 {
-        const char *mode = nlab_netmode_of(cfg);
+        const char *mode = cfg->network_mode;
         const char *ref = nlab_netmode_container_ref(mode);
         unsigned long long start = 0;
         int pid = 0;
@@ -216,10 +190,10 @@ int nlab_netmode_namespaces(struct nlab_store *st, const json_t *cfg, int *clone
                 *clone_flags |= CLONE_NEWNET;
                 return 0;
         }
-        if (!strcmp(ref, json_string_value(json_object_get(cfg, "Id"))))
+        if (!strcmp(ref, cfg->id))
                 return nlab_err_set(err, NLAB_E_INVALID,
                                     "cannot join own network namespace (--network container:%s)",
-                                    json_string_value(json_object_get(cfg, "Name")));
+                                    cfg->name);
         if (container_pid(st, ref, &pid, &start, err) < 0)
                 return -1;
         /* A pidfd, not /proc/PID: setns(pidfd, CLONE_NEWNET) in the shim joins this very
@@ -232,14 +206,13 @@ int nlab_netmode_namespaces(struct nlab_store *st, const json_t *cfg, int *clone
         return 0;
 }
 
-static struct nlab_strv view(const json_t *cfg, const char *key)
+static struct nlab_strv copy(const struct nlab_strv *from)
 {
-        const json_t *arr = json_object_get(json_object_get(cfg, "HostConfig"), key);
         struct nlab_strv sv = {0};
         size_t i;
 
-        for (i = 0; i < json_array_size(arr); i++)
-                nlab_strv_push(&sv, json_string_value(json_array_get(arr, i)));
+        for (i = 0; i < from->n; i++)
+                nlab_strv_push(&sv, from->v[i]);
         return sv;
 }
 
@@ -266,53 +239,43 @@ static int write_ctr_file(struct nlab_store *st, const char *id, const char *nam
         return 0;
 }
 
-int nlab_netmode_write_hosts(struct nlab_store *st, const char *id, const json_t *cfg,
-                             struct nlab_err *err)
+int nlab_netmode_write_hosts(struct nlab_store *st, const char *id,
+                             const struct nlab_ctr_config *cfg, struct nlab_err *err)
 {
-        struct nlab_strv add = view(cfg, "ExtraHosts");
-        const json_t *nets = nlab_netmode_networks(cfg), *ep;
-        const char *host =
-            json_string_value(json_object_get(json_object_get(cfg, "Config"), "Hostname"));
-        struct nlab_hosts_line *own = calloc(json_object_size(nets) + 1, sizeof(*own));
-        const char *name;
-        size_t n = 0;
+        struct nlab_hosts_line *own = calloc(cfg->n_networks + 1, sizeof(*own));
+        size_t n = 0, i;
         char *text;
         int r;
 
-        json_object_foreach((json_t *)nets, name, ep)
-        {
-                if (!own || !json_object_get(ep, "IPAddress"))
+        for (i = 0; own && i < cfg->n_networks; i++) {
+                if (!cfg->networks[i].ip_address)
                         continue;
-                own[n].ip = json_string_value(json_object_get(ep, "IPAddress"));
-                own[n++].names = host;
+                own[n].ip = cfg->networks[i].ip_address;
+                own[n++].names = cfg->hostname;
         }
-        text = nlab_hosts_render(&add, own, n);
+        text = nlab_hosts_render(&cfg->extra_hosts, own, n);
         r = write_ctr_file(st, id, "hosts", text, err);
         free(text);
         free(own);
-        nlab_strv_free(&add);
         return r;
 }
 
 /* The nameserver for a container on user-defined networks: the gateway of the first one. */
-static const char *resolver_of(const json_t *cfg)
+static const char *resolver_of(const struct nlab_ctr_config *cfg)
 {
-        const json_t *ep;
-        const char *name;
+        size_t i;
 
-        json_object_foreach((json_t *)nlab_netmode_networks(cfg), name, ep)
-        {
-                if (!nlab_network_is_predefined(name))
-                        return json_string_value(json_object_get(ep, "Gateway"));
-        }
+        for (i = 0; i < cfg->n_networks; i++)
+                if (!nlab_network_is_predefined(cfg->networks[i].network))
+                        return cfg->networks[i].gateway;
         return NULL;
 }
 
-int nlab_netmode_write_resolv(struct nlab_store *st, const char *id, const json_t *cfg,
-                              struct nlab_err *err)
+int nlab_netmode_write_resolv(struct nlab_store *st, const char *id,
+                              const struct nlab_ctr_config *cfg, struct nlab_err *err)
 {
-        struct nlab_strv dns = view(cfg, "Dns"), search = view(cfg, "DnsSearch"),
-                         opts = view(cfg, "DnsOptions"), own = {0};
+        struct nlab_strv dns = copy(&cfg->dns), search = copy(&cfg->dns_search),
+                         opts = copy(&cfg->dns_options), own = {0};
         struct nlab_resolv_opts ro = {&dns, &search, &opts};
         const char *gw = resolver_of(cfg);
         char *host_resolv = NULL, *resolv;
@@ -336,11 +299,11 @@ int nlab_netmode_write_resolv(struct nlab_store *st, const char *id, const json_
         return r;
 }
 
-static int copy_from_target(struct nlab_store *st, const char *id, const json_t *cfg,
-                            struct nlab_err *err)
+static int copy_from_target(struct nlab_store *st, const char *id,
+                            const struct nlab_ctr_config *cfg, struct nlab_err *err)
 {
         static const char *const files[] = {"hosts", "resolv.conf"};
-        const char *target = nlab_netmode_container_ref(nlab_netmode_of(cfg));
+        const char *target = nlab_netmode_container_ref(cfg->network_mode);
         char path[PATH_MAX];
         size_t i;
 
@@ -359,56 +322,56 @@ static int copy_from_target(struct nlab_store *st, const char *id, const json_t 
         return 0;
 }
 
-int nlab_netmode_etc_files(struct nlab_store *st, const char *id, const json_t *cfg,
+int nlab_netmode_etc_files(struct nlab_store *st, const char *id, const struct nlab_ctr_config *cfg,
                            struct nlab_err *err)
 {
-        if (nlab_netmode_container_ref(nlab_netmode_of(cfg)))
+        if (nlab_netmode_container_ref(cfg->network_mode))
                 return copy_from_target(st, id, cfg, err);
         if (nlab_netmode_write_hosts(st, id, cfg, err) < 0)
                 return -1;
         return nlab_netmode_write_resolv(st, id, cfg, err);
 }
 
-int nlab_netmode_start(struct nlab_store *st, const char *id, json_t *cfg, int pid,
+int nlab_netmode_start(struct nlab_store *st, const char *id, struct nlab_ctr_config *cfg, int pid,
                        struct nlab_err *err)
 {
-        json_t *nets = nlab_netmode_networks(cfg), *ep;
+        struct nlab_ctr_endpoints nets = nlab_ctr_config_endpoints(cfg);
         char netns[NLAB_NETNS_PATH_LEN], ifname[16];
-        const char *name;
-        int i = 0;
+        size_t i;
 
         nlab_proc_netns_path(pid, netns);
         /* a flushed table is rebuilt before anything is attached or published (never fail open) */
-        if (json_object_size(nets) > 0 && nlab_netglue_fw_check(st, id, err) < 0)
+        if (cfg->n_networks > 0 && nlab_netglue_fw_check(st, id, err) < 0)
                 return -1;
-        json_object_foreach(nets, name, ep)
-        {
+        for (i = 0; i < cfg->n_networks; i++) {
                 struct nlab_net net;
-                if (nlab_network_load(st, name, &net, err) < 0)
+                if (nlab_network_load(st, cfg->networks[i].network, &net, err) < 0)
                         goto undo;
-                snprintf(ifname, sizeof(ifname), "eth%d", i);
-                if (nlab_attach_up(st, &net, id, ep, nets, netns, ifname, i == 0, err) < 0)
+                snprintf(ifname, sizeof(ifname), "eth%zu", i);
+                if (nlab_attach_up(st, &net, id, &cfg->networks[i], &nets, netns, ifname, i == 0,
+                                   err) < 0)
                         goto undo;
-                i++;
         }
         /* Nothing is published while stopped, whatever an older record says. */
-        json_object_del(json_object_get(cfg, "NetworkSettings"), "PortsTarget");
+        nlab_ctr_config_set(&cfg->ports_target, NULL);
         if (nlab_netglue_ctr_up(st, id, cfg, err) < 0)
                 goto undo;
-        return nlab_store_save(st, id, "config.json", cfg, err);
+        return nlab_store_save_config(st, id, cfg, err);
 undo:
-        json_object_foreach(nets, name, ep) nlab_attach_down(id, ep, nets, NULL);
+        for (i = 0; i < cfg->n_networks; i++)
+                nlab_attach_down(id, &cfg->networks[i], &nets, NULL);
         return -1;
 }
 
-void nlab_netmode_stop(struct nlab_store *st, const char *id, const json_t *cfg)
+void nlab_netmode_stop(struct nlab_store *st, const char *id, const struct nlab_ctr_config *cfg)
 {
         /* The veths go with the network namespace once its last process and its bind mount are
          * gone; deleting them here would only wait for the kernel (about 25 ms each). A start
          * that finds a stale one removes it (nlab_attach_up). Its firewall elements go now. */
-        json_t *nets = nlab_netmode_networks((json_t *)cfg), *ep;
-        const char *name;
+        struct nlab_ctr_endpoints nets = nlab_ctr_config_endpoints(cfg);
+        size_t i;
 
-        json_object_foreach(nets, name, ep) nlab_attach_unfilter(id, ep, nets);
+        for (i = 0; i < cfg->n_networks; i++)
+                nlab_attach_unfilter(id, &cfg->networks[i], &nets);
         nlab_netglue_ctr_down(st, id, cfg);
 }

@@ -17,11 +17,11 @@
 #include "runtime/net/network.h"
 
 int nlab_attach_request(const struct nlab_net *net, const char *ip, const char *mac,
-                        const struct nlab_strv *aliases, json_t **ep, struct nlab_err *err)
+                        const struct nlab_strv *aliases, struct nlab_ctr_endpoint *ep,
+                        struct nlab_err *err)
 {
         const char *name = net->name;
         bool user = nlab_network_is_user(net);
-        json_t *al;
         uint8_t macb[6];
         size_t i;
 
@@ -43,12 +43,17 @@ int nlab_attach_request(const struct nlab_net *net, const char *ip, const char *
         }
         if (mac && nlab_mac_parse(mac, macb, err) < 0)
                 return -1;
-        al = json_array();
+        memset(ep, 0, sizeof(*ep));
+        if (nlab_ctr_config_set(&ep->network, name) < 0 ||
+            nlab_ctr_config_set(&ep->ipam_ip, ip) < 0 || nlab_ctr_config_set(&ep->mac, mac) < 0)
+                goto oom;
         for (i = 0; aliases && i < aliases->n; i++)
-                json_array_append_new(al, json_string(aliases->v[i]));
-        *ep = json_pack("{s:{s:s?},s:o,s:s?}", "IPAMConfig", "IPv4Address", ip, "Aliases", al,
-                        "MacAddress", mac);
-        return *ep ? 0 : nlab_err_set(err, NLAB_E_SYSTEM, "out of memory");
+                if (nlab_strv_push(&ep->aliases, aliases->v[i]) < 0)
+                        goto oom;
+        return 0;
+oom:
+        nlab_ctr_endpoint_free(ep);
+        return nlab_err_set(err, NLAB_E_SYSTEM, "out of memory");
 }
 
 struct claim_ctx {
@@ -129,22 +134,13 @@ static int claim_address(struct nlab_store *st, const struct nlab_net *net, cons
         return 0;
 }
 
-int nlab_attach_claim(struct nlab_store *st, const struct nlab_net *net, const char *ctr_id,
-                      const char *ctr_name, json_t *ep, nlab_attach_held_fn held,
-                      struct nlab_err *err)
+/* The fields a claim gives the endpoint. */
+static int fill_claimed(struct nlab_ctr_endpoint *ep, const struct nlab_net *net, const char *epid,
+                        struct in_addr a)
 {
-        const char *static_ip =
-            json_string_value(json_object_get(json_object_get(ep, "IPAMConfig"), "IPv4Address"));
-        const char *mac = json_string_value(json_object_get(ep, "MacAddress"));
         char ip[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN], macbuf[NLAB_MAC_STRLEN];
-        char epid[NLAB_ID_LEN + 1], path[PATH_MAX];
-        struct in_addr a;
-        json_t *rec;
-        int r;
+        const char *mac = ep->mac;
 
-        if (claim_address(st, net, ctr_id, static_ip, held, &a, err) < 0 ||
-            nlab_id_new(epid, err) < 0)
-                return -1;
         inet_ntop(AF_INET, &a, ip, sizeof(ip));
         inet_ntop(AF_INET, &net->pool.gateway, gw, sizeof(gw));
         if (!mac || !mac[0]) {
@@ -152,13 +148,34 @@ int nlab_attach_claim(struct nlab_store *st, const struct nlab_net *net, const c
                 nlab_mac_from_ip(a, m);
                 mac = nlab_mac_format(m, macbuf);
         }
-        json_object_set_new(ep, "NetworkID", json_string(net->id));
-        json_object_set_new(ep, "EndpointID", json_string(epid));
-        json_object_set_new(ep, "Gateway", json_string(gw));
-        json_object_set_new(ep, "IPAddress", json_string(ip));
-        json_object_set_new(ep, "IPPrefixLen", json_integer(net->pool.subnet.prefix));
-        json_object_set_new(ep, "MacAddress", json_string(mac));
-        rec = json_pack("{s:s,s:s}", "Name", ctr_name, "IPAddress", ip);
+        ep->has_prefix = true;
+        ep->prefix_len = net->pool.subnet.prefix;
+        return nlab_ctr_config_set(&ep->network_id, net->id) < 0 ||
+                       nlab_ctr_config_set(&ep->endpoint_id, epid) < 0 ||
+                       nlab_ctr_config_set(&ep->gateway, gw) < 0 ||
+                       nlab_ctr_config_set(&ep->ip_address, ip) < 0 ||
+                       nlab_ctr_config_set(&ep->mac, mac) < 0
+                   ? -1
+                   : 0;
+}
+
+int nlab_attach_claim(struct nlab_store *st, const struct nlab_net *net, const char *ctr_id,
+                      const char *ctr_name, struct nlab_ctr_endpoint *ep, nlab_attach_held_fn held,
+                      struct nlab_err *err)
+{
+        char epid[NLAB_ID_LEN + 1], path[PATH_MAX];
+        struct in_addr a;
+        json_t *rec;
+        int r;
+
+        if (claim_address(st, net, ctr_id, ep->ipam_ip, held, &a, err) < 0 ||
+            nlab_id_new(epid, err) < 0)
+                return -1;
+        if (fill_claimed(ep, net, epid, a) < 0) {
+                r = nlab_err_set(err, NLAB_E_SYSTEM, "out of memory");
+                goto release;
+        }
+        rec = json_pack("{s:s,s:s}", "Name", ctr_name, "IPAddress", ep->ip_address);
         r = nlab_network_path(st, net->name, "endpoints", path, sizeof(path), err);
         if (r == 0) {
                 char *text = json_dumps(rec, JSON_COMPACT);
@@ -168,15 +185,20 @@ int nlab_attach_claim(struct nlab_store *st, const struct nlab_net *net, const c
                 free(text);
         }
         json_decref(rec);
-        if (r < 0)
+release:
+        if (r < 0) {
+                char ip[INET_ADDRSTRLEN];
+                inet_ntop(AF_INET, &a, ip, sizeof(ip));
+                nlab_ctr_config_set(&ep->ip_address, ip);
                 nlab_attach_release(st, net->name, ctr_id, ep);
+        }
         return r;
 }
 
 void nlab_attach_release(struct nlab_store *st, const char *name, const char *ctr_id,
-                         const json_t *ep)
+                         const struct nlab_ctr_endpoint *ep)
 {
-        const char *ip = json_string_value(json_object_get(ep, "IPAddress"));
+        const char *ip = ep->ip_address;
         char path[PATH_MAX];
 
         if (nlab_network_path(st, name, "endpoints", path, sizeof(path), NULL) == 0) {
@@ -200,10 +222,10 @@ struct port_plan {
         struct nlab_fw_route *routes;
 };
 
-static int ep_subnet(const json_t *ep, struct in_addr *ip, unsigned *prefix)
+static int ep_subnet(const struct nlab_ctr_endpoint *ep, struct in_addr *ip, unsigned *prefix)
 {
-        json_int_t len = json_integer_value(json_object_get(ep, "IPPrefixLen"));
-        const char *s = json_string_value(json_object_get(ep, "IPAddress"));
+        long long len = ep->prefix_len;
+        const char *s = ep->ip_address;
 
         if (!s || inet_pton(AF_INET, s, ip) != 1 || len < 1 || len > 32)
                 return -1;
@@ -211,28 +233,27 @@ static int ep_subnet(const json_t *ep, struct in_addr *ip, unsigned *prefix)
         return 0;
 }
 
-static int plan_port(const char *ctr_id, const json_t *ep, const json_t *nets, bool icc,
-                     struct port_plan *pl, struct nlab_err *err)
+static int plan_port(const char *ctr_id, const struct nlab_ctr_endpoint *ep,
+                     const struct nlab_ctr_endpoints *nets, bool icc, struct port_plan *pl,
+                     struct nlab_err *err)
 {
-        const char *net_id = json_string_value(json_object_get(ep, "NetworkID")), *name;
-        const json_t *other;
+        const char *net_id = ep->network_id;
         struct in_addr ip;
         unsigned prefix;
-        size_t n = 0;
+        size_t n = 0, i;
 
         if (!net_id || ep_subnet(ep, &ip, &prefix) < 0)
                 return nlab_err_set(err, NLAB_E_INVALID, "endpoint has no address");
-        if (nlab_mac_parse(json_string_value(json_object_get(ep, "MacAddress")), pl->port.mac,
-                           err) < 0)
+        if (nlab_mac_parse(ep->mac, pl->port.mac, err) < 0)
                 return -1;
         nlab_endpoint_host_ifname(ctr_id, net_id, pl->ifname);
         pl->port.ifname = pl->ifname;
         pl->port.ip = ip;
         pl->port.icc = icc;
         pl->port.routes = pl->routes;
-        json_object_foreach((json_t *)nets, name, other)
-        {
-                const char *other_id = json_string_value(json_object_get(other, "NetworkID"));
+        for (i = 0; i < nets->n; i++) {
+                const struct nlab_ctr_endpoint *other = &nets->v[i];
+                const char *other_id = other->network_id;
                 struct in_addr oip;
                 unsigned oprefix;
 
@@ -249,10 +270,11 @@ static int plan_port(const char *ctr_id, const json_t *ep, const json_t *nets, b
 
 /* Enter or remove the anti-spoofing elements of one endpoint, in one batch of their own, or
  * append their entry to `into`. */
-static int fw_port(const char *ctr_id, const json_t *ep, const json_t *nets, bool icc, bool add,
-                   struct nlab_fwb *into, struct nlab_err *err)
+static int fw_port(const char *ctr_id, const struct nlab_ctr_endpoint *ep,
+                   const struct nlab_ctr_endpoints *nets, bool icc, bool add, struct nlab_fwb *into,
+                   struct nlab_err *err)
 {
-        size_t n = json_object_size(nets) + 1;
+        size_t n = nets->n + 1;
         struct port_plan pl = {.others = calloc(n, sizeof(*pl.others)),
                                .routes = calloc(2 * n, sizeof(*pl.routes))};
         int r;
@@ -271,12 +293,13 @@ static int fw_port(const char *ctr_id, const json_t *ep, const json_t *nets, boo
 }
 
 int nlab_attach_up(struct nlab_store *st, const struct nlab_net *net, const char *ctr_id,
-                   json_t *ep, const json_t *nets, const char *netns_path, const char *ifname,
-                   bool default_route, struct nlab_err *err)
+                   struct nlab_ctr_endpoint *ep, const struct nlab_ctr_endpoints *nets,
+                   const char *netns_path, const char *ifname, bool default_route,
+                   struct nlab_err *err)
 {
         char host_if[NLAB_IFNAMSIZ];
         struct nlab_endpoint_req req = {0};
-        const char *ip = json_string_value(json_object_get(ep, "IPAddress"));
+        const char *ip = ep->ip_address;
         int r;
 
         if (!ip)
@@ -292,7 +315,7 @@ int nlab_attach_up(struct nlab_store *st, const struct nlab_net *net, const char
         req.ctr_ifname = ifname;
         req.prefix = net->pool.subnet.prefix;
         req.gateway = net->pool.gateway;
-        req.mac = json_string_value(json_object_get(ep, "MacAddress"));
+        req.mac = ep->mac;
         req.mtu = net->mtu;
         req.default_route = default_route && !net->internal;
         /* Filtered before it exists: a running container never gets an unfiltered port. */
@@ -311,44 +334,48 @@ int nlab_attach_up(struct nlab_store *st, const struct nlab_net *net, const char
                 nlab_err_prefix(err, "network %s", net->name);
                 return -1;
         }
-        json_object_set_new(ep, "IfName", json_string(ifname));
-        json_object_set_new(ep, "HostIfName", json_string(host_if));
+        if (nlab_ctr_config_set(&ep->ifname, ifname) < 0 ||
+            nlab_ctr_config_set(&ep->host_ifname, host_if) < 0) {
+                nlab_endpoint_detach(NULL, host_if, NULL);
+                fw_port(ctr_id, ep, nets, true, false, NULL, NULL);
+                return nlab_err_set(err, NLAB_E_SYSTEM, "out of memory");
+        }
         return 0;
 }
 
-int nlab_attach_down(const char *ctr_id, const json_t *ep, const json_t *nets, struct nlab_err *err)
+int nlab_attach_down(const char *ctr_id, const struct nlab_ctr_endpoint *ep,
+                     const struct nlab_ctr_endpoints *nets, struct nlab_err *err)
 {
-        const char *host_if = json_string_value(json_object_get(ep, "HostIfName"));
         struct nlab_err e;
         int r = 0;
 
-        if (host_if)
-                r = nlab_endpoint_detach(NULL, host_if, err);
-        if (json_object_get(ep, "IPAddress") &&
-            fw_port(ctr_id, ep, nets, true, false, NULL, r < 0 ? &e : err) < 0)
+        if (ep->host_ifname)
+                r = nlab_endpoint_detach(NULL, ep->host_ifname, err);
+        if (ep->ip_address && fw_port(ctr_id, ep, nets, true, false, NULL, r < 0 ? &e : err) < 0)
                 r = -1;
         return r;
 }
 
-void nlab_attach_unfilter(const char *ctr_id, const json_t *ep, const json_t *nets)
+void nlab_attach_unfilter(const char *ctr_id, const struct nlab_ctr_endpoint *ep,
+                          const struct nlab_ctr_endpoints *nets)
 {
-        if (json_object_get(ep, "IPAddress"))
+        if (ep->ip_address)
                 fw_port(ctr_id, ep, nets, true, false, NULL, NULL);
 }
 
-int nlab_attach_build_filters(struct nlab_store *st, const char *ctr_id, const json_t *nets,
-                              struct nlab_fwb *b, struct nlab_err *err)
+int nlab_attach_build_filters(struct nlab_store *st, const char *ctr_id,
+                              const struct nlab_ctr_endpoints *nets, struct nlab_fwb *b,
+                              struct nlab_err *err)
 {
-        const json_t *ep;
-        const char *name;
+        size_t i;
 
-        json_object_foreach((json_t *)nets, name, ep)
-        {
+        for (i = 0; i < nets->n; i++) {
+                const struct nlab_ctr_endpoint *ep = &nets->v[i];
                 struct nlab_net net;
 
-                if (!json_object_get(ep, "HostIfName") || !json_object_get(ep, "IPAddress"))
+                if (!ep->host_ifname || !ep->ip_address)
                         continue;
-                if (nlab_network_load(st, name, &net, err) < 0 ||
+                if (nlab_network_load(st, ep->network, &net, err) < 0 ||
                     fw_port(ctr_id, ep, nets, net.icc, true, b, err) < 0)
                         return -1;
         }

@@ -95,29 +95,25 @@ static int rebuild_ctr_ports(struct nlab_store *st, const char *id, struct nlab_
 {
         struct nlab_ctr_state state;
         struct nlab_port_mapping *m = NULL;
-        json_t *cfg = NULL;
-        const char *target;
+        struct nlab_ctr_config cfg;
+        struct nlab_ctr_endpoints nets;
         size_t n = 0;
         int r = 0;
 
         if (nlab_store_load_state(st, id, &state, NULL) < 0 || state.status != NLAB_CTR_RUNNING ||
-            nlab_store_load(st, id, "config.json", &cfg, NULL) < 0)
+            nlab_store_load_config(st, id, &cfg, NULL) < 0)
+                return 0;
+        nets = nlab_ctr_config_endpoints(&cfg);
+        r = nlab_attach_build_filters(st, id, &nets, b, err);
+        if (r < 0 || !cfg.ports_target)
                 goto out;
-        r = nlab_attach_build_filters(
-            st, id, json_object_get(json_object_get(cfg, "NetworkSettings"), "Networks"), b, err);
-        if (r < 0)
-                goto out;
-        target = json_string_value(
-            json_object_get(json_object_get(cfg, "NetworkSettings"), "PortsTarget"));
-        if (!target)
-                goto out;
-        if (nlab_ports_mappings(cfg, &m, &n) < 0)
+        if (nlab_ports_mappings(&cfg, &m, &n) < 0)
                 r = nlab_err_set(err, NLAB_E_SYSTEM, "out of memory");
         else if (n > 0)
-                r = nlab_fw_build_ports(b, true, m, n, target, err);
+                r = nlab_fw_build_ports(b, true, m, n, cfg.ports_target, err);
         free(m);
 out:
-        json_decref(cfg);
+        nlab_ctr_config_free(&cfg);
         return r;
 }
 
@@ -222,21 +218,20 @@ void nlab_netglue_network_down(struct nlab_store *st, const struct nlab_net *net
         }
 }
 
-/* The strings of a JSON array, borrowed from it; NULL (with *n = 0) for none. */
-static const char **strings_of(const json_t *arr, size_t *n)
+/* The strings of sv, borrowed from it; NULL (with *n = 0) for none. */
+static const char **strings_of(const struct nlab_strv *sv, size_t *n)
 {
         const char **v;
         size_t i;
 
         *n = 0;
-        if (json_array_size(arr) == 0)
+        if (sv->n == 0)
                 return NULL;
-        v = calloc(json_array_size(arr), sizeof(*v));
+        v = calloc(sv->n, sizeof(*v));
         if (!v)
                 return NULL;
-        for (i = 0; i < json_array_size(arr); i++)
-                if (json_string_value(json_array_get(arr, i)))
-                        v[(*n)++] = json_string_value(json_array_get(arr, i));
+        for (i = 0; i < sv->n; i++)
+                v[(*n)++] = sv->v[i];
         return v;
 }
 
@@ -250,26 +245,23 @@ static void free_endpoints(struct nlab_dns_endpoint *eps, size_t n)
 }
 
 /* The container's endpoints on user-defined networks, every one of them. */
-static int dns_endpoints(const json_t *nets, struct nlab_dns_endpoint **out, size_t *n,
-                         struct nlab_err *err)
+static int dns_endpoints(const struct nlab_ctr_config *cfg, struct nlab_dns_endpoint **out,
+                         size_t *n, struct nlab_err *err)
 {
-        struct nlab_dns_endpoint *eps = calloc(json_object_size(nets) + 1, sizeof(*eps));
-        const json_t *ep;
-        const char *name;
+        struct nlab_dns_endpoint *eps = calloc(cfg->n_networks + 1, sizeof(*eps));
+        size_t i;
 
         *n = 0;
         if (!eps)
                 return nlab_err_sys(err, ENOMEM, "DNS records");
-        json_object_foreach((json_t *)nets, name, ep)
-        {
-                const json_t *aliases = json_object_get(ep, "Aliases");
-                if (nlab_network_is_predefined(name) ||
-                    !json_string_value(json_object_get(ep, "IPAddress")))
+        for (i = 0; i < cfg->n_networks; i++) {
+                const struct nlab_ctr_endpoint *ep = &cfg->networks[i];
+                if (nlab_network_is_predefined(ep->network) || !ep->ip_address)
                         continue;
-                eps[*n].network = name;
-                eps[*n].ip = json_string_value(json_object_get(ep, "IPAddress"));
-                eps[*n].aliases = strings_of(aliases, &eps[*n].n_aliases);
-                if (json_array_size(aliases) && !eps[*n].aliases) {
+                eps[*n].network = ep->network;
+                eps[*n].ip = ep->ip_address;
+                eps[*n].aliases = strings_of(&ep->aliases, &eps[*n].n_aliases);
+                if (ep->aliases.n && !eps[*n].aliases) {
                         free_endpoints(eps, *n);
                         return nlab_err_sys(err, ENOMEM, "DNS records");
                 }
@@ -280,29 +272,28 @@ static int dns_endpoints(const json_t *nets, struct nlab_dns_endpoint **out, siz
 }
 
 /* Register the container's names on its user-defined networks; none left means drop. */
-static int sync_dns(struct nlab_store *st, const char *id, const json_t *cfg, struct nlab_err *err)
+static int sync_dns(struct nlab_store *st, const char *id, const struct nlab_ctr_config *cfg,
+                    struct nlab_err *err)
 {
-        const json_t *nets = json_object_get(json_object_get(cfg, "NetworkSettings"), "Networks");
-        const json_t *dns = json_object_get(json_object_get(cfg, "HostConfig"), "Dns");
         struct nlab_dns_container c = {0};
         struct nlab_dns_endpoint *eps = NULL;
         const char **servers;
         size_t n;
         int r;
 
-        if (dns_endpoints(nets, &eps, &n, err) < 0)
+        if (dns_endpoints(cfg, &eps, &n, err) < 0)
                 return -1;
         if (n == 0) {
                 free(eps);
                 return nlab_dns_drop_container(st->root, id, err);
         }
-        servers = strings_of(dns, &c.n_dns_servers);
-        if (json_array_size(dns) && !servers) {
+        servers = strings_of(&cfg->dns, &c.n_dns_servers);
+        if (cfg->dns.n && !servers) {
                 free_endpoints(eps, n);
                 return nlab_err_sys(err, ENOMEM, "DNS records");
         }
         c.id = id;
-        c.name = json_string_value(json_object_get(cfg, "Name"));
+        c.name = cfg->name;
         c.dns_servers = servers;
         c.endpoints = eps;
         c.n_endpoints = n;
@@ -313,24 +304,20 @@ static int sync_dns(struct nlab_store *st, const char *id, const json_t *cfg, st
 }
 
 /* Published ports go to the container's address on its first network that has one. */
-static const char *port_target(const json_t *cfg)
+static const char *port_target(const struct nlab_ctr_config *cfg)
 {
-        const json_t *nets = json_object_get(json_object_get(cfg, "NetworkSettings"), "Networks");
-        const json_t *ep;
-        const char *name;
+        size_t i;
 
-        json_object_foreach((json_t *)nets, name, ep)
-        {
-                const char *ip = json_string_value(json_object_get(ep, "IPAddress"));
-                if (ip)
-                        return ip;
-        }
+        for (i = 0; i < cfg->n_networks; i++)
+                if (cfg->networks[i].ip_address)
+                        return cfg->networks[i].ip_address;
         return NULL;
 }
 
 /* Publish (old NULL), unpublish (new NULL) or move the container's ports in one batch, so a
  * host port never becomes free while the container changes networks. */
-static int fw_ports(const json_t *cfg, const char *old_ip, const char *new_ip, struct nlab_err *err)
+static int fw_ports(const struct nlab_ctr_config *cfg, const char *old_ip, const char *new_ip,
+                    struct nlab_err *err)
 {
         struct nlab_port_mapping *m = NULL;
         size_t n = 0;
@@ -350,10 +337,9 @@ static int fw_ports(const json_t *cfg, const char *old_ip, const char *new_ip, s
 }
 
 /* Point the published ports at the current target. */
-static int sync_ports(json_t *cfg, struct nlab_err *err)
+static int sync_ports(struct nlab_ctr_config *cfg, struct nlab_err *err)
 {
-        json_t *ns = json_object_get(cfg, "NetworkSettings");
-        const char *old = json_string_value(json_object_get(ns, "PortsTarget"));
+        const char *old = cfg->ports_target;
         const char *target = port_target(cfg);
         int r;
 
@@ -362,14 +348,13 @@ static int sync_ports(json_t *cfg, struct nlab_err *err)
         r = fw_ports(cfg, old, target, err);
         if (r < 0)
                 return r;
-        if (target)
-                json_object_set_new(ns, "PortsTarget", json_string(target));
-        else
-                json_object_del(ns, "PortsTarget");
+        if (nlab_ctr_config_set(&cfg->ports_target, target) < 0)
+                return nlab_err_sys(err, ENOMEM, "ports");
         return 0;
 }
 
-int nlab_netglue_ctr_up(struct nlab_store *st, const char *id, json_t *cfg, struct nlab_err *err)
+int nlab_netglue_ctr_up(struct nlab_store *st, const char *id, struct nlab_ctr_config *cfg,
+                        struct nlab_err *err)
 {
         if (sync_ports(cfg, err) < 0)
                 return -1;
@@ -381,10 +366,9 @@ int nlab_netglue_ctr_up(struct nlab_store *st, const char *id, json_t *cfg, stru
         return 0;
 }
 
-void nlab_netglue_ctr_down(struct nlab_store *st, const char *id, const json_t *cfg)
+void nlab_netglue_ctr_down(struct nlab_store *st, const char *id, const struct nlab_ctr_config *cfg)
 {
-        const char *target = json_string_value(
-            json_object_get(json_object_get(cfg, "NetworkSettings"), "PortsTarget"));
+        const char *target = cfg->ports_target;
 
         fw_ports(cfg, target ? target : port_target(cfg), NULL, NULL);
         nlab_dns_drop_container(st->root, id, NULL);

@@ -3,7 +3,7 @@
 #ifndef NLAB_NETGLUE_H
 #define NLAB_NETGLUE_H
 
-#include <jansson.h>
+#include "runtime/base/ctrconfig.h"
 
 #include "runtime/base/err.h"
 #include "runtime/net/netrec.h"
@@ -24,7 +24,9 @@ int nlab_netglue_fw_check(struct nlab_store *st, const char *skip_id, struct nla
 void nlab_netglue_network_down(struct nlab_store *st, const struct nlab_net *net);
 
 /* A container's own pieces while it runs: published ports, DNS names. */
-int nlab_netglue_ctr_up(struct nlab_store *st, const char *id, json_t *cfg, struct nlab_err *err);
-void nlab_netglue_ctr_down(struct nlab_store *st, const char *id, const json_t *cfg);
+int nlab_netglue_ctr_up(struct nlab_store *st, const char *id, struct nlab_ctr_config *cfg,
+                        struct nlab_err *err);
+void nlab_netglue_ctr_down(struct nlab_store *st, const char *id,
+                           const struct nlab_ctr_config *cfg);
 
 #endif

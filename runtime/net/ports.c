@@ -18,32 +18,35 @@ static void port_key(const struct nlab_port_mapping *m, char *buf, size_t size)
         snprintf(buf, size, "%u/%s", m->ctr_port, nlab_proto_name(m->proto));
 }
 
-static int add_binding(json_t *bindings, const struct nlab_port_mapping *m)
+static int add_binding(struct nlab_port_map *bindings, const struct nlab_port_mapping *m)
 {
         char key[32], hp[16] = "";
-        json_t *list;
+        struct nlab_port_entry *e;
 
         port_key(m, key, sizeof(key));
         if (m->host_port && m->host_port_end > m->host_port)
                 snprintf(hp, sizeof(hp), "%u-%u", m->host_port, m->host_port_end);
         else if (m->host_port)
                 snprintf(hp, sizeof(hp), "%u", m->host_port);
-        list = json_object_get(bindings, key);
-        if (!list) {
-                list = json_array();
-                json_object_set_new(bindings, key, list);
-        }
-        return json_array_append_new(list,
-                                     json_pack("{s:s,s:s}", "HostIp", m->host_ip, "HostPort", hp));
+        e = nlab_port_map_entry(bindings, key);
+        return e ? nlab_port_entry_add(e, m->host_ip, hp) : -1;
 }
 
-int nlab_ports_prepare(const struct nlab_run_req *req, json_t *cfg, struct nlab_err *err)
+static int expose(struct nlab_strv *exposed, const char *key)
 {
-        json_t *bindings = json_object(), *exposed = json_object();
+        size_t i;
+
+        for (i = 0; i < exposed->n; i++)
+                if (!strcmp(exposed->v[i], key))
+                        return 0;
+        return nlab_strv_push(exposed, key);
+}
+
+int nlab_ports_prepare(const struct nlab_run_req *req, struct nlab_ctr_config *cfg,
+                       struct nlab_err *err)
+{
         size_t i, j;
 
-        json_object_set_new(json_object_get(cfg, "HostConfig"), "PortBindings", bindings);
-        json_object_set_new(json_object_get(cfg, "Config"), "ExposedPorts", exposed);
         for (i = 0; i < req->publish.n + req->expose.n; i++) {
                 bool publish = i < req->publish.n;
                 const char *spec = publish ? req->publish.v[i] : req->expose.v[i - req->publish.n];
@@ -53,14 +56,16 @@ int nlab_ports_prepare(const struct nlab_run_req *req, json_t *cfg, struct nlab_
                                 : nlab_portspec_parse_expose(spec, &m, &n, err);
                 if (r < 0)
                         return -1;
-                for (j = 0; j < n; j++) {
+                for (j = 0; r == 0 && j < n; j++) {
                         char key[32];
                         port_key(&m[j], key, sizeof(key));
-                        json_object_set_new(exposed, key, json_object());
-                        if (publish)
-                                add_binding(bindings, &m[j]);
+                        r = expose(&cfg->exposed, key);
+                        if (r == 0 && publish)
+                                r = add_binding(&cfg->port_bindings, &m[j]);
                 }
                 free(m);
+                if (r < 0)
+                        return nlab_err_set(err, NLAB_E_SYSTEM, "out of memory");
         }
         return 0;
 }
@@ -68,7 +73,7 @@ int nlab_ports_prepare(const struct nlab_run_req *req, json_t *cfg, struct nlab_
 static int holder_name(struct nlab_store *st, const char *path, char *name, size_t size)
 {
         char id[NLAB_ID_LEN + 1] = "";
-        json_t *cfg;
+        struct nlab_ctr_config cfg;
         ssize_t n;
         int fd = open(path, O_RDONLY | O_CLOEXEC);
 
@@ -77,12 +82,12 @@ static int holder_name(struct nlab_store *st, const char *path, char *name, size
         n = read(fd, id, NLAB_ID_LEN);
         close(fd);
         id[n > 0 ? n : 0] = '\0';
-        if (nlab_store_load(st, id, "config.json", &cfg, NULL) < 0) {
+        if (nlab_store_load_config(st, id, &cfg, NULL) < 0) {
                 snprintf(name, size, "%.12s", id);
                 return 0;
         }
-        snprintf(name, size, "%s", json_string_value(json_object_get(cfg, "Name")));
-        json_decref(cfg);
+        snprintf(name, size, "%s", cfg.name);
+        nlab_ctr_config_free(&cfg);
         return 0;
 }
 
@@ -164,62 +169,81 @@ static int parse_key(const char *key, struct nlab_port_mapping *m)
         return 0;
 }
 
-static void record(json_t *ports, const char *key, const struct nlab_port_mapping *m)
+static int record(struct nlab_port_map *ports, const char *key, const struct nlab_port_mapping *m)
 {
-        json_t *list = json_object_get(ports, key);
+        struct nlab_port_entry *e = nlab_port_map_entry(ports, key);
         char hp[8];
 
-        if (!json_is_array(list)) {
-                list = json_array();
-                json_object_set_new(ports, key, list);
-        }
         snprintf(hp, sizeof(hp), "%u", m->host_port);
-        json_array_append_new(list,
-                              json_pack("{s:s,s:s}", "HostIp",
-                                        m->host_ip[0] ? m->host_ip : "0.0.0.0", "HostPort", hp));
+        return e ? nlab_port_entry_add(e, m->host_ip[0] ? m->host_ip : "0.0.0.0", hp) : -1;
 }
 
-int nlab_ports_claim(struct nlab_store *st, const char *id, json_t *cfg, struct nlab_err *err)
+/* Claim one binding of key ("8080", "8080-8090" or "" for any host port) and record it. */
+static int claim_binding(struct nlab_store *st, const char *id, struct nlab_ctr_config *cfg,
+                         const char *key, const struct nlab_hostport *b, struct nlab_err *err)
 {
-        json_t *bindings = json_object_get(json_object_get(cfg, "HostConfig"), "PortBindings");
-        json_t *exposed = json_object_get(json_object_get(cfg, "Config"), "ExposedPorts");
-        bool all =
-            json_is_true(json_object_get(json_object_get(cfg, "HostConfig"), "PublishAllPorts"));
-        json_t *ports = json_object(), *list, *b;
-        const char *key;
+        struct nlab_port_mapping m;
+        unsigned lo = 0, hi = 0;
+
+        parse_key(key, &m);
+        if (b) {
+                snprintf(m.host_ip, sizeof(m.host_ip), "%s", b->host_ip);
+                if (sscanf(b->host_port, "%u-%u", &lo, &hi) < 1)
+                        lo = hi = 0;
+        }
+        m.host_port = (uint16_t)lo;
+        m.host_port_end = (uint16_t)hi;
+        if (claim_one(st, id, &m, err) < 0)
+                return -1;
+        if (record(&cfg->ports, key, &m) < 0) {
+                char path[PATH_MAX];
+                if (nlab_path(path, sizeof(path), NULL, "%s/ports/%s-%u", st->root,
+                              nlab_proto_name(m.proto), m.host_port) == 0)
+                        nlab_unlink_if_owner(path, id);
+                return nlab_err_set(err, NLAB_E_SYSTEM, "out of memory");
+        }
+        return 0;
+}
+
+static const struct nlab_port_entry *binding_of(const struct nlab_ctr_config *cfg, const char *key)
+{
         size_t i;
 
-        json_object_set_new(json_object_get(cfg, "NetworkSettings"), "Ports", ports);
-        json_object_foreach(exposed, key, b)
-        {
+        for (i = 0; i < cfg->port_bindings.n; i++)
+                if (!strcmp(cfg->port_bindings.v[i].key, key))
+                        return &cfg->port_bindings.v[i];
+        return NULL;
+}
+
+int nlab_ports_claim(struct nlab_store *st, const char *id, struct nlab_ctr_config *cfg,
+                     struct nlab_err *err)
+{
+        size_t i, j;
+
+        nlab_port_map_free(&cfg->ports);
+        for (i = 0; i < cfg->exposed.n; i++) {
+                const char *key = cfg->exposed.v[i];
+                const struct nlab_port_entry *list = binding_of(cfg, key);
                 struct nlab_port_mapping m;
-                list = json_object_get(bindings, key);
                 if (parse_key(key, &m) < 0)
                         continue;
-                if (!list && !all) {
-                        json_object_set_new(ports, key, json_null());
+                if (!list && !cfg->publish_all) {
+                        struct nlab_port_entry *e = nlab_port_map_entry(&cfg->ports, key);
+                        if (!e) {
+                                nlab_err_set(err, NLAB_E_SYSTEM, "out of memory");
+                                goto undo;
+                        }
+                        e->unbound = true;
                         continue;
                 }
                 if (!list) { /* -P: a random host port for every exposed port */
-                        if (claim_one(st, id, &m, err) < 0)
+                        if (claim_binding(st, id, cfg, key, NULL, err) < 0)
                                 goto undo;
-                        record(ports, key, &m);
                         continue;
                 }
-                json_array_foreach(list, i, b)
-                {
-                        const char *hp = json_string_value(json_object_get(b, "HostPort"));
-                        unsigned lo = 0, hi = 0;
-                        snprintf(m.host_ip, sizeof(m.host_ip), "%s",
-                                 json_string_value(json_object_get(b, "HostIp")));
-                        if (hp && sscanf(hp, "%u-%u", &lo, &hi) < 1)
-                                lo = hi = 0;
-                        m.host_port = (uint16_t)lo;
-                        m.host_port_end = (uint16_t)hi;
-                        if (claim_one(st, id, &m, err) < 0)
+                for (j = 0; j < list->n; j++)
+                        if (claim_binding(st, id, cfg, key, &list->v[j], err) < 0)
                                 goto undo;
-                        record(ports, key, &m);
-                }
         }
         return 0;
 undo:
@@ -227,33 +251,34 @@ undo:
         return -1;
 }
 
-int nlab_ports_mappings(const json_t *cfg, struct nlab_port_mapping **out, size_t *n)
+int nlab_ports_mappings(const struct nlab_ctr_config *cfg, struct nlab_port_mapping **out,
+                        size_t *n)
 {
-        const json_t *ports = json_object_get(json_object_get(cfg, "NetworkSettings"), "Ports");
+        const struct nlab_port_map *ports = &cfg->ports;
         struct nlab_port_mapping *m;
-        const char *key;
-        json_t *list, *b;
-        size_t i, count = 0;
+        size_t i, j, count = 0;
 
-        json_object_foreach((json_t *)ports, key, list) count += json_array_size(list);
+        for (i = 0; i < ports->n; i++)
+                count += ports->v[i].n;
         m = calloc(count + 1, sizeof(*m));
         if (!m)
                 return -1;
         *n = 0;
-        json_object_foreach((json_t *)ports, key, list){json_array_foreach(list, i, b){
-            const char *ip = json_string_value(json_object_get(b, "HostIp"));
-        if (parse_key(key, &m[*n]) < 0)
-                continue;
-        snprintf(m[*n].host_ip, sizeof(m[*n].host_ip), "%s", ip && strcmp(ip, "0.0.0.0") ? ip : "");
-        m[*n].host_port = (uint16_t)atoi(json_string_value(json_object_get(b, "HostPort")));
-        (*n)++;
-}
-}
-*out = m;
-return 0;
+        for (i = 0; i < ports->n; i++)
+                for (j = 0; j < ports->v[i].n; j++) {
+                        const char *ip = ports->v[i].v[j].host_ip;
+                        if (parse_key(ports->v[i].key, &m[*n]) < 0)
+                                continue;
+                        snprintf(m[*n].host_ip, sizeof(m[*n].host_ip), "%s",
+                                 strcmp(ip, "0.0.0.0") ? ip : "");
+                        m[*n].host_port = (uint16_t)atoi(ports->v[i].v[j].host_port);
+                        (*n)++;
+                }
+        *out = m;
+        return 0;
 }
 
-void nlab_ports_release(struct nlab_store *st, const char *id, const json_t *cfg)
+void nlab_ports_release(struct nlab_store *st, const char *id, const struct nlab_ctr_config *cfg)
 {
         struct nlab_port_mapping *m = NULL;
         char path[PATH_MAX];
