@@ -17,7 +17,7 @@ nl run --rm --net scalenet busybox true
 avail() { awk '/MemAvailable/{print $2}' /proc/meminfo; }
 sync; echo 3 >/proc/sys/vm/drop_caches 2>/dev/null || true
 before=$(avail)
-batch=100; first=0
+batch=${BATCH:-100}; first=0
 # The kernel's own cost of a network namespace also grows with how many exist: measure it beside.
 raw_ns() { unshare --net --pid --fork true; }
 printf '%-8s %10s %9s %22s %9s\n' "batch" "seconds" "vs first" "raw netns ms (median)" "vs first"

@@ -43,6 +43,8 @@ int nlab_container_stop(struct nlab_store *st, const char *id, int timeout_s, st
 int nlab_container_kill(struct nlab_store *st, const char *id, int sig, struct nlab_err *err);
 int nlab_container_remove(struct nlab_store *st, const char *id, bool force, struct nlab_err *err);
 
+/* The shim's teardown once the container's process has exited (an nlab_shim_exit_fn). */
+void nlab_container_shim_exited(struct nlab_store *st, const char *id, int code);
 /* Load config and state, first reconciling a state whose shim died (reported as exited). */
 int nlab_container_load(struct nlab_store *st, const char *id, json_t **config, json_t **state,
                         struct nlab_err *err);
