@@ -267,8 +267,13 @@ static int find_bins(struct shim_bins *b, struct nlab_err *err)
         if (n <= 0)
                 return nlab_err_sys(err, errno, "find the netlab binary");
         b->netlab[n] = '\0';
-        if (env && env[0])
-                return nlab_path(b->supervisor, sizeof(b->supervisor), err, "%s", env);
+        if (env && env[0]) {
+                if (nlab_path(b->supervisor, sizeof(b->supervisor), err, "%s", env) < 0)
+                        return -1;
+                if (!executable(b->supervisor))
+                        return nlab_err_sys(err, errno, "NETLAB_SHIM_BIN=%s", env);
+                return 0;
+        }
         snprintf(dir, sizeof(dir), "%s", b->netlab);
         slash = strrchr(dir, '/');
         if (slash)
