@@ -9,6 +9,17 @@ median_ms() {
         done
         printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.3f\n", a[int((NR+1)/2)]/1000}'
 }
+# paired_ms "CMD A" "CMD B": run A and B alternately $REPS times each, so load that comes and goes
+# hits both alike; prints "median_A median_B" in ms.
+paired_ms() {
+        local i t0 t1 a=() b=()
+        for ((i = 0; i < ${REPS:-30}; i++)); do
+                t0=$(now_ns); eval "$1" >/dev/null 2>&1; t1=$(now_ns); a+=($(((t1 - t0) / 1000)))
+                t0=$(now_ns); eval "$2" >/dev/null 2>&1; t1=$(now_ns); b+=($(((t1 - t0) / 1000)))
+        done
+        printf '%s %s\n' "$(printf '%s\n' "${a[@]}" | sort -n | awk '{v[NR]=$1} END {printf "%.3f", v[int((NR+1)/2)]/1000}')" \
+                "$(printf '%s\n' "${b[@]}" | sort -n | awk '{v[NR]=$1} END {printf "%.3f", v[int((NR+1)/2)]/1000}')"
+}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}'; }
 # in_sandbox SCRIPT ARGS: run a bench script in fresh net/mount/pid namespaces with a tmpfs root.
 in_sandbox() {

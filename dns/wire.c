@@ -226,6 +226,25 @@ int nlab_dns_encode_name(const char *name, uint8_t *out, size_t cap)
         return (int)pos;
 }
 
+int nlab_dns_build_query(const char *name, uint16_t id, uint8_t *buf, size_t cap)
+{
+        int n;
+
+        assert(name && buf);
+        if (!name[0] || cap < NLAB_DNS_HDRLEN + 4)
+                return -1;
+        n = nlab_dns_encode_name(name, buf + NLAB_DNS_HDRLEN, cap - NLAB_DNS_HDRLEN - 4);
+        if (n < 0)
+                return -1;
+        memset(buf, 0, NLAB_DNS_HDRLEN);
+        put16(buf, id);
+        put16(buf + 2, NLAB_DNS_F_RD);
+        put16(buf + 4, 1);
+        put16(buf + NLAB_DNS_HDRLEN + n, NLAB_DNS_T_A);
+        put16(buf + NLAB_DNS_HDRLEN + n + 2, NLAB_DNS_C_IN);
+        return NLAB_DNS_HDRLEN + n + 4;
+}
+
 bool nlab_dns_ptr_to_addr(const char *qname, struct in_addr *addr)
 {
         unsigned a, b, c, d;

@@ -104,6 +104,10 @@ int nlab_dns_parse_query(const uint8_t *buf, size_t len, struct nlab_dns_query *
 /* Encode a dotted name in wire form (uncompressed). Returns its length or -1. */
 int nlab_dns_encode_name(const char *name, uint8_t *out, size_t cap);
 
+/* A recursive (RD) query for the A record of name. Returns its length, or -1 for an empty or
+ * malformed name or a buffer too small. */
+int nlab_dns_build_query(const char *name, uint16_t id, uint8_t *buf, size_t cap);
+
 /* Parse "1.2.3.4"-style reverse names: "4.3.2.1.in-addr.arpa" -> 1.2.3.4. */
 bool nlab_dns_ptr_to_addr(const char *qname, struct in_addr *addr);
 

@@ -6,20 +6,8 @@
 #include <stddef.h>
 
 #include "runtime/err.h"
+#include "runtime/grammar.h" /* struct nlab_flag: the grammar the scenario parser reads too */
 #include "runtime/hostsfile.h"
-
-enum nlab_flag_type {
-        NLAB_FLAG_BOOL,
-        NLAB_FLAG_VALUE, /* the last one wins */
-        NLAB_FLAG_LIST,  /* repeatable */
-};
-
-struct nlab_flag {
-        const char *name; /* long name without dashes */
-        char shortc;      /* 0 if none */
-        enum nlab_flag_type type;
-        const char *alias; /* a second long name (--net for --network) */
-};
 
 struct nlab_parsed {
         bool *set;

@@ -29,6 +29,20 @@ int nlab_cli_usage_error(const char *cmd, const char *msg, bool docker_run_codes
         return docker_run_codes ? 125 : 1;
 }
 
+bool nlab_cli_asks_help(const struct nlab_flag *flags, size_t nflags, int argc, char **argv,
+                        int stop_after)
+{
+        struct nlab_parsed p = {0};
+        int help = nlab_flag_index(flags, nflags, "help");
+        bool asks;
+
+        if (help < 0)
+                return false;
+        asks = nlab_args_parse(flags, nflags, argc, argv, stop_after, &p, NULL) == 0 && p.set[help];
+        nlab_parsed_free(&p, nflags);
+        return asks;
+}
+
 int nlab_cli_parse(const char *cmd, const struct nlab_flag *flags, size_t nflags, int argc,
                    char **argv, int stop_after, struct nlab_parsed *p, bool run_codes, int *code)
 {

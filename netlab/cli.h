@@ -23,6 +23,16 @@ int nlab_cli_fail(const struct nlab_err *err, bool docker_run_codes);
 void nlab_cli_warn_foreign(void);
 /* A usage error (bad flag, wrong argument count) for the named command. */
 int nlab_cli_usage_error(const char *cmd, const char *msg, bool docker_run_codes);
+/* Whether argv (a command's arguments) sets the table's --help flag; a parse error counts as no. */
+bool nlab_cli_asks_help(const struct nlab_flag *flags, size_t nflags, int argc, char **argv,
+                        int stop_after);
+/* For commands whose arguments may hold a --help that is not theirs (run IMAGE CMD --help):
+ * print the help argv asks for and return the exit code, or -1 when it asks for none. main()
+ * calls these before it opens the state root, since --help must not create or touch anything. */
+typedef int (*nlab_help_only_fn)(const char *cmd, int argc, char **argv);
+int nlab_run_help_only(const char *cmd, int argc, char **argv);
+int nlab_exec_help_only(const char *cmd, int argc, char **argv);
+int nlab_network_help_only(const char *cmd, int argc, char **argv);
 /* Print the help of a command ("run", "network connect") to stdout. */
 int nlab_cli_help(const char *cmd);
 /* Parse a command's flags; a --help flag prints help. Returns 1 if help was printed. */
@@ -49,6 +59,9 @@ int nlab_cmd_diagnose(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_graph(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_scenario(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_system(struct nlab_cli *cli, int argc, char **argv);
+int nlab_cmd_version(struct nlab_cli *cli, int argc, char **argv);
+int nlab_cmd_info(struct nlab_cli *cli, int argc, char **argv);
+int nlab_cmd_top(struct nlab_cli *cli, int argc, char **argv);
 /* Help of "scenario", "scenario run", "scenario list"; NULL for another command. */
 const char *nlab_scenario_help(const char *cmd);
 

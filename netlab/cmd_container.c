@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "netlab/cli.h"
+#include "netlab/grammar.h"
 #include "runtime/container.h"
 #include "runtime/exec.h"
 #include "runtime/logfile.h"
@@ -100,6 +101,7 @@ static const struct nlab_flag stop_flags[] = {
     {"time", 't', NLAB_FLAG_VALUE, "timeout"},
     {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
+const struct nlab_flags nlab_flags_stop = NLAB_FLAGS(stop_flags);
 
 static int timeout_of(const struct nlab_parsed *p, int *t, struct nlab_err *err)
 {
@@ -142,6 +144,7 @@ static const struct nlab_flag kill_flags[] = {
     {"signal", 's', NLAB_FLAG_VALUE, NULL},
     {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
+const struct nlab_flags nlab_flags_kill = NLAB_FLAGS(kill_flags);
 
 static int do_kill(struct nlab_cli *cli, const char *id, const struct nlab_parsed *p,
                    struct nlab_err *err)
@@ -163,6 +166,7 @@ static const struct nlab_flag rm_flags[] = {
     {"volumes", 'v', NLAB_FLAG_BOOL, NULL},
     {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
+const struct nlab_flags nlab_flags_rm = NLAB_FLAGS(rm_flags);
 
 static int do_rm(struct nlab_cli *cli, const char *id, const struct nlab_parsed *p,
                  struct nlab_err *err)
@@ -180,6 +184,7 @@ static const struct nlab_flag exec_flags[] = {
     {"tty", 't', NLAB_FLAG_BOOL, NULL},      {"env", 'e', NLAB_FLAG_LIST, NULL},
     {"workdir", 'w', NLAB_FLAG_VALUE, NULL}, {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
+const struct nlab_flags nlab_flags_exec = NLAB_FLAGS(exec_flags);
 #define N_EXEC_FLAGS (sizeof(exec_flags) / sizeof(exec_flags[0]))
 
 static int run_exec(struct nlab_cli *cli, const struct nlab_parsed *p, struct nlab_err *err)
@@ -212,6 +217,13 @@ static int run_exec(struct nlab_cli *cli, const struct nlab_parsed *p, struct nl
         return code;
 }
 
+int nlab_exec_help_only(const char *cmd, int argc, char **argv)
+{
+        if (!nlab_cli_asks_help(exec_flags, N_EXEC_FLAGS, argc, argv, 1))
+                return -1;
+        return nlab_cli_help(cmd);
+}
+
 int nlab_cmd_exec(struct nlab_cli *cli, int argc, char **argv)
 {
         struct nlab_parsed p = {0};
@@ -240,6 +252,7 @@ static const struct nlab_flag logs_flags[] = {
     {"tail", 'n', NLAB_FLAG_VALUE, NULL},
     {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
+const struct nlab_flags nlab_flags_logs = NLAB_FLAGS(logs_flags);
 #define N_LOGS_FLAGS (sizeof(logs_flags) / sizeof(logs_flags[0]))
 
 /* Docker's --tail: "all" or a number of lines. */

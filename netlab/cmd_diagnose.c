@@ -3,11 +3,13 @@
 #include <unistd.h>
 
 #include "netlab/cli.h"
+#include "netlab/grammar.h"
 #include "runtime/diagnose.h"
 
 static const struct nlab_flag diag_flags[] = {
     {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
+const struct nlab_flags nlab_flags_diagnose = NLAB_FLAGS(diag_flags);
 
 int nlab_cmd_diagnose(struct nlab_cli *cli, int argc, char **argv)
 {

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "netlab/cli.h"
+#include "netlab/grammar.h"
 #include "netlab/format.h"
 #include "runtime/container.h"
 #include "runtime/netglue.h"
@@ -168,6 +169,7 @@ static const struct nlab_flag graph_flags[] = {
     {"format", 0, NLAB_FLAG_VALUE, NULL},
     {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
+const struct nlab_flags nlab_flags_graph = NLAB_FLAGS(graph_flags);
 
 int nlab_cmd_graph(struct nlab_cli *cli, int argc, char **argv)
 {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "netlab/cli.h"
+#include "netlab/grammar.h"
 #include "netlab/filter.h"
 #include "netlab/format.h"
 #include "runtime/connect.h"
@@ -15,6 +16,7 @@ static const struct nlab_flag create_flags[] = {
     {"internal", 0, NLAB_FLAG_BOOL, NULL},  {"opt", 'o', NLAB_FLAG_LIST, NULL},
     {"label", 0, NLAB_FLAG_LIST, NULL},     {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
+const struct nlab_flags nlab_flags_network_create = NLAB_FLAGS(create_flags);
 
 static int net_create(struct nlab_cli *cli, int argc, char **argv)
 {
@@ -87,6 +89,7 @@ static const struct nlab_flag ls_flags[] = {
     {"quiet", 'q', NLAB_FLAG_BOOL, NULL}, {"no-trunc", 0, NLAB_FLAG_BOOL, NULL},
     {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
+const struct nlab_flags nlab_flags_network_ls = NLAB_FLAGS(ls_flags);
 
 static const struct nlab_header ls_columns[] = {
     {"ID", "NETWORK ID"}, {"Name", "NAME"},         {"Driver", "DRIVER"},
@@ -139,6 +142,7 @@ static const struct nlab_flag inspect_flags[] = {
     {"format", 'f', NLAB_FLAG_VALUE, NULL},
     {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
+const struct nlab_flags nlab_flags_network_inspect = NLAB_FLAGS(inspect_flags);
 
 static int net_inspect(struct nlab_cli *cli, int argc, char **argv)
 {
@@ -177,6 +181,7 @@ static const struct nlab_flag rm_flags[] = {
     {"force", 'f', NLAB_FLAG_BOOL, NULL},
     {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
+const struct nlab_flags nlab_flags_network_rm = NLAB_FLAGS(rm_flags);
 
 static int net_rm(struct nlab_cli *cli, int argc, char **argv)
 {
@@ -208,6 +213,7 @@ static const struct nlab_flag prune_flags[] = {
     {"force", 'f', NLAB_FLAG_BOOL, NULL},
     {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
+const struct nlab_flags nlab_flags_network_prune = NLAB_FLAGS(prune_flags);
 
 static int net_prune(struct nlab_cli *cli, int argc, char **argv)
 {
@@ -253,6 +259,7 @@ static const struct nlab_flag connect_flags[] = {
     {"mac-address", 0, NLAB_FLAG_VALUE, NULL},
     {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
+const struct nlab_flags nlab_flags_network_connect = NLAB_FLAGS(connect_flags);
 
 static int net_connect(struct nlab_cli *cli, int argc, char **argv)
 {
@@ -288,6 +295,7 @@ static const struct nlab_flag disconnect_flags[] = {
     {"force", 'f', NLAB_FLAG_BOOL, NULL},
     {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
+const struct nlab_flags nlab_flags_network_disconnect = NLAB_FLAGS(disconnect_flags);
 
 static int net_disconnect(struct nlab_cli *cli, int argc, char **argv)
 {
@@ -321,22 +329,34 @@ static const struct {
     {"prune", net_prune},     {"connect", net_connect}, {"disconnect", net_disconnect},
 };
 
-int nlab_cmd_network(struct nlab_cli *cli, int argc, char **argv)
+int nlab_network_help_only(const char *cmd, int argc, char **argv)
 {
         char helpname[64];
         size_t i;
 
         if (argc < 1 || !strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))
-                return nlab_cli_help("network") || argc < 1;
+                return nlab_cli_help(cmd) || argc < 1;
         for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++) {
                 if (strcmp(subcommands[i].name, argv[0]))
                         continue;
-                snprintf(helpname, sizeof(helpname), "network %s", argv[0]);
+                snprintf(helpname, sizeof(helpname), "%s %s", cmd, argv[0]);
                 for (int k = 1; k < argc && strcmp(argv[k], "--"); k++)
                         if (!strcmp(argv[k], "--help"))
                                 return nlab_cli_help(helpname);
-                return subcommands[i].fn(cli, argc - 1, argv + 1);
         }
+        return -1;
+}
+
+int nlab_cmd_network(struct nlab_cli *cli, int argc, char **argv)
+{
+        int code = nlab_network_help_only("network", argc, argv);
+        size_t i;
+
+        if (code >= 0)
+                return code;
+        for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+                if (!strcmp(subcommands[i].name, argv[0]))
+                        return subcommands[i].fn(cli, argc - 1, argv + 1);
         fprintf(stderr,
                 "netlab: error: unknown command \"network %s\" (see 'netlab network --help')\n",
                 argv[0]);

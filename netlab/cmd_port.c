@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "netlab/cli.h"
+#include "netlab/grammar.h"
 #include "runtime/container.h"
 #include "runtime/portspec.h"
 #include "runtime/ports.h"
@@ -51,6 +52,7 @@ static int print_ports(const json_t *cfg, const char *filter, struct nlab_err *e
 static const struct nlab_flag port_flags[] = {
     {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
+const struct nlab_flags nlab_flags_port = NLAB_FLAGS(port_flags);
 
 int nlab_cmd_port(struct nlab_cli *cli, int argc, char **argv)
 {

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "netlab/cli.h"
+#include "netlab/grammar.h"
 #include "netlab/filter.h"
 #include "netlab/format.h"
 #include "netlab/output.h"
@@ -165,6 +166,7 @@ static const struct nlab_flag ps_flags[] = {
     {"no-trunc", 0, NLAB_FLAG_BOOL, NULL}, {"latest", 'l', NLAB_FLAG_BOOL, NULL},
     {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
+const struct nlab_flags nlab_flags_ps = NLAB_FLAGS(ps_flags);
 #define N_PS_FLAGS (sizeof(ps_flags) / sizeof(ps_flags[0]))
 
 static const struct nlab_header ps_columns[] = {
@@ -238,6 +240,7 @@ static const struct nlab_flag inspect_flags[] = {
     {"type", 0, NLAB_FLAG_VALUE, NULL},
     {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
+const struct nlab_flags nlab_flags_inspect = NLAB_FLAGS(inspect_flags);
 
 int nlab_cmd_inspect(struct nlab_cli *cli, int argc, char **argv)
 {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "netlab/cli.h"
+#include "netlab/grammar.h"
 #include "runtime/container.h"
 
 static const struct nlab_flag run_flags[] = {
@@ -45,6 +46,7 @@ static const struct nlab_flag run_flags[] = {
     {"log-opt", 0, NLAB_FLAG_LIST, NULL},
     {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
+const struct nlab_flags nlab_flags_run = NLAB_FLAGS(run_flags);
 #define N_RUN_FLAGS (sizeof(run_flags) / sizeof(run_flags[0]))
 
 static int fi(const char *name)
@@ -125,6 +127,13 @@ static int parse_run(const char *cmd, int argc, char **argv, struct nlab_parsed 
         }
         fill_request(p, req);
         return 0;
+}
+
+int nlab_run_help_only(const char *cmd, int argc, char **argv)
+{
+        if (!nlab_cli_asks_help(run_flags, N_RUN_FLAGS, argc, argv, 1))
+                return -1;
+        return nlab_cli_help(cmd);
 }
 
 int nlab_cmd_create(struct nlab_cli *cli, int argc, char **argv)
@@ -246,6 +255,7 @@ static const struct nlab_flag start_flags[] = {
     {"interactive", 'i', NLAB_FLAG_BOOL, NULL},
     {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
+const struct nlab_flags nlab_flags_start = NLAB_FLAGS(start_flags);
 
 /* A concurrent start got there first: like Docker, starting a running container succeeds. */
 static bool lost_start_race(struct nlab_cli *cli, const char *id, const struct nlab_err *err)

@@ -15,27 +15,33 @@ struct command {
         const char *name;
         nlab_cmd_fn fn;
         int flags;
+        /* For arguments that may hold someone else's --help (run IMAGE CMD --help); NULL: any
+         * --help before "--" asks for the command's help. */
+        nlab_help_only_fn help_only;
 };
 
 static const struct command commands[] = {
-    {"run", nlab_cmd_run, CMD_RUN_CODES},
-    {"create", nlab_cmd_create, CMD_RUN_CODES},
-    {"start", nlab_cmd_start, CMD_RUN_CODES},
-    {"exec", nlab_cmd_exec, CMD_RUN_CODES},
-    {"stop", nlab_cmd_stop, 0},
-    {"restart", nlab_cmd_restart, 0},
-    {"kill", nlab_cmd_kill, 0},
-    {"rm", nlab_cmd_rm, 0},
-    {"ps", nlab_cmd_ps, 0},
-    {"logs", nlab_cmd_logs, 0},
-    {"inspect", nlab_cmd_inspect, 0},
-    {"images", nlab_cmd_images, 0},
-    {"network", nlab_cmd_network, 0},
-    {"port", nlab_cmd_port, 0},
-    {"diagnose", nlab_cmd_diagnose, 0},
-    {"graph", nlab_cmd_graph, 0},
-    {"scenario", nlab_cmd_scenario, CMD_NO_ROOT},
-    {"system", nlab_cmd_system, 0},
+    {"run", nlab_cmd_run, CMD_RUN_CODES, nlab_run_help_only},
+    {"create", nlab_cmd_create, CMD_RUN_CODES, nlab_run_help_only},
+    {"start", nlab_cmd_start, CMD_RUN_CODES, NULL},
+    {"exec", nlab_cmd_exec, CMD_RUN_CODES, nlab_exec_help_only},
+    {"stop", nlab_cmd_stop, 0, NULL},
+    {"restart", nlab_cmd_restart, 0, NULL},
+    {"kill", nlab_cmd_kill, 0, NULL},
+    {"rm", nlab_cmd_rm, 0, NULL},
+    {"ps", nlab_cmd_ps, 0, NULL},
+    {"logs", nlab_cmd_logs, 0, NULL},
+    {"inspect", nlab_cmd_inspect, 0, NULL},
+    {"images", nlab_cmd_images, 0, NULL},
+    {"network", nlab_cmd_network, 0, nlab_network_help_only},
+    {"port", nlab_cmd_port, 0, NULL},
+    {"diagnose", nlab_cmd_diagnose, 0, NULL},
+    {"graph", nlab_cmd_graph, 0, NULL},
+    {"scenario", nlab_cmd_scenario, CMD_NO_ROOT, NULL},
+    {"system", nlab_cmd_system, 0, NULL},
+    {"top", nlab_cmd_top, 0, NULL},
+    {"info", nlab_cmd_info, 0, NULL},
+    {"version", nlab_cmd_version, CMD_NO_ROOT, NULL},
 };
 
 static const struct command *find_command(const char *name)
@@ -57,17 +63,17 @@ static const char *default_root(const char *flag)
         return env && env[0] ? env : "/run/netlab";
 }
 
-static bool wants_help(int argc, char **argv)
+/* Print the help argv (the command's arguments) asks for and return the exit code, or -1. */
+static int help_only(const struct command *cmd, int argc, char **argv)
 {
         int i;
 
-        for (i = 1; i < argc; i++) {
-                if (!strcmp(argv[i], "--"))
-                        return false;
+        if (cmd->help_only)
+                return cmd->help_only(cmd->name, argc, argv);
+        for (i = 0; i < argc && strcmp(argv[i], "--"); i++)
                 if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
-                        return true;
-        }
-        return false;
+                        return nlab_cli_help(cmd->name);
+        return -1;
 }
 
 int main(int argc, char **argv)
@@ -76,7 +82,7 @@ int main(int argc, char **argv)
         const struct command *cmd;
         struct nlab_cli cli;
         struct nlab_err err;
-        int i = 1;
+        int i = 1, code;
 
         while (i < argc && argv[i][0] == '-') {
                 if (!strcmp(argv[i], "--root") && i + 1 < argc) {
@@ -87,7 +93,7 @@ int main(int argc, char **argv)
                 } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
                         return nlab_cli_help("");
                 } else if (!strcmp(argv[i], "--version") || !strcmp(argv[i], "-v")) {
-                        printf("netlab version 0.1.0\n");
+                        printf("netlab version %s\n", NLAB_VERSION);
                         return 0;
                 } else {
                         fprintf(stderr, "netlab: error: unknown flag: %s (see 'netlab --help')\n",
@@ -107,12 +113,12 @@ int main(int argc, char **argv)
                         argv[i]);
                 return 1;
         }
-        if (wants_help(argc - i, argv + i) && strcmp(cmd->name, "run") &&
-            strcmp(cmd->name, "exec") && strcmp(cmd->name, "create") &&
-            strcmp(cmd->name, "network") && strcmp(cmd->name, "scenario"))
-                return nlab_cli_help(cmd->name);
         if (cmd->flags & CMD_NO_ROOT) /* checks root itself where it needs it */
                 return cmd->fn(NULL, argc - i - 1, argv + i + 1);
+        /* before the state root is opened: --help creates and touches nothing */
+        code = help_only(cmd, argc - i - 1, argv + i + 1);
+        if (code >= 0)
+                return code;
         if (geteuid() != 0) {
                 nlab_err_set(&err, NLAB_E_INVALID,
                              "netlab needs root: it creates namespaces, bridges and nftables "

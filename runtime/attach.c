@@ -10,9 +10,11 @@
 
 #include "runtime/endpoint.h"
 #include "runtime/fsutil.h"
+#include "runtime/fwbridge.h"
 #include "runtime/hostsfile.h"
 #include "runtime/ids.h"
 #include "runtime/ipam.h"
+#include "runtime/netglue.h"
 #include "runtime/netmode.h"
 #include "runtime/network.h"
 
@@ -208,9 +210,89 @@ void nlab_attach_release(struct nlab_store *st, const char *name, const char *ct
         nlab_unlink_if_owner(path, ctr_id);
 }
 
+/* What the firewall lets a port send: its MAC and address, and, for a container on several
+ * networks, the other networks' subnets both ways, since a router's forwarded packets keep their
+ * original source. Names and routes live in the caller's arrays, sized for nets. */
+struct port_plan {
+        struct nlab_fw_port port;
+        char ifname[NLAB_IFNAMSIZ];
+        char (*others)[NLAB_IFNAMSIZ];
+        struct nlab_fw_route *routes;
+};
+
+static int ep_subnet(const json_t *ep, struct in_addr *ip, unsigned *prefix)
+{
+        json_int_t len = json_integer_value(json_object_get(ep, "IPPrefixLen"));
+        const char *s = json_string_value(json_object_get(ep, "IPAddress"));
+
+        if (!s || inet_pton(AF_INET, s, ip) != 1 || len < 1 || len > 32)
+                return -1;
+        *prefix = (unsigned)len;
+        return 0;
+}
+
+static int plan_port(const char *ctr_id, const json_t *ep, const json_t *nets, bool icc,
+                     struct port_plan *pl, struct nlab_err *err)
+{
+        const char *net_id = json_string_value(json_object_get(ep, "NetworkID")), *name;
+        const json_t *other;
+        struct in_addr ip;
+        unsigned prefix;
+        size_t n = 0;
+
+        if (!net_id || ep_subnet(ep, &ip, &prefix) < 0)
+                return nlab_err_set(err, NLAB_E_INVALID, "endpoint has no address");
+        if (nlab_mac_parse(json_string_value(json_object_get(ep, "MacAddress")), pl->port.mac,
+                           err) < 0)
+                return -1;
+        nlab_endpoint_host_ifname(ctr_id, net_id, pl->ifname);
+        pl->port.ifname = pl->ifname;
+        pl->port.ip = ip;
+        pl->port.icc = icc;
+        pl->port.routes = pl->routes;
+        json_object_foreach((json_t *)nets, name, other)
+        {
+                const char *other_id = json_string_value(json_object_get(other, "NetworkID"));
+                struct in_addr oip;
+                unsigned oprefix;
+
+                if (!other_id || !strcmp(other_id, net_id) || ep_subnet(other, &oip, &oprefix) < 0)
+                        continue;
+                nlab_endpoint_host_ifname(ctr_id, other_id, pl->others[n]);
+                pl->routes[2 * n] = (struct nlab_fw_route){pl->ifname, oip, oprefix};
+                pl->routes[2 * n + 1] = (struct nlab_fw_route){pl->others[n], ip, prefix};
+                n++;
+        }
+        pl->port.n_routes = 2 * n;
+        return 0;
+}
+
+/* Enter or remove the anti-spoofing elements of one endpoint, in one batch of their own, or
+ * append their entry to `into`. */
+static int fw_port(const char *ctr_id, const json_t *ep, const json_t *nets, bool icc, bool add,
+                   struct nlab_fwb *into, struct nlab_err *err)
+{
+        size_t n = json_object_size(nets) + 1;
+        struct port_plan pl = {.others = calloc(n, sizeof(*pl.others)),
+                               .routes = calloc(2 * n, sizeof(*pl.routes))};
+        int r;
+
+        if (!pl.others || !pl.routes)
+                r = nlab_err_set(err, NLAB_E_SYSTEM, "out of memory");
+        else
+                r = plan_port(ctr_id, ep, nets, icc, &pl, err);
+        if (r == 0 && into)
+                r = nlab_fwbridge_build_port(into, add, &pl.port, err);
+        else if (r == 0)
+                r = add ? nlab_fw_port_add(&pl.port, err) : nlab_fw_port_del(&pl.port, err);
+        free(pl.others);
+        free(pl.routes);
+        return r;
+}
+
 int nlab_attach_up(struct nlab_store *st, const json_t *net, const char *ctr_id, json_t *ep,
-                   const char *netns_path, const char *ifname, bool default_route,
-                   struct nlab_err *err)
+                   const json_t *nets, const char *netns_path, const char *ifname,
+                   bool default_route, struct nlab_err *err)
 {
         char host_if[NLAB_IFNAMSIZ];
         struct nlab_endpoint_req req = {0};
@@ -234,6 +316,11 @@ int nlab_attach_up(struct nlab_store *st, const json_t *net, const char *ctr_id,
         req.mac = json_string_value(json_object_get(ep, "MacAddress"));
         req.mtu = mtu ? (unsigned)strtoul(mtu, NULL, 10) : 0;
         req.default_route = default_route && !json_is_true(json_object_get(net, "Internal"));
+        /* Filtered before it exists: a running container never gets an unfiltered port. */
+        if (fw_port(ctr_id, ep, nets, nlab_netglue_icc(net), true, NULL, err) < 0) {
+                nlab_err_prefix(err, "network %s: firewall", net_name(net));
+                return -1;
+        }
         r = nlab_endpoint_attach(&req, err);
         if (r < 0 && err && err->errnum == EEXIST) {
                 /* A veth of an earlier run whose namespace the kernel has not finished freeing. */
@@ -241,6 +328,7 @@ int nlab_attach_up(struct nlab_store *st, const json_t *net, const char *ctr_id,
                 r = nlab_endpoint_attach(&req, err);
         }
         if (r < 0) {
+                fw_port(ctr_id, ep, nets, true, false, NULL, NULL);
                 nlab_err_prefix(err, "network %s", net_name(net));
                 return -1;
         }
@@ -249,10 +337,40 @@ int nlab_attach_up(struct nlab_store *st, const json_t *net, const char *ctr_id,
         return 0;
 }
 
-void nlab_attach_down(const json_t *ep)
+void nlab_attach_down(const char *ctr_id, const json_t *ep, const json_t *nets)
 {
         const char *host_if = json_string_value(json_object_get(ep, "HostIfName"));
 
         if (host_if)
                 nlab_endpoint_detach(NULL, host_if, NULL);
+        nlab_attach_unfilter(ctr_id, ep, nets);
+}
+
+void nlab_attach_unfilter(const char *ctr_id, const json_t *ep, const json_t *nets)
+{
+        if (json_object_get(ep, "IPAddress"))
+                fw_port(ctr_id, ep, nets, true, false, NULL, NULL);
+}
+
+int nlab_attach_build_filters(struct nlab_store *st, const char *ctr_id, const json_t *cfg,
+                              struct nlab_fwb *b, struct nlab_err *err)
+{
+        const json_t *nets = nlab_netmode_networks(cfg), *ep;
+        const char *name;
+
+        json_object_foreach((json_t *)nets, name, ep)
+        {
+                json_t *net = NULL;
+                int r;
+
+                if (!json_object_get(ep, "HostIfName") || !json_object_get(ep, "IPAddress"))
+                        continue;
+                if (nlab_network_load(st, name, &net, err) < 0)
+                        return -1;
+                r = fw_port(ctr_id, ep, nets, nlab_netglue_icc(net), true, b, err);
+                json_decref(net);
+                if (r < 0)
+                        return -1;
+        }
+        return 0;
 }

@@ -83,6 +83,13 @@ static bool is_cgroup2(const char *path)
         return statfs(path, &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC;
 }
 
+enum nlab_cgroup_layout nlab_cgroup_layout(void)
+{
+        if (is_cgroup2(CGROOT))
+                return NLAB_CGROUP_V2;
+        return is_cgroup2(CGROOT "/unified") ? NLAB_CGROUP_HYBRID : NLAB_CGROUP_V1;
+}
+
 static int plan_v1(const char *key, const char *id, const struct nlab_cgroup_spec *spec,
                    struct plan *p, struct nlab_err *err)
 {

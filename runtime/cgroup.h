@@ -34,6 +34,11 @@ struct nlab_devnode {
         dev_t rdev;
 };
 
+/* The host's cgroup layout, for `netlab info`: v2 only, hybrid (v1 controllers plus a v2
+ * mount at unified/) or v1 only. */
+enum nlab_cgroup_layout { NLAB_CGROUP_V1, NLAB_CGROUP_HYBRID, NLAB_CGROUP_V2 };
+enum nlab_cgroup_layout nlab_cgroup_layout(void);
+
 struct nlab_cgroup_spec {
         int64_t pids_max;                  /* 0: unlimited */
         int64_t memory_max;                /* bytes; 0: unlimited */

@@ -59,7 +59,7 @@ static int plug_live(struct nlab_store *st, const char *id, json_t *cfg, const j
         json_object_del(nets, json_string_value(json_object_get(net, "Name")));
         next_ifname(nets, ifname, sizeof(ifname));
         json_object_set(nets, json_string_value(json_object_get(net, "Name")), ep);
-        return nlab_attach_up(st, net, id, ep, netns, ifname, first, err);
+        return nlab_attach_up(st, net, id, ep, nets, netns, ifname, first, err);
 }
 
 int nlab_network_connect(struct nlab_store *st, const struct nlab_connect_req *req,
@@ -100,13 +100,15 @@ int nlab_network_connect(struct nlab_store *st, const struct nlab_connect_req *r
         running = nlab_container_running(state);
         if ((running && plug_live(st, id, cfg, state, net, ep, err) < 0) ||
             (running && nlab_netmode_write_hosts(st, id, cfg, err) < 0) ||
+            (running && nlab_netmode_write_resolv(st, id, cfg, err) < 0) ||
             (running && nlab_netglue_ctr_up(st, id, cfg, err) < 0) ||
             nlab_store_save(st, id, "config.json", cfg, err) < 0) {
-                nlab_attach_down(ep);
+                nlab_attach_down(id, ep, nets);
                 json_object_del(nets, netname);
                 nlab_attach_release(st, netname, id, ep);
                 if (running) {
                         nlab_netmode_write_hosts(st, id, cfg, NULL);
+                        nlab_netmode_write_resolv(st, id, cfg, NULL);
                         nlab_netglue_ctr_up(st, id, cfg, NULL);
                 }
                 goto unlock;
@@ -183,9 +185,11 @@ int nlab_network_disconnect(struct nlab_store *st, const char *network, const ch
         }
         json_object_del(nets, netname);
         if (nlab_container_running(state)) {
-                nlab_attach_down(ep);
+                nlab_attach_down(id, ep, nets);
                 keep_default_route(st, cfg, state);
                 nlab_netmode_write_hosts(st, id, cfg, NULL);
+                /* The old nameserver may be the gateway of the network just left. */
+                nlab_netmode_write_resolv(st, id, cfg, NULL);
                 /* Names and published ports follow the networks that remain. */
                 nlab_netglue_ctr_up(st, id, cfg, NULL);
         }

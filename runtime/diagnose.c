@@ -16,7 +16,7 @@
 #include "runtime/network.h"
 #include "runtime/portspec.h"
 #include "runtime/probe.h"
-#include "runtime/scenario.h"
+#include "runtime/lab/party.h"
 
 #define PROBE_MS 1500
 
@@ -24,15 +24,6 @@ struct target {
         char name[128];
         unsigned port;
         enum nlab_proto proto;
-};
-
-struct ctr {
-        char id[NLAB_ID_LEN + 1];
-        json_t *cfg, *state;
-        const json_t *nets; /* the networks it actually sits on (container: mode follows) */
-        json_t *owner_cfg;  /* for container:NAME, the target's config */
-        char netns[64];
-        int pid;
 };
 
 static void step(struct nlab_diag *d, bool ok, const char *fix, const char *fmt, ...)
@@ -78,35 +69,9 @@ static int parse_target(const char *to, struct target *t, struct nlab_err *err)
         return 0;
 }
 
-static void ctr_free(struct ctr *c)
+static const char *cname(const struct nlab_party *c)
 {
-        json_decref(c->cfg);
-        json_decref(c->state);
-        json_decref(c->owner_cfg);
-}
-
-static const char *cname(const struct ctr *c)
-{
-        return json_string_value(json_object_get(c->cfg, "Name"));
-}
-
-/* Load a container and work out which networks it really sits on. */
-static int load_ctr(struct nlab_store *st, const char *ref, struct ctr *c, struct nlab_err *err)
-{
-        const char *mode;
-
-        memset(c, 0, sizeof(*c));
-        if (nlab_store_resolve(st, ref, c->id, err) < 0 ||
-            nlab_container_load(st, c->id, &c->cfg, &c->state, err) < 0)
-                return -1;
-        c->pid = (int)json_integer_value(json_object_get(c->state, "Pid"));
-        snprintf(c->netns, sizeof(c->netns), "/proc/%d/ns/net", c->pid);
-        c->nets = nlab_netmode_networks(c->cfg);
-        mode = nlab_netmode_of(c->cfg);
-        if (!strncmp(mode, "container:", 10) &&
-            nlab_store_load(st, mode + 10, "config.json", &c->owner_cfg, NULL) == 0)
-                c->nets = nlab_netmode_networks(c->owner_cfg);
-        return 0;
+        return nlab_party_name(c);
 }
 
 static void list_names(const json_t *nets, char *buf, size_t size)
@@ -122,19 +87,51 @@ static void list_names(const json_t *nets, char *buf, size_t size)
                 snprintf(buf, size, "no network");
 }
 
-static bool running_step(struct nlab_diag *d, const struct ctr *c)
+static bool running_step(struct nlab_diag *d, const struct nlab_party *c)
 {
         char fix[128];
 
-        if (nlab_container_running(c->state))
+        if (c->kind != NLAB_PARTY_CONTAINER || c->running)
                 return true;
         snprintf(fix, sizeof(fix), "netlab start %s", cname(c));
         step(d, false, fix, "%s is not running, so nothing can reach it or leave it", cname(c));
         return false;
 }
 
+/* --network container:NAME joins NAME's namespace once, at start: after NAME restarts, the
+ * sidecar still holds the old namespace, which has no network any more. */
+static bool stale_step(struct nlab_diag *d, const struct nlab_party *c)
+{
+        char fix[160];
+
+        if (!c->stale)
+                return true;
+        if (!c->owner_running) {
+                snprintf(fix, sizeof(fix), "netlab start %s, then netlab restart %s", c->owner,
+                         cname(c));
+                step(d, false, fix,
+                     "%s shares %s's network namespace (--network container:%s), but %s is not "
+                     "running: %s is left with no network",
+                     cname(c), c->owner, c->owner, c->owner, cname(c));
+                return false;
+        }
+        snprintf(fix, sizeof(fix), "netlab restart %s (it joins %s's new namespace)", cname(c),
+                 c->owner);
+        step(d, false, fix,
+             "%s shares %s's network namespace (--network container:%s), but %s restarted since "
+             "%s started: %s is left in %s's old namespace, which has no network",
+             cname(c), c->owner, c->owner, c->owner, cname(c), cname(c), c->owner);
+        return false;
+}
+
+static bool usable(struct nlab_diag *d, const struct nlab_party *c)
+{
+        return running_step(d, c) && stale_step(d, c);
+}
+
 /* The first network both are on, and B's address there. */
-static const char *shared_network(const struct ctr *a, const struct ctr *b, const char **b_ip)
+static const char *shared_network(const struct nlab_party *a, const struct nlab_party *b,
+                                  const char **b_ip)
 {
         const char *name;
         json_t *ep;
@@ -170,7 +167,7 @@ static bool icc_step(struct nlab_diag *d, const json_t *net)
         return false;
 }
 
-static bool ports_up_step(struct nlab_diag *d, const struct ctr *c, const char *netname,
+static bool ports_up_step(struct nlab_diag *d, const struct nlab_party *c, const char *netname,
                           const json_t *net)
 {
         const json_t *ep = json_object_get(c->nets, netname);
@@ -198,12 +195,14 @@ done:
         return true;
 }
 
-static bool listener_step(struct nlab_diag *d, const struct ctr *b, const struct target *t)
+/* Does b listen on port/proto? why: what leads to that port, for the message. */
+static bool listener_step(struct nlab_diag *d, const struct nlab_party *b, unsigned port,
+                          enum nlab_proto proto, const char *why)
 {
         static const char *const files[][2] = {{"tcp", "tcp6"}, {"udp", "udp6"}};
-        int udp = t->proto == NLAB_PROTO_UDP;
+        int udp = proto == NLAB_PROTO_UDP;
         unsigned long inode;
-        char path[64], fix[160];
+        char path[64], fix[192];
         int i;
 
         for (i = 0; i < 2; i++) {
@@ -212,19 +211,27 @@ static bool listener_step(struct nlab_diag *d, const struct ctr *b, const struct
                 snprintf(path, sizeof(path), "/proc/%d/net/%s", b->pid, files[udp][i]);
                 if (nlab_read_file(path, &text, NULL, NULL) < 0)
                         continue;
-                hit = nlab_port_scan_table(text, i, !udp, "", (uint16_t)t->port, &inode);
+                hit = nlab_port_scan_table(text, i, !udp, "", (uint16_t)port, &inode);
                 free(text);
-                if (hit == 1)
+                if (hit == 1) {
+                        step(d, true, NULL, "%s listens on %u/%s", cname(b), port,
+                             udp ? "udp" : "tcp");
                         return true;
+                }
         }
-        snprintf(fix, sizeof(fix), "start a server in it, e.g. netlab exec -d %s %s", cname(b),
-                 udp ? "<a UDP server>" : "httpd -f -p <port>");
-        step(d, false, fix, "nothing in %s listens on %u/%s", cname(b), t->port,
-             udp ? "udp" : "tcp");
+        if (why)
+                snprintf(fix, sizeof(fix),
+                         "start the server on %u in %s, or publish the port it listens on", port,
+                         cname(b));
+        else
+                snprintf(fix, sizeof(fix), "start a server in it, e.g. netlab exec -d %s %s",
+                         cname(b), udp ? "<a UDP server>" : "httpd -f -p <port>");
+        step(d, false, fix, "nothing in %s listens on %u/%s%s%s", cname(b), port,
+             udp ? "udp" : "tcp", why ? ", where " : "", why ? why : "");
         return false;
 }
 
-static void final_probe(struct nlab_diag *d, const struct ctr *a, struct in_addr dst,
+static void final_probe(struct nlab_diag *d, const struct nlab_party *a, struct in_addr dst,
                         const char *dst_text, const struct target *t)
 {
         struct nlab_probe_result res;
@@ -232,7 +239,8 @@ static void final_probe(struct nlab_diag *d, const struct ctr *a, struct in_addr
 
         snprintf(what, sizeof(what), "%s%s%.0u%s%s", dst_text, t->port ? ":" : "", t->port,
                  t->port ? "/" : "", t->port ? (t->proto == NLAB_PROTO_UDP ? "udp" : "tcp") : "");
-        if (nlab_probe_reach(a->netns, dst, t->port, t->proto, PROBE_MS, &res, NULL) < 0 ||
+        if (nlab_probe_reach(nlab_party_netns(a), dst, t->port, t->proto, PROBE_MS, &res, NULL) <
+                0 ||
             (res.status != NLAB_PROBE_OK &&
              !(t->proto == NLAB_PROTO_UDP && res.status == NLAB_PROBE_TIMEOUT))) {
                 step(d, false, "look at the rules: nft list table inet netlab",
@@ -245,7 +253,7 @@ static void final_probe(struct nlab_diag *d, const struct ctr *a, struct in_addr
 }
 
 /* Does A resolve B's name through its own resolver? Only meaningful on user networks. */
-static void name_step(struct nlab_diag *d, struct nlab_store *st, const struct ctr *a,
+static void name_step(struct nlab_diag *d, struct nlab_store *st, const struct nlab_party *a,
                       const char *bname, const char *netname, const char *b_ip)
 {
         struct nlab_probe_result res;
@@ -253,6 +261,8 @@ static void name_step(struct nlab_diag *d, struct nlab_store *st, const struct c
         char path[PATH_MAX], *text = NULL;
         size_t i;
 
+        if (a->kind != NLAB_PARTY_CONTAINER)
+                return; /* only a container has a resolver of ours */
         if (nlab_network_is_predefined(netname)) {
                 step(d, true, NULL,
                      "(names do not resolve on the default bridge: use the address %s, or put "
@@ -265,7 +275,7 @@ static void name_step(struct nlab_diag *d, struct nlab_store *st, const struct c
                 return;
         i = (size_t)nlab_resolvconf_nameserver(text, &ns);
         free(text);
-        if (!i || nlab_probe_resolve(a->netns, ns, bname, PROBE_MS, &res, NULL) < 0)
+        if (!i || nlab_probe_resolve(nlab_party_netns(a), ns, bname, PROBE_MS, &res, NULL) < 0)
                 return;
         for (i = 0; i < res.naddrs; i++) {
                 char got[INET_ADDRSTRLEN];
@@ -280,16 +290,38 @@ static void name_step(struct nlab_diag *d, struct nlab_store *st, const struct c
              nlab_probe_status_str(res.status));
 }
 
-static void to_container(struct nlab_diag *d, struct nlab_store *st, const struct ctr *a,
-                         const struct ctr *b, const struct target *t)
+/* From the host or a test host: no shared network to check, only b's side of the path. */
+static void outside_to_container(struct nlab_diag *d, const struct nlab_party *a,
+                                 const struct nlab_party *b, const struct target *t)
+{
+        char ip_text[INET_ADDRSTRLEN], why[160];
+        struct in_addr dst;
+
+        if (nlab_party_target_address(a, b, &dst, why, sizeof(why)) < 0) {
+                step(d, false, NULL, "%s", why);
+                return;
+        }
+        inet_ntop(AF_INET, &dst, ip_text, sizeof(ip_text));
+        step(d, true, NULL, "%s has the address %s", cname(b), ip_text);
+        if (t->port && !b->in_host_ns && !listener_step(d, b, t->port, t->proto, NULL))
+                return;
+        final_probe(d, a, dst, ip_text, t);
+}
+
+static void to_container(struct nlab_diag *d, struct nlab_store *st, const struct nlab_party *a,
+                         const struct nlab_party *b, const struct target *t)
 {
         const char *b_ip = NULL, *netname;
         char an[256], bn[256], fix[256];
         struct in_addr dst;
         json_t *net = NULL;
 
-        if (!running_step(d, b))
+        if (!usable(d, b))
                 return;
+        if (a->kind != NLAB_PARTY_CONTAINER) {
+                outside_to_container(d, a, b, t);
+                return;
+        }
         netname = shared_network(a, b, &b_ip);
         list_names(a->nets, an, sizeof(an));
         list_names(b->nets, bn, sizeof(bn));
@@ -314,18 +346,16 @@ static void to_container(struct nlab_diag *d, struct nlab_store *st, const struc
             !ports_up_step(d, b, netname, net))
                 goto out;
         step(d, true, NULL, "both ports on bridge %s are up", nlab_netglue_bridge(net));
-        if (t->port && !listener_step(d, b, t))
+        if (t->port && !listener_step(d, b, t->port, t->proto, NULL))
                 goto out;
-        if (t->port)
-                step(d, true, NULL, "%s listens on %u/%s", cname(b), t->port,
-                     t->proto == NLAB_PROTO_UDP ? "udp" : "tcp");
         inet_pton(AF_INET, b_ip, &dst);
         final_probe(d, a, dst, b_ip, t);
 out:
         json_decref(net);
 }
 
-static bool only_internal(struct nlab_store *st, const struct ctr *a, char *names, size_t size)
+static bool only_internal(struct nlab_store *st, const struct nlab_party *a, char *names,
+                          size_t size)
 {
         const char *name;
         json_t *ep;
@@ -344,12 +374,14 @@ static bool only_internal(struct nlab_store *st, const struct ctr *a, char *name
         return any && all;
 }
 
-/* host:PORT only answers when some container publishes PORT and runs. */
+/* host:PORT only answers when some container publishes PORT, runs, and listens on the
+ * container port that PORT leads to. */
 static bool published_step(struct nlab_diag *d, struct nlab_store *st, const struct target *t)
 {
         const char *proto = t->proto == NLAB_PROTO_UDP ? "udp" : "tcp";
-        char path[PATH_MAX], id[NLAB_ID_LEN + 1] = "", fix[256], *text = NULL;
-        struct ctr b;
+        char path[PATH_MAX], id[NLAB_ID_LEN + 1] = "", fix[256], why[96], *text = NULL;
+        struct nlab_party b;
+        unsigned cport;
         bool ok;
 
         snprintf(path, sizeof(path), "%s/ports/%s-%u", st->root, proto, t->port);
@@ -362,27 +394,51 @@ static bool published_step(struct nlab_diag *d, struct nlab_store *st, const str
         }
         snprintf(id, sizeof(id), "%s", text);
         free(text);
-        if (load_ctr(st, id, &b, NULL) < 0)
+        if (nlab_party_load(st, id, NULL, 0, 0, &b, NULL) < 0 || b.kind != NLAB_PARTY_CONTAINER) {
+                nlab_party_free(&b);
                 return true;
-        ok = running_step(d, &b);
+        }
+        ok = usable(d, &b);
         if (ok)
                 step(d, true, NULL, "%s publishes host port %u/%s", cname(&b), t->port, proto);
-        ctr_free(&b);
+        cport = nlab_party_container_port(&b, t->port, t->proto);
+        snprintf(why, sizeof(why), "host port %u/%s leads", t->port, proto);
+        if (ok && cport && !b.in_host_ns)
+                ok = listener_step(d, &b, cport, t->proto, why);
+        nlab_party_free(&b);
         return ok;
 }
 
-static void to_address(struct nlab_diag *d, struct nlab_store *st, const struct ctr *a,
+/* Where a sees the host: the gateway of its first network, loopback from the host itself. */
+static int host_seen_from(struct nlab_diag *d, const struct nlab_party *a, struct in_addr *dst,
+                          char *text, size_t size)
+{
+        char why[160];
+
+        if (nlab_party_host_address(a, dst, why, sizeof(why)) < 0) {
+                if (a->kind != NLAB_PARTY_CONTAINER) {
+                        step(d, false, NULL, "%s", why);
+                        return -1;
+                }
+                inet_pton(AF_INET, "127.0.0.1", dst);
+        }
+        inet_ntop(AF_INET, dst, text, size);
+        step(d, true, NULL, "the host is %s as seen from %s", text, cname(a));
+        return 0;
+}
+
+static void to_address(struct nlab_diag *d, struct nlab_store *st, const struct nlab_party *a,
                        const struct target *t)
 {
-        char names[256], fix[256];
+        char names[256], fix[256], ip_text[INET_ADDRSTRLEN];
         struct in_addr dst;
 
-        if (strcmp(nlab_netmode_of(a->cfg), "none") == 0) {
+        if (a->kind == NLAB_PARTY_CONTAINER && !strcmp(nlab_netmode_of(a->cfg), "none")) {
                 step(d, false, "use another --network: netlab rm -f, then run it again",
                      "%s runs with --network none: it has only lo", cname(a));
                 return;
         }
-        if (only_internal(st, a, names, sizeof(names))) {
+        if (a->kind == NLAB_PARTY_CONTAINER && only_internal(st, a, names, sizeof(names))) {
                 snprintf(fix, sizeof(fix), "netlab network connect bridge %s", cname(a));
                 step(d, false, fix,
                      "%s is only on internal network(s) %s: --internal networks have no way out",
@@ -392,56 +448,64 @@ static void to_address(struct nlab_diag *d, struct nlab_store *st, const struct 
         if (!strcmp(t->name, "host") && t->port && !published_step(d, st, t))
                 return;
         if (!strcmp(t->name, "host")) {
-                /* The host, as the container sees it: its gateway. */
-                json_t *ep = json_object_iter_value(json_object_iter((json_t *)a->nets));
-                const char *gw = json_string_value(json_object_get(ep, "Gateway"));
-                if (!gw || inet_pton(AF_INET, gw, &dst) != 1) {
-                        inet_pton(AF_INET, "127.0.0.1", &dst);
-                        gw = "127.0.0.1";
-                }
-                step(d, true, NULL, "the host is %s as seen from %s", gw, cname(a));
-                final_probe(d, a, dst, gw, t);
+                if (host_seen_from(d, a, &dst, ip_text, sizeof(ip_text)) == 0)
+                        final_probe(d, a, dst, ip_text, t);
                 return;
         }
         inet_pton(AF_INET, t->name, &dst);
         final_probe(d, a, dst, t->name, t);
 }
 
-int nlab_diagnose(struct nlab_store *st, const char *from, const char *to, struct nlab_diag *out,
-                  struct nlab_err *err)
+static int diagnose(struct nlab_store *st, const struct nlab_external *ext, size_t next,
+                    unsigned flags, const char *from, const char *to, struct nlab_diag *out,
+                    struct nlab_err *err)
 {
-        struct ctr a, b;
+        struct nlab_party a, b;
         struct target t;
-        struct in_addr ip;
         int r = 0;
 
         memset(out, 0, sizeof(*out));
-        if (parse_target(to, &t, err) < 0 || load_ctr(st, from, &a, err) < 0)
+        if (parse_target(to, &t, err) < 0 ||
+            nlab_party_load(st, from, ext, next, flags, &a, err) < 0)
                 return -1;
-        if (!running_step(out, &a))
+        if (a.kind == NLAB_PARTY_ADDRESS) {
+                nlab_party_free(&a);
+                return nlab_err_set(err, NLAB_E_INVALID,
+                                    "invalid source \"%s\": a container, host or a test host, "
+                                    "not an address",
+                                    from);
+        }
+        if (!usable(out, &a))
                 goto done;
-        if (!strcmp(t.name, "host") || inet_pton(AF_INET, t.name, &ip) == 1) {
+        r = nlab_party_load(st, t.name, ext, next, flags, &b, err);
+        if (r < 0)
+                goto done;
+        if (b.kind == NLAB_PARTY_CONTAINER)
+                to_container(out, st, &a, &b, &t);
+        else if (b.kind == NLAB_PARTY_EXTERNAL)
+                outside_to_container(out, &a, &b, &t);
+        else
                 to_address(out, st, &a, &t);
-                goto done;
-        }
-        if (load_ctr(st, t.name, &b, err) < 0) {
-                r = -1;
-                goto done;
-        }
-        to_container(out, st, &a, &b, &t);
-        ctr_free(&b);
+        nlab_party_free(&b);
 done:
-        ctr_free(&a);
+        nlab_party_free(&a);
         return r;
 }
 
-int nlab_diagnose_explain(struct nlab_store *st, const char *from, const char *to, char *buf,
-                          size_t size, struct nlab_err *err)
+int nlab_diagnose(struct nlab_store *st, const char *from, const char *to, struct nlab_diag *out,
+                  struct nlab_err *err)
+{
+        return diagnose(st, NULL, 0, NLAB_PARTY_NAMED_NETNS, from, to, out, err);
+}
+
+int nlab_diagnose_explain(struct nlab_store *st, const struct nlab_external *ext, size_t next,
+                          const char *from, const char *to, char *buf, size_t size,
+                          struct nlab_err *err)
 {
         struct nlab_diag d;
         size_t i;
 
-        if (nlab_diagnose(st, from, to, &d, err) < 0)
+        if (diagnose(st, ext, next, 0, from, to, &d, err) < 0)
                 return -1;
         for (i = 0; i < d.n; i++) {
                 if (d.steps[i].ok)

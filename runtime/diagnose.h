@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "runtime/err.h"
+#include "runtime/labhost.h"
 #include "runtime/store.h"
 
 #define NLAB_DIAG_MAX_STEPS 16
@@ -23,12 +24,15 @@ struct nlab_diag {
         bool reachable;
 };
 
-/* to: "B", "B:PORT" or "B:PORT/tcp|udp"; B a container, "host", or an IPv4 address. Fails only
- * when the question itself is wrong (unknown container, bad port); a broken path is a result. */
+/* from: a container, "host" or a test host (a netns in /run/netns). to: "B", "B:PORT" or
+ * "B:PORT/tcp|udp"; B a container, "host", a test host or an IPv4 address. Fails only when the
+ * question itself is wrong (unknown container, bad port); a broken path is a result. */
 int nlab_diagnose(struct nlab_store *st, const char *from, const char *to, struct nlab_diag *out,
                   struct nlab_err *err);
-/* The first broken link as one sentence plus its fix (used by scenario runs). */
-int nlab_diagnose_explain(struct nlab_store *st, const char *from, const char *to, char *buf,
-                          size_t size, struct nlab_err *err);
+/* The first broken link as one sentence plus its fix (used by scenario runs, whose external
+ * hosts ext[0..next) count as parties too). */
+int nlab_diagnose_explain(struct nlab_store *st, const struct nlab_external *ext, size_t next,
+                          const char *from, const char *to, char *buf, size_t size,
+                          struct nlab_err *err);
 
 #endif

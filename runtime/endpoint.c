@@ -284,5 +284,6 @@ void nlab_endpoint_host_ifname(const char *ctr_id, const char *net_id, char out[
                         hash = (hash ^ (uint8_t)parts[i][j]) * 0x100000001b3ull;
                 hash = (hash ^ 0) * 0x100000001b3ull;
         }
-        snprintf(out, NLAB_IFNAMSIZ, "nl%012llx", (unsigned long long)(hash & 0xffffffffffffull));
+        snprintf(out, NLAB_IFNAMSIZ, NLAB_ENDPOINT_PREFIX "%012llx",
+                 (unsigned long long)(hash & 0xffffffffffffull));
 }

@@ -44,6 +44,9 @@ int nlab_endpoint_detach(const char *netns_path, const char *ifname, struct nlab
 /* Bring up lo in the netns (the kernel then adds 127.0.0.1/8): all a --network none gets. */
 int nlab_netns_lo_up(const char *netns_path, struct nlab_err *err);
 
+/* Every container port's host-side name starts with this; the bridge firewall drops frames from
+ * such a port unless it knows the port (fails closed, e.g. after a ruleset rebuild). */
+#define NLAB_ENDPOINT_PREFIX "nl"
 /* A stable host-side name for a (container, network) pair: "nl" + 12 hex digits. */
 void nlab_endpoint_host_ifname(const char *ctr_id, const char *net_id, char out[NLAB_IFNAMSIZ]);
 

@@ -3,13 +3,16 @@
 #include <arpa/inet.h>
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <libmnl/libmnl.h>
 #include <libnftnl/chain.h>
@@ -23,15 +26,16 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 
+#include "runtime/fwbridge.h"
+
 /* The layout (render it with tests/tools/fw_driver render ensure):
  * - inet netlab: prerouting/output DNAT through two maps (host-IP map first, so a mapping bound to
  *   one address wins), postrouting masquerade (egress, hairpin/other-container, 127.0.0.0/8),
  *   forward filter (established, same bridge, internal, published, else nothing new into a bridge),
  *   and a "mark" chain right after dstnat tagging DNAT'd packets with NLAB_FW_DNAT_MARK.
- * - bridge netlab: icc=false. Bridged port-to-port traffic never reaches the inet forward hook
- *   unless br_netfilter is active (bridge-nf-call-iptables=1, built in on some kernels), so
- *   icc=false is enforced at the bridge layer, where only the packet mark can tell a published
- *   port's traffic (bridged back by br_netfilter after DNAT) from direct peer traffic.
+ * - bridge netlab (runtime/fwbridge.c): icc=false and anti-spoofing, keyed to bridge ports.
+ *   Bridged port-to-port traffic never reaches the inet forward hook unless br_netfilter is
+ *   active (bridge-nf-call-iptables=1, built in on some kernels), so it is enforced there.
  * The rules hold no per-network or per-port state: that lives in the sets and maps. */
 
 /* nft's datatype ids, so `nft list ruleset` shows the sets readably; concatenations are
@@ -82,7 +86,6 @@ static const struct chain_spec chains[] = {
     {NFPROTO_INET, "mark", "filter", NF_INET_PRE_ROUTING, -99},
     /* raw priority: before conntrack and long before any DNAT (CVE-2020-8558) */
     {NFPROTO_INET, "loopback", "filter", NF_INET_PRE_ROUTING, -300},
-    {NFPROTO_BRIDGE, "forward", "filter", NF_INET_FORWARD, -200},
 };
 
 static const char *hook_name(uint32_t hook)
@@ -142,8 +145,6 @@ static const struct set_spec sets[] = {
      "type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service"},
     /* holds ipv4 when forwarding was off before netlab turned it on */
     {NFPROTO_INET, "noforward", DT_NFPROTO, 1, 0, 0, 0, "type nf_proto"},
-    {NFPROTO_BRIDGE, "noicc", DT_IPADDR, 4, 0, 0, NFT_SET_INTERVAL,
-     "type ipv4_addr; flags interval"},
 };
 
 static struct nftnl_set *set_ref(uint16_t family, const char *name)
@@ -431,32 +432,6 @@ static int build_mark_dnat(struct nftnl_rule *r)
         return nlab_fwr_meta_set(r, NFT_META_MARK, NFT_REG_1);
 }
 
-/* bridge family: meta mark & NLAB_FW_DNAT_MARK != 0 accept. With br_netfilter a published port
- * reached from the same icc=false bridge is DNAT'd and then bridged; let it pass like Docker. */
-static int build_bridge_published(struct nftnl_rule *r)
-{
-        uint32_t zero = 0;
-
-        if (nlab_fwr_meta(r, NFT_META_MARK, NFT_REG_1) < 0 ||
-            nlab_fwr_bitwise(r, NFT_REG_1, NLAB_FW_DNAT_MARK, 0) < 0 ||
-            nlab_fwr_cmp(r, NFT_REG_1, NFT_CMP_NEQ, &zero, sizeof(zero)) < 0)
-                return -1;
-        return nlab_fwr_verdict(r, NF_ACCEPT);
-}
-
-/* bridge family: ip saddr @noicc drop (port-to-port traffic inside an icc=false bridge) */
-static int build_noicc(struct nftnl_rule *r)
-{
-        uint16_t ethertype = htons(0x0800);
-
-        if (nlab_fwr_meta(r, NFT_META_PROTOCOL, NFT_REG_1) < 0 ||
-            nlab_fwr_cmp(r, NFT_REG_1, NFT_CMP_EQ, &ethertype, sizeof(ethertype)) < 0 ||
-            nlab_fwr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4, NFT_REG_1) < 0 ||
-            nlab_fwr_lookup(r, NFT_REG_1, "noicc", 0, 0, 0) < 0)
-                return -1;
-        return nlab_fwr_verdict(r, NF_DROP);
-}
-
 struct rule_spec {
         uint16_t family;
         const char *chain;
@@ -484,8 +459,6 @@ static const struct rule_spec rules[] = {
      "meta nfproto ipv4 iif != \"lo\" ip daddr 127.0.0.0/8 drop"},
     {NFPROTO_INET, "loopback", build_loopback_saddr,
      "meta nfproto ipv4 iif != \"lo\" ip saddr 127.0.0.0/8 drop"},
-    {NFPROTO_BRIDGE, "forward", build_bridge_published, "meta mark & 0x00200000 != 0 accept"},
-    {NFPROTO_BRIDGE, "forward", build_noicc, "ip saddr @noicc drop"},
 };
 
 static int push_rules(struct nlab_fwb *b, struct nlab_err *err)
@@ -500,7 +473,7 @@ static int push_rules(struct nlab_fwb *b, struct nlab_err *err)
                 if (push_rule(b, r, rules[i].build(r), rules[i].nft, err) < 0)
                         return -1;
         }
-        return 0;
+        return nlab_fwbridge_build_rules(b, err);
 }
 
 int nlab_fw_build_ensure(struct nlab_fwb *b, struct nlab_err *err)
@@ -517,6 +490,8 @@ int nlab_fw_build_ensure(struct nlab_fwb *b, struct nlab_err *err)
         for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++)
                 if (push_set(b, &sets[i], (uint32_t)i + 1, err) < 0)
                         return -1;
+        if (nlab_fwbridge_build_objects(b, err) < 0)
+                return -1;
         /* rules are replaced wholesale, so ensure is idempotent and upgrades an older layout */
         for (size_t f = 0; f < 2; f++)
                 if (push_flush(b, families[f], err) < 0)
@@ -645,7 +620,7 @@ static struct elem elem_ifname(const char *a, const char *b)
 }
 
 int nlab_fw_build_network(struct nlab_fwb *b, bool add, const char *bridge, const char *subnet_cidr,
-                          bool internal, bool icc, struct nlab_err *err)
+                          bool internal, struct nlab_err *err)
 {
         char what[96], desc[96];
         struct elem el;
@@ -674,8 +649,6 @@ int nlab_fw_build_network(struct nlab_fwb *b, bool add, const char *bridge, cons
         snprintf(desc + strlen(desc), sizeof(desc) - strlen(desc), "/%s",
                  strchr(subnet_cidr, '/') + 1);
         if (push_elem(b, add, false, NFPROTO_INET, "subnets", &el, what, desc, err) < 0)
-                return -1;
-        if (!icc && push_elem(b, add, false, NFPROTO_BRIDGE, "noicc", &el, what, desc, err) < 0)
                 return -1;
         return 0;
 }
@@ -880,6 +853,50 @@ static struct mnl_socket *open_socket(size_t sndbuf, size_t rcvbuf, struct nlab_
         return nl;
 }
 
+static bool deletes(const struct nlab_fwb *b)
+{
+        for (size_t i = 0; i < b->n; i++)
+                if (b->msgs[i].type == NFT_MSG_DELSETELEM || b->msgs[i].type == NFT_MSG_DELTABLE)
+                        return true;
+        return false;
+}
+
+/* The kernel frees what a batch deleted after an RCU grace period, and releasing any nftables
+ * socket meanwhile waits for that (nf_tables flushes its destroy work on NETLINK_URELEASE):
+ * 10-20 ms on every stop. The batch is committed and acknowledged by now, so a grandchild that
+ * holds nothing else takes the last reference and the wait, after we let go of ours. */
+static void close_socket(struct mnl_socket *nl, bool deleted)
+{
+        int fd = mnl_socket_get_fd(nl), gate[2] = {-1, -1};
+        pid_t child = -1;
+        char c;
+
+        if (deleted && pipe2(gate, O_CLOEXEC) == 0)
+                child = fork();
+        if (child == 0) {
+                if (fork() == 0) {
+                        unsigned lo = (unsigned)(fd < gate[0] ? fd : gate[0]);
+                        unsigned hi = (unsigned)(fd < gate[0] ? gate[0] : fd);
+
+                        /* no lock, pipe or terminal of the caller's may outlive it here */
+                        close_range(0, lo - 1, 0);
+                        close_range(lo + 1, hi - 1, 0);
+                        close_range(hi + 1, ~0u, 0);
+                        while (read(gate[0], &c, 1) < 0 && errno == EINTR)
+                                ;
+                        _exit(0); /* the socket's last reference goes here */
+                }
+                _exit(0);
+        }
+        if (child > 0)
+                waitpid(child, NULL, 0);
+        mnl_socket_close(nl);
+        if (gate[0] >= 0) {
+                close(gate[0]);
+                close(gate[1]); /* the grandchild may go now: ours is closed */
+        }
+}
+
 int nlab_fw_send(const struct nlab_fwb *b, struct nlab_err *err)
 {
         struct acks a = {.b = b, .first_seq = (uint32_t)time(NULL)};
@@ -901,7 +918,7 @@ int nlab_fw_send(const struct nlab_fwb *b, struct nlab_err *err)
         }
         r = mnl_socket_sendto(nl, buf, len) < 0 ? nlab_err_sys(err, errno, "nftables: send batch")
                                                 : read_acks(nl, &a, err);
-        mnl_socket_close(nl);
+        close_socket(nl, r == 0 && deletes(b));
         free(buf);
         return r;
 }
@@ -999,7 +1016,7 @@ int nlab_fw_teardown(struct nlab_err *err)
 struct net_args {
         bool add;
         const char *bridge, *subnet;
-        bool internal, icc;
+        bool internal;
 };
 
 static int do_network(struct nlab_fwb *b, void *arg, struct nlab_err *err)
@@ -1009,21 +1026,21 @@ static int do_network(struct nlab_fwb *b, void *arg, struct nlab_err *err)
         /* adding a network also (re)asserts the layout, in the same atomic batch */
         if (n->add && nlab_fw_build_ensure(b, err) < 0)
                 return -1;
-        return nlab_fw_build_network(b, n->add, n->bridge, n->subnet, n->internal, n->icc, err);
+        return nlab_fw_build_network(b, n->add, n->bridge, n->subnet, n->internal, err);
 }
 
-int nlab_fw_network_add(const char *bridge, const char *subnet_cidr, bool internal, bool icc,
+int nlab_fw_network_add(const char *bridge, const char *subnet_cidr, bool internal,
                         struct nlab_err *err)
 {
-        struct net_args a = {true, bridge, subnet_cidr, internal, icc};
+        struct net_args a = {true, bridge, subnet_cidr, internal};
 
         return run_batch(do_network, &a, err);
 }
 
-int nlab_fw_network_del(const char *bridge, const char *subnet_cidr, bool internal, bool icc,
+int nlab_fw_network_del(const char *bridge, const char *subnet_cidr, bool internal,
                         struct nlab_err *err)
 {
-        struct net_args a = {false, bridge, subnet_cidr, internal, icc};
+        struct net_args a = {false, bridge, subnet_cidr, internal};
 
         return run_batch(do_network, &a, err);
 }

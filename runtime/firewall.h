@@ -1,5 +1,6 @@
-/* nftables for netlab: one `inet netlab` table (plus a one-chain `bridge netlab` table for
- * icc=false), state kept in set and map elements, every change one atomic netlink batch.
+/* nftables for netlab: one `inet netlab` table (plus a `bridge netlab` table for icc=false and
+ * anti-spoofing, see fwbridge.h), state kept in set and map elements, every change one atomic
+ * netlink batch.
  *
  * The network code must also: enable net.ipv4.ip_forward (after the noforward element is in, when
  * it was off); set net.ipv4.conf.<bridge>.route_localnet=1 (so 127.0.0.1 mappings can be routed
@@ -24,11 +25,12 @@
 
 /* Table, chains, sets and maps exist and the rules are the current ones (set elements are kept). */
 int nlab_fw_ensure(struct nlab_err *err);
-/* A bridge network: its bridge interface and subnet ("172.18.0.0/16"). Add includes ensure. */
-int nlab_fw_network_add(const char *bridge, const char *subnet_cidr, bool internal, bool icc,
+/* A bridge network: its bridge interface and subnet ("172.18.0.0/16"). Add includes ensure.
+ * icc=false is per port (nlab_fw_port_add), as the kernel may lack `meta ibrname`. */
+int nlab_fw_network_add(const char *bridge, const char *subnet_cidr, bool internal,
                         struct nlab_err *err);
 /* Removes exactly what add put in (pass the same arguments); already-gone is success. */
-int nlab_fw_network_del(const char *bridge, const char *subnet_cidr, bool internal, bool icc,
+int nlab_fw_network_del(const char *bridge, const char *subnet_cidr, bool internal,
                         struct nlab_err *err);
 /* Publish n resolved mappings (host_port != 0; see nlab_port_resolve) to ctr_ip; the table must
  * exist (ensure or network_add ran). A host port already published fails with NLAB_E_CONFLICT
@@ -52,7 +54,7 @@ int nlab_fw_teardown(struct nlab_err *err);
 /* Pure builders behind the verbs above: append the messages of one change to b. */
 int nlab_fw_build_ensure(struct nlab_fwb *b, struct nlab_err *err);
 int nlab_fw_build_network(struct nlab_fwb *b, bool add, const char *bridge, const char *subnet_cidr,
-                          bool internal, bool icc, struct nlab_err *err);
+                          bool internal, struct nlab_err *err);
 int nlab_fw_build_ports(struct nlab_fwb *b, bool add, const struct nlab_port_mapping *m, size_t n,
                         const char *ctr_ip, struct nlab_err *err);
 /* The one element of set noforward: present when forwarding was off before netlab. */

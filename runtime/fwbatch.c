@@ -128,6 +128,9 @@ static void render_elems(FILE *f, const struct nftnl_set *s)
                 p = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len);
                 if (p)
                         hex(f, "key", p, len);
+                p = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY_END, &len);
+                if (p)
+                        hex(f, "key-end", p, len);
                 p = nftnl_set_elem_get(e, NFTNL_SET_ELEM_DATA, &len);
                 if (p)
                         hex(f, "data", p, len);

@@ -215,10 +215,10 @@ int nlab_fw_foreign(char *msg, size_t size, struct nlab_err *err)
                  "chain %s (another firewall: Docker, firewalld or ufw) drops forwarded packets "
                  "by default (%s), so containers cannot reach the outside or published ports%s; "
                  "fix: "
-                 "nft 'insert rule %.*s %s iifname { \"netlab0\", \"br-*\" } accept'; nft 'insert "
-                 "rule %.*s %s oifname { \"netlab0\", \"br-*\" } accept' (with Docker: "
+                 "nft 'insert rule %.*s %s iifname { \"netlab*\", \"br-*\" } accept'; nft 'insert "
+                 "rule %.*s %s oifname { \"netlab*\", \"br-*\" } accept' (with Docker: "
                  "iptables -I DOCKER-USER -i br-+ -j ACCEPT; iptables -I DOCKER-USER -o br-+ -j "
-                 "ACCEPT; and the same for netlab0)",
+                 "ACCEPT; and the same for netlab+)",
                  f.chain, f.how,
                  br_netfilter_on()
                      ? ", and with br_netfilter (bridge-nf-call-iptables=1) not even each other"

@@ -37,6 +37,23 @@ static json_t *state_doc(const json_t *state)
         return s;
 }
 
+/* Docker fills the top-level address fields from the default "bridge" network only; tutorials
+ * read them with -f '{{.NetworkSettings.IPAddress}}'. Other networks leave them empty. */
+static json_t *network_settings_doc(const json_t *config)
+{
+        static const char *const fields[] = {"IPAddress", "Gateway", "MacAddress", "IPPrefixLen"};
+        json_t *ns = copy_or(json_object_get(config, "NetworkSettings"), json_object());
+        const json_t *bridge = json_object_get(json_object_get(ns, "Networks"), "bridge");
+        size_t i;
+
+        for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+                const json_t *v = json_object_get(bridge, fields[i]);
+                json_t *empty = i == 3 ? json_integer(0) : json_string("");
+                json_object_set_new(ns, fields[i], copy_or(v, empty));
+        }
+        return ns;
+}
+
 json_t *nlab_container_inspect(const json_t *config, const json_t *state)
 {
         const json_t *cmd = json_object_get(json_object_get(config, "Config"), "Cmd");
@@ -60,7 +77,6 @@ json_t *nlab_container_inspect(const json_t *config, const json_t *state)
         json_object_set_new(doc, "HostConfig",
                             json_deep_copy(json_object_get(config, "HostConfig")));
         json_object_set_new(doc, "Config", json_deep_copy(json_object_get(config, "Config")));
-        json_object_set_new(doc, "NetworkSettings",
-                            copy_or(json_object_get(config, "NetworkSettings"), json_object()));
+        json_object_set_new(doc, "NetworkSettings", network_settings_doc(config));
         return doc;
 }

@@ -143,9 +143,22 @@ static int lab_start(const char *dir, bool keep, int fd)
         lab_init(worker, keep, fd);
 }
 
-int nlab_lab_spawn(const char *dir, bool keep, struct nlab_lab *lab, struct nlab_err *err)
+int nlab_lab_read_start(int fd, pid_t *init, struct nlab_err *err)
 {
         struct lab_report r;
+
+        /* a short read leaves r undefined: only a whole report may be looked at */
+        if (read_report(fd, &r) < 0)
+                return nlab_err_set(err, NLAB_E_SYSTEM, "lab sandbox: it ended before it started");
+        if (r.kind != 0)
+                return nlab_err_set(err, NLAB_E_SYSTEM, "lab sandbox: %.*s", (int)sizeof(r.msg),
+                                    r.kind == 2 ? r.msg : "it ended before it started");
+        *init = r.value;
+        return 0;
+}
+
+int nlab_lab_spawn(const char *dir, bool keep, struct nlab_lab *lab, struct nlab_err *err)
+{
         int pfd[2], status;
         pid_t c1, init;
 
@@ -177,13 +190,11 @@ int nlab_lab_spawn(const char *dir, bool keep, struct nlab_lab *lab, struct nlab
                 _exit(0);
         }
         close(pfd[1]);
-        if (read_report(pfd[0], &r) < 0 || r.kind != 0) {
+        if (nlab_lab_read_start(pfd[0], &lab->init, err) < 0) {
                 close(pfd[0]);
                 waitpid(c1, &status, 0);
-                return nlab_err_set(err, NLAB_E_SYSTEM, "lab sandbox: %s",
-                                    r.kind == 2 ? r.msg : "it ended before it started");
+                return -1;
         }
-        lab->init = r.value;
         lab->outer = c1;
         lab->fd = pfd[0];
         lab->keep = keep;

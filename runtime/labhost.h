@@ -29,6 +29,9 @@ struct nlab_lab {
  * 1 in the caller, or <0 on error. With keep, the init outlives the worker and the caller until
  * someone sends it SIGTERM. */
 int nlab_lab_spawn(const char *dir, bool keep, struct nlab_lab *lab, struct nlab_err *err);
+/* The caller's end of nlab_lab_spawn: the lab's first report from fd, its init's pid; -1 with err
+ * when the lab failed or ended before it reported (a short report is never looked into). */
+int nlab_lab_read_start(int fd, pid_t *init, struct nlab_err *err);
 /* The worker's exit status (0..255), or -1 if the lab died first (killed, interrupted).
  * Without keep the lab is gone when this returns. */
 int nlab_lab_wait(struct nlab_lab *lab);

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <net/if.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -364,4 +365,41 @@ int nlab_link_list_kind(struct nlab_nl *nl, const char *kind, char (**names)[NLA
         *names = out;
         *n = count;
         return 0;
+}
+
+int nlab_link_alias(struct nlab_nl *nl, const char *name, char *buf, size_t size,
+                    struct nlab_err *err)
+{
+        struct rtnl_link *link = NULL;
+        const char *alias;
+        int r;
+
+        assert(nl && name && buf && size);
+        r = rtnl_link_get_kernel(nl->sk, 0, name, &link);
+        if (is_gone(r)) {
+                nl->syserr = 0;
+                return 0;
+        }
+        if (r < 0)
+                return nlab_nl_fail(nl, r, err, "link %s", name);
+        alias = rtnl_link_get_ifalias(link);
+        snprintf(buf, size, "%s", alias ? alias : "");
+        rtnl_link_put(link);
+        return 1;
+}
+
+int nlab_link_set_alias(struct nlab_nl *nl, const char *name, const char *alias,
+                        struct nlab_err *err)
+{
+        struct rtnl_link *change;
+        int r;
+
+        assert(nl && name && alias);
+        change = new_change(name, err);
+        if (!change)
+                return -1;
+        rtnl_link_set_ifalias(change, alias);
+        r = change_link(nl, name, change, "set alias", err);
+        rtnl_link_put(change);
+        return r;
 }

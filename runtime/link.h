@@ -51,6 +51,13 @@ int nlab_link_set_mac(struct nlab_nl *nl, const char *name, const uint8_t mac[6]
 int nlab_link_set_hairpin(struct nlab_nl *nl, const char *name, struct nlab_err *err);
 int nlab_link_set_mtu(struct nlab_nl *nl, const char *name, unsigned mtu, struct nlab_err *err);
 
+/* The link's alias (IFLA_IFALIAS, "" when unset) into buf: 1, or 0 when there is no such link.
+ * netlab writes the state root that made a bridge there, so another root never adopts it. */
+int nlab_link_alias(struct nlab_nl *nl, const char *name, char *buf, size_t size,
+                    struct nlab_err *err);
+int nlab_link_set_alias(struct nlab_nl *nl, const char *name, const char *alias,
+                        struct nlab_err *err);
+
 /* Names of all links of a kind ("bridge", "veth"), as a malloc'ed array the caller frees. */
 int nlab_link_list_kind(struct nlab_nl *nl, const char *kind, char (**names)[NLAB_IFNAMSIZ],
                         size_t *n, struct nlab_err *err);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "runtime/fsutil.h"
+#include "runtime/suggest.h"
 
 static const char *const log_keys[] = {"max-size", "max-file"};
 
@@ -127,41 +128,10 @@ static int parse_max_file(const char *s, unsigned *out, struct nlab_err *err)
         return 0;
 }
 
-/* Edit distance up to a small bound, for "did you mean" on option names. */
-static size_t distance(const char *a, const char *b)
-{
-        size_t la = strlen(a), lb = strlen(b), i, j, row[32];
-
-        if (la >= 31 || lb >= 31)
-                return 99;
-        for (j = 0; j <= lb; j++)
-                row[j] = j;
-        for (i = 1; i <= la; i++) {
-                size_t diag = row[0];
-                row[0] = i;
-                for (j = 1; j <= lb; j++) {
-                        size_t up = row[j];
-                        size_t best = diag + (tolower((unsigned char)a[i - 1]) !=
-                                              tolower((unsigned char)b[j - 1]));
-                        if (up + 1 < best)
-                                best = up + 1;
-                        if (row[j - 1] + 1 < best)
-                                best = row[j - 1] + 1;
-                        row[j] = best;
-                        diag = up;
-                }
-        }
-        return row[lb];
-}
-
 static int unknown_key(const char *key, struct nlab_err *err)
 {
-        const char *near = NULL;
-        size_t i;
+        const char *near = nlab_suggest(key, log_keys, sizeof(log_keys) / sizeof(log_keys[0]), 2);
 
-        for (i = 0; i < sizeof(log_keys) / sizeof(log_keys[0]); i++)
-                if (distance(key, log_keys[i]) <= 2)
-                        near = log_keys[i];
         return nlab_err_set(err, NLAB_E_INVALID,
                             "unknown log opt \"%s\": accepted are max-size and max-file%s%s%s", key,
                             near ? " (did you mean " : "", near ? near : "", near ? "?)" : "");

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "runtime/container.h"
+#include "runtime/attach.h"
 #include "runtime/dnsctl.h"
 #include "runtime/endpoint.h"
 #include "runtime/link.h"
@@ -41,7 +42,7 @@ static const char *net_gateway(const json_t *net)
             json_array_get(json_object_get(json_object_get(net, "IPAM"), "Config"), 0), "Gateway"));
 }
 
-static bool icc_of(const json_t *net)
+bool nlab_netglue_icc(const json_t *net)
 {
         const json_t *o = json_object_get(net, "Options");
         const char *v = json_string_value(json_object_get(o, "icc"));
@@ -57,16 +58,15 @@ static const char *net_subnet(const json_t *net)
             json_array_get(json_object_get(json_object_get(net, "IPAM"), "Config"), 0), "Subnet"));
 }
 
-/* The network's entries in the firewall sets: bridge, subnet, internal, icc. */
+/* The network's entries in the firewall sets: bridge, subnet, internal (icc goes by port). */
 static int fw_network(const json_t *net, bool add, struct nlab_err *err)
 {
         const char *subnet = net_subnet(net);
         bool internal = json_is_true(json_object_get(net, "Internal"));
 
         if (add)
-                return nlab_fw_network_add(nlab_netglue_bridge(net), subnet, internal, icc_of(net),
-                                           err);
-        return nlab_fw_network_del(nlab_netglue_bridge(net), subnet, internal, icc_of(net), err);
+                return nlab_fw_network_add(nlab_netglue_bridge(net), subnet, internal, err);
+        return nlab_fw_network_del(nlab_netglue_bridge(net), subnet, internal, err);
 }
 
 /* The bridge exists: the network was realized (the bridge is made first and removed last). */
@@ -118,8 +118,7 @@ static int rebuild_networks(struct nlab_store *st, struct nlab_fwb *b, struct nl
                 if (!nlab_netglue_bridge(net) || !net_subnet(net))
                         continue;
                 r = nlab_fw_build_network(b, true, nlab_netglue_bridge(net), net_subnet(net),
-                                          json_is_true(json_object_get(net, "Internal")),
-                                          icc_of(net), err);
+                                          json_is_true(json_object_get(net, "Internal")), err);
                 if (r < 0)
                         break;
         }
@@ -127,7 +126,8 @@ static int rebuild_networks(struct nlab_store *st, struct nlab_fwb *b, struct nl
         return r;
 }
 
-/* A running container's published ports, as its record says they are published. */
+/* A running container's ports' anti-spoofing elements (without them its ports send nothing),
+ * and its published ports, as its record says they are published. */
 static int rebuild_ctr_ports(struct nlab_store *st, const char *id, struct nlab_fwb *b,
                              struct nlab_err *err)
 {
@@ -140,6 +140,9 @@ static int rebuild_ctr_ports(struct nlab_store *st, const char *id, struct nlab_
         if (nlab_store_load(st, id, "state.json", &state, NULL) < 0 ||
             !nlab_container_running(state) ||
             nlab_store_load(st, id, "config.json", &cfg, NULL) < 0)
+                goto out;
+        r = nlab_attach_build_filters(st, id, cfg, b, err);
+        if (r < 0)
                 goto out;
         target = json_string_value(
             json_object_get(json_object_get(cfg, "NetworkSettings"), "PortsTarget"));
@@ -209,6 +212,8 @@ int nlab_netglue_network_ensure(struct nlab_store *st, const json_t *net, struct
 
         if (!bridge)
                 return 0;
+        if (nlab_network_bridge_claim(st, bridge, true, err) < 0)
+                return -1;
         if (realized(bridge))
                 return nlab_netglue_fw_check(st, NULL, err);
         return nlab_netglue_network_up(st, net, err);
@@ -222,7 +227,8 @@ int nlab_netglue_network_up(struct nlab_store *st, const json_t *net, struct nla
         if (!bridge)
                 return 0; /* host and none have no kernel side */
         if (nlab_netglue_fw_check(st, NULL, err) < 0 || nlab_network_pool(net, &p, err) < 0 ||
-            nlab_bridge_ensure(bridge, p.gateway, p.subnet.prefix, mtu_of(net), err) < 0)
+            nlab_bridge_ensure(bridge, p.gateway, p.subnet.prefix, mtu_of(net), err) < 0 ||
+            nlab_network_bridge_claim(st, bridge, true, err) < 0)
                 return -1;
         if (fw_network(net, true, err) < 0 || host_forwarding(st, err) < 0) {
                 nlab_err_prefix(err, "network %s: firewall", net_name(net));
@@ -248,7 +254,7 @@ void nlab_netglue_network_down(struct nlab_store *st, const json_t *net)
 
         if (nlab_network_is_user(net))
                 nlab_dns_drop_network(st->root, net_name(net), NULL);
-        if (bridge) {
+        if (bridge && nlab_network_bridge_claim(st, bridge, false, NULL) == 0) {
                 fw_network(net, false, NULL);
                 nlab_bridge_remove(bridge, NULL);
         }

@@ -4,6 +4,7 @@
 #define NLAB_NETGLUE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "runtime/err.h"
 #include "runtime/store.h"
@@ -21,6 +22,8 @@ int nlab_netglue_fw_check(struct nlab_store *st, const char *skip_id, struct nla
 void nlab_netglue_network_down(struct nlab_store *st, const json_t *net);
 /* The bridge interface of a network record. */
 const char *nlab_netglue_bridge(const json_t *net);
+/* Containers on it may talk to each other (-o icc, default true). */
+bool nlab_netglue_icc(const json_t *net);
 
 /* A container's own pieces while it runs: published ports, DNS names. */
 int nlab_netglue_ctr_up(struct nlab_store *st, const char *id, json_t *cfg, struct nlab_err *err);

@@ -285,8 +285,8 @@ static const char *resolver_of(struct nlab_store *st, const json_t *cfg, char *b
         return NULL;
 }
 
-static int write_resolv(struct nlab_store *st, const char *id, const json_t *cfg,
-                        struct nlab_err *err)
+int nlab_netmode_write_resolv(struct nlab_store *st, const char *id, const json_t *cfg,
+                              struct nlab_err *err)
 {
         struct nlab_strv dns = view(cfg, "Dns"), search = view(cfg, "DnsSearch"),
                          opts = view(cfg, "DnsOptions"), own = {0};
@@ -342,7 +342,7 @@ int nlab_netmode_etc_files(struct nlab_store *st, const char *id, const json_t *
                 return copy_from_target(st, id, cfg, err);
         if (nlab_netmode_write_hosts(st, id, cfg, err) < 0)
                 return -1;
-        return write_resolv(st, id, cfg, err);
+        return nlab_netmode_write_resolv(st, id, cfg, err);
 }
 
 int nlab_netmode_start(struct nlab_store *st, const char *id, json_t *cfg, int pid,
@@ -364,7 +364,7 @@ int nlab_netmode_start(struct nlab_store *st, const char *id, json_t *cfg, int p
                 if (nlab_network_load(st, name, &net, err) < 0)
                         goto undo;
                 snprintf(ifname, sizeof(ifname), "eth%d", i);
-                r = nlab_attach_up(st, net, id, ep, netns, ifname, i == 0, err);
+                r = nlab_attach_up(st, net, id, ep, nets, netns, ifname, i == 0, err);
                 json_decref(net);
                 if (r < 0)
                         goto undo;
@@ -376,7 +376,7 @@ int nlab_netmode_start(struct nlab_store *st, const char *id, json_t *cfg, int p
                 goto undo;
         return nlab_store_save(st, id, "config.json", cfg, err);
 undo:
-        json_object_foreach(nets, name, ep) nlab_attach_down(ep);
+        json_object_foreach(nets, name, ep) nlab_attach_down(id, ep, nets);
         return -1;
 }
 
@@ -384,6 +384,10 @@ void nlab_netmode_stop(struct nlab_store *st, const char *id, const json_t *cfg)
 {
         /* The veths go with the network namespace once its last process and its bind mount are
          * gone; deleting them here would only wait for the kernel (about 25 ms each). A start
-         * that finds a stale one removes it (nlab_attach_up). */
+         * that finds a stale one removes it (nlab_attach_up). Its firewall elements go now. */
+        json_t *nets = nlab_netmode_networks((json_t *)cfg), *ep;
+        const char *name;
+
+        json_object_foreach(nets, name, ep) nlab_attach_unfilter(id, ep, nets);
         nlab_netglue_ctr_down(st, id, cfg);
 }

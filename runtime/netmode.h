@@ -37,6 +37,10 @@ json_t *nlab_netmode_networks(const json_t *cfg);
 /* Rewrite /etc/hosts in place (connect and disconnect change one line). */
 int nlab_netmode_write_hosts(struct nlab_store *st, const char *id, const json_t *cfg,
                              struct nlab_err *err);
+/* Rewrite /etc/resolv.conf in place so its nameserver is the gateway of a network the container
+ * is still on: netlab-dns only answers on those bridges (connect and disconnect call it). */
+int nlab_netmode_write_resolv(struct nlab_store *st, const char *id, const json_t *cfg,
+                              struct nlab_err *err);
 /* The pid (and its start time) whose netns a container:NAME container joins; fails unless
  * it runs. */
 int nlab_netmode_container_pid(struct nlab_store *st, const json_t *cfg, int *pid,

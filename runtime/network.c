@@ -1,6 +1,7 @@
 #include "runtime/network.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include "runtime/endpoint.h"
 #include "runtime/fsutil.h"
 #include "runtime/ids.h"
+#include "runtime/link.h"
 #include "runtime/netglue.h"
 #include "runtime/netlink.h"
 #include "runtime/route.h"
@@ -101,17 +103,103 @@ static int make_net_dirs(struct nlab_store *st, const char *name, struct nlab_er
         return 0;
 }
 
-static json_t *predefined_record(const char *name, const char *id)
+/* A second state root on this host must not take over the first one's netlab0 and addresses.
+ * So a root's default bridge is Docker's netlab0 unless this network namespace has one already
+ * (then netlab-HASH of the root's path), on 172.17.0.0/16 unless a route covers it (then the
+ * first free default pool). */
+struct default_bridge {
+        char name[16], subnet[NLAB_CIDR_STRLEN], gateway[INET_ADDRSTRLEN];
+};
+
+static bool subnet_routed(const struct nlab_subnet *want, const struct nlab_subnet *routes,
+                          size_t n)
+{
+        size_t i;
+
+        for (i = 0; i < n; i++)
+                if (nlab_subnet_overlaps(want, &routes[i]))
+                        return true;
+        return false;
+}
+
+static void root_bridge_name(const struct nlab_store *st, char name[16])
+{
+        uint32_t h = 2166136261u; /* FNV-1a */
+        const char *p;
+
+        for (p = st->root; *p; p++)
+                h = (h ^ (unsigned char)*p) * 16777619u;
+        snprintf(name, 16, "netlab-%08x", (unsigned)h);
+}
+
+static int choose_default_bridge(const struct nlab_store *st, struct default_bridge *b,
+                                 struct nlab_err *err)
+{
+        struct nlab_subnet sub = {.prefix = 16}, *routes = NULL;
+        struct nlab_nl *nl = nlab_nl_open(NULL, err);
+        struct in_addr gw;
+        size_t n = 0;
+        int r;
+
+        if (!nl)
+                return -1;
+        snprintf(b->name, sizeof(b->name), "%s", NLAB_DEFAULT_BRIDGE);
+        r = nlab_link_lookup(nl, NLAB_DEFAULT_BRIDGE, NULL, err);
+        if (r > 0)
+                root_bridge_name(st, b->name);
+        if (r >= 0)
+                r = nlab_route_list_v4(nl, &routes, &n, err);
+        nlab_nl_close(nl);
+        inet_pton(AF_INET, "172.17.0.0", &sub.net);
+        if (r >= 0 && subnet_routed(&sub, routes, n))
+                r = nlab_ipam_pick_pool(routes, n, &sub, err);
+        free(routes);
+        if (r < 0 || nlab_subnet_gateway(&sub, &gw, err) < 0)
+                return -1;
+        nlab_cidr_format(&sub, b->subnet);
+        inet_ntop(AF_INET, &gw, b->gateway, sizeof(b->gateway));
+        return 0;
+}
+
+int nlab_network_bridge_claim(const struct nlab_store *st, const char *bridge, bool mark,
+                              struct nlab_err *err)
+{
+        char want[256], have[256];
+        struct nlab_nl *nl;
+        int r;
+
+        assert(st && bridge);
+        if ((size_t)snprintf(want, sizeof(want), "netlab:%s", st->root) >= sizeof(want))
+                return 0; /* a root too long for an alias goes unmarked */
+        nl = nlab_nl_open(NULL, err);
+        if (!nl)
+                return -1;
+        r = nlab_link_alias(nl, bridge, have, sizeof(have), err);
+        if (r > 0 && !have[0] && mark)
+                r = nlab_link_set_alias(nl, bridge, want, err);
+        else if (r > 0 && have[0] && strcmp(have, want))
+                r = nlab_err_set(err, NLAB_E_CONFLICT,
+                                 "bridge %s belongs to state root %s, not to %s (both recorded "
+                                 "it before either had made it)",
+                                 bridge, strncmp(have, "netlab:", 7) ? have : have + 7, st->root);
+        nlab_nl_close(nl);
+        return r < 0 ? -1 : 0;
+}
+
+static json_t *predefined_record(const struct nlab_store *st, const char *name, const char *id,
+                                 struct nlab_err *err)
 {
         if (!strcmp(name, "bridge")) {
-                json_t *opts =
-                    json_pack("{s:s,s:s,s:s,s:s}", "com.docker.network.bridge.default_bridge",
-                              "true", "com.docker.network.bridge.enable_icc", "true",
-                              "com.docker.network.bridge.name", NLAB_DEFAULT_BRIDGE,
-                              "com.docker.network.driver.mtu", "1500");
-                return new_record(name, id, "bridge", false,
-                                  ipam_config("172.17.0.0/16", "172.17.0.1", NULL), opts,
-                                  json_object());
+                struct default_bridge b;
+                json_t *opts;
+                if (choose_default_bridge(st, &b, err) < 0)
+                        return NULL;
+                opts = json_pack("{s:s,s:s,s:s,s:s}", "com.docker.network.bridge.default_bridge",
+                                 "true", "com.docker.network.bridge.enable_icc", "true",
+                                 "com.docker.network.bridge.name", b.name,
+                                 "com.docker.network.driver.mtu", "1500");
+                return new_record(name, id, "bridge", false, ipam_config(b.subnet, b.gateway, NULL),
+                                  opts, json_object());
         }
         return new_record(name, id, !strcmp(name, "host") ? "host" : "null", false,
                           ipam_config(NULL, NULL, NULL), json_object(), json_object());
@@ -136,12 +224,15 @@ int nlab_network_ensure_predefined(struct nlab_store *st, struct nlab_err *err)
                 if (access(path, F_OK) < 0) {
                         rec = NULL;
                         r = nlab_id_new(id, err);
+                        /* chosen before the directory exists, so a failure leaves nothing */
+                        if (r == 0) {
+                                rec = predefined_record(st, predefined[i], id, err);
+                                r = rec ? 0 : -1;
+                        }
                         if (r == 0)
                                 r = make_net_dirs(st, predefined[i], err);
-                        if (r == 0) {
-                                rec = predefined_record(predefined[i], id);
+                        if (r == 0)
                                 r = save_net(st, rec, err);
-                        }
                         json_decref(rec);
                 }
                 nlab_store_unlock(st);

@@ -31,6 +31,11 @@ int nlab_network_load(struct nlab_store *st, const char *ref, json_t **net, stru
 int nlab_network_list(struct nlab_store *st, json_t **nets, struct nlab_err *err);
 /* Docker-shaped inspect document, with the running containers attached. */
 json_t *nlab_network_inspect(struct nlab_store *st, const json_t *net);
+/* Is bridge this root's to use? 0 when it is missing or ours (an unmarked one is marked as ours
+ * with mark), CONFLICT naming the state root whose bridge it is otherwise: two roots that picked
+ * the same name never share one bridge, address plan and firewall entries. */
+int nlab_network_bridge_claim(const struct nlab_store *st, const char *bridge, bool mark,
+                              struct nlab_err *err);
 /* Write the records of bridge, host and none if missing (no kernel objects yet). */
 int nlab_network_ensure_predefined(struct nlab_store *st, struct nlab_err *err);
 /* The kernel side of a bridge network: the bridge with its gateway, its firewall entries,

@@ -22,6 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dns/wire.h"
+
 #define ICMP_ID_FALLBACK 0x4e4c /* "NL" */
 
 struct probe_job {
@@ -502,82 +504,30 @@ size_t nlab_hosts_lookup(const char *text, const char *name, struct in_addr *out
         return n;
 }
 
-int nlab_dns_build_query(const char *name, uint16_t id, uint8_t *buf, size_t size)
-{
-        size_t o = 12, nlen = strlen(name);
-        const char *p = name;
-
-        if (nlen == 0 || nlen > 253 || size < nlen + 18)
-                return -1;
-        memset(buf, 0, 12);
-        buf[0] = (uint8_t)(id >> 8);
-        buf[1] = (uint8_t)id;
-        buf[2] = 0x01; /* RD */
-        buf[5] = 1;    /* one question */
-        while (*p) {
-                const char *dot = strchrnul(p, '.');
-                size_t l = (size_t)(dot - p);
-                if (l == 0 || l > 63)
-                        return -1;
-                buf[o++] = (uint8_t)l;
-                memcpy(buf + o, p, l);
-                o += l;
-                p = *dot ? dot + 1 : dot;
-        }
-        buf[o++] = 0;
-        buf[o++] = 0, buf[o++] = 1; /* A */
-        buf[o++] = 0, buf[o++] = 1; /* IN */
-        return (int)o;
-}
-
-/* Skip a possibly compressed name; returns the offset after it, or 0 if malformed. */
-static size_t skip_name(const uint8_t *b, size_t len, size_t o)
-{
-        while (o < len) {
-                if (b[o] == 0)
-                        return o + 1;
-                if ((b[o] & 0xc0) == 0xc0)
-                        return o + 2 <= len ? o + 2 : 0;
-                if (b[o] & 0xc0)
-                        return 0;
-                o += 1 + (size_t)b[o];
-        }
-        return 0;
-}
-
 int nlab_dns_parse_response(const uint8_t *b, size_t len, uint16_t id,
                             struct nlab_probe_result *res)
 {
-        size_t o = 12, qd, an, i;
+        struct nlab_dns_header h;
+        struct nlab_dns_rr rr;
+        size_t o = NLAB_DNS_HDRLEN, i;
 
-        if (len < 12 || (uint16_t)(b[0] << 8 | b[1]) != id || !(b[2] & 0x80))
+        if (nlab_dns_parse_header(b, len, &h) < 0 || h.id != id || !(h.flags & NLAB_DNS_F_QR))
                 return -1;
-        res->rcode = b[3] & 0x0f;
+        res->rcode = h.flags & NLAB_DNS_F_RCODE;
         res->naddrs = 0;
-        qd = (size_t)(b[4] << 8 | b[5]);
-        an = (size_t)(b[6] << 8 | b[7]);
-        for (i = 0; i < qd; i++) {
-                o = skip_name(b, len, o);
-                if (!o || o + 4 > len)
+        for (i = 0; i < h.qdcount; i++) {
+                if (nlab_dns_skip_name(b, len, &o) < 0 || len - o < 4)
                         return -1;
                 o += 4;
         }
-        for (i = 0; i < an; i++) {
-                size_t rdlen;
-                uint16_t type;
-                o = skip_name(b, len, o);
-                if (!o || o + 10 > len)
+        for (i = 0; i < h.ancount; i++) {
+                if (nlab_dns_next_rr(b, len, &o, &rr) < 0)
                         return -1;
-                type = (uint16_t)(b[o] << 8 | b[o + 1]);
-                rdlen = (size_t)(b[o + 8] << 8 | b[o + 9]);
-                o += 10;
-                if (o + rdlen > len)
-                        return -1;
-                if (type == 1 && rdlen == 4 && res->naddrs < NLAB_PROBE_MAX_ADDRS)
-                        memcpy(&res->addrs[res->naddrs++], b + o, 4);
-                o += rdlen;
+                if (rr.type == NLAB_DNS_T_A && rr.rdlength == 4 &&
+                    res->naddrs < NLAB_PROBE_MAX_ADDRS)
+                        memcpy(&res->addrs[res->naddrs++], b + rr.rdata_off, 4);
         }
-        if (res->rcode == 3)
+        if (res->rcode == NLAB_DNS_NXDOMAIN)
                 res->status = NLAB_PROBE_NXDOMAIN;
         else if (res->rcode)
                 res->status = NLAB_PROBE_DNS_ERROR;

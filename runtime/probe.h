@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "runtime/err.h"
-#include "runtime/scenario.h"
+#include "runtime/proto.h"
 
 enum nlab_probe_status {
         NLAB_PROBE_OK,          /* connected, echo reply, reply datagram, DNS answer */
@@ -60,9 +60,8 @@ const char *nlab_probe_status_str(enum nlab_probe_status s);
 int nlab_resolvconf_nameserver(const char *text, struct in_addr *ns);
 /* Addresses of name in a hosts file text (first column IPv4). Returns how many (<= max). */
 size_t nlab_hosts_lookup(const char *text, const char *name, struct in_addr *out, size_t max);
-/* A DNS query for the A record of name; returns its length or -1 for a bad name. */
-int nlab_dns_build_query(const char *name, uint16_t id, uint8_t *buf, size_t size);
-/* Read a response to query id into res (status, rcode, addresses). -1 if malformed. */
+/* Read a response to query id into res (status, rcode, addresses), with dns/wire.c's codec;
+ * -1 if malformed. Queries are built by nlab_dns_build_query (dns/wire.h). */
 int nlab_dns_parse_response(const uint8_t *buf, size_t len, uint16_t id,
                             struct nlab_probe_result *res);
 

@@ -24,6 +24,7 @@ struct pctx {
         const char *line; /* this line, not NUL-terminated */
         size_t len;
         struct nlab_err *err;
+        const struct nlab_grammar *g;
         struct nlab_scenario *s;
         struct nlab_strv containers; /* names given with --name so far */
         struct nlab_strv externals;
@@ -70,6 +71,20 @@ static int fail_tok(struct pctx *c, size_t i, const char *fmt, const char *arg)
                 return fail_at(c, end, 1, fmt, arg);
         }
         return fail_at(c, c->tok[i].col, c->tok[i].width, fmt, arg);
+}
+
+/* fail_tok with a formatted message. */
+static int fail_at_tok(struct pctx *c, size_t i, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail_at_tok(struct pctx *c, size_t i, const char *fmt, ...)
+{
+        char msg[384];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        return fail_tok(c, i, "%s", msg);
 }
 
 static void free_tokens(struct pctx *c)
@@ -216,119 +231,79 @@ static int oom(struct pctx *c)
 
 /* ---- netlab commands ---- */
 
-struct cmd_shape {
-        const char *name;
-        const char *sub;         /* network subcommand, or NULL */
-        int min, max;            /* positional arguments; max -1: any number */
-        bool stop_after_first;   /* run IMAGE CMD..., exec CTR CMD...: the rest is the command */
-        const char *value_flags; /* "|name|e|..." flags that take a value */
-        const char *usage;
-};
-
-#define RUN_VALUE_FLAGS                                                                            \
-        "|name|hostname|h|env|e|volume|v|workdir|w|network|net|ip|mac-address|network-alias|"      \
-        "net-alias|cap-add|cap-drop|add-host|dns|dns-search|dns-option|dns-opt|publish|p|expose|"  \
-        "label|l|sysctl|security-opt|device|pids-limit|memory|m|cpus|log-opt|"
-
-static const struct cmd_shape shapes[] = {
-    {"run", NULL, 1, -1, true, RUN_VALUE_FLAGS, "run [OPTIONS] IMAGE [COMMAND...]"},
-    {"create", NULL, 1, -1, true, RUN_VALUE_FLAGS, "create [OPTIONS] IMAGE [COMMAND...]"},
-    {"exec", NULL, 2, -1, true, "|env|e|workdir|w|", "exec [OPTIONS] CONTAINER COMMAND..."},
-    {"start", NULL, 1, -1, false, "", "start CONTAINER..."},
-    {"stop", NULL, 1, -1, false, "|time|t|timeout|", "stop CONTAINER..."},
-    {"restart", NULL, 1, -1, false, "|time|t|timeout|", "restart CONTAINER..."},
-    {"kill", NULL, 1, -1, false, "|signal|s|", "kill CONTAINER..."},
-    {"rm", NULL, 1, -1, false, "", "rm CONTAINER..."},
-    {"logs", NULL, 1, 1, false, "", "logs CONTAINER"},
-    {"inspect", NULL, 1, -1, false, "|format|f|type|", "inspect NAME..."},
-    {"ps", NULL, 0, 0, false, "|format|filter|f|", "ps [OPTIONS]"},
-    {"images", NULL, 0, 0, false, "", "images"},
-    {"port", NULL, 1, 2, false, "", "port CONTAINER [PORT]"},
-    {"diagnose", NULL, 2, 2, false, "", "diagnose A B[:PORT]"},
-    {"graph", NULL, 0, 0, false, "|format|", "graph [--format text|dot]"},
-    {"network", "create", 1, 1, false, "|driver|d|subnet|gateway|ip-range|opt|o|label|",
-     "network create [OPTIONS] NETWORK"},
-    {"network", "rm", 1, -1, false, "", "network rm NETWORK..."},
-    {"network", "remove", 1, -1, false, "", "network rm NETWORK..."},
-    {"network", "ls", 0, 0, false, "|format|filter|f|", "network ls"},
-    {"network", "list", 0, 0, false, "|format|filter|f|", "network ls"},
-    {"network", "inspect", 1, -1, false, "|format|f|", "network inspect NETWORK..."},
-    {"network", "prune", 0, 0, false, "|filter|", "network prune"},
-    {"network", "connect", 2, 2, false, "|ip|alias|mac-address|",
-     "network connect [OPTIONS] NETWORK CONTAINER"},
-    {"network", "disconnect", 2, 2, false, "", "network disconnect NETWORK CONTAINER"},
-};
-
-static bool flag_takes_value(const struct cmd_shape *sh, const char *flag)
-{
-        char key[64];
-
-        if (strlen(flag) > sizeof(key) - 3)
-                return false;
-        snprintf(key, sizeof(key), "|%s|", flag);
-        return strstr(sh->value_flags, key) != NULL;
-}
-
-bool nlab_scenario_flag_takes_value(const char *command, const char *flag)
-{
-        size_t i;
-
-        for (i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++)
-                if (!shapes[i].sub && !strcmp(shapes[i].name, command))
-                        return flag_takes_value(&shapes[i], flag);
-        return false;
-}
-
-/* Is token i a flag that consumes the next token as its value? */
-static bool consumes_next(const struct cmd_shape *sh, const char *t)
+/* Is token t a flag that consumes the next token as its value? */
+static bool consumes_next(const struct nlab_cmd_grammar *cmd, const char *t)
 {
         size_t n;
 
         if (t[1] == '-')
-                return !strchr(t, '=') && flag_takes_value(sh, t + 2);
+                return !strchr(t, '=') && nlab_grammar_takes_value(cmd, t + 2);
         /* -dit: only the last letter can take the value; -p8080:80 carries it glued */
         n = strlen(t);
         for (size_t k = 1; k < n; k++) {
                 char one[2] = {t[k], 0};
-                if (flag_takes_value(sh, one))
+                if (nlab_grammar_takes_value(cmd, one))
                         return k == n - 1;
         }
         return false;
 }
 
-static const struct cmd_shape *find_shape(struct pctx *c, size_t *first_arg)
+/* "create, ls, ..." : the subcommands of name, for a message. */
+static void list_subs(const struct nlab_grammar *g, const char *name, char *buf, size_t size)
+{
+        size_t i, len = 0;
+
+        buf[0] = '\0';
+        for (i = 0; i < g->n && len < size; i++)
+                if (g->cmds[i].sub && !strcmp(g->cmds[i].name, name))
+                        len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? ", " : "",
+                                                g->cmds[i].sub);
+}
+
+static bool has_subs(const struct nlab_grammar *g, const char *name)
 {
         size_t i;
-        bool is_net = !strcmp(c->tok[0].s, "network");
 
-        if (is_net && c->ntok < 2) {
-                fail_tok(c, 1,
-                         "%s: missing subcommand (create, ls, inspect, rm, prune, connect, "
-                         "disconnect)",
-                         "network");
-                return NULL;
+        for (i = 0; i < g->n; i++)
+                if (g->cmds[i].sub && !strcmp(g->cmds[i].name, name))
+                        return true;
+        return false;
+}
+
+static const struct nlab_cmd_grammar *find_command(struct pctx *c, size_t *first_arg)
+{
+        const char *name = c->tok[0].s;
+        const struct nlab_cmd_grammar *cmd;
+        char subs[256];
+
+        if (has_subs(c->g, name)) {
+                list_subs(c->g, name, subs, sizeof(subs));
+                if (c->ntok < 2) {
+                        fail_at_tok(c, 1, "%s: missing subcommand (%s)", name, subs);
+                        return NULL;
+                }
+                cmd = nlab_grammar_find(c->g, name, c->tok[1].s);
+                if (!cmd)
+                        fail_at_tok(c, 1, "unknown %s subcommand \"%s\" (%s)", name, c->tok[1].s,
+                                    subs);
+                *first_arg = 2;
+                return cmd;
         }
-        for (i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
-                if (strcmp(shapes[i].name, c->tok[0].s))
-                        continue;
-                if (shapes[i].sub && strcmp(shapes[i].sub, c->tok[1].s))
-                        continue;
-                *first_arg = shapes[i].sub ? 2 : 1;
-                return &shapes[i];
-        }
-        if (is_net)
-                fail_tok(c, 1, "unknown network subcommand \"%s\"", c->tok[1].s);
-        else if (!strcmp(c->tok[0].s, "scenario"))
-                fail_tok(c, 0, "%s: a scenario cannot run scenarios", c->tok[0].s);
+        cmd = nlab_grammar_find(c->g, name, NULL);
+        *first_arg = 1;
+        if (cmd)
+                return cmd;
+        if (!strcmp(name, "scenario"))
+                fail_tok(c, 0, "%s: a scenario cannot run scenarios", name);
         else
                 fail_tok(c, 0,
                          "unknown directive or netlab command \"%s\" (directives: title, note, "
                          "external, expect, expect-fail)",
-                         c->tok[0].s);
+                         name);
         return NULL;
 }
 
-static void remember_name(struct pctx *c, const struct cmd_shape *sh, size_t i)
+static void remember_name(struct pctx *c, const struct nlab_cmd_grammar *sh, size_t i)
 {
         const char *t = c->tok[i].s;
 
@@ -342,12 +317,12 @@ static void remember_name(struct pctx *c, const struct cmd_shape *sh, size_t i)
 
 static int parse_command(struct pctx *c)
 {
-        const struct cmd_shape *sh;
+        const struct nlab_cmd_grammar *sh;
         struct nlab_step *st;
         size_t i, first, npos = 0, last_pos = 0;
         bool rest_positional = false;
 
-        sh = find_shape(c, &first);
+        sh = find_command(c, &first);
         if (!sh)
                 return -1;
         for (i = first; i < c->ntok; i++) {
@@ -367,7 +342,7 @@ static int parse_command(struct pctx *c)
                 }
                 npos++;
                 last_pos = i;
-                if (sh->stop_after_first && npos == 1) {
+                if (sh->rest_is_command && npos == 1) {
                         npos += c->ntok - i - 1;
                         break;
                 }
@@ -852,18 +827,20 @@ void nlab_scenario_free(struct nlab_scenario *s)
         memset(s, 0, sizeof(*s));
 }
 
-int nlab_scenario_parse(const char *file, const char *text, size_t len, struct nlab_scenario *out,
+int nlab_scenario_parse(const char *file, const char *text, size_t len,
+                        const struct nlab_grammar *g, struct nlab_scenario *out,
                         struct nlab_err *err)
 {
         struct pctx c;
         size_t pos = 0;
         int r = 0;
 
-        assert(file && (text || !len) && out);
+        assert(file && (text || !len) && g && out);
         memset(out, 0, sizeof(*out));
         memset(&c, 0, sizeof(c));
         c.file = file;
         c.err = err;
+        c.g = g;
         c.s = out;
         out->file = strdup(file);
         if (!out->file)

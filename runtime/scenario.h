@@ -8,6 +8,8 @@
 #include <stddef.h>
 
 #include "runtime/err.h"
+#include "runtime/grammar.h"
+#include "runtime/proto.h"
 
 enum nlab_step_kind {
         NLAB_STEP_COMMAND,  /* argv: a netlab command without the word netlab */
@@ -23,12 +25,6 @@ enum nlab_expect_kind {
         NLAB_EXPECT_CANNOT_RESOLVE,
         NLAB_EXPECT_EXEC,
         NLAB_EXPECT_HAS_INTERFACE,
-};
-
-enum nlab_proto {
-        NLAB_PROTO_ICMP, /* no port given: an echo request */
-        NLAB_PROTO_TCP,
-        NLAB_PROTO_UDP,
 };
 
 struct nlab_expect {
@@ -64,14 +60,13 @@ struct nlab_scenario {
         size_t nexpect; /* expectations, for a TAP plan */
 };
 
-/* Parse text (len bytes, need not be NUL-terminated) named `file` in messages. On error err->msg
- * holds "FILE:LINE:COL: error: MSG", then the line and a caret line, and out is empty. */
-int nlab_scenario_parse(const char *file, const char *text, size_t len, struct nlab_scenario *out,
+/* Parse text (len bytes, need not be NUL-terminated) named `file` in messages; command lines
+ * follow g, the CLI's own grammar. On error err->msg holds "FILE:LINE:COL: error: MSG", then the
+ * line and a caret line, and out is empty. */
+int nlab_scenario_parse(const char *file, const char *text, size_t len,
+                        const struct nlab_grammar *g, struct nlab_scenario *out,
                         struct nlab_err *err);
 void nlab_scenario_free(struct nlab_scenario *s);
-
-/* Does FLAG (without dashes: "name", "v") of netlab COMMAND (run, exec, ...) take a value? */
-bool nlab_scenario_flag_takes_value(const char *command, const char *flag);
 
 /* "reaches", "cannot-resolve", ... as written in a file. */
 const char *nlab_expect_verb(enum nlab_expect_kind kind);

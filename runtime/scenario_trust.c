@@ -48,7 +48,7 @@ static int refuse(const struct nlab_scenario *s, const struct nlab_step *st, con
 }
 
 /* A cluster of short options (-dit, -v/a:/b): the first one that takes a value ends it. */
-static const char *short_risk(const char *cmd, const char *t, bool *takes_next)
+static const char *short_risk(const struct nlab_cmd_grammar *cmd, const char *t, bool *takes_next)
 {
         size_t k;
 
@@ -57,7 +57,7 @@ static const char *short_risk(const char *cmd, const char *t, bool *takes_next)
                 char one[2] = {t[k], 0};
                 if (t[k] == 'v')
                         return "a host directory";
-                if (nlab_scenario_flag_takes_value(cmd, one)) {
+                if (nlab_grammar_takes_value(cmd, one)) {
                         *takes_next = t[k + 1] == '\0';
                         return NULL;
                 }
@@ -67,9 +67,8 @@ static const char *short_risk(const char *cmd, const char *t, bool *takes_next)
 
 /* Only the options before the image count: what follows is the container's own command. */
 static int check_run_step(const struct nlab_scenario *s, const struct nlab_step *st,
-                          struct nlab_err *err)
+                          const struct nlab_cmd_grammar *cmd, struct nlab_err *err)
 {
-        const char *cmd = st->argv[0];
         size_t i;
 
         for (i = 1; i < st->argc && st->argv[i][0] == '-' && strcmp(st->argv[i], "--"); i++) {
@@ -92,7 +91,7 @@ static int check_run_step(const struct nlab_scenario *s, const struct nlab_step 
                 name[len] = '\0';
                 if (eq)
                         value = eq + 1;
-                else if (nlab_scenario_flag_takes_value(cmd, name) && i + 1 < st->argc)
+                else if (nlab_grammar_takes_value(cmd, name) && i + 1 < st->argc)
                         value = st->argv[++i];
                 risk = long_risk(name, len, value);
                 if (risk)
@@ -101,18 +100,21 @@ static int check_run_step(const struct nlab_scenario *s, const struct nlab_step 
         return 0;
 }
 
-int nlab_scenario_check_trust(const struct nlab_scenario *s, struct nlab_err *err)
+int nlab_scenario_check_trust(const struct nlab_scenario *s, const struct nlab_grammar *g,
+                              struct nlab_err *err)
 {
+        const struct nlab_cmd_grammar *cmd;
         size_t i;
 
-        assert(s);
+        assert(s && g);
         for (i = 0; i < s->nsteps; i++) {
                 const struct nlab_step *st = &s->steps[i];
                 if (st->kind != NLAB_STEP_COMMAND || st->argc == 0)
                         continue;
                 if (strcmp(st->argv[0], "run") && strcmp(st->argv[0], "create"))
                         continue;
-                if (check_run_step(s, st, err) < 0)
+                cmd = nlab_grammar_find(g, st->argv[0], NULL);
+                if (cmd && check_run_step(s, st, cmd, err) < 0)
                         return -1;
         }
         return 0;

@@ -7,7 +7,9 @@
 #include "runtime/err.h"
 #include "runtime/scenario.h"
 
-/* 0 when no step needs trust; otherwise -1 with err->msg "FILE:LINE: OPTION: why". */
-int nlab_scenario_check_trust(const struct nlab_scenario *s, struct nlab_err *err);
+/* 0 when no step needs trust; otherwise -1 with err->msg "FILE:LINE: OPTION: why". g tells
+ * which options take a value (the CLI's grammar, as for the parser). */
+int nlab_scenario_check_trust(const struct nlab_scenario *s, const struct nlab_grammar *g,
+                              struct nlab_err *err);
 
 #endif

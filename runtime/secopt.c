@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "runtime/suggest.h"
+
 #define ACCEPTED "seccomp=unconfined, no-new-privileges[=true]"
 
 /* The values netlab implements. no-new-privileges is always set in containers, so asking for
@@ -13,39 +15,14 @@ static const char *const accepted[] = {
     "no-new-privileges=true", "no-new-privileges:true",
 };
 
-static size_t edit_distance(const char *a, const char *b)
-{
-        size_t row[64], la = strlen(a), lb = strlen(b), i, j;
-
-        if (la >= 64 || lb >= 64)
-                return 64;
-        for (j = 0; j <= lb; j++)
-                row[j] = j;
-        for (i = 1; i <= la; i++) {
-                size_t diag = row[0];
-                row[0] = i;
-                for (j = 1; j <= lb; j++) {
-                        size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
-                        if (up + 1 < best)
-                                best = up + 1;
-                        if (row[j - 1] + 1 < best)
-                                best = row[j - 1] + 1;
-                        row[j] = best;
-                        diag = up;
-                }
-        }
-        return row[lb];
-}
-
 static int reject(const char *opt, struct nlab_err *err)
 {
-        size_t i;
+        const char *near = nlab_suggest(opt, accepted, sizeof(accepted) / sizeof(accepted[0]), 2);
 
-        for (i = 0; i < sizeof(accepted) / sizeof(accepted[0]); i++)
-                if (edit_distance(opt, accepted[i]) <= 2)
-                        return nlab_err_set(err, NLAB_E_INVALID,
-                                            "invalid --security-opt \"%s\": did you mean \"%s\"?",
-                                            opt, accepted[i]);
+        if (near)
+                return nlab_err_set(err, NLAB_E_INVALID,
+                                    "invalid --security-opt \"%s\": did you mean \"%s\"?", opt,
+                                    near);
         if (!strncmp(opt, "seccomp=", 8) || !strncmp(opt, "seccomp:", 8))
                 return nlab_err_set(err, NLAB_E_INVALID,
                                     "invalid --security-opt \"%s\": custom seccomp profiles are "

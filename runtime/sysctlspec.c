@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "runtime/suggest.h"
+
 #define MAX_KEY   256
 #define MAX_VALUE 1024
 
@@ -45,47 +47,6 @@ static bool key_shape_ok(const char *key, size_t len, char sep)
         return true;
 }
 
-/* Levenshtein distance, capped: enough to suggest kernel.shmmax for kernel.shmax. */
-static size_t distance(const char *a, const char *b)
-{
-        size_t la = strlen(a), lb = strlen(b), i, j;
-        size_t row[MAX_KEY + 1];
-
-        if (la > MAX_KEY || lb > MAX_KEY)
-                return MAX_KEY;
-        for (j = 0; j <= lb; j++)
-                row[j] = j;
-        for (i = 1; i <= la; i++) {
-                size_t diag = row[0];
-                row[0] = i;
-                for (j = 1; j <= lb; j++) {
-                        size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
-                        if (up + 1 < best)
-                                best = up + 1;
-                        if (row[j - 1] + 1 < best)
-                                best = row[j - 1] + 1;
-                        diag = up;
-                        row[j] = best;
-                }
-        }
-        return row[lb];
-}
-
-static const char *near_key(const char *key)
-{
-        const char *best = NULL;
-        size_t i, best_d = 3; /* suggest only within two edits */
-
-        for (i = 0; i < N_KERNEL_KEYS; i++) {
-                size_t d = distance(key, kernel_keys[i]);
-                if (d < best_d) {
-                        best = kernel_keys[i];
-                        best_d = d;
-                }
-        }
-        return best;
-}
-
 static bool namespaced(const char *key)
 {
         size_t i;
@@ -98,7 +59,7 @@ static bool namespaced(const char *key)
 
 static int not_allowed(const char *spec, const char *key, struct nlab_err *err)
 {
-        const char *near = near_key(key);
+        const char *near = nlab_suggest(key, kernel_keys, N_KERNEL_KEYS, 2);
 
         if (near)
                 return nlab_err_set(err, NLAB_E_INVALID,

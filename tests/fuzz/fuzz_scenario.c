@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "netlab/grammar.h"
 #include "runtime/probe.h"
 #include "runtime/scenario.h"
 
@@ -15,7 +16,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct nlab_scenario s;
         struct nlab_err err;
 
-        if (nlab_scenario_parse("fuzz.lab", (const char *)data, size, &s, &err) == 0)
+        if (nlab_scenario_parse("fuzz.lab", (const char *)data, size, nlab_cli_grammar(), &s,
+                                &err) == 0)
                 nlab_scenario_free(&s);
         else if (strncmp(err.msg, "fuzz.lab:", 9) != 0)
                 abort();

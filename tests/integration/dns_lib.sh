@@ -1,18 +1,8 @@
-# Shared helpers for the netlab-dns integration tests (sourced, bash).
-# Each test re-executes itself in a throwaway sandbox: fresh network, mount and PID namespaces,
-# so every link, netns, daemon and mount vanishes when the test ends.
+# netlab-dns test helpers (sourced, bash) over lib.sh, which puts the test in its own sandbox.
+. "$(dirname "$0")/lib.sh"
+require dig
 
-dns_sandbox() {
-        if [ "$(id -u)" != 0 ] || ! command -v dig >/dev/null || ! command -v unshare >/dev/null; then
-                echo "1..0 # SKIP needs root, dig and unshare"
-                exit 0
-        fi
-        if [ -z "$NLAB_DNS_IN_SANDBOX" ]; then
-                exec env NLAB_DNS_IN_SANDBOX=1 unshare --net --mount --pid --fork --mount-proc \
-                        bash "$0" "$@"
-        fi
-}
-
+# dns_setup [BUILD_DIR]: the daemon, the driver that writes its records, a fake upstream.
 dns_setup() {
         local here
         here=$(cd "$(dirname "$0")" && pwd)
@@ -24,48 +14,19 @@ dns_setup() {
         for f in "$NETLAB_DNS_BIN" "$DRIVER" "$FAKE"; do
                 [ -x "$f" ] || { echo "Bail out! missing $f (build first)"; exit 1; }
         done
-        ROOT=$(mktemp -d /tmp/netlab-dns-test.XXXXXX)
-        trap 'rm -rf "$ROOT"' EXIT
-        mount -t tmpfs tmpfs /run # private /run/netns for 'ip netns'
-        mkdir -p /run/netns
-        ip link set lo up
-        TESTNUM=0
-        FAILS=0
-}
-
-ok() {
-        TESTNUM=$((TESTNUM + 1))
-        echo "ok $TESTNUM - $1"
-}
-
-not_ok() {
-        TESTNUM=$((TESTNUM + 1))
-        FAILS=$((FAILS + 1))
-        echo "not ok $TESTNUM - $1"
-}
-
-# expect DESCRIPTION WANT GOT
-expect() {
-        if [ "$2" = "$3" ]; then
-                ok "$1"
-        else
-                not_ok "$1"
-                echo "#   want: '$2'"
-                echo "#   got:  '$3'"
-        fi
+        ROOT=$NETLAB_ROOT # on the sandbox's tmpfs, gone with it
+        mkdir -p "$ROOT"
 }
 
 dns_done() {
         # the daemon's stderr: a sanitizer build reports memory errors there
         if grep -qE "AddressSanitizer|LeakSanitizer|runtime error" "$ROOT/dns/netlab-dns.log" \
                 2>/dev/null; then
-                not_ok "daemon log has no sanitizer report"
-                sed 's/^/#   /' "$ROOT/dns/netlab-dns.log"
+                not_ok "daemon log has no sanitizer report" "$(cat "$ROOT/dns/netlab-dns.log")"
         else
                 ok "daemon log has no sanitizer report"
         fi
-        echo "1..$TESTNUM"
-        [ "$FAILS" = 0 ]
+        finish
 }
 
 # net NAME BRIDGE GATEWAY/PREFIX [internal]: a bridge with the gateway address, registered.

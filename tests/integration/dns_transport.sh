@@ -1,7 +1,6 @@
 #!/bin/bash
 # netlab-dns: truncation and TCP, several queries per TCP connection, EDNS0, malformed input.
 . "$(dirname "$0")/dns_lib.sh"
-dns_sandbox "$@"
 dns_setup "$@"
 
 ip link add upbr type bridge
@@ -27,22 +26,22 @@ flags() {
         ip netns exec "$ns" dig +time=2 +tries=1 "$@" | sed -n 's/.*flags: \([a-z ]*\);.*/\1/p'
 }
 
-expect "UDP answer over 512 bytes without EDNS: TC, no answers" "qr aa tc rd ra 0" \
+check_eq "UDP answer over 512 bytes without EDNS: TC, no answers" "qr aa tc rd ra 0" \
         "$(flags client +noedns +ignore @10.89.0.1 many) $(count client +noedns +ignore @10.89.0.1 many)"
-expect "over the client's EDNS size: TC" "1" \
+check_eq "over the client's EDNS size: TC" "1" \
         "$(flags client +bufsize=600 +ignore @10.89.0.1 many | grep -c tc)"
-expect "same query over TCP: all 40 answers" "40" "$(count client +tcp @10.89.0.1 many)"
-expect "dig retries over TCP by itself" "40" "$(count client +noedns @10.89.0.1 many)"
-expect "EDNS size large enough: full UDP answer" "40" "$(count client +bufsize=4096 @10.89.0.1 many)"
-expect "forwarded big answer over UDP without EDNS: TC" "1" \
+check_eq "same query over TCP: all 40 answers" "40" "$(count client +tcp @10.89.0.1 many)"
+check_eq "dig retries over TCP by itself" "40" "$(count client +noedns @10.89.0.1 many)"
+check_eq "EDNS size large enough: full UDP answer" "40" "$(count client +bufsize=4096 @10.89.0.1 many)"
+check_eq "forwarded big answer over UDP without EDNS: TC" "1" \
         "$(flags client +noedns +ignore @10.89.0.1 big.example | grep -c tc)"
-expect "forwarded big answer over TCP: complete" "60" "$(count client +tcp @10.89.0.1 big.example)"
-expect "TCP query without EDNS: complete answer carries no OPT" "60 0" \
+check_eq "forwarded big answer over TCP: complete" "60" "$(count client +tcp @10.89.0.1 big.example)"
+check_eq "TCP query without EDNS: complete answer carries no OPT" "60 0" \
         "$(count client +tcp +noedns @10.89.0.1 big.example) $(ip netns exec client dig +tcp \
                 +noedns @10.89.0.1 big.example | grep -c 'OPT PSEUDOSECTION')"
-expect "EDNS0 OPT echoed" "1" \
+check_eq "EDNS0 OPT echoed" "1" \
         "$(ip netns exec client dig +bufsize=1232 @10.89.0.1 m10 | grep -c 'EDNS: version: 0.*udp: 4096')"
-expect "EDNS version 1: BADVERS" "BADVERS" \
+check_eq "EDNS version 1: BADVERS" "BADVERS" \
         "$(status client +edns=1 +noednsnegotiation @10.89.0.1 m10)"
 
 cat >"$ROOT/probe.py" <<'PY'
@@ -121,15 +120,15 @@ PY
 pid=$(daemon_pid)
 ip netns exec client python3 "$ROOT/probe.py" >"$ROOT/probe.out" 2>&1
 r() { sed -n "s/^$1 //p" "$ROOT/probe.out"; }
-expect "packet shorter than a header: dropped" "drop" "$(r short)"
+check_eq "packet shorter than a header: dropped" "drop" "$(r short)"
 for c in header-only qdcount-0 qdcount-2 big-counts pointer-loop pointer-forward label-64 \
         name-300 opcode-2 junk-text trailing-junk truncated-opt; do
-        expect "malformed ($c): FORMERR" "FORMERR" "$(r $c)"
+        check_eq "malformed ($c): FORMERR" "FORMERR" "$(r $c)"
 done
-expect "a response packet is not answered" "drop" "$(r response)"
-expect "TCP prefix without body does not block UDP" "NOERROR" "$(r after-tcp-junk)"
-expect "several TCP queries answered in order" "1,2,3" "$(r tcp-order)"
-expect "TCP client that half-closes is answered" "answered" "$(r half-close)"
+check_eq "a response packet is not answered" "drop" "$(r response)"
+check_eq "TCP prefix without body does not block UDP" "NOERROR" "$(r after-tcp-junk)"
+check_eq "several TCP queries answered in order" "1,2,3" "$(r tcp-order)"
+check_eq "TCP client that half-closes is answered" "answered" "$(r half-close)"
 ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 ip netns exec client bash -c 'exec 3<>/dev/tcp/10.89.0.1/53; printf "\x00\x40" >&3; sleep 3' &
 hold=$!
@@ -137,10 +136,10 @@ sleep 0.3
 t0=$(ticks)
 sleep 1
 t1=$(ticks)
-expect "no busy loop with a half-sent TCP message open" "1" "$(( t1 - t0 < 10 ))"
+check_eq "no busy loop with a half-sent TCP message open" "1" "$(( t1 - t0 < 10 ))"
 wait $hold
-expect "normal query after all that" "10.89.0.10" "$(q client @10.89.0.1 m10)"
-expect "daemon survived (same pid)" "$pid" "$(daemon_pid)"
+check_eq "normal query after all that" "10.89.0.10" "$(q client @10.89.0.1 m10)"
+check_eq "daemon survived (same pid)" "$pid" "$(daemon_pid)"
 kill -0 "$pid" 2>/dev/null && ok "daemon alive" || not_ok "daemon alive"
 
 dns_done

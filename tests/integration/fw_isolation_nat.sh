@@ -4,50 +4,13 @@
 # Runs itself inside a fresh net+mount+pid namespace, once with br_netfilter active on bridges
 # (bridge-nf-call-iptables=1) and once without, so it holds on both kinds of machine.
 # Usage: fw_isolation_nat.sh [path/to/fw_driver]
-set -u
-here=$(cd "$(dirname "$0")" && pwd)
-DRIVER=${1:-${FW_DRIVER:-$here/../../build/tests/tools/fw_driver}}
-DRIVER=$(realpath "$DRIVER" 2>/dev/null || echo "$DRIVER")
-
-if [ "${FW_SANDBOX:-}" != 1 ]; then
-        if [ "$(id -u)" != 0 ] || [ ! -x "$DRIVER" ]; then
-                echo "1..0 # SKIP needs root and $DRIVER"
-                exit 0
-        fi
-        {
-                rc=0
-                for brnf in 1 0; do
-                        FW_SANDBOX=1 FW_BRNF=$brnf unshare --net --mount --pid --fork \
-                                --mount-proc "$0" "$DRIVER" || rc=1
-                done
-                exit $rc
-        } | awk '/^(not )?ok [0-9]+/ { n++; sub(/ok [0-9]+/, "ok " n); print; next }
-                    /^1\.\./ { next } { print } END { print "1.." n }'
-        exit "${PIPESTATUS[0]}"
-fi
-
-# ---- inside the sandbox ----------------------------------------------------------------------
-unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY
-mount --make-rprivate /
-mount -t tmpfs tmpfs /run # private /run/netns and web roots, gone with the namespace
-mkdir -p /run/netns /run/fwtest
-n=0
-fails=0
-ok() { n=$((n + 1)); echo "ok $n - [brnf=$FW_BRNF] $1"; }
-nok() {
-        n=$((n + 1))
-        case "$1" in *"# TODO"*) ;; *) fails=$((fails + 1)) ;; esac
-        echo "not ok $n - [brnf=$FW_BRNF] $1"
-}
-expect_ok() { local d=$1; shift; if "$@" >/dev/null 2>&1; then ok "$d"; else nok "$d"; fi; }
-expect_fail() { local d=$1; shift; if "$@" >/dev/null 2>&1; then nok "$d"; else ok "$d"; fi; }
+DRIVER=${1:-${FW_DRIVER:-$(dirname "$0")/../../build/tests/tools/fw_driver}}
+SANDBOX_RUNS="FW_BRNF=1 FW_BRNF=0"
+. "$(dirname "$0")/lib.sh"
+require "$DRIVER" curl busybox nft
+TAP_PREFIX="[brnf=$FW_BRNF] "
+mkdir -p /run/fwtest # web roots, on the sandbox's /run
 # commands bound their own time (curl -m, ping -W, in_ns uses timeout)
-# expect_out DESC WANT CMD...: the command succeeds and prints exactly WANT
-expect_out() {
-        local d=$1 want=$2 got; shift 2
-        got=$("$@" 2>&1)
-        if [ "$got" = "$want" ]; then ok "$d"; else nok "$d (got '$got', want '$want')"; fi
-}
 GET() { curl -sf -m 2 "$@"; }
 in_ns() { local ns=$1; shift; timeout 5 ip netns exec "$ns" "$@"; }
 fw() { "$DRIVER" "$@"; }
@@ -110,117 +73,121 @@ serve() {
 
 setup
 sleep 0.2
-expect_ok "ensure creates the table" fw ensure
+check "ensure creates the table" fw ensure
 ensure_rules=$(rules)
-expect_ok "network nlbra" fw net-add nlbra 172.30.1.0/24
-expect_ok "network nlbrb" fw net-add nlbrb 172.30.2.0/24
-expect_ok "network nlbri (internal)" fw net-add nlbri 172.30.3.0/24 internal
-expect_ok "network nlbrq (icc=false)" fw net-add nlbrq 172.30.4.0/24 noicc
-expect_ok "ensure again is idempotent" fw ensure
-expect_ok "nft shows table inet netlab" sh -c 'nft list tables | grep -qx "table inet netlab"'
+check "network nlbra" fw net-add nlbra 172.30.1.0/24
+check "network nlbrb" fw net-add nlbrb 172.30.2.0/24
+check "network nlbri (internal)" fw net-add nlbri 172.30.3.0/24 internal
+check "network nlbrq" fw net-add nlbrq 172.30.4.0/24
+# icc=false goes by port, entered with the port's anti-spoofing elements
+port() { fw "$1" "v$2" "$(in_ns "$2" cat /sys/class/net/eth0/address)" "$3" noicc; }
+q_ports() { port port-add q1 172.30.4.2 && port port-add q2 172.30.4.3; }
+check "ports of q1 and q2 (icc=false)" q_ports
+check "ensure again is idempotent" fw ensure
+check "nft shows table inet netlab" sh -c 'nft list tables | grep -qx "table inet netlab"'
 base_rules=$(rules)
-expect_out "networks add set elements, not rules" "$ensure_rules" echo "$base_rules"
-expect_ok "nft lists the four bridges in @bridges" \
+check_output "networks add set elements, not rules" "$ensure_rules" echo "$base_rules"
+check "nft lists the four bridges in @bridges" \
         sh -c 'nft list set inet netlab bridges | grep -q "\"nlbra\", \"nlbrb\", \"nlbri\", \"nlbrq\"" ||
                [ "$(nft list set inet netlab bridges | grep -o "\"nlbr[abiq]\"" | wc -l)" = 4 ]'
 
 # egress, masquerade, asymmetry
-expect_out "container reaches the external host" "hello ext" in_ns c1 curl -sf -m 2 http://192.0.2.2/
-expect_out "external host sees the host address (masquerade)" "192.0.2.1" \
+check_output "container reaches the external host" "hello ext" in_ns c1 curl -sf -m 2 http://192.0.2.2/
+check_output "external host sees the host address (masquerade)" "192.0.2.1" \
         in_ns c1 curl -sf -m 2 http://192.0.2.2/cgi-bin/ip
-expect_ok "container pings the external host" in_ns c1 ping -c1 -W2 192.0.2.2
-expect_fail "external host cannot connect into a container (even with a route)" \
+check "container pings the external host" in_ns c1 ping -c1 -W2 192.0.2.2
+check_fails "external host cannot connect into a container (even with a route)" \
         in_ns ext curl -sf -m 2 http://172.30.1.2/
-expect_fail "external host cannot ping a container" in_ns ext ping -c1 -W1 172.30.1.2
+check_fails "external host cannot ping a container" in_ns ext ping -c1 -W1 172.30.1.2
 # isolation
-expect_out "same bridge: c1 reaches c3" "hello c3" in_ns c1 curl -sf -m 2 http://172.30.1.3/
-expect_fail "two bridges isolated: c1 -> c2" in_ns c1 curl -sf -m 2 http://172.30.2.2/
-expect_fail "two bridges isolated: c2 -> c1" in_ns c2 curl -sf -m 2 http://172.30.1.2/
-expect_fail "two bridges isolated: ping c2 -> c1" in_ns c2 ping -c1 -W1 172.30.1.2
-expect_fail "internal bridge has no egress" in_ns ci curl -sf -m 2 http://192.0.2.2/
-expect_fail "internal bridge: no ping out" in_ns ci ping -c1 -W1 192.0.2.2
-expect_fail "internal bridge cannot be reached from another bridge" in_ns c1 curl -sf -m 2 http://172.30.3.2/
-expect_fail "icc=false: q1 cannot reach q2" in_ns q1 curl -sf -m 2 http://172.30.4.3/
-expect_fail "icc=false: q1 cannot ping q2" in_ns q1 ping -c1 -W1 172.30.4.3
-expect_out "icc=false: egress still works" "hello ext" in_ns q1 curl -sf -m 2 http://192.0.2.2/
+check_output "same bridge: c1 reaches c3" "hello c3" in_ns c1 curl -sf -m 2 http://172.30.1.3/
+check_fails "two bridges isolated: c1 -> c2" in_ns c1 curl -sf -m 2 http://172.30.2.2/
+check_fails "two bridges isolated: c2 -> c1" in_ns c2 curl -sf -m 2 http://172.30.1.2/
+check_fails "two bridges isolated: ping c2 -> c1" in_ns c2 ping -c1 -W1 172.30.1.2
+check_fails "internal bridge has no egress" in_ns ci curl -sf -m 2 http://192.0.2.2/
+check_fails "internal bridge: no ping out" in_ns ci ping -c1 -W1 192.0.2.2
+check_fails "internal bridge cannot be reached from another bridge" in_ns c1 curl -sf -m 2 http://172.30.3.2/
+check_fails "icc=false: q1 cannot reach q2" in_ns q1 curl -sf -m 2 http://172.30.4.3/
+check_fails "icc=false: q1 cannot ping q2" in_ns q1 ping -c1 -W1 172.30.4.3
+check_output "icc=false: egress still works" "hello ext" in_ns q1 curl -sf -m 2 http://192.0.2.2/
 
 # publishing
-expect_fail "before publishing, 8080 is closed from outside" in_ns ext curl -sf -m 2 http://192.0.2.1:8080/
-expect_ok "publish 8080:80 -> c1, 192.0.2.5:9090:80 -> c3, 127.0.0.1:7070:80 -> c1" \
+check_fails "before publishing, 8080 is closed from outside" in_ns ext curl -sf -m 2 http://192.0.2.1:8080/
+check "publish 8080:80 -> c1, 192.0.2.5:9090:80 -> c3, 127.0.0.1:7070:80 -> c1" \
         sh -c "$DRIVER ports-add 172.30.1.2 8080:80 127.0.0.1:7070:80 5300:5300/udp && $DRIVER ports-add 172.30.1.3 192.0.2.5:9090:80 && $DRIVER ports-add 172.30.4.3 8181:80"
-expect_out "external host reaches the published port" "hello c1" in_ns ext curl -sf -m 2 http://192.0.2.1:8080/
-expect_out "the container sees the external client's address" "192.0.2.2" \
+check_output "external host reaches the published port" "hello c1" in_ns ext curl -sf -m 2 http://192.0.2.1:8080/
+check_output "the container sees the external client's address" "192.0.2.2" \
         in_ns ext curl -sf -m 2 http://192.0.2.1:8080/cgi-bin/ip
-expect_out "host reaches it on its own address" "hello c1" GET http://192.0.2.1:8080/
-expect_out "host reaches it on 127.0.0.1" "hello c1" GET http://127.0.0.1:8080/
-expect_out "container on another bridge via its gateway" "hello c1" in_ns c2 curl -sf -m 2 http://172.30.2.1:8080/
-expect_out "container on another bridge via the host address" "hello c1" in_ns c2 curl -sf -m 2 http://192.0.2.1:8080/
-expect_out "container on the same bridge via the gateway" "hello c1" in_ns c3 curl -sf -m 2 http://172.30.1.1:8080/
-expect_out "hairpin: the server container reaches itself" "hello c1" in_ns c1 curl -sf -m 2 http://172.30.1.1:8080/
-expect_fail "still no straight path from another bridge to the container" in_ns c2 curl -sf -m 2 http://172.30.1.2/
-expect_out "IP-bound mapping answers on its address" "hello c3" in_ns ext curl -sf -m 2 http://192.0.2.5:9090/
-expect_fail "IP-bound mapping does not answer on another address" in_ns ext curl -sf -m 2 http://192.0.2.1:9090/
-expect_out "127.0.0.1-bound mapping answers on the host" "hello c1" GET http://127.0.0.1:7070/
-expect_fail "127.0.0.1-bound mapping is not reachable from outside" in_ns ext curl -sf -m 2 http://192.0.2.1:7070/
-expect_out "icc=false network: published port reachable from outside" "hello q2" in_ns ext curl -sf -m 2 http://192.0.2.1:8181/
+check_output "host reaches it on its own address" "hello c1" GET http://192.0.2.1:8080/
+check_output "host reaches it on 127.0.0.1" "hello c1" GET http://127.0.0.1:8080/
+check_output "container on another bridge via its gateway" "hello c1" in_ns c2 curl -sf -m 2 http://172.30.2.1:8080/
+check_output "container on another bridge via the host address" "hello c1" in_ns c2 curl -sf -m 2 http://192.0.2.1:8080/
+check_output "container on the same bridge via the gateway" "hello c1" in_ns c3 curl -sf -m 2 http://172.30.1.1:8080/
+check_output "hairpin: the server container reaches itself" "hello c1" in_ns c1 curl -sf -m 2 http://172.30.1.1:8080/
+check_fails "still no straight path from another bridge to the container" in_ns c2 curl -sf -m 2 http://172.30.1.2/
+check_output "IP-bound mapping answers on its address" "hello c3" in_ns ext curl -sf -m 2 http://192.0.2.5:9090/
+check_fails "IP-bound mapping does not answer on another address" in_ns ext curl -sf -m 2 http://192.0.2.1:9090/
+check_output "127.0.0.1-bound mapping answers on the host" "hello c1" GET http://127.0.0.1:7070/
+check_fails "127.0.0.1-bound mapping is not reachable from outside" in_ns ext curl -sf -m 2 http://192.0.2.1:7070/
+check_output "icc=false network: published port reachable from outside" "hello q2" in_ns ext curl -sf -m 2 http://192.0.2.1:8181/
 # With br_netfilter this DNAT'd packet is bridged back into the same bridge; the DNAT mark lets
 # it past the bridge-family icc=false drop, as Docker lets published ports through.
-expect_out "icc=false network: a peer reaches the published port via the gateway" "hello q2" \
+check_output "icc=false network: a peer reaches the published port via the gateway" "hello q2" \
         in_ns q1 curl -sf -m 2 http://172.30.4.1:8181/
-expect_out "icc=false network: hairpin to its own published port" "hello q2" \
+check_output "icc=false network: hairpin to its own published port" "hello q2" \
         in_ns q2 curl -sf -m 2 http://172.30.4.1:8181/
-expect_fail "icc=false network: still no direct peer traffic after publishing" \
+check_fails "icc=false network: still no direct peer traffic after publishing" \
         in_ns q1 curl -sf -m 2 http://172.30.4.3/
 in_ns c1 sh -c 'nc -u -l -W 1 5300 >/run/fwtest/udp.out 2>/dev/null &'
 sleep 0.2
 in_ns ext sh -c 'echo udp-hello | nc -u -w 1 192.0.2.1 5300' >/dev/null 2>&1
-expect_ok "UDP mapping delivers a datagram" grep -q udp-hello /run/fwtest/udp.out
+check "UDP mapping delivers a datagram" grep -q udp-hello /run/fwtest/udp.out
 
-expect_ok "move 8181 from q2 to c3 in one batch (network connect/disconnect)" \
+check "move 8181 from q2 to c3 in one batch (network connect/disconnect)" \
         fw ports-move 172.30.4.3 172.30.1.3 8181:80
-expect_out "the moved mapping reaches the new address" "hello c3" in_ns ext curl -sf -m 2 http://192.0.2.1:8181/
+check_output "the moved mapping reaches the new address" "hello c3" in_ns ext curl -sf -m 2 http://192.0.2.1:8181/
 
 # conflicts and errors name the port
 out=$(fw ports-add 172.30.1.3 8080:80 2>&1)
-if [ $? -ne 0 ] && echo "$out" | grep -q "port 8080/tcp"; then ok "a published host port is refused, naming it"; else nok "conflict: $out"; fi
-expect_out "the refused batch changed nothing" "hello c1" in_ns ext curl -sf -m 2 http://192.0.2.1:8080/
+if [ $? -ne 0 ] && echo "$out" | grep -q "port 8080/tcp"; then ok "a published host port is refused, naming it"; else not_ok "conflict: $out"; fi
+check_output "the refused batch changed nothing" "hello c1" in_ns ext curl -sf -m 2 http://192.0.2.1:8080/
 busybox nc -l -p 6000 >/dev/null 2>&1 &
 sleep 0.2
 out=$(fw check-host 6000:80 2>&1)
 if [ $? -ne 0 ] && echo "$out" | grep -q "port 6000/tcp is held by a listening host process: pid [0-9]* (busybox)"; then
         ok "a host listener is found and named"
 else
-        nok "host listener: $out"
+        not_ok "host listener: $out"
 fi
-expect_ok "a free host port passes the check" fw check-host 6001:80
+check "a free host port passes the check" fw check-host 6001:80
 out=$(fw ports-add 172.30.1.2 6000:80 2>&1)
 if [ $? -ne 0 ] && echo "$out" | grep -q "port 6000/tcp is held by a listening host process: pid"; then
         ok "publishing a port a host process holds is refused, naming it"
 else
-        nok "publish over a host listener: $out"
+        not_ok "publish over a host listener: $out"
 fi
-expect_ok "a host range to one port takes the first free one" fw ports-add 172.30.1.2 6000-6002:80
-expect_out "... which is 6001, reachable from outside" "hello c1" in_ns ext curl -sf -m 2 http://192.0.2.1:6001/
+check "a host range to one port takes the first free one" fw ports-add 172.30.1.2 6000-6002:80
+check_output "... which is 6001, reachable from outside" "hello c1" in_ns ext curl -sf -m 2 http://192.0.2.1:6001/
 
 # rules never grow; elements do
 before=$(elems dnat_any)
 specs=$(seq 20000 20049 | sed 's/$/:80/' | tr '\n' ' ')
-expect_ok "publish 50 more ports in one batch" fw ports-add 172.30.1.3 $specs
-expect_out "rule count unchanged after 50 mappings" "$base_rules" rules
-expect_out "map grew by 50 elements" "$((before + 50))" elems dnat_any
-expect_out "one of them works" "hello c3" in_ns ext curl -sf -m 2 http://192.0.2.1:20049/
+check "publish 50 more ports in one batch" fw ports-add 172.30.1.3 $specs
+check_output "rule count unchanged after 50 mappings" "$base_rules" rules
+check_output "map grew by 50 elements" "$((before + 50))" elems dnat_any
+check_output "one of them works" "hello c3" in_ns ext curl -sf -m 2 http://192.0.2.1:20049/
 
 # unpublishing
-expect_ok "unpublish 8080" fw ports-del 172.30.1.2 8080:80
-expect_fail "after unpublishing, 8080 is closed from outside" in_ns ext curl -sf -m 2 http://192.0.2.1:8080/
-expect_fail "after unpublishing, 8080 is closed on 127.0.0.1" GET http://127.0.0.1:8080/
-expect_ok "unpublishing again is not an error" fw ports-del 172.30.1.2 8080:80
-expect_out "rule count unchanged after unpublishing" "$base_rules" rules
-expect_ok "network del" fw net-del nlbrq 172.30.4.0/24 noicc
-expect_ok "icc=false gone with the network's elements" sh -c '! nft list set bridge netlab noicc | grep -q 172.30.4'
-expect_ok "teardown" fw teardown
-expect_ok "teardown twice" fw teardown
-expect_out "no netlab table left" "" sh -c 'nft list tables | grep netlab'
+check "unpublish 8080" fw ports-del 172.30.1.2 8080:80
+check_fails "after unpublishing, 8080 is closed from outside" in_ns ext curl -sf -m 2 http://192.0.2.1:8080/
+check_fails "after unpublishing, 8080 is closed on 127.0.0.1" GET http://127.0.0.1:8080/
+check "unpublishing again is not an error" fw ports-del 172.30.1.2 8080:80
+check_output "rule count unchanged after unpublishing" "$base_rules" rules
+check "port del" port port-del q1 172.30.4.2
+check "icc=false and anti-spoofing gone with the port's elements" sh -c '! nft list table bridge netlab | grep -q vq1'
+check "network del" fw net-del nlbrq 172.30.4.0/24
+check "teardown" fw teardown
+check "teardown twice" fw teardown
+check_output "no netlab table left" "" sh -c 'nft list tables | grep netlab'
 
-echo "1..$n"
-[ "$fails" -eq 0 ]
+finish

@@ -8,7 +8,15 @@ check_match "lo is up with 127.0.0.1" "inet 127.0.0.1/8" "$(nl run --rm --networ
 host_ns=$(readlink /proc/self/ns/net)
 check_eq "--network host shares the host's netns" "$host_ns" "$(nl run --rm --network host busybox readlink /proc/self/ns/net)"
 check_eq "the command is PID 1 in a new pid namespace" "1" "$(nl run --rm --net=none busybox sh -c 'echo $$')"
-check_match "new uts and ipc namespaces" "^no$" "$([ "$(nl run --rm --net=none busybox readlink /proc/self/ns/uts)" = "$(readlink /proc/self/ns/uts)" ] && echo yes || echo no)"
+# uts and ipc: the sandbox has its own of both, so the test may change them.
+hostname labhost
+check_eq "a container may change its own hostname (with SYS_ADMIN)" "evil" \
+        "$(nl run --rm --net=none --cap-add SYS_ADMIN busybox sh -c 'hostname evil && hostname')"
+check_eq "new uts namespace: the lab host's hostname is unchanged" "labhost" "$(hostname)"
+ipcmk -M 4096 >/dev/null
+check_eq "the lab host lists its SysV shared memory segment" "2" "$(wc -l </proc/sysvipc/shm)"
+check_eq "new ipc namespace: a container lists none of the host's" "1" \
+        "$(nl run --rm --net=none busybox cat /proc/sysvipc/shm | wc -l)"
 check_eq "--hostname sets the hostname" "lab1" "$(nl run --rm --net=none --hostname lab1 busybox hostname)"
 check_eq "/etc/hostname follows --hostname" "lab1" "$(nl run --rm --net=none -h lab1 busybox cat /etc/hostname)"
 
@@ -122,4 +130,57 @@ check_match "run -it returns the shell's exit code" "code=5" "$out"
 check_eq "run -t allocates a terminal" "yes" "$(script -qec "$NETLAB run -t --rm --net=none busybox sh -c 'test -t 0 && echo yes'" /dev/null | tr -d '\r')"
 
 check_eq "images lists busybox and host" "busybox host" "$(nl images | awk 'NR>1{print $1}' | tr '\n' ' ' | sed 's/ $//')"
+
+# Issue 11: Docker idioms. inspect's top-level address fields come from the default bridge only.
+nl run -d --name idb busybox sleep 1d >/dev/null
+nl network create idnet >/dev/null
+nl run -d --name idu --net idnet busybox sleep 1d >/dev/null
+check_eq "control: the bridge endpoint has the address" "$(nl exec idb ip -o -4 addr show eth0 | awk '{print $4}')" \
+        "$(nl inspect -f '{{.NetworkSettings.Networks.bridge.IPAddress}}/{{.NetworkSettings.Networks.bridge.IPPrefixLen}}' idb)"
+check_eq "inspect .NetworkSettings.IPAddress/.IPPrefixLen on the default bridge" "$(nl exec idb ip -o -4 addr show eth0 | awk '{print $4}')" \
+        "$(nl inspect -f '{{.NetworkSettings.IPAddress}}/{{.NetworkSettings.IPPrefixLen}}' idb)"
+check_eq ".Gateway is the default route" "$(nl exec idb ip route | awk '/^default/{print $3}')" "$(nl inspect -f '{{.NetworkSettings.Gateway}}' idb)"
+check_eq ".MacAddress is eth0's" "$(nl exec idb cat /sys/class/net/eth0/address)" "$(nl inspect -f '{{.NetworkSettings.MacAddress}}' idb)"
+check_eq "a user-network container leaves them empty, as Docker does" "[] [] 0" \
+        "$(nl inspect -f '[{{.NetworkSettings.IPAddress}}] [{{.NetworkSettings.Gateway}}] {{.NetworkSettings.IPPrefixLen}}' idu)"
+
+# top: the container's processes with ps -ef's columns, and nothing from outside it.
+nl exec -d idb sleep 4343
+sleep 4141 & hostsleep=$!
+wait_until 5 sh -c "pgrep -f 'sleep 4343' >/dev/null"
+top=$(nl top idb)
+check_eq "top prints ps -ef's header" "UID PID PPID C STIME TTY TIME CMD" "$(echo "$top" | head -1 | tr -s ' ')"
+check_eq "top lists the main process by its host pid" "root $(nl inspect -f '{{.State.Pid}}' idb) sleep 1d" \
+        "$(echo "$top" | awk '$8=="sleep" && $9=="1d"{print $1, $2, $8, $9}')"
+check_match "and an exec'd process" "sleep 4343" "$top"
+check "control: the host's own sleep runs" kill -0 "$hostsleep"
+check_fails "but top does not list it" sh -c "echo '$top' | grep -q 'sleep 4141'"
+kill "$hostsleep"
+check_eq "top of an unknown container exits 1 and says so" "netlab: error: no such container: nosuch code=1" "$(nl top nosuch 2>&1 | tr '\n' ' '; echo "code=${PIPESTATUS[0]}")"
+nl create --name idc busybox true >/dev/null
+check_match "top of a created container says it is not running" "container idc is not running" "$(nl top idc 2>&1)"
+
+# version and info.
+check_eq "version -f prints netlab's version and the kernel" "0.1.0 $(uname -r)" "$(nl version -f '{{.Server.Version}} {{.Server.KernelVersion}}')"
+check_match "version has a client and a server block" "^Client:.*Server: netlab" "$(nl version | tr '\n' ' ')"
+check_eq "info counts running, paused and stopped containers" "3 2 0 1" \
+        "$(nl info -f '{{.Containers}} {{.ContainersRunning}} {{.ContainersPaused}} {{.ContainersStopped}}')"
+cgv=1; [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] && cgv=2
+check_eq "info's cgroup version is the host's" "$cgv" "$(nl info -f '{{.CgroupVersion}}')"
+info=$(nl info)
+check_match "info names the state root" "Root Dir: $NETLAB_ROOT\$" "$info"
+check_match "info names the kernel" "Kernel Version: $(uname -r)" "$info"
+check_match "info lists seccomp" "^  seccomp" "$info"
+check_match "info says netlab's nftables table exists" "table inet netlab: present" "$info"
+nl rm -f idb idu idc >/dev/null
+nl network rm idnet >/dev/null
+
+# --help creates and touches nothing, not even the state root; container arguments stay theirs.
+check "control: a command creates a missing state root" sh -c "$NETLAB --root /run/helpctl ps >/dev/null && test -d /run/helpctl"
+for c in "run" "create" "exec" "start" "network connect" "network" "ps" "top" "info" "version" "system"; do
+        rm -rf /run/nohelp
+        check "$c --help prints help and creates no state root" sh -c "$NETLAB --root /run/nohelp $c --help | grep -q '^Usage: netlab $c' && test ! -e /run/nohelp"
+done
+check_eq "run IMAGE CMD --help passes --help to the command" "--help" "$(nl run --rm --net none busybox echo --help)"
+check "a non-root user gets run --help" setpriv --reuid=65534 --regid=65534 --clear-groups "$NETLAB" run --help
 finish

@@ -41,6 +41,9 @@ nl network disconnect netb a1
 nl network create --subnet 10.92.0.0/24 -o icc=false quiet >/dev/null
 nl run -d --name q1 --net quiet busybox httpd -f -p 80 >/dev/null
 nl run -d --name q2 --net quiet busybox sleep 1d >/dev/null
+# Control first: q1's server answers (the lab host reaches it through the bridge), so the drop
+# below is the firewall's and not a server that is not up yet.
+check "icc=false: the server in q1 answers the lab host" wait_until 5 nc -w 2 -z 10.92.0.2 80
 check_fails "icc=false drops container-to-container traffic" tcp_ok q2 10.92.0.2 80
 check "icc=false still has egress" nl exec q2 ping -c1 -W2 198.51.100.2
 

@@ -137,7 +137,9 @@ check "control: c1 has cgroup directories" test -n "$cgdirs" -a -d "${cgdirs%%$'
 check "system reset --force" nl system reset --force
 check_fails "its cgroup directories are gone" sh -c "for d in $(echo $cgdirs); do test -d \$d && exit 0; done; exit 1"
 check_fails "no netlab bridge or veth remains" nl_links
-check_fails "no netlab nftables table remains" sh -c 'nft list ruleset | grep -q netlab'
+ruleset=$(nft list ruleset 2>&1) && procs=$(ps -eo comm=,args= 2>&1) && ok "nft and ps answer after reset" ||
+        not_ok "nft and ps answer after reset" "$ruleset $procs"
+check_fails "no netlab nftables table remains" grep -q netlab <<<"$ruleset"
 check_fails "no shim, container or netlab-dns process remains" netlab_procs
 check_eq "ip_forward is back to 0" "0" "$(cat /proc/sys/net/ipv4/ip_forward)"
 check_fails "no netns mount remains" grep -q "$NETLAB_ROOT" /proc/mounts

@@ -140,4 +140,74 @@ nl network create --label gone=yes prunable >/dev/null
 nl network create keepme >/dev/null
 check_match "network prune --filter label= removes only matching networks" "prunable" "$(nl network prune -f --filter label=gone=yes)"
 check_eq "keepme survived" "keepme" "$(nl network ls --filter type=custom --format '{{.Name}}')"
+
+# Issue 11: the resolver follows connect and disconnect. rsc's nameserver is rsa's gateway;
+# disconnecting rsa must not leave it pointing at an address it can no longer reach.
+nsof() { nl exec "$1" awk '/^nameserver/{print $2}' /etc/resolv.conf; }
+rlookup() { nl exec "$1" nslookup "$2" 2>/dev/null | awk '/^Name:/{n=1} n && /^Address/{print $NF}'; }
+nl network create --subnet 10.93.0.0/24 rsa >/dev/null
+nl network create --subnet 10.94.0.0/24 rsb >/dev/null
+nl run -d --name rsweb --net rsb busybox sleep 1d >/dev/null
+nl run -d --name rsc --net rsa busybox sleep 1d >/dev/null
+nl network connect rsb rsc
+check_eq "control: resolv.conf names rsa's gateway" "10.93.0.1" "$(nsof rsc)"
+check_eq "control: rsb's names resolve through it" "10.94.0.2" "$(rlookup rsc rsweb)"
+nl network disconnect rsa rsc
+check_eq "after disconnect of rsa, resolv.conf names rsb's gateway" "10.94.0.1" "$(nsof rsc)"
+check_eq "and rsb's names still resolve" "10.94.0.2" "$(rlookup rsc rsweb)"
+nl network connect rsa rsc
+check_eq "after connecting rsa back, the resolver stays on rsb" "10.94.0.1" "$(nsof rsc)"
+check_eq "and names still resolve" "10.94.0.2" "$(rlookup rsc rsweb)"
+nl rm -f rsc rsweb >/dev/null
+nl network rm rsa rsb >/dev/null
+
+# Issue 11: two state roots side by side. The first takes netlab0 and 172.17.0.0/16, the second
+# gets a default bridge and pool of its own, and both publish ports.
+nl rm -f $(nl ps -aq) >/dev/null 2>&1 || true
+nl system reset --force >/dev/null
+ra() { "$NETLAB" --root /run/ra "$@"; }
+rb() { "$NETLAB" --root /run/rb "$@"; }
+brname() { "$NETLAB" --root "$1" network inspect -f '{{index .Options "com.docker.network.bridge.name"}}' bridge; }
+mkdir -p /run/wa /run/wb && echo served-a >/run/wa/index.html && echo served-b >/run/wb/index.html
+ra run -d --name wa -v /run/wa:/www -p 8080:80 busybox httpd -f -p 80 -h /www >/dev/null
+check_eq "control: root a gets netlab0" "netlab0" "$(brname /run/ra)"
+check_eq "control: root a's container is served on 8080" "served-a" "$(wget -qO- http://127.0.0.1:8080/ 2>/dev/null)"
+check "root b runs a container with -p 8081" rb run -d --name wb -v /run/wb:/www -p 8081:80 busybox httpd -f -p 80 -h /www
+check_match "root b's default bridge is its own" "^netlab-[0-9a-f]{8}$" "$(brname /run/rb)"
+check_eq "root b's bridge exists" "1" "$(ip -o link show "$(brname /run/rb)" type bridge | wc -l)"
+check_fails "root b's container is not on 172.17.0.0/16" sh -c "rb inspect -f '{{.NetworkSettings.IPAddress}}' wb | grep -q '^172\.17\.'"
+check_eq "the two MAC addresses differ" "2" "$( (ra inspect -f '{{.NetworkSettings.MacAddress}}' wa; rb inspect -f '{{.NetworkSettings.MacAddress}}' wb) | sort -u | wc -l)"
+check_eq "root b's container is served on 8081" "served-b" "$(wget -qO- http://127.0.0.1:8081/ 2>/dev/null)"
+check_eq "and root a's still on 8080" "served-a" "$(wget -qO- http://127.0.0.1:8080/ 2>/dev/null)"
+ra rm -f wa >/dev/null
+rb rm -f wb >/dev/null
+
+# Two roots that both recorded netlab0 before either made it: the second to use it says whose it is,
+# and its reset leaves the other root's bridge alone.
+ra system reset --force >/dev/null
+rb system reset --force >/dev/null
+rc() { "$NETLAB" --root /run/rc "$@"; }
+rd() { "$NETLAB" --root /run/rd "$@"; }
+rc network ls >/dev/null
+check_eq "control: rc recorded netlab0 (not made yet)" "netlab0 0" "$(brname /run/rc) $(ip -o link show netlab0 2>/dev/null | wc -l)"
+rd run -d --name wd -v /run/wb:/www -p 8082:80 busybox httpd -f -p 80 -h /www >/dev/null
+check_eq "control: rd made netlab0 and serves on it" "netlab0 served-b" "$(brname /run/rd) $(wget -qO- http://127.0.0.1:8082/ 2>/dev/null)"
+check_status "rc's run on it fails (125)" 125 rc run --rm busybox true
+check_match "naming the root whose bridge it is" "bridge netlab0 belongs to state root /run/rd, not to /run/rc" "$(rc run --rm busybox true 2>&1)"
+check_eq "and leaving nothing in rc" "" "$(rc ps -aq)"
+rc system reset --force >/dev/null
+check "rc's reset leaves rd's netlab0 alone" ip link show netlab0
+rd rm -f wd >/dev/null
+
+# A host whose 172.17.0.0/16 is taken (docker0): the default bridge keeps its name, not the subnet.
+rd system reset --force >/dev/null
+ip link add dk0 type bridge && ip addr add 172.17.0.1/16 dev dk0 && ip link set dk0 up
+check_eq "control: no netlab0 is left, 172.17.0.0/16 is routed" "0 1" \
+        "$(ip -o link show netlab0 2>/dev/null | wc -l) $(ip route show 172.17.0.0/16 | wc -l)"
+re() { "$NETLAB" --root /run/re "$@"; }
+re network ls >/dev/null
+check_match "with 172.17.0.0/16 routed elsewhere, netlab0 takes a free pool" "^netlab0 172\.(1[89]|2[0-9]|3[01])\.0\.0/16$" \
+        "$(brname /run/re) $(re network inspect -f '{{(index .IPAM.Config 0).Subnet}}' bridge)"
+re system reset --force >/dev/null
+ip link del dk0
 finish

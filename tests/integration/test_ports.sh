@@ -48,6 +48,7 @@ check_eq "and it works" "served" "$(ext_get 198.51.100.1:$hp)"
 nl run -d --name rng --net neta -v /run/www:/www -p 9000-9001:80-81 busybox sh -c 'httpd -p 80 -h /www; httpd -f -p 81 -h /www' >/dev/null
 check_eq "ranges map one to one" "80/tcp -> 0.0.0.0:9000
 81/tcp -> 0.0.0.0:9001" "$(nl port rng)"
+wait_until 5 ext_get 198.51.100.1:9001 # the second httpd starts after the first
 check_eq "the second port of the range works" "served" "$(ext_get 198.51.100.1:9001)"
 nl run -d --name r1 --net neta -v /run/www:/www -p 9100-9102:80 $(web 80) >/dev/null
 nl run -d --name r2 --net neta -v /run/www:/www -p 9100-9102:80 $(web 80) >/dev/null

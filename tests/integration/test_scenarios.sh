@@ -63,6 +63,21 @@ expect web has-interface eth0 = 172.17.0.2/16
 LAB
 check "an external host reaches the lab host and back" nl scenario run "$work/ext.lab"
 
+# A failed check from the lab host or a test host is explained as diagnose sees it.
+cat >"$work/why.lab" <<'LAB'
+title why, from outside
+external lan
+run -d --name web busybox httpd -f -p 80
+expect host reaches web:80
+expect-fail lan reaches host:81
+expect-fail host reaches web:81
+LAB
+out=$(nl scenario run "$work/why.lab" 2>&1); rc=$?
+check_eq "checks from the host and a test host run (exit 0)" 0 "$rc"
+check_match "a test host's failed check says why" \
+        "why: no container publishes port 81/tcp on the host" "$out"
+check_match "the host's failed check says why" "why: nothing in web listens on 81/tcp" "$out"
+
 # UDP probes get a reply from an echo service (perl from the host image), refused elsewhere.
 cat >"$work/udp.lab" <<'LAB'
 title udp
@@ -92,8 +107,27 @@ check_fails "nothing ran" grep -q 'netlab run' <<<"$out"
 printf 'run -d --name p --privileged busybox sleep 1d\n' >"$work/priv.lab"
 check_status "without --trust, --privileged is refused" 1 nl scenario run "$work/priv.lab"
 
+# Test host links live in the lab's own namespace: look there, in a lab kept up with --keep.
+cat >"$work/keep.lab" <<'LAB'
+title a kept lab with a test host
+external lan
+expect host has-interface xh-lan
+LAB
+out=$(nl scenario run --keep "$work/keep.lab" 2>&1); rc=$?
+check_eq "a kept lab runs (exit 0)" 0 "$rc"
+check_match "while it runs, the test host's link is in the lab's namespace" \
+        "\[ok\] expect host has-interface xh-lan" "$out"
+init=$(sed -n 's/^  kill \([0-9]*\); rmdir .*/\1/p' <<<"$out")
+kept=$(sed -n 's/^  kill [0-9]*; rmdir \(.*\)/\1/p' <<<"$out")
+check_match "the lab is still up" "^[0-9]+$" "$init"
+check_match "its namespace has its own loopback" "lo" "$(nsenter -t "$init" -n ip -o link show)"
+check_eq "no test host link is left behind in the lab's namespace" "" \
+        "$(nsenter -t "$init" -n ip -o link show | grep xh- || true)"
+kill "$init"
+wait_until 10 sh -c "! readlink /proc/$init/ns/net" # a zombie has no namespaces left
+rmdir "$kept"
+
 check_eq "no sandbox directory is left behind" "$labs_before" "$(ls -d /run/netlab-lab.* 2>/dev/null | wc -l)"
-check_eq "no test host link is left behind" "" "$(ip -o link show | grep xh- || true)"
 check_eq "no container runs outside the labs" "" "$(pgrep -f 'httpd -f -p 80' || true)"
 
 rm -rf "$work"

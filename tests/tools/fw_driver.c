@@ -1,9 +1,10 @@
 /* Test driver for runtime/firewall.c: one verb per invocation, so integration tests can call the
  * API from bash. `render VERB ...` prints the batch the pure builders make instead of sending.
  *   fw_driver [render] ensure | teardown
- *   fw_driver [render] net-add|net-del BRIDGE CIDR [internal] [noicc]
+ *   fw_driver [render] net-add|net-del BRIDGE CIDR [internal]
  *   fw_driver [render] ports-add|ports-del CTR_IP SPEC...
  *   fw_driver [render] ports-move OLD_IP NEW_IP SPEC...
+ *   fw_driver [render] port-add|port-del IFNAME MAC IP [noicc] [IFNAME=CIDR...]
  *   fw_driver check-host SPEC */
 #include <stdbool.h>
 #include <stdio.h>
@@ -11,7 +12,11 @@
 #include <string.h>
 
 #include "runtime/firewall.h"
+#include "runtime/fwbridge.h"
+#include "runtime/ipam.h"
 #include "runtime/portspec.h"
+
+#define MAX_ROUTES 8
 
 static bool has_flag(int argc, char **argv, const char *flag)
 {
@@ -47,6 +52,35 @@ static int collect(int argc, char **argv, struct nlab_port_mapping **all, size_t
         return nlab_port_resolve("/proc", *all, *n, NULL, NULL, 0, err);
 }
 
+/* IFNAME=CIDR, split in place */
+static int parse_route(char *arg, struct nlab_fw_route *rt, struct nlab_err *err)
+{
+        char *eq = strchr(arg, '='), *slash = eq ? strchr(eq, '/') : NULL;
+
+        if (!slash)
+                return nlab_err_set(err, NLAB_E_INVALID, "route %s: want IFNAME=CIDR", arg);
+        *eq = *slash = '\0';
+        rt->ifname = arg;
+        rt->prefix = (unsigned)atoi(slash + 1);
+        return nlab_ip_parse(eq + 1, "route", &rt->net, err);
+}
+
+/* IFNAME MAC IP [noicc] [IFNAME=CIDR...] into a port; routes point into argv. */
+static int parse_port(int argc, char **argv, struct nlab_fw_port *p, struct nlab_fw_route *rt,
+                      struct nlab_err *err)
+{
+        *p = (struct nlab_fw_port){.ifname = argv[0], .icc = true, .routes = rt};
+        if (nlab_mac_parse(argv[1], p->mac, err) < 0 || nlab_ip_parse(argv[2], "ip", &p->ip, err))
+                return -1;
+        for (int i = 3; i < argc && p->n_routes < MAX_ROUTES; i++) {
+                if (strcmp(argv[i], "noicc") == 0)
+                        p->icc = false;
+                else if (parse_route(argv[i], &rt[p->n_routes++], err) < 0)
+                        return -1;
+        }
+        return 0;
+}
+
 static int build(struct nlab_fwb *b, int argc, char **argv, struct nlab_err *err)
 {
         const char *verb = argv[0];
@@ -64,8 +98,7 @@ static int build(struct nlab_fwb *b, int argc, char **argv, struct nlab_err *err
                 if (add && nlab_fw_build_ensure(b, err) < 0)
                         return -1;
                 return nlab_fw_build_network(b, add, argv[1], argv[2],
-                                             has_flag(argc, argv, "internal"),
-                                             !has_flag(argc, argv, "noicc"), err);
+                                             has_flag(argc, argv, "internal"), err);
         }
         if ((strcmp(verb, "ports-add") == 0 || strcmp(verb, "ports-del") == 0) && argc >= 3) {
                 if (collect(argc - 2, argv + 2, &m, &n, err) < 0)
@@ -73,6 +106,14 @@ static int build(struct nlab_fwb *b, int argc, char **argv, struct nlab_err *err
                 r = nlab_fw_build_ports(b, verb[6] == 'a', m, n, argv[1], err);
                 free(m);
                 return r;
+        }
+        if ((strcmp(verb, "port-add") == 0 || strcmp(verb, "port-del") == 0) && argc >= 4) {
+                struct nlab_fw_route rt[MAX_ROUTES];
+                struct nlab_fw_port p;
+
+                if (parse_port(argc - 1, argv + 1, &p, rt, err) < 0)
+                        return -1;
+                return nlab_fwbridge_build_port(b, verb[5] == 'a', &p, err);
         }
         if (strcmp(verb, "ports-move") == 0 && argc >= 4) {
                 if (collect(argc - 3, argv + 3, &m, &n, err) < 0)
@@ -100,14 +141,21 @@ static int run(int argc, char **argv, struct nlab_err *err)
                 return nlab_fw_teardown(err);
         if ((strcmp(verb, "net-add") == 0 || strcmp(verb, "net-del") == 0) && argc >= 3)
                 return (verb[4] == 'a' ? nlab_fw_network_add : nlab_fw_network_del)(
-                    argv[1], argv[2], has_flag(argc, argv, "internal"),
-                    !has_flag(argc, argv, "noicc"), err);
+                    argv[1], argv[2], has_flag(argc, argv, "internal"), err);
         if ((strcmp(verb, "ports-add") == 0 || strcmp(verb, "ports-del") == 0) && argc >= 3) {
                 if (collect(argc - 2, argv + 2, &m, &n, err) < 0)
                         return -1;
                 r = (verb[6] == 'a' ? nlab_fw_ports_add : nlab_fw_ports_del)(m, n, argv[1], err);
                 free(m);
                 return r;
+        }
+        if ((strcmp(verb, "port-add") == 0 || strcmp(verb, "port-del") == 0) && argc >= 4) {
+                struct nlab_fw_route rt[MAX_ROUTES];
+                struct nlab_fw_port p;
+
+                if (parse_port(argc - 1, argv + 1, &p, rt, err) < 0)
+                        return -1;
+                return (verb[5] == 'a' ? nlab_fw_port_add : nlab_fw_port_del)(&p, err);
         }
         if (strcmp(verb, "ports-move") == 0 && argc >= 4) {
                 if (collect(argc - 3, argv + 3, &m, &n, err) < 0)

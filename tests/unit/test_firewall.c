@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "runtime/firewall.h"
+#include "runtime/fwbridge.h"
 
 /* Golden files live next to this source; NLAB_GOLDEN_UPDATE=1 rewrites them. */
 static void golden_path(const char *name, char *out, size_t size)
@@ -109,16 +110,14 @@ static void test_network(void **state)
 
         (void)state;
         nlab_fwb_init(&b);
-        assert_int_equal(
-            nlab_fw_build_network(&b, true, "br-3f2a", "172.18.0.0/16", false, true, &err), 0);
-        assert_int_equal(
-            nlab_fw_build_network(&b, true, "br-int", "10.89.7.9/24", true, false, &err), 0);
+        assert_int_equal(nlab_fw_build_network(&b, true, "br-3f2a", "172.18.0.0/16", false, &err),
+                         0);
+        assert_int_equal(nlab_fw_build_network(&b, true, "br-int", "10.89.7.9/24", true, &err), 0);
         check_golden(&b, "fw_network_add.txt");
         nlab_fwb_free(&b);
 
         nlab_fwb_init(&b);
-        assert_int_equal(
-            nlab_fw_build_network(&b, false, "br-int", "10.89.7.0/24", true, false, &err), 0);
+        assert_int_equal(nlab_fw_build_network(&b, false, "br-int", "10.89.7.0/24", true, &err), 0);
         check_golden(&b, "fw_network_del.txt");
         nlab_fwb_free(&b);
 }
@@ -209,11 +208,11 @@ static void test_bad_input(void **state)
 
         (void)state;
         nlab_fwb_init(&b);
-        assert_int_equal(nlab_fw_build_network(&b, true, "br0", "172.18.0.0/33", 0, 1, &err), -1);
+        assert_int_equal(nlab_fw_build_network(&b, true, "br0", "172.18.0.0/33", 0, &err), -1);
         assert_string_equal(err.msg, "invalid subnet 172.18.0.0/33 (want A.B.C.D/N)");
-        assert_int_equal(nlab_fw_build_network(&b, true, "br0", "172.18.0.0", 0, 1, &err), -1);
+        assert_int_equal(nlab_fw_build_network(&b, true, "br0", "172.18.0.0", 0, &err), -1);
         assert_int_equal(
-            nlab_fw_build_network(&b, true, "a-name-longer-than-15", "10.0.0.0/8", 0, 1, &err), -1);
+            nlab_fw_build_network(&b, true, "a-name-longer-than-15", "10.0.0.0/8", 0, &err), -1);
         assert_int_equal(err.kind, NLAB_E_INVALID);
         assert_int_equal(nlab_fw_build_ports(&b, true, &m, 1, "172.18.0.2", &err), -1);
         assert_string_equal(err.msg, "port 0/tcp: host port not resolved");
@@ -224,6 +223,95 @@ static void test_bad_input(void **state)
         assert_int_equal(nlab_fw_build_ports(&b, true, &m, 1, "172.18.0.2", &err), -1);
         assert_string_equal(err.msg, "port 8080/?: protocol must be tcp or udp");
         assert_int_equal(b.n, 0);
+        nlab_fwb_free(&b);
+}
+
+/* A router on two networks: its port on 10.10.1.0/24 may also send 10.10.2.0/24 and the other
+ * port 10.10.1.0/24; on an icc=false network the port also enters @noicc_ports. */
+static const struct nlab_fw_route routes[] = {
+    {"nl0000000000a1", {.s_addr = 0x00020a0a}, 24}, /* 10.10.2.0 in network order */
+    {"nl0000000000b2", {.s_addr = 0xfe010a0a}, 24}, /* host bits are cleared */
+};
+static const struct nlab_fw_port port = {"nl0000000000a1",
+                                         {0x02, 0x42, 0x0a, 0x0a, 0x01, 0xfe},
+                                         {.s_addr = 0xfe010a0a},
+                                         false,
+                                         routes,
+                                         2};
+
+static void test_port(void **state)
+{
+        struct nlab_err err = {0};
+        struct nlab_fwb b;
+
+        (void)state;
+        nlab_fwb_init(&b);
+        assert_int_equal(nlab_fwbridge_build_port(&b, true, &port, &err), 0);
+        assert_string_equal(b.msgs[0].what, "port nl0000000000a1");
+        check_golden(&b, "fw_port_add.txt");
+        nlab_fwb_free(&b);
+
+        nlab_fwb_init(&b);
+        assert_int_equal(nlab_fwbridge_build_port(&b, false, &port, &err), 0);
+        check_golden(&b, "fw_port_del.txt");
+        nlab_fwb_free(&b);
+}
+
+/* The concatenations as the rules load them: the ifname fills 16 bytes, then the MAC padded to
+ * 8 or the address; a range's closing key carries the same ifname and the last address. */
+static void test_port_bytes(void **state)
+{
+        static const uint8_t mac_tail[] = {0x02, 0x42, 0x0a, 0x0a, 0x01, 0xfe, 0, 0};
+        static const uint8_t first[] = {10, 10, 2, 0}, last[] = {10, 10, 2, 255};
+        struct nlab_err err = {0};
+        struct nftnl_set_elems_iter *it;
+        struct nftnl_set_elem *e;
+        const uint8_t *p;
+        uint32_t len;
+        struct nlab_fwb b;
+
+        (void)state;
+        nlab_fwb_init(&b);
+        assert_int_equal(nlab_fwbridge_build_port(&b, true, &port, &err), 0);
+        assert_int_equal(b.n, 5); /* noicc_ports, port_mac, own address, two routes */
+        it = nftnl_set_elems_iter_create(b.msgs[1].obj);
+        e = nftnl_set_elems_iter_next(it);
+        p = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len);
+        assert_int_equal(len, 24);
+        assert_string_equal((const char *)p, "nl0000000000a1");
+        assert_memory_equal(p + 16, mac_tail, sizeof(mac_tail));
+        nftnl_set_elems_iter_destroy(it);
+        it = nftnl_set_elems_iter_create(b.msgs[3].obj);
+        e = nftnl_set_elems_iter_next(it);
+        p = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len);
+        assert_int_equal(len, 20);
+        assert_memory_equal(p + 16, first, 4);
+        p = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY_END, &len);
+        assert_int_equal(len, 20);
+        assert_string_equal((const char *)p, "nl0000000000a1");
+        assert_memory_equal(p + 16, last, 4);
+        nftnl_set_elems_iter_destroy(it);
+        nlab_fwb_free(&b);
+}
+
+static void test_port_bad_input(void **state)
+{
+        struct nlab_fw_route bad_route = {"nl0000000000a1", {0}, 33};
+        struct nlab_fw_port p = port;
+        struct nlab_err err = {0};
+        struct nlab_fwb b;
+
+        (void)state;
+        nlab_fwb_init(&b);
+        p.ifname = "a-name-longer-than-15";
+        assert_int_equal(nlab_fwbridge_build_port(&b, true, &p, &err), -1);
+        assert_string_equal(err.msg, "invalid port name a-name-longer-than-15");
+        assert_int_equal(b.n, 0);
+        p = port;
+        p.routes = &bad_route;
+        p.n_routes = 1;
+        assert_int_equal(nlab_fwbridge_build_port(&b, true, &p, &err), -1);
+        assert_string_equal(err.msg, "port nl0000000000a1: invalid prefix length 33");
         nlab_fwb_free(&b);
 }
 
@@ -268,7 +356,8 @@ int main(void)
             cmocka_unit_test(test_network),       cmocka_unit_test(test_ports),
             cmocka_unit_test(test_teardown),      cmocka_unit_test(test_move),
             cmocka_unit_test(test_element_bytes), cmocka_unit_test(test_bad_input),
-            cmocka_unit_test(test_serialize),
+            cmocka_unit_test(test_serialize),     cmocka_unit_test(test_port),
+            cmocka_unit_test(test_port_bytes),    cmocka_unit_test(test_port_bad_input),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

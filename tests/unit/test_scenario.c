@@ -8,12 +8,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dns/wire.h"
 #include "runtime/probe.h"
+#include "netlab/grammar.h"
 #include "runtime/scenario.h"
 
 static int parse(const char *text, struct nlab_scenario *s, struct nlab_err *err)
 {
-        return nlab_scenario_parse("t.lab", text, strlen(text), s, err);
+        return nlab_scenario_parse("t.lab", text, strlen(text), nlab_cli_grammar(), s, err);
 }
 
 static const char good[] =
@@ -244,7 +246,8 @@ static void test_error_shows_line_and_caret(void **state)
                                      "            ^~~~~~");
         assert_int_equal(parse("run -d --name web busybox\nrun\0x\n", &s, &err), -1);
         /* strlen stops at the NUL: parse with an explicit length */
-        assert_int_equal(nlab_scenario_parse("t.lab", "run\0x\n", 6, &s, &err), -1);
+        assert_int_equal(nlab_scenario_parse("t.lab", "run\0x\n", 6, nlab_cli_grammar(), &s, &err),
+                         -1);
         assert_non_null(strstr(err.msg, "t.lab:1:1: error: a NUL byte"));
 }
 
@@ -254,7 +257,7 @@ static void test_empty_and_untitled(void **state)
         struct nlab_err err;
 
         (void)state;
-        assert_int_equal(nlab_scenario_parse("e.lab", "", 0, &s, &err), 0);
+        assert_int_equal(nlab_scenario_parse("e.lab", "", 0, nlab_cli_grammar(), &s, &err), 0);
         assert_null(s.title);
         assert_int_equal(s.nsteps, 0);
         assert_string_equal(s.file, "e.lab");
@@ -326,6 +329,64 @@ static void test_dns_codec(void **state)
         assert_string_equal(nlab_probe_status_str(NLAB_PROBE_NXDOMAIN), "NXDOMAIN");
 }
 
+/* "CMD [SUB] FLAG" on one line, then ARG... */
+static void command_line(char *buf, size_t size, const struct nlab_cmd_grammar *c, const char *flag,
+                         const char *args)
+{
+        snprintf(buf, size, "%s%s%s %s%s%s\n", c->name, c->sub ? " " : "", c->sub ? c->sub : "",
+                 flag, args[0] ? " " : "", args);
+}
+
+/* Every flag of every command, as the CLI's own tables define it: one that takes a value wants
+ * one, a boolean one does not. A flag added to run's table is covered without a word here. */
+static void test_parser_knows_every_cli_flag(void **state)
+{
+        const struct nlab_grammar *g = nlab_cli_grammar();
+        char line[256], flag[64];
+        struct nlab_scenario s;
+        struct nlab_err err;
+        size_t i, k, seen_run = 0;
+
+        (void)state;
+        for (i = 0; i < g->n; i++) {
+                const struct nlab_cmd_grammar *c = &g->cmds[i];
+                for (k = 0; c->flags && k < c->flags->n; k++) {
+                        const struct nlab_flag *f = &c->flags->v[k];
+                        bool value = f->type != NLAB_FLAG_BOOL;
+                        snprintf(flag, sizeof(flag), "--%s", f->name);
+                        command_line(line, sizeof(line), c, flag, "");
+                        if (value) {
+                                assert_int_equal(parse(line, &s, &err), -1);
+                                if (!strstr(err.msg, "needs a value"))
+                                        fail_msg("%s: %s", line, err.msg);
+                        }
+                        if (f->shortc && value) {
+                                snprintf(flag, sizeof(flag), "-%c", f->shortc);
+                                command_line(line, sizeof(line), c, flag, "");
+                                assert_int_equal(parse(line, &s, &err), -1);
+                                assert_non_null(strstr(err.msg, "needs a value"));
+                        }
+                        seen_run += !strcmp(c->name, "run");
+                }
+        }
+        assert_true(seen_run > 20);
+        /* run's first positional is the image, whatever flags come first */
+        for (k = 0; k < nlab_flags_run.n; k++) {
+                const struct nlab_flag *f = &nlab_flags_run.v[k];
+                if (!strcmp(f->name, "help"))
+                        continue;
+                snprintf(line, sizeof(line), "run --%s%s busybox\n", f->name,
+                         f->type != NLAB_FLAG_BOOL ? " x" : "");
+                if (parse(line, &s, &err) < 0)
+                        fail_msg("%s: %s", line, err.msg);
+                assert_int_equal(s.steps[0].argc, f->type != NLAB_FLAG_BOOL ? 4 : 3);
+                nlab_scenario_free(&s);
+        }
+        /* a value flag the old private grammar did not know */
+        assert_int_equal(parse("run -d --name w busybox\nlogs --tail 5 w\n", &s, &err), 0);
+        nlab_scenario_free(&s);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -337,6 +398,7 @@ int main(void)
             cmocka_unit_test(test_empty_and_untitled),
             cmocka_unit_test(test_resolv_and_hosts),
             cmocka_unit_test(test_dns_codec),
+            cmocka_unit_test(test_parser_knows_every_cli_flag),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

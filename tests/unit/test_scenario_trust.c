@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "netlab/grammar.h"
 #include "runtime/scenario.h"
 #include "runtime/scenario_trust.h"
 
@@ -15,8 +16,9 @@ static int verdict(const char *text, struct nlab_err *err)
         struct nlab_scenario s;
         int r;
 
-        assert_int_equal(nlab_scenario_parse("t.lab", text, strlen(text), &s, err), 0);
-        r = nlab_scenario_check_trust(&s, err);
+        assert_int_equal(
+            nlab_scenario_parse("t.lab", text, strlen(text), nlab_cli_grammar(), &s, err), 0);
+        r = nlab_scenario_check_trust(&s, nlab_cli_grammar(), err);
         nlab_scenario_free(&s);
         return r;
 }

@@ -1,0 +1,39 @@
+/* Shared by the engine's files: one lab's state inside its worker. */
+#ifndef NLAB_LAB_INTERNAL_H
+#define NLAB_LAB_INTERNAL_H
+
+#include <signal.h>
+#include <stdbool.h>
+
+#include "runtime/err.h"
+#include "runtime/labhost.h"
+#include "runtime/scenario.h"
+#include "runtime/store.h"
+
+#define LAB_MAX_EXTERNALS 16
+
+struct lab_ctx {
+        const char *self, *root;
+        struct nlab_store st;
+        struct nlab_external ext[LAB_MAX_EXTERNALS];
+        size_t next;
+        volatile sig_atomic_t *interrupted; /* Ctrl-C: stop retrying */
+};
+
+/* What an expectation found, for the mark and the explanation. */
+struct lab_outcome {
+        bool held;
+        char saw[512]; /* what the probe saw, in a sentence */
+};
+
+/* Check ex once its retry budget allows; < 0 with err when the check could not be made. */
+int lab_check(struct lab_ctx *c, const struct nlab_expect *ex, struct lab_outcome *o,
+              struct nlab_err *err);
+/* Append "\nwhy: ..." from diagnose for a failed reach check. */
+void lab_explain(struct lab_ctx *c, const struct nlab_expect *ex, char *why, size_t size);
+/* Run the netlab binary with --root and args; its stdout and stderr into out. */
+int lab_self_exec(const struct lab_ctx *c, char *const *args, size_t nargs, char *out, size_t size,
+                  int *status);
+int lab_exit_code(int status);
+
+#endif

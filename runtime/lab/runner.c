@@ -1,0 +1,339 @@
+/* The scenario engine's step loop and the lab around it. */
+#include "runtime/lab/runner.h"
+
+#include <arpa/inet.h>
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "runtime/container.h"
+#include "runtime/lab/internal.h"
+#include "runtime/labhost.h"
+
+#define COMMAND_TIMEOUT_S 120
+
+/* Ctrl-C in the lab's worker: finish the step, skip the rest, remove the lab. */
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig)
+{
+        (void)sig;
+        interrupted = 1;
+}
+
+struct run {
+        struct lab_ctx c;
+        const struct nlab_runner_ops *ops;
+        void *ctx;
+        struct nlab_run_summary sum;
+        bool aborted;
+};
+
+int lab_exit_code(int status)
+{
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static pid_t spawn_self(const struct lab_ctx *c, char *const *args, size_t nargs, int out_fd)
+{
+        char *argv[nargs + 4];
+        pid_t pid;
+        int devnull;
+
+        argv[0] = "netlab";
+        argv[1] = "--root";
+        argv[2] = (char *)c->root;
+        memcpy(argv + 3, args, nargs * sizeof(char *));
+        argv[nargs + 3] = NULL;
+        fflush(stdout);
+        pid = fork();
+        if (pid != 0)
+                return pid;
+        signal(SIGINT, SIG_DFL);
+        devnull = open("/dev/null", O_RDONLY);
+        dup2(devnull, 0);
+        dup2(out_fd, 1);
+        dup2(out_fd, 2);
+        execv(c->self, argv);
+        _exit(127);
+}
+
+/* Keep what fits, drop the rest: a full pipe must not stall the command. Returns read's result;
+ * EOF or an error other than "nothing yet" sets eof. */
+static ssize_t read_some(int fd, char *out, size_t size, size_t *used, bool *eof)
+{
+        char scratch[4096];
+        bool room = *used + 1 < size;
+        ssize_t n =
+            room ? read(fd, out + *used, size - *used - 1) : read(fd, scratch, sizeof(scratch));
+
+        if (n > 0 && room)
+                *used += (size_t)n;
+        if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
+                *eof = true;
+        return n;
+}
+
+/* Block until the command exits (its pidfd), collecting its output meanwhile. The pipe may never
+ * reach EOF: a shim the command spawned keeps a copy of it. */
+static int collect(pid_t pid, int fd, char *out, size_t size, int *status)
+{
+        time_t deadline = time(NULL) + COMMAND_TIMEOUT_S;
+        int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+        size_t used = 0;
+        bool eof = false, killed = false;
+
+        if (pidfd < 0)
+                return -1;
+        fcntl(fd, F_SETFL, O_NONBLOCK);
+        for (;;) {
+                struct pollfd p[2] = {{.fd = pidfd, .events = POLLIN},
+                                      {.fd = eof ? -1 : fd, .events = POLLIN}};
+                time_t left = deadline - time(NULL);
+                int n = poll(p, 2, killed ? -1 : (left > 0 ? (int)left * 1000 : 0));
+                if (n == 0 && !killed) {
+                        kill(pid, SIGKILL);
+                        killed = true;
+                }
+                if (n > 0 && p[1].revents)
+                        read_some(fd, out, size, &used, &eof);
+                if (n > 0 && p[0].revents)
+                        break;
+        }
+        close(pidfd);
+        while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+                ;
+        /* what is already in the pipe; a shim's copy may keep it open, so no waiting for EOF */
+        while (!eof && read_some(fd, out, size, &used, &eof) > 0)
+                ;
+        out[used] = '\0';
+        return 0;
+}
+
+int lab_self_exec(const struct lab_ctx *c, char *const *args, size_t nargs, char *out, size_t size,
+                  int *status)
+{
+        int pfd[2], r;
+        pid_t pid;
+
+        if (pipe2(pfd, O_CLOEXEC) < 0)
+                return -1;
+        pid = spawn_self(c, args, nargs, pfd[1]);
+        close(pfd[1]);
+        if (pid < 0) {
+                close(pfd[0]);
+                return -1;
+        }
+        r = collect(pid, pfd[0], out, size, status);
+        if (r < 0) {
+                kill(pid, SIGKILL);
+                waitpid(pid, status, 0);
+        }
+        close(pfd[0]);
+        return r;
+}
+
+static void report(struct run *r, const struct nlab_step *st, enum nlab_mark mark, const char *text,
+                   const char *why, const char *output)
+{
+        struct nlab_step_result res = {.mark = mark, .text = text, .why = why, .output = output};
+
+        r->ops->result(r->ctx, st, &res);
+}
+
+static void step_command(struct run *r, const struct nlab_step *st)
+{
+        char out[8192], why[64];
+        int status = 0;
+
+        if (lab_self_exec(&r->c, st->argv, st->argc, out, sizeof(out), &status) < 0) {
+                snprintf(out, sizeof(out), "cannot run %s: %s", r->c.self, strerror(errno));
+                status = 1 << 8;
+        }
+        if (lab_exit_code(status) == 0) {
+                report(r, st, NLAB_MARK_OK, st->text, NULL, out);
+                return;
+        }
+        snprintf(why, sizeof(why), "exit status %d: the lab cannot go on", lab_exit_code(status));
+        report(r, st, NLAB_MARK_FAIL, st->text, why, out);
+        r->sum.failed++;
+        r->aborted = true;
+}
+
+static void step_external(struct run *r, const struct nlab_step *st)
+{
+        struct nlab_external *x = &r->c.ext[r->c.next];
+        struct nlab_err err;
+        char text[256];
+
+        if (r->c.next == LAB_MAX_EXTERNALS ||
+            nlab_external_create(st->argv[0], st->argv[1], (unsigned)r->c.next + 1, x, &err) < 0) {
+                report(r, st, NLAB_MARK_FAIL, st->text,
+                       r->c.next == LAB_MAX_EXTERNALS ? "too many external hosts" : err.msg, NULL);
+                r->sum.failed++;
+                r->aborted = true;
+                return;
+        }
+        r->c.next++;
+        snprintf(text, sizeof(text), "external host %s at %s", x->name, inet_ntoa(x->addr));
+        snprintf(text + strlen(text), sizeof(text) - strlen(text), " (the lab host is %s)",
+                 inet_ntoa(x->host_addr));
+        report(r, st, NLAB_MARK_OK, text, NULL, NULL);
+}
+
+static void step_expect(struct run *r, const struct nlab_step *st)
+{
+        const struct nlab_expect *ex = &st->ex;
+        struct lab_outcome o = {0};
+        struct nlab_err err;
+        char why[1024];
+
+        if (lab_check(&r->c, ex, &o, &err) < 0) {
+                o.held = false;
+                snprintf(o.saw, sizeof(o.saw), "%s", err.msg);
+        }
+        if (o.held && !ex->xfail) {
+                r->sum.passed++;
+                report(r, st, NLAB_MARK_OK, st->text, o.saw, NULL);
+                return;
+        }
+        snprintf(why, sizeof(why), "%s%s",
+                 ex->xfail && o.held ? "held, but this lab shows it failing: " : "", o.saw);
+        if (!o.held)
+                lab_explain(&r->c, ex, why, sizeof(why));
+        if (ex->xfail && !o.held) {
+                r->sum.xfailed++;
+                report(r, st, NLAB_MARK_XFAIL, st->text, why, NULL);
+        } else {
+                r->sum.failed++;
+                report(r, st, NLAB_MARK_FAIL, st->text, why, NULL);
+        }
+}
+
+static void run_step(struct run *r, const struct nlab_step *st)
+{
+        if (st->kind == NLAB_STEP_NOTE) {
+                r->ops->note(r->ctx, st);
+                return;
+        }
+        if (r->aborted || interrupted) {
+                report(r, st, NLAB_MARK_SKIP, st->text, NULL, NULL);
+                return;
+        }
+        r->ops->begin(r->ctx, st);
+        if (st->kind == NLAB_STEP_COMMAND)
+                step_command(r, st);
+        else if (st->kind == NLAB_STEP_EXTERNAL)
+                step_external(r, st);
+        else
+                step_expect(r, st);
+}
+
+/* Containers' cgroups live outside the lab's namespaces: remove the containers as rm -f does
+ * before the lab ends, or their cgroups would outlive it. */
+static void remove_containers(struct nlab_store *st)
+{
+        char **ids;
+        size_t i, n;
+
+        if (nlab_store_list(st, &ids, &n, NULL) < 0)
+                return;
+        for (i = 0; i < n; i++)
+                nlab_container_remove(st, ids[i], true, NULL);
+        nlab_store_free_list(ids, n);
+}
+
+/* In the lab's worker: every step, then the lab's own cleanup. Returns the exit status. */
+static int run_in_lab(const struct nlab_scenario *s, const struct nlab_run_opts *o,
+                      const struct nlab_runner_ops *ops, void *ctx, const char *root,
+                      const char *self)
+{
+        struct sigaction sa = {.sa_handler = on_interrupt};
+        struct run r = {.ops = ops, .ctx = ctx};
+        struct nlab_err err;
+        size_t i;
+
+        r.c.self = self;
+        r.c.root = root;
+        r.c.interrupted = &interrupted;
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        if (nlab_store_open(&r.c.st, root, &err) < 0) {
+                r.sum.error = err.msg;
+                ops->done(ctx, s, &r.sum);
+                return 1;
+        }
+        for (i = 0; i < s->nsteps; i++)
+                run_step(&r, &s->steps[i]);
+        for (i = 0; i < r.c.next; i++)
+                nlab_external_destroy(&r.c.ext[i]);
+        if (!o->keep)
+                remove_containers(&r.c.st);
+        r.sum.interrupted = interrupted;
+        ops->done(ctx, s, &r.sum);
+        fflush(stdout);
+        nlab_store_close(&r.c.st);
+        if (interrupted)
+                return 130;
+        return r.sum.failed ? 1 : 0;
+}
+
+unsigned nlab_scenario_results(const struct nlab_scenario *s)
+{
+        unsigned n = 0;
+        size_t i;
+
+        for (i = 0; i < s->nsteps; i++)
+                n += s->steps[i].kind != NLAB_STEP_NOTE;
+        return n;
+}
+
+int nlab_scenario_run(const struct nlab_scenario *s, const struct nlab_run_opts *o,
+                      const struct nlab_runner_ops *ops, void *ctx, struct nlab_run_lab *lab,
+                      struct nlab_err *err)
+{
+        char self[PATH_MAX];
+        struct nlab_lab l;
+        ssize_t n;
+        int r, code;
+
+        assert(s && o && ops && lab);
+        memset(lab, 0, sizeof(*lab));
+        n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        if (n < 0) {
+                nlab_err_sys(err, errno, "/proc/self/exe");
+                return -2;
+        }
+        self[n] = '\0';
+        snprintf(lab->dir, sizeof(lab->dir), "/run/netlab-lab.XXXXXX");
+        if (!mkdtemp(lab->dir)) {
+                nlab_err_sys(err, errno, "scenario %s: mkdtemp %s", s->file, lab->dir);
+                return -2;
+        }
+        ops->start(ctx, s);
+        r = nlab_lab_spawn(lab->dir, o->keep, &l, err);
+        if (r == 0) {
+                fflush(stdout);
+                _exit(run_in_lab(s, o, ops, ctx, lab->dir, self));
+        }
+        if (r < 0) {
+                rmdir(lab->dir);
+                nlab_err_prefix(err, "scenario %s", s->file);
+                return -2;
+        }
+        code = nlab_lab_wait(&l);
+        lab->init = l.init;
+        if (!o->keep)
+                rmdir(lab->dir);
+        return code;
+}

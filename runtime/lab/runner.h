@@ -1,0 +1,62 @@
+/* The scenario engine: runs a parsed .lab file in a lab of its own (runtime/labhost.h) and reports
+ * every step through callbacks; the caller prints. Commands run as the netlab binary would run
+ * them by hand, checks run natively (runtime/probe.h), and a failed check is explained by
+ * diagnose. */
+#ifndef NLAB_LAB_RUNNER_H
+#define NLAB_LAB_RUNNER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "runtime/err.h"
+#include "runtime/scenario.h"
+
+enum nlab_mark {
+        NLAB_MARK_FAIL,
+        NLAB_MARK_OK,
+        NLAB_MARK_XFAIL, /* expect-fail that failed, as the lab means it to */
+        NLAB_MARK_SKIP,  /* not run: an earlier command failed, or Ctrl-C */
+};
+
+struct nlab_step_result {
+        enum nlab_mark mark;
+        const char *text;   /* what the mark is about: the step, or the external host made */
+        const char *why;    /* what was seen, then why it failed; NULL when nothing to say */
+        const char *output; /* a command's output (stdout and stderr), NULL for other steps */
+};
+
+struct nlab_run_summary {
+        unsigned passed, failed, xfailed;
+        bool interrupted;
+        const char *error; /* the lab's state root could not be opened: nothing ran */
+};
+
+/* Called in the lab's worker, in step order; ctx is the caller's. */
+struct nlab_runner_ops {
+        void (*start)(void *ctx, const struct nlab_scenario *s); /* before the lab is made */
+        void (*note)(void *ctx, const struct nlab_step *st);
+        void (*begin)(void *ctx, const struct nlab_step *st); /* a step is about to run */
+        void (*result)(void *ctx, const struct nlab_step *st, const struct nlab_step_result *r);
+        void (*done)(void *ctx, const struct nlab_scenario *s, const struct nlab_run_summary *sum);
+};
+
+struct nlab_run_opts {
+        bool keep; /* leave the lab up afterwards */
+};
+
+struct nlab_run_lab {
+        pid_t init;   /* with keep: the lab's pid 1, to enter or end it */
+        char dir[32]; /* its state root */
+};
+
+/* How many results a run of s reports (every step but notes): a TAP plan. */
+unsigned nlab_scenario_results(const struct nlab_scenario *s);
+
+/* Run s in a fresh lab; command steps run this very binary (/proc/self/exe). Returns the lab's exit
+ * status (0 all held, 1 a failure, 130 Ctrl-C), -1 when the lab ended early, or < -1 with err set
+ * when it could not be made. Without keep the lab and its directory are gone on return. */
+int nlab_scenario_run(const struct nlab_scenario *s, const struct nlab_run_opts *o,
+                      const struct nlab_runner_ops *ops, void *ctx, struct nlab_run_lab *lab,
+                      struct nlab_err *err);
+
+#endif
