@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "runtime/exitcode.h"
 #include "runtime/fsutil.h"
 #include "runtime/logfile.h"
 #include "runtime/proc.h"
@@ -249,6 +250,16 @@ static void shim_main(const struct nlab_shim_req *req, const struct shim_bins *b
         close(fds.ready_w);
         if (req->join_netns_fd >= 0)
                 close(req->join_netns_fd);
+        if (req->attached) {
+                /* The caller's netlab stays resident while it waits anyway: reap and tear down
+                 * here, without the round trip through netlab-shim and back into netlab. */
+                int status = 0;
+                while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                        ;
+                nlab_shim_finish(req->st, req->id, nlab_exit_code(status), fds.exit_w,
+                                 req->on_exit);
+                _exit(0);
+        }
         exec_supervisor(req, bins, pid, output, stdin_keep, fds.exit_w);
 }
 
@@ -310,7 +321,7 @@ int nlab_shim_spawn(const struct nlab_shim_req *req, struct nlab_shim_handle *h,
         pid_t first;
         int status;
 
-        if (find_bins(&bins, err) < 0)
+        if (!req->attached && find_bins(&bins, err) < 0)
                 return -1;
         if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
             (req->attached && pipe2(ex, O_CLOEXEC) < 0)) {

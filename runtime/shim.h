@@ -9,8 +9,9 @@
 #include "runtime/sandbox.h"
 #include "runtime/store.h"
 
-/* Runs once the container's process has exited (teardown, state, --rm), in the netlab that
- * the small supervisor (shim/main.c) execs at the end: `netlab __shim-exit ID CODE EXIT_FD`. */
+/* Runs once the container's process has exited (teardown, state, --rm): in the shim when
+ * attached; when detached, in the netlab that the small supervisor (shim/main.c) execs at the
+ * end, `netlab __shim-exit ID CODE EXIT_FD`, which passes the same function. */
 typedef void (*nlab_shim_exit_fn)(struct nlab_store *st, const char *id, int exit_code);
 
 struct nlab_shim_req {
@@ -23,6 +24,7 @@ struct nlab_shim_req {
         bool interactive;       /* detached -i: keep stdin open */
         const char *log_path;
         struct nlab_log_opts log_opts; /* detached: the log's bound */
+        nlab_shim_exit_fn on_exit;
 };
 
 struct nlab_shim_handle {
@@ -33,8 +35,8 @@ struct nlab_shim_handle {
         int exit_fd; /* attached only: 4 bytes of exit code once the shim has finished */
 };
 
-/* The shim is the small binary netlab-shim (NETLAB_SHIM_BIN, beside netlab, or the build tree's
- * shim/) once the container runs; a missing one fails the start with NLAB_E_NOTFOUND.
+/* Detached, the shim is the small binary netlab-shim (NETLAB_SHIM_BIN, beside netlab, or the
+ * build tree's shim/) once the container runs; a missing one fails the start (NLAB_E_NOTFOUND).
  * Start the shim and the container's process, which waits (namespaces made, nothing run yet). */
 int nlab_shim_spawn(const struct nlab_shim_req *req, struct nlab_shim_handle *h,
                     struct nlab_err *err);

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "runtime/exitcode.h"
 #include "runtime/logfile.h"
 
 struct args {
@@ -84,15 +85,6 @@ static void relay_output(int output, struct nlab_log_writer *log, int pid)
                 close(pidfd);
 }
 
-static int exit_code_of(int status)
-{
-        if (WIFEXITED(status))
-                return WEXITSTATUS(status);
-        if (WIFSIGNALED(status))
-                return 128 + WTERMSIG(status);
-        return 255;
-}
-
 int main(int argc, char **argv)
 {
         struct args a;
@@ -114,7 +106,7 @@ int main(int argc, char **argv)
                 ;
         if (a.stdin_keep >= 0)
                 close(a.stdin_keep);
-        snprintf(code, sizeof(code), "%d", exit_code_of(status));
+        snprintf(code, sizeof(code), "%d", nlab_exit_code(status));
         snprintf(exit_fd, sizeof(exit_fd), "%d", a.exit_fd);
         execl(a.netlab, a.netlab, "--root", a.root, "__shim-exit", a.id, code, exit_fd,
               (char *)NULL);

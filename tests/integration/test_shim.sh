@@ -35,7 +35,9 @@ check "--rm removes the record at exit" wait_until 5 sh -c "! $NETLAB inspect go
 
 # --- A missing supervisor fails the start and leaves nothing behind. --------------------------
 check "control: NETLAB_SHIM_BIN pointing at the supervisor works" \
-        env NETLAB_SHIM_BIN="$(dirname "$NETLAB")/../shim/netlab-shim" "$NETLAB" run --rm --net shimnet -p 18081:80 busybox true
+        env NETLAB_SHIM_BIN="$(dirname "$NETLAB")/../shim/netlab-shim" "$NETLAB" run -d --name found --net shimnet -p 18081:80 busybox true
+check "control: ... and its container ran and finished" wait_until 5 sh -c "[ \"\$($NETLAB inspect -f '{{.State.Status}} {{.State.ExitCode}}' found)\" = 'exited 0' ]"
+nl rm found >/dev/null
 out=$(NETLAB_SHIM_BIN=/nonexistent/netlab-shim "$NETLAB" run -d --name lost --net shimnet -p 18081:80 busybox sleep 1102 2>&1)
 code=$?
 check_eq "without the supervisor, run fails with 125" 125 "$code"
