@@ -5,9 +5,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "runtime/err.h"
-#include "runtime/grammar.h" /* struct nlab_flag: the grammar the scenario parser reads too */
-#include "runtime/hostsfile.h"
+#include "runtime/base/err.h"
+#include "runtime/base/grammar.h" /* struct nlab_flag: the grammar the scenario parser reads too */
+#include "runtime/net/hostsfile.h"
 
 struct nlab_parsed {
         bool *set;

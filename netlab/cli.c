@@ -1,7 +1,7 @@
 #include <stdio.h>
 
 #include "netlab/cli.h"
-#include "runtime/fwforeign.h"
+#include "runtime/kernel/fwforeign.h"
 
 int nlab_cli_fail(const struct nlab_err *err, bool docker_run_codes)
 {

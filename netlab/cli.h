@@ -5,8 +5,8 @@
 #include <stdbool.h>
 
 #include "netlab/args.h"
-#include "runtime/err.h"
-#include "runtime/store.h"
+#include "runtime/base/err.h"
+#include "runtime/base/store.h"
 
 struct nlab_cli {
         struct nlab_store st;
@@ -62,8 +62,6 @@ int nlab_cmd_system(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_version(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_info(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_top(struct nlab_cli *cli, int argc, char **argv);
-/* Help of "scenario", "scenario run", "scenario list"; NULL for another command. */
-const char *nlab_scenario_help(const char *cmd);
 
 /* The stdio a foreground process gets: our own fds, a pty slave (-t), /dev/null for stdin
  * without -i, or /dev/null for everything (detached exec). */

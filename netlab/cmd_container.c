@@ -11,10 +11,10 @@
 
 #include "netlab/cli.h"
 #include "netlab/grammar.h"
-#include "runtime/container.h"
-#include "runtime/exec.h"
-#include "runtime/logfile.h"
-#include "runtime/proc.h"
+#include "runtime/ctr/container.h"
+#include "runtime/ctr/exec.h"
+#include "runtime/ctr/logfile.h"
+#include "runtime/base/proc.h"
 
 static const struct {
         const char *name;
@@ -192,7 +192,7 @@ static int run_exec(struct nlab_cli *cli, const struct nlab_parsed *p, struct nl
         char id[NLAB_ID_LEN + 1];
         struct nlab_exec_req req = {.stdio = {0, 1, 2}};
         struct nlab_stdio sio;
-        int pid, code = 0, r;
+        int pid, r;
 
         if (nlab_store_resolve(&cli->st, p->pos[0], id, err) < 0)
                 return -1;
@@ -213,8 +213,7 @@ static int run_exec(struct nlab_cli *cli, const struct nlab_parsed *p, struct nl
                 nlab_tty_relay(sio.master, p->set[1]);
                 close(sio.master);
         }
-        nlab_exec_wait(pid, &code, err);
-        return code;
+        return nlab_exec_wait(pid);
 }
 
 int nlab_exec_help_only(const char *cmd, int argc, char **argv)
@@ -290,15 +289,12 @@ static bool drain(struct nlab_log_reader *r)
 static void follow(struct nlab_cli *cli, const char *id, struct nlab_log_reader *r)
 {
         for (;;) {
-                json_t *state = NULL;
-                bool running;
+                struct nlab_ctr_state state;
                 if (!drain(r))
                         return;
                 if (nlab_container_load(&cli->st, id, NULL, &state, NULL) < 0)
                         break;
-                running = nlab_container_running(state);
-                json_decref(state);
-                if (!running) {
+                if (!nlab_container_running(&state)) {
                         drain(r);
                         break;
                 }

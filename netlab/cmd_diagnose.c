@@ -4,7 +4,7 @@
 
 #include "netlab/cli.h"
 #include "netlab/grammar.h"
-#include "runtime/diagnose.h"
+#include "runtime/lab/diagnose.h"
 
 static const struct nlab_flag diag_flags[] = {
     {"help", 0, NLAB_FLAG_BOOL, NULL},

@@ -1,18 +1,19 @@
 /* netlab graph [--format text|dot]: the lab as networks, containers, addresses, aliases, ports. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "netlab/cli.h"
 #include "netlab/grammar.h"
 #include "netlab/format.h"
-#include "runtime/container.h"
-#include "runtime/netglue.h"
-#include "runtime/netmode.h"
-#include "runtime/network.h"
+#include "runtime/ctr/container.h"
+#include "runtime/ctr/netmode.h"
+#include "runtime/net/network.h"
 
 struct lab {
-        json_t *nets; /* network records */
-        json_t *ctrs; /* [{cfg, state}] of every container */
+        struct nlab_net *nets;
+        size_t n_nets;
+        json_t *ctrs; /* [{cfg, running}] of every container */
 };
 
 static int load_lab(struct nlab_cli *cli, struct lab *lab, struct nlab_err *err)
@@ -20,26 +21,26 @@ static int load_lab(struct nlab_cli *cli, struct lab *lab, struct nlab_err *err)
         char **ids = NULL;
         size_t n = 0, i;
 
-        if (nlab_network_list(&cli->st, &lab->nets, err) < 0)
+        if (nlab_network_list(&cli->st, &lab->nets, &lab->n_nets, err) < 0)
                 return -1;
         if (nlab_store_list(&cli->st, &ids, &n, err) < 0)
                 return -1;
         lab->ctrs = json_array();
         for (i = 0; i < n; i++) {
-                json_t *cfg, *state;
+                struct nlab_ctr_state state;
+                json_t *cfg;
                 if (nlab_container_load(&cli->st, ids[i], &cfg, &state, NULL) < 0)
                         continue;
-                json_array_append_new(lab->ctrs,
-                                      json_pack("{s:o,s:o}", "cfg", cfg, "state", state));
+                json_array_append_new(lab->ctrs, json_pack("{s:o,s:b}", "cfg", cfg, "running",
+                                                           nlab_container_running(&state)));
         }
         nlab_store_free_list(ids, n);
         return 0;
 }
 
-static const char *subnet_of(const json_t *net)
+static const char *subnet_of(const struct nlab_net *net, char buf[NLAB_CIDR_STRLEN])
 {
-        return json_string_value(json_object_get(
-            json_array_get(json_object_get(json_object_get(net, "IPAM"), "Config"), 0), "Subnet"));
+        return nlab_cidr_format(&net->pool.subnet, buf);
 }
 
 static void extras(const json_t *cfg, const json_t *ep, char *buf, size_t size)
@@ -58,21 +59,21 @@ static void extras(const json_t *cfg, const json_t *ep, char *buf, size_t size)
                 snprintf(buf + len, len < size ? size - len : 0, " ports: %s", ports);
 }
 
-static const char *status(const json_t *state)
+static const char *status(const json_t *c)
 {
-        return nlab_container_running(state) ? "" : " (stopped)";
+        return json_is_true(json_object_get(c, "running")) ? "" : " (stopped)";
 }
 
-static void text_network(const struct lab *lab, const json_t *net)
+static void text_network(const struct lab *lab, const struct nlab_net *net)
 {
-        const char *name = json_string_value(json_object_get(net, "Name"));
-        const char *bridge = nlab_netglue_bridge(net);
+        const char *name = net->name;
+        char subnet[NLAB_CIDR_STRLEN];
         json_t *c;
         size_t i;
 
-        if (bridge)
-                printf("network %s  bridge %s  %s%s\n", name, bridge, subnet_of(net),
-                       json_is_true(json_object_get(net, "Internal")) ? "  internal" : "");
+        if (net->bridge[0])
+                printf("network %s  bridge %s  %s%s\n", name, net->bridge, subnet_of(net, subnet),
+                       net->internal ? "  internal" : "");
         else
                 printf("network %s\n", name);
         json_array_foreach(lab->ctrs, i, c)
@@ -85,10 +86,10 @@ static void text_network(const struct lab *lab, const json_t *net)
                         extras(cfg, ep, more, sizeof(more));
                         printf("  - %s %s%s%s\n", json_string_value(json_object_get(cfg, "Name")),
                                json_string_value(json_object_get(ep, "IPAddress")), more,
-                               status(json_object_get(c, "state")));
+                               status(c));
                 } else if (!strcmp(mode, name)) {
                         printf("  - %s%s\n", json_string_value(json_object_get(cfg, "Name")),
-                               status(json_object_get(c, "state")));
+                               status(c));
                 }
         }
 }
@@ -109,36 +110,38 @@ static const char *name_of_id(const struct lab *lab, const char *id)
 
 static void print_text(const struct lab *lab)
 {
-        json_t *net, *c;
+        json_t *c;
         size_t i;
 
-        json_array_foreach(lab->nets, i, net) text_network(lab, net);
+        for (i = 0; i < lab->n_nets; i++)
+                text_network(lab, &lab->nets[i]);
         json_array_foreach(lab->ctrs, i, c)
         {
                 const json_t *cfg = json_object_get(c, "cfg");
-                const char *mode = nlab_netmode_of(cfg);
-                if (!strncmp(mode, "container:", 10))
+                const char *ref = nlab_netmode_container_ref(nlab_netmode_of(cfg));
+                if (ref)
                         printf("%s shares the network namespace of %s\n",
                                json_string_value(json_object_get(cfg, "Name")),
-                               name_of_id(lab, mode + 10));
+                               name_of_id(lab, ref));
         }
 }
 
 static void print_dot(const struct lab *lab)
 {
-        json_t *net, *c;
+        char subnet[NLAB_CIDR_STRLEN];
+        json_t *c;
         size_t i;
 
         printf("graph netlab {\n  rankdir=LR;\n  node [fontname=\"sans-serif\"];\n");
         printf("  \"host\" [shape=box3d, label=\"host\"];\n");
-        json_array_foreach(lab->nets, i, net)
-        {
-                const char *name = json_string_value(json_object_get(net, "Name"));
-                const char *bridge = nlab_netglue_bridge(net);
+        for (i = 0; i < lab->n_nets; i++) {
+                const struct nlab_net *net = &lab->nets[i];
+                const char *name = net->name;
+                bool bridge = net->bridge[0];
                 printf("  \"net:%s\" [shape=box, style=rounded, label=\"%s\\n%s%s%s\"];\n", name,
-                       name, bridge ? bridge : json_string_value(json_object_get(net, "Driver")),
-                       bridge ? "\\n" : "", bridge ? subnet_of(net) : "");
-                if (bridge && !json_is_true(json_object_get(net, "Internal")))
+                       name, bridge ? net->bridge : net->driver, bridge ? "\\n" : "",
+                       bridge ? subnet_of(net, subnet) : "");
+                if (bridge && !net->internal)
                         printf("  \"net:%s\" -- \"host\" [style=dashed];\n", name);
         }
         json_array_foreach(lab->ctrs, i, c)
@@ -146,8 +149,7 @@ static void print_dot(const struct lab *lab)
                 const json_t *cfg = json_object_get(c, "cfg"), *ep;
                 const char *cn = json_string_value(json_object_get(cfg, "Name"));
                 const char *mode = nlab_netmode_of(cfg), *name;
-                printf("  \"ctr:%s\" [shape=ellipse, label=\"%s%s\"];\n", cn, cn,
-                       status(json_object_get(c, "state")));
+                printf("  \"ctr:%s\" [shape=ellipse, label=\"%s%s\"];\n", cn, cn, status(c));
                 json_object_foreach((json_t *)nlab_netmode_networks(cfg), name, ep)
                 {
                         char more[768];
@@ -155,10 +157,10 @@ static void print_dot(const struct lab *lab)
                         printf("  \"ctr:%s\" -- \"net:%s\" [label=\"%s%s\"];\n", cn, name,
                                json_string_value(json_object_get(ep, "IPAddress")), more);
                 }
-                if (!strncmp(mode, "container:", 10))
+                if (nlab_netmode_container_ref(mode))
                         printf(
                             "  \"ctr:%s\" -- \"ctr:%s\" [style=dotted, label=\"shares netns\"];\n",
-                            cn, name_of_id(lab, mode + 10));
+                            cn, name_of_id(lab, nlab_netmode_container_ref(mode)));
                 else if (!strcmp(mode, "host") || !strcmp(mode, "none"))
                         printf("  \"ctr:%s\" -- \"net:%s\";\n", cn, mode);
         }
@@ -198,7 +200,7 @@ int nlab_cmd_graph(struct nlab_cli *cli, int argc, char **argv)
         else
                 print_text(&lab);
 out:
-        json_decref(lab.nets);
+        free(lab.nets);
         json_decref(lab.ctrs);
         nlab_parsed_free(&p, 2);
         return code;

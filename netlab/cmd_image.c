@@ -2,7 +2,7 @@
 #include <stdio.h>
 
 #include "netlab/cli.h"
-#include "runtime/image.h"
+#include "runtime/ctr/image.h"
 
 int nlab_cmd_images(struct nlab_cli *cli, int argc, char **argv)
 {

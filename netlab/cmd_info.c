@@ -8,8 +8,8 @@
 
 #include "netlab/cli.h"
 #include "netlab/format.h"
-#include "runtime/sysinfo.h"
-#include "runtime/top.h"
+#include "runtime/ctr/sysinfo.h"
+#include "runtime/ctr/top.h"
 
 static const struct nlab_flag format_flags[] = {
     {"format", 'f', NLAB_FLAG_VALUE, NULL},

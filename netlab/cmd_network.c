@@ -7,8 +7,8 @@
 #include "netlab/grammar.h"
 #include "netlab/filter.h"
 #include "netlab/format.h"
-#include "runtime/connect.h"
-#include "runtime/network.h"
+#include "runtime/ctr/connect.h"
+#include "runtime/net/network.h"
 
 static const struct nlab_flag create_flags[] = {
     {"driver", 'd', NLAB_FLAG_VALUE, NULL}, {"subnet", 0, NLAB_FLAG_VALUE, NULL},
@@ -103,27 +103,28 @@ static int net_ls(struct nlab_cli *cli, int argc, char **argv)
         struct nlab_parsed p = {0};
         struct nlab_filters fs = {0};
         struct nlab_err err;
-        json_t *nets = NULL, *rows = json_array(), *n;
+        struct nlab_net *nets = NULL;
+        json_t *rows = json_array();
         const char *format;
-        size_t i;
+        size_t i, n = 0;
         int code = 0;
 
         if (nlab_cli_parse("network ls", ls_flags, 5, argc, argv, 0, &p, false, &code) != 0)
                 goto out;
         if (nlab_filters_parse(&p.list[1], keys, &fs, &err) < 0 ||
-            nlab_network_list(&cli->st, &nets, &err) < 0) {
+            nlab_network_list(&cli->st, &nets, &n, &err) < 0) {
                 code = nlab_cli_fail(&err, false);
                 goto out;
         }
-        json_array_foreach(nets, i, n)
-        {
-                json_t *row;
-                if (!nlab_filters_match(&fs, net_filter_one, n))
-                        continue;
-                row = ls_row(n);
-                if (p.set[3])
-                        json_object_set(row, "ID", json_object_get(n, "Id"));
-                json_array_append_new(rows, row);
+        for (i = 0; i < n; i++) {
+                json_t *rec = nlab_network_record(&cli->st, &nets[i]), *row;
+                if (rec && nlab_filters_match(&fs, net_filter_one, rec)) {
+                        row = ls_row(rec);
+                        if (p.set[3])
+                                json_object_set(row, "ID", json_object_get(rec, "Id"));
+                        json_array_append_new(rows, row);
+                }
+                json_decref(rec);
         }
         format = p.set[2]     ? "{{.ID}}"
                  : p.value[0] ? p.value[0]
@@ -131,7 +132,7 @@ static int net_ls(struct nlab_cli *cli, int argc, char **argv)
         if (nlab_print_rows(rows, format, ls_columns, &err) < 0)
                 code = nlab_cli_fail(&err, false);
 out:
-        json_decref(nets);
+        free(nets);
         json_decref(rows);
         nlab_filters_free(&fs);
         nlab_parsed_free(&p, 5);
@@ -161,13 +162,15 @@ static int net_inspect(struct nlab_cli *cli, int argc, char **argv)
                 goto out;
         }
         for (i = 0; i < p.npos; i++) {
-                json_t *net;
+                struct nlab_net net;
+                json_t *doc;
                 if (nlab_network_load(&cli->st, p.pos[i], &net, &err) < 0) {
                         code = nlab_cli_fail(&err, false);
                         continue;
                 }
-                json_array_append_new(docs, nlab_network_inspect(&cli->st, net));
-                json_decref(net);
+                doc = nlab_network_inspect(&cli->st, &net);
+                if (doc)
+                        json_array_append_new(docs, doc);
         }
         if (nlab_print_docs(docs, p.value[0], &err) < 0)
                 code = nlab_cli_fail(&err, false);
@@ -221,22 +224,28 @@ static int net_prune(struct nlab_cli *cli, int argc, char **argv)
         struct nlab_parsed p = {0};
         struct nlab_filters fs = {0};
         struct nlab_err err;
-        json_t *nets = NULL, *n;
+        struct nlab_net *nets = NULL;
         bool header = false;
-        size_t i;
+        size_t i, n = 0;
         int code = 0;
 
         if (nlab_cli_parse("network prune", prune_flags, 3, argc, argv, 0, &p, false, &code) != 0)
                 goto out;
         if (nlab_filters_parse(&p.list[0], keys, &fs, &err) < 0 ||
-            nlab_network_list(&cli->st, &nets, &err) < 0) {
+            nlab_network_list(&cli->st, &nets, &n, &err) < 0) {
                 code = nlab_cli_fail(&err, false);
                 goto out;
         }
-        json_array_foreach(nets, i, n)
-        {
-                const char *name = json_string_value(json_object_get(n, "Name"));
-                if (nlab_network_is_predefined(name) || !nlab_filters_match(&fs, net_filter_one, n))
+        for (i = 0; i < n; i++) {
+                const char *name = nets[i].name;
+                json_t *rec;
+                bool match;
+                if (nlab_network_is_predefined(name))
+                        continue;
+                rec = nlab_network_record(&cli->st, &nets[i]);
+                match = rec && nlab_filters_match(&fs, net_filter_one, rec);
+                json_decref(rec);
+                if (!match)
                         continue;
                 /* In use by a running container: not unused, keep it. */
                 if (nlab_network_remove(&cli->st, name, NULL) < 0)
@@ -247,7 +256,7 @@ static int net_prune(struct nlab_cli *cli, int argc, char **argv)
                 printf("%s\n", name);
         }
 out:
-        json_decref(nets);
+        free(nets);
         nlab_filters_free(&fs);
         nlab_parsed_free(&p, 3);
         return code;

@@ -5,9 +5,9 @@
 
 #include "netlab/cli.h"
 #include "netlab/grammar.h"
-#include "runtime/container.h"
-#include "runtime/portspec.h"
-#include "runtime/ports.h"
+#include "runtime/ctr/container.h"
+#include "runtime/base/portspec.h"
+#include "runtime/net/ports.h"
 
 static bool wanted(const struct nlab_port_mapping *m, const char *filter)
 {
@@ -58,7 +58,8 @@ int nlab_cmd_port(struct nlab_cli *cli, int argc, char **argv)
 {
         struct nlab_parsed p = {0};
         char id[NLAB_ID_LEN + 1];
-        json_t *cfg = NULL, *state = NULL;
+        struct nlab_ctr_state state;
+        json_t *cfg = NULL;
         struct nlab_err err;
         int code = 0;
 
@@ -77,12 +78,11 @@ int nlab_cmd_port(struct nlab_cli *cli, int argc, char **argv)
                 goto out;
         }
         /* Docker prints nothing for a container that is not running. */
-        if (nlab_container_running(state) &&
+        if (nlab_container_running(&state) &&
             print_ports(cfg, p.npos > 1 ? p.pos[1] : NULL, &err) < 0)
                 code = nlab_cli_fail(&err, false);
 out:
         json_decref(cfg);
-        json_decref(state);
         nlab_parsed_free(&p, 1);
         return code;
 }

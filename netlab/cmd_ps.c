@@ -10,7 +10,7 @@
 #include "netlab/filter.h"
 #include "netlab/format.h"
 #include "netlab/output.h"
-#include "runtime/container.h"
+#include "runtime/ctr/container.h"
 
 static void command_text(const json_t *cmd, bool trunc, char *buf, size_t size)
 {
@@ -26,20 +26,18 @@ static void command_text(const json_t *cmd, bool trunc, char *buf, size_t size)
                 snprintf(buf, size, "\"%s\"", inner);
 }
 
-static void status_text(const json_t *state, time_t now, char *buf, size_t size)
+static void status_text(const struct nlab_ctr_state *state, time_t now, char *buf, size_t size)
 {
-        const char *status = json_string_value(json_object_get(state, "Status"));
         char dur[64];
 
-        if (status && !strcmp(status, "running")) {
-                time_t t = nlab_parse_time(json_string_value(json_object_get(state, "StartedAt")));
+        if (state->status == NLAB_CTR_RUNNING) {
+                time_t t = nlab_parse_time(state->started_at);
                 nlab_human_duration((long)(now - t), dur, sizeof(dur));
                 snprintf(buf, size, "Up %s", dur);
-        } else if (status && !strcmp(status, "exited")) {
-                time_t t = nlab_parse_time(json_string_value(json_object_get(state, "FinishedAt")));
+        } else if (state->status == NLAB_CTR_EXITED) {
+                time_t t = nlab_parse_time(state->finished_at);
                 nlab_human_duration((long)(now - t), dur, sizeof(dur));
-                snprintf(buf, size, "Exited (%lld) %s ago",
-                         (long long)json_integer_value(json_object_get(state, "ExitCode")), dur);
+                snprintf(buf, size, "Exited (%d) %s ago", state->exit_code, dur);
         } else {
                 snprintf(buf, size, "Created");
         }
@@ -81,7 +79,7 @@ static void networks_text(const json_t *cfg, char *buf, size_t size)
 }
 
 /* One `ps` row with Docker's field names, the data that templates see. */
-static json_t *ps_row(const json_t *cfg, const json_t *state, bool trunc)
+static json_t *ps_row(const json_t *cfg, const struct nlab_ctr_state *state, bool trunc)
 {
         const json_t *c = json_object_get(cfg, "Config");
         char buf[2048], id[16];
@@ -104,7 +102,7 @@ static json_t *ps_row(const json_t *cfg, const json_t *state, bool trunc)
         json_object_set_new(row, "RunningFor", json_string(buf));
         status_text(state, now, buf, sizeof(buf));
         json_object_set_new(row, "Status", json_string(buf));
-        json_object_set_new(row, "State", json_deep_copy(json_object_get(state, "Status")));
+        json_object_set_new(row, "State", json_string(nlab_ctr_status_name(state->status)));
         buf[0] = '\0';
         if (nlab_container_running(state)) /* Docker shows mappings only while they exist */
                 nlab_format_ports(json_object_get(json_object_get(cfg, "NetworkSettings"), "Ports"),
@@ -134,7 +132,8 @@ static bool name_matches(const char *name, const char *pattern)
 }
 
 struct ps_item {
-        const json_t *cfg, *state;
+        const json_t *cfg;
+        const struct nlab_ctr_state *state;
 };
 
 static bool ps_filter_one(const struct nlab_filter *f, const void *item)
@@ -151,7 +150,7 @@ static bool ps_filter_one(const struct nlab_filter *f, const void *item)
         if (!strcmp(f->key, "id"))
                 return !strncmp(id, f->value, strlen(f->value));
         if (!strcmp(f->key, "status"))
-                return !strcmp(json_string_value(json_object_get(it->state, "Status")), f->value);
+                return !strcmp(nlab_ctr_status_name(it->state->status), f->value);
         if (!strcmp(f->key, "label"))
                 return nlab_filter_label(
                     json_object_get(json_object_get(it->cfg, "Config"), "Labels"), f->value);
@@ -189,17 +188,19 @@ static json_t *collect_rows(struct nlab_cli *cli, const struct nlab_parsed *p,
                 return NULL;
         }
         for (i = n; i-- > 0;) {
-                json_t *cfg = NULL, *state = NULL;
+                struct nlab_ctr_state state;
+                json_t *cfg = NULL;
                 struct ps_item it;
-                if (nlab_container_load(&cli->st, ids[i], &cfg, &state, NULL) < 0)
+                /* ps is where a killed shim is noticed: its teardown is done here. */
+                if (nlab_container_reconcile(&cli->st, ids[i], NULL) < 0 ||
+                    nlab_container_load(&cli->st, ids[i], &cfg, &state, NULL) < 0)
                         continue;
                 it.cfg = cfg;
-                it.state = state;
-                if ((p->set[0] || nlab_container_running(state)) &&
+                it.state = &state;
+                if ((p->set[0] || nlab_container_running(&state)) &&
                     nlab_filters_match(fs, ps_filter_one, &it))
-                        json_array_append_new(rows, ps_row(cfg, state, !p->set[4]));
+                        json_array_append_new(rows, ps_row(cfg, &state, !p->set[4]));
                 json_decref(cfg);
-                json_decref(state);
         }
         nlab_store_free_list(ids, n);
         return rows;

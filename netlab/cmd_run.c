@@ -10,7 +10,7 @@
 
 #include "netlab/cli.h"
 #include "netlab/grammar.h"
-#include "runtime/container.h"
+#include "runtime/ctr/container.h"
 
 static const struct nlab_flag run_flags[] = {
     {"detach", 'd', NLAB_FLAG_BOOL, NULL},
@@ -260,15 +260,12 @@ const struct nlab_flags nlab_flags_start = NLAB_FLAGS(start_flags);
 /* A concurrent start got there first: like Docker, starting a running container succeeds. */
 static bool lost_start_race(struct nlab_cli *cli, const char *id, const struct nlab_err *err)
 {
-        json_t *state = NULL;
-        bool running;
+        struct nlab_ctr_state state;
 
         if (err->kind != NLAB_E_CONFLICT ||
             nlab_container_load(&cli->st, id, NULL, &state, NULL) < 0)
                 return false;
-        running = nlab_container_running(state);
-        json_decref(state);
-        return running;
+        return nlab_container_running(&state);
 }
 
 int nlab_cmd_start(struct nlab_cli *cli, int argc, char **argv)
@@ -289,20 +286,21 @@ int nlab_cmd_start(struct nlab_cli *cli, int argc, char **argv)
         }
         nlab_cli_warn_foreign();
         for (i = 0; i < p.npos; i++) {
-                json_t *cfg = NULL, *state = NULL;
+                struct nlab_ctr_state state;
+                json_t *cfg = NULL;
                 if (nlab_store_resolve(&cli->st, p.pos[i], id, &err) < 0 ||
                     nlab_container_load(&cli->st, id, &cfg, &state, &err) < 0) {
                         code = nlab_cli_fail(&err, true);
                         continue;
                 }
-                if (p.set[0] && !nlab_container_running(state)) {
+                if (p.set[0] && !nlab_container_running(&state)) {
                         struct nlab_run_req req = {0};
                         json_t *c = json_object_get(cfg, "Config");
                         req.tty = json_is_true(json_object_get(c, "Tty"));
                         req.interactive = p.set[1];
                         if (attach_foreground(cli, id, &req, &code, &err) < 0)
                                 code = nlab_cli_fail(&err, true);
-                } else if (!nlab_container_running(state) &&
+                } else if (!nlab_container_running(&state) &&
                            nlab_container_start(&cli->st, id, &io, &h, &err) < 0 &&
                            !lost_start_race(cli, id, &err)) {
                         code = nlab_cli_fail(&err, true);
@@ -310,7 +308,6 @@ int nlab_cmd_start(struct nlab_cli *cli, int argc, char **argv)
                         printf("%s\n", p.pos[i]);
                 }
                 json_decref(cfg);
-                json_decref(state);
         }
 out:
         nlab_parsed_free(&p, 3);

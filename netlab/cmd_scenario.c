@@ -9,53 +9,8 @@
 #include "netlab/grammar.h"
 #include "runtime/lab/files.h"
 #include "runtime/lab/runner.h"
-#include "runtime/scenario.h"
-#include "runtime/scenario_trust.h"
-
-static const char help_scenario[] =
-    "Usage: netlab scenario COMMAND\n"
-    "\n"
-    "Run lab scenarios: .lab files of netlab commands and expectations.\n"
-    "\n"
-    "Commands:\n"
-    "  run    run scenario files, each in its own sandbox\n"
-    "  list   show the title of every scenario in a directory\n"
-    "\n"
-    "The language is described in docs/scenarios.md.\n";
-
-static const char help_run[] =
-    "Usage: netlab scenario run [OPTIONS] FILE|DIR...\n"
-    "\n"
-    "Run each scenario in its own sandbox (fresh network, mount and pid namespaces and a\n"
-    "private state root), so it never touches the host's network. Every step is printed with\n"
-    "its result; a failed expectation is explained. The sandbox is always removed, also on\n"
-    "Ctrl-C. Exit status 0 only when every expectation held. A directory runs its *.lab files.\n"
-    "\n"
-    "Options:\n"
-    "      --tap     print TAP (for CI)\n"
-    "      --step    wait for Enter before each step (for a class)\n"
-    "      --keep    leave the lab up afterwards and print how to enter it (one file only)\n"
-    "      --trust   allow what gives a lab container the host: bind mounts (-v), --privileged,\n"
-    "                --device, --cap-add SYS_ADMIN|SYS_MODULE|ALL, seccomp=unconfined\n"
-    "\n"
-    "A scenario file is code: without --trust, a file that asks for any of those is refused\n"
-    "before anything runs, naming the line.\n";
-
-static const char help_list[] = "Usage: netlab scenario list [DIR]\n"
-                                "\n"
-                                "Show each scenario file in DIR (default: ./scenarios, or\n"
-                                "$NETLAB_SCENARIOS) with its title.\n";
-
-const char *nlab_scenario_help(const char *cmd)
-{
-        if (!strcmp(cmd, "scenario"))
-                return help_scenario;
-        if (!strcmp(cmd, "scenario run"))
-                return help_run;
-        if (!strcmp(cmd, "scenario list"))
-                return help_list;
-        return NULL;
-}
+#include "runtime/lab/scenario.h"
+#include "runtime/lab/scenario_trust.h"
 
 struct run_opts {
         bool tap, step, keep, fancy, trust;
@@ -301,7 +256,7 @@ static int scenario_list(int argc, char **argv)
         int status = 0;
 
         if (argc > 0 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h")))
-                return fputs(help_list, stdout), 0;
+                return nlab_cli_help("scenario list");
         if (argc > 1)
                 return nlab_cli_usage_error("scenario list", "too many arguments", false);
         if (argc == 1)
@@ -328,7 +283,7 @@ int nlab_cmd_scenario(struct nlab_cli *cli, int argc, char **argv)
 {
         (void)cli;
         if (argc < 1 || !strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))
-                return fputs(help_scenario, stdout), argc < 1;
+                return nlab_cli_help("scenario") || argc < 1;
         if (!strcmp(argv[0], "run"))
                 return scenario_run(argc - 1, argv + 1);
         if (!strcmp(argv[0], "list"))

@@ -7,9 +7,9 @@
 #include <string.h>
 
 #include "netlab/cli.h"
-#include "runtime/container.h"
-#include "runtime/ids.h"
-#include "runtime/shim.h"
+#include "runtime/ctr/container.h"
+#include "runtime/base/ids.h"
+#include "runtime/ctr/shim.h"
 
 static int parse_int(const char *s, long lo, long hi, int *out)
 {

@@ -4,7 +4,7 @@
 #include <unistd.h>
 
 #include "netlab/cli.h"
-#include "runtime/system.h"
+#include "runtime/ctr/system.h"
 
 static const struct nlab_flag reset_flags[] = {
     {"force", 'f', NLAB_FLAG_BOOL, NULL},

@@ -5,8 +5,8 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-#include "runtime/err.h"
-#include "runtime/hostsfile.h"
+#include "runtime/base/err.h"
+#include "runtime/net/hostsfile.h"
 
 struct nlab_filter {
         char key[32];

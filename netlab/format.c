@@ -6,8 +6,9 @@
 
 #include "netlab/table.h"
 #include "netlab/template.h"
-#include "runtime/container.h"
-#include "runtime/network.h"
+#include "runtime/ctr/connect.h"
+#include "runtime/ctr/container.h"
+#include "runtime/net/network.h"
 
 int nlab_print_rows(json_t *rows, const char *format, const struct nlab_header *headers,
                     struct nlab_err *err)
@@ -102,7 +103,9 @@ int nlab_inspect_any(struct nlab_cli *cli, const char *ref, const char *type, js
                      struct nlab_err *err)
 {
         char id[NLAB_ID_LEN + 1];
-        json_t *cfg, *state, *net;
+        struct nlab_ctr_state state;
+        struct nlab_net net;
+        json_t *cfg;
 
         if (type && strcmp(type, "container") && strcmp(type, "network"))
                 return nlab_err_set(err, NLAB_E_INVALID,
@@ -110,16 +113,14 @@ int nlab_inspect_any(struct nlab_cli *cli, const char *ref, const char *type, js
         if ((!type || !strcmp(type, "network")) &&
             (!type ? nlab_store_resolve(&cli->st, ref, id, NULL) < 0 : true) &&
             nlab_network_load(&cli->st, ref, &net, NULL) == 0) {
-                *doc = nlab_network_inspect(&cli->st, net);
-                json_decref(net);
-                return 0;
+                *doc = nlab_network_inspect(&cli->st, &net);
+                return *doc ? 0 : nlab_err_set(err, NLAB_E_NOTFOUND, "no such object: %s", ref);
         }
         if ((type && strcmp(type, "container")) || nlab_store_resolve(&cli->st, ref, id, err) < 0)
                 return nlab_err_set(err, NLAB_E_NOTFOUND, "no such object: %s", ref);
         if (nlab_container_load(&cli->st, id, &cfg, &state, err) < 0)
                 return -1;
-        *doc = nlab_container_inspect(cfg, state);
+        *doc = nlab_container_inspect(cfg, &state);
         json_decref(cfg);
-        json_decref(state);
         return 0;
 }

@@ -3,7 +3,7 @@
 #ifndef NLAB_CLI_GRAMMAR_H
 #define NLAB_CLI_GRAMMAR_H
 
-#include "runtime/grammar.h"
+#include "runtime/base/grammar.h"
 
 extern const struct nlab_flags nlab_flags_run, nlab_flags_start, nlab_flags_stop, nlab_flags_kill,
     nlab_flags_rm, nlab_flags_exec, nlab_flags_logs, nlab_flags_diagnose, nlab_flags_graph,

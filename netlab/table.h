@@ -7,7 +7,7 @@
 #include <jansson.h>
 
 #include "netlab/template.h"
-#include "runtime/err.h"
+#include "runtime/base/err.h"
 
 /* Docker: tabwriter.NewWriter(out, 10, 1, 3, ' ', 0) */
 #define NLAB_TABLE_MINWIDTH 10

@@ -6,7 +6,7 @@
 
 #include <jansson.h>
 
-#include "runtime/err.h"
+#include "runtime/base/err.h"
 
 struct nlab_template;
 

@@ -14,8 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "runtime/exitcode.h"
-#include "runtime/logfile.h"
+#include "runtime/ctr/exitcode.h"
+#include "runtime/ctr/logfile.h"
 
 struct args {
         int pid, output, stdin_keep, exit_fd;

@@ -9,10 +9,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "runtime/diagnose.h"
+#include "runtime/lab/diagnose.h"
 #include "runtime/lab/internal.h"
 #include "runtime/lab/party.h"
-#include "runtime/probe.h"
+#include "runtime/lab/probe.h"
 
 #define POSITIVE_WAIT_MS 5000 /* a server just started may need a moment to listen */
 #define NEGATIVE_WAIT_MS 1500

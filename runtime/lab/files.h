@@ -2,9 +2,9 @@
 #ifndef NLAB_LAB_FILES_H
 #define NLAB_LAB_FILES_H
 
-#include "runtime/err.h"
-#include "runtime/hostsfile.h"
-#include "runtime/scenario.h"
+#include "runtime/base/err.h"
+#include "runtime/net/hostsfile.h"
+#include "runtime/lab/scenario.h"
 
 /* Read path (at most 1 MiB) and parse it with the CLI's grammar g. A parse error is NLAB_E_INVALID
  * with the located message of nlab_scenario_parse; a read error is NLAB_E_SYSTEM "scenario PATH:

@@ -5,10 +5,10 @@
 #include <signal.h>
 #include <stdbool.h>
 
-#include "runtime/err.h"
-#include "runtime/labhost.h"
-#include "runtime/scenario.h"
-#include "runtime/store.h"
+#include "runtime/base/err.h"
+#include "runtime/lab/labhost.h"
+#include "runtime/lab/scenario.h"
+#include "runtime/base/store.h"
 
 #define LAB_MAX_EXTERNALS 16
 

@@ -8,8 +8,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "runtime/container.h"
-#include "runtime/netmode.h"
+#include "runtime/ctr/container.h"
+#include "runtime/ctr/netmode.h"
+#include "runtime/base/proc.h"
 
 static const struct nlab_external *find_external(const struct nlab_external *ext, size_t n,
                                                  const char *name)
@@ -25,12 +26,11 @@ static const struct nlab_external *find_external(const struct nlab_external *ext
 /* Same network namespace? Compared by the nsfs inode, as ip netns identify does. */
 static bool same_netns(int pid_a, int pid_b)
 {
-        char pa[64], pb[64];
+        char pa[NLAB_NETNS_PATH_LEN], pb[NLAB_NETNS_PATH_LEN];
         struct stat sa, sb;
 
-        snprintf(pa, sizeof(pa), "/proc/%d/ns/net", pid_a);
-        snprintf(pb, sizeof(pb), "/proc/%d/ns/net", pid_b);
-        if (stat(pa, &sa) < 0 || stat(pb, &sb) < 0)
+        if (stat(nlab_proc_netns_path(pid_a, pa), &sa) < 0 ||
+            stat(nlab_proc_netns_path(pid_b, pb), &sb) < 0)
                 return false;
         return sa.st_ino == sb.st_ino && sa.st_dev == sb.st_dev;
 }
@@ -39,8 +39,8 @@ static bool same_netns(int pid_a, int pid_b)
  * still in the owner's old namespace, which nothing is attached to any more. */
 static void load_owner(struct nlab_store *st, struct nlab_party *p, const char *owner_ref)
 {
+        struct nlab_ctr_state state;
         char id[NLAB_ID_LEN + 1];
-        json_t *state = NULL;
         const char *name;
 
         if (nlab_store_resolve(st, owner_ref, id, NULL) < 0 ||
@@ -50,11 +50,9 @@ static void load_owner(struct nlab_store *st, struct nlab_party *p, const char *
         snprintf(p->owner, sizeof(p->owner), "%s", name ? name + (name[0] == '/') : owner_ref);
         p->nets = nlab_netmode_networks(p->owner_cfg);
         p->in_host_ns = !strcmp(nlab_netmode_of(p->owner_cfg), "host");
-        p->owner_running = nlab_container_running(state);
-        p->stale = p->running && !p->in_host_ns &&
-                   (!p->owner_running ||
-                    !same_netns(p->pid, (int)json_integer_value(json_object_get(state, "Pid"))));
-        json_decref(state);
+        p->owner_running = nlab_container_running(&state);
+        p->stale =
+            p->running && !p->in_host_ns && (!p->owner_running || !same_netns(p->pid, state.pid));
 }
 
 static int load_container(struct nlab_store *st, struct nlab_party *p, struct nlab_err *err)
@@ -65,15 +63,15 @@ static int load_container(struct nlab_store *st, struct nlab_party *p, struct nl
             nlab_container_load(st, p->id, &p->cfg, &p->state, err) < 0)
                 return -1;
         p->kind = NLAB_PARTY_CONTAINER;
-        p->running = nlab_container_running(p->state);
-        p->pid = p->running ? (int)json_integer_value(json_object_get(p->state, "Pid")) : 0;
+        p->running = nlab_container_running(&p->state);
+        p->pid = p->running ? p->state.pid : 0;
         p->nets = nlab_netmode_networks(p->cfg);
         mode = nlab_netmode_of(p->cfg);
         p->in_host_ns = !strcmp(mode, "host");
-        if (!strncmp(mode, "container:", 10))
-                load_owner(st, p, mode + 10);
+        if (nlab_netmode_container_ref(mode))
+                load_owner(st, p, nlab_netmode_container_ref(mode));
         if (!p->in_host_ns)
-                snprintf(p->netns, sizeof(p->netns), "/proc/%d/ns/net", p->pid);
+                nlab_proc_netns_path(p->pid, p->netns);
         return 0;
 }
 
@@ -132,9 +130,8 @@ void nlab_party_free(struct nlab_party *p)
         if (!p)
                 return;
         json_decref(p->cfg);
-        json_decref(p->state);
         json_decref(p->owner_cfg);
-        p->cfg = p->state = p->owner_cfg = NULL;
+        p->cfg = p->owner_cfg = NULL;
         p->nets = NULL;
 }
 

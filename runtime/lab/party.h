@@ -9,11 +9,11 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 
-#include "runtime/err.h"
-#include "runtime/ids.h"
-#include "runtime/labhost.h"
-#include "runtime/proto.h"
-#include "runtime/store.h"
+#include "runtime/base/err.h"
+#include "runtime/base/ids.h"
+#include "runtime/lab/labhost.h"
+#include "runtime/base/proto.h"
+#include "runtime/base/store.h"
 
 enum nlab_party_kind {
         NLAB_PARTY_HOST,      /* "host": the lab host (the caller's own namespace) */
@@ -28,10 +28,11 @@ struct nlab_party {
         char netns[PATH_MAX]; /* empty when in_host_ns */
         bool in_host_ns;      /* host, or a container with --network host */
         char id[NLAB_ID_LEN + 1];
-        json_t *cfg, *state; /* a container's own records */
-        json_t *owner_cfg;   /* container:NAME: the owner's config */
-        const json_t *nets;  /* the networks it really sits on (the owner's for container:) */
-        int pid;             /* a container's init, 0 when not running */
+        json_t *cfg; /* a container's own records */
+        struct nlab_ctr_state state;
+        json_t *owner_cfg;  /* container:NAME: the owner's config */
+        const json_t *nets; /* the networks it really sits on (the owner's for container:) */
+        int pid;            /* a container's init, 0 when not running */
         bool running;
         char owner[128]; /* container:NAME: the owner's name */
         bool stale;      /* container:NAME whose owner restarted: left in an old netns */

@@ -16,9 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "runtime/container.h"
+#include "runtime/ctr/container.h"
 #include "runtime/lab/internal.h"
-#include "runtime/labhost.h"
+#include "runtime/lab/labhost.h"
 
 #define COMMAND_TIMEOUT_S 120
 

@@ -8,8 +8,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "runtime/err.h"
-#include "runtime/scenario.h"
+#include "runtime/base/err.h"
+#include "runtime/lab/scenario.h"
 
 enum nlab_mark {
         NLAB_MARK_FAIL,

@@ -8,12 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/cgroup.h"
-#include "runtime/hostname.h"
-#include "runtime/ipam.h"
-#include "runtime/logfile.h"
-#include "runtime/secopt.h"
-#include "runtime/sysctlspec.h"
+#include "runtime/ctr/cgroup.h"
+#include "runtime/base/hostname.h"
+#include "runtime/base/ipam.h"
+#include "runtime/ctr/logfile.h"
+#include "runtime/ctr/secopt.h"
+#include "runtime/base/sysctlspec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/portspec.h"
+#include "runtime/base/portspec.h"
 
 static void check(const struct nlab_port_mapping *m, size_t n, int r, const struct nlab_err *err)
 {

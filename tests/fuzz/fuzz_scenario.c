@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "netlab/grammar.h"
-#include "runtime/probe.h"
-#include "runtime/scenario.h"
+#include "runtime/lab/probe.h"
+#include "runtime/lab/scenario.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

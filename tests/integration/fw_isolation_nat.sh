@@ -1,6 +1,6 @@
 #!/bin/bash
 # Firewall integration test (TAP): isolation, masquerade and port publishing through
-# runtime/firewall.c, driven by tests/tools/fw_driver, observed with curl/ping/nc/nft.
+# runtime/kernel/firewall.c, driven by tests/tools/fw_driver, observed with curl/ping/nc/nft.
 # Runs itself inside a fresh net+mount+pid namespace, once with br_netfilter active on bridges
 # (bridge-nf-call-iptables=1) and once without, so it holds on both kinds of machine.
 # Usage: fw_isolation_nat.sh [path/to/fw_driver]

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Bridges and container endpoints (runtime/endpoint.c) against real kernel objects, observed with
+# Bridges and container endpoints (runtime/kernel/endpoint.c) against real kernel objects, observed with
 # ip(8) and ping. Runs itself in a throwaway sandbox (lib.sh); prints TAP.
 # Usage: net_endpoint.sh [PATH/TO/net_driver]   (or NET_DRIVER=...)
 . "$(dirname "$0")/lib.sh"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Single-object verbs of runtime/link.c and runtime/addr.c against real kernel objects, observed
+# Single-object verbs of runtime/kernel/link.c and runtime/kernel/addr.c against real kernel objects, observed
 # with ip(8). Runs itself in a throwaway sandbox (lib.sh); prints TAP.
 # Usage: net_link.sh [PATH/TO/net_driver]   (or NET_DRIVER=...)
 . "$(dirname "$0")/lib.sh"

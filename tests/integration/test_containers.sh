@@ -116,6 +116,21 @@ check "rm -f cleans up" nl rm -f victim
 check_eq "no netns mount left" "" "$(grep netlab-test/root/netns /proc/mounts || true)"
 check_eq "no container process left" "" "$(pgrep -x sleep || true)"
 
+# Reading a record never tears anything down: after the shim of a bridge container is killed,
+# inspect and network inspect leave its record and its netns alone; ps does the teardown.
+id=$(nl run -d --name reader busybox sleep 1000)
+pid=$(grep -o '"Pid":[0-9]*' $NETLAB_ROOT/containers/$id/state.json | tr -dc 0-9)
+kill -9 "$(grep -o '"ShimPid":[0-9]*' $NETLAB_ROOT/containers/$id/state.json | tr -dc 0-9)"
+wait_until 5 sh -c "! kill -0 $pid 2>/dev/null"
+check_match "inspect reports the container exited (137)" "exited 137" "$(nl inspect -f '{{.State.Status}} {{.State.ExitCode}}' reader)"
+nl network inspect bridge >/dev/null
+check_match "but inspect and network inspect did not record it" '"Status":"running"' "$(cat $NETLAB_ROOT/containers/$id/state.json)"
+check_match "nor unmount its netns" "netns/$id" "$(grep netns /proc/mounts)"
+check_match "ps -a shows Exited (137)" "Exited \(137\)" "$(nl ps -a --filter name=reader --format '{{.Status}}')"
+check_match "ps recorded the exit" '"Status":"exited"' "$(cat $NETLAB_ROOT/containers/$id/state.json)"
+check_eq "and unmounted its netns" "" "$(grep "netns/$id" /proc/mounts || true)"
+nl rm reader >/dev/null
+
 # SIGKILL of the container's process.
 id=$(nl run -d --name k9 --net=none busybox sleep 1000)
 kill -9 "$(nl inspect k9 | grep -m1 '"Pid"' | tr -dc 0-9)"

@@ -103,6 +103,7 @@ check_status "container: refuses --dns" 125 nl run --network container:web --dns
 check_status "container: refuses --add-host" 125 nl run --network container:web --add-host a:10.0.0.1 busybox true
 check_status "container: refuses --mac-address" 125 nl run --network container:web --mac-address 02:00:00:00:00:01 busybox true
 check_status "container: refuses --expose" 125 nl run --network container:web --expose 80 busybox true
+check_match "container: without a name says what it expects" "expected container:NAME" "$(nl run --network container: busybox true 2>&1)"
 check_status "connect of a container: container is refused" 1 nl network connect othernet side
 nl create --name stopped busybox true >/dev/null
 check_status "container: refuses a target that is not running" 125 nl run --network container:stopped busybox true
@@ -132,6 +133,53 @@ check_eq "20 concurrent runs all got an address" "20" "$(echo "$addrs" | grep -c
 check_eq "no address was handed out twice" "20" "$(echo "$addrs" | sort -u | wc -l)"
 check_eq "every record is there" "20" "$(nl ps -q --filter name=p | wc -l)"
 for i in $(seq 1 20); do nl rm -f p$i >/dev/null & done; wait
+
+# Docker's long option names mean the same as the short ones, everywhere the option is used.
+nl network create --subnet 10.98.0.0/24 -o mtu=1400 shortmtu >/dev/null
+nl run -d --name m1 --net shortmtu busybox sleep 1d >/dev/null
+check_eq "-o mtu=1400: the container's eth0 has MTU 1400" "1400" "$(nl exec m1 cat /sys/class/net/eth0/mtu)"
+nl network create --subnet 10.95.0.0/24 -o com.docker.network.driver.mtu=1400 longmtu >/dev/null
+nl run -d --name m2 --net longmtu busybox sleep 1d >/dev/null
+check_match "-o com.docker.network.driver.mtu=1400: the bridge has MTU 1400" "mtu 1400" "$(ip -o link show br-$(nl network inspect -f '{{.Id}}' longmtu | cut -c1-12))"
+check_eq "and so has the container's eth0" "1400" "$(nl exec m2 cat /sys/class/net/eth0/mtu)"
+nl network create --subnet 10.96.0.0/24 -o icc=true openicc >/dev/null
+nl run -d --name i1 --net openicc busybox httpd -f -p 80 >/dev/null
+nl run -d --name i2 --net openicc busybox sleep 1d >/dev/null
+check "icc=true: i2 reaches i1:80" nl exec i2 sh -c "echo | nc -w 2 $(ip_of i1 openicc) 80"
+check_match "icc=true: diagnose finds the path open" "i2 reaches" "$(nl diagnose i2 i1:80 2>&1)"
+nl network create --subnet 10.97.0.0/24 -o com.docker.network.bridge.enable_icc=false closedicc >/dev/null
+nl run -d --name j1 --net closedicc busybox httpd -f -p 80 >/dev/null
+nl run -d --name j2 --net closedicc busybox sleep 1d >/dev/null
+check_fails "enable_icc=false: j2 cannot reach j1:80" nl exec j2 sh -c "echo | nc -w 2 $(ip_of j1 closedicc) 80"
+check_match "enable_icc=false: diagnose names icc as the cause" "icc=false" "$(nl diagnose j2 j1:80 2>&1)"
+# disconnect reports a step that failed, after it has taken the container off the network.
+nl network create --subnet 10.99.0.0/24 dnet >/dev/null
+nl run -d --name dc --net shortmtu busybox sleep 1d >/dev/null
+check "connect dc to dnet" nl network connect dnet dc
+dcid=$(nl inspect -f '{{.Id}}' dc)
+rm "$NETLAB_ROOT/containers/$dcid/hosts" && mkdir "$NETLAB_ROOT/containers/$dcid/hosts"
+out=$(nl network disconnect dnet dc 2>&1); rc=$?
+check_eq "disconnect with an unwritable hosts file exits 1" "1" "$rc"
+check_match "and says what failed" "left network dnet, but not cleanly: .*hosts" "$out"
+check_match "the container is still on shortmtu" "shortmtu" "$(nl inspect -f '{{json .NetworkSettings.Networks}}' dc)"
+check_eq "but off dnet all the same" "0" "$(nl inspect -f '{{json .NetworkSettings.Networks}}' dc | grep -c dnet)"
+check_fails "and its eth1 is gone" nl exec dc ip link show eth1
+rmdir "$NETLAB_ROOT/containers/$dcid/hosts"
+nl rm -f dc >/dev/null
+nl network rm dnet >/dev/null
+# No cap on networks per container: its name is registered on every one of 17 networks.
+for i in $(seq 1 17); do nl network create --subnet 10.100.$i.0/24 many$i >/dev/null; done
+nl run -d --name big --net many1 busybox sleep 1d >/dev/null
+for i in $(seq 2 17); do nl network connect many$i big; done
+nl run -d --name ask16 --net many16 busybox sleep 1d >/dev/null
+nl run -d --name ask17 --net many17 busybox sleep 1d >/dev/null
+answer() { nl exec "$1" nslookup "$2" 2>/dev/null | awk '/^Name:/{n=1} n && /^Address/{print $NF}'; }
+check_eq "big resolves on its 16th network" "$(ip_of big many16)" "$(answer ask16 big)"
+check_eq "and on its 17th" "$(ip_of big many17)" "$(answer ask17 big)"
+nl rm -f big ask16 ask17 >/dev/null
+for i in $(seq 1 17); do nl network rm many$i >/dev/null; done
+nl rm -f m1 m2 i1 i2 j1 j2 >/dev/null
+nl network rm shortmtu longmtu openicc closedicc >/dev/null
 
 nl rm -f web far >/dev/null
 check "network rm removes a network and its bridge" nl network rm labnet othernet ranged auto1

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/dnsctl.h"
+#include "runtime/net/dnsctl.h"
 
 #define MAX_ITEMS 32
 

@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/firewall.h"
-#include "runtime/fwbridge.h"
-#include "runtime/ipam.h"
-#include "runtime/portspec.h"
+#include "runtime/kernel/firewall.h"
+#include "runtime/kernel/fwbridge.h"
+#include "runtime/base/ipam.h"
+#include "runtime/base/portspec.h"
 
 #define MAX_ROUTES 8
 

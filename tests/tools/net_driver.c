@@ -5,12 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/addr.h"
-#include "runtime/endpoint.h"
-#include "runtime/ipam.h"
-#include "runtime/link.h"
-#include "runtime/netlink.h"
-#include "runtime/route.h"
+#include "runtime/kernel/addr.h"
+#include "runtime/kernel/endpoint.h"
+#include "runtime/base/ipam.h"
+#include "runtime/kernel/link.h"
+#include "runtime/kernel/netlink.h"
+#include "runtime/kernel/route.h"
 
 static int usage(void)
 {

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "runtime/cgroup.h"
+#include "runtime/ctr/cgroup.h"
 
 static void device_ok(const char *spec, const char *host, const char *ctr, unsigned access)
 {

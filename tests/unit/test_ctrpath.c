@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "runtime/ctrpath.h"
+#include "runtime/ctr/ctrpath.h"
 
 static void test_clean_is_lexical_and_stays_in_the_root(void **state)
 {

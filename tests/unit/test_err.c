@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "runtime/err.h"
+#include "runtime/base/err.h"
 
 static void test_set_and_prefix(void **state)
 {

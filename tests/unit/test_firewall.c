@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/firewall.h"
-#include "runtime/fwbridge.h"
+#include "runtime/kernel/firewall.h"
+#include "runtime/kernel/fwbridge.h"
 
 /* Golden files live next to this source; NLAB_GOLDEN_UPDATE=1 rewrites them. */
 static void golden_path(const char *name, char *out, size_t size)

@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "runtime/hostname.h"
+#include "runtime/base/hostname.h"
 
 static void test_rfc1123_names_are_accepted(void **state)
 {

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/hostsfile.h"
+#include "runtime/net/hostsfile.h"
 
 static void test_hosts_block_then_extra_then_own(void **state)
 {

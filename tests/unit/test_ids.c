@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "runtime/ids.h"
+#include "runtime/base/ids.h"
 
 static void test_new_ids_are_64_hex_and_differ(void **state)
 {

@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "runtime/endpoint.h"
-#include "runtime/ipam.h"
+#include "runtime/kernel/endpoint.h"
+#include "runtime/base/ipam.h"
 
 static struct in_addr ip(const char *s)
 {

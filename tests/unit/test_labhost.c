@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "runtime/labhost.h"
+#include "runtime/lab/labhost.h"
 
 /* What the caller makes of a lab that wrote these bytes and ended. */
 static int start_after(const void *bytes, size_t n, struct nlab_err *err)

@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "runtime/fsutil.h"
-#include "runtime/logfile.h"
+#include "runtime/base/fsutil.h"
+#include "runtime/ctr/logfile.h"
 
 static uint64_t size_ok(const char *s)
 {

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "runtime/portspec.h"
+#include "runtime/base/portspec.h"
 
 static struct nlab_port_mapping *parse_ok(const char *spec, size_t want_n)
 {

@@ -9,9 +9,9 @@
 #include <string.h>
 
 #include "dns/wire.h"
-#include "runtime/probe.h"
+#include "runtime/lab/probe.h"
 #include "netlab/grammar.h"
-#include "runtime/scenario.h"
+#include "runtime/lab/scenario.h"
 
 static int parse(const char *text, struct nlab_scenario *s, struct nlab_err *err)
 {

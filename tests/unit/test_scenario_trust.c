@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "netlab/grammar.h"
-#include "runtime/scenario.h"
-#include "runtime/scenario_trust.h"
+#include "runtime/lab/scenario.h"
+#include "runtime/lab/scenario_trust.h"
 
 /* Parses one file and returns the trust verdict; err.msg holds the refusal. */
 static int verdict(const char *text, struct nlab_err *err)

@@ -20,10 +20,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "runtime/fsutil.h"
-#include "runtime/seccomp_cache.h"
-#include "runtime/seccomp_profile.h"
-#include "runtime/secopt.h"
+#include "runtime/base/fsutil.h"
+#include "runtime/ctr/seccomp_cache.h"
+#include "runtime/ctr/seccomp_profile.h"
+#include "runtime/ctr/secopt.h"
 
 #define C(x) (1ULL << (x))
 /* Docker's default capability set, as runtime/caps.c keeps it. */

@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "runtime/suggest.h"
+#include "runtime/base/suggest.h"
 
 static void test_distance(void **state)
 {

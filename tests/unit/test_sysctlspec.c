@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "runtime/sysctlspec.h"
+#include "runtime/base/sysctlspec.h"
 
 static int check(const char *spec, enum nlab_sysctl_netns net, struct nlab_err *err)
 {

@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "runtime/top.h"
+#include "runtime/ctr/top.h"
 
 static void test_stat_line_is_parsed(void **state)
 {

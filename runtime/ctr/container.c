@@ -1,0 +1,979 @@
+#include "runtime/ctr/container.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "runtime/ctr/caps.h"
+#include "runtime/ctr/ctrpath.h"
+#include "runtime/ctr/cgroup.h"
+#include "runtime/base/fsutil.h"
+#include "runtime/base/hostname.h"
+#include "runtime/base/ids.h"
+#include "runtime/ctr/image.h"
+#include "runtime/ctr/logfile.h"
+#include "runtime/ctr/netmode.h"
+#include "runtime/net/ports.h"
+#include "runtime/base/proc.h"
+#include "runtime/ctr/seccomp_cache.h"
+#include "runtime/ctr/secopt.h"
+#include "runtime/base/sysctlspec.h"
+
+static const char default_path[] =
+    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+static json_t *strv_json(const struct nlab_strv *sv)
+{
+        json_t *a = json_array();
+        size_t i;
+
+        for (i = 0; sv && i < sv->n; i++)
+                json_array_append_new(a, json_string(sv->v[i]));
+        return a;
+}
+
+static int check_volume(const char *spec, struct nlab_err *err)
+{
+        char host[4096], ctr[4096];
+        const char *c1 = strchr(spec, ':'), *c2;
+        struct stat sb;
+
+        if (!c1 || spec[0] != '/' || c1[1] != '/')
+                return nlab_err_set(err, NLAB_E_INVALID,
+                                    "invalid volume \"%s\": expected /HOSTDIR:/CTRDIR[:ro|rw]",
+                                    spec);
+        c2 = strchr(c1 + 1, ':');
+        if (c2 && strcmp(c2, ":ro") && strcmp(c2, ":rw"))
+                return nlab_err_set(err, NLAB_E_INVALID,
+                                    "invalid volume mode in \"%s\": expected ro or rw", spec);
+        snprintf(host, sizeof(host), "%.*s", (int)(c1 - spec), spec);
+        snprintf(ctr, sizeof(ctr), "%.*s", c2 ? (int)(c2 - c1 - 1) : (int)strlen(c1 + 1), c1 + 1);
+        if (nlab_ctrpath_check(ctr, err) < 0) {
+                nlab_err_prefix(err, "volume \"%s\"", spec);
+                return -1;
+        }
+        if (stat(host, &sb) < 0)
+                return nlab_err_sys(err, errno, "volume \"%s\": host path %s", spec, host);
+        return 0;
+}
+
+static int check_env(const struct nlab_strv *env, struct nlab_err *err)
+{
+        size_t i;
+
+        for (i = 0; i < env->n; i++)
+                if (env->v[i][0] == '=' || !strchr(env->v[i], '='))
+                        return nlab_err_set(
+                            err, NLAB_E_INVALID,
+                            "invalid environment variable \"%s\": expected KEY=VALUE", env->v[i]);
+        return 0;
+}
+
+static int check_sysctls(const struct nlab_run_req *req, struct nlab_err *err)
+{
+        enum nlab_sysctl_netns net = NLAB_SYSCTL_NET_OWN;
+        size_t i;
+
+        if (req->network && !strcmp(req->network, "host"))
+                net = NLAB_SYSCTL_NET_HOST;
+        else if (nlab_netmode_container_ref(req->network))
+                net = NLAB_SYSCTL_NET_JOINED;
+        for (i = 0; i < req->sysctls.n; i++)
+                if (nlab_sysctl_check(req->sysctls.v[i], net, err) < 0)
+                        return -1;
+        return 0;
+}
+
+/* What the limit flags mean, parsed once at create and kept in HostConfig as Docker shows it. */
+struct limits {
+        int64_t pids, memory, nano_cpus;
+};
+
+static int check_device(const char *spec, struct nlab_err *err)
+{
+        struct nlab_device_spec d;
+        struct stat sb;
+
+        if (nlab_device_parse(spec, &d, err) < 0)
+                return -1;
+        if (stat(d.host, &sb) < 0)
+                return nlab_err_sys(err, errno,
+                                    "error gathering device information while adding custom "
+                                    "device \"%s\"",
+                                    d.host);
+        if (!S_ISCHR(sb.st_mode) && !S_ISBLK(sb.st_mode))
+                return nlab_err_set(err, NLAB_E_INVALID,
+                                    "error gathering device information while adding custom "
+                                    "device \"%s\": not a device node (expected a character or "
+                                    "block device, e.g. /dev/net/tun)",
+                                    d.host);
+        return 0;
+}
+
+static int parse_limits(const struct nlab_run_req *req, struct limits *lim, struct nlab_err *err)
+{
+        size_t i;
+
+        lim->pids = NLAB_DEFAULT_PIDS_LIMIT;
+        lim->memory = lim->nano_cpus = 0;
+        if (req->pids_limit && nlab_pids_parse(req->pids_limit, &lim->pids, err) < 0)
+                return -1;
+        if (req->memory && nlab_memory_parse(req->memory, &lim->memory, err) < 0)
+                return -1;
+        if (req->cpus &&
+            nlab_cpus_parse(req->cpus, sysconf(_SC_NPROCESSORS_ONLN), &lim->nano_cpus, err) < 0)
+                return -1;
+        for (i = 0; i < req->devices.n; i++)
+                if (check_device(req->devices.v[i], err) < 0)
+                        return -1;
+        return 0;
+}
+
+static int validate(const struct nlab_run_req *req, struct limits *lim, struct nlab_err *err)
+{
+        struct nlab_log_opts log;
+        enum nlab_image_kind kind;
+        struct nlab_secopt so;
+        uint64_t caps;
+        size_t i;
+
+        if (nlab_image_parse(req->image, &kind, err) < 0)
+                return -1;
+        if (req->name && nlab_name_check(req->name, err) < 0)
+                return -1;
+        if (req->hostname && nlab_hostname_check(req->hostname, err) < 0)
+                return -1;
+        if (check_sysctls(req, err) < 0)
+                return -1;
+        if (req->workdir && req->workdir[0] != '/')
+                return nlab_err_set(err, NLAB_E_INVALID,
+                                    "the working directory \"%s\" is invalid: it needs to be an "
+                                    "absolute path",
+                                    req->workdir);
+        for (i = 0; i < req->volumes.n; i++)
+                if (check_volume(req->volumes.v[i], err) < 0)
+                        return -1;
+        for (i = 0; i < req->add_hosts.n; i++)
+                if (nlab_add_host_check(req->add_hosts.v[i], err) < 0)
+                        return -1;
+        if (check_env(&req->env, err) < 0 || nlab_secopt_parse(&req->security_opt, &so, err) < 0 ||
+            parse_limits(req, lim, err) < 0 || nlab_log_opts_parse(&req->log_opts, &log, err) < 0)
+                return -1;
+        return nlab_caps_compute(&req->cap_add, &req->cap_drop, req->privileged, &caps, err);
+}
+
+/* HostConfig.Sysctls as Docker's inspect shows it: {"net.ipv4.ip_forward": "1"}. */
+static json_t *sysctls_json(const struct nlab_strv *sv)
+{
+        json_t *o = json_object();
+        size_t i;
+
+        for (i = 0; i < sv->n; i++) {
+                const char *eq = strchr(sv->v[i], '=');
+                char *key = strndup(sv->v[i], (size_t)(eq - sv->v[i]));
+                if (key)
+                        json_object_set_new(o, key, json_string(eq + 1));
+                free(key);
+        }
+        return o;
+}
+
+static json_t *devices_json(const struct nlab_strv *specs)
+{
+        json_t *a = json_array();
+        size_t i;
+
+        for (i = 0; i < specs->n; i++) {
+                struct nlab_device_spec d;
+                char perms[4] = "", *p = perms;
+                if (nlab_device_parse(specs->v[i], &d, NULL) < 0)
+                        continue; /* validated already */
+                if (d.access & NLAB_DEV_READ)
+                        *p++ = 'r';
+                if (d.access & NLAB_DEV_WRITE)
+                        *p++ = 'w';
+                if (d.access & NLAB_DEV_MKNOD)
+                        *p++ = 'm';
+                json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "PathOnHost", d.host,
+                                                   "PathInContainer", d.ctr, "CgroupPermissions",
+                                                   perms));
+        }
+        return a;
+}
+
+static void set_limits(json_t *hc, const struct nlab_run_req *req, const struct limits *lim)
+{
+        json_object_set_new(hc, "PidsLimit", lim->pids ? json_integer(lim->pids) : json_null());
+        json_object_set_new(hc, "Memory", json_integer(lim->memory));
+        json_object_set_new(hc, "NanoCpus", json_integer(lim->nano_cpus));
+        json_object_set_new(hc, "Devices", devices_json(&req->devices));
+}
+
+/* Docker's shape; the values in force, defaults included, so inspect shows the bound. */
+static json_t *log_config(const struct nlab_strv *kv)
+{
+        json_t *lc = json_object(), *c = json_object();
+        struct nlab_log_opts o;
+        char size[32], files[16];
+
+        nlab_log_opts_parse(kv, &o, NULL); /* validated already */
+        nlab_log_size_format(o.max_size, size, sizeof(size));
+        snprintf(files, sizeof(files), "%u", o.max_file);
+        json_object_set_new(c, "max-size", json_string(size));
+        json_object_set_new(c, "max-file", json_string(files));
+        json_object_set_new(lc, "Type", json_string("netlab"));
+        json_object_set_new(lc, "Config", c);
+        return lc;
+}
+
+static json_t *build_config(const struct nlab_run_req *req, const struct limits *lim,
+                            const char *id, const char *name)
+{
+        char created[64], shortid[NLAB_SHORT_LEN + 1];
+        json_t *cfg = json_object(), *c = json_object(), *hc = json_object();
+        json_t *cmd = json_array(), *env = json_array(), *labels = json_object();
+        size_t i;
+
+        nlab_now_rfc3339(created, sizeof(created));
+        snprintf(shortid, sizeof(shortid), "%.12s", id);
+        if (req->cmd && req->cmd[0])
+                for (i = 0; req->cmd[i]; i++)
+                        json_array_append_new(cmd, json_string(req->cmd[i]));
+        else
+                json_array_append_new(cmd, json_string("sh"));
+        json_array_append_new(env, json_string(default_path));
+        for (i = 0; i < req->env.n; i++)
+                json_array_append_new(env, json_string(req->env.v[i]));
+        for (i = 0; i < req->labels.n; i++) {
+                const char *eq = strchr(req->labels.v[i], '=');
+                char key[256];
+                snprintf(key, sizeof(key), "%.*s",
+                         (int)(eq ? eq - req->labels.v[i] : (long)strlen(req->labels.v[i])),
+                         req->labels.v[i]);
+                json_object_set_new(labels, key, json_string(eq ? eq + 1 : ""));
+        }
+        json_object_set_new(cfg, "Id", json_string(id));
+        json_object_set_new(cfg, "Name", json_string(name));
+        json_object_set_new(cfg, "Created", json_string(created));
+        json_object_set_new(cfg, "Image", json_string(req->image));
+        json_object_set_new(c, "Hostname", json_string(req->hostname ? req->hostname : shortid));
+        json_object_set_new(c, "Env", env);
+        json_object_set_new(c, "Cmd", cmd);
+        json_object_set_new(c, "Image", json_string(req->image));
+        json_object_set_new(c, "WorkingDir", json_string(req->workdir ? req->workdir : ""));
+        json_object_set_new(c, "Tty", json_boolean(req->tty));
+        json_object_set_new(c, "OpenStdin", json_boolean(req->interactive));
+        json_object_set_new(c, "Labels", labels);
+        json_object_set_new(cfg, "Config", c);
+        json_object_set_new(hc, "NetworkMode", json_string(req->network ? req->network : "bridge"));
+        json_object_set_new(hc, "Privileged", json_boolean(req->privileged));
+        json_object_set_new(hc, "CapAdd", strv_json(&req->cap_add));
+        json_object_set_new(hc, "CapDrop", strv_json(&req->cap_drop));
+        json_object_set_new(hc, "SecurityOpt", strv_json(&req->security_opt));
+        json_object_set_new(hc, "AutoRemove", json_boolean(req->autoremove));
+        json_object_set_new(hc, "Binds", strv_json(&req->volumes));
+        json_object_set_new(hc, "ExtraHosts", strv_json(&req->add_hosts));
+        json_object_set_new(hc, "Dns", strv_json(&req->dns));
+        json_object_set_new(hc, "DnsSearch", strv_json(&req->dns_search));
+        json_object_set_new(hc, "DnsOptions", strv_json(&req->dns_options));
+        json_object_set_new(hc, "PublishAllPorts", json_boolean(req->publish_all));
+        json_object_set_new(hc, "Sysctls", sysctls_json(&req->sysctls));
+        set_limits(hc, req, lim);
+        json_object_set_new(hc, "LogConfig", log_config(&req->log_opts));
+        json_object_set_new(cfg, "HostConfig", hc);
+        return cfg;
+}
+
+static int make_dirs(struct nlab_store *st, const char *id, struct nlab_err *err)
+{
+        static const char *const subs[] = {NULL, "upper", "work", "rootfs"};
+        char path[PATH_MAX];
+        size_t i;
+
+        for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
+                if (nlab_store_path(st, path, sizeof(path), "containers", id, subs[i], err) < 0)
+                        return -1;
+                if (mkdir(path, 0700) < 0)
+                        return nlab_err_sys(err, errno, "mkdir %s", path);
+        }
+        /* The record's own entry in containers/ must outlive a crash too (no-op on tmpfs). */
+        if (nlab_store_path(st, path, sizeof(path), "containers", id, NULL, err) < 0)
+                return -1;
+        return nlab_fsync_parent(path, err);
+}
+
+static int claim_some_name(struct nlab_store *st, const struct nlab_run_req *req, const char *id,
+                           char *name, size_t size, struct nlab_err *err)
+{
+        unsigned seed;
+        int tries;
+
+        if (req->name) {
+                snprintf(name, size, "%s", req->name);
+                return nlab_store_claim_name(st, name, id, err);
+        }
+        for (tries = 0; tries < 64; tries++) {
+                if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
+                        seed = (unsigned)getpid() + (unsigned)tries;
+                nlab_name_random(name, size, seed);
+                if (tries >= 8) /* the two-word space is small: add a digit like Docker */
+                        snprintf(name + strlen(name), size - strlen(name), "%u", seed % 10);
+                if (nlab_store_claim_name(st, name, id, NULL) == 0)
+                        return 0;
+        }
+        return nlab_err_set(err, NLAB_E_CONFLICT, "could not find a free random name");
+}
+
+/* Written before anything is claimed: if we are killed, whoever meets one of our claims sees
+ * a record still "creating" by a dead process and takes the claim over. */
+static int save_creating(struct nlab_store *st, const char *id, struct nlab_err *err)
+{
+        struct nlab_ctr_state s;
+
+        nlab_ctr_state_init(&s);
+        s.status = NLAB_CTR_CREATING;
+        s.creator_pid = getpid();
+        s.creator_start = nlab_proc_starttime(getpid());
+        return nlab_store_save_state(st, id, &s, err);
+}
+
+/* Claim and record everything, in the order a crash test can stop at (NETLAB_TEST_CRASH_AT). */
+static int create_locked(struct nlab_store *st, const struct nlab_run_req *req, const char *id,
+                         json_t *cfg, char *name, size_t size, struct nlab_err *err)
+{
+        struct nlab_ctr_state state;
+
+        if (make_dirs(st, id, err) < 0 || save_creating(st, id, err) < 0)
+                return -1;
+        nlab_store_test_point(st, "create:record");
+        if (claim_some_name(st, req, id, name, size, err) < 0)
+                return -1;
+        json_object_set_new(cfg, "Name", json_string(name));
+        nlab_store_test_point(st, "create:name");
+        if (nlab_netmode_claim(st, id, cfg, err) < 0)
+                return -1;
+        nlab_store_test_point(st, "create:ip");
+        if (nlab_ports_claim(st, id, cfg, err) < 0)
+                return -1;
+        nlab_store_test_point(st, "create:ports");
+        if (nlab_store_save(st, id, "config.json", cfg, err) < 0)
+                return -1;
+        nlab_store_test_point(st, "create:config");
+        nlab_ctr_state_init(&state);
+        return nlab_store_save_state(st, id, &state, err);
+}
+
+int nlab_container_create(struct nlab_store *st, const struct nlab_run_req *req,
+                          char id[NLAB_ID_LEN + 1], struct nlab_err *err)
+{
+        char name[160] = "", dir[PATH_MAX];
+        json_t *cfg = NULL;
+        struct limits lim;
+        int r;
+
+        assert(st && req && id);
+        if (validate(req, &lim, err) < 0 || nlab_id_new(id, err) < 0)
+                return -1;
+        cfg = build_config(req, &lim, id, "");
+        if (nlab_netmode_prepare(st, cfg, req, err) < 0 || nlab_ports_prepare(req, cfg, err) < 0) {
+                json_decref(cfg);
+                return -1;
+        }
+        if (nlab_store_lock(st, err) < 0) {
+                json_decref(cfg);
+                return -1;
+        }
+        r = create_locked(st, req, id, cfg, name, sizeof(name), err);
+        if (r < 0) {
+                /* Releases only what names this id: a claim held by another stays theirs. */
+                nlab_ports_release(st, id, cfg);
+                nlab_netmode_release(st, id, cfg);
+                nlab_store_release_name(st, name, id);
+                if (nlab_store_path(st, dir, sizeof(dir), "containers", id, NULL, NULL) == 0)
+                        nlab_rm_rf(dir, NULL);
+        }
+        nlab_store_unlock(st);
+        json_decref(cfg);
+        return r;
+}
+
+bool nlab_container_running(const struct nlab_ctr_state *state)
+{
+        return state->status == NLAB_CTR_RUNNING;
+}
+
+static void set_exited(struct nlab_ctr_state *s, int code, const char *error)
+{
+        s->status = NLAB_CTR_EXITED;
+        s->pid = 0;
+        s->exit_code = code;
+        if (error)
+                snprintf(s->error, sizeof(s->error), "%s", error);
+}
+
+static void unmount_netns(struct nlab_store *st, const char *id)
+{
+        char path[PATH_MAX];
+
+        if (nlab_store_path(st, path, sizeof(path), "netns", id, NULL, NULL) < 0)
+                return;
+        umount2(path, MNT_DETACH);
+        unlink(path);
+}
+
+/* What every stop ends with, whoever notices it (the shim, or a later command if it died). */
+static void finish(struct nlab_store *st, const char *id, int code, const char *error)
+{
+        struct nlab_ctr_state state;
+        json_t *cfg = NULL;
+
+        if (nlab_store_load(st, id, "config.json", &cfg, NULL) == 0)
+                nlab_netmode_stop(st, id, cfg);
+        unmount_netns(st, id);
+        nlab_cgroup_remove(st, id);
+        if (nlab_store_load_state(st, id, &state, NULL) < 0)
+                nlab_ctr_state_init(&state);
+        set_exited(&state, code, error);
+        nlab_now_rfc3339(state.finished_at, sizeof(state.finished_at));
+        nlab_store_save_state(st, id, &state, NULL);
+        json_decref(cfg);
+}
+
+/* Runs in the shim, a separate process: it takes the lock like any command. Nobody holds the
+ * lock while waiting for a shim to finish, so this cannot deadlock. */
+void nlab_container_shim_exited(struct nlab_store *st, const char *id, int code)
+{
+        json_t *cfg = NULL;
+
+        /* Without the lock (root gone or broken) the record is still better finished. */
+        nlab_store_lock(st, NULL);
+        finish(st, id, code, NULL);
+        if (nlab_store_load(st, id, "config.json", &cfg, NULL) == 0 &&
+            json_is_true(json_object_get(json_object_get(cfg, "HostConfig"), "AutoRemove")))
+                nlab_container_remove(st, id, false, NULL);
+        json_decref(cfg);
+        nlab_store_unlock(st);
+}
+
+/* A record that says running whose shim is gone: the container died with it (PDEATHSIG). */
+static bool shim_died(const struct nlab_ctr_state *state)
+{
+        return nlab_container_running(state) &&
+               !nlab_proc_alive(state->shim_pid, state->shim_start);
+}
+
+#define SHIM_DIED "the container's shim died"
+
+int nlab_container_reconcile(struct nlab_store *st, const char *id, struct nlab_err *err)
+{
+        struct nlab_ctr_state s;
+
+        /* The common case, a live shim or a stopped record, takes no lock. */
+        if (nlab_store_load_state(st, id, &s, NULL) < 0 || !shim_died(&s))
+                return 0;
+        if (nlab_store_lock(st, err) < 0)
+                return -1;
+        if (nlab_store_load_state(st, id, &s, NULL) == 0 && shim_died(&s))
+                finish(st, id, 137, SHIM_DIED);
+        nlab_store_unlock(st);
+        return 0;
+}
+
+int nlab_container_load(struct nlab_store *st, const char *id, json_t **config,
+                        struct nlab_ctr_state *state, struct nlab_err *err)
+{
+        struct nlab_ctr_state s;
+
+        if (nlab_store_load_state(st, id, &s, err) < 0)
+                return -1;
+        if (s.status == NLAB_CTR_CREATING)
+                /* Half-made (or being made): not a container yet, for anyone but its creator. */
+                return nlab_err_set(err, NLAB_E_NOTFOUND, "no such container: %s", id);
+        if (shim_died(&s))
+                /* Report what reconciling will record, without recording it: a read changes
+                 * nothing. */
+                set_exited(&s, 137, SHIM_DIED);
+        if (config && nlab_store_load(st, id, "config.json", config, err) < 0)
+                return -1;
+        if (state)
+                *state = s;
+        return 0;
+}
+
+static char **strv_from_json(const json_t *arr)
+{
+        size_t i, n = json_array_size(arr);
+        char **v = calloc(n + 1, sizeof(char *));
+
+        for (i = 0; v && i < n; i++)
+                v[i] = (char *)json_string_value(json_array_get(arr, i));
+        return v;
+}
+
+static struct nlab_volume *volumes_from_json(const json_t *binds, size_t *n)
+{
+        size_t i, count = json_array_size(binds);
+        struct nlab_volume *v = calloc(count + 1, sizeof(*v));
+
+        for (i = 0; v && i < count; i++) {
+                char *spec = strdup(json_string_value(json_array_get(binds, i)));
+                char *c1 = spec ? strchr(spec, ':') : NULL;
+                char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+                if (!c1)
+                        continue;
+                *c1 = '\0';
+                if (c2)
+                        *c2 = '\0';
+                v[i].host = spec;
+                v[i].ctr = c1 + 1;
+                v[i].ro = c2 && !strcmp(c2 + 1, "ro");
+        }
+        *n = count;
+        return v;
+}
+
+static void free_volumes(struct nlab_volume *v, size_t n)
+{
+        size_t i;
+
+        for (i = 0; v && i < n; i++)
+                free(v[i].host);
+        free(v);
+}
+
+static struct nlab_strv strv_view(const json_t *arr)
+{
+        struct nlab_strv sv = {strv_from_json(arr), json_array_size(arr)};
+
+        return sv;
+}
+
+static int env_with_hostname(const json_t *c, bool tty, struct nlab_strv *env)
+{
+        const json_t *arr = json_object_get(c, "Env");
+        char line[300];
+        size_t i;
+
+        memset(env, 0, sizeof(*env));
+        for (i = 0; i < json_array_size(arr); i++)
+                if (nlab_strv_push(env, json_string_value(json_array_get(arr, i))) < 0)
+                        return -1;
+        snprintf(line, sizeof(line), "HOSTNAME=%s",
+                 json_string_value(json_object_get(c, "Hostname")));
+        if (nlab_strv_push(env, line) < 0 || nlab_strv_push(env, "HOME=/root") < 0)
+                return -1;
+        if (tty && nlab_strv_push(env, "TERM=xterm") < 0)
+                return -1;
+        return 0;
+}
+
+/* KEY=VALUE lines, NULL-terminated, for the sandbox to write. */
+static int sysctl_lines(const json_t *obj, struct nlab_strv *out)
+{
+        const char *key;
+        json_t *val;
+
+        memset(out, 0, sizeof(*out));
+        json_object_foreach((json_t *)obj, key, val)
+        {
+                char *line;
+                int r;
+                if (asprintf(&line, "%s=%s", key, json_string_value(val)) < 0)
+                        return -1;
+                r = nlab_strv_push(out, line);
+                free(line);
+                if (r < 0)
+                        return -1;
+        }
+        return 0;
+}
+
+struct start_ctx {
+        char dir[PATH_MAX], lower[PATH_MAX], log[PATH_MAX];
+        struct nlab_strv env, cap_add, cap_drop, secopt, sysctls;
+        struct sock_fprog seccomp;
+        char **argv;
+        struct nlab_volume *vols;
+        size_t n_vols;
+        struct nlab_dev_rule *dev_rules;
+        struct nlab_devnode *devnodes;
+        struct nlab_cgroup_spec cg;
+        int join_fd;
+};
+
+static void start_ctx_free(struct start_ctx *sc)
+{
+        nlab_strv_free(&sc->env);
+        free(sc->cap_add.v);
+        free(sc->cap_drop.v);
+        free(sc->secopt.v);
+        nlab_seccomp_free(&sc->seccomp);
+        nlab_strv_free(&sc->sysctls);
+        free(sc->argv);
+        free_volumes(sc->vols, sc->n_vols);
+        free(sc->dev_rules);
+        free(sc->devnodes);
+        if (sc->join_fd >= 0)
+                close(sc->join_fd);
+}
+
+/* --device grants as the host has them now: the node to create and the rule that opens it. */
+static int devices_from_json(const json_t *arr, struct start_ctx *sc, struct nlab_err *err)
+{
+        size_t i, n = json_array_size(arr);
+
+        sc->dev_rules = calloc(n + 1, sizeof(*sc->dev_rules));
+        sc->devnodes = calloc(n + 1, sizeof(*sc->devnodes));
+        if (!sc->dev_rules || !sc->devnodes)
+                return nlab_err_sys(err, ENOMEM, "prepare devices");
+        for (i = 0; i < n; i++) {
+                const json_t *d = json_array_get(arr, i);
+                const char *host = json_string_value(json_object_get(d, "PathOnHost"));
+                const char *ctr = json_string_value(json_object_get(d, "PathInContainer"));
+                const char *perms = json_string_value(json_object_get(d, "CgroupPermissions"));
+                struct nlab_devnode *node = &sc->devnodes[i];
+                struct stat sb;
+                if (!host || !ctr || !perms ||
+                    nlab_dev_access_parse(perms, &sc->dev_rules[i].access) < 0)
+                        return nlab_err_set(err, NLAB_E_INVALID, "device %zu: bad record", i);
+                if (stat(host, &sb) < 0)
+                        return nlab_err_sys(err, errno, "device %s", host);
+                snprintf(node->ctr, sizeof(node->ctr), "%s", ctr);
+                node->mode = sb.st_mode;
+                node->rdev = sb.st_rdev;
+                sc->dev_rules[i].type = S_ISBLK(sb.st_mode) ? 'b' : 'c';
+                sc->dev_rules[i].major = major(sb.st_rdev);
+                sc->dev_rules[i].minor = minor(sb.st_rdev);
+        }
+        sc->cg.extra = sc->dev_rules;
+        sc->cg.n_extra = n;
+        return 0;
+}
+
+static int cgroup_from_json(const json_t *hc, struct start_ctx *sc, struct nlab_err *err)
+{
+        sc->cg.pids_max = json_integer_value(json_object_get(hc, "PidsLimit"));
+        sc->cg.memory_max = json_integer_value(json_object_get(hc, "Memory"));
+        sc->cg.nano_cpus = json_integer_value(json_object_get(hc, "NanoCpus"));
+        sc->cg.all_devices = json_is_true(json_object_get(hc, "Privileged"));
+        return devices_from_json(json_object_get(hc, "Devices"), sc, err);
+}
+
+/* The record's LogConfig through the same rules as --log-opt; older records get the default. */
+static int log_opts_of(const json_t *hc, struct nlab_log_opts *o, struct nlab_err *err)
+{
+        const json_t *c = json_object_get(json_object_get(hc, "LogConfig"), "Config");
+        struct nlab_strv kv = {0};
+        const char *key;
+        json_t *val;
+        int r = 0;
+
+        json_object_foreach((json_t *)c, key, val)
+        {
+                const char *v = json_string_value(val);
+                char line[128];
+                snprintf(line, sizeof(line), "%s=%s", key, v ? v : "");
+                if (nlab_strv_push(&kv, line) < 0)
+                        r = nlab_err_sys(err, ENOMEM, "log options");
+        }
+        if (r == 0)
+                r = nlab_log_opts_parse(&kv, o, err);
+        nlab_strv_free(&kv);
+        return r;
+}
+
+static int fill_shim_req(struct nlab_store *st, const char *id, const json_t *cfg,
+                         const struct nlab_attach *io, struct start_ctx *sc,
+                         struct nlab_shim_req *req, struct nlab_err *err)
+{
+        const json_t *c = json_object_get(cfg, "Config");
+        const json_t *hc = json_object_get(cfg, "HostConfig");
+        enum nlab_image_kind kind;
+        bool tty = json_is_true(json_object_get(c, "Tty"));
+        int i;
+
+        if (nlab_image_parse(json_string_value(json_object_get(cfg, "Image")), &kind, err) < 0 ||
+            nlab_image_prepare(st, kind, sc->lower, sizeof(sc->lower), err) < 0 ||
+            nlab_store_path(st, sc->dir, sizeof(sc->dir), "containers", id, NULL, err) < 0 ||
+            nlab_store_path(st, sc->log, sizeof(sc->log), "containers", id, "log", err) < 0)
+                return -1;
+        sc->argv = strv_from_json(json_object_get(c, "Cmd"));
+        sc->vols = volumes_from_json(json_object_get(hc, "Binds"), &sc->n_vols);
+        sc->cap_add = strv_view(json_object_get(hc, "CapAdd"));
+        sc->cap_drop = strv_view(json_object_get(hc, "CapDrop"));
+        sc->secopt = strv_view(json_object_get(hc, "SecurityOpt"));
+        if (!sc->argv || !sc->vols || !sc->secopt.v || env_with_hostname(c, tty, &sc->env) < 0 ||
+            sysctl_lines(json_object_get(hc, "Sysctls"), &sc->sysctls) < 0)
+                return nlab_err_sys(err, ENOMEM, "prepare start");
+        if (cgroup_from_json(hc, sc, err) < 0)
+                return -1;
+        memset(req, 0, sizeof(*req));
+        req->st = st;
+        req->id = id;
+        req->sb.image = kind;
+        req->sb.lower = sc->lower;
+        req->sb.ctr_dir = sc->dir;
+        req->sb.hostname = json_string_value(json_object_get(c, "Hostname"));
+        req->sb.argv = sc->argv;
+        req->sb.env = sc->env.v;
+        req->sb.workdir = json_string_value(json_object_get(c, "WorkingDir"));
+        req->sb.volumes = sc->vols;
+        req->sb.n_volumes = sc->n_vols;
+        req->sb.devnodes = sc->devnodes;
+        req->sb.n_devnodes = sc->cg.n_extra;
+        req->sb.tty = tty;
+        req->sb.privileged = json_is_true(json_object_get(hc, "Privileged"));
+        req->sb.sysctls = sc->sysctls.v;
+        req->sb.state_root = st->root;
+        if (nlab_caps_compute(&sc->cap_add, &sc->cap_drop,
+                              json_is_true(json_object_get(hc, "Privileged")), &req->sb.caps,
+                              err) < 0)
+                return -1;
+        /* read here, before clone: the container's process only hands it to the kernel */
+        if (nlab_seccomp_for(st->root, &sc->secopt, json_is_true(json_object_get(hc, "Privileged")),
+                             req->sb.caps, &sc->seccomp, err) < 0)
+                return -1;
+        req->sb.seccomp = sc->seccomp.filter ? &sc->seccomp : NULL;
+        for (i = 0; i < 3; i++)
+                req->sb.stdio[i] = io->attached ? io->stdio[i] : -1;
+        req->attached = io->attached;
+        req->interactive = json_is_true(json_object_get(c, "OpenStdin"));
+        req->log_path = sc->log;
+        if (log_opts_of(hc, &req->log_opts, err) < 0)
+                return -1;
+        req->on_exit = nlab_container_shim_exited;
+        req->clone_flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
+        req->join_netns_fd = -1;
+        if (nlab_netmode_namespaces(st, cfg, &req->clone_flags, &sc->join_fd, err) < 0)
+                return -1;
+        req->sb.own_net = (req->clone_flags & CLONE_NEWNET) != 0;
+        return 0;
+}
+
+static int write_etc_files(struct nlab_store *st, const char *id, const json_t *cfg,
+                           struct nlab_err *err)
+{
+        const json_t *c = json_object_get(cfg, "Config");
+        char path[PATH_MAX], line[128];
+
+        snprintf(line, sizeof(line), "%s\n", json_string_value(json_object_get(c, "Hostname")));
+        if (nlab_store_path(st, path, sizeof(path), "containers", id, "hostname", err) < 0 ||
+            nlab_write_file(path, line, strlen(line), 0644, err) < 0)
+                return -1;
+        return nlab_netmode_etc_files(st, id, cfg, err);
+}
+
+int nlab_container_start(struct nlab_store *st, const char *id, const struct nlab_attach *io,
+                         struct nlab_shim_handle *h, struct nlab_err *err)
+{
+        struct start_ctx sc = {.join_fd = -1};
+        struct nlab_shim_req req;
+        struct nlab_ctr_state state;
+        json_t *cfg = NULL;
+        int r = -1;
+
+        memset(h, 0, sizeof(*h));
+        h->go_fd = h->err_fd = h->exit_fd = -1;
+        /* Held until the shim has recorded "running": a concurrent start then sees it. The shim
+         * writes that record while we hold the lock for it, and takes the lock only at exit. */
+        if (nlab_store_lock(st, err) < 0)
+                return -1;
+        if (nlab_container_reconcile(st, id, err) < 0 ||
+            nlab_container_load(st, id, &cfg, &state, err) < 0)
+                goto out;
+        if (nlab_container_running(&state)) {
+                r = nlab_err_set(err, NLAB_E_CONFLICT, "container %s is already running",
+                                 json_string_value(json_object_get(cfg, "Name")));
+                goto out;
+        }
+        if (fill_shim_req(st, id, cfg, io, &sc, &req, err) < 0 ||
+            write_etc_files(st, id, cfg, err) < 0)
+                goto out;
+        req.join_netns_fd = sc.join_fd;
+        if (nlab_shim_spawn(&req, h, err) < 0)
+                goto out;
+        /* Into its cgroups while it still waits: nothing runs unlimited, even briefly. The shim's
+         * teardown (finish) removes them. */
+        if (nlab_cgroup_create(st, id, &sc.cg, h->pid, err) < 0 ||
+            nlab_netmode_start(st, id, cfg, h->pid, err) < 0) {
+                nlab_shim_abort(h);
+                nlab_proc_wait_gone(h->pid, 0, 5000);
+                goto out;
+        }
+        r = nlab_shim_release(h, err);
+out:
+        nlab_store_unlock(st);
+        start_ctx_free(&sc);
+        json_decref(cfg);
+        return r;
+}
+
+static int signal_container(const struct nlab_ctr_state *state, int sig, struct nlab_err *err)
+{
+        int pid = state->pid;
+
+        if (!nlab_proc_alive(pid, state->pid_start))
+                return 0;
+        if (kill(pid, sig) < 0 && errno != ESRCH)
+                return nlab_err_sys(err, errno, "signal %d to pid %d", sig, pid);
+        return 0;
+}
+
+/* Wait until the shim has torn everything down, so the caller sees the final state. */
+static void wait_shim(const struct nlab_ctr_state *state)
+{
+        nlab_proc_wait_gone(state->shim_pid, state->shim_start, 10000);
+}
+
+/* Signal a running container under the lock; the wait for it to go happens unlocked, since
+ * the shim takes the lock to record the exit. 1: signalled, 0: not running. */
+static int signal_if_running(struct nlab_store *st, const char *id, int sig,
+                             struct nlab_ctr_state *state, json_t **cfg, struct nlab_err *err)
+{
+        int r;
+
+        if (nlab_store_lock(st, err) < 0)
+                return -1;
+        r = nlab_container_reconcile(st, id, err);
+        if (r == 0)
+                r = nlab_container_load(st, id, cfg, state, err);
+        if (r == 0 && nlab_container_running(state))
+                r = signal_container(state, sig, err) < 0 ? -1 : 1;
+        nlab_store_unlock(st);
+        return r;
+}
+
+int nlab_container_stop(struct nlab_store *st, const char *id, int timeout_s, struct nlab_err *err)
+{
+        struct nlab_ctr_state state;
+        int r, gone;
+
+        r = signal_if_running(st, id, SIGTERM, &state, NULL, err);
+        if (r <= 0)
+                return r;
+        gone =
+            nlab_proc_wait_gone(state.pid, state.pid_start, timeout_s < 0 ? -1 : timeout_s * 1000);
+        if (gone != 1)
+                signal_container(&state, SIGKILL, NULL);
+        wait_shim(&state);
+        return 0;
+}
+
+int nlab_container_kill(struct nlab_store *st, const char *id, int sig, struct nlab_err *err)
+{
+        struct nlab_ctr_state state;
+        json_t *cfg = NULL;
+        int r;
+
+        r = signal_if_running(st, id, sig, &state, &cfg, err);
+        if (r == 0)
+                r = nlab_err_set(err, NLAB_E_CONFLICT, "container %s is not running",
+                                 json_string_value(json_object_get(cfg, "Name")));
+        if (r == 1 && sig == SIGKILL)
+                wait_shim(&state);
+        json_decref(cfg);
+        return r < 0 ? -1 : 0;
+}
+
+/* A record whose create was killed: give back what it claimed, if it got as far as saying. */
+static int remove_abandoned(struct nlab_store *st, const char *id, struct nlab_err *err)
+{
+        json_t *cfg = NULL;
+        char dir[PATH_MAX];
+
+        if (nlab_store_load(st, id, "config.json", &cfg, NULL) == 0) {
+                nlab_ports_release(st, id, cfg);
+                nlab_netmode_release(st, id, cfg);
+                nlab_store_release_name(st, json_string_value(json_object_get(cfg, "Name")), id);
+                json_decref(cfg);
+        }
+        if (nlab_store_path(st, dir, sizeof(dir), "containers", id, NULL, err) < 0)
+                return -1;
+        return nlab_rm_rf(dir, err);
+}
+
+/* Under the lock: 1 if id was an abandoned half-made record (now removed). */
+static int collect_if_abandoned(struct nlab_store *st, const char *id, struct nlab_err *err)
+{
+        struct nlab_ctr_state state;
+
+        if (nlab_store_load_state(st, id, &state, NULL) < 0 || !nlab_store_state_abandoned(&state))
+                return 0;
+        return remove_abandoned(st, id, err) < 0 ? -1 : 1;
+}
+
+/* Under the lock, the container stopped: give back its claims and remove its record. */
+static int remove_stopped(struct nlab_store *st, const char *id, const json_t *cfg,
+                          struct nlab_err *err)
+{
+        char dir[PATH_MAX];
+
+        unmount_netns(st, id);
+        nlab_cgroup_remove(st, id);
+        nlab_ports_release(st, id, cfg);
+        nlab_netmode_release(st, id, cfg);
+        nlab_store_release_name(st, json_string_value(json_object_get(cfg, "Name")), id);
+        if (nlab_store_path(st, dir, sizeof(dir), "containers", id, NULL, err) < 0)
+                return -1;
+        return nlab_rm_rf(dir, err);
+}
+
+int nlab_container_remove(struct nlab_store *st, const char *id, bool force, struct nlab_err *err)
+{
+        struct nlab_ctr_state state;
+        json_t *cfg = NULL;
+        struct nlab_err gone;
+        int r;
+
+        if (nlab_store_lock(st, err) < 0)
+                return -1;
+        r = collect_if_abandoned(st, id, err);
+        if (r != 0)
+                goto unlock;
+        r = nlab_container_reconcile(st, id, err);
+        if (r == 0)
+                r = nlab_container_load(st, id, &cfg, &state, err);
+        if (r < 0 || !nlab_container_running(&state))
+                goto remove;
+        if (!force) {
+                r = nlab_err_set(err, NLAB_E_CONFLICT,
+                                 "cannot remove container \"%s\": container is running: "
+                                 "stop the container before removing or force remove",
+                                 json_string_value(json_object_get(cfg, "Name")));
+                goto unlock;
+        }
+        signal_container(&state, SIGKILL, NULL);
+        /* The shim needs the lock to record the exit: wait for it unlocked. */
+        nlab_store_unlock(st);
+        wait_shim(&state);
+        if (nlab_store_lock(st, err) < 0) {
+                r = -1;
+                goto out;
+        }
+        /* Finish for the shim if it could not; --rm may have removed the record. */
+        r = nlab_container_reconcile(st, id, err);
+        if (r < 0)
+                goto unlock;
+        r = nlab_container_load(st, id, NULL, &state, &gone);
+        if (r < 0) {
+                r = gone.kind == NLAB_E_NOTFOUND ? 0 : nlab_err_set(err, gone.kind, "%s", gone.msg);
+                goto unlock;
+        }
+remove:
+        if (r == 0)
+                r = remove_stopped(st, id, cfg, err);
+unlock:
+        nlab_store_unlock(st);
+out:
+        json_decref(cfg);
+        return r < 0 ? -1 : 0;
+}

@@ -1,0 +1,245 @@
+#include "runtime/ctr/exec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "runtime/ctr/caps.h"
+#include "runtime/ctr/cgroup.h"
+#include "runtime/ctr/container.h"
+#include "runtime/base/proc.h"
+#include "runtime/ctr/sandbox.h"
+#include "runtime/ctr/seccomp_cache.h"
+
+struct exec_plan {
+        int pidfd; /* the container's first process, pinned (no pid reuse) */
+        uint64_t caps;
+        char **env;
+        struct nlab_strv env_owned;
+        const char *workdir;
+        char *workdir_owned;
+        struct sock_fprog seccomp; /* the container's filter; filter NULL: none */
+};
+
+static void plan_free(struct exec_plan *plan)
+{
+        nlab_strv_free(&plan->env_owned);
+        free(plan->workdir_owned);
+        nlab_seccomp_free(&plan->seccomp);
+        if (plan->pidfd >= 0)
+                close(plan->pidfd);
+        plan->pidfd = -1;
+}
+
+/* In the process that has joined the container: become the command. */
+static void exec_in_container(const struct nlab_exec_req *req, const struct exec_plan *plan,
+                              int err_fd)
+{
+        struct nlab_sandbox_failure f = {0};
+        struct nlab_err err;
+        size_t i;
+        int k;
+
+        setsid();
+        for (k = 0; k < 3; k++)
+                if (req->stdio[k] >= 0)
+                        dup2(req->stdio[k], k);
+        if (req->tty)
+                ioctl(0, TIOCSCTTY, 0);
+        if (plan->workdir && plan->workdir[0] && chdir(plan->workdir) < 0) {
+                f.errnum = errno;
+                snprintf(f.what, sizeof(f.what), "chdir %s", plan->workdir);
+                goto fail;
+        }
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || nlab_caps_apply(plan->caps, &err) < 0) {
+                f.errnum = errno ? errno : EPERM;
+                snprintf(f.what, sizeof(f.what), "drop capabilities");
+                goto fail;
+        }
+        clearenv();
+        for (i = 0; plan->env[i]; i++)
+                putenv(plan->env[i]);
+        if (plan->seccomp.filter &&
+            prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &plan->seccomp) < 0) {
+                f.errnum = errno;
+                snprintf(f.what, sizeof(f.what), "load seccomp filter");
+                goto fail;
+        }
+        execvp(req->argv[0], req->argv);
+        f.stage = 1;
+        f.errnum = errno;
+        snprintf(f.what, sizeof(f.what), "%s", req->argv[0]);
+fail:
+        if (write(err_fd, &f, sizeof(f)) < 0) {
+                /* the exit code still tells */
+        }
+        _exit(f.stage == 1 ? (f.errnum == ENOENT ? 127 : 126) : 125);
+}
+
+static int wait_code(pid_t pid)
+{
+        int status;
+
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return 125;
+        if (WIFEXITED(status))
+                return WEXITSTATUS(status);
+        return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+static int build_plan(struct nlab_store *st, const char *id, const struct nlab_exec_req *req,
+                      struct exec_plan *plan, struct nlab_err *err)
+{
+        struct nlab_ctr_state state;
+        json_t *cfg, *c, *hc, *env;
+        struct nlab_strv add = {0}, drop = {0}, all = {0}, secopt = {0};
+        char line[300];
+        size_t i;
+        int r = -1;
+
+        if (nlab_container_load(st, id, &cfg, &state, err) < 0)
+                return -1;
+        c = json_object_get(cfg, "Config");
+        hc = json_object_get(cfg, "HostConfig");
+        if (!nlab_container_running(&state)) {
+                nlab_err_set(err, NLAB_E_CONFLICT, "container %s is not running",
+                             json_string_value(json_object_get(cfg, "Name")));
+                goto out;
+        }
+        plan->pidfd = nlab_proc_pidfd(state.pid, state.pid_start, err);
+        if (plan->pidfd < 0) {
+                nlab_err_prefix(err, "container %s",
+                                json_string_value(json_object_get(cfg, "Name")));
+                goto out;
+        }
+        env = json_object_get(c, "Env");
+        for (i = 0; i < json_array_size(env); i++)
+                nlab_strv_push(&all, json_string_value(json_array_get(env, i)));
+        snprintf(line, sizeof(line), "HOSTNAME=%s",
+                 json_string_value(json_object_get(c, "Hostname")));
+        nlab_strv_push(&all, line);
+        nlab_strv_push(&all, "HOME=/root");
+        if (req->tty)
+                nlab_strv_push(&all, "TERM=xterm");
+        for (i = 0; req->env && i < req->env->n; i++)
+                nlab_strv_push(&all, req->env->v[i]);
+        for (i = 0; i < json_array_size(json_object_get(hc, "CapAdd")); i++)
+                nlab_strv_push(&add,
+                               json_string_value(json_array_get(json_object_get(hc, "CapAdd"), i)));
+        for (i = 0; i < json_array_size(json_object_get(hc, "CapDrop")); i++)
+                nlab_strv_push(
+                    &drop, json_string_value(json_array_get(json_object_get(hc, "CapDrop"), i)));
+        if (nlab_caps_compute(&add, &drop, json_is_true(json_object_get(hc, "Privileged")),
+                              &plan->caps, err) < 0) {
+                nlab_strv_free(&all);
+                goto out;
+        }
+        for (i = 0; i < json_array_size(json_object_get(hc, "SecurityOpt")); i++)
+                nlab_strv_push(&secopt, json_string_value(
+                                            json_array_get(json_object_get(hc, "SecurityOpt"), i)));
+        /* the same filter as the container's first process, as Docker does for exec */
+        if (nlab_seccomp_for(st->root, &secopt, json_is_true(json_object_get(hc, "Privileged")),
+                             plan->caps, &plan->seccomp, err) < 0) {
+                nlab_strv_free(&all);
+                goto out;
+        }
+        plan->env_owned = all;
+        plan->env = all.v;
+        plan->workdir_owned = strdup(json_string_value(json_object_get(c, "WorkingDir")));
+        plan->workdir = req->workdir ? req->workdir : plan->workdir_owned;
+        r = 0;
+out:
+        nlab_strv_free(&add);
+        nlab_strv_free(&drop);
+        nlab_strv_free(&secopt);
+        json_decref(cfg);
+        return r;
+}
+
+/* Non-dumpable first (CVE-2019-5736): once in the container's namespaces, its processes must
+ * not be able to open our /proc/PID/exe (the host's netlab binary) or read our memory. The
+ * flag passes to the child forked inside and lasts until it execs the command. */
+static int join(int pidfd, struct nlab_err *err)
+{
+        if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+                return nlab_err_sys(err, errno, "make the exec process non-dumpable");
+        return nlab_proc_setns(
+            pidfd, CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWNS, err);
+}
+
+int nlab_exec_start(struct nlab_store *st, const char *id, const struct nlab_exec_req *req,
+                    int *pid, struct nlab_err *err)
+{
+        struct exec_plan plan = {.pidfd = -1};
+        struct nlab_sandbox_failure f;
+        int errp[2];
+        pid_t child;
+        ssize_t n;
+
+        if (build_plan(st, id, req, &plan, err) < 0) {
+                plan_free(&plan);
+                return -1;
+        }
+        if (pipe2(errp, O_CLOEXEC) < 0) {
+                plan_free(&plan);
+                return nlab_err_sys(err, errno, "pipe");
+        }
+        child = fork();
+        if (child < 0) {
+                int e = errno;
+                plan_free(&plan);
+                close(errp[0]);
+                close(errp[1]);
+                return nlab_err_sys(err, e, "fork");
+        }
+        if (child == 0) {
+                pid_t inner;
+                close(errp[0]);
+                /* The container's device rules and limits apply to what exec runs too. */
+                if (nlab_cgroup_join(st, id, getpid(), err) < 0 || join(plan.pidfd, err) < 0) {
+                        struct nlab_sandbox_failure jf = {.errnum = err->errnum};
+                        snprintf(jf.what, sizeof(jf.what), "%s", err->msg);
+                        if (write(errp[1], &jf, sizeof(jf)) < 0) {
+                                /* the exit code still tells */
+                        }
+                        _exit(125);
+                }
+                /* Joining a pid namespace applies to children: fork once more. */
+                inner = fork();
+                if (inner == 0)
+                        exec_in_container(req, &plan, errp[1]);
+                close(errp[1]);
+                _exit(inner < 0 ? 125 : wait_code(inner));
+        }
+        close(errp[1]);
+        plan_free(&plan);
+        n = read(errp[0], &f, sizeof(f));
+        close(errp[0]);
+        *pid = child;
+        if (n != (ssize_t)sizeof(f))
+                return 0;
+        wait_code(child);
+        f.what[sizeof(f.what) - 1] = '\0';
+        if (f.stage == 1 && f.errnum == ENOENT)
+                return nlab_err_set(err, NLAB_E_NOCMD,
+                                    "exec: \"%s\": executable file not found in $PATH", f.what);
+        if (f.stage == 1)
+                return nlab_err_set(err, NLAB_E_NOEXEC, "exec: \"%s\": %s", f.what,
+                                    strerror(f.errnum));
+        return nlab_err_set(err, NLAB_E_SYSTEM, "exec: %s%s%s", f.what, f.errnum ? ": " : "",
+                            f.errnum ? strerror(f.errnum) : "");
+}
+
+int nlab_exec_wait(int pid)
+{
+        return wait_code(pid);
+}

@@ -1,0 +1,416 @@
+#include "runtime/ctr/shim.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pty.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "runtime/base/fsutil.h"
+#include "runtime/base/proc.h"
+#include "runtime/ctr/exitcode.h"
+#include "runtime/ctr/logfile.h"
+
+struct shim_msg {
+        int pid;
+        int errnum;
+        char what[200];
+};
+
+static void write_full(int fd, const void *buf, size_t len)
+{
+        const char *p = buf;
+
+        while (len > 0) {
+                ssize_t n = write(fd, p, len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return;
+                p += n;
+                len -= (size_t)n;
+        }
+}
+
+static int write_state_running(struct nlab_store *st, const char *id, int pid)
+{
+        struct nlab_ctr_state state;
+
+        nlab_ctr_state_init(&state);
+        state.status = NLAB_CTR_RUNNING;
+        state.pid = pid;
+        state.pid_start = nlab_proc_starttime(pid);
+        state.shim_pid = getpid();
+        state.shim_start = nlab_proc_starttime(getpid());
+        nlab_now_rfc3339(state.started_at, sizeof(state.started_at));
+        return nlab_store_save_state(st, id, &state, NULL);
+}
+
+static int bind_netns(struct nlab_store *st, const char *id, int pid, char *what, size_t ws)
+{
+        char src[64], dst[PATH_MAX];
+
+        nlab_proc_netns_path(pid, src);
+        if (nlab_store_path(st, dst, sizeof(dst), "netns", id, NULL, NULL) < 0 ||
+            nlab_write_file(dst, "", 0, 0444, NULL) < 0 ||
+            mount(src, dst, NULL, MS_BIND, NULL) < 0) {
+                snprintf(what, ws, "bind-mount network namespace at %s", dst);
+                return -1;
+        }
+        return 0;
+}
+
+struct shim_fds {
+        int ready_w, exit_w, go_r, err_w;
+};
+
+/* Found before forking, so a missing supervisor is an error of the start, not a lost shim. */
+struct shim_bins {
+        char supervisor[PATH_MAX];
+        char netlab[PATH_MAX];
+};
+
+/* The container's output goes to the shim (pty or pipe), which bounds and rotates the log. */
+static void open_detached_stdio(const struct nlab_shim_req *req, struct nlab_sandbox *sb,
+                                int *output, int *stdin_keep)
+{
+        int in[2], out[2];
+
+        if (sb->tty) {
+                int slave;
+                if (openpty(output, &slave, NULL, NULL, NULL) < 0)
+                        return;
+                sb->stdio[0] = sb->stdio[1] = sb->stdio[2] = slave;
+                return;
+        }
+        if (pipe2(out, O_CLOEXEC) < 0)
+                return;
+        *output = out[0];
+        if (req->interactive && pipe2(in, O_CLOEXEC) == 0) {
+                sb->stdio[0] = in[0];
+                *stdin_keep = in[1];
+        } else {
+                sb->stdio[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        }
+        sb->stdio[1] = sb->stdio[2] = out[1];
+}
+
+static void null_own_stdio(void)
+{
+        int fd = open("/dev/null", O_RDWR);
+        int i;
+
+        for (i = 0; i < 3 && fd >= 0; i++)
+                dup2(fd, i);
+        if (fd > 2)
+                close(fd);
+}
+
+static int dup_high(int fd)
+{
+        return fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 3);
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+        return *(const int *)a - *(const int *)b;
+}
+
+/* The shim must not keep the caller's lock or pipes alive: close all but what it needs, in
+ * ranges between the kept fds rather than one close per possible fd. */
+static void close_other_fds(int *keep, size_t n)
+{
+        unsigned lo = 3;
+        size_t i;
+
+        qsort(keep, n, sizeof(*keep), cmp_int);
+        for (i = 0; i < n; i++) {
+                if (keep[i] < (int)lo)
+                        continue;
+                if ((unsigned)keep[i] > lo)
+                        syscall(SYS_close_range, lo, (unsigned)keep[i] - 1, 0);
+                lo = (unsigned)keep[i] + 1;
+        }
+        syscall(SYS_close_range, lo, ~0U, 0);
+}
+
+static void keep_on_exec(int fd)
+{
+        if (fd >= 0)
+                fcntl(fd, F_SETFD, 0);
+}
+
+/* Become netlab-shim, which relays, reaps and then execs netlab to tear down. Failing that,
+ * exit: the container dies with us (PDEATHSIG) and the next command reconciles its record. */
+static void exec_supervisor(const struct nlab_shim_req *req, const struct shim_bins *bins, int pid,
+                            int output, int stdin_keep, int exit_w)
+{
+        char a[7][24];
+        int fds[3] = {output, stdin_keep, exit_w}, i;
+
+        snprintf(a[0], sizeof(a[0]), "%d", pid);
+        for (i = 0; i < 3; i++) {
+                keep_on_exec(fds[i]);
+                snprintf(a[1 + i], sizeof(a[1 + i]), "%d", fds[i]);
+        }
+        snprintf(a[4], sizeof(a[4]), "%llu", (unsigned long long)req->log_opts.max_size);
+        snprintf(a[5], sizeof(a[5]), "%u", req->log_opts.max_file);
+        execl(bins->supervisor, "netlab-shim", a[0], a[1], a[2], a[3],
+              req->log_path ? req->log_path : "", a[4], a[5], bins->netlab, req->st->root, req->id,
+              (char *)NULL);
+        _exit(1);
+}
+
+static void shim_main(const struct nlab_shim_req *req, const struct shim_bins *bins,
+                      struct shim_fds fds)
+{
+        struct nlab_sandbox sb = req->sb;
+        struct shim_msg msg = {0};
+        int output = -1, stdin_keep = -1, i;
+        pid_t pid;
+
+        prctl(PR_SET_NAME, "netlab-shim");
+        if (req->attached) {
+                for (i = 0; i < 3; i++)
+                        sb.stdio[i] = dup_high(sb.stdio[i]);
+        } else {
+                open_detached_stdio(req, &sb, &output, &stdin_keep);
+        }
+        {
+                int keep[] = {fds.ready_w, fds.exit_w,  fds.go_r,           fds.err_w, sb.stdio[0],
+                              sb.stdio[1], sb.stdio[2], req->join_netns_fd, output,    stdin_keep};
+                close_other_fds(keep, sizeof(keep) / sizeof(keep[0]));
+        }
+        null_own_stdio();
+        sb.go_fd = fds.go_r;
+        sb.err_fd = fds.err_w;
+        pid = (pid_t)syscall(SYS_clone, req->clone_flags | SIGCHLD, NULL, NULL, NULL, NULL);
+        if (pid == 0) {
+                close(fds.ready_w);
+                if (fds.exit_w >= 0)
+                        close(fds.exit_w);
+                if (output >= 0)
+                        close(output);
+                if (req->join_netns_fd >= 0 && setns(req->join_netns_fd, CLONE_NEWNET) < 0)
+                        _exit(125);
+                _exit(nlab_sandbox_run(&sb));
+        }
+        close(fds.go_r);
+        close(fds.err_w);
+        for (i = 0; i < 3; i++)
+                if (sb.stdio[i] >= 0)
+                        close(sb.stdio[i]);
+        if (pid < 0) {
+                msg.errnum = errno;
+                snprintf(msg.what, sizeof(msg.what), "create namespaces");
+                write_full(fds.ready_w, &msg, sizeof(msg));
+                _exit(1);
+        }
+        msg.pid = pid;
+        if ((req->clone_flags & CLONE_NEWNET) &&
+            bind_netns(req->st, req->id, pid, msg.what, sizeof(msg.what)) < 0)
+                msg.errnum = errno;
+        if (!msg.errnum && write_state_running(req->st, req->id, pid) < 0) {
+                msg.errnum = EIO;
+                snprintf(msg.what, sizeof(msg.what), "write state");
+        }
+        write_full(fds.ready_w, &msg, sizeof(msg));
+        close(fds.ready_w);
+        if (req->join_netns_fd >= 0)
+                close(req->join_netns_fd);
+        if (req->attached) {
+                /* The caller's netlab stays resident while it waits anyway: reap and tear down
+                 * here, without the round trip through netlab-shim and back into netlab. */
+                int status = 0;
+                while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                        ;
+                nlab_shim_finish(req->st, req->id, nlab_exit_code(status), fds.exit_w,
+                                 req->on_exit);
+                _exit(0);
+        }
+        exec_supervisor(req, bins, pid, output, stdin_keep, fds.exit_w);
+}
+
+static bool executable(const char *path)
+{
+        return access(path, X_OK) == 0;
+}
+
+/* NETLAB_SHIM_BIN, beside our own binary, the build tree's shim/, then /usr/local/bin. */
+static int find_bins(struct shim_bins *b, struct nlab_err *err)
+{
+        const char *env = getenv("NETLAB_SHIM_BIN");
+        ssize_t n = readlink("/proc/self/exe", b->netlab, sizeof(b->netlab) - 1);
+        char dir[PATH_MAX], *slash;
+
+        if (n <= 0)
+                return nlab_err_sys(err, errno, "find the netlab binary");
+        b->netlab[n] = '\0';
+        if (env && env[0]) {
+                if (nlab_path(b->supervisor, sizeof(b->supervisor), err, "%s", env) < 0)
+                        return -1;
+                if (!executable(b->supervisor))
+                        return nlab_err_sys(err, errno, "NETLAB_SHIM_BIN=%s", env);
+                return 0;
+        }
+        snprintf(dir, sizeof(dir), "%s", b->netlab);
+        slash = strrchr(dir, '/');
+        if (slash)
+                *slash = '\0';
+        if (nlab_path(b->supervisor, sizeof(b->supervisor), NULL, "%s/netlab-shim", dir) == 0 &&
+            executable(b->supervisor))
+                return 0;
+        if (nlab_path(b->supervisor, sizeof(b->supervisor), NULL, "%s/../shim/netlab-shim", dir) ==
+                0 &&
+            executable(b->supervisor))
+                return 0;
+        snprintf(b->supervisor, sizeof(b->supervisor), "/usr/local/bin/netlab-shim");
+        if (executable(b->supervisor))
+                return 0;
+        return nlab_err_set(err, NLAB_E_NOTFOUND,
+                            "netlab-shim not found beside %s (set NETLAB_SHIM_BIN or install it)",
+                            b->netlab);
+}
+
+static void close_pair(int p[2])
+{
+        if (p[0] >= 0)
+                close(p[0]);
+        if (p[1] >= 0)
+                close(p[1]);
+}
+
+int nlab_shim_spawn(const struct nlab_shim_req *req, struct nlab_shim_handle *h,
+                    struct nlab_err *err)
+{
+        int ready[2] = {-1, -1}, go[2] = {-1, -1}, errp[2] = {-1, -1}, ex[2] = {-1, -1};
+        struct shim_bins bins;
+        struct shim_msg msg;
+        pid_t first;
+        int status;
+
+        if (!req->attached && find_bins(&bins, err) < 0)
+                return -1;
+        if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
+            (req->attached && pipe2(ex, O_CLOEXEC) < 0)) {
+                int e = errno;
+                close_pair(ready);
+                close_pair(go);
+                close_pair(errp);
+                close_pair(ex);
+                return nlab_err_sys(err, e, "create pipes");
+        }
+        first = fork();
+        if (first < 0) {
+                int e = errno;
+                close_pair(ready);
+                close_pair(go);
+                close_pair(errp);
+                close_pair(ex);
+                return nlab_err_sys(err, e, "fork shim");
+        }
+        if (first == 0) {
+                /* Double fork: the shim is nobody's child but init's, like a daemon. */
+                struct shim_fds fds = {ready[1], ex[1], go[0], errp[1]};
+                close(ready[0]);
+                close(go[1]);
+                close(errp[0]);
+                if (ex[0] >= 0)
+                        close(ex[0]);
+                setsid();
+                if (fork() != 0)
+                        _exit(0);
+                shim_main(req, &bins, fds);
+        }
+        close(ready[1]);
+        close(go[0]);
+        close(errp[1]);
+        if (ex[1] >= 0)
+                close(ex[1]);
+        while (waitpid(first, &status, 0) < 0 && errno == EINTR)
+                ;
+        h->go_fd = go[1];
+        h->err_fd = errp[0];
+        h->exit_fd = ex[0];
+        if (nlab_read_full(ready[0], &msg, sizeof(msg)) != (ssize_t)sizeof(msg)) {
+                close(ready[0]);
+                nlab_shim_abort(h);
+                return nlab_err_set(err, NLAB_E_SYSTEM, "shim exited before the container started");
+        }
+        close(ready[0]);
+        h->pid = msg.pid;
+        if (msg.errnum) {
+                nlab_shim_abort(h);
+                return nlab_err_sys(err, msg.errnum, "%s", msg.what);
+        }
+        return 0;
+}
+
+void nlab_shim_abort(struct nlab_shim_handle *h)
+{
+        /* Closing go without a byte makes the waiting process give up and exit. */
+        if (h->go_fd >= 0)
+                close(h->go_fd);
+        if (h->err_fd >= 0)
+                close(h->err_fd);
+        if (h->exit_fd >= 0)
+                close(h->exit_fd);
+        h->go_fd = h->err_fd = h->exit_fd = -1;
+}
+
+int nlab_shim_release(struct nlab_shim_handle *h, struct nlab_err *err)
+{
+        struct nlab_sandbox_failure f;
+        ssize_t n;
+
+        write_full(h->go_fd, "g", 1);
+        close(h->go_fd);
+        h->go_fd = -1;
+        n = nlab_read_full(h->err_fd, &f, sizeof(f));
+        close(h->err_fd);
+        h->err_fd = -1;
+        if (n == 0)
+                return 0; /* closed on exec: the command is running */
+        if (n != (ssize_t)sizeof(f))
+                return nlab_err_set(err, NLAB_E_SYSTEM, "container process died during setup");
+        f.what[sizeof(f.what) - 1] = '\0';
+        if (f.stage == 1 && (f.errnum == ENOENT || f.errnum == ENOTDIR))
+                return nlab_err_set(err, NLAB_E_NOCMD,
+                                    "exec: \"%s\": executable file not found in $PATH", f.what);
+        if (f.stage == 1)
+                return nlab_err_set(err, NLAB_E_NOEXEC, "exec: \"%s\": %s", f.what,
+                                    strerror(f.errnum));
+        return nlab_err_sys(err, f.errnum, "container setup: %s", f.what);
+}
+
+int nlab_shim_wait_exit(struct nlab_shim_handle *h, int *code, struct nlab_err *err)
+{
+        ssize_t n = nlab_read_full(h->exit_fd, code, sizeof(*code));
+
+        close(h->exit_fd);
+        h->exit_fd = -1;
+        if (n != (ssize_t)sizeof(*code))
+                return nlab_err_set(err, NLAB_E_SYSTEM, "lost the container's shim");
+        return 0;
+}
+
+void nlab_shim_finish(struct nlab_store *st, const char *id, int code, int exit_fd,
+                      nlab_shim_exit_fn on_exit)
+{
+        assert(st && id && on_exit);
+        on_exit(st, id, code);
+        if (exit_fd >= 0) {
+                write_full(exit_fd, &code, sizeof(code));
+                close(exit_fd);
+        }
+}

@@ -1,0 +1,344 @@
+/* The scenario sandbox (a lab host of its own) and external test hosts beside it. */
+#include "runtime/lab/labhost.h"
+
+#include <arpa/inet.h>
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "runtime/kernel/addr.h"
+#include "runtime/kernel/endpoint.h"
+#include "runtime/kernel/link.h"
+#include "runtime/kernel/netlink.h"
+#include "runtime/base/proc.h"
+#include "runtime/kernel/route.h"
+
+/* What the lab's processes tell the caller, in order: the init's pid, then the status. */
+struct lab_report {
+        int kind; /* 0 pid, 1 status, 2 setup failed */
+        int value;
+        char msg[200];
+};
+
+static void report(int fd, int kind, int value, const char *msg)
+{
+        struct lab_report r = {.kind = kind, .value = value};
+
+        if (msg)
+                snprintf(r.msg, sizeof(r.msg), "%s", msg);
+        if (write(fd, &r, sizeof(r)) != (ssize_t)sizeof(r))
+                return; /* the caller is gone; nothing to tell */
+}
+
+static int read_report(int fd, struct lab_report *r)
+{
+        size_t got = 0;
+
+        while (got < sizeof(*r)) {
+                ssize_t n = read(fd, (char *)r + got, sizeof(*r) - got);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return -1;
+                got += (size_t)n;
+        }
+        return 0;
+}
+
+/* Inside the new namespaces, as their pid 1: private mounts, the tmpfs, a /proc for this pid
+ * namespace, lo up. */
+static int lab_mounts(const char *dir, char *msg, size_t size)
+{
+        struct nlab_err err;
+
+        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+                snprintf(msg, size, "make mounts private: %s", strerror(errno));
+                return -1;
+        }
+        if (mount("netlab-lab", dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") < 0) {
+                snprintf(msg, size, "mount tmpfs on %s: %s", dir, strerror(errno));
+                return -1;
+        }
+        if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
+                snprintf(msg, size, "mount /proc: %s", strerror(errno));
+                return -1;
+        }
+        if (nlab_netns_lo_up("/proc/self/ns/net", &err) < 0) {
+                snprintf(msg, size, "%s", err.msg);
+                return -1;
+        }
+        return 0;
+}
+
+static volatile sig_atomic_t lab_stop;
+
+static void on_term(int sig)
+{
+        (void)sig;
+        lab_stop = 1;
+}
+
+/* The lab's init: reap everything (shims double-fork and land here) until the worker ends,
+ * report its status, and with keep stay up until SIGTERM. */
+static _Noreturn void lab_init(pid_t worker, bool keep, int fd)
+{
+        struct sigaction sa = {.sa_handler = on_term};
+        int status, code = -1;
+        pid_t p;
+
+        sigaction(SIGTERM, &sa, NULL);
+        for (;;) {
+                p = wait(&status);
+                if (p == worker) {
+                        code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+                        break;
+                }
+                if (p < 0 && errno == ECHILD)
+                        break;
+        }
+        if (keep) {
+                int null = open("/dev/null", O_RDWR);
+                prctl(PR_SET_PDEATHSIG, 0);
+                dup2(null, 0), dup2(null, 1), dup2(null, 2);
+                report(fd, 1, code, NULL);
+                close(fd);
+                while (!lab_stop)
+                        if (wait(NULL) < 0 && errno == ECHILD)
+                                pause();
+                _exit(0);
+        }
+        report(fd, 1, code, NULL);
+        _exit(code < 0 ? 1 : 0);
+}
+
+/* Runs in C1 after unshare: becomes the pid namespace's init, which forks the worker. Returns
+ * only in the worker. */
+static int lab_start(const char *dir, bool keep, int fd)
+{
+        char msg[200];
+        pid_t worker;
+
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (lab_mounts(dir, msg, sizeof(msg)) < 0) {
+                report(fd, 2, 0, msg);
+                _exit(1);
+        }
+        worker = fork();
+        if (worker < 0) {
+                report(fd, 2, 0, "fork the lab worker");
+                _exit(1);
+        }
+        if (worker == 0) {
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                return 0;
+        }
+        lab_init(worker, keep, fd);
+}
+
+int nlab_lab_read_start(int fd, pid_t *init, struct nlab_err *err)
+{
+        struct lab_report r;
+
+        /* a short read leaves r undefined: only a whole report may be looked at */
+        if (read_report(fd, &r) < 0)
+                return nlab_err_set(err, NLAB_E_SYSTEM, "lab sandbox: it ended before it started");
+        if (r.kind != 0)
+                return nlab_err_set(err, NLAB_E_SYSTEM, "lab sandbox: %.*s", (int)sizeof(r.msg),
+                                    r.kind == 2 ? r.msg : "it ended before it started");
+        *init = r.value;
+        return 0;
+}
+
+int nlab_lab_spawn(const char *dir, bool keep, struct nlab_lab *lab, struct nlab_err *err)
+{
+        int pfd[2], status;
+        pid_t c1, init;
+
+        assert(dir && lab);
+        if (pipe2(pfd, O_CLOEXEC) < 0)
+                return nlab_err_sys(err, errno, "lab: pipe");
+        c1 = fork();
+        if (c1 < 0) {
+                close(pfd[0]);
+                close(pfd[1]);
+                return nlab_err_sys(err, errno, "lab: fork");
+        }
+        if (c1 == 0) {
+                close(pfd[0]);
+                signal(SIGINT, SIG_IGN); /* the worker handles Ctrl-C and ends the lab */
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                if (unshare(CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWPID) < 0) {
+                        char msg[128];
+                        snprintf(msg, sizeof(msg), "unshare: %s", strerror(errno));
+                        report(pfd[1], 2, 0, msg);
+                        _exit(1);
+                }
+                init = fork();
+                if (init == 0)
+                        return lab_start(dir, keep, pfd[1]);
+                report(pfd[1], init < 0 ? 2 : 0, init, init < 0 ? "fork the lab init" : NULL);
+                if (init > 0)
+                        waitpid(init, &status, 0);
+                _exit(0);
+        }
+        close(pfd[1]);
+        if (nlab_lab_read_start(pfd[0], &lab->init, err) < 0) {
+                close(pfd[0]);
+                waitpid(c1, &status, 0);
+                return -1;
+        }
+        lab->outer = c1;
+        lab->fd = pfd[0];
+        lab->keep = keep;
+        return 1;
+}
+
+int nlab_lab_wait(struct nlab_lab *lab)
+{
+        struct lab_report r;
+        int code = -1;
+
+        while (read_report(lab->fd, &r) == 0)
+                if (r.kind == 1) {
+                        code = r.value;
+                        break;
+                }
+        close(lab->fd);
+        lab->fd = -1;
+        if (!lab->keep)
+                while (waitpid(lab->outer, NULL, 0) < 0 && errno == EINTR)
+                        ;
+        return code;
+}
+
+/* ---- external hosts ---- */
+
+static pid_t hold_netns(struct nlab_err *err)
+{
+        int pfd[2];
+        char c = 0;
+        pid_t pid;
+
+        if (pipe2(pfd, O_CLOEXEC) < 0)
+                return nlab_err_sys(err, errno, "external host: pipe");
+        pid = fork();
+        if (pid < 0) {
+                close(pfd[0]);
+                close(pfd[1]);
+                return nlab_err_sys(err, errno, "external host: fork");
+        }
+        if (pid == 0) {
+                close(pfd[0]);
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                signal(SIGINT, SIG_IGN);
+                c = unshare(CLONE_NEWNET) < 0 ? 1 : 0;
+                if (write(pfd[1], &c, 1) != 1 || c)
+                        _exit(1);
+                close(pfd[1]);
+                for (;;)
+                        pause();
+        }
+        close(pfd[1]);
+        if (read(pfd[0], &c, 1) != 1 || c) {
+                close(pfd[0]);
+                kill(pid, SIGKILL);
+                waitpid(pid, NULL, 0);
+                return nlab_err_set(err, NLAB_E_SYSTEM, "external host: new network namespace");
+        }
+        close(pfd[0]);
+        return pid;
+}
+
+static int parse_subnet(const char *subnet, unsigned index, struct nlab_external *x,
+                        struct nlab_err *err)
+{
+        char buf[32], *slash;
+        struct in_addr net;
+        uint32_t h, mask;
+
+        if (!subnet) {
+                snprintf(buf, sizeof(buf), "198.18.%u.0/24", index % 256);
+                subnet = buf;
+        } else {
+                snprintf(buf, sizeof(buf), "%s", subnet);
+        }
+        slash = strchr(buf, '/');
+        if (!slash)
+                return nlab_err_set(err, NLAB_E_INVALID, "external %s: subnet %s", x->name, subnet);
+        *slash = '\0';
+        x->prefix = (unsigned)atoi(slash + 1);
+        if (inet_pton(AF_INET, buf, &net) != 1 || x->prefix < 8 || x->prefix > 30)
+                return nlab_err_set(err, NLAB_E_INVALID, "external %s: bad subnet %s", x->name,
+                                    subnet);
+        mask = 0xffffffffu << (32 - x->prefix);
+        h = ntohl(net.s_addr) & mask;
+        x->host_addr.s_addr = htonl(h + 1);
+        x->addr.s_addr = htonl(h + 2);
+        return 0;
+}
+
+static int wire_external(struct nlab_external *x, struct nlab_err *err)
+{
+        nlab_nl_auto *host = NULL;
+        nlab_nl_auto *ext = NULL;
+
+        host = nlab_nl_open(NULL, err);
+        ext = host ? nlab_nl_open(x->netns_path, err) : NULL;
+        if (!ext)
+                return -1;
+        if (nlab_link_veth_add(host, x->host_ifname, ext, "eth0", NULL, 0, err) < 0)
+                return -1;
+        if (nlab_addr_add(host, x->host_ifname, x->host_addr, x->prefix, err) < 0 ||
+            nlab_link_set_up(host, x->host_ifname, 1, err) < 0 ||
+            nlab_addr_add(ext, "eth0", x->addr, x->prefix, err) < 0 ||
+            nlab_link_set_up(ext, "eth0", 1, err) < 0 || nlab_link_set_up(ext, "lo", 1, err) < 0 ||
+            nlab_route_add_default(ext, x->host_addr, "eth0", err) < 0) {
+                nlab_link_delete(host, x->host_ifname, NULL);
+                return -1;
+        }
+        return 0;
+}
+
+int nlab_external_create(const char *name, const char *subnet, unsigned index,
+                         struct nlab_external *x, struct nlab_err *err)
+{
+        assert(name && x);
+        memset(x, 0, sizeof(*x));
+        snprintf(x->name, sizeof(x->name), "%s", name);
+        snprintf(x->host_ifname, sizeof(x->host_ifname), "xh-%s", name);
+        if (nlab_ifname_check(x->host_ifname, err) < 0 || parse_subnet(subnet, index, x, err) < 0)
+                return -1;
+        x->pid = hold_netns(err);
+        if (x->pid < 0)
+                return -1;
+        nlab_proc_netns_path((int)x->pid, x->netns_path);
+        if (wire_external(x, err) < 0) {
+                nlab_err_prefix(err, "external %s", name);
+                nlab_external_destroy(x);
+                return -1;
+        }
+        return 0;
+}
+
+void nlab_external_destroy(struct nlab_external *x)
+{
+        nlab_nl_auto *host = NULL;
+
+        if (!x || x->pid <= 0)
+                return;
+        host = nlab_nl_open(NULL, NULL);
+        if (host)
+                nlab_link_delete(host, x->host_ifname, NULL);
+        kill(x->pid, SIGKILL);
+        waitpid(x->pid, NULL, 0);
+        x->pid = 0;
+}

@@ -1,0 +1,861 @@
+/* The .lab parser: lines into steps, every check done before a runner sees the file. */
+#include "runtime/lab/scenario.h"
+
+#include <arpa/inet.h>
+#include <assert.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/base/cidr.h"
+#include "runtime/net/hostsfile.h"
+
+#define MAX_TOKENS 256
+
+struct token {
+        char *s;
+        unsigned col;   /* 1-based byte column of its first character */
+        unsigned width; /* bytes it spans in the source, quotes included */
+};
+
+struct pctx {
+        const char *file;
+        unsigned lineno;
+        const char *line; /* this line, not NUL-terminated */
+        size_t len;
+        struct nlab_err *err;
+        const struct nlab_grammar *g;
+        struct nlab_scenario *s;
+        struct nlab_strv containers; /* names given with --name so far */
+        struct nlab_strv externals;
+        struct token tok[MAX_TOKENS];
+        size_t ntok;
+};
+
+/* "FILE:LINE:COL: error: MSG", the line, and ^~~~ under the bad part (nftables' erec style). */
+static int fail_at(struct pctx *c, unsigned col, unsigned width, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int fail_at(struct pctx *c, unsigned col, unsigned width, const char *fmt, ...)
+{
+        char msg[384], shown[256], caret[260];
+        size_t n = c->len < sizeof(shown) - 1 ? c->len : sizeof(shown) - 1;
+        size_t i, at;
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        for (i = 0; i < n; i++)
+                shown[i] = c->line[i] == '\t' ? ' ' : c->line[i];
+        shown[n] = '\0';
+        at = col ? col - 1 : 0;
+        if (at > n)
+                at = n;
+        if (width == 0)
+                width = 1;
+        memset(caret, ' ', at);
+        caret[at] = '^';
+        for (i = 1; i < width && at + i < sizeof(caret) - 1; i++)
+                caret[at + i] = '~';
+        caret[at + i] = '\0';
+        return nlab_err_set(c->err, NLAB_E_INVALID, "%s:%u:%u: error: %s\n%s\n%s", c->file,
+                            c->lineno, col ? col : 1, msg, shown, caret);
+}
+
+static int fail_tok(struct pctx *c, size_t i, const char *fmt, const char *arg)
+{
+        if (i >= c->ntok) {
+                unsigned end = (unsigned)c->len + 1;
+                while (end > 1 && (c->line[end - 2] == ' ' || c->line[end - 2] == '\t'))
+                        end--;
+                return fail_at(c, end, 1, fmt, arg);
+        }
+        return fail_at(c, c->tok[i].col, c->tok[i].width, fmt, arg);
+}
+
+/* fail_tok with a formatted message. */
+static int fail_at_tok(struct pctx *c, size_t i, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail_at_tok(struct pctx *c, size_t i, const char *fmt, ...)
+{
+        char msg[384];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        return fail_tok(c, i, "%s", msg);
+}
+
+static void free_tokens(struct pctx *c)
+{
+        size_t i;
+
+        for (i = 0; i < c->ntok; i++)
+                free(c->tok[i].s);
+        c->ntok = 0;
+}
+
+/* One word: quotes ('...', "...") and backslash escapes as a shell reads them. Returns the index
+ * after it, or 0 on an unterminated quote. */
+static size_t lex_word(struct pctx *c, size_t i, char *out)
+{
+        size_t o = 0;
+        char q = 0;
+
+        while (i < c->len) {
+                char ch = c->line[i];
+                if (!q && (ch == ' ' || ch == '\t'))
+                        break;
+                if (!q && (ch == '\'' || ch == '"')) {
+                        q = ch;
+                } else if (q && ch == q) {
+                        q = 0;
+                } else if (ch == '\\' && q != '\'' && i + 1 < c->len) {
+                        out[o++] = c->line[++i];
+                } else {
+                        out[o++] = ch;
+                }
+                i++;
+        }
+        out[o] = '\0';
+        return q ? 0 : i;
+}
+
+/* Split the line into words; a '#' at the start of a word begins a comment. */
+static int tokenize(struct pctx *c)
+{
+        size_t i = 0;
+
+        while (i < c->len) {
+                size_t start, end;
+                char *w;
+                if (c->line[i] == ' ' || c->line[i] == '\t') {
+                        i++;
+                        continue;
+                }
+                if (c->line[i] == '#')
+                        break;
+                if (c->ntok == MAX_TOKENS)
+                        return fail_at(c, (unsigned)i + 1, 1, "too many words on one line");
+                start = i;
+                w = malloc(c->len - i + 1);
+                if (!w)
+                        return nlab_err_sys(c->err, 12, "scenario %s", c->file);
+                end = lex_word(c, i, w);
+                if (!end) {
+                        free(w);
+                        return fail_at(c, (unsigned)start + 1, 1, "unterminated quote");
+                }
+                c->tok[c->ntok].s = w;
+                c->tok[c->ntok].col = (unsigned)start + 1;
+                c->tok[c->ntok].width = (unsigned)(end - start);
+                c->ntok++;
+                i = end;
+                /* narration is plain text: "the host's" must not open a quote */
+                if (c->ntok == 1 && (!strcmp(w, "title") || !strcmp(w, "note")))
+                        break;
+        }
+        return 0;
+}
+
+/* The text after token k up to a comment, trimmed: notes keep their apostrophes as written. */
+static char *rest_of_line(struct pctx *c, size_t k)
+{
+        size_t a = c->tok[k].col - 1 + c->tok[k].width, b;
+        char *t;
+
+        while (a < c->len && (c->line[a] == ' ' || c->line[a] == '\t'))
+                a++;
+        for (b = a; b < c->len; b++)
+                if (c->line[b] == '#' &&
+                    (b == a || (c->line[b - 1] == ' ' || c->line[b - 1] == '\t')))
+                        break;
+        while (b > a && (c->line[b - 1] == ' ' || c->line[b - 1] == '\t'))
+                b--;
+        t = strndup(c->line + a, b - a);
+        return t;
+}
+
+static char *source_text(struct pctx *c)
+{
+        const struct token *last = &c->tok[c->ntok - 1];
+        size_t a = c->tok[0].col - 1, b = last->col - 1 + last->width;
+
+        return strndup(c->line + a, b - a);
+}
+
+static bool strv_has(const struct nlab_strv *sv, const char *s)
+{
+        size_t i;
+
+        for (i = 0; i < sv->n; i++)
+                if (!strcmp(sv->v[i], s))
+                        return true;
+        return false;
+}
+
+static struct nlab_step *new_step(struct pctx *c, enum nlab_step_kind kind)
+{
+        struct nlab_scenario *s = c->s;
+        struct nlab_step *st, *grown;
+
+        grown = realloc(s->steps, (s->nsteps + 1) * sizeof(*s->steps));
+        if (!grown)
+                return NULL;
+        s->steps = grown;
+        st = &s->steps[s->nsteps++];
+        memset(st, 0, sizeof(*st));
+        st->kind = kind;
+        st->line = c->lineno;
+        return st;
+}
+
+/* Copy tokens [from, to) into a NULL-terminated argv. */
+static char **copy_argv(struct pctx *c, size_t from, size_t to)
+{
+        char **v = calloc(to - from + 1, sizeof(*v));
+        size_t i;
+
+        if (!v)
+                return NULL;
+        for (i = from; i < to; i++)
+                v[i - from] = strdup(c->tok[i].s);
+        return v;
+}
+
+static int oom(struct pctx *c)
+{
+        return nlab_err_sys(c->err, 12, "scenario %s", c->file);
+}
+
+/* ---- netlab commands ---- */
+
+/* Is token t a flag that consumes the next token as its value? */
+static bool consumes_next(const struct nlab_cmd_grammar *cmd, const char *t)
+{
+        size_t n;
+
+        if (t[1] == '-')
+                return !strchr(t, '=') && nlab_grammar_takes_value(cmd, t + 2);
+        /* -dit: only the last letter can take the value; -p8080:80 carries it glued */
+        n = strlen(t);
+        for (size_t k = 1; k < n; k++) {
+                char one[2] = {t[k], 0};
+                if (nlab_grammar_takes_value(cmd, one))
+                        return k == n - 1;
+        }
+        return false;
+}
+
+/* "create, ls, ..." : the subcommands of name, for a message. */
+static void list_subs(const struct nlab_grammar *g, const char *name, char *buf, size_t size)
+{
+        size_t i, len = 0;
+
+        buf[0] = '\0';
+        for (i = 0; i < g->n && len < size; i++)
+                if (g->cmds[i].sub && !strcmp(g->cmds[i].name, name))
+                        len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? ", " : "",
+                                                g->cmds[i].sub);
+}
+
+static bool has_subs(const struct nlab_grammar *g, const char *name)
+{
+        size_t i;
+
+        for (i = 0; i < g->n; i++)
+                if (g->cmds[i].sub && !strcmp(g->cmds[i].name, name))
+                        return true;
+        return false;
+}
+
+static const struct nlab_cmd_grammar *find_command(struct pctx *c, size_t *first_arg)
+{
+        const char *name = c->tok[0].s;
+        const struct nlab_cmd_grammar *cmd;
+        char subs[256];
+
+        if (has_subs(c->g, name)) {
+                list_subs(c->g, name, subs, sizeof(subs));
+                if (c->ntok < 2) {
+                        fail_at_tok(c, 1, "%s: missing subcommand (%s)", name, subs);
+                        return NULL;
+                }
+                cmd = nlab_grammar_find(c->g, name, c->tok[1].s);
+                if (!cmd)
+                        fail_at_tok(c, 1, "unknown %s subcommand \"%s\" (%s)", name, c->tok[1].s,
+                                    subs);
+                *first_arg = 2;
+                return cmd;
+        }
+        cmd = nlab_grammar_find(c->g, name, NULL);
+        *first_arg = 1;
+        if (cmd)
+                return cmd;
+        if (!strcmp(name, "scenario"))
+                fail_tok(c, 0, "%s: a scenario cannot run scenarios", name);
+        else
+                fail_tok(c, 0,
+                         "unknown directive or netlab command \"%s\" (directives: title, note, "
+                         "external, expect, expect-fail)",
+                         name);
+        return NULL;
+}
+
+static void remember_name(struct pctx *c, const struct nlab_cmd_grammar *sh, size_t i)
+{
+        const char *t = c->tok[i].s;
+
+        if (strcmp(sh->name, "run") && strcmp(sh->name, "create"))
+                return;
+        if (!strcmp(t, "--name") && i + 1 < c->ntok)
+                nlab_strv_push(&c->containers, c->tok[i + 1].s);
+        else if (!strncmp(t, "--name=", 7))
+                nlab_strv_push(&c->containers, t + 7);
+}
+
+static int parse_command(struct pctx *c)
+{
+        const struct nlab_cmd_grammar *sh;
+        struct nlab_step *st;
+        size_t i, first, npos = 0, last_pos = 0;
+        bool rest_positional = false;
+
+        sh = find_command(c, &first);
+        if (!sh)
+                return -1;
+        for (i = first; i < c->ntok; i++) {
+                const char *t = c->tok[i].s;
+                if (!rest_positional && t[0] == '-' && t[1]) {
+                        if (!strcmp(t, "--")) {
+                                rest_positional = true;
+                                continue;
+                        }
+                        remember_name(c, sh, i);
+                        if (consumes_next(sh, t)) {
+                                if (i + 1 >= c->ntok)
+                                        return fail_tok(c, i, "flag %s needs a value", t);
+                                i++;
+                        }
+                        continue;
+                }
+                npos++;
+                last_pos = i;
+                if (sh->rest_is_command && npos == 1) {
+                        npos += c->ntok - i - 1;
+                        break;
+                }
+        }
+        if ((int)npos < sh->min || (sh->max >= 0 && (int)npos > sh->max)) {
+                char what[64];
+                snprintf(what, sizeof(what), "%s%s%s", sh->name, sh->sub ? " " : "",
+                         sh->sub ? sh->sub : "");
+                if ((int)npos < sh->min)
+                        return fail_at(c, c->tok[c->ntok - 1].col + c->tok[c->ntok - 1].width, 1,
+                                       "%s: not enough arguments (%s)", what, sh->usage);
+                return fail_at(c, c->tok[last_pos].col, c->tok[last_pos].width,
+                               "%s: too many arguments (%s)", what, sh->usage);
+        }
+        st = new_step(c, NLAB_STEP_COMMAND);
+        if (!st)
+                return oom(c);
+        st->argv = copy_argv(c, 0, c->ntok);
+        st->argc = c->ntok;
+        st->text = source_text(c);
+        return st->argv && st->text ? 0 : oom(c);
+}
+
+/* ---- directives ---- */
+
+static int parse_text_directive(struct pctx *c)
+{
+        struct nlab_step *st;
+        char *text;
+
+        text = rest_of_line(c, 0);
+        if (!text)
+                return oom(c);
+        if (!text[0]) {
+                free(text);
+                return fail_tok(c, 1, "%s: missing text", c->tok[0].s);
+        }
+        if (!strcmp(c->tok[0].s, "title")) {
+                if (c->s->title) {
+                        free(text);
+                        return fail_tok(c, 0, "%s: the file already has a title", "title");
+                }
+                c->s->title = text;
+                return 0;
+        }
+        st = new_step(c, NLAB_STEP_NOTE);
+        if (!st) {
+                free(text);
+                return oom(c);
+        }
+        st->text = text;
+        return 0;
+}
+
+static bool valid_host_name(const char *s)
+{
+        size_t n = strlen(s), i;
+
+        if (n < 2 || n > 11)
+                return false;
+        for (i = 0; i < n; i++)
+                if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+                      (i > 0 && s[i] == '-')))
+                        return false;
+        return true;
+}
+
+/* "A.B.C.D/N" with N from min_prefix to max_prefix. */
+static bool valid_cidr(const char *s, unsigned min_prefix, unsigned max_prefix)
+{
+        struct nlab_subnet sn;
+
+        return nlab_cidr_parse(s, &sn, NULL) == 0 && sn.prefix >= min_prefix &&
+               sn.prefix <= max_prefix;
+}
+
+static int parse_external(struct pctx *c)
+{
+        struct nlab_step *st;
+        const char *subnet = NULL;
+
+        if (c->ntok < 2)
+                return fail_tok(c, 1, "%s: missing the host's name", "external");
+        if (!valid_host_name(c->tok[1].s))
+                return fail_tok(c, 1,
+                                "external host name \"%s\": 2 to 11 of a-z, 0-9 and '-', "
+                                "starting with a letter or digit",
+                                c->tok[1].s);
+        if (!strcmp(c->tok[1].s, "host") || strv_has(&c->externals, c->tok[1].s) ||
+            strv_has(&c->containers, c->tok[1].s))
+                return fail_tok(c, 1, "the name \"%s\" is already taken", c->tok[1].s);
+        if (c->ntok == 4 && !strcmp(c->tok[2].s, "--subnet")) {
+                if (!valid_cidr(c->tok[3].s, 8, 30))
+                        return fail_tok(c, 3, "--subnet \"%s\": want A.B.C.D/N with N 8..30",
+                                        c->tok[3].s);
+                subnet = c->tok[3].s;
+        } else if (c->ntok != 2) {
+                return fail_tok(c, 2, "%s: only --subnet CIDR may follow the name", "external");
+        }
+        st = new_step(c, NLAB_STEP_EXTERNAL);
+        if (!st || nlab_strv_push(&c->externals, c->tok[1].s) < 0)
+                return oom(c);
+        st->argv = calloc(3, sizeof(char *));
+        if (!st->argv)
+                return oom(c);
+        st->argv[0] = strdup(c->tok[1].s);
+        st->argv[1] = subnet ? strdup(subnet) : NULL;
+        st->argc = 2;
+        st->text = source_text(c);
+        return 0;
+}
+
+static bool is_ipv4(const char *s)
+{
+        struct in_addr a;
+
+        return inet_pton(AF_INET, s, &a) == 1;
+}
+
+/* A: host, an external host or a container named earlier with --name. */
+static int check_party(struct pctx *c, size_t i, bool allow_ip, bool allow_outside)
+{
+        const char *n = c->tok[i].s;
+
+        if (allow_ip && is_ipv4(n))
+                return 0;
+        if (!strcmp(n, "host") || strv_has(&c->externals, n)) {
+                if (allow_outside)
+                        return 0;
+                return fail_tok(c, i, "\"%s\" is not a container: this check runs inside one", n);
+        }
+        if (strv_has(&c->containers, n))
+                return 0;
+        return fail_tok(c, i,
+                        "unknown name \"%s\": not host, an external host, or a container named "
+                        "with --name on an earlier line",
+                        n);
+}
+
+static int parse_port(struct pctx *c, size_t i, char *colon, struct nlab_expect *ex)
+{
+        char *slash = strchr(colon + 1, '/'), *end;
+        unsigned long p;
+
+        if (slash) {
+                if (!strcmp(slash + 1, "tcp"))
+                        ex->proto = NLAB_PROTO_TCP;
+                else if (!strcmp(slash + 1, "udp"))
+                        ex->proto = NLAB_PROTO_UDP;
+                else
+                        return fail_tok(c, i, "protocol in \"%s\": tcp or udp", c->tok[i].s);
+                *slash = '\0';
+        } else {
+                ex->proto = NLAB_PROTO_TCP;
+        }
+        p = strtoul(colon + 1, &end, 10);
+        if (!colon[1] || *end || p < 1 || p > 65535 || colon[1] == '-' || colon[1] == '+')
+                return fail_tok(c, i, "port in \"%s\": a number from 1 to 65535", c->tok[i].s);
+        ex->port = (unsigned)p;
+        *colon = '\0';
+        return 0;
+}
+
+static int parse_reach(struct pctx *c, size_t v, struct nlab_expect *ex)
+{
+        char *colon;
+
+        if (c->ntok < v + 2)
+                return fail_tok(c, v + 1, "%s: missing the target (B[:PORT[/tcp|udp]])",
+                                c->tok[v].s);
+        if (c->ntok == v + 4 && !strcmp(c->tok[v + 2].s, "via") &&
+            !strcmp(c->tok[v + 3].s, "host")) {
+                ex->via_host = true;
+                if (!strchr(c->tok[v + 1].s, ':'))
+                        return fail_tok(c, v + 1, "\"%s\": via host needs the container's port",
+                                        c->tok[v + 1].s);
+        } else if (c->ntok > v + 2) {
+                return fail_tok(c, v + 2, "%s: too many arguments (only \"via host\" may follow)",
+                                c->tok[v].s);
+        }
+        ex->target = strdup(c->tok[v + 1].s);
+        if (!ex->target)
+                return oom(c);
+        colon = strrchr(ex->target, ':');
+        ex->proto = NLAB_PROTO_ICMP;
+        if (colon && parse_port(c, v + 1, colon, ex) < 0)
+                return -1;
+        if (!ex->target[0])
+                return fail_tok(c, v + 1, "missing the target before \"%s\"", c->tok[v + 1].s);
+        /* check_party reads the token; check the name without its port */
+        free(c->tok[v + 1].s);
+        c->tok[v + 1].s = strdup(ex->target);
+        if (!c->tok[v + 1].s)
+                return oom(c);
+        if (ex->via_host && !strv_has(&c->containers, ex->target))
+                return fail_tok(c, v + 1, "via host: \"%s\" must be a container", ex->target);
+        return check_party(c, v + 1, true, true);
+}
+
+/* IPs after '=': "10.0.0.2,10.0.0.3" or split over words. */
+static int parse_addr_list(struct pctx *c, size_t from, struct nlab_expect *ex, bool cidr)
+{
+        size_t i;
+
+        if (from >= c->ntok)
+                return fail_tok(c, from, "missing %s after '='", cidr ? "A.B.C.D/N" : "an address");
+        for (i = from; i < c->ntok; i++) {
+                char *dup = strdup(c->tok[i].s), *save = NULL, *p;
+                if (!dup)
+                        return oom(c);
+                for (p = strtok_r(dup, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+                        bool ok = cidr ? valid_cidr(p, 0, 32) : is_ipv4(p);
+                        char **grown;
+                        if (!ok || (cidr && ex->naddrs)) {
+                                free(dup);
+                                return fail_tok(c, i,
+                                                cidr ? "\"%s\": want one A.B.C.D/N"
+                                                     : "\"%s\": want IPv4 addresses separated "
+                                                       "by commas",
+                                                c->tok[i].s);
+                        }
+                        grown = realloc(ex->addrs, (ex->naddrs + 1) * sizeof(char *));
+                        if (!grown) {
+                                free(dup);
+                                return oom(c);
+                        }
+                        ex->addrs = grown;
+                        ex->addrs[ex->naddrs++] = strdup(p);
+                }
+                free(dup);
+        }
+        return 0;
+}
+
+static int parse_resolves(struct pctx *c, size_t v, struct nlab_expect *ex)
+{
+        bool positive = ex->kind == NLAB_EXPECT_RESOLVES;
+
+        if (c->ntok < v + 2)
+                return fail_tok(c, v + 1, "%s: missing the name to look up", c->tok[v].s);
+        if (check_party(c, v - 1, false, true) < 0)
+                return -1;
+        ex->target = strdup(c->tok[v + 1].s);
+        if (!ex->target)
+                return oom(c);
+        if (c->ntok == v + 2)
+                return 0;
+        if (!positive)
+                return fail_tok(c, v + 2, "%s: too many arguments", c->tok[v].s);
+        if (strcmp(c->tok[v + 2].s, "="))
+                return fail_tok(c, v + 2, "expected '=' before the addresses, got \"%s\"",
+                                c->tok[v + 2].s);
+        return parse_addr_list(c, v + 3, ex, false);
+}
+
+static int parse_has_interface(struct pctx *c, size_t v, struct nlab_expect *ex)
+{
+        if (c->ntok < v + 2)
+                return fail_tok(c, v + 1, "%s: missing the interface name", c->tok[v].s);
+        if (strlen(c->tok[v + 1].s) > 15)
+                return fail_tok(c, v + 1, "interface name \"%s\": at most 15 characters",
+                                c->tok[v + 1].s);
+        ex->target = strdup(c->tok[v + 1].s);
+        if (!ex->target)
+                return oom(c);
+        if (c->ntok == v + 2)
+                return 0;
+        if (strcmp(c->tok[v + 2].s, "="))
+                return fail_tok(c, v + 2, "expected '=' before the address, got \"%s\"",
+                                c->tok[v + 2].s);
+        return parse_addr_list(c, v + 3, ex, true);
+}
+
+/* "-> exit N" or "-> output contains TEXT..." from token i (just after the arrow) to end. */
+static int parse_exec_clause(struct pctx *c, size_t i, size_t end, struct nlab_expect *ex)
+{
+        if (i < end && !strcmp(c->tok[i].s, "exit")) {
+                char *e;
+                long n;
+                if (i + 2 != end)
+                        return fail_tok(c, i + 1 < end ? i + 2 : i, "%s: want -> exit N (0 to 255)",
+                                        "exec");
+                n = strtol(c->tok[i + 1].s, &e, 10);
+                if (!c->tok[i + 1].s[0] || *e || n < 0 || n > 255)
+                        return fail_tok(c, i + 1, "exit status \"%s\": a number from 0 to 255",
+                                        c->tok[i + 1].s);
+                ex->exit_code = (int)n;
+                return 0;
+        }
+        if (i + 1 < end && !strcmp(c->tok[i].s, "output") && !strcmp(c->tok[i + 1].s, "contains")) {
+                size_t k, total = 1;
+                if (i + 2 >= end)
+                        return fail_tok(c, i + 1, "%s: missing the text to look for",
+                                        "output contains");
+                for (k = i + 2; k < end; k++)
+                        total += strlen(c->tok[k].s) + 1;
+                free(ex->contains);
+                ex->contains = calloc(1, total);
+                if (!ex->contains)
+                        return oom(c);
+                for (k = i + 2; k < end; k++) {
+                        if (k > i + 2)
+                                strcat(ex->contains, " ");
+                        strcat(ex->contains, c->tok[k].s);
+                }
+                return 0;
+        }
+        return fail_tok(c, i, "after '->': \"exit N\" or \"output contains TEXT\", not \"%s\"",
+                        i < end ? c->tok[i].s : "");
+}
+
+static int parse_exec(struct pctx *c, size_t v, struct nlab_expect *ex)
+{
+        size_t i, cmd_end = c->ntok;
+
+        if (check_party(c, v - 1, false, false) < 0)
+                return -1;
+        for (i = v + 1; i < c->ntok; i++)
+                if (!strcmp(c->tok[i].s, "->")) {
+                        cmd_end = i;
+                        break;
+                }
+        if (cmd_end == v + 1)
+                return fail_tok(c, v + 1, "%s: missing the command to run", "exec");
+        ex->argv = copy_argv(c, v + 1, cmd_end);
+        ex->argc = cmd_end - v - 1;
+        if (!ex->argv)
+                return oom(c);
+        while (i < c->ntok) {
+                size_t next = i + 1;
+                while (next < c->ntok && strcmp(c->tok[next].s, "->"))
+                        next++;
+                if (parse_exec_clause(c, i + 1, next, ex) < 0)
+                        return -1;
+                i = next;
+        }
+        return 0;
+}
+
+static const char *const verbs[] = {
+    [NLAB_EXPECT_REACHES] = "reaches",   [NLAB_EXPECT_CANNOT_REACH] = "cannot-reach",
+    [NLAB_EXPECT_RESOLVES] = "resolves", [NLAB_EXPECT_CANNOT_RESOLVE] = "cannot-resolve",
+    [NLAB_EXPECT_EXEC] = "exec",         [NLAB_EXPECT_HAS_INTERFACE] = "has-interface",
+};
+
+const char *nlab_expect_verb(enum nlab_expect_kind kind)
+{
+        return verbs[kind];
+}
+
+static int parse_expect_body(struct pctx *c, struct nlab_expect *ex)
+{
+        size_t k;
+
+        if (c->ntok < 2)
+                return fail_tok(c, 1,
+                                "%s: missing the subject (a container, host or an external "
+                                "host)",
+                                c->tok[0].s);
+        if (c->ntok < 3)
+                return fail_tok(c, 2,
+                                "%s: missing the check (reaches, cannot-reach, resolves, "
+                                "cannot-resolve, exec, has-interface)",
+                                c->tok[0].s);
+        for (k = 0; k < sizeof(verbs) / sizeof(verbs[0]); k++)
+                if (!strcmp(c->tok[2].s, verbs[k]))
+                        break;
+        if (k == sizeof(verbs) / sizeof(verbs[0]))
+                return fail_tok(c, 2,
+                                "unknown check \"%s\" (reaches, cannot-reach, resolves, "
+                                "cannot-resolve, exec, has-interface)",
+                                c->tok[2].s);
+        ex->kind = (enum nlab_expect_kind)k;
+        ex->subject = strdup(c->tok[1].s);
+        if (!ex->subject)
+                return oom(c);
+        switch (ex->kind) {
+        case NLAB_EXPECT_REACHES:
+        case NLAB_EXPECT_CANNOT_REACH:
+                return check_party(c, 1, false, true) < 0 ? -1 : parse_reach(c, 2, ex);
+        case NLAB_EXPECT_RESOLVES:
+        case NLAB_EXPECT_CANNOT_RESOLVE:
+                return parse_resolves(c, 2, ex);
+        case NLAB_EXPECT_EXEC:
+                return parse_exec(c, 2, ex);
+        case NLAB_EXPECT_HAS_INTERFACE:
+                return check_party(c, 1, false, true) < 0 ? -1 : parse_has_interface(c, 2, ex);
+        }
+        return 0;
+}
+
+static void expect_free(struct nlab_expect *ex)
+{
+        size_t i;
+
+        free(ex->subject);
+        free(ex->target);
+        for (i = 0; i < ex->naddrs; i++)
+                free(ex->addrs[i]);
+        free(ex->addrs);
+        for (i = 0; ex->argv && ex->argv[i]; i++)
+                free(ex->argv[i]);
+        free(ex->argv);
+        free(ex->contains);
+        memset(ex, 0, sizeof(*ex));
+}
+
+static int parse_expect(struct pctx *c)
+{
+        struct nlab_expect ex;
+        struct nlab_step *st;
+
+        memset(&ex, 0, sizeof(ex));
+        ex.xfail = !strcmp(c->tok[0].s, "expect-fail");
+        if (parse_expect_body(c, &ex) < 0) {
+                expect_free(&ex);
+                return -1;
+        }
+        st = new_step(c, NLAB_STEP_EXPECT);
+        if (!st) {
+                expect_free(&ex);
+                return oom(c);
+        }
+        st->ex = ex;
+        st->text = source_text(c);
+        c->s->nexpect++;
+        return st->text ? 0 : oom(c);
+}
+
+static int parse_line(struct pctx *c)
+{
+        const char *w;
+
+        if (tokenize(c) < 0)
+                return -1;
+        if (c->ntok == 0)
+                return 0;
+        w = c->tok[0].s;
+        if (!strcmp(w, "title") || !strcmp(w, "note"))
+                return parse_text_directive(c);
+        if (!strcmp(w, "external"))
+                return parse_external(c);
+        if (!strcmp(w, "expect") || !strcmp(w, "expect-fail"))
+                return parse_expect(c);
+        if (!strcmp(w, "netlab"))
+                return fail_tok(c, 0, "write the command without the word \"%s\"", w);
+        return parse_command(c);
+}
+
+static void step_free(struct nlab_step *st)
+{
+        size_t i;
+
+        free(st->text);
+        for (i = 0; i < st->argc; i++)
+                free(st->argv[i]);
+        free(st->argv);
+        expect_free(&st->ex);
+}
+
+void nlab_scenario_free(struct nlab_scenario *s)
+{
+        size_t i;
+
+        if (!s)
+                return;
+        for (i = 0; i < s->nsteps; i++)
+                step_free(&s->steps[i]);
+        free(s->steps);
+        free(s->file);
+        free(s->title);
+        memset(s, 0, sizeof(*s));
+}
+
+int nlab_scenario_parse(const char *file, const char *text, size_t len,
+                        const struct nlab_grammar *g, struct nlab_scenario *out,
+                        struct nlab_err *err)
+{
+        struct pctx c;
+        size_t pos = 0;
+        int r = 0;
+
+        assert(file && (text || !len) && g && out);
+        memset(out, 0, sizeof(*out));
+        memset(&c, 0, sizeof(c));
+        c.file = file;
+        c.err = err;
+        c.g = g;
+        c.s = out;
+        out->file = strdup(file);
+        if (!out->file)
+                return nlab_err_sys(err, 12, "scenario %s", file);
+        while (pos < len && r == 0) {
+                const char *nlp = memchr(text + pos, '\n', len - pos);
+                size_t end = nlp ? (size_t)(nlp - text) : len;
+                c.lineno++;
+                c.line = text + pos;
+                c.len = end - pos;
+                if (c.len && c.line[c.len - 1] == '\r')
+                        c.len--;
+                if (memchr(c.line, '\0', c.len))
+                        r = fail_at(&c, 1, 1, "a NUL byte: this is not a text file");
+                else
+                        r = parse_line(&c);
+                free_tokens(&c);
+                pos = end + 1;
+        }
+        nlab_strv_free(&c.containers);
+        nlab_strv_free(&c.externals);
+        if (r < 0) {
+                nlab_scenario_free(out);
+                return -1;
+        }
+        return 0;
+}

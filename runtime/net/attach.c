@@ -1,0 +1,356 @@
+#include "runtime/net/attach.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "runtime/kernel/endpoint.h"
+#include "runtime/base/fsutil.h"
+#include "runtime/kernel/fwbridge.h"
+#include "runtime/net/hostsfile.h"
+#include "runtime/base/ids.h"
+#include "runtime/base/ipam.h"
+#include "runtime/net/network.h"
+
+int nlab_attach_request(const struct nlab_net *net, const char *ip, const char *mac,
+                        const struct nlab_strv *aliases, json_t **ep, struct nlab_err *err)
+{
+        const char *name = net->name;
+        bool user = nlab_network_is_user(net);
+        json_t *al;
+        uint8_t macb[6];
+        size_t i;
+
+        if (ip && !user)
+                return nlab_err_set(err, NLAB_E_INVALID,
+                                    "user specified IP address (--ip %s) is supported on "
+                                    "user-defined networks only, not on \"%s\"",
+                                    ip, name);
+        if (aliases && aliases->n && !user)
+                return nlab_err_set(err, NLAB_E_INVALID,
+                                    "network-scoped aliases are supported only for containers in "
+                                    "user-defined networks, not on \"%s\"",
+                                    name);
+        if (ip) {
+                struct in_addr a;
+                if (nlab_ip_parse(ip, "--ip", &a, err) < 0 ||
+                    nlab_ipam_check_static(&net->pool, a, err) < 0)
+                        return -1;
+        }
+        if (mac && nlab_mac_parse(mac, macb, err) < 0)
+                return -1;
+        al = json_array();
+        for (i = 0; aliases && i < aliases->n; i++)
+                json_array_append_new(al, json_string(aliases->v[i]));
+        *ep = json_pack("{s:{s:s?},s:o,s:s?}", "IPAMConfig", "IPv4Address", ip, "Aliases", al,
+                        "MacAddress", mac);
+        return *ep ? 0 : nlab_err_set(err, NLAB_E_SYSTEM, "out of memory");
+}
+
+struct claim_ctx {
+        struct nlab_store *st;
+        char dir[PATH_MAX];
+        const char *net;
+        const char *ctr_id;
+        const char *ip; /* the address being claimed */
+        nlab_attach_held_fn held;
+};
+
+static bool address_held(const struct nlab_store *st, const char *holder, void *vctx)
+{
+        const struct claim_ctx *ctx = vctx;
+
+        return ctx->held(st, holder, ctx->net, ctx->ip);
+}
+
+static int claim_file(void *vctx, struct in_addr a, struct nlab_err *err)
+{
+        struct claim_ctx *ctx = vctx;
+        char path[PATH_MAX + 32], ip[INET_ADDRSTRLEN], holder[NLAB_ID_LEN + 1];
+
+        inet_ntop(AF_INET, &a, ip, sizeof(ip));
+        snprintf(path, sizeof(path), "%s/%s", ctx->dir, ip);
+        ctx->ip = ip;
+        /* O_EXCL makes the claim atomic; a claim left by a killed create or connect is taken
+         * over. */
+        return nlab_store_claim_file(ctx->st, path, ctx->ctr_id, holder,
+                                     ctx->held ? address_held : NULL, ctx, err);
+}
+
+static struct in_addr read_hint(const char *path)
+{
+        struct in_addr a = {0};
+        char *text = NULL;
+
+        if (nlab_read_file(path, &text, NULL, NULL) == 0) {
+                text[strcspn(text, "\n")] = '\0';
+                inet_pton(AF_INET, text, &a);
+        }
+        free(text);
+        return a;
+}
+
+static int claim_address(struct nlab_store *st, const struct nlab_net *net, const char *ctr_id,
+                         const char *static_ip, nlab_attach_held_fn held, struct in_addr *out,
+                         struct nlab_err *err)
+{
+        struct claim_ctx ctx = {.st = st, .net = net->name, .ctr_id = ctr_id, .held = held};
+        char hint_path[PATH_MAX], next[INET_ADDRSTRLEN];
+        struct in_addr hint;
+        int r;
+
+        if (!net->has_pool)
+                return nlab_err_set(err, NLAB_E_INVALID, "network %s has no subnet", net->name);
+        if (nlab_network_path(st, net->name, "ips", ctx.dir, sizeof(ctx.dir), err) < 0 ||
+            nlab_network_path(st, net->name, "next", hint_path, sizeof(hint_path), err) < 0)
+                return -1;
+        if (static_ip) {
+                if (nlab_ip_parse(static_ip, "--ip", out, err) < 0)
+                        return -1;
+                r = claim_file(&ctx, *out, err);
+                if (r == 1)
+                        return nlab_err_set(err, NLAB_E_CONFLICT,
+                                            "address %s is already in use on network %s", static_ip,
+                                            net->name);
+                return r;
+        }
+        /* Start after the last address handed out, so a run costs the same however many exist. */
+        hint = read_hint(hint_path);
+        if (hint.s_addr)
+                hint.s_addr = htonl(ntohl(hint.s_addr) + 1);
+        if (nlab_ipam_alloc(&net->pool, hint, claim_file, &ctx, out, err) < 0)
+                return -1;
+        inet_ntop(AF_INET, out, next, sizeof(next));
+        nlab_write_file(hint_path, next, strlen(next), 0600, NULL);
+        return 0;
+}
+
+int nlab_attach_claim(struct nlab_store *st, const struct nlab_net *net, const char *ctr_id,
+                      const char *ctr_name, json_t *ep, nlab_attach_held_fn held,
+                      struct nlab_err *err)
+{
+        const char *static_ip =
+            json_string_value(json_object_get(json_object_get(ep, "IPAMConfig"), "IPv4Address"));
+        const char *mac = json_string_value(json_object_get(ep, "MacAddress"));
+        char ip[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN], macbuf[NLAB_MAC_STRLEN];
+        char epid[NLAB_ID_LEN + 1], path[PATH_MAX];
+        struct in_addr a;
+        json_t *rec;
+        int r;
+
+        if (claim_address(st, net, ctr_id, static_ip, held, &a, err) < 0 ||
+            nlab_id_new(epid, err) < 0)
+                return -1;
+        inet_ntop(AF_INET, &a, ip, sizeof(ip));
+        inet_ntop(AF_INET, &net->pool.gateway, gw, sizeof(gw));
+        if (!mac || !mac[0]) {
+                uint8_t m[6];
+                nlab_mac_from_ip(a, m);
+                mac = nlab_mac_format(m, macbuf);
+        }
+        json_object_set_new(ep, "NetworkID", json_string(net->id));
+        json_object_set_new(ep, "EndpointID", json_string(epid));
+        json_object_set_new(ep, "Gateway", json_string(gw));
+        json_object_set_new(ep, "IPAddress", json_string(ip));
+        json_object_set_new(ep, "IPPrefixLen", json_integer(net->pool.subnet.prefix));
+        json_object_set_new(ep, "MacAddress", json_string(mac));
+        rec = json_pack("{s:s,s:s}", "Name", ctr_name, "IPAddress", ip);
+        r = nlab_network_path(st, net->name, "endpoints", path, sizeof(path), err);
+        if (r == 0) {
+                char *text = json_dumps(rec, JSON_COMPACT);
+                size_t len = strlen(path);
+                snprintf(path + len, sizeof(path) - len, "/%s", ctr_id);
+                r = nlab_write_file(path, text, strlen(text), 0600, err);
+                free(text);
+        }
+        json_decref(rec);
+        if (r < 0)
+                nlab_attach_release(st, net->name, ctr_id, ep);
+        return r;
+}
+
+void nlab_attach_release(struct nlab_store *st, const char *name, const char *ctr_id,
+                         const json_t *ep)
+{
+        const char *ip = json_string_value(json_object_get(ep, "IPAddress"));
+        char path[PATH_MAX];
+
+        if (nlab_network_path(st, name, "endpoints", path, sizeof(path), NULL) == 0) {
+                size_t len = strlen(path);
+                snprintf(path + len, sizeof(path) - len, "/%s", ctr_id);
+                unlink(path);
+        }
+        if (!ip || nlab_network_path(st, name, "ips", path, sizeof(path), NULL) < 0)
+                return;
+        snprintf(path + strlen(path), sizeof(path) - strlen(path), "/%s", ip);
+        nlab_unlink_if_owner(path, ctr_id);
+}
+
+/* What the firewall lets a port send: its MAC and address, and, for a container on several
+ * networks, the other networks' subnets both ways, since a router's forwarded packets keep their
+ * original source. Names and routes live in the caller's arrays, sized for nets. */
+struct port_plan {
+        struct nlab_fw_port port;
+        char ifname[NLAB_IFNAMSIZ];
+        char (*others)[NLAB_IFNAMSIZ];
+        struct nlab_fw_route *routes;
+};
+
+static int ep_subnet(const json_t *ep, struct in_addr *ip, unsigned *prefix)
+{
+        json_int_t len = json_integer_value(json_object_get(ep, "IPPrefixLen"));
+        const char *s = json_string_value(json_object_get(ep, "IPAddress"));
+
+        if (!s || inet_pton(AF_INET, s, ip) != 1 || len < 1 || len > 32)
+                return -1;
+        *prefix = (unsigned)len;
+        return 0;
+}
+
+static int plan_port(const char *ctr_id, const json_t *ep, const json_t *nets, bool icc,
+                     struct port_plan *pl, struct nlab_err *err)
+{
+        const char *net_id = json_string_value(json_object_get(ep, "NetworkID")), *name;
+        const json_t *other;
+        struct in_addr ip;
+        unsigned prefix;
+        size_t n = 0;
+
+        if (!net_id || ep_subnet(ep, &ip, &prefix) < 0)
+                return nlab_err_set(err, NLAB_E_INVALID, "endpoint has no address");
+        if (nlab_mac_parse(json_string_value(json_object_get(ep, "MacAddress")), pl->port.mac,
+                           err) < 0)
+                return -1;
+        nlab_endpoint_host_ifname(ctr_id, net_id, pl->ifname);
+        pl->port.ifname = pl->ifname;
+        pl->port.ip = ip;
+        pl->port.icc = icc;
+        pl->port.routes = pl->routes;
+        json_object_foreach((json_t *)nets, name, other)
+        {
+                const char *other_id = json_string_value(json_object_get(other, "NetworkID"));
+                struct in_addr oip;
+                unsigned oprefix;
+
+                if (!other_id || !strcmp(other_id, net_id) || ep_subnet(other, &oip, &oprefix) < 0)
+                        continue;
+                nlab_endpoint_host_ifname(ctr_id, other_id, pl->others[n]);
+                pl->routes[2 * n] = (struct nlab_fw_route){pl->ifname, oip, oprefix};
+                pl->routes[2 * n + 1] = (struct nlab_fw_route){pl->others[n], ip, prefix};
+                n++;
+        }
+        pl->port.n_routes = 2 * n;
+        return 0;
+}
+
+/* Enter or remove the anti-spoofing elements of one endpoint, in one batch of their own, or
+ * append their entry to `into`. */
+static int fw_port(const char *ctr_id, const json_t *ep, const json_t *nets, bool icc, bool add,
+                   struct nlab_fwb *into, struct nlab_err *err)
+{
+        size_t n = json_object_size(nets) + 1;
+        struct port_plan pl = {.others = calloc(n, sizeof(*pl.others)),
+                               .routes = calloc(2 * n, sizeof(*pl.routes))};
+        int r;
+
+        if (!pl.others || !pl.routes)
+                r = nlab_err_set(err, NLAB_E_SYSTEM, "out of memory");
+        else
+                r = plan_port(ctr_id, ep, nets, icc, &pl, err);
+        if (r == 0 && into)
+                r = nlab_fwbridge_build_port(into, add, &pl.port, err);
+        else if (r == 0)
+                r = add ? nlab_fw_port_add(&pl.port, err) : nlab_fw_port_del(&pl.port, err);
+        free(pl.others);
+        free(pl.routes);
+        return r;
+}
+
+int nlab_attach_up(struct nlab_store *st, const struct nlab_net *net, const char *ctr_id,
+                   json_t *ep, const json_t *nets, const char *netns_path, const char *ifname,
+                   bool default_route, struct nlab_err *err)
+{
+        char host_if[NLAB_IFNAMSIZ];
+        struct nlab_endpoint_req req = {0};
+        const char *ip = json_string_value(json_object_get(ep, "IPAddress"));
+        int r;
+
+        if (!ip)
+                return nlab_err_set(err, NLAB_E_INVALID, "network %s: endpoint without an address",
+                                    net->name);
+        if (nlab_network_realize(st, net, err) < 0 ||
+            nlab_ip_parse(ip, "address", &req.ip, err) < 0)
+                return -1;
+        nlab_endpoint_host_ifname(ctr_id, net->id, host_if);
+        req.netns_path = netns_path;
+        req.bridge = net->bridge;
+        req.host_ifname = host_if;
+        req.ctr_ifname = ifname;
+        req.prefix = net->pool.subnet.prefix;
+        req.gateway = net->pool.gateway;
+        req.mac = json_string_value(json_object_get(ep, "MacAddress"));
+        req.mtu = net->mtu;
+        req.default_route = default_route && !net->internal;
+        /* Filtered before it exists: a running container never gets an unfiltered port. */
+        if (fw_port(ctr_id, ep, nets, net->icc, true, NULL, err) < 0) {
+                nlab_err_prefix(err, "network %s: firewall", net->name);
+                return -1;
+        }
+        r = nlab_endpoint_attach(&req, err);
+        if (r < 0 && err && err->errnum == EEXIST) {
+                /* A veth of an earlier run whose namespace the kernel has not finished freeing. */
+                nlab_endpoint_detach(NULL, host_if, NULL);
+                r = nlab_endpoint_attach(&req, err);
+        }
+        if (r < 0) {
+                fw_port(ctr_id, ep, nets, true, false, NULL, NULL);
+                nlab_err_prefix(err, "network %s", net->name);
+                return -1;
+        }
+        json_object_set_new(ep, "IfName", json_string(ifname));
+        json_object_set_new(ep, "HostIfName", json_string(host_if));
+        return 0;
+}
+
+int nlab_attach_down(const char *ctr_id, const json_t *ep, const json_t *nets, struct nlab_err *err)
+{
+        const char *host_if = json_string_value(json_object_get(ep, "HostIfName"));
+        struct nlab_err e;
+        int r = 0;
+
+        if (host_if)
+                r = nlab_endpoint_detach(NULL, host_if, err);
+        if (json_object_get(ep, "IPAddress") &&
+            fw_port(ctr_id, ep, nets, true, false, NULL, r < 0 ? &e : err) < 0)
+                r = -1;
+        return r;
+}
+
+void nlab_attach_unfilter(const char *ctr_id, const json_t *ep, const json_t *nets)
+{
+        if (json_object_get(ep, "IPAddress"))
+                fw_port(ctr_id, ep, nets, true, false, NULL, NULL);
+}
+
+int nlab_attach_build_filters(struct nlab_store *st, const char *ctr_id, const json_t *nets,
+                              struct nlab_fwb *b, struct nlab_err *err)
+{
+        const json_t *ep;
+        const char *name;
+
+        json_object_foreach((json_t *)nets, name, ep)
+        {
+                struct nlab_net net;
+
+                if (!json_object_get(ep, "HostIfName") || !json_object_get(ep, "IPAddress"))
+                        continue;
+                if (nlab_network_load(st, name, &net, err) < 0 ||
+                    fw_port(ctr_id, ep, nets, net.icc, true, b, err) < 0)
+                        return -1;
+        }
+        return 0;
+}

@@ -1,0 +1,272 @@
+#include "runtime/net/ports.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "runtime/base/runreq.h"
+#include "runtime/base/fsutil.h"
+
+static void port_key(const struct nlab_port_mapping *m, char *buf, size_t size)
+{
+        snprintf(buf, size, "%u/%s", m->ctr_port, nlab_proto_name(m->proto));
+}
+
+static int add_binding(json_t *bindings, const struct nlab_port_mapping *m)
+{
+        char key[32], hp[16] = "";
+        json_t *list;
+
+        port_key(m, key, sizeof(key));
+        if (m->host_port && m->host_port_end > m->host_port)
+                snprintf(hp, sizeof(hp), "%u-%u", m->host_port, m->host_port_end);
+        else if (m->host_port)
+                snprintf(hp, sizeof(hp), "%u", m->host_port);
+        list = json_object_get(bindings, key);
+        if (!list) {
+                list = json_array();
+                json_object_set_new(bindings, key, list);
+        }
+        return json_array_append_new(list,
+                                     json_pack("{s:s,s:s}", "HostIp", m->host_ip, "HostPort", hp));
+}
+
+int nlab_ports_prepare(const struct nlab_run_req *req, json_t *cfg, struct nlab_err *err)
+{
+        json_t *bindings = json_object(), *exposed = json_object();
+        size_t i, j;
+
+        json_object_set_new(json_object_get(cfg, "HostConfig"), "PortBindings", bindings);
+        json_object_set_new(json_object_get(cfg, "Config"), "ExposedPorts", exposed);
+        for (i = 0; i < req->publish.n + req->expose.n; i++) {
+                bool publish = i < req->publish.n;
+                const char *spec = publish ? req->publish.v[i] : req->expose.v[i - req->publish.n];
+                struct nlab_port_mapping *m = NULL;
+                size_t n = 0;
+                int r = publish ? nlab_portspec_parse(spec, &m, &n, err)
+                                : nlab_portspec_parse_expose(spec, &m, &n, err);
+                if (r < 0)
+                        return -1;
+                for (j = 0; j < n; j++) {
+                        char key[32];
+                        port_key(&m[j], key, sizeof(key));
+                        json_object_set_new(exposed, key, json_object());
+                        if (publish)
+                                add_binding(bindings, &m[j]);
+                }
+                free(m);
+        }
+        return 0;
+}
+
+static int holder_name(struct nlab_store *st, const char *path, char *name, size_t size)
+{
+        char id[NLAB_ID_LEN + 1] = "";
+        json_t *cfg;
+        ssize_t n;
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+        if (fd < 0)
+                return -1;
+        n = read(fd, id, NLAB_ID_LEN);
+        close(fd);
+        id[n > 0 ? n : 0] = '\0';
+        if (nlab_store_load(st, id, "config.json", &cfg, NULL) < 0) {
+                snprintf(name, size, "%.12s", id);
+                return 0;
+        }
+        snprintf(name, size, "%s", json_string_value(json_object_get(cfg, "Name")));
+        json_decref(cfg);
+        return 0;
+}
+
+/* 0 claimed, 1 taken (err says by whom), <0 error. host holds the socket tables of the request. */
+static int claim_port(struct nlab_store *st, const char *id, struct nlab_host_socks *host,
+                      uint16_t port, int proto, const char *host_ip, struct nlab_err *err)
+{
+        char path[PATH_MAX], holder[160], owner[NLAB_ID_LEN + 1];
+        int r;
+
+        if (nlab_path(path, sizeof(path), err, "%s/ports/%s-%u", st->root, nlab_proto_name(proto),
+                      port) < 0)
+                return -1;
+        /* A claim left by a killed create is taken over; a live owner keeps it. */
+        r = nlab_store_claim_file(st, path, id, owner, NULL, NULL, err);
+        if (r == 1) {
+                holder_name(st, path, holder, sizeof(holder));
+                nlab_err_set(err, NLAB_E_CONFLICT,
+                             "port %u/%s is already published by container %s", port,
+                             nlab_proto_name(proto), holder);
+                return 1;
+        }
+        if (r < 0)
+                return -1;
+        if (nlab_host_socks_check(host, host_ip, port, proto, err) != 0) {
+                unlink(path);
+                return err && err->kind == NLAB_E_CONFLICT ? 1 : -1;
+        }
+        return 0;
+}
+
+static int claim_one(struct nlab_store *st, const char *id, struct nlab_host_socks *host,
+                     struct nlab_port_mapping *m, struct nlab_err *err)
+{
+        uint16_t lo, hi, p;
+        uint32_t start, i, span;
+        int r = 1;
+
+        if (m->host_port) {
+                uint16_t end = m->host_port_end > m->host_port ? m->host_port_end : m->host_port;
+                /* A host range to one port: the first free port of the range, as Docker does. */
+                for (p = m->host_port; r == 1; p++) {
+                        r = claim_port(st, id, host, p, m->proto, m->host_ip, err);
+                        if (r == 0)
+                                m->host_port = p;
+                        if (p == end)
+                                break;
+                }
+                return r == 0 ? 0 : -1;
+        }
+        if (nlab_port_ephemeral_range(&lo, &hi, err) < 0)
+                return -1;
+        if (getrandom(&start, sizeof(start), 0) != sizeof(start))
+                start = (uint32_t)getpid();
+        span = (uint32_t)(hi - lo) + 1;
+        for (i = 0; i < span; i++) {
+                p = (uint16_t)(lo + (start + i) % span);
+                r = claim_port(st, id, host, p, m->proto, m->host_ip, NULL);
+                if (r == 0) {
+                        m->host_port = p;
+                        return 0;
+                }
+                if (r < 0)
+                        return claim_port(st, id, host, p, m->proto, m->host_ip, err);
+        }
+        return nlab_err_set(err, NLAB_E_CONFLICT, "no free host port in %u-%u", lo, hi);
+}
+
+static int parse_key(const char *key, struct nlab_port_mapping *m)
+{
+        char proto[8];
+        unsigned port;
+
+        memset(m, 0, sizeof(*m));
+        if (sscanf(key, "%u/%7s", &port, proto) != 2 || port == 0 || port > 65535)
+                return -1;
+        m->ctr_port = (uint16_t)port;
+        m->proto = strcmp(proto, "udp") ? IPPROTO_TCP : IPPROTO_UDP;
+        return 0;
+}
+
+static void record(json_t *ports, const char *key, const struct nlab_port_mapping *m)
+{
+        json_t *list = json_object_get(ports, key);
+        char hp[8];
+
+        if (!json_is_array(list)) {
+                list = json_array();
+                json_object_set_new(ports, key, list);
+        }
+        snprintf(hp, sizeof(hp), "%u", m->host_port);
+        json_array_append_new(list,
+                              json_pack("{s:s,s:s}", "HostIp",
+                                        m->host_ip[0] ? m->host_ip : "0.0.0.0", "HostPort", hp));
+}
+
+int nlab_ports_claim(struct nlab_store *st, const char *id, json_t *cfg, struct nlab_err *err)
+{
+        json_t *bindings = json_object_get(json_object_get(cfg, "HostConfig"), "PortBindings");
+        json_t *exposed = json_object_get(json_object_get(cfg, "Config"), "ExposedPorts");
+        bool all =
+            json_is_true(json_object_get(json_object_get(cfg, "HostConfig"), "PublishAllPorts"));
+        json_t *ports = json_object(), *list, *b;
+        struct nlab_host_socks host = {.proc_root = "/proc"};
+        const char *key;
+        size_t i;
+
+        json_object_set_new(json_object_get(cfg, "NetworkSettings"), "Ports", ports);
+        json_object_foreach(exposed, key, b)
+        {
+                struct nlab_port_mapping m;
+                list = json_object_get(bindings, key);
+                if (parse_key(key, &m) < 0)
+                        continue;
+                if (!list && !all) {
+                        json_object_set_new(ports, key, json_null());
+                        continue;
+                }
+                if (!list) { /* -P: a random host port for every exposed port */
+                        if (claim_one(st, id, &host, &m, err) < 0)
+                                goto undo;
+                        record(ports, key, &m);
+                        continue;
+                }
+                json_array_foreach(list, i, b)
+                {
+                        const char *hp = json_string_value(json_object_get(b, "HostPort"));
+                        unsigned lo = 0, hi = 0;
+                        snprintf(m.host_ip, sizeof(m.host_ip), "%s",
+                                 json_string_value(json_object_get(b, "HostIp")));
+                        if (hp && sscanf(hp, "%u-%u", &lo, &hi) < 1)
+                                lo = hi = 0;
+                        m.host_port = (uint16_t)lo;
+                        m.host_port_end = (uint16_t)hi;
+                        if (claim_one(st, id, &host, &m, err) < 0)
+                                goto undo;
+                        record(ports, key, &m);
+                }
+        }
+        nlab_host_socks_free(&host);
+        return 0;
+undo:
+        nlab_host_socks_free(&host);
+        nlab_ports_release(st, id, cfg);
+        return -1;
+}
+
+int nlab_ports_mappings(const json_t *cfg, struct nlab_port_mapping **out, size_t *n)
+{
+        const json_t *ports = json_object_get(json_object_get(cfg, "NetworkSettings"), "Ports");
+        struct nlab_port_mapping *m;
+        const char *key;
+        json_t *list, *b;
+        size_t i, count = 0;
+
+        json_object_foreach((json_t *)ports, key, list) count += json_array_size(list);
+        m = calloc(count + 1, sizeof(*m));
+        if (!m)
+                return -1;
+        *n = 0;
+        json_object_foreach((json_t *)ports, key, list){json_array_foreach(list, i, b){
+            const char *ip = json_string_value(json_object_get(b, "HostIp"));
+        if (parse_key(key, &m[*n]) < 0)
+                continue;
+        snprintf(m[*n].host_ip, sizeof(m[*n].host_ip), "%s", ip && strcmp(ip, "0.0.0.0") ? ip : "");
+        m[*n].host_port = (uint16_t)atoi(json_string_value(json_object_get(b, "HostPort")));
+        (*n)++;
+}
+}
+*out = m;
+return 0;
+}
+
+void nlab_ports_release(struct nlab_store *st, const char *id, const json_t *cfg)
+{
+        struct nlab_port_mapping *m = NULL;
+        char path[PATH_MAX];
+        size_t n = 0, i;
+
+        if (nlab_ports_mappings(cfg, &m, &n) < 0)
+                return;
+        for (i = 0; i < n; i++)
+                if (nlab_path(path, sizeof(path), NULL, "%s/ports/%s-%u", st->root,
+                              nlab_proto_name(m[i].proto), m[i].host_port) == 0)
+                        nlab_unlink_if_owner(path, id);
+        free(m);
+}
