@@ -86,9 +86,9 @@ static int holder_name(struct nlab_store *st, const char *path, char *name, size
         return 0;
 }
 
-/* 0 claimed, 1 taken (err says by whom), <0 error. */
-static int claim_port(struct nlab_store *st, const char *id, uint16_t port, int proto,
-                      const char *host_ip, struct nlab_err *err)
+/* 0 claimed, 1 taken (err says by whom), <0 error. host holds the socket tables of the request. */
+static int claim_port(struct nlab_store *st, const char *id, struct nlab_host_socks *host,
+                      uint16_t port, int proto, const char *host_ip, struct nlab_err *err)
 {
         char path[PATH_MAX], holder[160], owner[NLAB_ID_LEN + 1];
         int r;
@@ -107,15 +107,15 @@ static int claim_port(struct nlab_store *st, const char *id, uint16_t port, int 
         }
         if (r < 0)
                 return -1;
-        if (nlab_port_check_host("/proc", host_ip, port, proto, err) != 0) {
+        if (nlab_host_socks_check(host, host_ip, port, proto, err) != 0) {
                 unlink(path);
                 return err && err->kind == NLAB_E_CONFLICT ? 1 : -1;
         }
         return 0;
 }
 
-static int claim_one(struct nlab_store *st, const char *id, struct nlab_port_mapping *m,
-                     struct nlab_err *err)
+static int claim_one(struct nlab_store *st, const char *id, struct nlab_host_socks *host,
+                     struct nlab_port_mapping *m, struct nlab_err *err)
 {
         uint16_t lo, hi, p;
         uint32_t start, i, span;
@@ -125,7 +125,7 @@ static int claim_one(struct nlab_store *st, const char *id, struct nlab_port_map
                 uint16_t end = m->host_port_end > m->host_port ? m->host_port_end : m->host_port;
                 /* A host range to one port: the first free port of the range, as Docker does. */
                 for (p = m->host_port; r == 1; p++) {
-                        r = claim_port(st, id, p, m->proto, m->host_ip, err);
+                        r = claim_port(st, id, host, p, m->proto, m->host_ip, err);
                         if (r == 0)
                                 m->host_port = p;
                         if (p == end)
@@ -140,13 +140,13 @@ static int claim_one(struct nlab_store *st, const char *id, struct nlab_port_map
         span = (uint32_t)(hi - lo) + 1;
         for (i = 0; i < span; i++) {
                 p = (uint16_t)(lo + (start + i) % span);
-                r = claim_port(st, id, p, m->proto, m->host_ip, NULL);
+                r = claim_port(st, id, host, p, m->proto, m->host_ip, NULL);
                 if (r == 0) {
                         m->host_port = p;
                         return 0;
                 }
                 if (r < 0)
-                        return claim_port(st, id, p, m->proto, m->host_ip, err);
+                        return claim_port(st, id, host, p, m->proto, m->host_ip, err);
         }
         return nlab_err_set(err, NLAB_E_CONFLICT, "no free host port in %u-%u", lo, hi);
 }
@@ -186,6 +186,7 @@ int nlab_ports_claim(struct nlab_store *st, const char *id, json_t *cfg, struct 
         bool all =
             json_is_true(json_object_get(json_object_get(cfg, "HostConfig"), "PublishAllPorts"));
         json_t *ports = json_object(), *list, *b;
+        struct nlab_host_socks host = {.proc_root = "/proc"};
         const char *key;
         size_t i;
 
@@ -201,7 +202,7 @@ int nlab_ports_claim(struct nlab_store *st, const char *id, json_t *cfg, struct 
                         continue;
                 }
                 if (!list) { /* -P: a random host port for every exposed port */
-                        if (claim_one(st, id, &m, err) < 0)
+                        if (claim_one(st, id, &host, &m, err) < 0)
                                 goto undo;
                         record(ports, key, &m);
                         continue;
@@ -216,13 +217,15 @@ int nlab_ports_claim(struct nlab_store *st, const char *id, json_t *cfg, struct 
                                 lo = hi = 0;
                         m.host_port = (uint16_t)lo;
                         m.host_port_end = (uint16_t)hi;
-                        if (claim_one(st, id, &m, err) < 0)
+                        if (claim_one(st, id, &host, &m, err) < 0)
                                 goto undo;
                         record(ports, key, &m);
                 }
         }
+        nlab_host_socks_free(&host);
         return 0;
 undo:
+        nlab_host_socks_free(&host);
         nlab_ports_release(st, id, cfg);
         return -1;
 }
