@@ -22,12 +22,20 @@ paired_ms() {
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}'; }
 # in_sandbox SCRIPT ARGS: run a bench script in fresh net/mount/pid namespaces with a tmpfs root.
+# Containers are removed at the end: their cgroups live in the host's hierarchy and would outlive
+# the sandbox's namespaces.
 in_sandbox() {
         unshare --net --mount --pid --fork --mount-proc --propagation private bash -c '
 mount -t tmpfs bench /run && mkdir -p /run/netlab-bench /run/netns
 export NETLAB_ROOT=/run/netlab-bench/root
 ip link set lo up
-exec bash "$@"' bash "$@"
+rc=0
+bash "$@" || rc=$?
+for root in /run/netlab-bench/*/; do
+        ids=$(NETLAB_ROOT=$root "$NETLAB" ps -aq 2>/dev/null || true)
+        [ -z "$ids" ] || NETLAB_ROOT=$root "$NETLAB" rm -f $ids >/dev/null 2>&1 || true
+done
+exit $rc' bash "$@"
 }
 # build_ref REF: build netlab at git REF in a scratch worktree (kept for reuse); prints its build dir.
 build_ref() {

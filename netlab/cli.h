@@ -53,6 +53,8 @@ int nlab_cmd_inspect(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_images(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_network(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_port(struct nlab_cli *cli, int argc, char **argv);
+/* Not a user command: what netlab-shim execs once a container's process is gone. */
+int nlab_cmd_shim_exit(const char *root, int argc, char **argv);
 int nlab_cmd_diagnose(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_graph(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_scenario(struct nlab_cli *cli, int argc, char **argv);

@@ -1,4 +1,5 @@
 /* netlab scenario run|list: flags, files and printing; runtime/lab/runner.c runs the labs. */
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,6 +124,25 @@ static void on_done(void *ctx, const struct nlab_scenario *s, const struct nlab_
 static const struct nlab_runner_ops printer = {
     .start = on_start, .note = on_note, .begin = on_begin, .result = on_result, .done = on_done};
 
+/* Ending a kept lab starts with a reset inside it: its containers' cgroups live in the host's
+ * hierarchy and would outlive the namespaces. */
+static void print_kept(const struct nlab_run_lab *lab)
+{
+        char self[PATH_MAX];
+        ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+        if (n <= 0)
+                snprintf(self, sizeof(self), "netlab");
+        else
+                self[n] = '\0';
+        printf("The lab is still up. Enter it with:\n"
+               "  nsenter -t %d -n -m -p env NETLAB_ROOT=%s sh\n"
+               "End it with:\n"
+               "  nsenter -t %d -n -m -p env NETLAB_ROOT=%s %s system reset --force\n"
+               "  kill %d; rmdir %s\n",
+               (int)lab->init, lab->dir, (int)lab->init, lab->dir, self, (int)lab->init, lab->dir);
+}
+
 static int run_one(struct run_opts *o, const struct nlab_scenario *s, unsigned tap_base)
 {
         struct nlab_run_opts ro = {.keep = o->keep};
@@ -137,10 +157,7 @@ static int run_one(struct run_opts *o, const struct nlab_scenario *s, unsigned t
                 return 1;
         }
         if (o->keep)
-                printf("The lab is still up. Enter it with:\n"
-                       "  nsenter -t %d -n -m -p env NETLAB_ROOT=%s sh\n"
-                       "End it with:\n  kill %d; rmdir %s\n",
-                       (int)lab.init, lab.dir, (int)lab.init, lab.dir);
+                print_kept(&lab);
         if (code < 0)
                 printf("%s%s: the lab ended early\n", o->tap ? "# " : "", s->file);
         return code < 0 ? 1 : code;

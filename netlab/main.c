@@ -103,6 +103,8 @@ int main(int argc, char **argv)
         }
         if (i >= argc)
                 return nlab_cli_help(""), 1;
+        if (!strcmp(argv[i], "__shim-exit")) /* not a command: netlab-shim's last step */
+                return nlab_cmd_shim_exit(default_root(root_flag), argc - i - 1, argv + i + 1);
         if (!strcmp(argv[i], "help"))
                 return nlab_cli_help(i + 1 < argc ? argv[i + 1] : "");
         cmd = find_command(argv[i]);

@@ -447,22 +447,18 @@ static void find_holder(const char *proc_root, unsigned long ino, char *out, siz
                 closedir(d);
 }
 
-/* The four socket tables, read once per request: a /proc/net/tcp read walks every hash bucket
- * of the kernel, too slow to repeat for each candidate port. */
-struct host_tables {
-        const char *proc_root;
-        char *text[2][2]; /* [udp][v6] */
-        bool loaded[2][2];
-};
-
-static void host_tables_free(struct host_tables *t)
+void nlab_host_socks_free(struct nlab_host_socks *t)
 {
+        assert(t);
         for (int u = 0; u < 2; u++)
-                for (int v = 0; v < 2; v++)
+                for (int v = 0; v < 2; v++) {
                         free(t->text[u][v]);
+                        t->text[u][v] = NULL;
+                        t->loaded[u][v] = false;
+                }
 }
 
-static const char *host_table(struct host_tables *t, int udp, int v6)
+static const char *host_table(struct nlab_host_socks *t, int udp, int v6)
 {
         char path[512];
 
@@ -475,11 +471,12 @@ static const char *host_table(struct host_tables *t, int udp, int v6)
         return t->text[udp][v6];
 }
 
-static int check_tables(struct host_tables *t, const char *ip, uint16_t port, int proto,
-                        struct nlab_err *err)
+int nlab_host_socks_check(struct nlab_host_socks *t, const char *ip, uint16_t port, int proto,
+                          struct nlab_err *err)
 {
         int udp = proto == IPPROTO_UDP;
 
+        assert(t && t->proc_root && ip);
         for (int v6 = 0; v6 <= 1; v6++) {
                 const char *text = host_table(t, udp, v6);
                 char holder[128];
@@ -500,16 +497,16 @@ static int check_tables(struct host_tables *t, const char *ip, uint16_t port, in
 int nlab_port_check_host(const char *proc_root, const char *ip, uint16_t port, int proto,
                          struct nlab_err *err)
 {
-        struct host_tables t = {.proc_root = proc_root};
+        struct nlab_host_socks t = {.proc_root = proc_root};
         int r;
 
         assert(proc_root && ip);
-        r = check_tables(&t, ip, port, proto, err);
-        host_tables_free(&t);
+        r = nlab_host_socks_check(&t, ip, port, proto, err);
+        nlab_host_socks_free(&t);
         return r;
 }
 
-static int pick_from(struct host_tables *t, int proto, uint16_t lo, uint16_t hi, uint32_t start,
+static int pick_from(struct nlab_host_socks *t, int proto, uint16_t lo, uint16_t hi, uint32_t start,
                      const uint16_t *taken, size_t ntaken, uint16_t *out)
 {
         uint32_t span = (uint32_t)(hi - lo) + 1;
@@ -517,7 +514,8 @@ static int pick_from(struct host_tables *t, int proto, uint16_t lo, uint16_t hi,
         for (uint32_t i = 0; i < span; i++) {
                 uint16_t p = (uint16_t)(lo + (start + i) % span);
 
-                if (!is_taken(p, taken, ntaken) && check_tables(t, "", p, proto, NULL) == 0) {
+                if (!is_taken(p, taken, ntaken) &&
+                    nlab_host_socks_check(t, "", p, proto, NULL) == 0) {
                         *out = p;
                         return 0;
                 }
@@ -528,7 +526,7 @@ static int pick_from(struct host_tables *t, int proto, uint16_t lo, uint16_t hi,
 int nlab_port_pick_random(int proto, const uint16_t *taken, size_t ntaken, uint16_t *out,
                           struct nlab_err *err)
 {
-        struct host_tables t = {.proc_root = "/proc"};
+        struct nlab_host_socks t = {.proc_root = "/proc"};
         uint32_t start = 0;
         uint16_t lo, hi;
         int r;
@@ -539,7 +537,7 @@ int nlab_port_pick_random(int proto, const uint16_t *taken, size_t ntaken, uint1
         if (getrandom(&start, sizeof(start), 0) != sizeof(start))
                 start = (uint32_t)getpid();
         r = pick_from(&t, proto, lo, hi, start, taken, ntaken, out);
-        host_tables_free(&t);
+        nlab_host_socks_free(&t);
         if (r < 0)
                 return nlab_err_set(err, NLAB_E_CONFLICT, "no free host port in %u-%u", lo, hi);
         return 0;
@@ -554,7 +552,7 @@ static int clash(const struct nlab_port_mapping *a, uint16_t port,
 }
 
 struct pool {
-        struct host_tables *host;
+        struct nlab_host_socks *host;
         const struct nlab_port_mapping *taken, *done;
         const char *const *owner;
         size_t ntaken, ndone;
@@ -577,7 +575,7 @@ static int port_free(const struct pool *p, const struct nlab_port_mapping *m, ui
         for (size_t i = 0; i < p->ndone; i++)
                 if (clash(m, port, &p->done[i]))
                         return nlab_err_set(err, NLAB_E_CONFLICT, "%s is given twice", label);
-        return check_tables(p->host, m->host_ip, port, m->proto, err);
+        return nlab_host_socks_check(p->host, m->host_ip, port, m->proto, err);
 }
 
 static int resolve_one(const struct pool *p, struct nlab_port_mapping *m, struct nlab_err *err)
@@ -611,13 +609,13 @@ int nlab_port_resolve(const char *proc_root, struct nlab_port_mapping *m, size_t
                       const struct nlab_port_mapping *taken, const char *const *owner,
                       size_t ntaken, struct nlab_err *err)
 {
-        struct host_tables host = {.proc_root = proc_root};
+        struct nlab_host_socks host = {.proc_root = proc_root};
         struct pool p = {&host, taken, m, owner, ntaken, 0};
         int r = 0;
 
         assert(proc_root && (m || n == 0) && (taken || ntaken == 0));
         for (size_t i = 0; i < n && r == 0; i++, p.ndone++)
                 r = resolve_one(&p, &m[i], err);
-        host_tables_free(&host);
+        nlab_host_socks_free(&host);
         return r;
 }

@@ -2,6 +2,7 @@
 #ifndef NLAB_PORTSPEC_H
 #define NLAB_PORTSPEC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -63,6 +64,20 @@ int nlab_port_resolve(const char *proc_root, struct nlab_port_mapping *m, size_t
  * proc_root is "/proc" except in tests. */
 int nlab_port_check_host(const char *proc_root, const char *ip, uint16_t port, int proto,
                          struct nlab_err *err);
+
+/* The host's four socket tables, each read at most once and kept for a whole request: reading
+ * /proc/net/tcp walks every bucket of the kernel's hash, too slow to repeat for each port.
+ * Start zeroed with proc_root set ("/proc" except in tests); free with nlab_host_socks_free. */
+struct nlab_host_socks {
+        const char *proc_root;
+        char *text[2][2]; /* [udp][v6] */
+        bool loaded[2][2];
+};
+
+/* nlab_port_check_host against the tables in t, reading each one the first time it is needed. */
+int nlab_host_socks_check(struct nlab_host_socks *t, const char *ip, uint16_t port, int proto,
+                          struct nlab_err *err);
+void nlab_host_socks_free(struct nlab_host_socks *t);
 
 /* Parse one /proc/net/{tcp,udp}[6] table: is a listening (TCP) / bound (UDP) socket on port that
  * would take traffic for ip ("" = any)? Returns 1 and its inode, 0 if none. Pure, for unit tests.

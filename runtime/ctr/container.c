@@ -471,7 +471,7 @@ static void finish(struct nlab_store *st, const char *id, int code, const char *
 
 /* Runs in the shim, a separate process: it takes the lock like any command. Nobody holds the
  * lock while waiting for a shim to finish, so this cannot deadlock. */
-static void on_shim_exit(struct nlab_store *st, const char *id, int code)
+void nlab_container_shim_exited(struct nlab_store *st, const char *id, int code)
 {
         struct nlab_ctr_config cfg;
 
@@ -728,7 +728,7 @@ static int fill_shim_req(struct nlab_store *st, const char *id, const struct nla
         req->log_path = sc->log;
         if (log_opts_of(cfg, &req->log_opts, err) < 0)
                 return -1;
-        req->on_exit = on_shim_exit;
+        req->on_exit = nlab_container_shim_exited;
         req->clone_flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
         req->join_netns_fd = -1;
         if (nlab_netmode_namespaces(st, cfg, &req->clone_flags, &sc->join_fd, err) < 0)

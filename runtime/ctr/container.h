@@ -35,6 +35,8 @@ int nlab_container_load(struct nlab_store *st, const char *id, struct nlab_ctr_c
  * record the exit. Nothing to do (the usual case) takes no lock. Every mutating command calls
  * it before acting, and ps before listing. */
 int nlab_container_reconcile(struct nlab_store *st, const char *id, struct nlab_err *err);
+/* The shim's teardown once the container's process has exited (an nlab_shim_exit_fn). */
+void nlab_container_shim_exited(struct nlab_store *st, const char *id, int code);
 bool nlab_container_running(const struct nlab_ctr_state *state);
 /* Docker-shaped inspect document. */
 json_t *nlab_container_inspect(const struct nlab_ctr_config *config,

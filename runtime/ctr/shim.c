@@ -1,8 +1,8 @@
 #include "runtime/ctr/shim.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <pty.h>
 #include <sched.h>
 #include <stdbool.h>
@@ -17,8 +17,9 @@
 #include <unistd.h>
 
 #include "runtime/base/fsutil.h"
-#include "runtime/ctr/logfile.h"
 #include "runtime/base/proc.h"
+#include "runtime/ctr/exitcode.h"
+#include "runtime/ctr/logfile.h"
 
 struct shim_msg {
         int pid;
@@ -69,44 +70,14 @@ static int bind_netns(struct nlab_store *st, const char *id, int pid, char *what
         return 0;
 }
 
-/* Copy a detached container's output (pty or pipe) into the log until the process is gone. */
-static void relay_output(int output, struct nlab_log_writer *log, int pid)
-{
-        int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-        struct pollfd p[2] = {{.fd = output, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
-        char buf[65536];
-
-        for (;;) {
-                if (poll(p, pidfd >= 0 ? 2 : 1, -1) < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        break;
-                }
-                if (p[0].revents & POLLIN) {
-                        ssize_t n = read(output, buf, sizeof(buf));
-                        if (n > 0) {
-                                nlab_log_writer_write(log, buf, (size_t)n);
-                                continue;
-                        }
-                }
-                if (p[0].revents & (POLLHUP | POLLERR) || p[1].revents)
-                        break;
-        }
-        if (pidfd >= 0)
-                close(pidfd);
-}
-
-static int exit_code_of(int status)
-{
-        if (WIFEXITED(status))
-                return WEXITSTATUS(status);
-        if (WIFSIGNALED(status))
-                return 128 + WTERMSIG(status);
-        return 255;
-}
-
 struct shim_fds {
         int ready_w, exit_w, go_r, err_w;
+};
+
+/* Found before forking, so a missing supervisor is an error of the start, not a lost shim. */
+struct shim_bins {
+        char supervisor[PATH_MAX];
+        char netlab[PATH_MAX];
 };
 
 /* The container's output goes to the shim (pty or pipe), which bounds and rotates the log. */
@@ -150,26 +121,62 @@ static int dup_high(int fd)
         return fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 3);
 }
 
-/* The shim must not keep the caller's lock or pipes alive: close all but what it needs. */
-static void close_other_fds(const int *keep, size_t n)
+static int cmp_int(const void *a, const void *b)
 {
-        int fd;
-
-        for (fd = 3; fd < 1024; fd++) {
-                size_t i;
-                bool kept = false;
-                for (i = 0; i < n; i++)
-                        kept = kept || keep[i] == fd;
-                if (!kept)
-                        close(fd);
-        }
+        return *(const int *)a - *(const int *)b;
 }
 
-static void shim_main(const struct nlab_shim_req *req, struct shim_fds fds)
+/* The shim must not keep the caller's lock or pipes alive: close all but what it needs, in
+ * ranges between the kept fds rather than one close per possible fd. */
+static void close_other_fds(int *keep, size_t n)
+{
+        unsigned lo = 3;
+        size_t i;
+
+        qsort(keep, n, sizeof(*keep), cmp_int);
+        for (i = 0; i < n; i++) {
+                if (keep[i] < (int)lo)
+                        continue;
+                if ((unsigned)keep[i] > lo)
+                        syscall(SYS_close_range, lo, (unsigned)keep[i] - 1, 0);
+                lo = (unsigned)keep[i] + 1;
+        }
+        syscall(SYS_close_range, lo, ~0U, 0);
+}
+
+static void keep_on_exec(int fd)
+{
+        if (fd >= 0)
+                fcntl(fd, F_SETFD, 0);
+}
+
+/* Become netlab-shim, which relays, reaps and then execs netlab to tear down. Failing that,
+ * exit: the container dies with us (PDEATHSIG) and the next command reconciles its record. */
+static void exec_supervisor(const struct nlab_shim_req *req, const struct shim_bins *bins, int pid,
+                            int output, int stdin_keep, int exit_w)
+{
+        char a[7][24];
+        int fds[3] = {output, stdin_keep, exit_w}, i;
+
+        snprintf(a[0], sizeof(a[0]), "%d", pid);
+        for (i = 0; i < 3; i++) {
+                keep_on_exec(fds[i]);
+                snprintf(a[1 + i], sizeof(a[1 + i]), "%d", fds[i]);
+        }
+        snprintf(a[4], sizeof(a[4]), "%llu", (unsigned long long)req->log_opts.max_size);
+        snprintf(a[5], sizeof(a[5]), "%u", req->log_opts.max_file);
+        execl(bins->supervisor, "netlab-shim", a[0], a[1], a[2], a[3],
+              req->log_path ? req->log_path : "", a[4], a[5], bins->netlab, req->st->root, req->id,
+              (char *)NULL);
+        _exit(1);
+}
+
+static void shim_main(const struct nlab_shim_req *req, const struct shim_bins *bins,
+                      struct shim_fds fds)
 {
         struct nlab_sandbox sb = req->sb;
         struct shim_msg msg = {0};
-        int output = -1, stdin_keep = -1, status = 0, code, i;
+        int output = -1, stdin_keep = -1, i;
         pid_t pid;
 
         prctl(PR_SET_NAME, "netlab-shim");
@@ -219,20 +226,60 @@ static void shim_main(const struct nlab_shim_req *req, struct shim_fds fds)
         }
         write_full(fds.ready_w, &msg, sizeof(msg));
         close(fds.ready_w);
-        if (output >= 0) {
-                struct nlab_log_writer log;
-                nlab_log_writer_open(&log, req->log_path, &req->log_opts);
-                relay_output(output, &log, pid);
-                nlab_log_writer_close(&log);
+        if (req->join_netns_fd >= 0)
+                close(req->join_netns_fd);
+        if (req->attached) {
+                /* The caller's netlab stays resident while it waits anyway: reap and tear down
+                 * here, without the round trip through netlab-shim and back into netlab. */
+                int status = 0;
+                while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                        ;
+                nlab_shim_finish(req->st, req->id, nlab_exit_code(status), fds.exit_w,
+                                 req->on_exit);
+                _exit(0);
         }
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-                ;
-        code = exit_code_of(status);
-        if (req->on_exit)
-                req->on_exit(req->st, req->id, code);
-        if (fds.exit_w >= 0)
-                write_full(fds.exit_w, &code, sizeof(code));
-        _exit(0);
+        exec_supervisor(req, bins, pid, output, stdin_keep, fds.exit_w);
+}
+
+static bool executable(const char *path)
+{
+        return access(path, X_OK) == 0;
+}
+
+/* NETLAB_SHIM_BIN, beside our own binary, the build tree's shim/, then /usr/local/bin. */
+static int find_bins(struct shim_bins *b, struct nlab_err *err)
+{
+        const char *env = getenv("NETLAB_SHIM_BIN");
+        ssize_t n = readlink("/proc/self/exe", b->netlab, sizeof(b->netlab) - 1);
+        char dir[PATH_MAX], *slash;
+
+        if (n <= 0)
+                return nlab_err_sys(err, errno, "find the netlab binary");
+        b->netlab[n] = '\0';
+        if (env && env[0]) {
+                if (nlab_path(b->supervisor, sizeof(b->supervisor), err, "%s", env) < 0)
+                        return -1;
+                if (!executable(b->supervisor))
+                        return nlab_err_sys(err, errno, "NETLAB_SHIM_BIN=%s", env);
+                return 0;
+        }
+        snprintf(dir, sizeof(dir), "%s", b->netlab);
+        slash = strrchr(dir, '/');
+        if (slash)
+                *slash = '\0';
+        if (nlab_path(b->supervisor, sizeof(b->supervisor), NULL, "%s/netlab-shim", dir) == 0 &&
+            executable(b->supervisor))
+                return 0;
+        if (nlab_path(b->supervisor, sizeof(b->supervisor), NULL, "%s/../shim/netlab-shim", dir) ==
+                0 &&
+            executable(b->supervisor))
+                return 0;
+        snprintf(b->supervisor, sizeof(b->supervisor), "/usr/local/bin/netlab-shim");
+        if (executable(b->supervisor))
+                return 0;
+        return nlab_err_set(err, NLAB_E_NOTFOUND,
+                            "netlab-shim not found beside %s (set NETLAB_SHIM_BIN or install it)",
+                            b->netlab);
 }
 
 static void close_pair(int p[2])
@@ -247,10 +294,13 @@ int nlab_shim_spawn(const struct nlab_shim_req *req, struct nlab_shim_handle *h,
                     struct nlab_err *err)
 {
         int ready[2] = {-1, -1}, go[2] = {-1, -1}, errp[2] = {-1, -1}, ex[2] = {-1, -1};
+        struct shim_bins bins;
         struct shim_msg msg;
         pid_t first;
         int status;
 
+        if (!req->attached && find_bins(&bins, err) < 0)
+                return -1;
         if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
             (req->attached && pipe2(ex, O_CLOEXEC) < 0)) {
                 int e = errno;
@@ -280,7 +330,7 @@ int nlab_shim_spawn(const struct nlab_shim_req *req, struct nlab_shim_handle *h,
                 setsid();
                 if (fork() != 0)
                         _exit(0);
-                shim_main(req, fds);
+                shim_main(req, &bins, fds);
         }
         close(ready[1]);
         close(go[0]);
@@ -352,4 +402,15 @@ int nlab_shim_wait_exit(struct nlab_shim_handle *h, int *code, struct nlab_err *
         if (n != (ssize_t)sizeof(*code))
                 return nlab_err_set(err, NLAB_E_SYSTEM, "lost the container's shim");
         return 0;
+}
+
+void nlab_shim_finish(struct nlab_store *st, const char *id, int code, int exit_fd,
+                      nlab_shim_exit_fn on_exit)
+{
+        assert(st && id && on_exit);
+        on_exit(st, id, code);
+        if (exit_fd >= 0) {
+                write_full(exit_fd, &code, sizeof(code));
+                close(exit_fd);
+        }
 }

@@ -3,16 +3,13 @@
 #include <arpa/inet.h>
 #include <assert.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <libmnl/libmnl.h>
 #include <libnftnl/chain.h>
@@ -28,6 +25,7 @@
 
 #include "runtime/base/cidr.h"
 #include "runtime/kernel/fwbridge.h"
+#include "runtime/kernel/nftsock.h"
 
 /* The layout (render it with tests/tools/fw_driver render ensure):
  * - inet netlab: prerouting/output DNAT through two maps (host-IP map first, so a mapping bound to
@@ -822,72 +820,6 @@ static int read_acks(struct mnl_socket *nl, struct acks *a, struct nlab_err *err
         return 0;
 }
 
-static struct mnl_socket *open_socket(size_t sndbuf, size_t rcvbuf, struct nlab_err *err)
-{
-        struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
-        int one = 1, snd = (int)sndbuf, rcv = (int)rcvbuf;
-
-        if (!nl)
-                return nlab_err_sys(err, errno, "nftables: netlink socket"), NULL;
-        /* the kernel's reason for a refusal, and ACKs without a copy of our message */
-        mnl_socket_setsockopt(nl, NETLINK_EXT_ACK, &one, sizeof(one));
-        mnl_socket_setsockopt(nl, NETLINK_CAP_ACK, &one, sizeof(one));
-        /* best effort: a big batch must fit in one sendmsg and its ACKs in the receive queue */
-        setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_SNDBUFFORCE, &snd, sizeof(snd));
-        setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv));
-        if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-                int e = errno;
-
-                mnl_socket_close(nl);
-                return nlab_err_sys(err, e, "nftables: netlink bind"), NULL;
-        }
-        return nl;
-}
-
-static bool deletes(const struct nlab_fwb *b)
-{
-        for (size_t i = 0; i < b->n; i++)
-                if (b->msgs[i].type == NFT_MSG_DELSETELEM || b->msgs[i].type == NFT_MSG_DELTABLE)
-                        return true;
-        return false;
-}
-
-/* The kernel frees what a batch deleted after an RCU grace period, and releasing any nftables
- * socket meanwhile waits for that (nf_tables flushes its destroy work on NETLINK_URELEASE):
- * 10-20 ms on every stop. The batch is committed and acknowledged by now, so a grandchild that
- * holds nothing else takes the last reference and the wait, after we let go of ours. */
-static void close_socket(struct mnl_socket *nl, bool deleted)
-{
-        int fd = mnl_socket_get_fd(nl), gate[2] = {-1, -1};
-        pid_t child = -1;
-        char c;
-
-        if (deleted && pipe2(gate, O_CLOEXEC) == 0)
-                child = fork();
-        if (child == 0) {
-                if (fork() == 0) {
-                        unsigned lo = (unsigned)(fd < gate[0] ? fd : gate[0]);
-                        unsigned hi = (unsigned)(fd < gate[0] ? gate[0] : fd);
-
-                        /* no lock, pipe or terminal of the caller's may outlive it here */
-                        close_range(0, lo - 1, 0);
-                        close_range(lo + 1, hi - 1, 0);
-                        close_range(hi + 1, ~0u, 0);
-                        while (read(gate[0], &c, 1) < 0 && errno == EINTR)
-                                ;
-                        _exit(0); /* the socket's last reference goes here */
-                }
-                _exit(0);
-        }
-        if (child > 0)
-                waitpid(child, NULL, 0);
-        mnl_socket_close(nl);
-        if (gate[0] >= 0) {
-                close(gate[0]);
-                close(gate[1]); /* the grandchild may go now: ours is closed */
-        }
-}
-
 int nlab_fw_send(const struct nlab_fwb *b, struct nlab_err *err)
 {
         struct acks a = {.b = b, .first_seq = (uint32_t)time(NULL)};
@@ -902,14 +834,14 @@ int nlab_fw_send(const struct nlab_fwb *b, struct nlab_err *err)
         buf = nlab_fwb_serialize(b, a.first_seq, &len, err);
         if (!buf)
                 return -1;
-        nl = open_socket(len + 65536, b->n * 1024 + 65536, err);
+        nl = nlab_nft_open(len + 65536, b->n * 1024 + 65536, err);
         if (!nl) {
                 free(buf);
                 return -1;
         }
         r = mnl_socket_sendto(nl, buf, len) < 0 ? nlab_err_sys(err, errno, "nftables: send batch")
                                                 : read_acks(nl, &a, err);
-        close_socket(nl, r == 0 && deletes(b));
+        nlab_nft_close(nl);
         free(buf);
         return r;
 }
@@ -953,7 +885,7 @@ int nlab_fw_present(struct nlab_err *err)
         nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_INET, NLM_F_ACK, 1);
         nftnl_table_nlmsg_build_payload(nlh, t);
         nftnl_table_free(t);
-        nl = open_socket(65536, 65536, err);
+        nl = nlab_nft_open(65536, 65536, err);
         if (!nl)
                 return -1;
         if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
@@ -963,7 +895,7 @@ int nlab_fw_present(struct nlab_err *err)
                 r = len < 0 ? nlab_err_sys(err, errno, "nftables: get table")
                             : table_answer(buf, len, err);
         }
-        mnl_socket_close(nl);
+        nlab_nft_close(nl);
         return r;
 }
 

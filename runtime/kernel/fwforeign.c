@@ -15,6 +15,7 @@
 #include <linux/netfilter/nf_tables.h>
 
 #include "runtime/kernel/firewall.h"
+#include "runtime/kernel/nftsock.h"
 #include "runtime/kernel/sysctl.h"
 
 /* Forward base chains with policy accept are kept to look at their last rule (firewalld ends
@@ -129,14 +130,13 @@ static int on_rule(const struct nlmsghdr *nlh, void *data)
 static int dump(struct nlmsghdr *nlh, char *buf, size_t size, uint32_t seq, mnl_cb_t cb,
                 struct found *f, struct nlab_err *err)
 {
-        struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
+        struct mnl_socket *nl = nlab_nft_open(MNL_SOCKET_BUFFER_SIZE, 65536, err);
         ssize_t len = 0;
         int r = 0;
 
         if (!nl)
-                return nlab_err_sys(err, errno, "nftables: netlink socket");
-        if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
-            mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+                return -1;
+        if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
                 r = nlab_err_sys(err, errno, "nftables: dump");
                 goto out;
         }
@@ -148,7 +148,7 @@ static int dump(struct nlmsghdr *nlh, char *buf, size_t size, uint32_t seq, mnl_
         if (len < 0 || r < 0)
                 r = nlab_err_sys(err, errno, "nftables: dump");
 out:
-        mnl_socket_close(nl);
+        nlab_nft_close(nl);
         return r < 0 ? -1 : 0;
 }
 

@@ -91,9 +91,9 @@ static int holder_name(struct nlab_store *st, const char *path, char *name, size
         return 0;
 }
 
-/* 0 claimed, 1 taken (err says by whom), <0 error. */
-static int claim_port(struct nlab_store *st, const char *id, uint16_t port, int proto,
-                      const char *host_ip, struct nlab_err *err)
+/* 0 claimed, 1 taken (err says by whom), <0 error. host holds the socket tables of the request. */
+static int claim_port(struct nlab_store *st, const char *id, struct nlab_host_socks *host,
+                      uint16_t port, int proto, const char *host_ip, struct nlab_err *err)
 {
         char path[PATH_MAX], holder[160], owner[NLAB_ID_LEN + 1];
         int r;
@@ -112,15 +112,15 @@ static int claim_port(struct nlab_store *st, const char *id, uint16_t port, int 
         }
         if (r < 0)
                 return -1;
-        if (nlab_port_check_host("/proc", host_ip, port, proto, err) != 0) {
+        if (nlab_host_socks_check(host, host_ip, port, proto, err) != 0) {
                 unlink(path);
                 return err && err->kind == NLAB_E_CONFLICT ? 1 : -1;
         }
         return 0;
 }
 
-static int claim_one(struct nlab_store *st, const char *id, struct nlab_port_mapping *m,
-                     struct nlab_err *err)
+static int claim_one(struct nlab_store *st, const char *id, struct nlab_host_socks *host,
+                     struct nlab_port_mapping *m, struct nlab_err *err)
 {
         uint16_t lo, hi, p;
         uint32_t start, i, span;
@@ -130,7 +130,7 @@ static int claim_one(struct nlab_store *st, const char *id, struct nlab_port_map
                 uint16_t end = m->host_port_end > m->host_port ? m->host_port_end : m->host_port;
                 /* A host range to one port: the first free port of the range, as Docker does. */
                 for (p = m->host_port; r == 1; p++) {
-                        r = claim_port(st, id, p, m->proto, m->host_ip, err);
+                        r = claim_port(st, id, host, p, m->proto, m->host_ip, err);
                         if (r == 0)
                                 m->host_port = p;
                         if (p == end)
@@ -145,13 +145,13 @@ static int claim_one(struct nlab_store *st, const char *id, struct nlab_port_map
         span = (uint32_t)(hi - lo) + 1;
         for (i = 0; i < span; i++) {
                 p = (uint16_t)(lo + (start + i) % span);
-                r = claim_port(st, id, p, m->proto, m->host_ip, NULL);
+                r = claim_port(st, id, host, p, m->proto, m->host_ip, NULL);
                 if (r == 0) {
                         m->host_port = p;
                         return 0;
                 }
                 if (r < 0)
-                        return claim_port(st, id, p, m->proto, m->host_ip, err);
+                        return claim_port(st, id, host, p, m->proto, m->host_ip, err);
         }
         return nlab_err_set(err, NLAB_E_CONFLICT, "no free host port in %u-%u", lo, hi);
 }
@@ -179,8 +179,9 @@ static int record(struct nlab_port_map *ports, const char *key, const struct nla
 }
 
 /* Claim one binding of key ("8080", "8080-8090" or "" for any host port) and record it. */
-static int claim_binding(struct nlab_store *st, const char *id, struct nlab_ctr_config *cfg,
-                         const char *key, const struct nlab_hostport *b, struct nlab_err *err)
+static int claim_binding(struct nlab_store *st, const char *id, struct nlab_host_socks *host,
+                         struct nlab_ctr_config *cfg, const char *key,
+                         const struct nlab_hostport *b, struct nlab_err *err)
 {
         struct nlab_port_mapping m;
         unsigned lo = 0, hi = 0;
@@ -193,7 +194,7 @@ static int claim_binding(struct nlab_store *st, const char *id, struct nlab_ctr_
         }
         m.host_port = (uint16_t)lo;
         m.host_port_end = (uint16_t)hi;
-        if (claim_one(st, id, &m, err) < 0)
+        if (claim_one(st, id, host, &m, err) < 0)
                 return -1;
         if (record(&cfg->ports, key, &m) < 0) {
                 char path[PATH_MAX];
@@ -218,6 +219,7 @@ static const struct nlab_port_entry *binding_of(const struct nlab_ctr_config *cf
 int nlab_ports_claim(struct nlab_store *st, const char *id, struct nlab_ctr_config *cfg,
                      struct nlab_err *err)
 {
+        struct nlab_host_socks host = {.proc_root = "/proc"};
         size_t i, j;
 
         nlab_port_map_free(&cfg->ports);
@@ -237,16 +239,18 @@ int nlab_ports_claim(struct nlab_store *st, const char *id, struct nlab_ctr_conf
                         continue;
                 }
                 if (!list) { /* -P: a random host port for every exposed port */
-                        if (claim_binding(st, id, cfg, key, NULL, err) < 0)
+                        if (claim_binding(st, id, &host, cfg, key, NULL, err) < 0)
                                 goto undo;
                         continue;
                 }
                 for (j = 0; j < list->n; j++)
-                        if (claim_binding(st, id, cfg, key, &list->v[j], err) < 0)
+                        if (claim_binding(st, id, &host, cfg, key, &list->v[j], err) < 0)
                                 goto undo;
         }
+        nlab_host_socks_free(&host);
         return 0;
 undo:
+        nlab_host_socks_free(&host);
         nlab_ports_release(st, id, cfg);
         return -1;
 }

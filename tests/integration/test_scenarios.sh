@@ -111,6 +111,7 @@ check_status "without --trust, --privileged is refused" 1 nl scenario run "$work
 cat >"$work/keep.lab" <<'LAB'
 title a kept lab with a test host
 external lan
+run -d --name kept busybox sleep 1d
 expect host has-interface xh-lan
 LAB
 out=$(nl scenario run --keep "$work/keep.lab" 2>&1); rc=$?
@@ -123,6 +124,13 @@ check_match "the lab is still up" "^[0-9]+$" "$init"
 check_match "its namespace has its own loopback" "lo" "$(nsenter -t "$init" -n ip -o link show)"
 check_eq "no test host link is left behind in the lab's namespace" "" \
         "$(nsenter -t "$init" -n ip -o link show | grep xh- || true)"
+kid=$(nsenter -t "$init" -n -m -p env NETLAB_ROOT="$kept" "$NETLAB" ps -q --no-trunc)
+check_match "the kept lab's container has a cgroup in the host's hierarchy" "/$kid\$" \
+        "$(find /sys/fs/cgroup -maxdepth 6 -type d -name "$kid" 2>/dev/null)"
+reset=$(sed -n 's/^  \(nsenter .* system reset --force\)$/\1/p' <<<"$out")
+check "the printed end command resets the lab first" eval "$reset"
+check_eq "... which removes its containers' cgroups" "" \
+        "$(find /sys/fs/cgroup -maxdepth 6 -type d -name "$kid" 2>/dev/null)"
 kill "$init"
 wait_until 10 sh -c "! readlink /proc/$init/ns/net" # a zombie has no namespaces left
 rmdir "$kept"

@@ -283,6 +283,35 @@ static void test_check_host_names_holder(void **state)
         assert_int_equal(system(path), 0);
 }
 
+/* One request reads each socket table once, however many ports it checks: the table read when
+ * the first port was checked still answers after the file is gone. */
+static void test_host_socks_read_once(void **state)
+{
+        char root[] = "/tmp/nlab-proc-XXXXXX", path[PATH_MAX];
+        struct nlab_host_socks t = {.proc_root = root};
+        struct nlab_err err = {0};
+
+        (void)state;
+        assert_non_null(mkdtemp(root));
+        snprintf(path, sizeof(path), "%s/net", root);
+        assert_int_equal(mkdir(path, 0700), 0);
+        snprintf(path, sizeof(path), "%s/net/tcp", root);
+        write_file(path, tcp4);
+
+        assert_int_equal(nlab_host_socks_check(&t, "", 81, IPPROTO_TCP, &err), 0);
+        assert_int_equal(unlink(path), 0);
+        assert_int_equal(nlab_host_socks_check(&t, "", 80, IPPROTO_TCP, &err), -1);
+        assert_int_equal(err.kind, NLAB_E_CONFLICT);
+        assert_int_equal(nlab_host_socks_check(&t, "", 8080, IPPROTO_TCP, &err), -1);
+        nlab_host_socks_free(&t);
+        /* a fresh request reads the tables again */
+        assert_int_equal(nlab_host_socks_check(&t, "", 80, IPPROTO_TCP, &err), 0);
+        nlab_host_socks_free(&t);
+
+        snprintf(path, sizeof(path), "rm -rf '%s'", root);
+        assert_int_equal(system(path), 0);
+}
+
 static void test_resolve(void **state)
 {
         const struct nlab_port_mapping taken[] = {
@@ -364,11 +393,17 @@ static void test_ephemeral_range(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_simple_forms),     cmocka_unit_test(test_ranges),
-            cmocka_unit_test(test_bad_specs),        cmocka_unit_test(test_expose),
-            cmocka_unit_test(test_format_and_label), cmocka_unit_test(test_pick),
-            cmocka_unit_test(test_scan_table),       cmocka_unit_test(test_check_host_names_holder),
-            cmocka_unit_test(test_resolve),          cmocka_unit_test(test_ephemeral_range),
+            cmocka_unit_test(test_simple_forms),
+            cmocka_unit_test(test_ranges),
+            cmocka_unit_test(test_bad_specs),
+            cmocka_unit_test(test_expose),
+            cmocka_unit_test(test_format_and_label),
+            cmocka_unit_test(test_pick),
+            cmocka_unit_test(test_scan_table),
+            cmocka_unit_test(test_check_host_names_holder),
+            cmocka_unit_test(test_host_socks_read_once),
+            cmocka_unit_test(test_resolve),
+            cmocka_unit_test(test_ephemeral_range),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
