@@ -4,7 +4,6 @@
 #ifndef NLAB_LAB_PARTY_H
 #define NLAB_LAB_PARTY_H
 
-#include <jansson.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <stdbool.h>

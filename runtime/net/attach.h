@@ -3,7 +3,6 @@
 #ifndef NLAB_ATTACH_H
 #define NLAB_ATTACH_H
 
-#include <jansson.h>
 #include <stdbool.h>
 
 #include "runtime/base/ctrconfig.h"
