@@ -447,7 +447,7 @@ int nlab_cgroup_create(const struct nlab_store *st, const char *id,
                 }
         /* Only once every limit is in place: the process is never in half of its cgroups. */
         snprintf(num, sizeof(num), "%d", pid);
-        for (h = 0; h < H_N; h++)
+        for (h = 0; pid > 0 && h < H_N; h++)
                 if (p.dir[h][0] && write_at(p.dir[h], "cgroup.procs", num, err) < 0) {
                         undo(&p, H_N - 1);
                         goto fail;
@@ -479,16 +479,48 @@ static int load_record(const struct nlab_store *st, const char *id, char dirs[H_
         return 0;
 }
 
-int nlab_cgroup_join(const struct nlab_store *st, const char *id, int pid, struct nlab_err *err)
+/* Moving a whole process (cgroup.procs, or another thread's id) takes the kernel's global
+ * threadgroup lock, whose writer waits for an RCU grace period: up to tens of ms per start on a
+ * busy machine. A thread moving itself through v1's tasks file ("0") skips that lock; it is the
+ * whole process while it has one thread. v2 has no such file (cgroup.threads needs threaded mode).
+ */
+static const char *self_join_file(const char *dir)
 {
-        char dirs[H_N][PATH_MAX], num[24];
+        return is_cgroup2(dir) ? "cgroup.procs" : "tasks";
+}
+
+int nlab_cgroup_join_files(const struct nlab_store *st, const char *id,
+                           const struct nlab_cgroup_spec *spec,
+                           char files[NLAB_CGROUP_MAX][PATH_MAX], size_t *n, struct nlab_err *err)
+{
+        struct plan p;
+        int h;
+
+        assert(st && id && spec && files && n);
+        *n = 0;
+        if (make_plan(st, id, spec, &p, err) < 0)
+                return -1;
+        for (h = 0; h < H_N; h++) {
+                if (!p.dir[h][0])
+                        continue;
+                /* not made yet: the v2 test is on the hierarchy it will be in */
+                if (nlab_path(files[*n], PATH_MAX, err, "%s/%s", p.dir[h],
+                              (p.v2 || h == H_UNIFIED) ? "cgroup.procs" : "tasks") < 0)
+                        return -1;
+                (*n)++;
+        }
+        return 0;
+}
+
+int nlab_cgroup_join_self(const struct nlab_store *st, const char *id, struct nlab_err *err)
+{
+        char dirs[H_N][PATH_MAX];
         int i, n;
 
         if (load_record(st, id, dirs, &n, NULL) < 0)
                 return 0; /* started before netlab had cgroups */
-        snprintf(num, sizeof(num), "%d", pid);
         for (i = 0; i < n; i++)
-                if (write_at(dirs[i], "cgroup.procs", num, err) < 0)
+                if (write_at(dirs[i], self_join_file(dirs[i]), "0", err) < 0)
                         return -1;
         return 0;
 }

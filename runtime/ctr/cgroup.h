@@ -4,6 +4,7 @@
 #ifndef NLAB_CGROUP_H
 #define NLAB_CGROUP_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -79,12 +80,20 @@ int nlab_devbpf_build(const struct nlab_dev_rule *rules, size_t n, struct bpf_in
 int nlab_devbpf_attach(int cgroup_fd, const struct nlab_dev_rule *rules, size_t n,
                        struct nlab_err *err);
 
-/* Make the container's cgroups, apply spec and move pid in; undone on failure. The directories
- * made are listed in <root>/containers/<id>/cgroups, so any later command can remove them. */
+/* Make the container's cgroups and apply spec; undone on failure. The directories made are
+ * listed in <root>/containers/<id>/cgroups, so any later command can remove them. With pid > 0
+ * it is moved in once every limit is in place; with 0 the process joins itself (below). */
 int nlab_cgroup_create(const struct nlab_store *st, const char *id,
                        const struct nlab_cgroup_spec *spec, int pid, struct nlab_err *err);
-/* Move pid into the container's cgroups (exec). */
-int nlab_cgroup_join(const struct nlab_store *st, const char *id, int pid, struct nlab_err *err);
+
+#define NLAB_CGROUP_MAX 5 /* hierarchies a container may be in */
+/* The files a container's single-threaded process writes "0" to, to move itself into the cgroups
+ * nlab_cgroup_create makes for (st, id, spec): known before they exist. */
+int nlab_cgroup_join_files(const struct nlab_store *st, const char *id,
+                           const struct nlab_cgroup_spec *spec,
+                           char files[NLAB_CGROUP_MAX][PATH_MAX], size_t *n, struct nlab_err *err);
+/* Move the calling (single-threaded) process into the container's cgroups (exec). */
+int nlab_cgroup_join_self(const struct nlab_store *st, const char *id, struct nlab_err *err);
 /* Remove the container's cgroups once its processes are gone; missing is fine. */
 void nlab_cgroup_remove(const struct nlab_store *st, const char *id);
 

@@ -608,6 +608,8 @@ struct start_ctx {
         struct nlab_dev_rule *dev_rules;
         struct nlab_devnode *devnodes;
         struct nlab_cgroup_spec cg;
+        char cg_join[NLAB_CGROUP_MAX][PATH_MAX];
+        size_t n_cg_join;
         int join_fd;
 };
 
@@ -693,7 +695,8 @@ static int fill_shim_req(struct nlab_store *st, const char *id, const struct nla
         if (!sc->vols || env_with_hostname(cfg, &sc->env) < 0 ||
             kv_lines(&cfg->sysctls, &sc->sysctls) < 0)
                 return nlab_err_sys(err, ENOMEM, "prepare start");
-        if (cgroup_for(cfg, sc, err) < 0)
+        if (cgroup_for(cfg, sc, err) < 0 ||
+            nlab_cgroup_join_files(st, id, &sc->cg, sc->cg_join, &sc->n_cg_join, err) < 0)
                 return -1;
         memset(req, 0, sizeof(*req));
         req->st = st;
@@ -709,6 +712,8 @@ static int fill_shim_req(struct nlab_store *st, const char *id, const struct nla
         req->sb.n_volumes = sc->n_vols;
         req->sb.devnodes = sc->devnodes;
         req->sb.n_devnodes = sc->cg.n_extra;
+        req->sb.cgroup_join = (const char(*)[PATH_MAX])sc->cg_join;
+        req->sb.n_cgroup_join = sc->n_cg_join;
         req->sb.tty = cfg->tty;
         req->sb.privileged = cfg->privileged;
         req->sb.sysctls = sc->sysctls.v;
@@ -777,9 +782,9 @@ int nlab_container_start(struct nlab_store *st, const char *id, const struct nla
         req.join_netns_fd = sc.join_fd;
         if (nlab_shim_spawn(&req, h, err) < 0)
                 goto out;
-        /* Into its cgroups while it still waits: nothing runs unlimited, even briefly. The shim's
-         * teardown (finish) removes them. */
-        if (nlab_cgroup_create(st, id, &sc.cg, h->pid, err) < 0 ||
+        /* Made with their limits while it still waits; released, it moves itself in before
+         * anything else, so nothing runs unlimited. The shim's teardown (finish) removes them. */
+        if (nlab_cgroup_create(st, id, &sc.cg, 0, err) < 0 ||
             nlab_netmode_start(st, id, &cfg, h->pid, err) < 0) {
                 nlab_shim_abort(h);
                 nlab_proc_wait_gone(h->pid, 0, 5000);

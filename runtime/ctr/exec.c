@@ -186,7 +186,7 @@ int nlab_exec_start(struct nlab_store *st, const char *id, const struct nlab_exe
                 pid_t inner;
                 close(errp[0]);
                 /* The container's device rules and limits apply to what exec runs too. */
-                if (nlab_cgroup_join(st, id, getpid(), err) < 0 || join(plan.pidfd, err) < 0) {
+                if (nlab_cgroup_join_self(st, id, err) < 0 || join(plan.pidfd, err) < 0) {
                         struct nlab_sandbox_failure jf = {.errnum = err->errnum};
                         snprintf(jf.what, sizeof(jf.what), "%s", err->msg);
                         if (write(errp[1], &jf, sizeof(jf)) < 0) {

@@ -382,6 +382,27 @@ static int setup_stdio(const struct nlab_sandbox *sb)
         return 0;
 }
 
+/* Into the cgroups netlab made while we waited, before anything else runs (cgroup.h says why
+ * the process moves itself). */
+static int join_cgroups(const struct nlab_sandbox *sb, char *what, size_t ws)
+{
+        size_t i;
+
+        for (i = 0; i < sb->n_cgroup_join; i++) {
+                int fd = open(sb->cgroup_join[i], O_WRONLY | O_CLOEXEC);
+                if (fd < 0 || write(fd, "0", 1) != 1) {
+                        int e = errno;
+                        if (fd >= 0)
+                                close(fd);
+                        snprintf(what, ws, "join cgroup %s", sb->cgroup_join[i]);
+                        errno = e;
+                        return -1;
+                }
+                close(fd);
+        }
+        return 0;
+}
+
 static int wait_for_go(const struct nlab_sandbox *sb)
 {
         char c;
@@ -405,6 +426,8 @@ int nlab_sandbox_run(const struct nlab_sandbox *sb)
                 ipv6_off();
         if (wait_for_go(sb) < 0)
                 return fail(sb, 0, ECANCELED, "start aborted by netlab");
+        if (join_cgroups(sb, what, sizeof(what)) < 0)
+                return fail(sb, 0, errno, what);
         if (sb->own_net && loopback_up() < 0)
                 return fail(sb, 0, errno, "bring up lo");
         if (setup_mounts(sb, what, sizeof(what)) < 0)

@@ -2,6 +2,7 @@
 #ifndef NLAB_SANDBOX_H
 #define NLAB_SANDBOX_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -28,6 +29,8 @@ struct nlab_sandbox {
         size_t n_volumes;
         const struct nlab_devnode *devnodes; /* --device nodes to create */
         size_t n_devnodes;
+        const char (*cgroup_join)[PATH_MAX]; /* written "0" first thing after go: joins them */
+        size_t n_cgroup_join;
         uint64_t caps;
         const struct sock_fprog *seccomp; /* loaded just before exec; NULL: none */
         bool privileged;        /* /proc and /sys as mounted, nothing masked (as in Docker) */
