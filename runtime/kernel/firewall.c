@@ -123,78 +123,48 @@ static int push_chain(struct nlab_fwb *b, const struct chain_spec *c, struct nla
                              err);
 }
 
-struct set_spec {
-        uint16_t family;
-        const char *name;
-        uint32_t key_type, key_len, data_type, data_len, flags;
-        const char *decl;
-};
-
-static const struct set_spec sets[] = {
-    {NFPROTO_INET, "bridges", DT_IFNAME, IFNAMSIZ, 0, 0, 0, "type ifname"},
-    {NFPROTO_INET, "intra", DT_CAT(DT_IFNAME, DT_IFNAME), 2 * IFNAMSIZ, 0, 0, 0,
-     "type ifname . ifname"},
-    {NFPROTO_INET, "internal", DT_IFNAME, IFNAMSIZ, 0, 0, 0, "type ifname"},
-    {NFPROTO_INET, "subnets", DT_IPADDR, 4, 0, 0, NFT_SET_INTERVAL,
-     "type ipv4_addr; flags interval"},
-    {NFPROTO_INET, "dnat_any", DT_CAT(DT_PROTO, DT_SERVICE), 8, DT_CAT(DT_IPADDR, DT_SERVICE), 8,
-     NFT_SET_MAP, "type inet_proto . inet_service : ipv4_addr . inet_service"},
-    {NFPROTO_INET, "dnat_ip", DT_CAT(DT_CAT(DT_IPADDR, DT_PROTO), DT_SERVICE), 12,
-     DT_CAT(DT_IPADDR, DT_SERVICE), 8, NFT_SET_MAP,
-     "type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service"},
+static const struct nlab_fwb_set sets[] = {
+    {NFPROTO_INET, "bridges", DT_IFNAME, IFNAMSIZ, 0, 0, 0, "type ifname", {0, 0}},
+    {NFPROTO_INET,
+     "intra",
+     DT_CAT(DT_IFNAME, DT_IFNAME),
+     2 * IFNAMSIZ,
+     0,
+     0,
+     0,
+     "type ifname . ifname",
+     {0, 0}},
+    {NFPROTO_INET, "internal", DT_IFNAME, IFNAMSIZ, 0, 0, 0, "type ifname", {0, 0}},
+    {NFPROTO_INET,
+     "subnets",
+     DT_IPADDR,
+     4,
+     0,
+     0,
+     NFT_SET_INTERVAL,
+     "type ipv4_addr; flags interval",
+     {0, 0}},
+    {NFPROTO_INET,
+     "dnat_any",
+     DT_CAT(DT_PROTO, DT_SERVICE),
+     8,
+     DT_CAT(DT_IPADDR, DT_SERVICE),
+     8,
+     NFT_SET_MAP,
+     "type inet_proto . inet_service : ipv4_addr . inet_service",
+     {0, 0}},
+    {NFPROTO_INET,
+     "dnat_ip",
+     DT_CAT(DT_CAT(DT_IPADDR, DT_PROTO), DT_SERVICE),
+     12,
+     DT_CAT(DT_IPADDR, DT_SERVICE),
+     8,
+     NFT_SET_MAP,
+     "type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service",
+     {0, 0}},
     /* holds ipv4 when forwarding was off before netlab turned it on */
-    {NFPROTO_INET, "noforward", DT_NFPROTO, 1, 0, 0, 0, "type nf_proto"},
+    {NFPROTO_INET, "noforward", DT_NFPROTO, 1, 0, 0, 0, "type nf_proto", {0, 0}},
 };
-
-static struct nftnl_set *set_ref(uint16_t family, const char *name)
-{
-        struct nftnl_set *s = nftnl_set_alloc();
-
-        if (!s)
-                return NULL;
-        nftnl_set_set_str(s, NFTNL_SET_TABLE, NLAB_FW_TABLE);
-        nftnl_set_set_str(s, NFTNL_SET_NAME, name);
-        nftnl_set_set_u32(s, NFTNL_SET_FAMILY, family);
-        return s;
-}
-
-/* nft shows a plain ifname key as a string only if told it is in host byte order
- * (NFTNL_UDATA_SET_KEYBYTEORDER = BYTEORDER_HOST_ENDIAN), as nft itself records it. */
-static void set_host_order(struct nftnl_set *s)
-{
-        struct nftnl_udata_buf *u = nftnl_udata_buf_alloc(16);
-
-        if (!u)
-                return;
-        if (nftnl_udata_put_u32(u, 0, 1))
-                nftnl_set_set_data(s, NFTNL_SET_USERDATA, nftnl_udata_buf_data(u),
-                                   nftnl_udata_buf_len(u));
-        nftnl_udata_buf_free(u);
-}
-
-static int push_set(struct nlab_fwb *b, const struct set_spec *d, uint32_t id, struct nlab_err *err)
-{
-        struct nftnl_set *s = set_ref(d->family, d->name);
-        char text[200], what[64];
-
-        if (s) {
-                nftnl_set_set_u32(s, NFTNL_SET_ID, id);
-                nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, d->key_type);
-                nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, d->key_len);
-                nftnl_set_set_u32(s, NFTNL_SET_FLAGS, d->flags);
-                if (d->key_type == DT_IFNAME)
-                        set_host_order(s);
-                if (d->flags & NFT_SET_MAP) {
-                        nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, d->data_type);
-                        nftnl_set_set_u32(s, NFTNL_SET_DATA_LEN, d->data_len);
-                }
-        }
-        snprintf(text, sizeof(text), "add %s %s %s %s { %s; }",
-                 d->flags & NFT_SET_MAP ? "map" : "set", family_name(d->family), NLAB_FW_TABLE,
-                 d->name, d->decl);
-        snprintf(what, sizeof(what), "nftables set %s", d->name);
-        return nlab_fwb_push(b, NFT_MSG_NEWSET, d->family, F_NEW, NLAB_FWB_SET, s, what, text, err);
-}
 
 static int push_flush(struct nlab_fwb *b, uint16_t family, struct nlab_err *err)
 {
@@ -487,7 +457,7 @@ int nlab_fw_build_ensure(struct nlab_fwb *b, struct nlab_err *err)
                 if (push_chain(b, &chains[i], err) < 0)
                         return -1;
         for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++)
-                if (push_set(b, &sets[i], (uint32_t)i + 1, err) < 0)
+                if (nlab_fwb_push_set(b, NLAB_FW_TABLE, &sets[i], (uint32_t)i + 1, F_NEW, err) < 0)
                         return -1;
         if (nlab_fwbridge_build_objects(b, err) < 0)
                 return -1;
@@ -539,7 +509,7 @@ static int elem_add(struct nftnl_set *s, const void *key, uint32_t key_len, cons
 
 static struct nftnl_set *elem_set(uint16_t family, const char *set, const struct elem *el)
 {
-        struct nftnl_set *s = set_ref(family, set);
+        struct nftnl_set *s = nlab_fwb_set_ref(family, NLAB_FW_TABLE, set);
 
         if (!s)
                 return NULL;

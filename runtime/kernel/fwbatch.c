@@ -13,6 +13,7 @@
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
+#include <libnftnl/udata.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 
@@ -377,4 +378,60 @@ int nlab_fwr_verdict(struct nftnl_rule *r, int verdict)
         nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
         nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)verdict);
         return add_expr(r, e);
+}
+
+struct nftnl_set *nlab_fwb_set_ref(uint16_t family, const char *table, const char *name)
+{
+        struct nftnl_set *s = nftnl_set_alloc();
+
+        if (!s)
+                return NULL;
+        nftnl_set_set_str(s, NFTNL_SET_TABLE, table);
+        nftnl_set_set_str(s, NFTNL_SET_NAME, name);
+        nftnl_set_set_u32(s, NFTNL_SET_FAMILY, family);
+        return s;
+}
+
+/* nft shows a plain ifname key as a string only if told it is in host byte order
+ * (NFTNL_UDATA_SET_KEYBYTEORDER = BYTEORDER_HOST_ENDIAN), as nft itself records it. */
+static void set_host_order(struct nftnl_set *s)
+{
+        struct nftnl_udata_buf *u = nftnl_udata_buf_alloc(16);
+
+        if (!u)
+                return;
+        if (nftnl_udata_put_u32(u, 0, 1))
+                nftnl_set_set_data(s, NFTNL_SET_USERDATA, nftnl_udata_buf_data(u),
+                                   nftnl_udata_buf_len(u));
+        nftnl_udata_buf_free(u);
+}
+
+#define DT_IFNAME 41 /* nft's ifname datatype, as the key type of a set */
+
+int nlab_fwb_push_set(struct nlab_fwb *b, const char *table, const struct nlab_fwb_set *d,
+                      uint32_t id, uint16_t nlm_flags, struct nlab_err *err)
+{
+        struct nftnl_set *s = nlab_fwb_set_ref(d->family, table, d->name);
+        const char *family = d->family == NFPROTO_BRIDGE ? "bridge" : "inet";
+        char text[200], what[64];
+
+        if (s) {
+                nftnl_set_set_u32(s, NFTNL_SET_ID, id);
+                nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, d->key_type);
+                nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, d->key_len);
+                nftnl_set_set_u32(s, NFTNL_SET_FLAGS, d->flags);
+                if (d->fields[0])
+                        nftnl_set_set_data(s, NFTNL_SET_DESC_CONCAT, d->fields, sizeof(d->fields));
+                if (d->key_type == DT_IFNAME)
+                        set_host_order(s);
+                if (d->flags & NFT_SET_MAP) {
+                        nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, d->data_type);
+                        nftnl_set_set_u32(s, NFTNL_SET_DATA_LEN, d->data_len);
+                }
+        }
+        snprintf(text, sizeof(text), "add %s %s %s %s { %s; }",
+                 d->flags & NFT_SET_MAP ? "map" : "set", family, table, d->name, d->decl);
+        snprintf(what, sizeof(what), "nftables set %s %s", family, d->name);
+        return nlab_fwb_push(b, NFT_MSG_NEWSET, d->family, nlm_flags, NLAB_FWB_SET, s, what, text,
+                             err);
 }

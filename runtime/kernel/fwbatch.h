@@ -45,6 +45,20 @@ int nlab_fwb_push(struct nlab_fwb *b, uint16_t type, uint16_t family, uint16_t f
                   enum nlab_fwb_kind kind, void *obj, const char *what, const char *text,
                   struct nlab_err *err);
 
+/* A set (or map) of a table, as declared; decl is nft's own text of it, for the rendering. */
+struct nlab_fwb_set {
+        uint16_t family;
+        const char *name;
+        uint32_t key_type, key_len, data_type, data_len, flags; /* NFT_SET_MAP, _INTERVAL, ... */
+        const char *decl;
+        uint8_t fields[2]; /* a concatenated interval set: each field's length; else 0 */
+};
+/* A reference to set name of table (to declare it, or to carry elements); NULL on ENOMEM. */
+struct nftnl_set *nlab_fwb_set_ref(uint16_t family, const char *table, const char *name);
+/* Append the declaration of d (id: its batch-local NFTNL_SET_ID). */
+int nlab_fwb_push_set(struct nlab_fwb *b, const char *table, const struct nlab_fwb_set *d,
+                      uint32_t id, uint16_t nlm_flags, struct nlab_err *err);
+
 /* Readable text of the whole batch (summaries plus rule bytecode); malloc'd, NULL on ENOMEM. */
 char *nlab_fwb_render(const struct nlab_fwb *b);
 

@@ -51,74 +51,27 @@ static int push_chain(struct nlab_fwb *b, const char *name, uint32_t hook, const
                              what, text, err);
 }
 
-struct set_spec {
-        const char *name;
-        uint32_t key_type, key_len;
-        uint8_t fields[2]; /* concatenated interval sets: each field's length */
-        const char *decl;
-};
-
-static const struct set_spec sets[] = {
-    {"noicc_ports", DT_IFNAME, IFNAMSIZ, {0, 0}, "type ifname"},
-    {"port_mac",
+static const struct nlab_fwb_set sets[] = {
+    {NFPROTO_BRIDGE, "noicc_ports", DT_IFNAME, IFNAMSIZ, 0, 0, 0, "type ifname", {0, 0}},
+    {NFPROTO_BRIDGE,
+     "port_mac",
      DT_CAT(DT_IFNAME, DT_ETHERADDR),
      IFNAMSIZ + MAC_SLOT,
-     {0, 0},
-     "type ifname . ether_addr"},
-    {"port_ip",
+     0,
+     0,
+     0,
+     "type ifname . ether_addr",
+     {0, 0}},
+    {NFPROTO_BRIDGE,
+     "port_ip",
      DT_CAT(DT_IFNAME, DT_IPADDR),
      IFNAMSIZ + 4,
-     {IFNAMSIZ, 4},
-     "type ifname . ipv4_addr; flags interval"},
+     0,
+     0,
+     NFT_SET_INTERVAL | NFT_SET_CONCAT,
+     "type ifname . ipv4_addr; flags interval",
+     {IFNAMSIZ, 4}},
 };
-
-static struct nftnl_set *set_ref(const char *name)
-{
-        struct nftnl_set *s = nftnl_set_alloc();
-
-        if (!s)
-                return NULL;
-        nftnl_set_set_str(s, NFTNL_SET_TABLE, NLAB_FW_TABLE);
-        nftnl_set_set_str(s, NFTNL_SET_NAME, name);
-        nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_BRIDGE);
-        return s;
-}
-
-/* nft prints an ifname key as a string only if it is recorded in host byte order. */
-static void set_host_order(struct nftnl_set *s)
-{
-        struct nftnl_udata_buf *u = nftnl_udata_buf_alloc(16);
-
-        if (!u)
-                return;
-        if (nftnl_udata_put_u32(u, 0, 1))
-                nftnl_set_set_data(s, NFTNL_SET_USERDATA, nftnl_udata_buf_data(u),
-                                   nftnl_udata_buf_len(u));
-        nftnl_udata_buf_free(u);
-}
-
-static int push_set(struct nlab_fwb *b, const struct set_spec *d, uint32_t id, struct nlab_err *err)
-{
-        struct nftnl_set *s = set_ref(d->name);
-        char text[200], what[64];
-
-        if (s) {
-                nftnl_set_set_u32(s, NFTNL_SET_ID, id);
-                nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, d->key_type);
-                nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, d->key_len);
-                nftnl_set_set_u32(s, NFTNL_SET_FLAGS,
-                                  d->fields[0] ? NFT_SET_INTERVAL | NFT_SET_CONCAT : 0);
-                if (d->fields[0])
-                        nftnl_set_set_data(s, NFTNL_SET_DESC_CONCAT, d->fields, sizeof(d->fields));
-                if (d->key_type == DT_IFNAME)
-                        set_host_order(s);
-        }
-        snprintf(text, sizeof(text), "add set bridge %s %s { %s; }", NLAB_FW_TABLE, d->name,
-                 d->decl);
-        snprintf(what, sizeof(what), "nftables set bridge %s", d->name);
-        return nlab_fwb_push(b, NFT_MSG_NEWSET, NFPROTO_BRIDGE, NLM_F_CREATE, NLAB_FWB_SET, s, what,
-                             text, err);
-}
 
 int nlab_fwbridge_build_objects(struct nlab_fwb *b, struct nlab_err *err)
 {
@@ -128,7 +81,8 @@ int nlab_fwbridge_build_objects(struct nlab_fwb *b, struct nlab_err *err)
                 return -1;
         /* ids apart from the inet sets' (1..n) in the same batch */
         for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++)
-                if (push_set(b, &sets[i], 100 + (uint32_t)i, err) < 0)
+                if (nlab_fwb_push_set(b, NLAB_FW_TABLE, &sets[i], 100 + (uint32_t)i, NLM_F_CREATE,
+                                      err) < 0)
                         return -1;
         return 0;
 }
@@ -286,7 +240,7 @@ struct elem {
 
 static struct nftnl_set *elem_set(const char *set, const struct elem *el)
 {
-        struct nftnl_set *s = set_ref(set);
+        struct nftnl_set *s = nlab_fwb_set_ref(NFPROTO_BRIDGE, NLAB_FW_TABLE, set);
         struct nftnl_set_elem *e;
 
         if (!s)
