@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # netlab's entry point on a fresh Debian 12 machine (run as root):
-#   ./dev.sh demo   install what is missing, build, run the demo
+#   ./dev.sh demo   install what is missing, build, install netlab on the PATH, run the demo
 #   ./dev.sh test   install what is missing, build, run every test (also under ASan+UBSan)
 set -euo pipefail
 cd "$(dirname "$(realpath "$0")")"
@@ -90,7 +90,8 @@ run_fuzzers() { # seconds per target
 cmd_demo() {
         install_missing
         setup_dir build
-        ./demo.sh build/netlab/netlab
+        meson install -C build --quiet # netlab, netlab-dns and netlab-shim into /usr/local/bin
+        ./demo.sh "$(command -v netlab)"
 }
 
 cmd_test() {
