@@ -27,6 +27,7 @@
 #include "runtime/ctr/seccomp_cache.h"
 #include "runtime/ctr/secopt.h"
 #include "runtime/base/sysctlspec.h"
+#include "runtime/kernel/sysctl.h"
 
 static const char default_path[] =
     "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -78,6 +79,21 @@ static int check_env(const struct nlab_strv *env, struct nlab_err *err)
         return 0;
 }
 
+/* A key this kernel does not have would only fail the start: say so at create, with a guess. */
+static int sysctl_on_kernel(const char *spec, struct nlab_err *err)
+{
+        char key[256], near[256];
+        const char *eq = strchr(spec, '=');
+
+        snprintf(key, sizeof(key), "%.*s", (int)(eq ? eq - spec : (long)strlen(spec)), spec);
+        if (nlab_sysctl_exists(key, near, sizeof(near)) != 0)
+                return 0; /* present, or malformed (nlab_sysctl_check's to refuse) */
+        return nlab_err_set(err, NLAB_E_INVALID,
+                            "invalid argument \"%s\" for \"--sysctl\" flag: sysctl '%s' does not "
+                            "exist on this kernel%s%s%s",
+                            spec, key, near[0] ? " (did you mean " : "", near, near[0] ? "?)" : "");
+}
+
 static int check_sysctls(const struct nlab_run_req *req, struct nlab_err *err)
 {
         enum nlab_sysctl_netns net = NLAB_SYSCTL_NET_OWN;
@@ -88,7 +104,8 @@ static int check_sysctls(const struct nlab_run_req *req, struct nlab_err *err)
         else if (nlab_netmode_container_ref(req->network))
                 net = NLAB_SYSCTL_NET_JOINED;
         for (i = 0; i < req->sysctls.n; i++)
-                if (nlab_sysctl_check(req->sysctls.v[i], net, err) < 0)
+                if (nlab_sysctl_check(req->sysctls.v[i], net, err) < 0 ||
+                    sysctl_on_kernel(req->sysctls.v[i], err) < 0)
                         return -1;
         return 0;
 }

@@ -1,6 +1,7 @@
 #include "runtime/kernel/sysctl.h"
 
 #include <assert.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "runtime/base/fsutil.h"
+#include "runtime/base/suggest.h"
 #include "runtime/kernel/link.h"
 
 int nlab_sysctl_write(const char *key, const char *value, struct nlab_err *err)
@@ -71,6 +73,57 @@ int nlab_sysctl_read(const char *key, char *buf, size_t size, struct nlab_err *e
                 return nlab_err_sys(err, errno, "sysctl %s", key);
         buf[n] = '\0';
         buf[strcspn(buf, "\n")] = '\0';
+        return 0;
+}
+
+/* net.ipv4.conf.eth0.rp_filter -> net/ipv4/conf/default/rp_filter: the same keys, present here.
+ * The key is the last part: a link name may itself hold dots (eth0.100). */
+static void host_path(const char *dotted, char *path, size_t size)
+{
+        static const char *const per_link[] = {"net.ipv4.conf.", "net.ipv6.conf.",
+                                               "net.ipv4.neigh.", "net.ipv6.neigh."};
+        const char *last = strrchr(dotted, '.');
+        size_t i;
+
+        snprintf(path, size, "/proc/sys/%s", dotted);
+        for (i = 0; i < sizeof(per_link) / sizeof(per_link[0]); i++) {
+                size_t len = strlen(per_link[i]);
+                if (!strncmp(dotted, per_link[i], len) && last && last > dotted + len)
+                        snprintf(path, size, "/proc/sys/%.*sdefault%s", (int)len, dotted, last);
+        }
+        for (char *c = path + strlen("/proc/sys/"); *c; c++)
+                if (*c == '.')
+                        *c = '/';
+}
+
+int nlab_sysctl_exists(const char *dotted, char *near, size_t size)
+{
+        char path[512], *slash;
+        const char *names[512], *best;
+        struct dirent *de;
+        size_t n = 0;
+        DIR *d;
+
+        assert(dotted && near && size > 0);
+        near[0] = '\0';
+        if (!dotted[0] || strstr(dotted, "..") || strchr(dotted, '/') || strlen(dotted) > 200)
+                return -1;
+        host_path(dotted, path, sizeof(path));
+        if (access(path, F_OK) == 0)
+                return 1;
+        slash = strrchr(path, '/');
+        *slash = '\0';
+        d = opendir(path);
+        if (!d)
+                return 0;
+        while ((de = readdir(d)) && n < sizeof(names) / sizeof(names[0]))
+                if (de->d_name[0] != '.')
+                        names[n++] = de->d_name;
+        best = nlab_suggest(slash + 1, names, n, 2);
+        if (best)
+                snprintf(near, size, "%.*s%s", (int)(strrchr(dotted, '.') - dotted + 1), dotted,
+                         best);
+        closedir(d);
         return 0;
 }
 

@@ -55,13 +55,20 @@ check_match "net.* is refused with --network host, as Docker does" \
         'sysctl "net.ipv4.ip_forward" not allowed in host network namespace' \
         "$(nl run --rm --network host --sysctl net.ipv4.ip_forward=1 busybox true 2>&1)"
 out=$(nl run --rm --net=none --name nokey --sysctl net.ipv4.no_such_key=1 busybox true 2>&1); rc=$?
-check_eq "a key this kernel lacks fails the start with 125" "125" "$rc"
-check_match "naming the key" "sysctl net.ipv4.no_such_key=1" "$out"
+check_eq "a key this kernel lacks is refused with 125" "125" "$rc"
+check_match "naming the key" "sysctl 'net.ipv4.no_such_key' does not exist on this kernel" "$out"
 check_fails "and leaves no container behind" nl inspect nokey
 nl run -d --name owner --net=none busybox sleep 1000 >/dev/null
 check_status "net.* is refused with --network container:NAME" 125 \
         nl run --rm --network container:owner --sysctl net.ipv4.ip_forward=1 busybox true
 nl rm -f owner >/dev/null
+out=$(nl run --rm --sysctl net.ipv4.ip_fowrard=1 busybox true 2>&1); rc=$?
+check_eq "a misspelt key is refused at create (125)" 125 "$rc"
+check_match "... with the key it was near" \
+        "sysctl 'net.ipv4.ip_fowrard' does not exist on this kernel \(did you mean net.ipv4.ip_forward\?\)" "$out"
+check_eq "... and nothing was created" "" "$(nl ps -aq)"
+check_eq "a per-interface key of the container's own eth0 works (control)" "0" \
+        "$(nl run --rm --sysctl net.ipv4.conf.eth0.rp_filter=0 busybox cat /proc/sys/net/ipv4/conf/eth0/rp_filter)"
 nl create --name withsysctl --net=none --sysctl net.core.somaxconn=512 busybox true >/dev/null
 check_match "inspect shows HostConfig.Sysctls" '"net.core.somaxconn": "512"' "$(nl inspect withsysctl)"
 nl rm withsysctl >/dev/null

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "runtime/base/sysctlspec.h"
+#include "runtime/kernel/sysctl.h"
 
 static int check(const char *spec, enum nlab_sysctl_netns net, struct nlab_err *err)
 {
@@ -133,6 +134,26 @@ static void test_split_gives_the_proc_sys_path(void **state)
         assert_null(nlab_sysctl_split("net.ipv4.ip_forward=1", key, 8, path, sizeof(path)));
 }
 
+static void test_keys_this_kernel_has(void **state)
+{
+        char near[256];
+        (void)state;
+        assert_int_equal(nlab_sysctl_exists("net.ipv4.ip_forward", near, sizeof(near)), 1);
+        assert_int_equal(nlab_sysctl_exists("net.ipv4.ip_fowrard", near, sizeof(near)), 0);
+        assert_string_equal(near, "net.ipv4.ip_forward");
+        /* the container's links are not here: looked up under default */
+        assert_int_equal(nlab_sysctl_exists("net.ipv4.conf.eth0.rp_filter", near, sizeof(near)), 1);
+        assert_int_equal(nlab_sysctl_exists("net.ipv4.conf.eth0.100.rp_filter", near, sizeof(near)),
+                         1);
+        assert_int_equal(nlab_sysctl_exists("net.ipv4.conf.eth0.rp_filtr", near, sizeof(near)), 0);
+        assert_string_equal(near, "net.ipv4.conf.eth0.rp_filter");
+        assert_int_equal(nlab_sysctl_exists("net.ipv4.no_such_thing_at_all", near, sizeof(near)),
+                         0);
+        assert_string_equal(near, "");
+        assert_int_equal(nlab_sysctl_exists("net..ipv4", near, sizeof(near)), -1);
+        assert_int_equal(nlab_sysctl_exists("net/ipv4/ip_forward", near, sizeof(near)), -1);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -142,6 +163,7 @@ int main(void)
             cmocka_unit_test(test_net_keys_need_an_own_network_namespace),
             cmocka_unit_test(test_shapes_that_could_leave_proc_sys),
             cmocka_unit_test(test_split_gives_the_proc_sys_path),
+            cmocka_unit_test(test_keys_this_kernel_has),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
