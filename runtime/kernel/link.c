@@ -57,6 +57,21 @@ static void fill_info(struct rtnl_link *link, struct nlab_link_info *info)
         info->master = rtnl_link_get_master(link);
 }
 
+/* The kernel's link by name: 1 with *link held (put it), 0 if there is none, -1 on error. */
+static int get_link(struct nlab_nl *nl, const char *name, struct rtnl_link **link,
+                    struct nlab_err *err)
+{
+        int r = rtnl_link_get_kernel(nl->sk, 0, name, link);
+
+        if (is_gone(r)) {
+                nl->syserr = 0;
+                return 0;
+        }
+        if (r < 0)
+                return nlab_nl_fail(nl, r, err, "link %s", name);
+        return 1;
+}
+
 int nlab_link_lookup(struct nlab_nl *nl, const char *name, struct nlab_link_info *info,
                      struct nlab_err *err)
 {
@@ -64,13 +79,9 @@ int nlab_link_lookup(struct nlab_nl *nl, const char *name, struct nlab_link_info
         int r;
 
         assert(nl && name);
-        r = rtnl_link_get_kernel(nl->sk, 0, name, &link);
-        if (is_gone(r)) {
-                nl->syserr = 0;
-                return 0;
-        }
-        if (r < 0)
-                return nlab_nl_fail(nl, r, err, "link %s", name);
+        r = get_link(nl, name, &link, err);
+        if (r <= 0)
+                return r;
         if (info)
                 fill_info(link, info);
         rtnl_link_put(link);
@@ -375,13 +386,9 @@ int nlab_link_alias(struct nlab_nl *nl, const char *name, char *buf, size_t size
         int r;
 
         assert(nl && name && buf && size);
-        r = rtnl_link_get_kernel(nl->sk, 0, name, &link);
-        if (is_gone(r)) {
-                nl->syserr = 0;
-                return 0;
-        }
-        if (r < 0)
-                return nlab_nl_fail(nl, r, err, "link %s", name);
+        r = get_link(nl, name, &link, err);
+        if (r <= 0)
+                return r;
         alias = rtnl_link_get_ifalias(link);
         snprintf(buf, size, "%s", alias ? alias : "");
         rtnl_link_put(link);
