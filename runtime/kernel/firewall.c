@@ -751,16 +751,18 @@ static int read_acks(struct mnl_socket *nl, struct acks *a, struct nlab_err *err
 
         while (a->got < a->b->n) {
                 const struct nlmsghdr *nlh;
-                ssize_t len;
-                int r = poll(&p, 1, a->errnum ? 0 : 5000);
+                ssize_t len = recv(p.fd, buf, sizeof(buf), MSG_DONTWAIT);
+                int r;
 
-                if (r < 0 && errno == EINTR)
+                if (len < 0 && errno == EINTR)
                         continue;
-                if (r <= 0)
+                /* one ACK per message, mostly queued already: wait only when none is */
+                if (len < 0 && errno == EAGAIN) {
+                        r = poll(&p, 1, a->errnum ? 0 : 5000);
+                        if (r > 0 || (r < 0 && errno == EINTR))
+                                continue;
                         break;
-                len = recv(p.fd, buf, sizeof(buf), MSG_DONTWAIT);
-                if (len < 0 && (errno == EAGAIN || errno == EINTR))
-                        continue;
+                }
                 if (len < 0)
                         return nlab_err_sys(err, errno, "nftables: reading ACKs");
                 for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, (int)len);
