@@ -20,20 +20,21 @@ static const char *capability_risk(const char *cap)
 }
 
 /* The risk of a long option --NAME with its value (NULL when it takes none). */
-static const char *long_risk(const char *name, size_t len, const char *value)
+static const char *long_risk(const char *name, const char *value)
 {
-        if (len == 10 && !strncmp(name, "privileged", len))
-                return (value && !strcasecmp(value, "false")) ? NULL
-                                                              : "all of the host's devices "
-                                                                "and kernel settings";
-        if (len == 6 && !strncmp(name, "volume", len))
+        if (!strcmp(name, "privileged"))
+                return (value && !strcasecmp(value, "false"))
+                           ? NULL
+                           : "all of the host's devices and kernel settings";
+        if (!strcmp(name, "volume"))
                 return "a host directory";
-        if (len == 6 && !strncmp(name, "device", len))
+        if (!strcmp(name, "device"))
                 return "a host device";
-        if (len == 7 && !strncmp(name, "cap-add", len) && value)
+        if (!strcmp(name, "cap-add") && value)
                 return capability_risk(value);
-        if (len == 12 && !strncmp(name, "security-opt", len) && value &&
-            !strcmp(value, "seccomp=unconfined"))
+        /* both spellings --security-opt accepts */
+        if (!strcmp(name, "security-opt") && value &&
+            (!strcmp(value, "seccomp=unconfined") || !strcmp(value, "seccomp:unconfined")))
                 return "the kernel without a seccomp filter";
         return NULL;
 }
@@ -93,7 +94,7 @@ static int check_run_step(const struct nlab_scenario *s, const struct nlab_step 
                         value = eq + 1;
                 else if (nlab_grammar_takes_value(cmd, name) && i + 1 < st->argc)
                         value = st->argv[++i];
-                risk = long_risk(name, len, value);
+                risk = long_risk(name, value);
                 if (risk)
                         return refuse(s, st, name, risk, err);
         }

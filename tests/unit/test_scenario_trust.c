@@ -59,6 +59,7 @@ static void test_host_reaching_options_are_refused(void **state)
         refused("run --cap-add=cap_sys_module busybox\n", "--cap-add gives");
         refused("run --cap-add ALL busybox\n", "--cap-add gives");
         refused("run --security-opt seccomp=unconfined busybox\n", "scenario run --trust");
+        refused("run --security-opt=seccomp:unconfined busybox\n", "--security-opt gives");
 }
 
 int main(void)
