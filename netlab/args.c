@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/base/suggest.h"
+
 int nlab_flag_index(const struct nlab_flag *flags, size_t nflags, const char *name)
 {
         size_t i;
@@ -35,6 +37,79 @@ static int find_short(const struct nlab_flag *flags, size_t n, char c)
                 if (flags[i].shortc == c)
                         return (int)i;
         return -1;
+}
+
+/* Docker flags netlab does not have, with what to do here instead. */
+static const struct {
+        const char *name, *instead;
+} docker_only[] = {
+    {"link", "put both containers on one user-defined network (netlab network create NET, then "
+             "--network NET): they resolve each other by name"},
+    {"mount", "use -v HOST_PATH:CONTAINER_PATH[:ro]"},
+    {"volumes-from", "give each container the same -v HOST_PATH:CONTAINER_PATH"},
+    {"restart", "start it again with netlab start"},
+    {"pull", "the images are built in (netlab images lists them)"},
+    {"ipv6", "netlab networks are IPv4-only"},
+};
+
+static int unknown_long(const struct nlab_flag *flags, size_t n, const char *arg, size_t len,
+                        struct nlab_err *err)
+{
+        const char *names[2 * 64], *near;
+        char word[64];
+        size_t i, k = 0;
+
+        if (len >= sizeof(word))
+                return nlab_err_set(err, NLAB_E_INVALID, "unknown flag: --%.*s", (int)len, arg);
+        memcpy(word, arg, len);
+        word[len] = '\0';
+        for (i = 0; i < sizeof(docker_only) / sizeof(docker_only[0]); i++)
+                if (!strcmp(docker_only[i].name, word))
+                        return nlab_err_set(err, NLAB_E_INVALID, "--%s is not supported here: %s",
+                                            word, docker_only[i].instead);
+        for (i = 0; i < n && k + 2 <= sizeof(names) / sizeof(names[0]); i++) {
+                names[k++] = flags[i].name;
+                if (flags[i].alias)
+                        names[k++] = flags[i].alias;
+        }
+        near = nlab_suggest(word, names, k, nlab_suggest_bound(word));
+        if (near)
+                return nlab_err_set(err, NLAB_E_INVALID, "unknown flag: --%s: did you mean --%s?",
+                                    word, near);
+        return nlab_err_set(err, NLAB_E_INVALID, "unknown flag: --%s", word);
+}
+
+/* Flags whose values are free text, where a full-width comma or colon may be meant. */
+static bool free_text(const struct nlab_flag *f)
+{
+        static const char *const names[] = {"env", "label", "format", "filter"};
+        size_t i;
+
+        for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+                if (!strcmp(f->name, names[i]))
+                        return true;
+        return false;
+}
+
+/* A word typed with a Chinese IME's full-width punctuation (--net=container：c1, ——network):
+ * refused with the ASCII to type, rather than taken as a name or a command. Only words that
+ * become a flag or all ASCII once fixed, since other text may mean its full-width characters. */
+static int fullwidth_check(const char *word, struct nlab_err *err)
+{
+        char fixed[512];
+
+        if (nlab_fullwidth_to_ascii(word, fixed, sizeof(fixed)) != 1)
+                return 0;
+        if (fixed[0] != '-' && !nlab_is_ascii(fixed))
+                return 0;
+        return nlab_err_set(err, NLAB_E_INVALID,
+                            "full-width characters in \"%s\": did you mean %s?", word, fixed);
+}
+
+/* The word holding a flag's value (the flag's own word, or the next), unless it is free text. */
+static int value_check(const struct nlab_flag *f, const char *word, struct nlab_err *err)
+{
+        return free_text(f) ? 0 : fullwidth_check(word, err);
 }
 
 static int store(const struct nlab_flag *f, struct nlab_parsed *out, int idx, const char *value,
@@ -71,12 +146,17 @@ static int parse_long(const struct nlab_flag *flags, size_t n, int argc, char **
         int idx = find_long(flags, n, arg, len);
 
         if (idx < 0)
-                return nlab_err_set(err, NLAB_E_INVALID, "unknown flag: --%.*s", (int)len, arg);
+                return fullwidth_check(argv[*i], err) < 0 ? -1
+                                                          : unknown_long(flags, n, arg, len, err);
         if (eq || flags[idx].type == NLAB_FLAG_BOOL)
-                return store(&flags[idx], out, idx, eq ? eq + 1 : NULL, err);
+                return value_check(&flags[idx], argv[*i], err) < 0
+                           ? -1
+                           : store(&flags[idx], out, idx, eq ? eq + 1 : NULL, err);
         if (*i + 1 >= argc)
                 return nlab_err_set(err, NLAB_E_INVALID, "flag needs an argument: --%s",
                                     flags[idx].name);
+        if (value_check(&flags[idx], argv[*i + 1], err) < 0)
+                return -1;
         return store(&flags[idx], out, idx, argv[++*i], err);
 }
 
@@ -97,10 +177,14 @@ static int parse_short(const struct nlab_flag *flags, size_t n, int argc, char *
                 }
                 /* A value flag takes the rest of the word, or the next word. */
                 if (p[1])
-                        return store(&flags[idx], out, idx, p + 1, err);
+                        return value_check(&flags[idx], argv[*i], err) < 0
+                                   ? -1
+                                   : store(&flags[idx], out, idx, p + 1, err);
                 if (*i + 1 >= argc)
                         return nlab_err_set(err, NLAB_E_INVALID,
                                             "flag needs an argument: '%c' in %s", *p, argv[*i]);
+                if (value_check(&flags[idx], argv[*i + 1], err) < 0)
+                        return -1;
                 return store(&flags[idx], out, idx, argv[++*i], err);
         }
         return 0;
@@ -134,6 +218,8 @@ int nlab_args_parse(const struct nlab_flag *flags, size_t nflags, int argc, char
                         r = parse_long(flags, nflags, argc, argv, &i, out, err);
                 else if (a[0] == '-' && a[1])
                         r = parse_short(flags, nflags, argc, argv, &i, out, err);
+                else if (fullwidth_check(a, err) < 0) /* ——net, or a name typed with ： */
+                        return -1;
                 else
                         out->pos[out->npos++] = argv[i];
                 if (r < 0)

@@ -35,6 +35,9 @@ int nlab_exec_help_only(const char *cmd, int argc, char **argv);
 int nlab_network_help_only(const char *cmd, int argc, char **argv);
 /* Print the help of a command ("run", "network connect") to stdout. */
 int nlab_cli_help(const char *cmd);
+/* "unknown command" for word (a subcommand of group, "" for the top level) with the nearest
+ * command that has help, or what to do instead of a Docker command netlab lacks. Returns 1. */
+int nlab_cli_unknown_command(const char *group, const char *word);
 /* Parse a command's flags; a --help flag prints help. Returns 1 if help was printed. */
 int nlab_cli_parse(const char *cmd, const struct nlab_flag *flags, size_t nflags, int argc,
                    char **argv, int stop_after, struct nlab_parsed *p, bool run_codes, int *code);

@@ -262,6 +262,24 @@ out:
         return code;
 }
 
+/* network connect CONTAINER NETWORK: the arguments the other way round. Prints the hint and
+ * returns 1 when that is what failed, else 0. */
+static int swapped(struct nlab_cli *cli, const char *verb, const char *first, const char *second)
+{
+        char id[NLAB_ID_LEN + 1];
+        struct nlab_net net;
+
+        if (nlab_network_load(&cli->st, first, &net, NULL) == 0 ||
+            nlab_store_resolve(&cli->st, first, id, NULL) < 0 ||
+            nlab_network_load(&cli->st, second, &net, NULL) < 0)
+                return 0;
+        fprintf(stderr,
+                "netlab: error: network %s takes NETWORK CONTAINER: did you mean 'netlab network "
+                "%s %s %s'?\n",
+                verb, verb, second, first);
+        return 1;
+}
+
 static const struct nlab_flag connect_flags[] = {
     {"ip", 0, NLAB_FLAG_VALUE, NULL},
     {"alias", 0, NLAB_FLAG_LIST, NULL},
@@ -294,7 +312,7 @@ static int net_connect(struct nlab_cli *cli, int argc, char **argv)
         req.aliases = p.list[1];
         req.mac = p.value[2];
         if (nlab_network_connect(&cli->st, &req, &err) < 0)
-                code = nlab_cli_fail(&err, false);
+                code = swapped(cli, "connect", p.pos[0], p.pos[1]) ? 1 : nlab_cli_fail(&err, false);
 out:
         nlab_parsed_free(&p, 4);
         return code;
@@ -323,7 +341,8 @@ static int net_disconnect(struct nlab_cli *cli, int argc, char **argv)
                 goto out;
         }
         if (nlab_network_disconnect(&cli->st, p.pos[0], p.pos[1], p.set[0], &err) < 0)
-                code = nlab_cli_fail(&err, false);
+                code =
+                    swapped(cli, "disconnect", p.pos[0], p.pos[1]) ? 1 : nlab_cli_fail(&err, false);
 out:
         nlab_parsed_free(&p, 2);
         return code;
@@ -366,8 +385,5 @@ int nlab_cmd_network(struct nlab_cli *cli, int argc, char **argv)
         for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
                 if (!strcmp(subcommands[i].name, argv[0]))
                         return subcommands[i].fn(cli, argc - 1, argv + 1);
-        fprintf(stderr,
-                "netlab: error: unknown command \"network %s\" (see 'netlab network --help')\n",
-                argv[0]);
-        return 1;
+        return nlab_cli_unknown_command("network", argv[0]);
 }

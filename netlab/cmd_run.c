@@ -212,6 +212,51 @@ static int attach_foreground(struct nlab_cli *cli, const char *id, const struct 
         return forward_signals_until_exit(&h, code, err);
 }
 
+/* Append word to line (quoted when the shell would split it); false once line is full. */
+static bool append_word(char *line, size_t size, const char *word)
+{
+        size_t len = strlen(line);
+        bool quote = !word[0] || strpbrk(word, " \t\"$`\\*?;&|<>()#~") != NULL;
+        int n = snprintf(line + len, size - len, quote ? " '%s'" : " %s", word);
+
+        return n > 0 && (size_t)n < size - len;
+}
+
+/* run busybox -d sleep 9: the "command" is one of our flags (Docker would run "-d" too). Print
+ * the error with the command line that was meant, and return 1; 0 when that is not the case. */
+static int flags_after_image(const char *cmd, int argc, char **argv, const struct nlab_parsed *p,
+                             const struct nlab_err *err)
+{
+        struct nlab_parsed q = {0};
+        char line[1024];
+        int img, nflags, k;
+        bool ok = true;
+
+        if (err->kind != NLAB_E_NOCMD || p->npos < 2 || p->pos[1][0] != '-')
+                return 0;
+        if (nlab_args_parse(run_flags, N_RUN_FLAGS, p->npos - 1, p->pos + 1, 1, &q, NULL) < 0) {
+                nlab_parsed_free(&q, N_RUN_FLAGS);
+                return 0;
+        }
+        nflags = p->npos - 1 - q.npos;
+        nlab_parsed_free(&q, N_RUN_FLAGS);
+        for (img = 0; img < argc && argv[img] != p->pos[0]; img++)
+                ;
+        if (nflags <= 0 || img == argc)
+                return 0;
+        snprintf(line, sizeof(line), "netlab %s", cmd);
+        for (k = 0; k < img; k++) /* the flags before the image, then those after it */
+                ok = ok && append_word(line, sizeof(line), argv[k]);
+        for (k = 0; k < nflags; k++)
+                ok = ok && append_word(line, sizeof(line), p->pos[1 + k]);
+        ok = ok && append_word(line, sizeof(line), p->pos[0]);
+        for (k = 1 + nflags; ok && k < p->npos; k++)
+                ok = append_word(line, sizeof(line), p->pos[k]);
+        fprintf(stderr, "netlab: error: %s: flags go before the image: %s%s\n", err->msg, line,
+                ok ? "" : " ...");
+        return 1;
+}
+
 int nlab_cmd_run(struct nlab_cli *cli, int argc, char **argv)
 {
         struct nlab_parsed p = {0};
@@ -231,7 +276,9 @@ int nlab_cmd_run(struct nlab_cli *cli, int argc, char **argv)
         nlab_cli_warn_foreign(); /* before the container's own output starts */
         if (p.set[fi("detach")]) {
                 if (nlab_container_start(&cli->st, id, &io, &h, &err) < 0) {
-                        code = nlab_cli_fail(&err, true);
+                        code = flags_after_image("run", argc, argv, &p, &err)
+                                   ? 127
+                                   : nlab_cli_fail(&err, true);
                         nlab_container_remove(&cli->st, id, true, NULL);
                 } else {
                         printf("%s\n", id);
@@ -240,7 +287,8 @@ int nlab_cmd_run(struct nlab_cli *cli, int argc, char **argv)
         }
         if (attach_foreground(cli, id, &req, &code, &err) < 0) {
                 /* A run that never started its command leaves nothing behind. */
-                code = nlab_cli_fail(&err, true);
+                code = flags_after_image("run", argc, argv, &p, &err) ? 127
+                                                                      : nlab_cli_fail(&err, true);
                 nlab_container_remove(&cli->st, id, true, NULL);
         }
 free_req:

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "netlab/cli.h"
+#include "runtime/base/suggest.h"
 
 struct help {
         const char *cmd;
@@ -328,5 +329,53 @@ int nlab_cli_help(const char *cmd)
                 }
         }
         fprintf(stderr, "netlab: error: no help for unknown command \"%s\"\n", cmd);
+        return 1;
+}
+
+/* Docker commands netlab does not have, with what to do here instead. */
+static const struct help docker_only[] = {
+    {"pull", "the images are built in (netlab images lists them)"},
+    {"build", "the images are built in (netlab images lists them)"},
+    {"compose", "write the lab as a scenario file (netlab scenario run FILE)"},
+};
+
+/* The subcommands of group ("" for the top level) that have help, as suggestion candidates. */
+static size_t help_words(const char *group, const char **words, size_t max)
+{
+        size_t i, n = 0, glen = strlen(group);
+
+        for (i = 0; i < sizeof(helps) / sizeof(helps[0]) && n < max; i++) {
+                const char *c = helps[i].cmd;
+                if (glen && (strncmp(c, group, glen) || c[glen] != ' '))
+                        continue;
+                c += glen ? glen + 1 : 0;
+                if (c[0] && !strchr(c, ' '))
+                        words[n++] = c;
+        }
+        return n;
+}
+
+int nlab_cli_unknown_command(const char *group, const char *word)
+{
+        const char *words[64], *near;
+        const char *sep = group[0] ? " " : "";
+        size_t i, n;
+
+        for (i = 0; !group[0] && i < sizeof(docker_only) / sizeof(docker_only[0]); i++)
+                if (!strcmp(docker_only[i].cmd, word)) {
+                        fprintf(stderr, "netlab: error: \"%s\" is not supported here: %s\n", word,
+                                docker_only[i].text);
+                        return 1;
+                }
+        n = help_words(group, words, sizeof(words) / sizeof(words[0]));
+        near = nlab_suggest(word, words, n, nlab_suggest_bound(word));
+        if (near)
+                fprintf(stderr,
+                        "netlab: error: unknown command \"%s%s%s\": did you mean \"%s%s%s\"?\n",
+                        group, sep, word, group, sep, near);
+        else
+                fprintf(stderr,
+                        "netlab: error: unknown command \"%s%s%s\" (see 'netlab %s%s--help')\n",
+                        group, sep, word, group, sep);
         return 1;
 }

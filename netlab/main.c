@@ -108,11 +108,8 @@ int main(int argc, char **argv)
         if (!strcmp(argv[i], "help"))
                 return nlab_cli_help(i + 1 < argc ? argv[i + 1] : "");
         cmd = find_command(argv[i]);
-        if (!cmd) {
-                fprintf(stderr, "netlab: error: unknown command \"%s\" (see 'netlab --help')\n",
-                        argv[i]);
-                return 1;
-        }
+        if (!cmd)
+                return nlab_cli_unknown_command("", argv[i]);
         if (cmd->flags & CMD_NO_ROOT) /* checks root itself where it needs it */
                 return cmd->fn(NULL, argc - i - 1, argv + i + 1);
         /* before the state root is opened: --help creates and touches nothing */

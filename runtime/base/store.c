@@ -14,6 +14,8 @@
 
 #include "runtime/base/fsutil.h"
 #include "runtime/base/proc.h"
+#include "runtime/base/strv.h"
+#include "runtime/base/suggest.h"
 
 static const char *const store_dirs[] = {"containers", "names",    "netns",
                                          "images",     "networks", "ports"};
@@ -293,6 +295,33 @@ static int resolve_name(const struct nlab_store *st, const char *ref, char id[NL
         return 0;
 }
 
+/* "no such container: REF", with the nearest name of a container that exists. */
+static int no_such_name(const struct nlab_store *st, const char *ref, struct nlab_err *err)
+{
+        char path[PATH_MAX], id[NLAB_ID_LEN + 1];
+        struct nlab_strv names = {0};
+        const char *near = NULL;
+        struct dirent *de;
+        DIR *d = NULL;
+
+        if (nlab_path(path, sizeof(path), NULL, "%s/names", st->root) == 0)
+                d = opendir(path);
+        while (d && (de = readdir(d)))
+                if (de->d_name[0] != '.' && resolve_name(st, de->d_name, id) == 0)
+                        nlab_strv_push(&names, de->d_name);
+        if (d)
+                closedir(d);
+        if (names.n)
+                near = nlab_suggest_name(ref, (const char *const *)names.v, names.n);
+        if (near)
+                nlab_err_set(err, NLAB_E_NOTFOUND, "no such container: %s: did you mean %s?", ref,
+                             near);
+        else
+                nlab_err_set(err, NLAB_E_NOTFOUND, "no such container: %s", ref);
+        nlab_strv_free(&names);
+        return -1;
+}
+
 int nlab_store_resolve(const struct nlab_store *st, const char *ref, char id[NLAB_ID_LEN + 1],
                        struct nlab_err *err)
 {
@@ -302,7 +331,7 @@ int nlab_store_resolve(const struct nlab_store *st, const char *ref, char id[NLA
         if (!strchr(ref, '/') && resolve_name(st, ref, id) == 0)
                 return 0;
         if (!nlab_id_is_prefix(ref))
-                return nlab_err_set(err, NLAB_E_NOTFOUND, "no such container: %s", ref);
+                return no_such_name(st, ref, err);
         if (nlab_store_list(st, &ids, &n, err) < 0)
                 return -1;
         for (i = 0; i < n; i++) {

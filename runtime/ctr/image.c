@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "runtime/base/fsutil.h"
+#include "runtime/base/suggest.h"
 
 #define BUSYBOX_BIN "/bin/busybox"
 
@@ -33,6 +34,25 @@ const char *nlab_image_name(enum nlab_image_kind kind)
         return kind == NLAB_IMAGE_HOST ? "host" : "busybox";
 }
 
+/* "unable to find image", with the nearest built-in one (the tag aside: busybx:latest). */
+static int image_not_found(const char *ref, struct nlab_err *err)
+{
+        static const char *const names[] = {"busybox", "host"};
+        char repo[64];
+        const char *near;
+
+        snprintf(repo, sizeof(repo), "%.*s", (int)strcspn(ref, ":"), ref);
+        near = nlab_suggest_name(repo, names, sizeof(names) / sizeof(names[0]));
+        if (near)
+                return nlab_err_set(err, NLAB_E_NOTFOUND,
+                                    "unable to find image \"%s\": did you mean %s? (available "
+                                    "images are busybox and host)",
+                                    ref, near);
+        return nlab_err_set(err, NLAB_E_NOTFOUND,
+                            "unable to find image \"%s\": available images are busybox and host",
+                            ref);
+}
+
 int nlab_image_parse(const char *ref, enum nlab_image_kind *kind, struct nlab_err *err)
 {
         if (!strcmp(ref, "busybox") || !strcmp(ref, "busybox:latest")) {
@@ -43,9 +63,7 @@ int nlab_image_parse(const char *ref, enum nlab_image_kind *kind, struct nlab_er
                 *kind = NLAB_IMAGE_HOST;
                 return 0;
         }
-        return nlab_err_set(err, NLAB_E_NOTFOUND,
-                            "unable to find image \"%s\": available images are busybox and host",
-                            ref);
+        return image_not_found(ref, err);
 }
 
 static int copy_file(const char *from, const char *to, mode_t mode, struct nlab_err *err)

@@ -15,6 +15,7 @@
 #include "runtime/net/netglue.h"
 #include "runtime/net/network.h"
 #include "runtime/base/proc.h"
+#include "runtime/base/suggest.h"
 
 #define CONTAINER_MODE "container:"
 
@@ -75,6 +76,23 @@ static int prepare_container_mode(struct nlab_store *st, struct nlab_ctr_config 
         return r;
 }
 
+/* containr:c1 or contianer:c1 (a network name has no colon): the container mode misspelt. */
+static int misspelt_container_mode(const char *mode, struct nlab_err *err)
+{
+        static const char *const word[] = {"container"};
+        const char *colon = strchr(mode, ':');
+        char head[32];
+
+        if (!colon || (size_t)(colon - mode) >= sizeof(head))
+                return 0;
+        snprintf(head, sizeof(head), "%.*s", (int)(colon - mode), mode);
+        if (!nlab_suggest(head, word, 1, nlab_suggest_bound(head)))
+                return 0;
+        return nlab_err_set(err, NLAB_E_INVALID,
+                            "invalid --network \"%s\": did you mean container:%s?", mode,
+                            colon + 1);
+}
+
 int nlab_netmode_prepare(struct nlab_store *st, struct nlab_ctr_config *cfg,
                          const struct nlab_run_req *req, struct nlab_err *err)
 {
@@ -84,6 +102,8 @@ int nlab_netmode_prepare(struct nlab_store *st, struct nlab_ctr_config *cfg,
 
         if (nlab_netmode_container_ref(mode))
                 return prepare_container_mode(st, cfg, nlab_netmode_container_ref(mode), req, err);
+        if (misspelt_container_mode(mode, err) < 0)
+                return -1;
         if (nlab_network_load(st, mode, &net, err) < 0)
                 return -1;
         /* Referred to by id: record the name. */

@@ -13,6 +13,7 @@
 #include "runtime/kernel/endpoint.h"
 #include "runtime/base/fsutil.h"
 #include "runtime/base/ids.h"
+#include "runtime/base/suggest.h"
 #include "runtime/kernel/link.h"
 #include "runtime/net/netglue.h"
 #include "runtime/kernel/netlink.h"
@@ -323,6 +324,29 @@ int nlab_network_list(struct nlab_store *st, struct nlab_net **nets, size_t *n,
         return 0;
 }
 
+/* "network REF not found", with the nearest name of a network that exists. */
+static int not_found(struct nlab_store *st, const char *ref, struct nlab_err *err)
+{
+        const char **names = NULL, *near = NULL;
+        struct nlab_net *all = NULL;
+        size_t i, n = 0;
+
+        if (nlab_network_list(st, &all, &n, NULL) == 0 && n)
+                names = calloc(n, sizeof(*names));
+        for (i = 0; names && i < n; i++)
+                names[i] = all[i].name;
+        if (names)
+                near = nlab_suggest_name(ref, names, n);
+        if (near)
+                nlab_err_set(err, NLAB_E_NOTFOUND, "network %s not found: did you mean %s?", ref,
+                             near);
+        else
+                nlab_err_set(err, NLAB_E_NOTFOUND, "network %s not found", ref);
+        free(names);
+        free(all);
+        return -1;
+}
+
 int nlab_network_load(struct nlab_store *st, const char *ref, struct nlab_net *net,
                       struct nlab_err *err)
 {
@@ -336,7 +360,7 @@ int nlab_network_load(struct nlab_store *st, const char *ref, struct nlab_net *n
         if (r <= 0)
                 return r;
         if (!nlab_id_is_prefix(ref))
-                return nlab_err_set(err, NLAB_E_NOTFOUND, "network %s not found", ref);
+                return not_found(st, ref, err);
         if (nlab_network_list(st, &all, &n, err) < 0)
                 return -1;
         for (i = 0; i < n; i++)
