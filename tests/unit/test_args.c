@@ -90,6 +90,62 @@ static void test_errors(void **state)
         nlab_parsed_free(&p, NF);
 }
 
+/* The error of parsing argv, or "" when it parses. */
+static const char *error_of(char **argv, int argc, struct nlab_err *err)
+{
+        struct nlab_parsed p;
+        int r = parse(argv, argc, &p, err);
+
+        nlab_parsed_free(&p, NF);
+        return r < 0 ? err->msg : "";
+}
+
+static void test_unknown_flags_suggest_the_nearest(void **state)
+{
+        char *typo[] = {"--netwrok", "img"};
+        char *alias[] = {"--nte=x", "img"};
+        char *far[] = {"--xyzzy", "img"};
+        char *docker[] = {"--link", "web", "img"};
+        struct nlab_err err;
+
+        (void)state;
+        assert_string_equal(error_of(typo, 2, &err),
+                            "unknown flag: --netwrok: did you mean --network?");
+        assert_string_equal(error_of(alias, 2, &err), "unknown flag: --nte: did you mean --net?");
+        assert_string_equal(error_of(far, 2, &err), "unknown flag: --xyzzy");
+        assert_non_null(strstr(error_of(docker, 3, &err), "--link is not supported here: "));
+}
+
+static void test_fullwidth_words(void **state)
+{
+        char *colon[] = {"--net=container\uff1ac1", "img"};
+        char *next[] = {"--net", "container\uff1ac1", "img"};
+        char *dashes[] = {"\u2014\u2014net", "x", "img"};
+        char *shortv[] = {"-p8080\uff1a80", "img"};
+        char *name[] = {"busybox\uff1alatest"};
+        char *env[] = {"-e", "A=hi\uff0cthere", "img", "echo", "a\uff1ab"};
+        char *chinese[] = {"--net", "\u7f51\uff1a\u7edc", "img"};
+        struct nlab_err err;
+
+        (void)state;
+        assert_string_equal(error_of(colon, 2, &err),
+                            "full-width characters in \"--net=container\uff1ac1\": did you mean "
+                            "--net=container:c1?");
+        assert_string_equal(error_of(next, 3, &err),
+                            "full-width characters in \"container\uff1ac1\": did you mean "
+                            "container:c1?");
+        assert_string_equal(error_of(dashes, 3, &err),
+                            "full-width characters in \"\u2014\u2014net\": did you mean --net?");
+        assert_string_equal(error_of(shortv, 2, &err),
+                            "full-width characters in \"-p8080\uff1a80\": did you mean -p8080:80?");
+        assert_string_equal(error_of(name, 1, &err),
+                            "full-width characters in \"busybox\uff1alatest\": did you mean "
+                            "busybox:latest?");
+        /* Free text (-e) and the container's command keep theirs; so does Chinese text. */
+        assert_string_equal(error_of(env, 5, &err), "");
+        assert_string_equal(error_of(chinese, 3, &err), "");
+}
+
 static void test_double_dash_ends_flags(void **state)
 {
         char *argv[] = {"--", "-d"};
@@ -111,6 +167,8 @@ int main(void)
             cmocka_unit_test(test_bool_with_value),
             cmocka_unit_test(test_errors),
             cmocka_unit_test(test_double_dash_ends_flags),
+            cmocka_unit_test(test_unknown_flags_suggest_the_nearest),
+            cmocka_unit_test(test_fullwidth_words),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
