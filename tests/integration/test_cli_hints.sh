@@ -52,8 +52,10 @@ check_says "docker pull: not supported, and what instead" 1 \
         nl pull busybox
 
 # Unknown flags, per command; Docker flags netlab lacks.
+check "control: run --network labnet" nl run --rm --network labnet busybox true
 check_says "run --netwrok" 125 'netlab: error: unknown flag: --netwrok: did you mean --network?' \
         nl run --rm --netwrok labnet busybox true
+check "control: network ls --quiet" nl network ls --quiet
 check_says "network ls --quite" 1 'netlab: error: unknown flag: --quite: did you mean --quiet?' \
         nl network ls --quite
 check_says "a flag of another command is not suggested: ps --subnet" 1 'netlab: error: unknown flag: --subnet' \
@@ -77,11 +79,13 @@ check_says "--network hosts" 125 'netlab: error: network hosts not found: did yo
         nl run --rm --network hosts busybox true
 check_says "--network brige" 125 'netlab: error: network brige not found: did you mean bridge?' \
         nl run --rm --network brige busybox true
+check "control: --network container:web1" nl run --rm --network container:web1 busybox true
 check_says "--network containr:web1" 125 \
         'netlab: error: invalid --network "containr:web1": did you mean container:web1?' \
         nl run --rm --network containr:web1 busybox true
 check_says "network inspect labnte" 1 'netlab: error: network labnte not found: did you mean labnet?' \
         nl network inspect labnte
+check "control: image busybox:latest" nl run --rm busybox:latest true
 check_says "image bosybox" 125 \
         'netlab: error: unable to find image "bosybox": did you mean busybox? (available images are busybox and host)' \
         nl run --rm bosybox true
