@@ -1,4 +1,5 @@
 #include <stdio.h>
+#include <string.h>
 
 #include "netlab/cli.h"
 #include "runtime/kernel/fwforeign.h"
@@ -25,7 +26,11 @@ void nlab_cli_warn_foreign(void)
 
 int nlab_cli_usage_error(const char *cmd, const char *msg, bool docker_run_codes)
 {
-        fprintf(stderr, "netlab: error: %s\nSee 'netlab %s --help'.\n", msg, cmd);
+        /* One line; the pointer to --help only where the message offers nothing better. */
+        if (strstr(msg, "did you mean") || strstr(msg, "not supported"))
+                fprintf(stderr, "netlab: error: %s\n", msg);
+        else
+                fprintf(stderr, "netlab: error: %s (see 'netlab %s --help')\n", msg, cmd);
         return docker_run_codes ? 125 : 1;
 }
 

@@ -8,9 +8,9 @@
 check_says() {
         local desc=$1 want=$2 line=$3; shift 3
         local got=0
-        out=$("$@" 2>&1) || got=$?
+        out=$("$@" 2>&1 >/dev/null) || got=$? # stderr only
         if [ "$got" != "$want" ]; then not_ok "$desc (exit $got, wanted $want)" "$out"; return; fi
-        check_eq "$desc" "$line" "$(head -n1 <<<"$out")"
+        check_eq "$desc" "$line" "$out" # the whole output: one line
 }
 count() { nl ps -aq | wc -l; }
 
@@ -58,7 +58,7 @@ check_says "run --netwrok" 125 'netlab: error: unknown flag: --netwrok: did you 
 check "control: network ls --quiet" nl network ls --quiet
 check_says "network ls --quite" 1 'netlab: error: unknown flag: --quite: did you mean --quiet?' \
         nl network ls --quite
-check_says "a flag of another command is not suggested: ps --subnet" 1 'netlab: error: unknown flag: --subnet' \
+check_says "a flag of another command is not suggested: ps --subnet" 1 "netlab: error: unknown flag: --subnet (see 'netlab ps --help')" \
         nl ps --subnet
 check_says "--link: not supported, use a network" 125 \
         'netlab: error: --link is not supported here: put both containers on one user-defined network (netlab network create NET, then --network NET): they resolve each other by name' \
