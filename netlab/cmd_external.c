@@ -130,9 +130,9 @@ static json_t *inspect_doc(const struct nlab_external *x)
         inet_ntop(AF_INET, &x->host_addr, host, sizeof(host));
         return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "Name", x->name, "Created",
                          x->created, "State", nlab_external_state_name(x->state), "Subnet",
-                         nlab_cidr_format(&x->subnet, subnet), "Address", addr, "Interface",
-                         "eth0", "HostAddress", host, "HostInterface", x->host_ifname,
-                         "NetworkNamespace", x->netns_path);
+                         nlab_cidr_format(&x->subnet, subnet), "Address", addr, "Interface", "eth0",
+                         "HostAddress", host, "HostInterface", x->host_ifname, "NetworkNamespace",
+                         x->netns_path);
 }
 
 static int ext_inspect(struct nlab_cli *cli, int argc, char **argv)
@@ -200,9 +200,12 @@ static const struct {
         size_t nflags;
         int stop_after; /* exec: flags after NAME belong to the command */
 } subcommands[] = {
-    {"add", ext_add, add_flags, 2, 0},           {"ls", ext_ls, ls_flags, 2, 0},
-    {"list", ext_ls, ls_flags, 2, 0},            {"rm", ext_rm, rm_flags, 2, 0},
-    {"remove", ext_rm, rm_flags, 2, 0},          {"exec", ext_exec, plain_flags, 1, 1},
+    {"add", ext_add, add_flags, 2, 0},
+    {"ls", ext_ls, ls_flags, 2, 0},
+    {"list", ext_ls, ls_flags, 2, 0},
+    {"rm", ext_rm, rm_flags, 2, 0},
+    {"remove", ext_rm, rm_flags, 2, 0},
+    {"exec", ext_exec, plain_flags, 1, 1},
     {"inspect", ext_inspect, plain_flags, 1, 0},
 };
 
@@ -237,8 +240,9 @@ int nlab_cmd_external(struct nlab_cli *cli, int argc, char **argv)
         }
         near = nlab_suggest(argv[0], names, n, 2);
         if (near)
-                fprintf(stderr, "netlab: error: unknown command \"external %s\": did you mean "
-                                "\"external %s\"?\n",
+                fprintf(stderr,
+                        "netlab: error: unknown command \"external %s\": did you mean "
+                        "\"external %s\"?\n",
                         argv[0], near);
         else
                 fprintf(stderr,

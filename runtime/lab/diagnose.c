@@ -296,7 +296,8 @@ static void outside_via_published(struct nlab_diag *d, const struct nlab_party *
         unsigned hp = nlab_party_published_port(b, t->port, t->proto, why, sizeof(why));
 
         if (!hp) {
-                snprintf(fix, sizeof(fix), "publish it: netlab run -p <host port>:%u/%s ... (then %s "
+                snprintf(fix, sizeof(fix),
+                         "publish it: netlab run -p <host port>:%u/%s ... (then %s "
                          "uses %s:<host port>)",
                          t->port, proto, cname(a), inet_ntoa(a->x->host_addr));
                 step(d, false, fix,

@@ -194,8 +194,7 @@ static int names(const struct nlab_store *st, char ***out, size_t *n, struct nla
                 return errno == ENOENT ? 0 : nlab_err_sys(err, errno, "external hosts: %s", dir);
         v = calloc(MAX_EXTERNALS, sizeof(*v));
         while (v && (d = readdir(dp)) && *n < MAX_EXTERNALS)
-                if (nlab_external_name_check(d->d_name, NULL) == 0 &&
-                    (v[*n] = strdup(d->d_name)))
+                if (nlab_external_name_check(d->d_name, NULL) == 0 && (v[*n] = strdup(d->d_name)))
                         (*n)++;
         closedir(dp);
         if (!v)
@@ -530,8 +529,7 @@ int nlab_external_add(struct nlab_store *st, const char *name, const char *subne
         return r;
 }
 
-int nlab_external_remove(struct nlab_store *st, const char *name, bool force,
-                         struct nlab_err *err)
+int nlab_external_remove(struct nlab_store *st, const char *name, bool force, struct nlab_err *err)
 {
         struct nlab_external x;
         int r;
@@ -628,11 +626,11 @@ int nlab_external_exec(const struct nlab_store *st, const char *name, char *cons
                 return nlab_err_sys(err, errno, "external %s: fork", name);
         }
         if (read(pfd[0], &e, sizeof(e)) == sizeof(e))
-                r = e == ENOENT ? nlab_err_set(err, NLAB_E_NOCMD,
-                                               "exec: \"%s\": executable file not found in $PATH",
-                                               argv[0])
-                                : nlab_err_set(err, NLAB_E_NOEXEC, "exec: \"%s\": %s", argv[0],
-                                               strerror(e));
+                r = e == ENOENT
+                        ? nlab_err_set(err, NLAB_E_NOCMD,
+                                       "exec: \"%s\": executable file not found in $PATH", argv[0])
+                        : nlab_err_set(err, NLAB_E_NOEXEC, "exec: \"%s\": %s", argv[0],
+                                       strerror(e));
         close(pfd[0]);
         return wait_child(pid, r);
 }

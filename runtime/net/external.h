@@ -64,8 +64,7 @@ int nlab_external_add(struct nlab_store *st, const char *name, const char *subne
                       struct nlab_external *x, struct nlab_err *err);
 /* 0 removed. Unknown names are NLAB_E_NOTFOUND with the nearest known name; with force they
  * return 1 instead. */
-int nlab_external_remove(struct nlab_store *st, const char *name, bool force,
-                         struct nlab_err *err);
+int nlab_external_remove(struct nlab_store *st, const char *name, bool force, struct nlab_err *err);
 /* Everything recorded, abandoned ones too (system reset). Keeps going; the first error. */
 int nlab_external_remove_all(struct nlab_store *st, struct nlab_err *err);
 /* Reads: no lock, no cleanup. */

@@ -27,8 +27,8 @@ int nlab_external_parse(const json_t *rec, struct nlab_external *x, struct nlab_
         if (state && !strcmp(state, "creating")) {
                 x->state = NLAB_EXTERNAL_CREATING;
                 x->creator = (pid_t)json_integer_value(json_object_get(rec, "CreatorPid"));
-                x->creator_start = (unsigned long long)json_integer_value(
-                    json_object_get(rec, "CreatorStart"));
+                x->creator_start =
+                    (unsigned long long)json_integer_value(json_object_get(rec, "CreatorStart"));
         }
         return 0;
 }

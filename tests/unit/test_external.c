@@ -29,8 +29,8 @@ static void test_names(void **state)
 
 static void test_subnets(void **state)
 {
-        static const char *const bad[] = {"10.0.0.0/7", "10.0.0.0/31", "10.0.0.0", "x/24",
-                                          "10.0.0.0/24x", "300.0.0.0/24"};
+        static const char *const bad[] = {"10.0.0.0/7", "10.0.0.0/31",  "10.0.0.0",
+                                          "x/24",       "10.0.0.0/24x", "300.0.0.0/24"};
         struct nlab_subnet s;
         struct nlab_err err;
         char text[NLAB_CIDR_STRLEN];
