@@ -294,7 +294,8 @@ int nlab_external_list(const struct nlab_store *st, struct nlab_external **out, 
         *n = 0;
         if (names(st, &v, &nv, err) < 0)
                 return -1;
-        qsort(v, nv, sizeof(*v), cmp_names);
+        if (nv)
+                qsort(v, nv, sizeof(*v), cmp_names);
         all = calloc(nv ? nv : 1, sizeof(*all));
         if (!all) {
                 free_names(v, nv);
