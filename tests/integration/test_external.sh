@@ -92,6 +92,9 @@ check_status "a subnet a network uses: exit 1" 1 nl external add far --subnet 17
 check_eq "names the network" "netlab: error: external far: subnet 172.17.5.0/24 overlaps network bridge's; choose another --subnet" "$out"
 check_status "a bad name: exit 1" 1 nl external add Far
 check_eq "says the rule" "netlab: error: external host name \"Far\": 2 to 11 of a-z, 0-9 and '-', starting with a letter or digit" "$out"
+check_status "a mistyped subcommand: exit 1" 1 nl external ad far
+check_eq "with the nearest one" 'netlab: error: unknown command "external ad": did you mean "external add"?' "$out"
+check_match "--help after NAME belongs to the command" "Usage: ls" "$(nl external exec lan ls --help)"
 check_status "rm of an unknown name: exit 1" 1 nl external rm pcc
 check_eq "with the nearest name" 'netlab: error: no such external host: "pcc" (did you mean "pc"?)' "$out"
 check_output "rm -f of an unknown name is quiet" "" nl external rm -f pcc
