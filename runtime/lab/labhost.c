@@ -15,12 +15,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "runtime/kernel/addr.h"
 #include "runtime/kernel/endpoint.h"
 #include "runtime/kernel/link.h"
-#include "runtime/kernel/netlink.h"
 #include "runtime/base/proc.h"
-#include "runtime/kernel/route.h"
 
 /* What the lab's processes tell the caller, in order: the init's pid, then the status. */
 struct lab_report {
