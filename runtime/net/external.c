@@ -333,19 +333,21 @@ static int teardown(const struct nlab_store *st, const char *name, struct nlab_e
         return nlab_rm_rf(dir, err);
 }
 
-/* Under the lock, a record still "creating" belongs to a creator killed mid-way. */
+/* Under the lock, a record still "creating" belongs to a creator killed mid-way, and a folder
+ * without a record that loads to one killed before it wrote the record. */
 static void collect_abandoned(struct nlab_store *st)
 {
-        struct nlab_external *all;
-        size_t n;
+        struct nlab_external x;
+        char **v = NULL;
+        size_t n = 0;
 
-        if (nlab_external_list(st, &all, &n, NULL) < 0)
+        if (names(st, &v, &n, NULL) < 0)
                 return;
         for (size_t i = 0; i < n; i++)
-                if (all[i].state == NLAB_EXTERNAL_CREATING ||
-                    all[i].state == NLAB_EXTERNAL_ABANDONED)
-                        teardown(st, all[i].name, NULL);
-        free(all);
+                if (nlab_external_load(st, v[i], &x, NULL) < 0 ||
+                    x.state == NLAB_EXTERNAL_CREATING || x.state == NLAB_EXTERNAL_ABANDONED)
+                        teardown(st, v[i], NULL);
+        free_names(v, n);
 }
 
 static bool overlaps(const struct nlab_subnet *a, const struct nlab_subnet *b)

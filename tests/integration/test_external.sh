@@ -121,6 +121,11 @@ for stage in record netns veth; do
         nl external rm crash >/dev/null
 done
 
+# Killed between its folder and its record: the folder alone does not block the name.
+mkdir -p "$root/external/crash"
+check_output "a folder without a record does not keep the name" "crash" nl external add crash
+nl external rm crash >/dev/null
+
 # system reset removes them all, abandoned ones too.
 nl external add laptop >/dev/null
 check_status "SIGKILL at external:veth kills add" 137 \
