@@ -2,11 +2,11 @@
 # After the suite: nothing of ours may be left outside the sandboxes.
 leaks=$( {
         ip -o link show type bridge 2>/dev/null | awk -F': ' '{print "bridge " $2}' | grep -E ' (netlab|nl|br-)'
-        ip -o link show type veth 2>/dev/null | awk -F': ' '{print "veth " $2}' | cut -d@ -f1 | grep -E ' (netlab|nl|veth)'
+        ip -o link show type veth 2>/dev/null | awk -F': ' '{print "veth " $2}' | cut -d@ -f1 | grep -E ' (netlab|nl|veth|xh-)'
         ip netns list 2>/dev/null | awk '{print "netns " $1}'
         nft list tables 2>/dev/null | grep -i netlab
         ps -eo pid,args | grep -E '[n]etlab(-dns|-shim| shim)'
-        grep -E 'netlab-sandbox|netlab-test|/run/netlab/netns' /proc/mounts
+        grep -E 'netlab-sandbox|netlab-test|/run/netlab/(netns|external)' /proc/mounts
         find /sys/fs/cgroup -maxdepth 6 -type d -name netlab 2>/dev/null | sed 's/^/cgroup /'
 } | sort -u)
 if [ -n "$leaks" ]; then

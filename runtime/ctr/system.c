@@ -16,6 +16,7 @@
 #include "runtime/ctr/container.h"
 #include "runtime/kernel/firewall.h"
 #include "runtime/base/fsutil.h"
+#include "runtime/net/external.h"
 #include "runtime/net/netglue.h"
 #include "runtime/net/network.h"
 #include "runtime/kernel/sysctl.h"
@@ -138,6 +139,7 @@ int nlab_system_reset(struct nlab_store *st, struct nlab_err *err)
         nlab_err_clear(err);
         remove_containers(st, err);
         remove_networks(st, err);
+        keep_first(err, &e, nlab_external_remove_all(st, &e));
         stop_dns(st);
         unmount_netns(st);
         keep_first(err, &e, nlab_fw_teardown(&e));

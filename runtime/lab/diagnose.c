@@ -284,6 +284,35 @@ static void name_step(struct nlab_diag *d, struct nlab_store *st, const struct n
 }
 
 /* From the host or a test host: no shared network to check, only b's side of the path. */
+/* A machine outside (an external host, linked to the lab host) reaches a container only through
+ * a port published on the host, at the host's address on its link: the firewall drops packets
+ * from outside to a container's own address. */
+static void outside_via_published(struct nlab_diag *d, const struct nlab_party *a,
+                                  const struct nlab_party *b, const struct target *t)
+{
+        const char *proto = t->proto == NLAB_PROTO_UDP ? "udp" : "tcp";
+        char why[160], fix[256], host[INET_ADDRSTRLEN];
+        struct target via = *t;
+        unsigned hp = nlab_party_published_port(b, t->port, t->proto, why, sizeof(why));
+
+        if (!hp) {
+                snprintf(fix, sizeof(fix),
+                         "publish it: netlab run -p <host port>:%u/%s ... (then %s "
+                         "uses %s:<host port>)",
+                         t->port, proto, cname(a), inet_ntoa(a->x->host_addr));
+                step(d, false, fix,
+                     "%s: %s is outside, and outside machines reach a container only through a "
+                     "port published on the host",
+                     why, cname(a));
+                return;
+        }
+        inet_ntop(AF_INET, &a->x->host_addr, host, sizeof(host));
+        step(d, true, NULL, "%s's %u/%s is published on host port %u: %s uses %s:%u", cname(b),
+             t->port, proto, hp, cname(a), host, hp);
+        via.port = hp;
+        final_probe(d, a, a->x->host_addr, host, &via);
+}
+
 static void outside_to_container(struct nlab_diag *d, const struct nlab_party *a,
                                  const struct nlab_party *b, const struct target *t)
 {
@@ -298,7 +327,10 @@ static void outside_to_container(struct nlab_diag *d, const struct nlab_party *a
         step(d, true, NULL, "%s has the address %s", cname(b), ip_text);
         if (t->port && !b->in_host_ns && !listener_step(d, b, t->port, t->proto, NULL))
                 return;
-        final_probe(d, a, dst, ip_text, t);
+        if (a->kind == NLAB_PARTY_EXTERNAL && a->x && t->port && !b->in_host_ns)
+                outside_via_published(d, a, b, t);
+        else
+                final_probe(d, a, dst, ip_text, t);
 }
 
 static void to_container(struct nlab_diag *d, struct nlab_store *st, const struct nlab_party *a,
@@ -481,10 +513,22 @@ done:
         return r;
 }
 
+/* The CLI's parties: `netlab external` hosts that are up, then containers and /run/netns. */
 int nlab_diagnose(struct nlab_store *st, const char *from, const char *to, struct nlab_diag *out,
                   struct nlab_err *err)
 {
-        return diagnose(st, NULL, 0, NLAB_PARTY_NAMED_NETNS, from, to, out, err);
+        struct nlab_external *ext = NULL;
+        size_t n = 0, up = 0, i;
+        int r;
+
+        if (nlab_external_list(st, &ext, &n, err) < 0)
+                return -1;
+        for (i = 0; i < n; i++)
+                if (ext[i].state == NLAB_EXTERNAL_UP)
+                        ext[up++] = ext[i];
+        r = diagnose(st, ext, up, NLAB_PARTY_NAMED_NETNS, from, to, out, err);
+        free(ext);
+        return r;
 }
 
 int nlab_diagnose_explain(struct nlab_store *st, const struct nlab_external *ext, size_t next,

@@ -24,9 +24,9 @@ struct nlab_diag {
         bool reachable;
 };
 
-/* from: a container, "host" or a test host (a netns in /run/netns). to: "B", "B:PORT" or
- * "B:PORT/tcp|udp"; B a container, "host", a test host or an IPv4 address. Fails only when the
- * question itself is wrong (unknown container, bad port); a broken path is a result. */
+/* from: a container, "host" or a test host (`netlab external`, or a netns in /run/netns). to: "B",
+ * "B:PORT" or "B:PORT/tcp|udp"; B a container, "host", a test host or an IPv4 address. Fails only
+ * when the question itself is wrong (unknown container, bad port); a broken path is a result. */
 int nlab_diagnose(struct nlab_store *st, const char *from, const char *to, struct nlab_diag *out,
                   struct nlab_err *err);
 /* The first broken link as one sentence plus its fix (used by scenario runs, whose external

@@ -15,12 +15,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "runtime/kernel/addr.h"
 #include "runtime/kernel/endpoint.h"
 #include "runtime/kernel/link.h"
-#include "runtime/kernel/netlink.h"
 #include "runtime/base/proc.h"
-#include "runtime/kernel/route.h"
 
 /* What the lab's processes tell the caller, in order: the init's pid, then the status. */
 struct lab_report {
@@ -222,106 +219,19 @@ int nlab_lab_wait(struct nlab_lab *lab)
 
 /* ---- external hosts ---- */
 
-static pid_t hold_netns(struct nlab_err *err)
-{
-        int pfd[2];
-        char c = 0;
-        pid_t pid;
-
-        if (pipe2(pfd, O_CLOEXEC) < 0)
-                return nlab_err_sys(err, errno, "external host: pipe");
-        pid = fork();
-        if (pid < 0) {
-                close(pfd[0]);
-                close(pfd[1]);
-                return nlab_err_sys(err, errno, "external host: fork");
-        }
-        if (pid == 0) {
-                close(pfd[0]);
-                prctl(PR_SET_PDEATHSIG, SIGKILL);
-                signal(SIGINT, SIG_IGN);
-                c = unshare(CLONE_NEWNET) < 0 ? 1 : 0;
-                if (write(pfd[1], &c, 1) != 1 || c)
-                        _exit(1);
-                close(pfd[1]);
-                for (;;)
-                        pause();
-        }
-        close(pfd[1]);
-        if (read(pfd[0], &c, 1) != 1 || c) {
-                close(pfd[0]);
-                kill(pid, SIGKILL);
-                waitpid(pid, NULL, 0);
-                return nlab_err_set(err, NLAB_E_SYSTEM, "external host: new network namespace");
-        }
-        close(pfd[0]);
-        return pid;
-}
-
-static int parse_subnet(const char *subnet, unsigned index, struct nlab_external *x,
-                        struct nlab_err *err)
-{
-        char buf[32], *slash;
-        struct in_addr net;
-        uint32_t h, mask;
-
-        if (!subnet) {
-                snprintf(buf, sizeof(buf), "198.18.%u.0/24", index % 256);
-                subnet = buf;
-        } else {
-                snprintf(buf, sizeof(buf), "%s", subnet);
-        }
-        slash = strchr(buf, '/');
-        if (!slash)
-                return nlab_err_set(err, NLAB_E_INVALID, "external %s: subnet %s", x->name, subnet);
-        *slash = '\0';
-        x->prefix = (unsigned)atoi(slash + 1);
-        if (inet_pton(AF_INET, buf, &net) != 1 || x->prefix < 8 || x->prefix > 30)
-                return nlab_err_set(err, NLAB_E_INVALID, "external %s: bad subnet %s", x->name,
-                                    subnet);
-        mask = 0xffffffffu << (32 - x->prefix);
-        h = ntohl(net.s_addr) & mask;
-        x->host_addr.s_addr = htonl(h + 1);
-        x->addr.s_addr = htonl(h + 2);
-        return 0;
-}
-
-static int wire_external(struct nlab_external *x, struct nlab_err *err)
-{
-        nlab_nl_auto *host = NULL;
-        nlab_nl_auto *ext = NULL;
-
-        host = nlab_nl_open(NULL, err);
-        ext = host ? nlab_nl_open(x->netns_path, err) : NULL;
-        if (!ext)
-                return -1;
-        if (nlab_link_veth_add(host, x->host_ifname, ext, "eth0", NULL, 0, err) < 0)
-                return -1;
-        if (nlab_addr_add(host, x->host_ifname, x->host_addr, x->prefix, err) < 0 ||
-            nlab_link_set_up(host, x->host_ifname, 1, err) < 0 ||
-            nlab_addr_add(ext, "eth0", x->addr, x->prefix, err) < 0 ||
-            nlab_link_set_up(ext, "eth0", 1, err) < 0 || nlab_link_set_up(ext, "lo", 1, err) < 0 ||
-            nlab_route_add_default(ext, x->host_addr, "eth0", err) < 0) {
-                nlab_link_delete(host, x->host_ifname, NULL);
-                return -1;
-        }
-        return 0;
-}
-
 int nlab_external_create(const char *name, const char *subnet, unsigned index,
                          struct nlab_external *x, struct nlab_err *err)
 {
-        assert(name && x);
-        memset(x, 0, sizeof(*x));
-        snprintf(x->name, sizeof(x->name), "%s", name);
-        snprintf(x->host_ifname, sizeof(x->host_ifname), "xh-%s", name);
-        if (nlab_ifname_check(x->host_ifname, err) < 0 || parse_subnet(subnet, index, x, err) < 0)
+        char path[NLAB_NETNS_PATH_LEN];
+
+        if (nlab_external_plan(name, subnet, index, x, err) < 0)
                 return -1;
-        x->pid = hold_netns(err);
+        x->pid = nlab_external_hold_netns(err);
         if (x->pid < 0)
                 return -1;
-        nlab_proc_netns_path((int)x->pid, x->netns_path);
-        if (wire_external(x, err) < 0) {
+        snprintf(x->netns_path, sizeof(x->netns_path), "%s",
+                 nlab_proc_netns_path((int)x->pid, path));
+        if (nlab_external_wire(x, err) < 0) {
                 nlab_err_prefix(err, "external %s", name);
                 nlab_external_destroy(x);
                 return -1;
@@ -331,13 +241,9 @@ int nlab_external_create(const char *name, const char *subnet, unsigned index,
 
 void nlab_external_destroy(struct nlab_external *x)
 {
-        nlab_nl_auto *host = NULL;
-
         if (!x || x->pid <= 0)
                 return;
-        host = nlab_nl_open(NULL, NULL);
-        if (host)
-                nlab_link_delete(host, x->host_ifname, NULL);
+        nlab_external_unwire(x);
         kill(x->pid, SIGKILL);
         waitpid(x->pid, NULL, 0);
         x->pid = 0;

@@ -16,6 +16,7 @@
 
 #include "runtime/base/err.h"
 #include "runtime/kernel/link.h"
+#include "runtime/net/external.h"
 
 struct nlab_lab {
         pid_t init;  /* the lab's pid 1, as the caller sees it: nsenter -t INIT */
@@ -36,17 +37,7 @@ int nlab_lab_read_start(int fd, pid_t *init, struct nlab_err *err);
  * Without keep the lab is gone when this returns. */
 int nlab_lab_wait(struct nlab_lab *lab);
 
-struct nlab_external {
-        char name[16];
-        pid_t pid;                       /* the child holding the netns */
-        char netns_path[64];             /* /proc/PID/ns/net */
-        char host_ifname[NLAB_IFNAMSIZ]; /* "xh-NAME" on the lab host */
-        struct in_addr addr;             /* the external host's address (.2) */
-        struct in_addr host_addr;        /* the lab host's address on that link (.1) */
-        unsigned prefix;
-};
-
-/* subnet NULL: 198.18.INDEX.0/24 (the benchmarking range; it never leaves the sandbox). */
+/* A scenario's external host, held by a sleeping child (see runtime/net/external.h). */
 int nlab_external_create(const char *name, const char *subnet, unsigned index,
                          struct nlab_external *x, struct nlab_err *err);
 /* Kill the holder and delete the veth. Best effort. */

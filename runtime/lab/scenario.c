@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "runtime/base/cidr.h"
+#include "runtime/net/external.h"
 #include "runtime/net/hostsfile.h"
 
 #define MAX_TOKENS 256
@@ -398,19 +399,6 @@ static int parse_text_directive(struct pctx *c)
         return 0;
 }
 
-static bool valid_host_name(const char *s)
-{
-        size_t n = strlen(s), i;
-
-        if (n < 2 || n > 11)
-                return false;
-        for (i = 0; i < n; i++)
-                if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
-                      (i > 0 && s[i] == '-')))
-                        return false;
-        return true;
-}
-
 /* "A.B.C.D/N" with N from min_prefix to max_prefix. */
 static bool valid_cidr(const char *s, unsigned min_prefix, unsigned max_prefix)
 {
@@ -424,21 +412,19 @@ static int parse_external(struct pctx *c)
 {
         struct nlab_step *st;
         const char *subnet = NULL;
+        struct nlab_subnet sn;
+        struct nlab_err err;
 
         if (c->ntok < 2)
                 return fail_tok(c, 1, "%s: missing the host's name", "external");
-        if (!valid_host_name(c->tok[1].s))
-                return fail_tok(c, 1,
-                                "external host name \"%s\": 2 to 11 of a-z, 0-9 and '-', "
-                                "starting with a letter or digit",
-                                c->tok[1].s);
+        if (nlab_external_name_check(c->tok[1].s, &err) < 0) /* the CLI's rule too */
+                return fail_tok(c, 1, "%s", err.msg);
         if (!strcmp(c->tok[1].s, "host") || strv_has(&c->externals, c->tok[1].s) ||
             strv_has(&c->containers, c->tok[1].s))
                 return fail_tok(c, 1, "the name \"%s\" is already taken", c->tok[1].s);
         if (c->ntok == 4 && !strcmp(c->tok[2].s, "--subnet")) {
-                if (!valid_cidr(c->tok[3].s, 8, 30))
-                        return fail_tok(c, 3, "--subnet \"%s\": want A.B.C.D/N with N 8..30",
-                                        c->tok[3].s);
+                if (nlab_external_subnet_parse(c->tok[3].s, 0, &sn, &err) < 0)
+                        return fail_tok(c, 3, "%s", err.msg);
                 subnet = c->tok[3].s;
         } else if (c->ntok != 2) {
                 return fail_tok(c, 2, "%s: only --subnet CIDR may follow the name", "external");
