@@ -8,6 +8,8 @@
 #                together), compared line by line: trailing blanks and trailing empty lines are
 #                ignored; "..." inside a line matches any text, and a line that is only "..."
 #                matches any number of lines (ids, times, MACs, long listings).
+#   ```console single   the first "$ " line is the block's only command and every line after it
+#                is its output (for output with "$ " lines of its own, as a scenario run prints).
 #   ```sh        one command per line (a line ending in "\" continues); each must succeed; the
 #                output is not shown, so it is not checked. Lines starting with # are comments.
 #   # fails      a command whose comment starts with "fails" must exit non-zero within
@@ -73,6 +75,14 @@ lines_match() {
         [ "$ai" -lt ${#act[@]} ] && line_matches "${exp[ei]}" "${act[ai]}" &&
                 lines_match $((ei + 1)) $((ai + 1))
 }
+# show_diff: exp against act, where a line of act that its line of exp matches is shown as exp.
+show_diff() {
+        local i shown=("${act[@]}")
+        for ((i = 0; i < ${#exp[@]} && i < ${#act[@]}; i++)); do
+                line_matches "${exp[i]}" "${act[i]}" && shown[i]=${exp[i]}
+        done
+        diff -u <(printf '%s\n' "${exp[@]}") <(printf '%s\n' "${shown[@]}") | tail -n +3
+}
 # to_lines VAR TEXT: TEXT into array VAR, without trailing blanks and trailing empty lines.
 to_lines() {
         local -n arr=$1
@@ -110,7 +120,7 @@ run_cmd() {
                 to_lines exp "$want"
                 to_lines act "$out"
                 if ! lines_match 0 0; then
-                        not_ok "$desc (output differs)" "the page shows:" "$want" "the command printed:" "$out"
+                        not_ok "$desc (output differs: - the page, + the command)" "$(show_diff)"
                         return
                 fi
         fi
@@ -118,7 +128,7 @@ run_cmd() {
 }
 
 # The page, block by block: a console command's output runs up to the next "$ " line.
-fence='' cmd='' cmd_line=0 want='' lineno=0 cont=0
+fence='' single=0 cmd='' cmd_line=0 want='' lineno=0 cont=0
 flush() {
         [ -n "$cmd" ] && run_cmd "$cmd_line" "$fence" "$cmd" "$want"
         cmd='' want=''
@@ -128,15 +138,17 @@ while IFS= read -r l || [ -n "$l" ]; do
         if [ -z "$fence" ] || [ "$fence" = skip ]; then
                 if [[ $l =~ ^\`\`\`(.*)$ ]]; then
                         if [ -n "$fence" ]; then fence=''; continue; fi
+                        single=0
                         case ${BASH_REMATCH[1]} in
-                        sh) fence=sh ;; console) fence=console ;; *) fence=skip ;;
+                        sh) fence=sh ;; console) fence=console ;; 'console single') fence=console single=1 ;;
+                        *) fence=skip ;;
                         esac
                 fi
                 continue
         fi
         if [[ $l =~ ^\`\`\`[[:space:]]*$ ]]; then flush; fence=''; continue; fi
         if [ "$cont" = 1 ]; then # a "\" at the end of the line before
-                cmd="${cmd%\\}"$'\n'"${l#> }"
+                cmd="${cmd%\\} ${l#> }"
                 [[ $l == *\\ ]] || cont=0
                 continue
         fi
@@ -144,13 +156,14 @@ while IFS= read -r l || [ -n "$l" ]; do
                 [[ $l =~ ^[[:space:]]*(#|$) ]] && continue
                 flush
                 cmd=$l cmd_line=$lineno
-        elif [[ $l == '$ '* ]]; then
+                [[ $l == *\\ ]] && cont=1
+        elif [[ $l == '$ '* ]] && { [ "$single" = 0 ] || [ -z "$cmd" ]; }; then
                 flush
                 cmd=${l#'$ '} cmd_line=$lineno
+                [[ $l == *\\ ]] && cont=1
         elif [ -n "$cmd" ]; then
                 want+="$l"$'\n'
         fi
-        [[ $l == *\\ ]] && cont=1
 done <"$page"
 [ -z "$fence" ] || [ "$fence" = skip ] || not_ok "$name: a command block is not closed"
 [ "$tap_n" -gt 0 ] || not_ok "$name: no command block to run"
