@@ -258,6 +258,15 @@ static void observe(struct nlab_external *x)
                 x->state = NLAB_EXTERNAL_BROKEN;
 }
 
+bool nlab_external_exists(const struct nlab_store *st, const char *name)
+{
+        char path[PATH_MAX];
+
+        return nlab_external_name_check(name, NULL) == 0 &&
+               ext_path(st, name, "external.json", path, sizeof(path), NULL) == 0 &&
+               access(path, F_OK) == 0;
+}
+
 int nlab_external_load(const struct nlab_store *st, const char *name, struct nlab_external *x,
                        struct nlab_err *err)
 {

@@ -68,6 +68,8 @@ int nlab_external_remove(struct nlab_store *st, const char *name, bool force, st
 /* Everything recorded, abandoned ones too (system reset). Keeps going; the first error. */
 int nlab_external_remove_all(struct nlab_store *st, struct nlab_err *err);
 /* Reads: no lock, no cleanup. */
+/* A cheap test for name clashes: is there a record of an external host NAME? */
+bool nlab_external_exists(const struct nlab_store *st, const char *name);
 int nlab_external_load(const struct nlab_store *st, const char *name, struct nlab_external *x,
                        struct nlab_err *err);
 /* Sorted by name; free(*out). */

@@ -82,6 +82,9 @@ check_match "at the external host's address" "web reaches 198.18.1.2" "$out"
 # The errors, each one line naming the bad value and what is accepted.
 check_status "a name clash with a container: exit 1" 1 nl external add web
 check_eq "says so" 'netlab: error: the name "web" is already in use by a container; choose another name' "$out"
+check_status "and the other way: a container named like an external host: exit 125" 125 \
+        nl run -d --name laptop --network none busybox sleep 1d
+check_eq "says so" 'netlab: error: the name "laptop" is used by an external host: choose another name, or remove it with: netlab external rm laptop' "$out"
 check_status "an external host that exists: exit 1" 1 nl external add laptop
 check_eq "says so" 'netlab: error: external host "laptop" already exists; remove it with: netlab external rm laptop' "$out"
 check_status "a bad subnet: exit 1" 1 nl external add far --subnet 10.0.0.0/31
