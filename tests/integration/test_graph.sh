@@ -118,6 +118,18 @@ tour_lab() {
         check_eq "no edge joins two networks" "0" "$(grep -cE '^edge net:[^ ]*->net:' <<<"$s")"
 }
 
+# ---- a scenario file is code: graph -o from a .lab writes a host file only with --trust --------
+scenario_output() {
+        printf 'title draws to a file\ngraph -o %s/from-lab.svg\n' "$tmp" >"$tmp/draw.lab"
+        check "with --trust, a lab's graph -o writes the file (control)" \
+                nl scenario run --trust "$tmp/draw.lab"
+        check "and the file is there" test -s "$tmp/from-lab.svg"
+        rm -f "$tmp/from-lab.svg"
+        check_error "without --trust the lab is refused" "graph -o writes a file on the host" \
+                nl scenario run "$tmp/draw.lab"
+        check_fails "and writes nothing" test -e "$tmp/from-lab.svg"
+}
+
 # ---- the docs' images: regenerated from their labs, compared by structure ---------------------
 docs_image() { # NAME LAB
         replay "$src/scenarios/$2"
@@ -132,6 +144,7 @@ labs)
         router_lab
         empty
         tour_lab
+        scenario_output
         ;;
 *) docs_image "${GRAPH_PART%%:*}" "${GRAPH_PART#*:}" ;;
 esac
