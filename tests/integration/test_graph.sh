@@ -8,7 +8,7 @@ for doc in tour:tour.lab router:05-router.lab none:01-none.lab host:02-host.lab 
         SANDBOX_RUNS="$SANDBOX_RUNS GRAPH_PART=$doc"
 done
 . "$NETLAB_TESTLIB"
-require python3 strace ip
+require python3 strace ip script
 
 src=$(realpath "$(dirname "$NETLAB_TESTLIB")/../..")
 svg() { python3 "$src/tests/integration/graph_svg.py" "$@"; }
@@ -74,6 +74,9 @@ router_lab() {
         check_eq "and is a PNG" "PNG" "$(head -c 4 "$tmp/router.png" | tail -c 3)"
         check_error "an unknown format names the accepted ones and the nearest" \
                 "--format sgv: takes text, dot, svg or png (did you mean svg?)" nl graph --format sgv
+        check "PNG goes to a pipe (control)" sh -c "'$NETLAB' graph --format png | head -c 4 | grep -q PNG"
+        check_error "but not to a terminal" "--format png is binary" \
+                script -qec "'$NETLAB' graph --format png" /dev/null
         check_status "an unwritable -o fails (1)" 1 nl graph -o "$tmp/no/such/dir/x.svg"
         check_fails "and leaves no file" test -e "$tmp/no/such/dir/x.svg"
 }
