@@ -11,6 +11,8 @@ done
 require python3 strace ip script
 
 src=$(realpath "$(dirname "$NETLAB_TESTLIB")/../..")
+# Sanitizer builds: Graphviz's and fontconfig's own leaks set aside, by their full stacks.
+export LSAN_OPTIONS="suppressions=$src/tests/integration/graph.lsan.supp:fast_unwind_on_malloc=0"
 svg() { python3 "$src/tests/integration/graph_svg.py" "$@"; }
 tmp=$(mktemp -d /run/graph.XXXXXX) # the sandbox's tmpfs: gone with it
 

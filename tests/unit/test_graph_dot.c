@@ -50,12 +50,14 @@ static char *dot_of(const struct nlab_graph *g)
 
 static void assert_has(const char *text, const char *want)
 {
+        text = text ? text : "";
         if (!strstr(text, want))
                 fail_msg("wanted [%s] in:\n%s", want, text);
 }
 
 static void assert_lacks(const char *text, const char *unwanted)
 {
+        text = text ? text : "";
         if (strstr(text, unwanted))
                 fail_msg("did not want [%s] in:\n%s", unwanted, text);
 }
