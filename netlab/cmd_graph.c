@@ -194,12 +194,12 @@ static int emit(const struct nlab_graph *g, const char *fmt, const char *file, s
         size_t tlen = 0;
         unsigned dlen = 0;
         FILE *m = open_memstream(&text, &tlen);
-        int r;
+        int r = 0;
 
         if (!m)
                 return nlab_err_sys(err, errno, "graph");
         if (!strcmp(fmt, "text"))
-                print_text(g, m), r = 0;
+                print_text(g, m);
         else
                 r = nlab_graph_dot(g, m);
         if (fclose(m) != 0 || r < 0) {
