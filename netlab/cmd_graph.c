@@ -2,6 +2,7 @@
  * from runtime/lab/graph.c, the DOT text from graph_dot.c; SVG and PNG are laid out and
  * rendered in-process by Graphviz's libgvc. */
 #include <errno.h>
+#include <limits.h>
 #include <graphviz/gvc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,34 +100,36 @@ static void print_text(const struct nlab_graph *lab, FILE *out)
 
 static const char *const formats[] = {"text", "dot", "svg", "png"};
 
-/* -o lab.svg without --format: the format its extension names, else text. */
+/* -o lab.svg without --format: the format its extension names (checked like --format's), text
+ * when it has none. */
 static const char *format_of(const char *fmt, const char *file)
 {
-        const char *dot = file ? strrchr(file, '.') : NULL;
-        size_t i;
+        const char *base = file ? strrchr(file, '/') : NULL, *dot;
 
+        base = base ? base + 1 : file;
+        dot = base ? strrchr(base, '.') : NULL;
         if (fmt || !dot)
                 return fmt ? fmt : "text";
         if (!strcmp(dot + 1, "gv"))
                 return "dot";
-        for (i = 1; i < sizeof(formats) / sizeof(formats[0]); i++)
-                if (!strcmp(dot + 1, formats[i]))
-                        return formats[i];
-        return "text";
+        if (!strcmp(dot + 1, "txt"))
+                return "text";
+        return dot + 1;
 }
 
-static int check_format(const char *fmt, const char *file)
+/* by: "--format X" or "-o FILE" for the message. */
+static int check_format(const char *fmt, const char *by, const char *file)
 {
-        char msg[160];
+        const size_t n = sizeof(formats) / sizeof(formats[0]);
+        char msg[PATH_MAX + 160];
         const char *near;
         size_t i;
 
-        for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
-                if (!strcmp(fmt, formats[i]))
-                        break;
-        if (i == sizeof(formats) / sizeof(formats[0])) {
-                near = nlab_suggest(fmt, formats, i, 2);
-                snprintf(msg, sizeof(msg), "--format %s: takes text, dot, svg or png%s%s%s", fmt,
+        for (i = 0; i < n && strcmp(fmt, formats[i]); i++)
+                ;
+        if (i == n) {
+                near = nlab_suggest(fmt, formats, n, 2);
+                snprintf(msg, sizeof(msg), "%s: graph writes text, dot, svg or png%s%s%s", by,
                          near ? " (did you mean " : "", near ? near : "", near ? "?)" : "");
                 return nlab_cli_usage_error("graph", msg, false);
         }
@@ -232,6 +235,7 @@ int nlab_cmd_graph(struct nlab_cli *cli, int argc, char **argv)
         struct nlab_graph g = {0};
         struct nlab_err err;
         const char *fmt, *file;
+        char by[PATH_MAX + 16];
         int code = 0;
 
         if (nlab_cli_parse("graph", graph_flags, 3, argc, argv, 0, &p, false, &code) != 0)
@@ -243,7 +247,9 @@ int nlab_cmd_graph(struct nlab_cli *cli, int argc, char **argv)
                     nlab_cli_usage_error("graph", "\"netlab graph\" accepts no arguments", false);
                 goto out;
         }
-        code = check_format(fmt, file);
+        snprintf(by, sizeof(by), "%s %s", p.value[0] ? "--format" : "-o",
+                 p.value[0] ? p.value[0] : file);
+        code = check_format(fmt, by, file);
         if (code)
                 goto out;
         if (nlab_graph_load(&cli->st, &g, &err) < 0 || emit(&g, fmt, file, &err) < 0)

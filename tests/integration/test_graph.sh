@@ -75,7 +75,10 @@ router_lab() {
         check "PNG renders too" nl graph --format png -o "$tmp/router.png"
         check_eq "and is a PNG" "PNG" "$(head -c 4 "$tmp/router.png" | tail -c 3)"
         check_error "an unknown format names the accepted ones and the nearest" \
-                "--format sgv: takes text, dot, svg or png (did you mean svg?)" nl graph --format sgv
+                "--format sgv: graph writes text, dot, svg or png (did you mean svg?)" nl graph --format sgv
+        check_error "so does an -o FILE whose extension is no format" \
+                "-o $tmp/lab.jpg: graph writes text, dot, svg or png" nl graph -o "$tmp/lab.jpg"
+        check_fails "and writes nothing" test -e "$tmp/lab.jpg"
         check "PNG goes to a pipe (control)" sh -c "'$NETLAB' graph --format png | head -c 4 | grep -q PNG"
         check_error "but not to a terminal" "--format png is binary" \
                 script -qec "'$NETLAB' graph --format png" /dev/null
