@@ -13,6 +13,7 @@
 #include "netlab/grammar.h"
 #include "netlab/format.h"
 #include "netlab/graph_dot.h"
+#include "runtime/base/fsutil.h"
 #include "runtime/base/suggest.h"
 #include "runtime/ctr/container.h"
 #include "runtime/ctr/netmode.h"
@@ -173,22 +174,19 @@ static int render(const char *dot, const char *fmt, char **data, unsigned *len,
         return r;
 }
 
-/* The whole output or nothing: a file that cannot be written completely is removed. */
+/* The whole output or nothing: a file is written beside its name and renamed over it, so a
+ * failure leaves no partial file and an existing one as it was. */
 static int write_out(const char *file, const char *data, size_t len, struct nlab_err *err)
 {
-        FILE *f = file ? fopen(file, "w") : stdout;
-        bool ok;
-
-        if (!f)
-                return nlab_err_sys(err, errno, "graph: %s", file);
-        ok = fwrite(data, 1, len, f) == len;
-        ok = (file ? fclose(f) : fflush(f)) == 0 && ok;
-        if (ok)
+        if (file) {
+                if (nlab_write_file(file, data, len, 0644, err) == 0)
+                        return 0;
+                nlab_err_prefix(err, "graph");
+                return -1;
+        }
+        if (fwrite(data, 1, len, stdout) == len && fflush(stdout) == 0)
                 return 0;
-        nlab_err_sys(err, errno ? errno : EIO, "graph: %s", file ? file : "standard output");
-        if (file)
-                unlink(file);
-        return -1;
+        return nlab_err_sys(err, errno ? errno : EIO, "graph: standard output");
 }
 
 static int emit(const struct nlab_graph *g, const char *fmt, const char *file, struct nlab_err *err)

@@ -84,6 +84,15 @@ router_lab() {
                 script -qec "'$NETLAB' graph --format png" /dev/null
         check_status "an unwritable -o fails (1)" 1 nl graph -o "$tmp/no/such/dir/x.svg"
         check_fails "and leaves no file" test -e "$tmp/no/such/dir/x.svg"
+        # A disk too small for the picture: the old file stays whole and no temporary is left.
+        mkdir "$tmp/small" && mount -t tmpfs -o size=8k graph-small "$tmp/small"
+        echo old >"$tmp/small/lab.svg"
+        check "a file that fits is written (control)" nl graph --format text -o "$tmp/small/lab.svg"
+        echo old >"$tmp/small/lab.svg"
+        check_status "a picture that does not fit fails (1)" 1 nl graph -o "$tmp/small/lab.svg"
+        check_eq "and leaves the old file as it was, and nothing else" "lab.svg old" \
+                "$(ls "$tmp/small" | xargs) $(cat "$tmp/small/lab.svg")"
+        umount "$tmp/small"
 }
 
 # ---- the tour, with a sidecar, a host and a none container, an internal network, -P ----------
