@@ -163,11 +163,15 @@ static void bridge_node(const struct layout *l, int n, FILE *out)
         fputs("</TABLE>>];\n", out);
 }
 
+/* "eth0  10.89.0.2/24"; the interface has no name until the container first starts. */
 static void address_row(const struct nlab_ctr_endpoint *ep, size_t k, FILE *out)
 {
-        fprintf(out, "<TR><TD PORT=\"if%zu\" ALIGN=\"LEFT\"><B>", k);
-        nlab_graph_html(out, ep->ifname ? ep->ifname : "eth?");
-        fputs("</B>  ", out);
+        fprintf(out, "<TR><TD PORT=\"if%zu\" ALIGN=\"LEFT\">", k);
+        if (ep->ifname && ep->ifname[0]) {
+                fputs("<B>", out);
+                nlab_graph_html(out, ep->ifname);
+                fputs("</B>  ", out);
+        }
         if (ep->ip_address && ep->ip_address[0]) {
                 nlab_graph_html(out, ep->ip_address);
                 if (ep->has_prefix)
@@ -175,6 +179,8 @@ static void address_row(const struct nlab_ctr_endpoint *ep, size_t k, FILE *out)
         } else {
                 fputs("(no address yet)", out);
         }
+        if (!ep->ifname || !ep->ifname[0])
+                fputs(" <I>(not started)</I>", out);
         fputs("</TD></TR>", out);
         if (ep->aliases.n) {
                 size_t i;

@@ -127,6 +127,7 @@ static void test_sharing_ports_internal_none(void **state)
         };
         struct nlab_ctr_endpoint ew[] = {ep("bridge", "eth0", "172.17.0.2", "nlw")};
         struct nlab_ctr_endpoint ed[] = {ep("sealed", "eth0", "10.91.0.2", "nld")};
+        struct nlab_ctr_endpoint ef[] = {ep("sealed", NULL, "10.91.0.3", NULL)};
         struct nlab_hostport hp = {"127.0.0.1", "8080"};
         struct nlab_port_entry pe = {.key = "80/tcp", .v = &hp, .n = 1};
         struct nlab_graph_ctr ctrs[] = {
@@ -145,8 +146,13 @@ static void test_sharing_ports_internal_none(void **state)
                      .networks = ed,
                      .n_networks = 1},
              .running = true},
+            {.cfg = {.id = "f1",
+                     .name = "fresh",
+                     .network_mode = "sealed",
+                     .networks = ef,
+                     .n_networks = 1}},
         };
-        struct nlab_graph g = {nets, 3, ctrs, 4};
+        struct nlab_graph g = {nets, 3, ctrs, 5};
         char *d = dot_of(&g);
 
         (void)state;
@@ -162,6 +168,7 @@ static void test_sharing_ports_internal_none(void **state)
         assert_has(d, "<B>lo</B>  127.0.0.1/8");
         assert_has(d, "<B>box</B> (stopped)");
         assert_lacks(d, "cluster_net:none");
+        assert_has(d, "\">10.91.0.3/24 <I>(not started)</I>"); /* no interface before a start */
         assert_lacks(d, "netlab-dns 172.17.0.1"); /* names are for user-defined networks only */
         free(d);
 }
