@@ -120,6 +120,10 @@ static void place(struct layout *l)
                                 l->has_left[n] = true;
                 }
         }
+        /* container:B where B is container:C: all three live in C's namespace */
+        for (i = 0; i < g->n_ctrs; i++)
+                for (j = 0; j < g->n_ctrs && l->owner[i] >= 0 && l->owner[l->owner[i]] >= 0; j++)
+                        l->owner[i] = l->owner[l->owner[i]];
         for (i = 0; i < g->n_nets; i++)
                 if (!g->nets[i].bridge[0])
                         l->drawn[i] = false; /* host and none: drawn as what they are */

@@ -151,14 +151,18 @@ static void test_sharing_ports_internal_none(void **state)
                      .network_mode = "sealed",
                      .networks = ef,
                      .n_networks = 1}},
+            {.cfg = {.id = "s2", .name = "side2", .network_mode = "container:side"},
+             .running = true},
         };
-        struct nlab_graph g = {nets, 3, ctrs, 5};
+        struct nlab_graph g = {nets, 3, ctrs, 6};
         char *d = dot_of(&g);
 
         (void)state;
         assert_has(d, "<B>+ side</B>");
         assert_has(d, "one network namespace");
+        assert_has(d, "<B>+ side2</B>"); /* container:side, and side is container:web */
         assert_lacks(d, "\"ctr:side\"");
+        assert_lacks(d, "\"ctr:side2\"");
         assert_has(d, "label=\"127.0.0.1:8080/tcp\"");
         assert_has(d, "\"pub:web:80/tcp:0\" -> \"ctr:web\"");
         assert_has(d, "label=\"→ web:80\"");
