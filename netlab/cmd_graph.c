@@ -1,61 +1,23 @@
-/* netlab graph [--format text|dot]: the lab as networks, containers, addresses, aliases, ports. */
+/* netlab graph [--format text|dot|svg|png] [-o FILE]: the lab as a picture. The model comes
+ * from runtime/lab/graph.c, the DOT text from graph_dot.c; SVG and PNG are laid out and
+ * rendered in-process by Graphviz's libgvc. */
 #include <errno.h>
+#include <limits.h>
+#include <graphviz/gvc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "netlab/cli.h"
 #include "netlab/grammar.h"
 #include "netlab/format.h"
+#include "netlab/graph_dot.h"
+#include "runtime/base/fsutil.h"
+#include "runtime/base/suggest.h"
 #include "runtime/ctr/container.h"
 #include "runtime/ctr/netmode.h"
 #include "runtime/net/network.h"
-
-struct lab_ctr {
-        struct nlab_ctr_config cfg;
-        bool running;
-};
-
-struct lab {
-        struct nlab_net *nets;
-        size_t n_nets;
-        struct lab_ctr *ctrs; /* every container */
-        size_t n_ctrs;
-};
-
-static int load_lab(struct nlab_cli *cli, struct lab *lab, struct nlab_err *err)
-{
-        char **ids = NULL;
-        size_t n = 0, i;
-
-        if (nlab_network_list(&cli->st, &lab->nets, &lab->n_nets, err) < 0)
-                return -1;
-        if (nlab_store_list(&cli->st, &ids, &n, err) < 0)
-                return -1;
-        lab->ctrs = calloc(n + 1, sizeof(*lab->ctrs));
-        for (i = 0; lab->ctrs && i < n; i++) {
-                struct lab_ctr *c = &lab->ctrs[lab->n_ctrs];
-                struct nlab_ctr_state state;
-                if (nlab_container_load(&cli->st, ids[i], &c->cfg, &state, NULL) < 0) {
-                        nlab_ctr_config_free(&c->cfg);
-                        continue;
-                }
-                c->running = nlab_container_running(&state);
-                lab->n_ctrs++;
-        }
-        nlab_store_free_list(ids, n);
-        return lab->ctrs ? 0 : nlab_err_sys(err, ENOMEM, "graph");
-}
-
-static void free_lab(struct lab *lab)
-{
-        size_t i;
-
-        for (i = 0; i < lab->n_ctrs; i++)
-                nlab_ctr_config_free(&lab->ctrs[i].cfg);
-        free(lab->ctrs);
-        free(lab->nets);
-}
 
 static const char *subnet_of(const struct nlab_net *net, char buf[NLAB_CIDR_STRLEN])
 {
@@ -77,7 +39,7 @@ static void extras(const struct nlab_ctr_config *cfg, const struct nlab_ctr_endp
                 snprintf(buf + len, len < size ? size - len : 0, " ports: %s", ports);
 }
 
-static const char *status(const struct lab_ctr *c)
+static const char *status(const struct nlab_graph_ctr *c)
 {
         return c->running ? "" : " (stopped)";
 }
@@ -88,31 +50,31 @@ static const char *address(const struct nlab_ctr_endpoint *ep)
         return ep->ip_address ? ep->ip_address : "";
 }
 
-static void text_network(const struct lab *lab, const struct nlab_net *net)
+static void text_network(const struct nlab_graph *lab, const struct nlab_net *net, FILE *out)
 {
         const char *name = net->name;
         char subnet[NLAB_CIDR_STRLEN];
         size_t i;
 
         if (net->bridge[0])
-                printf("network %s  bridge %s  %s%s\n", name, net->bridge, subnet_of(net, subnet),
-                       net->internal ? "  internal" : "");
+                fprintf(out, "network %s  bridge %s  %s%s\n", name, net->bridge,
+                        subnet_of(net, subnet), net->internal ? "  internal" : "");
         else
-                printf("network %s\n", name);
+                fprintf(out, "network %s\n", name);
         for (i = 0; i < lab->n_ctrs; i++) {
-                const struct lab_ctr *c = &lab->ctrs[i];
+                const struct nlab_graph_ctr *c = &lab->ctrs[i];
                 const struct nlab_ctr_endpoint *ep = nlab_ctr_config_endpoint(&c->cfg, name);
                 char more[768];
                 if (ep) {
                         extras(&c->cfg, ep, more, sizeof(more));
-                        printf("  - %s %s%s%s\n", c->cfg.name, address(ep), more, status(c));
+                        fprintf(out, "  - %s %s%s%s\n", c->cfg.name, address(ep), more, status(c));
                 } else if (!strcmp(c->cfg.network_mode, name)) {
-                        printf("  - %s%s\n", c->cfg.name, status(c));
+                        fprintf(out, "  - %s%s\n", c->cfg.name, status(c));
                 }
         }
 }
 
-static const char *name_of_id(const struct lab *lab, const char *id)
+static const char *name_of_id(const struct nlab_graph *lab, const char *id)
 {
         size_t i;
 
@@ -122,65 +84,145 @@ static const char *name_of_id(const struct lab *lab, const char *id)
         return id;
 }
 
-static void print_text(const struct lab *lab)
+static void print_text(const struct nlab_graph *lab, FILE *out)
 {
         size_t i;
 
         for (i = 0; i < lab->n_nets; i++)
-                text_network(lab, &lab->nets[i]);
+                text_network(lab, &lab->nets[i], out);
         for (i = 0; i < lab->n_ctrs; i++) {
                 const struct nlab_ctr_config *cfg = &lab->ctrs[i].cfg;
                 const char *ref = nlab_netmode_container_ref(cfg->network_mode);
                 if (ref)
-                        printf("%s shares the network namespace of %s\n", cfg->name,
-                               name_of_id(lab, ref));
+                        fprintf(out, "%s shares the network namespace of %s\n", cfg->name,
+                                name_of_id(lab, ref));
         }
 }
 
-static void dot_container(const struct lab *lab, const struct lab_ctr *c)
-{
-        const char *cn = c->cfg.name, *mode = c->cfg.network_mode;
-        size_t j;
+static const char *const formats[] = {"text", "dot", "svg", "png"};
 
-        printf("  \"ctr:%s\" [shape=ellipse, label=\"%s%s\"];\n", cn, cn, status(c));
-        for (j = 0; j < c->cfg.n_networks; j++) {
-                const struct nlab_ctr_endpoint *ep = &c->cfg.networks[j];
-                char more[768];
-                extras(&c->cfg, ep, more, sizeof(more));
-                printf("  \"ctr:%s\" -- \"net:%s\" [label=\"%s%s\"];\n", cn, ep->network,
-                       address(ep), more);
-        }
-        if (nlab_netmode_container_ref(mode))
-                printf("  \"ctr:%s\" -- \"ctr:%s\" [style=dotted, label=\"shares netns\"];\n", cn,
-                       name_of_id(lab, nlab_netmode_container_ref(mode)));
-        else if (!strcmp(mode, "host") || !strcmp(mode, "none"))
-                printf("  \"ctr:%s\" -- \"net:%s\";\n", cn, mode);
+/* -o lab.svg without --format: the format its extension names (checked like --format's), text
+ * when it has none. */
+static const char *format_of(const char *fmt, const char *file)
+{
+        const char *base = file ? strrchr(file, '/') : NULL, *dot;
+
+        base = base ? base + 1 : file;
+        dot = base ? strrchr(base, '.') : NULL;
+        if (fmt || !dot)
+                return fmt ? fmt : "text";
+        if (!strcmp(dot + 1, "gv"))
+                return "dot";
+        if (!strcmp(dot + 1, "txt"))
+                return "text";
+        return dot + 1;
 }
 
-static void print_dot(const struct lab *lab)
+/* by: "--format X" or "-o FILE" for the message. */
+static int check_format(const char *fmt, const char *by, const char *file)
 {
-        char subnet[NLAB_CIDR_STRLEN];
+        const size_t n = sizeof(formats) / sizeof(formats[0]);
+        char msg[PATH_MAX + 160];
+        const char *near;
         size_t i;
 
-        printf("graph netlab {\n  rankdir=LR;\n  node [fontname=\"sans-serif\"];\n");
-        printf("  \"host\" [shape=box3d, label=\"host\"];\n");
-        for (i = 0; i < lab->n_nets; i++) {
-                const struct nlab_net *net = &lab->nets[i];
-                const char *name = net->name;
-                bool bridge = net->bridge[0];
-                printf("  \"net:%s\" [shape=box, style=rounded, label=\"%s\\n%s%s%s\"];\n", name,
-                       name, bridge ? net->bridge : net->driver, bridge ? "\\n" : "",
-                       bridge ? subnet_of(net, subnet) : "");
-                if (bridge && !net->internal)
-                        printf("  \"net:%s\" -- \"host\" [style=dashed];\n", name);
+        for (i = 0; i < n && strcmp(fmt, formats[i]); i++)
+                ;
+        if (i == n) {
+                near = nlab_suggest(fmt, formats, n, 2);
+                snprintf(msg, sizeof(msg), "%s: graph writes text, dot, svg or png%s%s%s", by,
+                         near ? " (did you mean " : "", near ? near : "", near ? "?)" : "");
+                return nlab_cli_usage_error("graph", msg, false);
         }
-        for (i = 0; i < lab->n_ctrs; i++)
-                dot_container(lab, &lab->ctrs[i]);
-        printf("}\n");
+        if (!file && !strcmp(fmt, "png") && isatty(STDOUT_FILENO))
+                return nlab_cli_usage_error("graph",
+                                            "--format png is binary: write it with -o FILE.png "
+                                            "or redirect the output",
+                                            false);
+        return 0;
+}
+
+/* Lay the DOT text out and render it with libgvc into *data (freed with gvFreeRenderData). */
+static int render(const char *dot, const char *fmt, char **data, unsigned *len,
+                  struct nlab_err *err)
+{
+        GVC_t *gvc;
+        Agraph_t *g;
+        int r = -1;
+
+        agseterr(AGERR); /* Graphviz's warnings are not the user's business */
+        gvc = gvContext();
+        if (!gvc)
+                return nlab_err_sys(err, ENOMEM, "graph: Graphviz");
+        g = agmemread(dot);
+        if (!g) {
+                nlab_err_set(err, NLAB_E_SYSTEM, "graph: Graphviz cannot read the graph");
+        } else if (gvLayout(gvc, g, "dot") != 0) {
+                nlab_err_set(err, NLAB_E_SYSTEM,
+                             "graph: Graphviz layout failed (is graphviz installed?)");
+        } else {
+                r = gvRenderData(gvc, g, fmt, data, len) == 0 ? 0 : -1;
+                if (r < 0)
+                        nlab_err_set(err, NLAB_E_SYSTEM,
+                                     "graph: Graphviz cannot render %s (is graphviz installed?)",
+                                     fmt);
+                gvFreeLayout(gvc, g);
+        }
+        if (g)
+                agclose(g);
+        gvFreeContext(gvc);
+        return r;
+}
+
+/* The whole output or nothing: a file is written beside its name and renamed over it, so a
+ * failure leaves no partial file and an existing one as it was. */
+static int write_out(const char *file, const char *data, size_t len, struct nlab_err *err)
+{
+        if (file) {
+                if (nlab_write_file(file, data, len, 0644, err) == 0)
+                        return 0;
+                nlab_err_prefix(err, "graph");
+                return -1;
+        }
+        if (fwrite(data, 1, len, stdout) == len && fflush(stdout) == 0)
+                return 0;
+        return nlab_err_sys(err, errno ? errno : EIO, "graph: standard output");
+}
+
+static int emit(const struct nlab_graph *g, const char *fmt, const char *file, struct nlab_err *err)
+{
+        char *text = NULL, *data = NULL;
+        size_t tlen = 0;
+        unsigned dlen = 0;
+        FILE *m = open_memstream(&text, &tlen);
+        int r = 0;
+
+        if (!m)
+                return nlab_err_sys(err, errno, "graph");
+        if (!strcmp(fmt, "text"))
+                print_text(g, m);
+        else
+                r = nlab_graph_dot(g, m);
+        if (fclose(m) != 0 || r < 0) {
+                free(text);
+                return nlab_err_sys(err, ENOMEM, "graph");
+        }
+        if (!strcmp(fmt, "text") || !strcmp(fmt, "dot")) {
+                r = write_out(file, text, tlen, err);
+        } else {
+                r = render(text, fmt, &data, &dlen, err);
+                if (r == 0)
+                        r = write_out(file, data, dlen, err);
+                if (data)
+                        gvFreeRenderData(data);
+        }
+        free(text);
+        return r;
 }
 
 static const struct nlab_flag graph_flags[] = {
     {"format", 0, NLAB_FLAG_VALUE, NULL},
+    {"output", 'o', NLAB_FLAG_VALUE, NULL},
     {"help", 0, NLAB_FLAG_BOOL, NULL},
 };
 const struct nlab_flags nlab_flags_graph = NLAB_FLAGS(graph_flags);
@@ -188,31 +230,30 @@ const struct nlab_flags nlab_flags_graph = NLAB_FLAGS(graph_flags);
 int nlab_cmd_graph(struct nlab_cli *cli, int argc, char **argv)
 {
         struct nlab_parsed p = {0};
-        struct lab lab = {0};
+        struct nlab_graph g = {0};
         struct nlab_err err;
-        const char *fmt;
+        const char *fmt, *file;
+        char by[PATH_MAX + 16];
         int code = 0;
 
-        if (nlab_cli_parse("graph", graph_flags, 2, argc, argv, 0, &p, false, &code) != 0)
+        if (nlab_cli_parse("graph", graph_flags, 3, argc, argv, 0, &p, false, &code) != 0)
                 goto out;
-        fmt = p.value[0] ? p.value[0] : "text";
-        if (p.npos || (strcmp(fmt, "text") && strcmp(fmt, "dot"))) {
-                code = nlab_cli_usage_error("graph",
-                                            p.npos ? "\"netlab graph\" accepts no arguments"
-                                                   : "--format takes text or dot",
-                                            false);
+        file = p.value[1];
+        fmt = format_of(p.value[0], file);
+        if (p.npos) {
+                code =
+                    nlab_cli_usage_error("graph", "\"netlab graph\" accepts no arguments", false);
                 goto out;
         }
-        if (load_lab(cli, &lab, &err) < 0) {
+        snprintf(by, sizeof(by), "%s %s", p.value[0] ? "--format" : "-o",
+                 p.value[0] ? p.value[0] : file);
+        code = check_format(fmt, by, file);
+        if (code)
+                goto out;
+        if (nlab_graph_load(&cli->st, &g, &err) < 0 || emit(&g, fmt, file, &err) < 0)
                 code = nlab_cli_fail(&err, false);
-                goto out;
-        }
-        if (!strcmp(fmt, "dot"))
-                print_dot(&lab);
-        else
-                print_text(&lab);
 out:
-        free_lab(&lab);
-        nlab_parsed_free(&p, 2);
+        nlab_graph_free(&g);
+        nlab_parsed_free(&p, 3);
         return code;
 }

@@ -101,6 +101,27 @@ static int check_run_step(const struct nlab_scenario *s, const struct nlab_step 
         return 0;
 }
 
+/* graph -o FILE writes as root wherever FILE says, outside the lab's private state root. */
+static int check_graph_step(const struct nlab_scenario *s, const struct nlab_step *st,
+                            struct nlab_err *err)
+{
+        size_t i;
+
+        for (i = 1; i < st->argc && strcmp(st->argv[i], "--"); i++) {
+                const char *t = st->argv[i];
+                bool writes = !strncmp(t, "--output", 8)
+                                  ? (t[8] == '\0' || t[8] == '=')
+                                  : (t[0] == '-' && t[1] != '-' && strchr(t, 'o'));
+                if (writes)
+                        return nlab_err_set(err, NLAB_E_INVALID,
+                                            "%s:%u: graph -o writes a file on the host; a scenario "
+                                            "file is code, so this needs the teacher's opt-in: "
+                                            "scenario run --trust",
+                                            s->file, st->line);
+        }
+        return 0;
+}
+
 int nlab_scenario_check_trust(const struct nlab_scenario *s, const struct nlab_grammar *g,
                               struct nlab_err *err)
 {
@@ -112,6 +133,8 @@ int nlab_scenario_check_trust(const struct nlab_scenario *s, const struct nlab_g
                 const struct nlab_step *st = &s->steps[i];
                 if (st->kind != NLAB_STEP_COMMAND || st->argc == 0)
                         continue;
+                if (!strcmp(st->argv[0], "graph") && check_graph_step(s, st, err) < 0)
+                        return -1;
                 if (strcmp(st->argv[0], "run") && strcmp(st->argv[0], "create"))
                         continue;
                 cmd = nlab_grammar_find(g, st->argv[0], NULL);

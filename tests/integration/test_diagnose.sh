@@ -72,7 +72,7 @@ check_match "graph lists networks with their subnet" "network neta  bridge br-[0
 check_match "graph lists containers with address, alias and ports" "web 10.89.0.2 aliases:www ports: 0.0.0.0:8080->80/tcp" "$g"
 check_match "graph marks internal networks" "sealed.*internal" "$g"
 check "graph --format dot renders with Graphviz" sh -c "nl graph --format dot | dot -Tsvg >/dev/null"
-check_status "graph refuses other formats" 1 nl graph --format png
+check_status "graph refuses other formats" 1 nl graph --format jpeg
 
 # The sidecar's owner stopped: say so, not that a name does not resolve.
 check "before web stops, the sidecar reaches client" nl diagnose side client

@@ -62,11 +62,23 @@ static void test_host_reaching_options_are_refused(void **state)
         refused("run --security-opt=seccomp:unconfined busybox\n", "--security-opt gives");
 }
 
+/* graph draws on standard output freely; -o writes a host file and needs trust. */
+static void test_graph_output_file_is_refused(void **state)
+{
+        struct nlab_err err;
+        (void)state;
+        assert_int_equal(verdict("graph\ngraph --format dot\n", &err), 0);
+        refused("graph -o /etc/x.svg\n", "t.lab:1: graph -o writes a file on the host");
+        refused("graph --format svg --output /etc/x.svg\n", "scenario run --trust");
+        refused("graph --output=/etc/x.svg\n", "graph -o writes");
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_plain_labs_need_no_trust),
             cmocka_unit_test(test_host_reaching_options_are_refused),
+            cmocka_unit_test(test_graph_output_file_is_refused),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
