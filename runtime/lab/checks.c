@@ -78,7 +78,7 @@ static int check_reach(struct lab_ctx *r, const struct nlab_expect *ex, struct l
         bool positive = ex->kind == NLAB_EXPECT_REACHES;
         struct nlab_probe_result res;
         struct nlab_party a, b;
-        unsigned deadline, port = ex->port;
+        unsigned deadline, t0, tries = 0, port = ex->port;
         struct in_addr ip;
         int rc = -1;
 
@@ -92,8 +92,10 @@ static int check_reach(struct lab_ctx *r, const struct nlab_expect *ex, struct l
                 o->held = !positive;
                 goto out;
         }
-        deadline = lab_mono_ms() + budget(positive);
+        t0 = lab_mono_ms();
+        deadline = t0 + budget(positive);
         do {
+                tries++;
                 unsigned left = deadline > lab_mono_ms() ? deadline - lab_mono_ms() : 1;
                 /* a positive check tries again, so one try must leave room for more */
                 rc = nlab_probe_reach(nlab_party_netns(&a), ip, port, ex->proto,
@@ -105,6 +107,9 @@ static int check_reach(struct lab_ctx *r, const struct nlab_expect *ex, struct l
                 usleep(100 * 1000);
         } while (lab_mono_ms() < deadline);
         describe_reach(ex, ip, port, &res, o->saw, sizeof(o->saw));
+        if (tries > 1) /* the evidence says how long it was tried, not only the last try */
+                snprintf(o->saw + strlen(o->saw), sizeof(o->saw) - strlen(o->saw),
+                         " (the last of %u tries in %u ms)", tries, lab_mono_ms() - t0);
         o->held = (res.status == NLAB_PROBE_OK) == positive;
 out:
         nlab_party_free(&a);
