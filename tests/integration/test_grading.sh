@@ -60,6 +60,13 @@ check "check --junit writes XML that parses" xml_ok "$work/check.xml"
 check_eq "check --junit: three test cases, one failure" "3 1" \
         "$(python3 -c 'import sys, xml.etree.ElementTree as E; s = E.parse(sys.argv[1]).getroot().find("testsuite"); print(s.get("tests"), s.get("failures"))' "$work/check.xml")"
 
+out=$(nl scenario check --tap "$work/lab.lab" 2>&1)
+check_match "check --tap: a plan of the expectations only" "^1\.\.3" "$out"
+out=$(nl --root /run/netlab-nolab scenario check "$work/lab.lab" 2>&1); rc=$?
+check_eq "check of a state root with no lab fails (exit 1)" 1 "$rc"
+check_match "... saying so" "^netlab: error: state root /run/netlab-nolab holds no lab" "$out"
+check_fails "... and does not create it" test -e /run/netlab-nolab
+
 # External hosts of the file must exist (made by hand with ip netns add); a missing one is named.
 make_external lanx 10.66.0.1 10.66.0.2
 printf 'external lanx\nexpect host reaches lanx\nexpect lanx cannot-reach 10.77.0.2\n' >"$work/ext.lab"
