@@ -158,11 +158,14 @@ static int run_one(struct run_opts *o, const struct nlab_scenario *s, unsigned t
         code = nlab_scenario_run(s, &ro, &scenario_report_ops, &o->rep, &lab, &err);
         if (code < -1) {
                 fprintf(stderr, "netlab: error: %s\n", err.msg);
+                scenario_report_lost(&o->rep, s, err.msg);
                 return 1;
         }
         if (o->keep)
                 print_kept(&lab);
         if (code < 0)
+                scenario_report_lost(&o->rep, s, "the lab ended early");
+        if (code < 0 && o->rep.inner)
                 printf("%s%s: the lab ended early\n", o->tap ? "# " : "", s->file);
         return code < 0 ? 1 : code;
 }

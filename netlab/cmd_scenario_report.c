@@ -170,6 +170,17 @@ static void on_done(void *ctx, const struct nlab_scenario *s, const struct nlab_
 const struct nlab_runner_ops scenario_report_ops = {
     .start = on_start, .note = on_note, .begin = on_begin, .result = on_result, .done = on_done};
 
+void scenario_report_lost(struct scenario_report *r, const struct nlab_scenario *s, const char *why)
+{
+        const struct nlab_runner_ops *inner = r->inner;
+        struct nlab_run_summary sum = {.error = why};
+
+        r->inner = NULL; /* the text printer said it already */
+        on_start(r, s);
+        on_done(r, s, &sum);
+        r->inner = inner;
+}
+
 /* O_APPEND: each lab's worker writes its own testsuite through a copy of this stream. */
 int scenario_report_open_junit(struct scenario_report *r, const char *path)
 {

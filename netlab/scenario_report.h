@@ -32,6 +32,9 @@ extern const struct nlab_runner_ops scenario_report_ops;
 
 /* Open the JUnit output (path, or "-" for stdout) and write its head; -1 with a message printed. */
 int scenario_report_open_junit(struct scenario_report *r, const char *path);
+/* A scenario whose lab could not be made or ended before its report: an entry saying why. */
+void scenario_report_lost(struct scenario_report *r, const struct nlab_scenario *s,
+                          const char *why);
 /* Write the JUnit tail and close; free what the last scenario left. */
 void scenario_report_finish(struct scenario_report *r);
 
