@@ -14,6 +14,7 @@ run -d --name gcli --network gradenet busybox sleep 1d
 expect gcli resolves gweb = 10.77.0.2
 expect gcli reaches gweb:80/tcp
 expect gcli cannot-reach gweb:81/tcp
+expect gcli exec hostname
 LAB
 
 # The lab is built by hand, as a student would, in this sandbox's state root.
@@ -32,7 +33,7 @@ check_eq "check: no network was created or removed" "$nets_before" "$(nl network
 
 json=$(nl scenario check --json "$work/lab.lab"); rc=$?
 check_eq "check --json exits 0 when all hold" 0 "$rc"
-check_eq "check --json: mode, summary.ok, total" "check true 3 3" \
+check_eq "check --json: mode, summary.ok, total" "check true 4 4" \
         "$(jq -r '"\(.mode) \(.summary.ok) \(.summary.total) \(.summary.passed)"' <<<"$json")"
 check_eq "check --json: per expectation the verdict and the check" "pass reaches gcli gweb" \
         "$(jq -r '.steps[] | select(.line == 6) | "\(.verdict) \(.check) \(.subject) \(.target)"' <<<"$json")"
@@ -46,22 +47,22 @@ nl rm -f gweb >/dev/null
 nl run -d --name gweb --network gradenet --ip 10.77.0.2 busybox sleep 1d >/dev/null
 json=$(nl scenario check --json "$work/lab.lab"); rc=$?
 check_eq "check after breaking the lab exits 1" 1 "$rc"
-check_eq "check: the server's expectation fails, the others hold" "pass fail pass" \
+check_eq "check: the server's expectation fails, the others hold" "pass fail pass pass" \
         "$(jq -r '[.steps[].verdict] | join(" ")' <<<"$json")"
 check_match "check: the failure's evidence is what the probe saw" "^tcp 10.77.0.2:80: refused" \
         "$(jq -r '.steps[] | select(.line == 6) | .evidence' <<<"$json")"
 check_match "check: the failure has a reason from diagnose" "listens on 80" \
         "$(jq -r '.steps[] | select(.line == 6) | .reason' <<<"$json")"
-check_eq "check: summary counts" "1 2 false" \
+check_eq "check: summary counts" "1 3 false" \
         "$(jq -r '"\(.summary.failed) \(.summary.passed) \(.summary.ok)"' <<<"$json")"
 
 nl scenario check --junit "$work/check.xml" "$work/lab.lab" >/dev/null
 check "check --junit writes XML that parses" xml_ok "$work/check.xml"
-check_eq "check --junit: three test cases, one failure" "3 1" \
+check_eq "check --junit: four test cases, one failure" "4 1" \
         "$(python3 -c 'import sys, xml.etree.ElementTree as E; s = E.parse(sys.argv[1]).getroot().find("testsuite"); print(s.get("tests"), s.get("failures"))' "$work/check.xml")"
 
 out=$(nl scenario check --tap "$work/lab.lab" 2>&1)
-check_match "check --tap: a plan of the expectations only" "^1\.\.3" "$out"
+check_match "check --tap: a plan of the expectations only" "^1\.\.4" "$out"
 out=$(nl --root /run/netlab-nolab scenario check "$work/lab.lab" 2>&1); rc=$?
 check_eq "check of a state root with no lab fails (exit 1)" 1 "$rc"
 check_match "... saying so" "^netlab: error: state root /run/netlab-nolab holds no lab" "$out"
