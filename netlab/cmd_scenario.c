@@ -212,7 +212,8 @@ static int run_all(struct run_opts *o, const struct nlab_strv *files, struct nla
         int r, status = 0;
         size_t i;
 
-        signal(SIGINT, SIG_IGN);  /* the lab's worker handles Ctrl-C, then the lab ends */
+        if (!o->check) /* the lab's worker handles Ctrl-C, then the lab ends */
+                signal(SIGINT, SIG_IGN);
         signal(SIGPIPE, SIG_IGN); /* a closed pipe must not skip the cleanup */
         for (i = 0; i < files->n; i++) {
                 r = o->check ? check_one(o, &all[i]) : run_one(o, &all[i], tap_base);
