@@ -53,9 +53,10 @@ static void on_done(void *ctx, const struct nlab_scenario *s, const struct nlab_
 
         (void)s;
         row->ms = sum->ms;
-        if (sum->error) {
+        if (sum->error || sum->interrupted) {
                 row->status = NLAB_GRADE_ERROR;
-                snprintf(row->error, sizeof(row->error), "%s", sum->error);
+                snprintf(row->error, sizeof(row->error), "%s",
+                         sum->error ? sum->error : "interrupted (Ctrl-C): not graded");
         }
 }
 
