@@ -78,6 +78,9 @@ static int grade_dir(const char *dir, const struct nlab_grade_opts *go, const ch
                 code = rows ? nlab_cli_fail(&err, false) : 1;
         else
                 code = print_rows(csv, json, rows, files.n, elapsed_ms(&t0));
+        for (size_t i = 0; rows && code == 0 && i < files.n; i++)
+                if (rows[i].interrupted)
+                        code = 130; /* Ctrl-C: the table is not the class's grades */
         signal(SIGINT, SIG_DFL);
         free(rows);
         nlab_strv_free(&files);

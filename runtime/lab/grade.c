@@ -47,16 +47,24 @@ static void on_result(void *ctx, const struct nlab_step *st, const struct nlab_s
         snprintf(row->reason, sizeof(row->reason), "%s", res->reason ? res->reason : "");
 }
 
+static void not_graded(struct nlab_grade_row *row)
+{
+        row->status = NLAB_GRADE_ERROR;
+        row->interrupted = true;
+        snprintf(row->error, sizeof(row->error), "interrupted (Ctrl-C): not graded");
+}
+
 static void on_done(void *ctx, const struct nlab_scenario *s, const struct nlab_run_summary *sum)
 {
         struct nlab_grade_row *row = ctx;
 
         (void)s;
         row->ms = sum->ms;
-        if (sum->error || sum->interrupted) {
+        if (sum->interrupted)
+                not_graded(row);
+        if (sum->error) {
                 row->status = NLAB_GRADE_ERROR;
-                snprintf(row->error, sizeof(row->error), "%s",
-                         sum->error ? sum->error : "interrupted (Ctrl-C): not graded");
+                snprintf(row->error, sizeof(row->error), "%s", sum->error);
         }
 }
 
@@ -113,7 +121,7 @@ static pid_t start_lab(const struct nlab_scenario *s, struct nlab_grade_row *row
         _exit(0);
 }
 
-/* Wait for one of the running labs; returns its slot. */
+/* Wait for one of the running labs; returns its slot, or jobs when none is left. */
 static size_t reap(pid_t *running, size_t jobs)
 {
         pid_t pid;
@@ -122,7 +130,7 @@ static size_t reap(pid_t *running, size_t jobs)
         for (;;) {
                 pid = waitpid(-1, NULL, 0);
                 if (pid < 0 && errno != EINTR)
-                        return jobs; /* none left */
+                        return jobs;
                 for (i = 0; pid > 0 && i < jobs; i++)
                         if (running[i] == pid) {
                                 running[i] = 0;
@@ -131,23 +139,30 @@ static size_t reap(pid_t *running, size_t jobs)
         }
 }
 
+/* Ctrl-C reaches every running lab, which removes itself; no new lab starts after it. */
 static void run_all(struct nlab_scenario *all, const bool *ok, size_t n, unsigned jobs,
                     struct nlab_grade_row *shared)
 {
         pid_t running[jobs];
-        size_t i, slot, busy = 0;
+        size_t i, slot = 0, busy = 0, at[jobs];
+        bool stop = false;
 
         memset(running, 0, sizeof(running));
         for (i = 0; i < n; i++) {
                 if (!ok[i])
                         continue;
-                if (busy == jobs) {
+                while (busy == jobs || (busy && stop)) {
                         slot = reap(running, jobs);
                         busy--;
-                } else {
-                        for (slot = 0; running[slot]; slot++)
-                                ;
+                        stop = stop || shared[at[slot]].interrupted;
                 }
+                if (stop) {
+                        not_graded(&shared[i]);
+                        continue;
+                }
+                for (slot = 0; running[slot]; slot++)
+                        ;
+                at[slot] = i;
                 running[slot] = start_lab(&all[i], &shared[i]);
                 if (running[slot] < 0) {
                         running[slot] = 0;

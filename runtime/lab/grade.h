@@ -22,6 +22,7 @@ struct nlab_grade_row {
         enum nlab_grade_status status;
         unsigned passed, failed, total; /* expectations; expect-fail that failed counts as passed */
         unsigned ms;
+        bool interrupted; /* Ctrl-C: this lab, or the class, stopped before it was graded */
         /* the first step that did not hold (an expectation, or the command that stopped the lab):
          * its line, text, what was observed and why, for the teacher's table */
         unsigned line;

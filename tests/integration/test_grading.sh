@@ -121,6 +121,17 @@ check_eq "grade --json: the same table" "alice:2/2 bob:0/2 carol:unparsable" \
 check_match "grade --json: bob's first failure carries its evidence" "timeout|unreachable|refused" \
         "$(jq -r '.students[1].first_failing.evidence' "$work/grades.json")"
 
+# Ctrl-C stops the class: running labs remove themselves, no new one starts, exit 130.
+mkdir -p "$work/slow"
+for i in 1 2 3 4; do cp "$work/class/bob.lab" "$work/slow/s$i.lab"; done
+setsid "$NETLAB" scenario grade --jobs 2 "$work/slow" >"$work/slow.txt" 2>&1 &
+g=$!
+sleep 2
+kill -INT -- -"$g"
+wait "$g"; rc=$?
+check_eq "grade interrupted by Ctrl-C exits 130" 130 "$rc"
+check_eq "... and grades nobody" 4 "$(grep -c 'interrupted (Ctrl-C): not graded' "$work/slow.txt")"
+
 check_eq "no sandbox directory is left behind" "$labs_before" "$(ls -d /run/netlab-lab.* 2>/dev/null | wc -l)"
 rm -rf "$work"
 finish
