@@ -90,8 +90,9 @@ check_eq "run --json is one JSON object (nothing else on stdout)" 1 "$(jq -s len
 check_eq "run --json: verdicts of the command and both expectations" "command:pass expect:pass expect:fail" \
         "$(jq -r '[.steps[] | "\(.kind):\(.verdict)"] | join(" ")' <<<"$json")"
 check_match "run --json: timings" "^[0-9]+ [0-9]+$" "$(jq -r '"\(.steps[2].ms) \(.summary.ms)"' <<<"$json")"
-nl scenario run --junit - "$work/run.lab" >"$work/run.xml"
+nl scenario run --junit - "$work/run.lab" "$work/run.lab" >"$work/run.xml"
 check "run --junit - writes XML that parses" xml_ok "$work/run.xml"
+check_eq "run --junit: one testsuite per file, written by each lab" 2 "$(grep -c '<testsuite ' "$work/run.xml")"
 check_match "run --junit: the failure names what was seen" "<failure message=\"[^\"]*no network" "$(cat "$work/run.xml")"
 
 # A class: one passing, one failing, one unparsable submission; the class is graded regardless.
