@@ -1,4 +1,5 @@
-/* netlab scenario run|list: flags, files and printing; runtime/lab/runner.c runs the labs. */
+/* netlab scenario run|check|list: flags, files and printing; runtime/lab/runner.c runs the labs,
+ * cmd_scenario_report.c writes --json and --junit, cmd_scenario_grade.c grades a class. */
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -8,14 +9,17 @@
 
 #include "netlab/cli.h"
 #include "netlab/grammar.h"
+#include "netlab/scenario_report.h"
 #include "runtime/lab/files.h"
 #include "runtime/lab/runner.h"
 #include "runtime/lab/scenario.h"
 #include "runtime/lab/scenario_trust.h"
 
 struct run_opts {
-        bool tap, step, keep, fancy, trust;
+        bool tap, step, keep, fancy, trust, check;
         unsigned tap_n;
+        const char *root;           /* check: the state root of the lab built by hand */
+        struct scenario_report rep; /* wraps the printer; its inner is NULL when only JSON/JUnit */
 };
 
 /* The engine's callbacks print each step as it ends. */
@@ -151,15 +155,29 @@ static int run_one(struct run_opts *o, const struct nlab_scenario *s, unsigned t
         int code;
 
         o->tap_n = tap_base;
-        code = nlab_scenario_run(s, &ro, &printer, o, &lab, &err);
+        code = nlab_scenario_run(s, &ro, &scenario_report_ops, &o->rep, &lab, &err);
         if (code < -1) {
                 fprintf(stderr, "netlab: error: %s\n", err.msg);
+                scenario_report_lost(&o->rep, s, err.msg);
                 return 1;
         }
         if (o->keep)
                 print_kept(&lab);
         if (code < 0)
+                scenario_report_lost(&o->rep, s, "the lab ended early");
+        if (code < 0 && o->rep.inner)
                 printf("%s%s: the lab ended early\n", o->tap ? "# " : "", s->file);
+        return code < 0 ? 1 : code;
+}
+
+/* The lab is the one running now, in this state root: nothing is created or removed. */
+static int check_one(struct run_opts *o, const struct nlab_scenario *s)
+{
+        struct nlab_err err;
+        int code = nlab_scenario_check(s, o->root, &scenario_report_ops, &o->rep, &err);
+
+        if (code < 0)
+                fprintf(stderr, "netlab: error: %s\n", err.msg);
         return code < 0 ? 1 : code;
 }
 
@@ -183,7 +201,8 @@ static int load_file(const char *path, bool trust, struct nlab_scenario *s)
 static const struct nlab_flag run_flags[] = {
     {"tap", 0, NLAB_FLAG_BOOL, NULL},    {"step", 0, NLAB_FLAG_BOOL, NULL},
     {"keep", 0, NLAB_FLAG_BOOL, NULL},   {"trust", 0, NLAB_FLAG_BOOL, NULL},
-    {"help", 'h', NLAB_FLAG_BOOL, NULL},
+    {"help", 'h', NLAB_FLAG_BOOL, NULL}, {"json", 0, NLAB_FLAG_BOOL, NULL},
+    {"junit", 0, NLAB_FLAG_VALUE, NULL},
 };
 #define N_RUN_FLAGS (sizeof(run_flags) / sizeof(run_flags[0]))
 
@@ -193,16 +212,17 @@ static int run_all(struct run_opts *o, const struct nlab_strv *files, struct nla
         int r, status = 0;
         size_t i;
 
-        signal(SIGINT, SIG_IGN);  /* the lab's worker handles Ctrl-C, then the lab ends */
+        if (!o->check) /* the lab's worker handles Ctrl-C, then the lab ends */
+                signal(SIGINT, SIG_IGN);
         signal(SIGPIPE, SIG_IGN); /* a closed pipe must not skip the cleanup */
         for (i = 0; i < files->n; i++) {
-                r = run_one(o, &all[i], tap_base);
-                tap_base += nlab_scenario_results(&all[i]);
+                r = o->check ? check_one(o, &all[i]) : run_one(o, &all[i], tap_base);
+                tap_base += nlab_scenario_results(&all[i], o->check);
                 if (r)
                         status = r == 130 ? 130 : 1;
                 if (r == 130)
                         break;
-                if (!o->tap && i + 1 < files->n)
+                if (o->rep.inner && !o->tap && i + 1 < files->n)
                         printf("\n");
         }
         signal(SIGINT, SIG_DFL);
@@ -219,9 +239,9 @@ static int run_files(struct run_opts *o, const struct nlab_strv *files)
 
         o->fancy = isatty(STDOUT_FILENO) && !o->tap;
         for (i = 0; all && i < files->n; i++) {
-                if (load_file(files->v[i], o->trust, &all[i]) < 0)
+                if (load_file(files->v[i], o->trust || o->check, &all[i]) < 0)
                         status = 1;
-                total += nlab_scenario_results(&all[i]);
+                total += nlab_scenario_results(&all[i], o->check);
         }
         if (!status && o->tap)
                 printf("1..%u\n", total);
@@ -233,30 +253,53 @@ static int run_files(struct run_opts *o, const struct nlab_strv *files)
         return status;
 }
 
-static int scenario_run(int argc, char **argv)
+/* --json and --junit -: the report replaces the text on stdout. */
+static int setup_report(struct run_opts *o, const char *cmd, bool json, const char *junit)
 {
+        o->rep = (struct scenario_report){
+            .inner = &printer, .inner_ctx = o, .mode = o->check ? "check" : "run", .json = json};
+        if (json && junit && !strcmp(junit, "-"))
+                return nlab_cli_usage_error(cmd, "--json and --junit - both want stdout", false);
+        if ((json || junit) && (o->tap || o->step || o->keep))
+                return nlab_cli_usage_error(
+                    cmd, "--json and --junit go without --tap, --step, --keep", false);
+        if (json || (junit && !strcmp(junit, "-")))
+                o->rep.inner = NULL;
+        if (junit && scenario_report_open_junit(&o->rep, junit) < 0)
+                return 1;
+        return 0;
+}
+
+static int scenario_run(struct nlab_cli *cli, bool check, int argc, char **argv)
+{
+        const char *cmd = check ? "scenario check" : "scenario run";
         struct nlab_strv files = {0};
         struct nlab_parsed p = {0};
-        struct run_opts o = {0};
+        struct run_opts o = {.check = check, .root = cli->root};
         struct nlab_err err;
         int code = 0;
 
-        if (nlab_cli_parse("scenario run", run_flags, N_RUN_FLAGS, argc, argv, 0, &p, false,
-                           &code) != 0)
+        if (nlab_cli_parse(cmd, run_flags, N_RUN_FLAGS, argc, argv, 0, &p, false, &code) != 0)
                 goto out;
         o.tap = p.set[0], o.step = p.set[1], o.keep = p.set[2], o.trust = p.set[3];
-        if (p.npos == 0) {
-                code = nlab_cli_usage_error("scenario run", "no scenario file given", false);
+        if (check && (o.step || o.keep || o.trust)) {
+                code = nlab_cli_usage_error(cmd, "--step, --keep and --trust are for scenario run",
+                                            false);
+        } else if (p.npos == 0) {
+                code = nlab_cli_usage_error(cmd, "no scenario file given", false);
         } else if (geteuid() != 0) {
-                fprintf(stderr, "netlab: error: scenario run needs root: each scenario gets "
-                                "namespaces of its own (try: sudo netlab scenario run ...)\n");
+                fprintf(stderr,
+                        "netlab: error: %s needs root: it enters the lab's namespaces (try: sudo "
+                        "netlab %s ...)\n",
+                        cmd, cmd);
                 code = 1;
         } else if (nlab_scenario_expand(p.pos, (size_t)p.npos, &files, &err) < 0) {
                 code = nlab_cli_fail(&err, false);
         } else if (o.keep && files.n != 1) {
-                code = nlab_cli_usage_error("scenario run", "--keep takes exactly one file", false);
-        } else {
+                code = nlab_cli_usage_error(cmd, "--keep takes exactly one file", false);
+        } else if ((code = setup_report(&o, cmd, p.set[5], p.value[6])) == 0) {
                 code = run_files(&o, &files);
+                scenario_report_finish(&o.rep);
         }
 out:
         nlab_parsed_free(&p, N_RUN_FLAGS);
@@ -298,12 +341,14 @@ static int scenario_list(int argc, char **argv)
 
 int nlab_cmd_scenario(struct nlab_cli *cli, int argc, char **argv)
 {
-        (void)cli;
         if (argc < 1 || !strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))
                 return nlab_cli_help("scenario") || argc < 1;
-        if (!strcmp(argv[0], "run"))
-                return scenario_run(argc - 1, argv + 1);
+        if (!strcmp(argv[0], "run") || !strcmp(argv[0], "check"))
+                return scenario_run(cli, argv[0][0] == 'c', argc - 1, argv + 1);
+        if (!strcmp(argv[0], "grade"))
+                return nlab_scenario_grade(argc - 1, argv + 1);
         if (!strcmp(argv[0], "list"))
                 return scenario_list(argc - 1, argv + 1);
-        return nlab_cli_usage_error("scenario", "unknown subcommand (run, list)", false);
+        return nlab_cli_usage_error("scenario", "unknown subcommand (run, check, grade, list)",
+                                    false);
 }

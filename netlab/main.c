@@ -111,8 +111,11 @@ int main(int argc, char **argv)
         cmd = find_command(argv[i]);
         if (!cmd)
                 return nlab_cli_unknown_command("", argv[i]);
+        memset(&cli, 0, sizeof(cli));
+        cli.root = default_root(root_flag); /* a CMD_NO_ROOT command may read it, never opened */
+        cli.cmd = cmd->name;
         if (cmd->flags & CMD_NO_ROOT) /* checks root itself where it needs it */
-                return cmd->fn(NULL, argc - i - 1, argv + i + 1);
+                return cmd->fn(&cli, argc - i - 1, argv + i + 1);
         /* before the state root is opened: --help creates and touches nothing */
         code = help_only(cmd, argc - i - 1, argv + i + 1);
         if (code >= 0)
@@ -124,9 +127,6 @@ int main(int argc, char **argv)
                              cmd->name);
                 return nlab_cli_fail(&err, cmd->flags & CMD_RUN_CODES);
         }
-        memset(&cli, 0, sizeof(cli));
-        cli.root = default_root(root_flag);
-        cli.cmd = cmd->name;
         if (nlab_store_open(&cli.st, cli.root, &err) < 0)
                 return nlab_cli_fail(&err, cmd->flags & CMD_RUN_CODES);
         cli.st.crash_at = getenv("NETLAB_TEST_CRASH_AT"); /* test hook, see docs/cli.md */

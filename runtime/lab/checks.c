@@ -21,7 +21,7 @@
 static int party_load(struct lab_ctx *r, const char *name, struct nlab_party *p,
                       struct nlab_err *err)
 {
-        if (nlab_party_load(&r->st, name, r->ext, r->next, 0, p, err) < 0)
+        if (nlab_party_load(&r->st, name, r->ext, r->next, r->party_flags, p, err) < 0)
                 return -1;
         if (p->kind == NLAB_PARTY_CONTAINER && !p->running) {
                 nlab_party_free(p);
@@ -46,7 +46,7 @@ static unsigned budget(bool positive)
         return positive ? POSITIVE_WAIT_MS : NEGATIVE_WAIT_MS;
 }
 
-static unsigned mono_ms(void)
+unsigned lab_mono_ms(void)
 {
         struct timespec ts;
 
@@ -78,7 +78,7 @@ static int check_reach(struct lab_ctx *r, const struct nlab_expect *ex, struct l
         bool positive = ex->kind == NLAB_EXPECT_REACHES;
         struct nlab_probe_result res;
         struct nlab_party a, b;
-        unsigned deadline, port = ex->port;
+        unsigned deadline, t0, tries = 0, port = ex->port;
         struct in_addr ip;
         int rc = -1;
 
@@ -92,9 +92,11 @@ static int check_reach(struct lab_ctx *r, const struct nlab_expect *ex, struct l
                 o->held = !positive;
                 goto out;
         }
-        deadline = mono_ms() + budget(positive);
+        t0 = lab_mono_ms();
+        deadline = t0 + budget(positive);
         do {
-                unsigned left = deadline > mono_ms() ? deadline - mono_ms() : 1;
+                tries++;
+                unsigned left = deadline > lab_mono_ms() ? deadline - lab_mono_ms() : 1;
                 /* a positive check tries again, so one try must leave room for more */
                 rc = nlab_probe_reach(nlab_party_netns(&a), ip, port, ex->proto,
                                       positive && left > 1000 ? 1000 : left, &res, err);
@@ -103,8 +105,11 @@ static int check_reach(struct lab_ctx *r, const struct nlab_expect *ex, struct l
                 if (res.status == NLAB_PROBE_OK || !positive || *r->interrupted)
                         break;
                 usleep(100 * 1000);
-        } while (mono_ms() < deadline);
+        } while (lab_mono_ms() < deadline);
         describe_reach(ex, ip, port, &res, o->saw, sizeof(o->saw));
+        if (tries > 1) /* the evidence says how long it was tried, not only the last try */
+                snprintf(o->saw + strlen(o->saw), sizeof(o->saw) - strlen(o->saw),
+                         " (the last of %u tries in %u ms)", tries, lab_mono_ms() - t0);
         o->held = (res.status == NLAB_PROBE_OK) == positive;
 out:
         nlab_party_free(&a);
@@ -199,7 +204,7 @@ static int check_resolve(struct lab_ctx *r, const struct nlab_expect *ex, struct
                          struct nlab_err *err)
 {
         bool positive = ex->kind == NLAB_EXPECT_RESOLVES;
-        unsigned deadline = mono_ms() + budget(positive);
+        unsigned deadline = lab_mono_ms() + budget(positive);
         struct nlab_probe_result res;
         char via[64], got[256];
         struct nlab_party a;
@@ -215,7 +220,7 @@ static int check_resolve(struct lab_ctx *r, const struct nlab_expect *ex, struct
                     (!ex->naddrs || same_set(ex, res.addrs, res.naddrs)))
                         break;
                 usleep(200 * 1000);
-        } while (mono_ms() < deadline);
+        } while (lab_mono_ms() < deadline);
         nlab_party_free(&a);
         if (rc < 0)
                 return -1;
@@ -235,7 +240,7 @@ static int check_resolve(struct lab_ctx *r, const struct nlab_expect *ex, struct
 
 static int check_exec(struct lab_ctx *r, const struct nlab_expect *ex, struct lab_outcome *o)
 {
-        unsigned deadline = mono_ms() + budget(ex->exit_code == 0);
+        unsigned deadline = lab_mono_ms() + budget(ex->exit_code == 0);
         char *args[ex->argc + 2], out[4096];
         int status = 0;
 
@@ -250,7 +255,7 @@ static int check_exec(struct lab_ctx *r, const struct nlab_expect *ex, struct la
                 if (o->held || ex->exit_code != 0 || *r->interrupted)
                         break;
                 usleep(200 * 1000);
-        } while (mono_ms() < deadline);
+        } while (lab_mono_ms() < deadline);
         snprintf(o->saw, sizeof(o->saw), "exit status %d, output:\n%s", lab_exit_code(status),
                  out[0] ? out : "(none)");
         return 0;
@@ -310,20 +315,41 @@ static int check_interface(struct lab_ctx *r, const struct nlab_expect *ex, stru
         return 0;
 }
 
-void lab_explain(struct lab_ctx *r, const struct nlab_expect *ex, char *why, size_t size)
+/* The first broken link, found as diagnose finds it. */
+static int first_broken(struct lab_ctx *r, const char *from, const char *to, char *out, size_t size)
 {
-        char to[128], more[512];
+        struct nlab_diag d;
         struct nlab_err err;
+        size_t i;
 
+        if (!(r->party_flags & NLAB_PARTY_NAMED_NETNS))
+                return nlab_diagnose_explain(&r->st, r->ext, r->next, from, to, out, size, &err);
+        if (nlab_diagnose(&r->st, from, to, &d, &err) < 0)
+                return -1;
+        for (i = 0; i < d.n && d.steps[i].ok; i++)
+                ;
+        if (i == d.n)
+                snprintf(out, size, "%s",
+                         d.reachable ? "the path works now" : "no broken link found");
+        else
+                snprintf(out, size, "%s%s%s", d.steps[i].text, d.steps[i].fix[0] ? "; fix: " : "",
+                         d.steps[i].fix);
+        return 0;
+}
+
+void lab_explain(struct lab_ctx *r, const struct nlab_expect *ex, char *reason, size_t size)
+{
+        char to[128];
+
+        reason[0] = '\0';
         if ((ex->kind != NLAB_EXPECT_REACHES && ex->kind != NLAB_EXPECT_CANNOT_REACH))
                 return;
         snprintf(to, sizeof(to), "%s", ex->target);
         if (ex->port)
                 snprintf(to + strlen(to), sizeof(to) - strlen(to), ":%u/%s", ex->port,
                          ex->proto == NLAB_PROTO_UDP ? "udp" : "tcp");
-        if (nlab_diagnose_explain(&r->st, r->ext, r->next, ex->subject, to, more, sizeof(more),
-                                  &err) == 0)
-                snprintf(why + strlen(why), size - strlen(why), "\nwhy: %s", more);
+        if (first_broken(r, ex->subject, to, reason, size) < 0)
+                reason[0] = '\0';
 }
 
 int lab_check(struct lab_ctx *r, const struct nlab_expect *ex, struct lab_outcome *o,

@@ -17,6 +17,7 @@ struct lab_ctx {
         struct nlab_store st;
         struct nlab_external ext[LAB_MAX_EXTERNALS];
         size_t next;
+        unsigned party_flags; /* NLAB_PARTY_NAMED_NETNS when checking a lab built by hand */
         volatile sig_atomic_t *interrupted; /* Ctrl-C: stop retrying */
 };
 
@@ -26,11 +27,14 @@ struct lab_outcome {
         char saw[512]; /* what the probe saw, in a sentence */
 };
 
+/* A monotonic clock in ms, for timings and retry budgets. */
+unsigned lab_mono_ms(void);
+
 /* Check ex once its retry budget allows; < 0 with err when the check could not be made. */
 int lab_check(struct lab_ctx *c, const struct nlab_expect *ex, struct lab_outcome *o,
               struct nlab_err *err);
-/* Append "\nwhy: ..." from diagnose for a failed reach check. */
-void lab_explain(struct lab_ctx *c, const struct nlab_expect *ex, char *why, size_t size);
+/* Why a reach check failed, from diagnose; empty when there is nothing to say. */
+void lab_explain(struct lab_ctx *c, const struct nlab_expect *ex, char *reason, size_t size);
 /* Run the netlab binary with --root and args; its stdout and stderr into out. */
 int lab_self_exec(const struct lab_ctx *c, char *const *args, size_t nargs, char *out, size_t size,
                   int *status);

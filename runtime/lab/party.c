@@ -12,6 +12,7 @@
 #include "runtime/ctr/container.h"
 #include "runtime/ctr/netmode.h"
 #include "runtime/base/proc.h"
+#include "runtime/lab/probe.h"
 
 static const struct nlab_external *find_external(const struct nlab_external *ext, size_t n,
                                                  const char *name)
@@ -202,6 +203,23 @@ int nlab_party_host_address(const struct nlab_party *a, struct in_addr *ip, char
         return 0;
 }
 
+/* A test host made by hand (/run/netns/NAME) is reached at its first address that is not lo's. */
+static int named_netns_address(const struct nlab_party *b, struct in_addr *ip, char *why,
+                               size_t size)
+{
+        struct nlab_probe_ifaddr ifs[16];
+        size_t n = 0, i;
+
+        if (nlab_probe_interfaces(b->netns, ifs, 16, &n, NULL) == 0)
+                for (i = 0; i < n; i++)
+                        if (ifs[i].has_v4 && strcmp(ifs[i].ifname, "lo")) {
+                                *ip = ifs[i].addr;
+                                return 0;
+                        }
+        snprintf(why, size, "external host %s has no IPv4 address", b->name);
+        return -1;
+}
+
 int nlab_party_target_address(const struct nlab_party *a, const struct nlab_party *b,
                               struct in_addr *ip, char *why, size_t size)
 {
@@ -216,6 +234,8 @@ int nlab_party_target_address(const struct nlab_party *a, const struct nlab_part
                 *ip = b->x->addr;
                 return 0;
         }
+        if (b->kind == NLAB_PARTY_EXTERNAL)
+                return named_netns_address(b, ip, why, size);
         if (b->kind == NLAB_PARTY_HOST || b->in_host_ns)
                 return nlab_party_host_address(a, ip, why, size);
         for (i = 0; i < nlab_party_n_endpoints(b); i++) {

@@ -19,6 +19,7 @@
 #include "runtime/ctr/container.h"
 #include "runtime/lab/internal.h"
 #include "runtime/lab/labhost.h"
+#include "runtime/lab/party.h"
 
 #define COMMAND_TIMEOUT_S 120
 
@@ -37,6 +38,8 @@ struct run {
         void *ctx;
         struct nlab_run_summary sum;
         bool aborted;
+        bool check;        /* scenario check: the lab is there already, commands do not run */
+        unsigned began_ms; /* when the current step began */
 };
 
 int lab_exit_code(int status)
@@ -143,12 +146,21 @@ int lab_self_exec(const struct lab_ctx *c, char *const *args, size_t nargs, char
         return r;
 }
 
-static void report(struct run *r, const struct nlab_step *st, enum nlab_mark mark, const char *text,
-                   const char *why, const char *output)
+static void report(struct run *r, const struct nlab_step *st, const struct nlab_step_result *res)
 {
-        struct nlab_step_result res = {.mark = mark, .text = text, .why = why, .output = output};
+        struct nlab_step_result out = *res;
 
-        r->ops->result(r->ctx, st, &res);
+        out.ms = lab_mono_ms() - r->began_ms;
+        r->ops->result(r->ctx, st, &out);
+}
+
+static void report_mark(struct run *r, const struct nlab_step *st, enum nlab_mark mark,
+                        const char *text, const char *why, const char *output)
+{
+        struct nlab_step_result res = {
+            .mark = mark, .text = text, .why = why, .output = output, .evidence = why};
+
+        report(r, st, &res);
 }
 
 static void step_command(struct run *r, const struct nlab_step *st)
@@ -161,11 +173,11 @@ static void step_command(struct run *r, const struct nlab_step *st)
                 status = 1 << 8;
         }
         if (lab_exit_code(status) == 0) {
-                report(r, st, NLAB_MARK_OK, st->text, NULL, out);
+                report_mark(r, st, NLAB_MARK_OK, st->text, NULL, out);
                 return;
         }
         snprintf(why, sizeof(why), "exit status %d: the lab cannot go on", lab_exit_code(status));
-        report(r, st, NLAB_MARK_FAIL, st->text, why, out);
+        report_mark(r, st, NLAB_MARK_FAIL, st->text, why, out);
         r->sum.failed++;
         r->aborted = true;
 }
@@ -178,8 +190,9 @@ static void step_external(struct run *r, const struct nlab_step *st)
 
         if (r->c.next == LAB_MAX_EXTERNALS ||
             nlab_external_create(st->argv[0], st->argv[1], (unsigned)r->c.next + 1, x, &err) < 0) {
-                report(r, st, NLAB_MARK_FAIL, st->text,
-                       r->c.next == LAB_MAX_EXTERNALS ? "too many external hosts" : err.msg, NULL);
+                report_mark(r, st, NLAB_MARK_FAIL, st->text,
+                            r->c.next == LAB_MAX_EXTERNALS ? "too many external hosts" : err.msg,
+                            NULL);
                 r->sum.failed++;
                 r->aborted = true;
                 return;
@@ -188,36 +201,56 @@ static void step_external(struct run *r, const struct nlab_step *st)
         snprintf(text, sizeof(text), "external host %s at %s", x->name, inet_ntoa(x->addr));
         snprintf(text + strlen(text), sizeof(text) - strlen(text), " (the lab host is %s)",
                  inet_ntoa(x->host_addr));
-        report(r, st, NLAB_MARK_OK, text, NULL, NULL);
+        report_mark(r, st, NLAB_MARK_OK, text, NULL, NULL);
+}
+
+/* scenario check: the test host must be there already, made by hand (ip netns add NAME). */
+static void step_external_check(struct run *r, const struct nlab_step *st)
+{
+        char path[64], text[128];
+
+        snprintf(path, sizeof(path), "/run/netns/%s", st->argv[0]);
+        if (access(path, F_OK) == 0) {
+                snprintf(text, sizeof(text), "external host %s (%s)", st->argv[0], path);
+                report_mark(r, st, NLAB_MARK_OK, text, NULL, NULL);
+                return;
+        }
+        snprintf(text, sizeof(text), "external host %s does not exist (no %s)", st->argv[0], path);
+        report_mark(r, st, NLAB_MARK_FAIL, st->text, text, NULL);
+        r->sum.failed++;
 }
 
 static void step_expect(struct run *r, const struct nlab_step *st)
 {
         const struct nlab_expect *ex = &st->ex;
+        struct nlab_step_result res = {.text = st->text};
         struct lab_outcome o = {0};
+        char why[1024], reason[512] = "";
         struct nlab_err err;
-        char why[1024];
 
         if (lab_check(&r->c, ex, &o, &err) < 0) {
                 o.held = false;
                 snprintf(o.saw, sizeof(o.saw), "%s", err.msg);
         }
+        if (!o.held)
+                lab_explain(&r->c, ex, reason, sizeof(reason));
+        snprintf(why, sizeof(why), "%s%s%s%s",
+                 ex->xfail && o.held ? "held, but this lab shows it failing: " : "", o.saw,
+                 reason[0] ? "\nwhy: " : "", reason);
+        res.why = why;
+        res.evidence = o.saw;
+        res.reason = reason[0] ? reason : NULL;
         if (o.held && !ex->xfail) {
                 r->sum.passed++;
-                report(r, st, NLAB_MARK_OK, st->text, o.saw, NULL);
-                return;
-        }
-        snprintf(why, sizeof(why), "%s%s",
-                 ex->xfail && o.held ? "held, but this lab shows it failing: " : "", o.saw);
-        if (!o.held)
-                lab_explain(&r->c, ex, why, sizeof(why));
-        if (ex->xfail && !o.held) {
+                res.mark = NLAB_MARK_OK;
+        } else if (ex->xfail && !o.held) {
                 r->sum.xfailed++;
-                report(r, st, NLAB_MARK_XFAIL, st->text, why, NULL);
+                res.mark = NLAB_MARK_XFAIL;
         } else {
                 r->sum.failed++;
-                report(r, st, NLAB_MARK_FAIL, st->text, why, NULL);
+                res.mark = NLAB_MARK_FAIL;
         }
+        report(r, st, &res);
 }
 
 static void run_step(struct run *r, const struct nlab_step *st)
@@ -226,13 +259,19 @@ static void run_step(struct run *r, const struct nlab_step *st)
                 r->ops->note(r->ctx, st);
                 return;
         }
+        if (r->check && st->kind == NLAB_STEP_COMMAND)
+                return; /* the lab was built by hand */
+        r->began_ms = lab_mono_ms();
         if (r->aborted || interrupted) {
-                report(r, st, NLAB_MARK_SKIP, st->text, NULL, NULL);
+                r->sum.skipped++;
+                report_mark(r, st, NLAB_MARK_SKIP, st->text, NULL, NULL);
                 return;
         }
         r->ops->begin(r->ctx, st);
         if (st->kind == NLAB_STEP_COMMAND)
                 step_command(r, st);
+        else if (st->kind == NLAB_STEP_EXTERNAL && r->check)
+                step_external_check(r, st);
         else if (st->kind == NLAB_STEP_EXTERNAL)
                 step_external(r, st);
         else
@@ -260,6 +299,7 @@ static int run_in_lab(const struct nlab_scenario *s, const struct nlab_run_opts 
 {
         struct sigaction sa = {.sa_handler = on_interrupt};
         struct run r = {.ops = ops, .ctx = ctx};
+        unsigned t0 = lab_mono_ms();
         struct nlab_err err;
         size_t i;
 
@@ -280,6 +320,7 @@ static int run_in_lab(const struct nlab_scenario *s, const struct nlab_run_opts 
         if (!o->keep)
                 remove_containers(&r.c.st);
         r.sum.interrupted = interrupted;
+        r.sum.ms = lab_mono_ms() - t0;
         ops->done(ctx, s, &r.sum);
         fflush(stdout);
         nlab_store_close(&r.c.st);
@@ -288,14 +329,52 @@ static int run_in_lab(const struct nlab_scenario *s, const struct nlab_run_opts 
         return r.sum.failed ? 1 : 0;
 }
 
-unsigned nlab_scenario_results(const struct nlab_scenario *s)
+unsigned nlab_scenario_results(const struct nlab_scenario *s, bool check)
 {
         unsigned n = 0;
         size_t i;
 
         for (i = 0; i < s->nsteps; i++)
-                n += s->steps[i].kind != NLAB_STEP_NOTE;
+                n += s->steps[i].kind != NLAB_STEP_NOTE &&
+                     !(check && s->steps[i].kind == NLAB_STEP_COMMAND);
         return n;
+}
+
+/* The running lab is read, never changed: no lock, no cleanup, and a state root that is not
+ * there is not made. */
+int nlab_scenario_check(const struct nlab_scenario *s, const char *root,
+                        const struct nlab_runner_ops *ops, void *ctx, struct nlab_err *err)
+{
+        struct run r = {.ops = ops, .ctx = ctx, .check = true};
+        static volatile sig_atomic_t never;
+        char self[PATH_MAX], records[PATH_MAX];
+        unsigned t0 = lab_mono_ms();
+        ssize_t n;
+        size_t i;
+
+        assert(s && root && ops);
+        n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        if (n < 0)
+                return nlab_err_sys(err, errno, "/proc/self/exe");
+        self[n] = '\0';
+        snprintf(records, sizeof(records), "%s/containers", root);
+        if (access(records, F_OK) < 0)
+                return nlab_err_set(err, NLAB_E_NOTFOUND,
+                                    "state root %s holds no lab (no %s): nothing to check", root,
+                                    records);
+        if (nlab_store_open(&r.c.st, root, err) < 0)
+                return -1;
+        r.c.self = self;
+        r.c.root = root;
+        r.c.interrupted = &never;
+        r.c.party_flags = NLAB_PARTY_NAMED_NETNS;
+        ops->start(ctx, s);
+        for (i = 0; i < s->nsteps; i++)
+                run_step(&r, &s->steps[i]);
+        r.sum.ms = lab_mono_ms() - t0;
+        ops->done(ctx, s, &r.sum);
+        nlab_store_close(&r.c.st);
+        return r.sum.failed ? 1 : 0;
 }
 
 int nlab_scenario_run(const struct nlab_scenario *s, const struct nlab_run_opts *o,

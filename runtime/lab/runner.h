@@ -23,10 +23,17 @@ struct nlab_step_result {
         const char *text;   /* what the mark is about: the step, or the external host made */
         const char *why;    /* what was seen, then why it failed; NULL when nothing to say */
         const char *output; /* a command's output (stdout and stderr), NULL for other steps */
+        /* For reports (--json, --junit, grading), the parts of why apart: */
+        const char *evidence; /* what the check observed ("tcp 10.89.0.2:80: connected in 3 ms"),
+                                 or why it could not run; NULL when nothing was observed */
+        const char *reason;   /* why the traffic did not arrive (diagnose), NULL when not known */
+        unsigned ms;          /* how long the step took */
 };
 
 struct nlab_run_summary {
-        unsigned passed, failed, xfailed;
+        unsigned passed, failed, xfailed; /* passed and xfailed count expectations only */
+        unsigned skipped;                 /* steps not run */
+        unsigned ms;                      /* the whole run */
         bool interrupted;
         const char *error; /* the lab's state root could not be opened: nothing ran */
 };
@@ -49,8 +56,9 @@ struct nlab_run_lab {
         char dir[32]; /* its state root */
 };
 
-/* How many results a run of s reports (every step but notes): a TAP plan. */
-unsigned nlab_scenario_results(const struct nlab_scenario *s);
+/* How many results a run of s reports (every step but notes; with check, only the externals and
+ * expectations): a TAP plan. */
+unsigned nlab_scenario_results(const struct nlab_scenario *s, bool check);
 
 /* Run s in a fresh lab; command steps run this very binary (/proc/self/exe). Returns the lab's exit
  * status (0 all held, 1 a failure, 130 Ctrl-C), -1 when the lab ended early, or < -1 with err set
@@ -58,5 +66,12 @@ unsigned nlab_scenario_results(const struct nlab_scenario *s);
 int nlab_scenario_run(const struct nlab_scenario *s, const struct nlab_run_opts *o,
                       const struct nlab_runner_ops *ops, void *ctx, struct nlab_run_lab *lab,
                       struct nlab_err *err);
+
+/* Check s's expectations against the lab in the state root `root` as it is now, in this process:
+ * commands are not run (nor reported), nothing is created or removed. An external host must exist
+ * as /run/netns/NAME; one that does not is reported as a failure. Returns 0 when all held, 1 when
+ * one failed, or -1 with err when root holds no lab. */
+int nlab_scenario_check(const struct nlab_scenario *s, const char *root,
+                        const struct nlab_runner_ops *ops, void *ctx, struct nlab_err *err);
 
 #endif
