@@ -357,10 +357,11 @@ static int claim_some_name(struct nlab_store *st, const struct nlab_run_req *req
         if (req->name) {
                 snprintf(name, size, "%s", req->name);
                 if (nlab_external_exists(st, name)) /* diagnose and graph take names for both */
-                        return nlab_err_set(err, NLAB_E_CONFLICT,
-                                            "the name \"%s\" is used by an external host: choose "
-                                            "another name, or remove it with: netlab external rm %s",
-                                            name, name);
+                        return nlab_err_set(
+                            err, NLAB_E_CONFLICT,
+                            "the name \"%s\" is used by an external host: choose "
+                            "another name, or remove it with: netlab external rm %s",
+                            name, name);
                 return nlab_store_claim_name(st, name, id, err);
         }
         for (tries = 0; tries < 64; tries++) {

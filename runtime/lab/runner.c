@@ -204,18 +204,30 @@ static void step_external(struct run *r, const struct nlab_step *st)
         report_mark(r, st, NLAB_MARK_OK, text, NULL, NULL);
 }
 
-/* scenario check: the test host must be there already, made by hand (ip netns add NAME). */
+/* scenario check: the test host must be there already: `netlab external add NAME`, or made by
+ * hand (ip netns add NAME). */
 static void step_external_check(struct run *r, const struct nlab_step *st)
 {
-        char path[64], text[128];
+        struct nlab_external *x = &r->c.ext[r->c.next];
+        char path[64], text[160];
 
+        if (r->c.next < LAB_MAX_EXTERNALS &&
+            nlab_external_load(&r->c.st, st->argv[0], x, NULL) == 0 &&
+            x->state == NLAB_EXTERNAL_UP) {
+                r->c.next++;
+                snprintf(text, sizeof(text), "external host %s at %s", x->name, inet_ntoa(x->addr));
+                report_mark(r, st, NLAB_MARK_OK, text, NULL, NULL);
+                return;
+        }
         snprintf(path, sizeof(path), "/run/netns/%s", st->argv[0]);
         if (access(path, F_OK) == 0) {
                 snprintf(text, sizeof(text), "external host %s (%s)", st->argv[0], path);
                 report_mark(r, st, NLAB_MARK_OK, text, NULL, NULL);
                 return;
         }
-        snprintf(text, sizeof(text), "external host %s does not exist (no %s)", st->argv[0], path);
+        snprintf(text, sizeof(text),
+                 "external host %s does not exist (add it: netlab external add %s)", st->argv[0],
+                 st->argv[0]);
         report_mark(r, st, NLAB_MARK_FAIL, st->text, text, NULL);
         r->sum.failed++;
 }

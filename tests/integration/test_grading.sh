@@ -68,10 +68,16 @@ check_eq "check of a state root with no lab fails (exit 1)" 1 "$rc"
 check_match "... saying so" "^netlab: error: state root /run/netlab-nolab holds no lab" "$out"
 check_fails "... and does not create it" test -e /run/netlab-nolab
 
-# External hosts of the file must exist (made by hand with ip netns add); a missing one is named.
+# External hosts of the file must exist (netlab external add, or ip netns add); a missing one is named.
 make_external lanx 10.66.0.1 10.66.0.2
 printf 'external lanx\nexpect host reaches lanx\nexpect lanx cannot-reach 10.77.0.2\n' >"$work/ext.lab"
 check "check: an external host made by hand counts, and is probed" nl scenario check "$work/ext.lab"
+nl external add --subnet 198.18.9.0/24 lanz >/dev/null
+sed 's/lanx/lanz/g' "$work/ext.lab" >"$work/ext2.lab"
+out=$(nl scenario check "$work/ext2.lab" 2>&1); rc=$?
+check_eq "check: an external host of 'netlab external add' counts (exit 0)" 0 "$rc"
+check_match "... found at its address" "external host lanz at 198.18.9.2" "$out"
+nl external rm lanz
 sed 's/lanx/lany/g' "$work/ext.lab" >"$work/noext.lab"
 out=$(nl scenario check "$work/noext.lab" 2>&1); rc=$?
 check_eq "check: a missing external host fails (exit 1)" 1 "$rc"
