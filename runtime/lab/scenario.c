@@ -348,6 +348,9 @@ static int check_link(struct pctx *c, const struct nlab_cmd_grammar *sh, size_t 
                 eq = strchr(t, '=');
                 snprintf(name, sizeof(name), "%.*s", (int)(eq ? eq - t - 2 : (long)strlen(t) - 2),
                          t + 2);
+                if (!nlab_grammar_takes_value(sh, name))
+                        return fail_tok(c, i, "unknown flag %s (--rate, --delay, --jitter, --loss)",
+                                        t);
                 if (!eq)
                         vi = ++i; /* parse_command checked that the value is there */
                 if (nlab_linkcond_set(&lc, name, eq ? eq + 1 : c->tok[vi].s, &err) < 0)
@@ -390,6 +393,9 @@ static int parse_command(struct pctx *c)
                         break;
                 }
         }
+        /* before the count: an unknown flag would count its value as an argument */
+        if (!strcmp(sh->name, "link") && check_link(c, sh, first) < 0)
+                return -1;
         if ((int)npos < sh->min || (sh->max >= 0 && (int)npos > sh->max)) {
                 char what[64];
                 snprintf(what, sizeof(what), "%s%s%s", sh->name, sh->sub ? " " : "",
@@ -400,8 +406,6 @@ static int parse_command(struct pctx *c)
                 return fail_at(c, c->tok[last_pos].col, c->tok[last_pos].width,
                                "%s: too many arguments (%s)", what, sh->usage);
         }
-        if (!strcmp(sh->name, "link") && check_link(c, sh, first) < 0)
-                return -1;
         st = new_step(c, NLAB_STEP_COMMAND);
         if (!st)
                 return oom(c);
