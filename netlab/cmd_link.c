@@ -45,8 +45,9 @@ static int link_set(struct nlab_cli *cli, int argc, char **argv)
         if (nlab_cli_parse("link set", set_flags, NSET, argc, argv, 0, &p, false, &code) != 0 ||
             one_target("link set", &p, &code) < 0)
                 goto out;
-        for (i = 0; i + 1 < NSET; i++)
-                if (p.set[i] && nlab_linkcond_set(&c, set_flags[i].name, p.value[i], &err) < 0)
+        for (i = 0; i < NSET; i++)
+                if (p.set[i] && set_flags[i].type == NLAB_FLAG_VALUE &&
+                    nlab_linkcond_set(&c, set_flags[i].name, p.value[i], &err) < 0)
                         goto fail;
         if (nlab_ctr_link_set(&cli->st, p.pos[0], &c, &err) < 0)
                 goto fail;

@@ -26,9 +26,8 @@ static const struct unit time_units[] = {{"us", 1}, {"ms", 1e3}, {"s", 1e6}};
 #define TIME_ACCEPTS    "a number and a unit: us, ms or s, e.g. 50ms"
 #define PERCENT_ACCEPTS "a percentage from 0%% to 100%%, e.g. 1%% or 0.5%%"
 
-/* Digits with at most one '.' between digits, at most 12 significant characters: no sign, no
- * exponent, no spaces, no hex, which strtod alone would take. Returns the length of the number, 0
- * if none. */
+/* Digits with at most one '.' between digits, at most 12 characters: no sign, exponent, space
+ * or hex, which strtod alone would take. Returns the length of the number, 0 if none. */
 static size_t number_len(const char *s)
 {
         size_t i = 0, digits = 0;
