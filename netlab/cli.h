@@ -34,6 +34,7 @@ int nlab_run_help_only(const char *cmd, int argc, char **argv);
 int nlab_exec_help_only(const char *cmd, int argc, char **argv);
 int nlab_network_help_only(const char *cmd, int argc, char **argv);
 int nlab_external_help_only(const char *cmd, int argc, char **argv);
+int nlab_link_help_only(const char *cmd, int argc, char **argv);
 /* Print the help of a command ("run", "network connect") to stdout. */
 int nlab_cli_help(const char *cmd);
 /* "unknown command" for word (a subcommand of group, "" for the top level) with the nearest
@@ -62,6 +63,7 @@ int nlab_cmd_shim_exit(const char *root, int argc, char **argv);
 int nlab_cmd_diagnose(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_external(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_graph(struct nlab_cli *cli, int argc, char **argv);
+int nlab_cmd_link(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_scenario(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_system(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_version(struct nlab_cli *cli, int argc, char **argv);

@@ -38,6 +38,7 @@ static const struct command commands[] = {
     {"diagnose", nlab_cmd_diagnose, 0, NULL},
     {"external", nlab_cmd_external, 0, nlab_external_help_only},
     {"graph", nlab_cmd_graph, 0, NULL},
+    {"link", nlab_cmd_link, 0, nlab_link_help_only},
     {"scenario", nlab_cmd_scenario, CMD_NO_ROOT, NULL},
     {"system", nlab_cmd_system, 0, NULL},
     {"top", nlab_cmd_top, 0, NULL},

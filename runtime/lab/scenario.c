@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "runtime/base/cidr.h"
+#include "runtime/base/linkspec.h"
 #include "runtime/net/external.h"
 #include "runtime/net/hostsfile.h"
 
@@ -300,7 +301,7 @@ static const struct nlab_cmd_grammar *find_command(struct pctx *c, size_t *first
         else
                 fail_tok(c, 0,
                          "unknown directive or netlab command \"%s\" (directives: title, note, "
-                         "external, expect, expect-fail)",
+                         "external, link, expect, expect-fail)",
                          name);
         return NULL;
 }
@@ -315,6 +316,49 @@ static void remember_name(struct pctx *c, const struct nlab_cmd_grammar *sh, siz
                 nlab_strv_push(&c->containers, c->tok[i + 1].s);
         else if (!strncmp(t, "--name=", 7))
                 nlab_strv_push(&c->containers, t + 7);
+}
+
+/* link set|show|reset: the target a container named earlier, the values as `link set` parses
+ * them (runtime/base/linkspec.c), so a bad unit stops the file before anything runs. */
+static int check_link(struct pctx *c, const struct nlab_cmd_grammar *sh, size_t first)
+{
+        struct nlab_linkcond lc = {0};
+        char ctr[256], iface[16];
+        struct nlab_err err;
+        size_t i;
+
+        for (i = first; i < c->ntok; i++) {
+                const char *t = c->tok[i].s, *eq;
+                char name[32];
+                size_t vi = i;
+                if (t[0] != '-') {
+                        if (nlab_link_target_parse(t, ctr, sizeof(ctr), iface, sizeof(iface),
+                                                   &err) < 0)
+                                return fail_tok(c, i, "%s", err.msg);
+                        if (!strv_has(&c->containers, ctr))
+                                return fail_at_tok(c, i,
+                                                   "unknown container \"%s\": name it with --name "
+                                                   "on an earlier run or create line",
+                                                   ctr);
+                        continue;
+                }
+                if (t[1] != '-' || !strcmp(t, "--help") || strcmp(sh->sub, "set"))
+                        return fail_tok(c, i, "%s: not here (--rate, --delay, --jitter, --loss)",
+                                        t);
+                eq = strchr(t, '=');
+                snprintf(name, sizeof(name), "%.*s", (int)(eq ? eq - t - 2 : (long)strlen(t) - 2),
+                         t + 2);
+                if (!nlab_grammar_takes_value(sh, name))
+                        return fail_tok(c, i, "unknown flag %s (--rate, --delay, --jitter, --loss)",
+                                        t);
+                if (!eq)
+                        vi = ++i; /* parse_command checked that the value is there */
+                if (nlab_linkcond_set(&lc, name, eq ? eq + 1 : c->tok[vi].s, &err) < 0)
+                        return fail_tok(c, vi, "%s", err.msg);
+        }
+        if (!strcmp(sh->sub, "set") && nlab_linkcond_check(&lc, &err) < 0)
+                return fail_tok(c, 0, "%s", err.msg);
+        return 0;
 }
 
 static int parse_command(struct pctx *c)
@@ -349,6 +393,9 @@ static int parse_command(struct pctx *c)
                         break;
                 }
         }
+        /* before the count: an unknown flag would count its value as an argument */
+        if (!strcmp(sh->name, "link") && check_link(c, sh, first) < 0)
+                return -1;
         if ((int)npos < sh->min || (sh->max >= 0 && (int)npos > sh->max)) {
                 char what[64];
                 snprintf(what, sizeof(what), "%s%s%s", sh->name, sh->sub ? " " : "",
@@ -759,6 +806,38 @@ static int parse_expect(struct pctx *c)
         return st->text ? 0 : oom(c);
 }
 
+/* `link CONTAINER[/IFACE] --rate ...` is `link set ...`: the word is put in, and the runner
+ * shows and runs the command a student would type. */
+static int parse_link_directive(struct pctx *c)
+{
+        struct nlab_step *st;
+        char *set = strdup("set"), *text;
+        size_t i, len = 0;
+
+        if (!set)
+                return oom(c);
+        if (c->ntok == MAX_TOKENS) {
+                free(set);
+                return fail_tok(c, c->ntok - 1, "%s", "too many words on one line");
+        }
+        memmove(&c->tok[2], &c->tok[1], (c->ntok - 1) * sizeof(c->tok[0]));
+        c->tok[1] = (struct token){set, c->tok[2].col, 0};
+        c->ntok++;
+        if (parse_command(c) < 0)
+                return -1;
+        st = &c->s->steps[c->s->nsteps - 1];
+        for (i = 0; i < st->argc; i++)
+                len += strlen(st->argv[i]) + 1;
+        text = calloc(1, len);
+        if (!text)
+                return oom(c);
+        for (i = 0; i < st->argc; i++)
+                strcat(strcat(text, i ? " " : ""), st->argv[i]);
+        free(st->text);
+        st->text = text;
+        return 0;
+}
+
 static int parse_line(struct pctx *c)
 {
         const char *w;
@@ -776,6 +855,8 @@ static int parse_line(struct pctx *c)
                 return parse_expect(c);
         if (!strcmp(w, "netlab"))
                 return fail_tok(c, 0, "write the command without the word \"%s\"", w);
+        if (!strcmp(w, "link") && c->ntok > 1 && !nlab_grammar_find(c->g, w, c->tok[1].s))
+                return parse_link_directive(c);
         return parse_command(c);
 }
 
