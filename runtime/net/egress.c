@@ -128,8 +128,8 @@ static bool has_default_route(pid_t pid)
 
 static pid_t spawn(const char *bin, const char **argv)
 {
+        pid_t parent = getpid(), child;
         sigset_t all, old;
-        pid_t child;
 
         sigfillset(&all);
         sigprocmask(SIG_BLOCK, &all, &old);
@@ -137,8 +137,9 @@ static pid_t spawn(const char *bin, const char **argv)
         if (child == 0) {
                 int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
-                /* dies with the keeper, whatever kills it */
-                prctl(PR_SET_PDEATHSIG, SIGTERM);
+                /* dies with the keeper, whatever kills it, even before this line */
+                if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
+                        _exit(127);
                 for (int s = 1; s < NSIG; s++)
                         signal(s, SIG_DFL);
                 sigprocmask(SIG_SETMASK, &old, NULL);

@@ -84,6 +84,7 @@ struct nlab_portfwd {
         uint32_t next_id;
         unsigned udp_timeout_ms, live;
         bool timer_armed;
+        char *dgram; /* one datagram in flight, allocated with the first UDP event */
         /* closed while an event batch may still point at them; freed after the batch */
         struct pf_conn *dead_conns;
         struct pf_flow *dead_flows;
@@ -609,7 +610,6 @@ static int handle(struct nlab_portfwd *fwd, struct pf_handle *h, uint32_t events
 int nlab_portfwd_dispatch(struct nlab_portfwd *fwd, struct nlab_err *err)
 {
         struct epoll_event evs[64];
-        char *buf = NULL;
         int n, r = 0;
 
         assert(fwd);
@@ -619,12 +619,11 @@ int nlab_portfwd_dispatch(struct nlab_portfwd *fwd, struct nlab_err *err)
         for (int i = 0; i < n && r == 0; i++) {
                 struct pf_handle *h = evs[i].data.ptr;
 
-                if ((h->kind == K_LISTEN || h->kind == K_FLOW) && !buf &&
-                    !(buf = malloc(PF_UDP_MAX)))
+                if ((h->kind == K_LISTEN || h->kind == K_FLOW) && !fwd->dgram &&
+                    !(fwd->dgram = malloc(PF_UDP_MAX)))
                         return nlab_err_sys(err, ENOMEM, "port forwarder");
-                r = handle(fwd, h, evs[i].events, buf, err);
+                r = handle(fwd, h, evs[i].events, fwd->dgram, err);
         }
-        free(buf);
         reap(fwd);
         return r;
 }
@@ -817,5 +816,6 @@ void nlab_portfwd_free(struct nlab_portfwd *fwd)
         close(fwd->inner);
         close(fwd->timer);
         close(fwd->ep);
+        free(fwd->dgram);
         free(fwd);
 }

@@ -12,7 +12,8 @@
 struct nlab_portfwd;
 
 /* inner_sock: the outer end of a SOCK_SEQPACKET unix socket pair used by the forwarder alone; the
- * other end is served by nlab_portfwd_serve in the lab host. The forwarder takes it over. */
+ * other end is served by nlab_portfwd_serve in the lab host. The forwarder takes it over (on
+ * failure it stays the caller's). */
 struct nlab_portfwd *nlab_portfwd_new(int inner_sock, struct nlab_err *err);
 
 /* Publish m (host_port resolved, host_ip "" = every address, IPv6 too where there is IPv6) to
