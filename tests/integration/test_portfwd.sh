@@ -119,9 +119,14 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; }
 trap cleanup EXIT
 
 # start_driver [ENV=VALUE...]: the driver as uid 4242 on the coprocess DRV; INNER is its lab host.
+# With AS_ROOT=1: as root, the lab host a new network namespace only.
 start_driver() {
-        coproc DRV { setpriv --reuid $U --regid $U --clear-groups env "$@" /tmp/portfwd_driver \
-                --userns 2>>/tmp/driver.err; }
+        if [ -n "${AS_ROOT:-}" ]; then
+                coproc DRV { env "$@" /tmp/portfwd_driver 2>>/tmp/driver.err; }
+        else
+                coproc DRV { setpriv --reuid $U --regid $U --clear-groups env "$@" \
+                        /tmp/portfwd_driver --userns 2>>/tmp/driver.err; }
+        fi
         read -r -t 10 _ INNER <&"${DRV[0]}"
         in_lab python3 /tmp/peer.py tcp-server 80 >/dev/null 2>&1 &
         pids+=($!)
@@ -260,6 +265,23 @@ check_match "neither installed: a note saying what that costs, and no failure" \
         "^note: no egress: .*pasta.*slirp4netns.*the lab itself works" "$(drv egress)"
 check_output "the forwarder still works then" "ok" drv add tcp - 8081 127.0.0.1 80
 check_output "and relays" "ok" peer echo 127.0.0.1 8081 10
+stop_driver
+
+# As root (`--rootless` tried by root): the same forwarder; pasta gives up root before it joins
+# the lab host, so slirp4netns is chosen.
+AS_ROOT=1 start_driver
+check_output "as root: publish" "ok" drv add tcp - 8082 127.0.0.1 80
+check_output "as root: relays" "ok" peer echo 127.0.0.1 8082 1000
+check_output "as root: port 80 is no refusal (the bind decides, not a number)" "ok" \
+        drv add tcp - 80 127.0.0.1 80
+check_output "as root: egress picks slirp4netns" "egress slirp4netns" drv egress
+check_output "as root: the lab host reaches the test host" "answer" \
+        in_lab python3 /tmp/peer.py ask 10.77.0.2 7000
+drv egress-stop >/dev/null
+stop_driver
+AS_ROOT=1 start_driver NETLAB_EGRESS=pasta
+check_match "as root: forcing pasta says why not and what to use" \
+        "^error: NETLAB_EGRESS=pasta: pasta cannot be used as root .*use slirp4netns" "$(drv egress)"
 stop_driver
 check_output "the driver said nothing on stderr" "" cat /tmp/driver.err
 finish
