@@ -40,10 +40,10 @@ echo "add tcp - 5202 127.0.0.1 5201" >&"${DRV[1]}"
 read -r -t 10 reply <&"${DRV[0]}"
 [ "$reply" = ok ] || echo "forwarder: $reply"
 netlab=$(gbps 5202)
-exec {DRV[1]}>&-
+eval "exec ${DRV[1]}>&-"
 
 # rootless podman: a rootfs of iperf3 and its libraries (no image pull: nothing leaves the sandbox)
-podman_bw= why=
+podman_bw='' why=''
 if ! command -v podman >/dev/null; then
         why="podman is not installed"
 else

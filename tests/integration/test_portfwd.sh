@@ -136,7 +136,7 @@ start_driver() {
 }
 stop_driver() {
         local p=$DRV_PID
-        exec {DRV[1]}>&-
+        eval "exec ${DRV[1]}>&-"
         wait "$p" 2>/dev/null
 }
 # drv COMMAND...: one command to the driver, its one-line reply on stdout.
