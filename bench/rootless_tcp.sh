@@ -3,7 +3,8 @@
 # netlab's port forwarder (tests/tools/portfwd_driver as uid 4242, the outer half in the sandbox's
 # namespace, iperf3 -s in the lab host) against iperf3 over the same loopback without a forwarder,
 # and through rootless podman's rootlessport (slirp4netns port_handler=rootlesskit) in the same
-# run when podman can run here; when it cannot, the output says why.
+# run when podman can run here (when it cannot, the output says why), and through pasta's own
+# port forwarder, which podman 5 uses rootless, for reference.
 # Usage: bench/rootless_tcp.sh [BUILD_DIR]   (root; runs in its own sandbox; SECONDS_PER_RUN=10)
 set -uo pipefail
 here=$(dirname "$(realpath "$0")")
@@ -42,6 +43,22 @@ read -r -t 10 reply <&"${DRV[0]}"
 netlab=$(gbps 5202)
 eval "exec ${DRV[1]}>&-"
 
+# pasta's own port forwarder (what podman 5 uses rootless): a second lab host, iperf3 in it
+pasta_bw=''
+if command -v pasta >/dev/null; then
+        # pasta wants a host interface with a default route to copy: a veth pair inside the sandbox
+        ip link add bx0 type veth peer name bx1
+        ip addr add 10.78.0.1/24 dev bx0
+        ip link set bx0 up && ip link set bx1 up
+        ip route add default via 10.78.0.2
+        as_user unshare -Urn sh -c 'ip link set lo up; exec iperf3 -s -p 5201' >/dev/null 2>&1 &
+        sleep 0.5
+        lab2=$(pgrep -n -x iperf3)
+        as_user pasta --quiet --config-net -t 5204:5201 -u none -T none -U none \
+                --netns /proc/$lab2/ns/net --userns /proc/$lab2/ns/user >/dev/null 2>&1 && sleep 0.5
+        pasta_bw=$(gbps 5204)
+fi
+
 # rootless podman: a rootfs of iperf3 and its libraries (no image pull: nothing leaves the sandbox)
 podman_bw='' why=''
 if ! command -v podman >/dev/null; then
@@ -67,6 +84,7 @@ fi
 printf '%-52s %10s\n' "bulk TCP from 127.0.0.1, iperf3 ${secs}s" "Gbit/s"
 printf '%-52s %10s\n' "direct (loopback, no forwarder)" "$direct"
 printf '%-52s %10s   ratio to direct %s\n' "netlab rootless port forwarder" "$netlab" "$(ratio "$netlab" "$direct")"
+[ -z "$pasta_bw" ] || printf '%-52s %10s   ratio to direct %s\n' "pasta's port forwarder (-t), for reference" "$pasta_bw" "$(ratio "$pasta_bw" "$direct")"
 if [ -z "$why" ]; then
         printf '%-52s %10s   ratio to direct %s\n' "rootless podman (rootlessport)" "$podman_bw" "$(ratio "$podman_bw" "$direct")"
         printf '%-52s %10s\n' "netlab / podman" "$(ratio "$netlab" "$podman_bw")"
