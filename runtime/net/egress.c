@@ -230,7 +230,13 @@ int nlab_egress_start(pid_t pid, struct nlab_egress *out, struct nlab_err *err)
         if (choose(out->tool, sizeof(out->tool), bin, sizeof(bin), err) < 0)
                 return -1;
         if (!out->tool[0]) {
-                snprintf(out->note, sizeof(out->note), "%s", NO_STACK_NOTE);
+                const char *force = getenv(NLAB_EGRESS_ENV);
+
+                if (force && strcmp(force, "none") == 0)
+                        snprintf(out->note, sizeof(out->note), "no egress: %s=none",
+                                 NLAB_EGRESS_ENV);
+                else
+                        snprintf(out->note, sizeof(out->note), "%s", NO_STACK_NOTE);
                 return 0;
         }
         /* both stacks open a tap device there, in the lab host's user namespace */

@@ -266,6 +266,14 @@ check_match "neither installed: a note saying what that costs, and no failure" \
 check_output "the forwarder still works then" "ok" drv add tcp - 8081 127.0.0.1 80
 check_output "and relays" "ok" peer echo 127.0.0.1 8081 10
 stop_driver
+for case in "NETLAB_EGRESS=none|^note: no egress: NETLAB_EGRESS=none$" \
+        "NETLAB_EGRESS=slirp|^error: NETLAB_EGRESS=slirp: expected pasta, slirp4netns or none$" \
+        "PATH=/nonexistent NETLAB_EGRESS=slirp4netns|^error: NETLAB_EGRESS=slirp4netns: slirp4netns is not installed"; do
+        # shellcheck disable=SC2086 # the environment words split on purpose
+        start_driver ${case%%|*}
+        check_match "egress with ${case%%|*}" "${case#*|}" "$(drv egress)"
+        stop_driver
+done
 
 # As root (`--rootless` tried by root): the same forwarder; pasta gives up root before it joins
 # the lab host, so slirp4netns is chosen.
