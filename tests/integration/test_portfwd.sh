@@ -2,7 +2,8 @@
 # Rootless published ports and egress (runtime/net/portfwd*.c, runtime/net/egress.c) through
 # tests/tools/portfwd_driver, which plays the keeper: as uid 4242 it runs the forwarder's outer
 # half in the sandbox's network namespace and its inner half in a new user + network namespace
-# (the "lab host"). Observers are python3 peers on either side. Runs in a sandbox (lib.sh); TAP.
+# (the "lab host"). Observers are python3 peers on either side; a "container" behind a bridge in
+# the lab host checks egress through NAT and the user-mode stack. Runs in a sandbox (lib.sh); TAP.
 # Usage: test_portfwd.sh [PATH/TO/portfwd_driver]   (or PORTFWD_DRIVER=...)
 . "$(dirname "$0")/lib.sh"
 D=${1:-${PORTFWD_DRIVER:-$(dirname "$0")/../../build/tests/tools/portfwd_driver}}
@@ -243,16 +244,45 @@ stop_driver
 umount /dev/net/tun
 mount --bind /tmp/tun666 /dev/net/tun
 
+# lab_container: a "container" netns behind a bridge in the lab host, masqueraded out of it the way
+# a lab's networks are (set up from outside with ip and nft, as root of the sandbox).
+lab_container() {
+        ip netns add ctr
+        in_lab ip link add br0 type bridge
+        in_lab ip addr add 10.88.0.1/24 dev br0
+        in_lab ip link set br0 up
+        in_lab ip link add vc0 type veth peer name eth0 netns ctr
+        in_lab ip link set vc0 master br0 up
+        ip -n ctr addr add 10.88.0.2/24 dev eth0
+        ip -n ctr link set eth0 up
+        ip -n ctr route add default via 10.88.0.1
+        in_lab sysctl -qw net.ipv4.ip_forward=1
+        in_lab nft -f - <<'NFT'
+table ip nat {
+        chain post {
+                type nat hook postrouting priority 100;
+                ip saddr 10.88.0.0/24 oifname != "br0" masquerade
+        }
+}
+NFT
+}
+
 for tool in pasta slirp4netns; do
         if ! command -v $tool >/dev/null; then
                 ok "# SKIP $tool not installed"
                 continue
         fi
         start_driver NETLAB_EGRESS=$tool
+        lab_container
+        check_fails "$tool: before the stack starts, the container cannot get out" \
+                ip netns exec ctr timeout 5 python3 /tmp/peer.py ask 10.77.0.2 7000
         check_output "$tool: egress starts" "egress $tool" drv egress
         # (not the half-close echo: pasta 0.0~git20230309 loses the server's FIN after ours)
         check_output "$tool: the lab host reaches the test host" "answer" \
                 in_lab python3 /tmp/peer.py ask 10.77.0.2 7000
+        check_output "$tool: a container behind the lab host's bridge gets out through its NAT" \
+                "answer" ip netns exec ctr python3 /tmp/peer.py ask 10.77.0.2 7000
+        ip netns del ctr
         check_output "$tool: stop" "ok" drv egress-stop
         check_output "$tool: stopped and reaped, nothing of it is left" "" \
                 bash -c "pgrep -x $tool || true"
