@@ -428,9 +428,8 @@ static void udp_from_clients(struct nlab_portfwd *fwd, struct pf_map *map, char 
         }
 }
 
-static void udp_to_client(struct nlab_portfwd *fwd, struct pf_flow *f, char *buf)
+static void udp_to_client(struct pf_flow *f, char *buf)
 {
-        (void)fwd;
         for (;;) {
                 ssize_t n = recv(f->fd, buf, PF_UDP_MAX, 0);
 
@@ -600,7 +599,7 @@ static int handle(struct nlab_portfwd *fwd, struct pf_handle *h, uint32_t events
                 struct pf_flow *f = h->obj;
 
                 if (!f->dead)
-                        udp_to_client(fwd, f, buf);
+                        udp_to_client(f, buf);
                 break;
         }
         }

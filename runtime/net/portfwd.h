@@ -44,7 +44,8 @@ unsigned nlab_portfwd_live(const struct nlab_portfwd *fwd);
 void nlab_portfwd_free(struct nlab_portfwd *fwd);
 
 /* Inner half, in the lab host: answer one request on sock (non-blocking connect, send the socket
- * back). 1 handled, 0 the outer half closed the socket, -1 with err. */
+ * back). 1 handled (or, on a non-blocking sock, nothing to read yet), 0 the outer half closed the
+ * socket, -1 with err. For the keeper's loop: call it when sock is readable. */
 int nlab_portfwd_serve_one(int sock, struct nlab_err *err);
 /* Answer requests until the outer half closes sock. */
 int nlab_portfwd_serve(int sock, struct nlab_err *err);
