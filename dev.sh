@@ -11,6 +11,7 @@ packages=(
         busybox-static iproute2 nftables util-linux bsdutils procps psmisc strace
         bind9-dnsutils netcat-openbsd iputils-ping jq graphviz
         dnsperf dnsmasq-base iperf3 wrk tcpdump
+        passt slirp4netns
 )
 
 install_missing() {
