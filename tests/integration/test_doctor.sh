@@ -41,6 +41,18 @@ check_match "a docker0 over the default network's subnet is named as Docker's" \
         "network bridge \(${bridge_subnet//./\\.}\) overlaps Docker's docker0" "$(doctor_line subnet)"
 ip link del docker0
 check_eq "docker0 removed: no problem" "" "$(problems)"
+# Another state root's bridge on a subnet of ours: netc's bridge is gone, as after a reboot (its
+# record stays), and a second root takes the subnet.
+nl network create --subnet 10.97.0.0/24 netc >/dev/null
+ip link del "$(nl network inspect netc | jq -r '.[0].Options["com.docker.network.bridge.name"]')"
+check "another root may then create a network there" \
+        nl --root /run/netlab-test/root2 network create --subnet 10.97.0.0/24 --gateway 10.97.0.254 other
+check_match "doctor names the other root's bridge" \
+        "^PROBLEM +subnet: network netc \(10\.97\.0\.0/24\) overlaps bridge br-[0-9a-f]+ of another netlab state root" \
+        "$(doctor_line subnet)"
+nl --root /run/netlab-test/root2 network rm other >/dev/null
+nl network rm netc >/dev/null
+check_eq "both networks removed: no problem" "" "$(problems)"
 
 # ---- a foreign FORWARD DROP, with and without br_netfilter ----
 ip_b=$(nl inspect cb | jq -r '.[0].NetworkSettings.Networks.neta.IPAddress')
