@@ -191,30 +191,26 @@ static int try_qdisc(struct nlab_nl *nl, const char *kind, struct nlab_err *err)
         return r < 0 ? -1 : 0;
 }
 
-static void try_one(struct nlab_nl *nl, enum nlab_kfeat_id id, struct nlab_kfeat *f)
+static int try_kind(struct nlab_nl *nl, enum nlab_kfeat_id id, struct nlab_err *e)
 {
-        struct nlab_err e = {0};
-        int r = -1;
+        if (id == NLAB_KF_BRIDGE)
+                return nlab_link_bridge_add(nl, "nlabprobe0", 0, e);
+        if (id == NLAB_KF_VETH)
+                return nlab_link_veth_add(nl, "nlabprobe1", NULL, "nlabprobe2", NULL, 0, e);
+        if (id == NLAB_KF_VXLAN)
+                return try_vxlan(nl, e);
+        return try_qdisc(nl, features[id].name, e);
+}
 
-        switch (id) {
-        case NLAB_KF_BRIDGE:
-                r = nlab_link_bridge_add(nl, "nlabprobe0", 0, &e);
-                break;
-        case NLAB_KF_VETH:
-                r = nlab_link_veth_add(nl, "nlabprobe1", NULL, "nlabprobe2", NULL, 0, &e);
-                break;
-        case NLAB_KF_VXLAN:
-                r = try_vxlan(nl, &e);
-                break;
-        case NLAB_KF_TBF:
-        case NLAB_KF_NETEM:
-                r = try_qdisc(nl, features[id].name, &e);
-                break;
-        case NLAB_KF_N:
-                break;
+static void try_all(struct nlab_nl *nl, struct nlab_kfeat *f)
+{
+        for (size_t i = 0; i < NLAB_KF_N; i++) {
+                struct nlab_err e = {0};
+                int r = try_kind(nl, (enum nlab_kfeat_id)i, &e);
+
+                f->have[i] = r == 0;
+                f->errnum[i] = r == 0 ? 0 : e.errnum ? e.errnum : EIO;
         }
-        f->have[id] = r == 0;
-        f->errnum[id] = r == 0 ? 0 : e.errnum ? e.errnum : EIO;
 }
 
 /* The child: a netns of its own, every kind tried there, the answer on fd. */
@@ -222,18 +218,13 @@ static void probe_child(int fd)
 {
         struct nlab_kfeat f = {0};
         struct nlab_nl *nl = NULL;
-        int i, e = 0;
 
-        if (unshare(CLONE_NEWNET) < 0)
-                e = errno;
-        if (!e && !(nl = nlab_nl_open(NULL, NULL)))
-                e = EIO;
-        for (i = 0; i < NLAB_KF_N; i++) {
-                if (e)
-                        f.errnum[i] = e;
-                else
-                        try_one(nl, (enum nlab_kfeat_id)i, &f);
-        }
+        if (unshare(CLONE_NEWNET) < 0 && unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0)
+                f.netns_errno = errno;
+        if (!f.netns_errno && !(nl = nlab_nl_open(NULL, NULL)))
+                f.netns_errno = EIO;
+        if (!f.netns_errno)
+                try_all(nl, &f);
         if (nl)
                 nlab_nl_close(nl);
         _exit(write(fd, &f, sizeof(f)) == (ssize_t)sizeof(f) ? 0 : 1);

@@ -33,6 +33,7 @@ enum nlab_kfeat_id {
 struct nlab_kfeat {
         bool have[NLAB_KF_N];
         int errnum[NLAB_KF_N]; /* why one failed (EOPNOTSUPP, ENOENT, ...) */
+        int netns_errno;       /* no throwaway netns could be made: nothing was tried */
 };
 
 /* "bridge", "sch_netem": the module that provides the feature. */
@@ -40,7 +41,8 @@ const char *nlab_kfeat_module(enum nlab_kfeat_id id);
 /* "bridge", "netem": the kind as the kernel names it. */
 const char *nlab_kfeat_name(enum nlab_kfeat_id id);
 /* Create each kind once in a new network namespace of a child process, which exits with it:
- * nothing is left in the caller's netns whatever happens. */
+ * nothing is left in the caller's netns whatever happens. Without CAP_SYS_ADMIN the child makes
+ * a user namespace first. */
 int nlab_kfeat_probe(struct nlab_kfeat *out, struct nlab_err *err);
 
 #endif

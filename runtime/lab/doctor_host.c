@@ -89,6 +89,12 @@ int doc_kernel(struct nlab_doctor *d, const struct nlab_doctor_opts *o, struct n
                 return doc_add(d, "kernel", NLAB_DOC_NOTE, "features not probed: %s", e.msg)
                            ? 0
                            : oom(err);
+        if (kf.netns_errno)
+                return doc_add(d, "kernel", NLAB_DOC_NOTE,
+                               "features not probed: no throwaway network namespace: %s",
+                               strerror(kf.netns_errno))
+                           ? 0
+                           : oom(err);
         for (i = 0; i < NLAB_KF_N; i++) {
                 if (kf.have[i])
                         list_add(have, sizeof(have), nlab_kfeat_name((enum nlab_kfeat_id)i));
@@ -96,7 +102,8 @@ int doc_kernel(struct nlab_doctor *d, const struct nlab_doctor_opts *o, struct n
                         return oom(err);
         }
         /* doctor's ruleset check asks nftables itself; the preflight has no other check of it */
-        if (o->quick && nlab_fw_present(&e) < 0) {
+        /* EPERM: a user who may not ask (a rootless run) learns nothing about nftables here */
+        if (o->quick && nlab_fw_present(&e) < 0 && e.errnum != EPERM) {
                 f = doc_add(d, "kernel", NLAB_DOC_PROBLEM, "nftables does not answer (%s)", e.msg);
                 if (!f)
                         return oom(err);
