@@ -79,8 +79,6 @@ static int oom(struct nlab_err *err)
         return nlab_err_sys(err, ENOMEM, "doctor");
 }
 
-/* ---- subnets ---- */
-
 static bool our_bridge(const struct doc_ctx *c, const char *ifname)
 {
         for (size_t i = 0; i < c->n_nets; i++)
@@ -184,8 +182,6 @@ static int check_subnets(struct doc_ctx *c, struct nlab_doctor *d, struct nlab_e
         return r;
 }
 
-/* ---- other firewalls and br_netfilter ---- */
-
 static int check_firewall(struct doc_ctx *c, struct nlab_doctor *d, struct nlab_err *err)
 {
         struct nlab_doc_finding *f;
@@ -237,8 +233,6 @@ static int check_brnf(struct doc_ctx *c, struct nlab_doctor *d, struct nlab_err 
                            "firewall finding");
         return f ? 0 : oom(err);
 }
-
-/* ---- the netlab table and forwarding ---- */
 
 static int ruleset_fix(struct doc_ctx *c, struct nlab_doc_finding *f)
 {
@@ -357,8 +351,6 @@ static int check_forwarding(struct doc_ctx *c, struct nlab_doctor *d, struct nla
                 return oom(err);
         return 0;
 }
-
-/* ---- the whole run ---- */
 
 /* The networks and which of them have their bridge in the kernel. */
 static int load_networks(struct doc_ctx *c, struct nlab_err *err)

@@ -28,8 +28,6 @@ static void list_add(char *list, size_t size, const char *word)
                 snprintf(list + len, size - len, "%s%s", len ? ", " : "", word);
 }
 
-/* ---- kernel features ---- */
-
 static const struct {
         const char *config, *uses;
         bool required;
@@ -120,8 +118,6 @@ int doc_kernel(struct nlab_doctor *d, const struct nlab_doctor_opts *o, struct n
         return 0;
 }
 
-/* ---- cgroups ---- */
-
 static bool has_controller(enum nlab_cgroup_layout layout, const char *v2_list, const char *name)
 {
         char path[96];
@@ -193,8 +189,6 @@ int doc_cgroup(struct nlab_doctor *d, struct nlab_err *err)
                 r = -1;
         return r < 0 ? oom(err) : 0;
 }
-
-/* ---- user namespaces and rootless ---- */
 
 int doc_userns(struct nlab_doctor *d, struct nlab_err *err)
 {
