@@ -69,6 +69,11 @@ int nlab_cmd_system(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_version(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_info(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_top(struct nlab_cli *cli, int argc, char **argv);
+int nlab_cmd_doctor(struct nlab_cli *cli, int argc, char **argv);
+/* scenario run's preflight (cmd_doctor.c): the host-wide checks for the features the files use,
+ * one ok line or the findings; -1 when no lab can run here. */
+struct nlab_scenario;
+int nlab_cli_preflight(const struct nlab_scenario *all, size_t n, bool tap);
 
 /* The stdio a foreground process gets: our own fds, a pty slave (-t), /dev/null for stdin
  * without -i, or /dev/null for everything (detached exec). */

@@ -243,6 +243,8 @@ static int run_files(struct run_opts *o, const struct nlab_strv *files)
                         status = 1;
                 total += nlab_scenario_results(&all[i], o->check);
         }
+        if (!status && nlab_cli_preflight(all, files->n, o->tap) < 0)
+                status = 1;
         if (!status && o->tap)
                 printf("1..%u\n", total);
         if (!status)

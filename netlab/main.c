@@ -43,6 +43,7 @@ static const struct command commands[] = {
     {"system", nlab_cmd_system, 0, NULL},
     {"top", nlab_cmd_top, 0, NULL},
     {"info", nlab_cmd_info, 0, NULL},
+    {"doctor", nlab_cmd_doctor, 0, NULL},
     {"version", nlab_cmd_version, CMD_NO_ROOT, NULL},
 };
 
