@@ -7,11 +7,15 @@
 #include "netlab/args.h"
 #include "runtime/base/err.h"
 #include "runtime/base/store.h"
+#include "runtime/lab/keeper.h"
 
 struct nlab_cli {
         struct nlab_store st;
         const char *root;
         const char *cmd; /* for messages */
+        bool rootless;   /* the lab lives in a lab host of its own (docs/architecture.md) */
+        bool joined;     /* rootless: this process is inside the lab host */
+        struct nlab_keeper keeper; /* rootless: found or started before the join */
 };
 
 typedef int (*nlab_cmd_fn)(struct nlab_cli *cli, int argc, char **argv);
@@ -62,6 +66,12 @@ int nlab_cmd_system(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_version(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_info(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_top(struct nlab_cli *cli, int argc, char **argv);
+int nlab_cmd_lab(struct nlab_cli *cli, int argc, char **argv);
+/* Rootless: find or start the lab host (printing its notes unless quiet), join it, and fork
+ * into its pid namespace. Returns -1 in the child, which goes on with the command; the parent
+ * waits and returns the child's exit code (with stop_after, ending the keeper after a success),
+ * as does a failure. */
+int nlab_rootless_enter(struct nlab_cli *cli, bool run_codes, bool quiet, bool stop_after);
 
 /* The stdio a foreground process gets: our own fds, a pty slave (-t), /dev/null for stdin
  * without -i, or /dev/null for everything (detached exec). */
