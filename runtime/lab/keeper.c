@@ -224,7 +224,8 @@ static int map_ids(int pid, struct report *rep)
         rep->idmap = NLAB_IDMAP_SINGLE;
         snprintf(rep->idmap_note, sizeof(rep->idmap_note),
                  "uid %u has no range in /etc/subuid and /etc/subgid (or newuidmap/newgidmap are "
-                 "missing): only uid 0 exists in the lab, so --user with other ids fails (fix: "
+                 "missing): only uid 0 exists in the lab, so no file or process can have another "
+                 "owner (fix: "
                  "usermod --add-subuids 100000-165535 --add-subgids 100000-165535 %s)",
                  uid, name ? name : "USER");
         snprintf(line, sizeof(line), "0 %u 1\n", uid);
