@@ -110,6 +110,12 @@ check_eq "--pids-limit 500 lets 80 processes start (control)" "80" \
 check_fails "--pids-limit 40 stops a fork loop (RLIMIT_NPROC without a cgroup)" \
         u1 run --rm --net=none --pids-limit 40 busybox sh -c \
         'for i in $(seq 80); do sleep 3 & done 2>&1 | grep -q "fork" && exit 1; wait'
+check "a container with --pids-limit 40" \
+        u1 run -d --name capped --net=none --pids-limit 40 busybox sleep 300
+check "exec into it forks (control)" u1 exec capped sh -c 'sleep 0.1 & wait'
+check_fails "exec into it is bounded by the same limit" u1 exec capped sh -c \
+        'for i in $(seq 80); do sleep 3 & done 2>&1 | grep -q "fork" && exit 1; wait'
+u1 rm -f capped >/dev/null
 check_error "-m is refused rather than ignored" "--memory needs a cgroup" \
         u1 run --rm --net=none -m 64m busybox true
 u1 run -d --name noisy --net=none --log-opt max-size=100k --log-opt max-file=2 busybox \
