@@ -43,6 +43,9 @@ check_match "4243's lab host maps one id" "User ids: +0 $U2 1 \(single id\)" "$(
 check_eq "with a range, a file can belong to uid 1000 in a container (control)" "1000" \
         "$(u1 run --rm --net=none busybox sh -c 'touch /tmp/f && chown 1000 /tmp/f && stat -c %u /tmp/f')"
 check_fails "with one id, it cannot" u2 run --rm --net=none busybox sh -c 'touch /tmp/f && chown 1000 /tmp/f'
+check_match "info prints the mode" "Mode: rootless" "$(u1 info)"
+check_match "info --format json says rootless as Docker does" "name=rootless" "$(u1 info --format json)"
+check_match "root's info says root mode" "Mode: root$" "$(nl info)"
 check_eq "the state root is the runtime directory's netlab/" \
         "$U1" "$(stat -c %u /run/user/$U1/netlab)"
 
