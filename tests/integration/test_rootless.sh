@@ -145,6 +145,11 @@ out=$(u1 lab status)
 check_match "lab status: mode, keeper, networks, containers" \
         "Mode: +rootless.*Keeper: +outer pid [0-9]+, lab host pid [0-9]+.*labnet.*srv" "$(echo $out)"
 
+# --- a scenario, in its own sandbox inside the lab host ---------------------------------------
+scen=$(realpath "$(dirname "$NETLAB_TESTLIB")/../../scenarios/04-user-network-dns.lab")
+check_match "scenario run works rootless" "0 failed" "$(u1 scenario run "$scen" 2>&1 | tail -1)"
+check_eq "and leaves nothing in the lab" "srv" "$(u1 ps -a --format '{{.Names}}')"
+
 # --- the keeper killed ---------------------------------------------------------------------
 outer=$(awk '{print $1}' /run/user/$U1/netlab/keeper.pid)
 check "a container to lose" u1 run -d --name victim --net=none busybox sleep 300
