@@ -69,8 +69,8 @@ int nlab_cmd_top(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_lab(struct nlab_cli *cli, int argc, char **argv);
 /* Rootless: find or start the lab host (printing its notes unless quiet), join it, and fork
  * into its pid namespace. Returns -1 in the child, which goes on with the command; the parent
- * waits and returns the child's exit code (with stop_after, ending the keeper after a success),
- * as does a failure. */
+ * waits and exits with the child's code (with stop_after, ending the keeper after a success).
+ * A failure before the fork returns the exit code. */
 int nlab_rootless_enter(struct nlab_cli *cli, bool run_codes, bool quiet, bool stop_after);
 
 /* The stdio a foreground process gets: our own fds, a pty slave (-t), /dev/null for stdin

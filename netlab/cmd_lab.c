@@ -73,6 +73,15 @@ static int wait_child(pid_t child, const sigset_t *set)
         return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+/* A process that joined the lab host but stayed in the host's pid namespace ends without exit
+ * handlers: LeakSanitizer's tracer would be born in the lab's pid namespace, where it cannot see
+ * us, and wait forever. */
+static _Noreturn void leave(int code)
+{
+        fflush(NULL);
+        _exit(code);
+}
+
 int nlab_rootless_enter(struct nlab_cli *cli, bool run_codes, bool quiet, bool stop_after)
 {
         static const int sigs[] = {SIGCHLD, SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2};
@@ -90,7 +99,7 @@ int nlab_rootless_enter(struct nlab_cli *cli, bool run_codes, bool quiet, bool s
         if (nlab_keeper_join(&cli->keeper, &err) < 0 ||
             (news.lost_pid && forget_lost(cli, news.lost_pid, &err) < 0)) {
                 nlab_keeper_release(&cli->keeper);
-                return nlab_cli_fail(&err, run_codes);
+                leave(nlab_cli_fail(&err, run_codes));
         }
         nlab_keeper_release(&cli->keeper);
         cli->joined = true;
@@ -106,12 +115,12 @@ int nlab_rootless_enter(struct nlab_cli *cli, bool run_codes, bool quiet, bool s
         }
         if (child < 0) {
                 nlab_err_sys(&err, errno, "fork into the lab host");
-                return nlab_cli_fail(&err, run_codes);
+                leave(nlab_cli_fail(&err, run_codes));
         }
         code = wait_child(child, &set);
         if (stop_after && code == 0 && nlab_keeper_stop(cli->root, &cli->keeper, &err) < 0)
-                return nlab_cli_fail(&err, run_codes);
-        return code;
+                code = nlab_cli_fail(&err, run_codes);
+        leave(code);
 }
 
 static const struct nlab_flag lab_flags[] = {
