@@ -27,6 +27,7 @@
 
 #include "runtime/base/fsutil.h"
 #include "runtime/base/proc.h"
+#include "runtime/base/subid.h"
 
 #define NS_ALL                                                                                     \
         (CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC)
@@ -144,44 +145,18 @@ int nlab_keeper_find(const char *root, struct nlab_keeper *k, int *lost_pid, str
         return 0;
 }
 
-/* The first "NAME-or-UID:start:count" line of /etc/subuid or /etc/subgid for this id. */
-static bool subid_range(const char *file, const char *name, unsigned id, char start[16],
-                        char count[16])
-{
-        char line[512], idbuf[16], *f[3], *save = NULL;
-        FILE *fp = fopen(file, "re");
-        bool found = false;
-        int i;
-
-        if (!fp)
-                return false;
-        snprintf(idbuf, sizeof(idbuf), "%u", id);
-        while (!found && fgets(line, sizeof(line), fp)) {
-                line[strcspn(line, "\n")] = '\0';
-                f[0] = strtok_r(line, ":", &save);
-                for (i = 1; i < 3; i++)
-                        f[i] = f[i - 1] ? strtok_r(NULL, ":", &save) : NULL;
-                if (!f[2] || (strcmp(f[0], idbuf) && (!name || strcmp(f[0], name))) ||
-                    strlen(f[1]) >= 16 || strlen(f[2]) >= 16 || atol(f[2]) <= 0)
-                        continue;
-                snprintf(start, 16, "%s", f[1]);
-                snprintf(count, 16, "%s", f[2]);
-                found = true;
-        }
-        fclose(fp);
-        return found;
-}
-
 /* newuidmap/newgidmap PID 0 ID 1 1 START COUNT: the only setuid helpers rootless mode uses. */
-static bool run_idmap_tool(const char *tool, int pid, unsigned id, const char *start,
-                           const char *count)
+static bool run_idmap_tool(const char *tool, int pid, unsigned id,
+                           const struct nlab_subid_range *range)
 {
-        char spid[16], sid[16];
+        char spid[16], sid[16], start[24], count[24];
         int status;
         pid_t c;
 
         snprintf(spid, sizeof(spid), "%d", pid);
         snprintf(sid, sizeof(sid), "%u", id);
+        snprintf(start, sizeof(start), "%lu", range->start);
+        snprintf(count, sizeof(count), "%lu", range->count);
         c = fork();
         if (c == 0) {
                 execlp(tool, tool, spid, "0", sid, "1", "1", start, count, (char *)NULL);
@@ -209,15 +184,16 @@ static int write_proc(int pid, const char *file, const char *text)
 /* Subordinate ranges when the user has them and uidmap is installed, else 0 -> our own ids. */
 static int map_ids(int pid, struct report *rep)
 {
-        char us[16], uc[16], gs[16], gc[16], line[64];
+        struct nlab_subid_range ur, gr;
+        char line[64];
         struct passwd *pw = getpwuid(getuid());
         const char *name = pw ? pw->pw_name : NULL;
         unsigned uid = getuid(), gid = getgid();
 
-        if (subid_range("/etc/subuid", name, uid, us, uc) &&
-            subid_range("/etc/subgid", name, uid, gs, gc) &&
-            run_idmap_tool("newuidmap", pid, uid, us, uc) &&
-            run_idmap_tool("newgidmap", pid, gid, gs, gc)) {
+        if (nlab_subid_find("/etc/subuid", name, uid, &ur) &&
+            nlab_subid_find("/etc/subgid", name, uid, &gr) &&
+            run_idmap_tool("newuidmap", pid, uid, &ur) &&
+            run_idmap_tool("newgidmap", pid, gid, &gr)) {
                 rep->idmap = NLAB_IDMAP_SUBIDS;
                 return 0;
         }
