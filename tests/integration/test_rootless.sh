@@ -56,6 +56,10 @@ check_match "ps lists it" "web" "$(u1 ps)"
 check_eq "logs" "started" "$(u1 logs web)"
 check_eq "inspect" "true" "$(u1 inspect -f '{{.State.Running}}' web)"
 check_eq "run --rm" "hello" "$(u1 run --rm busybox echo hello)"
+if command -v script >/dev/null; then
+        check_match "run -t gives the container a terminal" "isatty" \
+                "$(script -qc "$(declare -f as); as $U1 $NETLAB run --rm -t busybox sh -c 'test -t 0 && echo isatty'" /dev/null)"
+fi
 
 # --- every network mode ----------------------------------------------------------------------
 web_ip=$(u1 inspect -f '{{.NetworkSettings.IPAddress}}' web)
@@ -163,6 +167,13 @@ check_eq "and the records are gone" "" "$(u1 ps -aq)"
 check_match "a new lab host runs" "Keeper: +outer pid" "$(u1 lab status)"
 check "it works" u1 run --rm busybox true
 check_match "the network definition survived" "labnet" "$(u1 network ls)"
+
+inner=$(awk '{print $3}' /run/user/$U1/netlab/keeper.pid)
+check "another container to lose" u1 run -d --name victim2 --net=none busybox sleep 300
+kill -9 "$inner"
+check_match "SIGKILL of the inner half (the lab host's init) is noticed too" \
+        "netlab: note: the lab host \(keeper pid [0-9]+\) was gone: 1 container was removed" \
+        "$(u1 ps 2>&1)"
 
 # --- concurrent first commands -------------------------------------------------------------
 before=$(keepers)
