@@ -152,10 +152,13 @@ static int lab_status(struct nlab_cli *cli)
 
         if (cli->rootless && !cli->joined) {
                 /* status does not start a lab host: it says there is none */
-                if (nlab_keeper_find(cli->root, &cli->keeper, &lost, &err) < 1) {
-                        printf("Mode:        rootless\nState root:  %s\nKeeper:      none "
-                               "(the next command starts one)\n",
-                               cli->root);
+                if (!nlab_keeper_find(cli->root, &cli->keeper, &lost)) {
+                        printf("Mode:        rootless\nState root:  %s\n", cli->root);
+                        if (lost)
+                                printf("Keeper:      gone (the next command clears what it held "
+                                       "and starts a new one)\n");
+                        else
+                                printf("Keeper:      none (the next command starts one)\n");
                         return 0;
                 }
                 code = nlab_rootless_enter(cli, false, true, false);

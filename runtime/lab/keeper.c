@@ -120,12 +120,11 @@ static int read_pidfile(const char *root, struct nlab_keeper *k)
         return 0;
 }
 
-int nlab_keeper_find(const char *root, struct nlab_keeper *k, int *lost_pid, struct nlab_err *err)
+bool nlab_keeper_find(const char *root, struct nlab_keeper *k, int *lost_pid)
 {
         char path[PATH_MAX];
 
         assert(root && k && lost_pid);
-        (void)err;
         memset(k, 0, sizeof(*k));
         k->lock_fd = k->outer_fd = k->inner_fd = -1;
         *lost_pid = 0;
@@ -133,16 +132,16 @@ int nlab_keeper_find(const char *root, struct nlab_keeper *k, int *lost_pid, str
                 if (nlab_path(path, sizeof(path), NULL, "%s/keeper.pid", root) == 0 &&
                     access(path, F_OK) == 0)
                         *lost_pid = -1; /* a pidfile we cannot read: its keeper is gone too */
-                return 0;
+                return false;
         }
         if (nlab_proc_alive(k->outer_pid, k->outer_start) &&
             nlab_proc_alive(k->inner_pid, k->inner_start)) {
                 read_map(k->inner_pid, "uid_map", k->uid_map, sizeof(k->uid_map));
                 read_map(k->inner_pid, "gid_map", k->gid_map, sizeof(k->gid_map));
-                return 1;
+                return true;
         }
         *lost_pid = k->outer_pid;
-        return 0;
+        return false;
 }
 
 /* newuidmap/newgidmap PID 0 ID 1 1 START COUNT: the only setuid helpers rootless mode uses. */
@@ -476,7 +475,7 @@ static int spawn(const char *root, struct nlab_keeper *k, struct nlab_keeper_new
                                     "%s", rep.msg);
         news->started = true;
         snprintf(news->idmap_note, sizeof(news->idmap_note), "%s", rep.idmap_note);
-        return nlab_keeper_find(root, k, &lost, err) == 1
+        return nlab_keeper_find(root, k, &lost)
                    ? 0
                    : nlab_err_set(err, NLAB_E_SYSTEM, "keeper: the lab host ended at its start");
 }
@@ -511,7 +510,7 @@ int nlab_keeper_ensure(const char *root, struct nlab_keeper *k, struct nlab_keep
                 close(fd);
                 return r;
         }
-        r = nlab_keeper_find(root, k, &news->lost_pid, err);
+        r = nlab_keeper_find(root, k, &news->lost_pid) ? 1 : 0;
         if (r == 0) {
                 /* half a keeper: end the half that is left before starting anew */
                 if (read_pidfile(root, &old) == 0) {

@@ -36,9 +36,9 @@ struct nlab_keeper_news {
  * else /tmp/netlab-UID. */
 int nlab_keeper_default_root(const char *flag, char *buf, size_t size, struct nlab_err *err);
 
-/* Read <root>/keeper.pid: 1 and k filled when both halves are alive, 0 when there is none or
- * it is gone (*lost_pid then names the dead outer, or 0 if there was no pidfile). */
-int nlab_keeper_find(const char *root, struct nlab_keeper *k, int *lost_pid, struct nlab_err *err);
+/* Read <root>/keeper.pid: true and k filled when both halves are alive; false when there is
+ * none (*lost_pid 0) or it is gone (*lost_pid names the dead outer, -1 if unreadable). */
+bool nlab_keeper_find(const char *root, struct nlab_keeper *k, int *lost_pid);
 
 /* Find the live keeper or start one, under <root>/keeper.lock, which stays held (k->lock_fd)
  * until nlab_keeper_release: a lost lab's records are cleared by the caller after joining. */

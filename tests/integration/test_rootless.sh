@@ -160,6 +160,7 @@ check "a container to lose" u1 run -d --name victim --net=none busybox sleep 300
 kill -9 "$outer"
 wait_until 5 sh -c "! ps -u $U1 -o comm= | grep -q sleep"
 check_eq "SIGKILL of the keeper takes the lab's processes with it" "" "$(ps -u $U1 -o comm= | grep -v netlab-keeper)"
+check_match "lab status says the keeper is gone" "Keeper: +gone" "$(u1 lab status)"
 out=$(u1 ps -a 2>&1)
 check_match "the next command says what was lost" \
         "netlab: note: the lab host \(keeper pid $outer\) was gone: 2 containers were removed" "$out"
