@@ -26,6 +26,7 @@ as() {
         setpriv --reuid "$uid" --regid "$uid" --clear-groups env -i PATH="$PATH" HOME=/tmp \
                 XDG_RUNTIME_DIR="/run/user/$uid" "$@"
 }
+as $U1 test -x "$NETLAB" || { echo "1..0 # SKIP the build tree is not readable by uid $U1"; exit 0; }
 u1() { as $U1 "$NETLAB" "$@"; }
 u2() { as $U2 "$NETLAB" "$@"; }
 keepers() { ps -eo comm= | grep -c '^netlab-keeper$'; }
