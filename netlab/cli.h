@@ -7,11 +7,15 @@
 #include "netlab/args.h"
 #include "runtime/base/err.h"
 #include "runtime/base/store.h"
+#include "runtime/lab/keeper.h"
 
 struct nlab_cli {
         struct nlab_store st;
         const char *root;
         const char *cmd; /* for messages */
+        bool rootless;   /* the lab lives in a lab host of its own (docs/architecture.md) */
+        bool joined;     /* rootless: this process is inside the lab host */
+        struct nlab_keeper keeper; /* rootless: found or started before the join */
 };
 
 typedef int (*nlab_cmd_fn)(struct nlab_cli *cli, int argc, char **argv);
@@ -74,6 +78,12 @@ int nlab_cmd_doctor(struct nlab_cli *cli, int argc, char **argv);
  * one ok line or the findings; -1 when no lab can run here. */
 struct nlab_scenario;
 int nlab_cli_preflight(const struct nlab_scenario *all, size_t n, bool tap);
+int nlab_cmd_lab(struct nlab_cli *cli, int argc, char **argv);
+/* Rootless: find or start the lab host (printing its notes unless quiet), join it, and fork
+ * into its pid namespace. Returns -1 in the child, which goes on with the command; the parent
+ * waits and exits with the child's code (with stop_after, ending the keeper after a success).
+ * A failure before the fork returns the exit code. */
+int nlab_rootless_enter(struct nlab_cli *cli, bool run_codes, bool quiet, bool stop_after);
 
 /* The stdio a foreground process gets: our own fds, a pty slave (-t), /dev/null for stdin
  * without -i, or /dev/null for everything (detached exec). */
