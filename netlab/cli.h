@@ -3,6 +3,7 @@
 #define NLAB_CLI_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "netlab/args.h"
 #include "runtime/base/err.h"
@@ -77,7 +78,7 @@ int nlab_cmd_doctor(struct nlab_cli *cli, int argc, char **argv);
 /* scenario run's preflight (cmd_doctor.c): the host-wide checks for the features the files use,
  * one ok line or the findings; -1 when no lab can run here. */
 struct nlab_scenario;
-int nlab_cli_preflight(const struct nlab_scenario *all, size_t n, bool tap);
+int nlab_cli_preflight(const struct nlab_scenario *all, size_t n, bool tap, FILE *out);
 int nlab_cmd_lab(struct nlab_cli *cli, int argc, char **argv);
 /* Rootless: find or start the lab host (printing its notes unless quiet), join it, and fork
  * into its pid namespace. Returns -1 in the child, which goes on with the command; the parent

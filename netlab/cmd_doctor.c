@@ -94,7 +94,7 @@ static void append_short(char *buf, size_t size, const struct nlab_doc_finding *
                          f->text);
 }
 
-int nlab_cli_preflight(const struct nlab_scenario *all, size_t n, bool tap)
+int nlab_cli_preflight(const struct nlab_scenario *all, size_t n, bool tap, FILE *out)
 {
         struct nlab_doctor_opts o = {.quick = true};
         const char *c = tap ? "# " : "";
@@ -106,7 +106,7 @@ int nlab_cli_preflight(const struct nlab_scenario *all, size_t n, bool tap)
         for (size_t i = 0; i < n; i++)
                 o.need |= nlab_scenario_needs(&all[i]);
         if (nlab_doctor_run(NULL, &o, &d, &err) < 0) {
-                printf("%spreflight: not run: %s\n", c, err.msg);
+                fprintf(out, "%spreflight: not run: %s\n", c, err.msg);
                 return 0;
         }
         for (size_t i = 0; i < d.n; i++) {
@@ -116,14 +116,14 @@ int nlab_cli_preflight(const struct nlab_scenario *all, size_t n, bool tap)
                 if (f->level == NLAB_DOC_OK)
                         append_short(ok, sizeof(ok), f);
                 else
-                        printf("%spreflight: %s %s: %s%s%s\n", c, status_word(f), f->check, f->text,
-                               f->fix[0] ? "; fix: " : "", f->fix);
+                        fprintf(out, "%spreflight: %s %s: %s%s%s\n", c, status_word(f), f->check,
+                                f->text, f->fix[0] ? "; fix: " : "", f->fix);
         }
         if (!nlab_doctor_any(&d, NLAB_DOC_NOTE))
-                printf("%spreflight: ok (%s)\n", c, ok);
+                fprintf(out, "%spreflight: ok (%s)\n", c, ok);
         if (fatal)
-                printf("%spreflight: no lab can run on this host (see netlab doctor)\n", c);
+                fprintf(out, "%spreflight: no lab can run on this host (see netlab doctor)\n", c);
         nlab_doctor_free(&d);
-        fflush(stdout);
+        fflush(out);
         return fatal ? -1 : 0;
 }

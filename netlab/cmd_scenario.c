@@ -243,7 +243,9 @@ static int run_files(struct run_opts *o, const struct nlab_strv *files)
                         status = 1;
                 total += nlab_scenario_results(&all[i], o->check);
         }
-        if (!status && nlab_cli_preflight(all, files->n, o->tap) < 0)
+        /* check builds nothing; with --json or --junit - stdout is the report's */
+        if (!status && !o->check &&
+            nlab_cli_preflight(all, files->n, o->tap, o->rep.inner ? stdout : stderr) < 0)
                 status = 1;
         if (!status && o->tap)
                 printf("1..%u\n", total);
