@@ -440,6 +440,8 @@ static const struct help helps[] = {
      "      --tap     print TAP (for CI)\n"
      "      --step    wait for Enter before each step (for a class)\n"
      "      --keep    leave the lab up afterwards and print how to enter it (one file only)\n"
+     "      --lang L  narrate in L: en, or zh for the title.zh/note.zh lines (default: zh when\n"
+     "                LC_ALL, LC_MESSAGES or LANG, the first one set, is a zh_* locale)\n"
      "      --trust   allow what gives a lab container the host: bind mounts (-v), --privileged,\n"
      "                --device, --cap-add SYS_ADMIN|SYS_MODULE|ALL, seccomp=unconfined\n"
      "      --json    print one JSON object per scenario instead of the text: every step's\n"
@@ -479,7 +481,7 @@ static const struct help helps[] = {
     {"scenario list", "Usage: netlab scenario list [DIR]\n"
                       "\n"
                       "Show each scenario file in DIR (default: ./scenarios, or\n"
-                      "$NETLAB_SCENARIOS) with its title.\n"},
+                      "$NETLAB_SCENARIOS) with its title (the title.zh one under a zh_* locale).\n"},
 };
 
 int nlab_cli_help(const char *cmd)

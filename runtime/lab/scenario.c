@@ -33,6 +33,7 @@ struct pctx {
         struct nlab_strv externals;
         struct token tok[MAX_TOKENS];
         size_t ntok;
+        enum { PREV_OTHER, PREV_TITLE, PREV_NOTE } prev; /* a .zh line may follow these */
 };
 
 /* "FILE:LINE:COL: error: MSG", the line, and ^~~~ under the bad part (nftables' erec style). */
@@ -125,6 +126,14 @@ static size_t lex_word(struct pctx *c, size_t i, char *out)
         return q ? 0 : i;
 }
 
+/* title, note, or a language variant of one (note.zh). */
+static bool is_text_directive(const char *w)
+{
+        size_t n = strcspn(w, ".");
+
+        return (n == 5 && !strncmp(w, "title", 5)) || (n == 4 && !strncmp(w, "note", 4));
+}
+
 /* Split the line into words; a '#' at the start of a word begins a comment. */
 static int tokenize(struct pctx *c)
 {
@@ -156,7 +165,7 @@ static int tokenize(struct pctx *c)
                 c->ntok++;
                 i = end;
                 /* narration is plain text: "the host's" must not open a quote */
-                if (c->ntok == 1 && (!strcmp(w, "title") || !strcmp(w, "note")))
+                if (c->ntok == 1 && is_text_directive(w))
                         break;
         }
         return 0;
@@ -417,11 +426,38 @@ static int parse_command(struct pctx *c)
 
 /* ---- directives ---- */
 
-static int parse_text_directive(struct pctx *c)
+/* "note.zh TEXT" right after a note (or title.zh after the title): its Chinese variant. */
+static int parse_variant(struct pctx *c, int prev)
+{
+        const char *w = c->tok[0].s;
+        bool title = w[0] == 't';
+        char **slot;
+        char *text;
+
+        if (strcmp(strchr(w, '.'), ".zh"))
+                return fail_tok(c, 0, "%s: unknown language (a variant is title.zh or note.zh)", w);
+        if (prev != (title ? PREV_TITLE : PREV_NOTE))
+                return fail_at_tok(c, 0, "%s: goes on the line right after the %s it translates", w,
+                                   title ? "title" : "note");
+        text = rest_of_line(c, 0);
+        if (!text)
+                return oom(c);
+        if (!text[0]) {
+                free(text);
+                return fail_tok(c, 1, "%s: missing text", w);
+        }
+        slot = title ? &c->s->title_zh : &c->s->steps[c->s->nsteps - 1].text_zh;
+        *slot = text;
+        return 0;
+}
+
+static int parse_text_directive(struct pctx *c, int prev)
 {
         struct nlab_step *st;
         char *text;
 
+        if (strchr(c->tok[0].s, '.'))
+                return parse_variant(c, prev);
         text = rest_of_line(c, 0);
         if (!text)
                 return oom(c);
@@ -435,6 +471,7 @@ static int parse_text_directive(struct pctx *c)
                         return fail_tok(c, 0, "%s: the file already has a title", "title");
                 }
                 c->s->title = text;
+                c->prev = PREV_TITLE;
                 return 0;
         }
         st = new_step(c, NLAB_STEP_NOTE);
@@ -443,6 +480,7 @@ static int parse_text_directive(struct pctx *c)
                 return oom(c);
         }
         st->text = text;
+        c->prev = PREV_NOTE;
         return 0;
 }
 
@@ -841,14 +879,16 @@ static int parse_link_directive(struct pctx *c)
 static int parse_line(struct pctx *c)
 {
         const char *w;
+        int prev = c->prev;
 
         if (tokenize(c) < 0)
                 return -1;
         if (c->ntok == 0)
                 return 0;
         w = c->tok[0].s;
-        if (!strcmp(w, "title") || !strcmp(w, "note"))
-                return parse_text_directive(c);
+        c->prev = PREV_OTHER;
+        if (is_text_directive(w))
+                return parse_text_directive(c, prev);
         if (!strcmp(w, "external"))
                 return parse_external(c);
         if (!strcmp(w, "expect") || !strcmp(w, "expect-fail"))
@@ -865,6 +905,7 @@ static void step_free(struct nlab_step *st)
         size_t i;
 
         free(st->text);
+        free(st->text_zh);
         for (i = 0; i < st->argc; i++)
                 free(st->argv[i]);
         free(st->argv);
@@ -882,6 +923,7 @@ void nlab_scenario_free(struct nlab_scenario *s)
         free(s->steps);
         free(s->file);
         free(s->title);
+        free(s->title_zh);
         memset(s, 0, sizeof(*s));
 }
 
