@@ -366,6 +366,23 @@ static void port_nodes(const struct layout *l, size_t i, bool edges, FILE *out)
         }
 }
 
+/* One end of an external host's link: its name and the address on that end. */
+static void external_end(const struct nlab_external *x, const char *prefix,
+                         const struct in_addr *addr, const char *title, FILE *out)
+{
+        char ip[INET_ADDRSTRLEN];
+
+        inet_ntop(AF_INET, addr, ip, sizeof(ip));
+        fputs("    ", out);
+        qid(out, prefix, x->name);
+        fputs(" [label=<<TABLE BORDER=\"0\" CELLBORDER=\"1\" CELLSPACING=\"0\" CELLPADDING=\"6\" "
+              "BGCOLOR=\"white\" COLOR=\"#7B5EA7\"><TR><TD BGCOLOR=\"#7B5EA7\"><FONT "
+              "COLOR=\"white\"><B>",
+              out);
+        nlab_graph_html(out, title);
+        fprintf(out, "</B></FONT></TD></TR><TR><TD>%s/%u</TD></TR></TABLE>>];\n", ip, x->prefix);
+}
+
 /* The lab host's own namespace: published ports and --network host containers. */
 static void host_box(const struct layout *l, FILE *out)
 {
@@ -373,6 +390,7 @@ static void host_box(const struct layout *l, FILE *out)
         size_t i;
         bool any = false;
 
+        any = g->n_exts > 0;
         for (i = 0; i < g->n_ctrs; i++)
                 any = any || in_host_box(l, i) || (l->owner[i] < 0 && publishes(&g->ctrs[i].cfg));
         if (!any)
@@ -387,7 +405,28 @@ static void host_box(const struct layout *l, FILE *out)
                 else if (l->owner[i] < 0)
                         port_nodes(l, i, false, out);
         }
+        for (i = 0; i < g->n_exts; i++)
+                external_end(&g->exts[i], "xh", &g->exts[i].host_addr, g->exts[i].host_ifname, out);
         fputs("  }\n", out);
+}
+
+/* Outside machines (netlab external): a box of their own beyond the host, joined to it by their
+ * veth, so "outside -> in" has somewhere to start. */
+static void external_nodes(const struct nlab_graph *g, FILE *out)
+{
+        char label[64];
+        size_t i;
+
+        for (i = 0; i < g->n_exts; i++) {
+                const struct nlab_external *x = &g->exts[i];
+                snprintf(label, sizeof(label), "external %s", x->name);
+                external_end(x, "ext", &x->addr, label, out);
+                fputs("  ", out);
+                qid(out, "ext", x->name);
+                fputs(" -> ", out);
+                qid(out, "xh", x->name);
+                fputs(" [color=\"#7B5EA7\", label=\"eth0\"];\n", out);
+        }
 }
 
 static void draw(const struct layout *l, FILE *out)
@@ -416,6 +455,7 @@ static void draw(const struct layout *l, FILE *out)
                         veth_edges(l, i, out);
                         port_nodes(l, i, true, out);
                 }
+        external_nodes(g, out);
         fputs("}\n", out);
 }
 

@@ -7,6 +7,20 @@
 #include "runtime/ctr/container.h"
 #include "runtime/net/network.h"
 
+/* Only the ones that are up: a broken or abandoned one has no link to draw. */
+static int load_externals(struct nlab_store *st, struct nlab_graph *g, struct nlab_err *err)
+{
+        size_t i, up = 0;
+
+        if (nlab_external_list(st, &g->exts, &g->n_exts, err) < 0)
+                return -1;
+        for (i = 0; i < g->n_exts; i++)
+                if (g->exts[i].state == NLAB_EXTERNAL_UP)
+                        g->exts[up++] = g->exts[i];
+        g->n_exts = up;
+        return 0;
+}
+
 int nlab_graph_load(struct nlab_store *st, struct nlab_graph *g, struct nlab_err *err)
 {
         char **ids = NULL;
@@ -30,6 +44,8 @@ int nlab_graph_load(struct nlab_store *st, struct nlab_graph *g, struct nlab_err
                 g->n_ctrs++;
         }
         nlab_store_free_list(ids, n);
+        if (g->ctrs && load_externals(st, g, err) < 0)
+                goto fail;
         if (g->ctrs)
                 return 0;
         nlab_err_sys(err, ENOMEM, "graph");
@@ -46,5 +62,6 @@ void nlab_graph_free(struct nlab_graph *g)
                 nlab_ctr_config_free(&g->ctrs[i].cfg);
         free(g->ctrs);
         free(g->nets);
+        free(g->exts);
         *g = (struct nlab_graph){0};
 }

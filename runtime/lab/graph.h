@@ -9,6 +9,7 @@
 #include "runtime/base/ctrconfig.h"
 #include "runtime/base/err.h"
 #include "runtime/base/store.h"
+#include "runtime/net/external.h"
 #include "runtime/net/netrec.h"
 
 struct nlab_graph_ctr {
@@ -21,6 +22,8 @@ struct nlab_graph {
         size_t n_nets;
         struct nlab_graph_ctr *ctrs;
         size_t n_ctrs;
+        struct nlab_external *exts; /* `netlab external` hosts that are up, by name */
+        size_t n_exts;
 };
 
 int nlab_graph_load(struct nlab_store *st, struct nlab_graph *g, struct nlab_err *err);

@@ -94,7 +94,7 @@ static void test_router_chain_left_to_right(void **state)
                      .n_networks = 2},
              .running = true},
         };
-        struct nlab_graph g = {nets, 3, ctrs, 3};
+        struct nlab_graph g = {.nets = nets, .n_nets = 3, .ctrs = ctrs, .n_ctrs = 3};
         char *d = dot_of(&g);
 
         (void)state;
@@ -154,7 +154,7 @@ static void test_sharing_ports_internal_none(void **state)
             {.cfg = {.id = "s2", .name = "side2", .network_mode = "container:side"},
              .running = true},
         };
-        struct nlab_graph g = {nets, 3, ctrs, 6};
+        struct nlab_graph g = {.nets = nets, .n_nets = 3, .ctrs = ctrs, .n_ctrs = 6};
         char *d = dot_of(&g);
 
         (void)state;
@@ -174,6 +174,28 @@ static void test_sharing_ports_internal_none(void **state)
         assert_lacks(d, "cluster_net:none");
         assert_has(d, "\">10.91.0.3/24 <I>(not started)</I>"); /* no interface before a start */
         assert_lacks(d, "netlab-dns 172.17.0.1"); /* names are for user-defined networks only */
+        free(d);
+}
+
+/* An outside machine stands beyond the host box, its veth ending on the host's xh-NAME. */
+static void test_external_host(void **state)
+{
+        struct nlab_external x = {.name = "laptop", .host_ifname = "xh-laptop", .prefix = 24};
+        struct nlab_graph g = {.exts = &x, .n_exts = 1};
+        char *d;
+
+        (void)state;
+        inet_pton(AF_INET, "198.18.1.2", &x.addr);
+        inet_pton(AF_INET, "198.18.1.1", &x.host_addr);
+        d = dot_of(&g);
+        assert_non_null(strstr(d, "subgraph cluster_host"));
+        assert_non_null(strstr(d, "<B>external laptop</B>"));
+        assert_non_null(strstr(d, "198.18.1.2/24"));
+        assert_non_null(strstr(d, "<B>xh-laptop</B>"));
+        assert_non_null(strstr(d, "198.18.1.1/24"));
+        assert_non_null(strstr(d, "\"ext:laptop\" -> \"xh:laptop\""));
+        /* the external box is not inside the host's cluster: it is outside */
+        assert_true(strstr(d, "\"ext:laptop\" [label") > strstr(d, "  }\n"));
         free(d);
 }
 
@@ -197,6 +219,7 @@ int main(void)
             cmocka_unit_test(test_router_chain_left_to_right),
             cmocka_unit_test(test_sharing_ports_internal_none),
             cmocka_unit_test(test_html_escape),
+            cmocka_unit_test(test_external_host),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
