@@ -27,7 +27,7 @@ paired_ratio() {
         for ((i = 0; i < ${REPS:-30}; i++)); do
                 t0=$(now_ns); eval "$1" >/dev/null 2>&1; t1=$(now_ns); ta=$(((t1 - t0) / 1000))
                 t0=$(now_ns); eval "$2" >/dev/null 2>&1; t1=$(now_ns); tb=$(((t1 - t0) / 1000))
-                a+=($ta); b+=($tb); r+=($(awk -v a=$ta -v b=$tb 'BEGIN {printf "%.4f", b > 0 ? a / b : 0}'))
+                a+=($ta); b+=($tb); r+=($(awk -v a=$ta -v b=$tb 'BEGIN {printf "%.4f", (b > 0 ? a / b : 0)}'))
         done
         printf '%s %s %s\n' "$(printf '%s\n' "${a[@]}" | sort -n | awk '{v[NR]=$1} END {printf "%.3f", v[int((NR+1)/2)]/1000}')" \
                 "$(printf '%s\n' "${b[@]}" | sort -n | awk '{v[NR]=$1} END {printf "%.3f", v[int((NR+1)/2)]/1000}')" \
