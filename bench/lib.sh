@@ -20,6 +20,19 @@ paired_ms() {
         printf '%s %s\n' "$(printf '%s\n' "${a[@]}" | sort -n | awk '{v[NR]=$1} END {printf "%.3f", v[int((NR+1)/2)]/1000}')" \
                 "$(printf '%s\n' "${b[@]}" | sort -n | awk '{v[NR]=$1} END {printf "%.3f", v[int((NR+1)/2)]/1000}')"
 }
+# paired_ratio "CMD A" "CMD B": as paired_ms, and the ratio A/B of each pair, so a slow moment
+# weighs on one ratio rather than on one side; prints "median_A median_B median_ratio p25 p75".
+paired_ratio() {
+        local i t0 t1 ta tb a=() b=() r=()
+        for ((i = 0; i < ${REPS:-30}; i++)); do
+                t0=$(now_ns); eval "$1" >/dev/null 2>&1; t1=$(now_ns); ta=$(((t1 - t0) / 1000))
+                t0=$(now_ns); eval "$2" >/dev/null 2>&1; t1=$(now_ns); tb=$(((t1 - t0) / 1000))
+                a+=($ta); b+=($tb); r+=($(awk -v a=$ta -v b=$tb 'BEGIN {printf "%.4f", (b > 0 ? a / b : 0)}'))
+        done
+        printf '%s %s %s\n' "$(printf '%s\n' "${a[@]}" | sort -n | awk '{v[NR]=$1} END {printf "%.3f", v[int((NR+1)/2)]/1000}')" \
+                "$(printf '%s\n' "${b[@]}" | sort -n | awk '{v[NR]=$1} END {printf "%.3f", v[int((NR+1)/2)]/1000}')" \
+                "$(printf '%s\n' "${r[@]}" | sort -n | awk '{v[NR]=$1} END {printf "%.2f %.2f %.2f", v[int((NR+1)/2)], v[int((NR+3)/4)], v[int((3*NR+1)/4)]}')"
+}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}'; }
 # in_sandbox SCRIPT ARGS: run a bench script in fresh net/mount/pid namespaces with a tmpfs root.
 # Containers are removed at the end: their cgroups live in the host's hierarchy and would outlive

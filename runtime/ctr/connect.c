@@ -114,6 +114,7 @@ int nlab_network_connect(struct nlab_store *st, const struct nlab_connect_req *r
         int r = -1;
 
         if (nlab_store_resolve(st, req->container, id, err) < 0 ||
+            nlab_network_ensure_predefined(st, err) < 0 ||
             nlab_network_load(st, req->network, &net, err) < 0)
                 return -1;
         if (nlab_store_lock(st, err) < 0)

@@ -471,7 +471,7 @@ static void unmount_netns(struct nlab_store *st, const char *id)
 
         if (nlab_store_path(st, path, sizeof(path), "netns", id, NULL, NULL) < 0)
                 return;
-        umount2(path, MNT_DETACH);
+        umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW); /* a bind mount of an older netlab */
         unlink(path);
 }
 

@@ -104,7 +104,9 @@ int nlab_netmode_prepare(struct nlab_store *st, struct nlab_ctr_config *cfg,
                 return prepare_container_mode(st, cfg, nlab_netmode_container_ref(mode), req, err);
         if (misspelt_container_mode(mode, err) < 0)
                 return -1;
-        if (nlab_network_load(st, mode, &net, err) < 0)
+        /* reads never save the predefined records; the first container to use one does */
+        if (nlab_network_ensure_predefined(st, err) < 0 ||
+            nlab_network_load(st, mode, &net, err) < 0)
                 return -1;
         /* Referred to by id: record the name. */
         if (strcmp(net.name, mode) != 0 && nlab_ctr_config_set(&cfg->network_mode, net.name) < 0)

@@ -369,18 +369,36 @@ static int loopback_up(void)
         return r;
 }
 
+/* A procfs of its own, detached (no mount point): a path under the host's /proc/sys/net is one
+ * dcache hash chain with an entry for every netns that ever looked there, so each lookup through
+ * the host's /proc cost O(containers). -1 (use /proc) where the new mount API is refused. */
+static int own_proc(void)
+{
+        int fs = fsopen("proc", FSOPEN_CLOEXEC), mnt = -1;
+
+        if (fs < 0)
+                return -1;
+        if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
+                mnt = fsmount(fs, FSMOUNT_CLOEXEC, 0);
+        close(fs);
+        return mnt;
+}
+
 /* netlab networks are IPv4. Left on, every new interface would send IPv6 router solicitations
  * and MLD reports that the bridge floods to every container, so each start would cost more the
  * more containers exist. Set before the parent side creates eth0, so eth0 inherits "default";
  * best effort (a kernel without IPv6 has no such files). As Docker does for IPv4-only networks. */
 static void ipv6_off(void)
 {
-        static const char *const keys[] = {"/proc/sys/net/ipv6/conf/default/disable_ipv6",
-                                           "/proc/sys/net/ipv6/conf/all/disable_ipv6"};
+        static const char *const keys[] = {"sys/net/ipv6/conf/default/disable_ipv6",
+                                           "sys/net/ipv6/conf/all/disable_ipv6"};
+        int proc = own_proc();
         size_t i;
 
-        for (i = 0; i < 2; i++) {
-                int fd = open(keys[i], O_WRONLY | O_CLOEXEC);
+        if (proc < 0)
+                proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        for (i = 0; proc >= 0 && i < 2; i++) {
+                int fd = openat(proc, keys[i], O_WRONLY | O_CLOEXEC);
                 if (fd < 0)
                         continue;
                 if (write(fd, "1", 1) < 0) {
@@ -388,6 +406,8 @@ static void ipv6_off(void)
                 }
                 close(fd);
         }
+        if (proc >= 0)
+                close(proc);
 }
 
 static int setup_stdio(const struct nlab_sandbox *sb)

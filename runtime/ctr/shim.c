@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -56,15 +55,18 @@ static int write_state_running(struct nlab_store *st, const char *id, int pid)
         return nlab_store_save_state(st, id, &state, NULL);
 }
 
-static int bind_netns(struct nlab_store *st, const char *id, int pid, char *what, size_t ws)
+/* <root>/netns/ID names the container's netns for nsenter and ip(8). A symlink to its /proc entry
+ * rather than a bind mount: every new mount namespace copies every mount of its parent, so 1000
+ * bind mounts made each start (and each pivot_root's detach) 1.6 ms slower. The link lives as
+ * long as the container's process does; the shim removes it when that exits. */
+static int link_netns(struct nlab_store *st, const char *id, int pid, char *what, size_t ws)
 {
         char src[64], dst[PATH_MAX];
 
         nlab_proc_netns_path(pid, src);
         if (nlab_store_path(st, dst, sizeof(dst), "netns", id, NULL, NULL) < 0 ||
-            nlab_write_file(dst, "", 0, 0444, NULL) < 0 ||
-            mount(src, dst, NULL, MS_BIND, NULL) < 0) {
-                snprintf(what, ws, "bind-mount network namespace at %s", dst);
+            (unlink(dst) < 0 && errno != ENOENT) || symlink(src, dst) < 0) {
+                snprintf(what, ws, "link network namespace at %s", dst);
                 return -1;
         }
         return 0;
@@ -218,7 +220,7 @@ static void shim_main(const struct nlab_shim_req *req, const struct shim_bins *b
         }
         msg.pid = pid;
         if ((req->clone_flags & CLONE_NEWNET) &&
-            bind_netns(req->st, req->id, pid, msg.what, sizeof(msg.what)) < 0)
+            link_netns(req->st, req->id, pid, msg.what, sizeof(msg.what)) < 0)
                 msg.errnum = errno;
         if (!msg.errnum && write_state_running(req->st, req->id, pid) < 0) {
                 msg.errnum = EIO;

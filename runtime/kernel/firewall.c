@@ -813,7 +813,7 @@ int nlab_fw_send(const struct nlab_fwb *b, struct nlab_err *err)
         }
         r = mnl_socket_sendto(nl, buf, len) < 0 ? nlab_err_sys(err, errno, "nftables: send batch")
                                                 : read_acks(nl, &a, err);
-        nlab_nft_close(nl);
+        nlab_nft_close(nl, true);
         free(buf);
         return r;
 }
@@ -867,7 +867,7 @@ int nlab_fw_present(struct nlab_err *err)
                 r = len < 0 ? nlab_err_sys(err, errno, "nftables: get table")
                             : table_answer(buf, len, err);
         }
-        nlab_nft_close(nl);
+        nlab_nft_close(nl, false);
         return r;
 }
 

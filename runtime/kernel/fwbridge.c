@@ -62,6 +62,18 @@ static const struct nlab_fwb_set sets[] = {
      0,
      "type ifname . ether_addr",
      {0, 0}},
+    /* a port's own addresses: a hash set, so an update costs the same at 1000 ports as at 1 */
+    {NFPROTO_BRIDGE,
+     "port_addr",
+     DT_CAT(DT_IFNAME, DT_IPADDR),
+     IFNAMSIZ + 4,
+     0,
+     0,
+     0,
+     "type ifname . ipv4_addr",
+     {0, 0}},
+    /* subnets a router port may forward from: nftables clones an interval set on every change,
+     * so only these (few) go here */
     {NFPROTO_BRIDGE,
      "port_ip",
      DT_CAT(DT_IFNAME, DT_IPADDR),
@@ -164,22 +176,42 @@ static int build_arp_sha(struct nftnl_rule *r)
         return nlab_fwr_verdict(r, NF_DROP);
 }
 
-/* ether type arp iifname . arp saddr ip @port_ip accept (ARP sender protocol address) */
-static int build_arp_spa(struct nftnl_rule *r)
+/* ether type arp iifname . arp saddr ip @set accept (ARP sender protocol address) */
+static int arp_spa_in(struct nftnl_rule *r, const char *set)
 {
         if (ether_type(r, 0x0806) < 0 ||
-            port_lookup(r, NFT_PAYLOAD_NETWORK_HEADER, 14, 4, "port_ip", 0) < 0)
+            port_lookup(r, NFT_PAYLOAD_NETWORK_HEADER, 14, 4, set, 0) < 0)
                 return -1;
         return nlab_fwr_verdict(r, NF_ACCEPT);
 }
 
-/* ether type ip iifname . ip saddr @port_ip accept */
-static int build_ip_saddr(struct nftnl_rule *r)
+/* ether type ip iifname . ip saddr @set accept */
+static int ip_saddr_in(struct nftnl_rule *r, const char *set)
 {
         if (ether_type(r, 0x0800) < 0 ||
-            port_lookup(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4, "port_ip", 0) < 0)
+            port_lookup(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4, set, 0) < 0)
                 return -1;
         return nlab_fwr_verdict(r, NF_ACCEPT);
+}
+
+static int build_arp_addr(struct nftnl_rule *r)
+{
+        return arp_spa_in(r, "port_addr");
+}
+
+static int build_ip_addr(struct nftnl_rule *r)
+{
+        return ip_saddr_in(r, "port_addr");
+}
+
+static int build_arp_net(struct nftnl_rule *r)
+{
+        return arp_spa_in(r, "port_ip");
+}
+
+static int build_ip_net(struct nftnl_rule *r)
+{
+        return ip_saddr_in(r, "port_ip");
 }
 
 /* everything else from a container port: a claimed address it does not own, IPv6, VLAN tags */
@@ -200,8 +232,10 @@ static const struct rule_spec rules[] = {
     {"prerouting", build_not_port, "iifname != \"" NLAB_ENDPOINT_PREFIX "*\" accept"},
     {"prerouting", build_ether_saddr, "iifname . ether saddr != @port_mac drop"},
     {"prerouting", build_arp_sha, "ether type arp iifname . arp saddr ether != @port_mac drop"},
-    {"prerouting", build_arp_spa, "ether type arp iifname . arp saddr ip @port_ip accept"},
-    {"prerouting", build_ip_saddr, "ether type ip iifname . ip saddr @port_ip accept"},
+    {"prerouting", build_arp_addr, "ether type arp iifname . arp saddr ip @port_addr accept"},
+    {"prerouting", build_ip_addr, "ether type ip iifname . ip saddr @port_addr accept"},
+    {"prerouting", build_arp_net, "ether type arp iifname . arp saddr ip @port_ip accept"},
+    {"prerouting", build_ip_net, "ether type ip iifname . ip saddr @port_ip accept"},
     {"prerouting", build_drop, "drop"},
 };
 
@@ -292,7 +326,7 @@ static struct elem elem_ifname(const char *name)
         return el;
 }
 
-/* ifname . [first, last] of net/prefix: one element of @port_ip */
+/* ifname . address (a /32) in @port_addr, else ifname . [first, last] of net/prefix in @port_ip */
 static int push_range(struct nlab_fwb *b, bool add, const char *ifname, struct in_addr net,
                       unsigned prefix, const char *what, struct nlab_err *err)
 {
@@ -313,6 +347,11 @@ static int push_range(struct nlab_fwb *b, bool add, const char *ifname, struct i
         memcpy(el.key + IFNAMSIZ, &first, 4);
         memcpy(el.key_end + IFNAMSIZ, &last, 4);
         inet_ntop(AF_INET, &first, a, sizeof(a));
+        if (prefix == 32) {
+                el.has_end = false;
+                snprintf(desc, sizeof(desc), "\"%s\" . %s", ifname, a);
+                return push_elem(b, add, "port_addr", &el, what, desc, err);
+        }
         snprintf(desc, sizeof(desc), "\"%s\" . %s/%u", ifname, a, prefix);
         return push_elem(b, add, "port_ip", &el, what, desc, err);
 }

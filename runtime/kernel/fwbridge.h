@@ -3,9 +3,10 @@
  * - forward: `icc=false` drops frames between two ports in @noicc_ports, except published-port
  *   traffic (NLAB_FW_DNAT_MARK) that br_netfilter bridges back after DNAT.
  * - prerouting: a frame entering from a container port ("nl*") must carry that port's MAC (ether
- *   and ARP sender, @port_mac), be ARP or IPv4, and claim a source the port owns (@port_ip);
- *   else it is dropped, so a port the sets do not know sends nothing.
- * Rules never grow; ports live in set elements, added when a veth attaches and removed with it. */
+ *   and ARP sender, @port_mac), be ARP or IPv4, and claim a source the port owns (its address in
+ * @port_addr, a hash set; subnets a router port forwards from in the interval set @port_ip); else
+ * it is dropped, so a port the sets do not know sends nothing. Rules never grow; ports live in set
+ * elements, added when a veth attaches and removed with it. */
 #ifndef NLAB_FWBRIDGE_H
 #define NLAB_FWBRIDGE_H
 

@@ -148,7 +148,7 @@ static int dump(struct nlmsghdr *nlh, char *buf, size_t size, uint32_t seq, mnl_
         if (len < 0 || r < 0)
                 r = nlab_err_sys(err, errno, "nftables: dump");
 out:
-        nlab_nft_close(nl);
+        nlab_nft_close(nl, false);
         return r < 0 ? -1 : 0;
 }
 

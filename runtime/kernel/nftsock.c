@@ -32,13 +32,18 @@ struct mnl_socket *nlab_nft_open(size_t sndbuf, size_t rcvbuf, struct nlab_err *
  * nftables socket while such frees are pending waits for them (nf_tables flushes its destroy
  * work on NETLINK_URELEASE): several ms per close, 10-20 ms on a busy machine, on every start and
  * stop. Whatever we sent is committed and acknowledged by now, so a grandchild that holds only
- * the socket takes the last reference, and that wait, after we let go of ours. */
-void nlab_nft_close(struct mnl_socket *nl)
+ * the socket takes the last reference, and that wait, after we let go of ours. A socket that only
+ * read committed nothing, so it closes in place: no fork for a get or a dump. */
+void nlab_nft_close(struct mnl_socket *nl, bool wrote)
 {
         int fd = mnl_socket_get_fd(nl), gate[2] = {-1, -1};
         pid_t child = -1;
         char c;
 
+        if (!wrote) {
+                mnl_socket_close(nl);
+                return;
+        }
         if (pipe2(gate, O_CLOEXEC) == 0)
                 child = fork();
         if (child == 0) {

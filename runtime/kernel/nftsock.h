@@ -3,6 +3,7 @@
 #ifndef NLAB_NFTSOCK_H
 #define NLAB_NFTSOCK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <libmnl/libmnl.h>
@@ -11,7 +12,8 @@
 
 /* A bound NETLINK_NETFILTER socket; the buffers are best effort (a batch's size, its ACKs). */
 struct mnl_socket *nlab_nft_open(size_t sndbuf, size_t rcvbuf, struct nlab_err *err);
-/* Close it. Never blocks on the kernel's deferred work (see nftsock.c). */
-void nlab_nft_close(struct mnl_socket *nl);
+/* Close it; wrote: a batch was sent on it. Never blocks on the kernel's deferred work for what
+ * it wrote (see nftsock.c). */
+void nlab_nft_close(struct mnl_socket *nl, bool wrote);
 
 #endif

@@ -203,6 +203,21 @@ static json_t *predefined_record(const struct nlab_store *st, const char *name, 
                           ipam_config(NULL, NULL, NULL), json_object(), json_object());
 }
 
+/* A predefined network's id, the same at every read that finds its record absent and at the
+ * write that saves it, so reading never needs to write. FNV-1a over root and name, four lanes. */
+static void predefined_id(const struct nlab_store *st, const char *name, char id[NLAB_ID_LEN + 1])
+{
+        for (int lane = 0; lane < 4; lane++) {
+                uint64_t h = 14695981039346656037ull ^ (uint64_t)(lane + 1);
+                const char *parts[] = {st->root, "/", name};
+
+                for (size_t p = 0; p < 3; p++)
+                        for (const char *c = parts[p]; *c; c++)
+                                h = (h ^ (uint8_t)*c) * 1099511628211ull;
+                snprintf(id + 16 * lane, 17, "%016llx", (unsigned long long)h);
+        }
+}
+
 int nlab_network_ensure_predefined(struct nlab_store *st, struct nlab_err *err)
 {
         char path[PATH_MAX], id[NLAB_ID_LEN + 1];
@@ -220,13 +235,10 @@ int nlab_network_ensure_predefined(struct nlab_store *st, struct nlab_err *err)
                         return -1;
                 r = 0;
                 if (access(path, F_OK) < 0) {
-                        rec = NULL;
-                        r = nlab_id_new(id, err);
+                        predefined_id(st, predefined[i], id);
                         /* chosen before the directory exists, so a failure leaves nothing */
-                        if (r == 0) {
-                                rec = predefined_record(st, predefined[i], id, err);
-                                r = rec ? 0 : -1;
-                        }
+                        rec = predefined_record(st, predefined[i], id, err);
+                        r = rec ? 0 : -1;
                         if (r == 0)
                                 r = make_net_dirs(st, predefined[i], err);
                         if (r == 0)
@@ -240,14 +252,19 @@ int nlab_network_ensure_predefined(struct nlab_store *st, struct nlab_err *err)
         return 0;
 }
 
+/* The saved record; for a predefined network not saved yet (no write command has run), the one
+ * the first write will save. */
 static json_t *load_record(struct nlab_store *st, const char *name)
 {
-        char path[PATH_MAX];
+        char path[PATH_MAX], id[NLAB_ID_LEN + 1];
 
         if (strchr(name, '/') || name[0] == '.' ||
             nlab_network_path(st, name, "network.json", path, sizeof(path), NULL) < 0)
                 return NULL;
-        return json_load_file(path, 0, NULL);
+        if (access(path, F_OK) == 0 || !nlab_network_is_predefined(name))
+                return json_load_file(path, 0, NULL);
+        predefined_id(st, name, id);
+        return predefined_record(st, name, id, NULL);
 }
 
 /* 0 loaded, 1 no such record, <0 a record that does not parse (err says why). */
@@ -274,54 +291,58 @@ static int by_created(const void *a, const void *b)
         return strcmp(((const struct nlab_net *)a)->created, ((const struct nlab_net *)b)->created);
 }
 
+/* Append the record of name to *v (one that does not parse is left out); -1 on ENOMEM. */
+static int push_net(struct nlab_store *st, const char *name, struct nlab_net **v, size_t *count,
+                    size_t *cap)
+{
+        struct nlab_net *grown;
+
+        if (*count == *cap) {
+                *cap = *cap ? 2 * *cap : 8;
+                grown = realloc(*v, *cap * sizeof(**v));
+                if (!grown)
+                        return -1;
+                *v = grown;
+        }
+        if (load_by_name(st, name, &(*v)[*count], NULL) == 0)
+                (*count)++;
+        return 0;
+}
+
 int nlab_network_list(struct nlab_store *st, struct nlab_net **nets, size_t *n,
                       struct nlab_err *err)
 {
         char path[PATH_MAX];
         struct dirent *de;
-        struct nlab_net *v = NULL, *grown;
-        size_t i, cap = 0, count = 0, first = 0;
+        struct nlab_net *v = NULL;
+        size_t i, cap = 0, count = 0, first;
         DIR *d;
 
-        if (nlab_network_ensure_predefined(st, err) < 0 ||
-            nlab_path(path, sizeof(path), err, "%s/networks", st->root) < 0)
+        if (nlab_path(path, sizeof(path), err, "%s/networks", st->root) < 0)
                 return -1;
         d = opendir(path);
         if (!d)
                 return nlab_err_sys(err, errno, "open %s", path);
-        while ((de = readdir(d))) {
-                if (de->d_name[0] == '.')
-                        continue;
-                if (count == cap) {
-                        cap = cap ? 2 * cap : 8;
-                        grown = realloc(v, cap * sizeof(*v));
-                        if (!grown) {
-                                closedir(d);
-                                free(v);
-                                return nlab_err_sys(err, ENOMEM, "listing networks");
-                        }
-                        v = grown;
-                }
-                if (load_by_name(st, de->d_name, &v[count], NULL) == 0)
-                        count++;
-        }
+        /* Predefined first in their fixed order (saved or not yet), then user networks by
+         * creation. */
+        for (i = 0; i < 3; i++)
+                if (push_net(st, predefined[i], &v, &count, &cap) < 0)
+                        goto nomem;
+        first = count;
+        while ((de = readdir(d)))
+                if (de->d_name[0] != '.' && !nlab_network_is_predefined(de->d_name) &&
+                    push_net(st, de->d_name, &v, &count, &cap) < 0)
+                        goto nomem;
         closedir(d);
-        /* Predefined first in their fixed order, then user networks by creation. */
-        for (i = 0; i < 3; i++) {
-                size_t j;
-                for (j = first; j < count; j++)
-                        if (!strcmp(v[j].name, predefined[i])) {
-                                struct nlab_net t = v[first];
-                                v[first++] = v[j];
-                                v[j] = t;
-                                break;
-                        }
-        }
         if (count > first)
                 qsort(v + first, count - first, sizeof(*v), by_created);
         *nets = v;
         *n = count;
         return 0;
+nomem:
+        closedir(d);
+        free(v);
+        return nlab_err_sys(err, ENOMEM, "listing networks");
 }
 
 /* "network REF not found", with the nearest name of a network that exists. */
@@ -354,8 +375,6 @@ int nlab_network_load(struct nlab_store *st, const char *ref, struct nlab_net *n
         size_t i, n, matches = 0;
         int r;
 
-        if (nlab_network_ensure_predefined(st, err) < 0)
-                return -1;
         r = load_by_name(st, ref, net, err);
         if (r <= 0)
                 return r;

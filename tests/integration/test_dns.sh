@@ -102,6 +102,14 @@ check_eq "control: the same name is forwarded now" "198.51.100.7 1" \
 kill -9 "$(pgrep -f 'netlab-dns --root')"
 nl run -d --name after --net neta busybox sleep 1d >/dev/null
 check_eq "after SIGKILL, the next command restarts the daemon and names resolve" "10.89.0.2" "$(lookup client web)"
+# More than 64 containers on one network: the last one started resolves like the first.
+nl network create --subnet 10.92.0.0/24 many >/dev/null
+for i in $(seq 1 70); do nl run -d --name m$i --net many busybox sleep 1d >/dev/null; done
+check_eq "control: the first of 70 containers on one network resolves" "10.92.0.2" "$(digq 10.92.0.1 m1)"
+check_eq "and so does the 70th" "10.92.0.71" "$(digq 10.92.0.1 m70)"
+check_eq "from inside too" "10.92.0.71" "$(lookup m1 m70)"
+nl rm -f $(seq -f m%g 1 70) >/dev/null
+nl network rm many >/dev/null
 nl rm -f web web2 client bonly onbridge loop hidden hidden2 peer after >/dev/null
 nl network rm neta netb inside >/dev/null
 check_fails "the daemon is gone with the last network" pgrep -f 'netlab-dns --root'

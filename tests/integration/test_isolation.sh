@@ -150,6 +150,7 @@ check_eq "ports come and go as elements, never rules" "$before" "$(rules)"
 # A container port the sets do not know (say, a table rebuilt empty) sends nothing: fail closed.
 check "control: o1 reaches its gateway" nl exec o1 ping -c1 -W2 10.93.0.1
 nft flush set bridge netlab port_mac
+nft flush set bridge netlab port_addr
 nft flush set bridge netlab port_ip
 check_fails "with its elements gone, o1 sends nothing" nl exec o1 ping -c1 -W2 10.93.0.1
 # A flushed ruleset is rebuilt by the next command, running containers' ports included.

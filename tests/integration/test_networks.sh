@@ -236,7 +236,8 @@ ra system reset --force >/dev/null
 rb system reset --force >/dev/null
 rc() { "$NETLAB" --root /run/rc "$@"; }
 rd() { "$NETLAB" --root /run/rd "$@"; }
-rc network ls >/dev/null
+# a write that records the predefined networks without making the bridge (a read records nothing)
+rc network create --subnet 10.198.0.0/24 rcnet >/dev/null && rc network rm rcnet >/dev/null
 check_eq "control: rc recorded netlab0 (not made yet)" "netlab0 0" "$(brname /run/rc) $(ip -o link show netlab0 2>/dev/null | wc -l)"
 rd run -d --name wd -v /run/wb:/www -p 8082:80 busybox httpd -f -p 80 -h /www >/dev/null
 check_eq "control: rd made netlab0 and serves on it" "netlab0 served-b" "$(brname /run/rd) $(wget -qO- http://127.0.0.1:8082/ 2>/dev/null)"

@@ -100,6 +100,18 @@ check_match "a root owned by another uid is refused" \
         "state root $base/other is owned by uid 65534, not by uid 0: run \"chown 0 $base/other" \
         "$(nl --root "$base/other" ps 2>&1)"
 check "control: NETLAB_ROOT that is safe works" env NETLAB_ROOT="$base/ok" "$NETLAB" ps
+# Reading never writes: network ls and inspect on a fresh root show the predefined networks
+# without saving their records; the first container on one saves it with the id they showed.
+fresh="$base/fresh"
+nl --root "$fresh" ps >/dev/null
+check_eq "control: a fresh root lists the predefined networks" "bridge host none" \
+        "$(nl --root "$fresh" network ls --format '{{.Name}}' | tr '\n' ' ' | sed 's/ $//')"
+bid=$(nl --root "$fresh" network inspect -f '{{.Id}}' bridge)
+check_eq "network ls and inspect saved no record" "" "$(ls "$fresh/networks")"
+check_eq "and show the same id every time" "$bid" "$(nl --root "$fresh" network inspect -f '{{.Id}}' bridge)"
+check "a container on the default bridge runs" nl --root "$fresh" run --rm busybox true
+check "which saved the bridge record" test -f "$fresh/networks/bridge/network.json"
+check_eq "with the id shown before" "$bid" "$(nl --root "$fresh" network inspect -f '{{.Id}}' bridge)"
 # The lock file is opened without following symlinks.
 mkdir -m 0700 "$base/lockroot"
 ln -s "$base/planted" "$base/lockroot/lock"
