@@ -1,14 +1,17 @@
 #include "runtime/lab/diagnose.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "runtime/ctr/container.h"
 #include "runtime/base/fsutil.h"
 #include "runtime/base/ipam.h"
+#include "runtime/kernel/fwforeign.h"
 #include "runtime/kernel/link.h"
 #include "runtime/kernel/netlink.h"
 #include "runtime/net/network.h"
@@ -24,22 +27,45 @@ struct target {
         enum nlab_proto proto;
 };
 
-static void step(struct nlab_diag *d, bool ok, const char *fix, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+static void add(struct nlab_diag *d, enum nlab_reason reason, const char *fix, const char *fmt,
+                va_list ap) __attribute__((format(printf, 4, 0)));
 
-static void step(struct nlab_diag *d, bool ok, const char *fix, const char *fmt, ...)
+static void add(struct nlab_diag *d, enum nlab_reason reason, const char *fix, const char *fmt,
+                va_list ap)
 {
         struct nlab_diag_step *s;
-        va_list ap;
 
         if (d->n >= NLAB_DIAG_MAX_STEPS)
                 return;
         s = &d->steps[d->n++];
-        s->ok = ok;
-        va_start(ap, fmt);
+        s->ok = reason == NLAB_REASON_NONE;
+        s->reason = reason;
         vsnprintf(s->text, sizeof(s->text), fmt, ap);
-        va_end(ap);
         snprintf(s->fix, sizeof(s->fix), "%s", fix ? fix : "");
+}
+
+static void pass(struct nlab_diag *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fail(struct nlab_diag *d, enum nlab_reason reason, const char *fix, const char *fmt,
+                 ...) __attribute__((format(printf, 4, 5)));
+
+static void pass(struct nlab_diag *d, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        add(d, NLAB_REASON_NONE, NULL, fmt, ap);
+        va_end(ap);
+}
+
+/* A broken link, and the short name of why, for `because` and reports. */
+static void fail(struct nlab_diag *d, enum nlab_reason reason, const char *fix, const char *fmt,
+                 ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        add(d, reason, fix, fmt, ap);
+        va_end(ap);
 }
 
 static int parse_target(const char *to, struct target *t, struct nlab_err *err)
@@ -91,7 +117,7 @@ static bool running_step(struct nlab_diag *d, const struct nlab_party *c)
         if (c->kind != NLAB_PARTY_CONTAINER || c->running)
                 return true;
         snprintf(fix, sizeof(fix), "netlab start %s", cname(c));
-        step(d, false, fix, "%s is not running, so nothing can reach it or leave it", cname(c));
+        fail(d, NLAB_REASON_STOPPED, fix, "%s is not running, so nothing can reach it or leave it", cname(c));
         return false;
 }
 
@@ -106,7 +132,7 @@ static bool stale_step(struct nlab_diag *d, const struct nlab_party *c)
         if (!c->owner_running) {
                 snprintf(fix, sizeof(fix), "netlab start %s, then netlab restart %s", c->owner,
                          cname(c));
-                step(d, false, fix,
+                fail(d, NLAB_REASON_NO_NETWORK, fix,
                      "%s shares %s's network namespace (--network container:%s), but %s is not "
                      "running: %s is left with no network",
                      cname(c), c->owner, c->owner, c->owner, cname(c));
@@ -114,7 +140,7 @@ static bool stale_step(struct nlab_diag *d, const struct nlab_party *c)
         }
         snprintf(fix, sizeof(fix), "netlab restart %s (it joins %s's new namespace)", cname(c),
                  c->owner);
-        step(d, false, fix,
+        fail(d, NLAB_REASON_NO_NETWORK, fix,
              "%s shares %s's network namespace (--network container:%s), but %s restarted since "
              "%s started: %s is left in %s's old namespace, which has no network",
              cname(c), c->owner, c->owner, c->owner, cname(c), cname(c), c->owner);
@@ -154,8 +180,8 @@ static bool icc_step(struct nlab_diag *d, const struct nlab_net *net)
             fix, sizeof(fix),
             "netlab network create --subnet ... %s-icc (without -o icc=false) and connect both",
             name);
-        step(
-            d, false, fix,
+        fail(
+            d, NLAB_REASON_ICC_DISABLED, fix,
             "network %s was created with -o icc=false: containers on it may not talk to each other",
             name);
         return false;
@@ -179,7 +205,7 @@ static bool ports_up_step(struct nlab_diag *d, const struct nlab_party *c, const
         if (found == 1 && info.up && info.master == bridge_idx)
                 goto done;
         snprintf(fix, sizeof(fix), "netlab restart %s", cname(c));
-        step(d, false, fix, "%s's port on the bridge %s (%s) is %s", cname(c), net->bridge, host_if,
+        fail(d, NLAB_REASON_PORT_DOWN, fix, "%s's port on the bridge %s (%s) is %s", cname(c), net->bridge, host_if,
              found != 1 ? "missing"
              : !info.up ? "down"
                         : "not attached to the bridge");
@@ -207,7 +233,7 @@ static bool listener_step(struct nlab_diag *d, const struct nlab_party *b, unsig
                 hit = nlab_port_scan_table(text, i, !udp, "", (uint16_t)port, &inode);
                 free(text);
                 if (hit == 1) {
-                        step(d, true, NULL, "%s listens on %u/%s", cname(b), port,
+                        pass(d, "%s listens on %u/%s", cname(b), port,
                              udp ? "udp" : "tcp");
                         return true;
                 }
@@ -219,30 +245,64 @@ static bool listener_step(struct nlab_diag *d, const struct nlab_party *b, unsig
         else
                 snprintf(fix, sizeof(fix), "start a server in it, e.g. netlab exec -d %s %s",
                          cname(b), udp ? "<a UDP server>" : "httpd -f -p <port>");
-        step(d, false, fix, "nothing in %s listens on %u/%s%s%s", cname(b), port,
+        fail(d, NLAB_REASON_NOT_LISTENING, fix, "nothing in %s listens on %u/%s%s%s", cname(b), port,
              udp ? "udp" : "tcp", why ? ", where " : "", why ? why : "");
         return false;
 }
 
+/* The last probe failed though every link before it looked right: what its answer says. */
+static void probe_failed(struct nlab_diag *d, const struct nlab_party *a, const char *what,
+                         const struct nlab_probe_result *res)
+{
+        const char *got = nlab_probe_status_str(res->status);
+        char foreign[1024], *fix;
+
+        if (res->status == NLAB_PROBE_REFUSED) {
+                fail(d, NLAB_REASON_NOT_LISTENING, "start a server on that port",
+                     "%s sent packets to %s and got: %s (nothing listens there)", cname(a), what,
+                     got);
+                return;
+        }
+        if (res->status == NLAB_PROBE_UNREACHABLE) {
+                fail(d, NLAB_REASON_NO_ROUTE,
+                     "put both on one network, or route through a router container",
+                     "%s sent packets to %s and got: %s (%s has no route there)", cname(a), what,
+                     got, cname(a));
+                return;
+        }
+        if (nlab_fw_foreign(foreign, sizeof(foreign), NULL) == 0 && foreign[0]) {
+                fix = strstr(foreign, "; fix: ");
+                if (fix)
+                        *fix = '\0';
+                fail(d, NLAB_REASON_FOREIGN_FIREWALL, fix ? fix + 7 : NULL,
+                     "%s sent packets to %s and got: %s; %s", cname(a), what, got, foreign);
+                return;
+        }
+        fail(d, NLAB_REASON_UNKNOWN, "look at the rules: nft list table inet netlab",
+             "%s sent packets to %s and got: %s", cname(a), what, got);
+}
+
+/* d->seen: a check already probed this path, so its answer is used instead of a second wait. */
 static void final_probe(struct nlab_diag *d, const struct nlab_party *a, struct in_addr dst,
                         const char *dst_text, const struct target *t)
 {
-        struct nlab_probe_result res;
+        struct nlab_probe_result res = {.status = NLAB_PROBE_TIMEOUT};
         char what[64];
 
         snprintf(what, sizeof(what), "%s%s%.0u%s%s", dst_text, t->port ? ":" : "", t->port,
                  t->port ? "/" : "", t->port ? (t->proto == NLAB_PROTO_UDP ? "udp" : "tcp") : "");
-        if (nlab_probe_reach(nlab_party_netns(a), dst, t->port, t->proto, PROBE_MS, &res, NULL) <
-                0 ||
-            (res.status != NLAB_PROBE_OK &&
-             !(t->proto == NLAB_PROTO_UDP && res.status == NLAB_PROBE_TIMEOUT))) {
-                step(d, false, "look at the rules: nft list table inet netlab",
-                     "%s sent packets to %s and got: %s", cname(a), what,
-                     nlab_probe_status_str(res.status));
+        if (d->seen)
+                res = *d->seen;
+        else if (nlab_probe_reach(nlab_party_netns(a), dst, t->port, t->proto, PROBE_MS, &res,
+                                  NULL) < 0)
+                res.status = NLAB_PROBE_TIMEOUT;
+        if (res.status != NLAB_PROBE_OK &&
+            !(t->proto == NLAB_PROTO_UDP && res.status == NLAB_PROBE_TIMEOUT)) {
+                probe_failed(d, a, what, &res);
                 return;
         }
         d->reachable = true;
-        step(d, true, NULL, "%s reaches %s (%u ms)", cname(a), what, res.ms);
+        pass(d, "%s reaches %s (%u ms)", cname(a), what, res.ms);
 }
 
 /* Does A resolve B's name through its own resolver? Only meaningful on user networks. */
@@ -254,11 +314,10 @@ static void name_step(struct nlab_diag *d, struct nlab_store *st, const struct n
         char path[PATH_MAX], *text = NULL;
         size_t i;
 
-        if (a->kind != NLAB_PARTY_CONTAINER)
+        if (a->kind != NLAB_PARTY_CONTAINER || d->explain)
                 return; /* only a container has a resolver of ours */
         if (nlab_network_is_predefined(netname)) {
-                step(d, true, NULL,
-                     "(names do not resolve on the default bridge: use the address %s, or put "
+                pass(d, "(names do not resolve on the default bridge: use the address %s, or put "
                      "both on a user-defined network)",
                      b_ip);
                 return;
@@ -274,11 +333,11 @@ static void name_step(struct nlab_diag *d, struct nlab_store *st, const struct n
                 char got[INET_ADDRSTRLEN];
                 inet_ntop(AF_INET, &res.addrs[i], got, sizeof(got));
                 if (!strcmp(got, b_ip)) {
-                        step(d, true, NULL, "%s resolves %s to %s", cname(a), bname, b_ip);
+                        pass(d, "%s resolves %s to %s", cname(a), bname, b_ip);
                         return;
                 }
         }
-        step(d, false, "check that the name is right: netlab ps; netlab network inspect ...",
+        fail(d, NLAB_REASON_NAME_UNKNOWN, "check that the name is right: netlab ps; netlab network inspect ...",
              "%s cannot resolve %s through its resolver (%s)", cname(a), bname,
              nlab_probe_status_str(res.status));
 }
@@ -300,14 +359,14 @@ static void outside_via_published(struct nlab_diag *d, const struct nlab_party *
                          "publish it: netlab run -p <host port>:%u/%s ... (then %s "
                          "uses %s:<host port>)",
                          t->port, proto, cname(a), inet_ntoa(a->x->host_addr));
-                step(d, false, fix,
+                fail(d, NLAB_REASON_NOT_PUBLISHED, fix,
                      "%s: %s is outside, and outside machines reach a container only through a "
                      "port published on the host",
                      why, cname(a));
                 return;
         }
         inet_ntop(AF_INET, &a->x->host_addr, host, sizeof(host));
-        step(d, true, NULL, "%s's %u/%s is published on host port %u: %s uses %s:%u", cname(b),
+        pass(d, "%s's %u/%s is published on host port %u: %s uses %s:%u", cname(b),
              t->port, proto, hp, cname(a), host, hp);
         via.port = hp;
         final_probe(d, a, a->x->host_addr, host, &via);
@@ -320,11 +379,11 @@ static void outside_to_container(struct nlab_diag *d, const struct nlab_party *a
         struct in_addr dst;
 
         if (nlab_party_target_address(a, b, &dst, why, sizeof(why)) < 0) {
-                step(d, false, NULL, "%s", why);
+                fail(d, NLAB_REASON_NO_NETWORK, NULL, "%s", why);
                 return;
         }
         inet_ntop(AF_INET, &dst, ip_text, sizeof(ip_text));
-        step(d, true, NULL, "%s has the address %s", cname(b), ip_text);
+        pass(d, "%s has the address %s", cname(b), ip_text);
         if (t->port && !b->in_host_ns && !listener_step(d, b, t->port, t->proto, NULL))
                 return;
         if (a->kind == NLAB_PARTY_EXTERNAL && a->x && t->port && !b->in_host_ns)
@@ -355,13 +414,13 @@ static void to_container(struct nlab_diag *d, struct nlab_store *st, const struc
                 const char *first = bep ? bep->network : NULL;
                 snprintf(fix, sizeof(fix), "netlab network connect %s %s",
                          first ? first : "NETWORK", cname(a));
-                step(d, false, first ? fix : NULL,
+                fail(d, NLAB_REASON_DIFFERENT_NETWORKS, first ? fix : NULL,
                      "%s is on %s and %s is on %s: they share no network, and netlab drops "
                      "traffic between different networks",
                      cname(a), an, cname(b), bn);
                 return;
         }
-        step(d, true, NULL, "%s and %s share the network %s (%s has %s there)", cname(a), cname(b),
+        pass(d, "%s and %s share the network %s (%s has %s there)", cname(a), cname(b),
              netname, cname(b), b_ip);
         if (nlab_network_load(st, netname, &net, NULL) < 0)
                 return;
@@ -371,7 +430,7 @@ static void to_container(struct nlab_diag *d, struct nlab_store *st, const struc
         if (!icc_step(d, &net) || !ports_up_step(d, a, netname, &net) ||
             !ports_up_step(d, b, netname, &net))
                 return;
-        step(d, true, NULL, "both ports on bridge %s are up", net.bridge);
+        pass(d, "both ports on bridge %s are up", net.bridge);
         if (t->port && !listener_step(d, b, t->port, t->proto, NULL))
                 return;
         inet_pton(AF_INET, b_ip, &dst);
@@ -409,7 +468,7 @@ static bool published_step(struct nlab_diag *d, struct nlab_store *st, const str
         if (nlab_read_file(path, &text, NULL, NULL) < 0) {
                 snprintf(fix, sizeof(fix), "publish it: netlab run -p %u:<container port>/%s ...",
                          t->port, proto);
-                step(d, false, fix, "no container publishes port %u/%s on the host", t->port,
+                fail(d, NLAB_REASON_NOT_PUBLISHED, fix, "no container publishes port %u/%s on the host", t->port,
                      proto);
                 return false;
         }
@@ -421,7 +480,7 @@ static bool published_step(struct nlab_diag *d, struct nlab_store *st, const str
         }
         ok = usable(d, &b);
         if (ok)
-                step(d, true, NULL, "%s publishes host port %u/%s", cname(&b), t->port, proto);
+                pass(d, "%s publishes host port %u/%s", cname(&b), t->port, proto);
         cport = nlab_party_container_port(&b, t->port, t->proto);
         snprintf(why, sizeof(why), "host port %u/%s leads", t->port, proto);
         if (ok && cport && !b.in_host_ns)
@@ -438,13 +497,13 @@ static int host_seen_from(struct nlab_diag *d, const struct nlab_party *a, struc
 
         if (nlab_party_host_address(a, dst, why, sizeof(why)) < 0) {
                 if (a->kind != NLAB_PARTY_CONTAINER) {
-                        step(d, false, NULL, "%s", why);
+                        fail(d, NLAB_REASON_NO_NETWORK, NULL, "%s", why);
                         return -1;
                 }
                 inet_pton(AF_INET, "127.0.0.1", dst);
         }
         inet_ntop(AF_INET, dst, text, size);
-        step(d, true, NULL, "the host is %s as seen from %s", text, cname(a));
+        pass(d, "the host is %s as seen from %s", text, cname(a));
         return 0;
 }
 
@@ -455,13 +514,13 @@ static void to_address(struct nlab_diag *d, struct nlab_store *st, const struct 
         struct in_addr dst;
 
         if (a->kind == NLAB_PARTY_CONTAINER && !strcmp(a->cfg->network_mode, "none")) {
-                step(d, false, "use another --network: netlab rm -f, then run it again",
+                fail(d, NLAB_REASON_NO_NETWORK, "use another --network: netlab rm -f, then run it again",
                      "%s runs with --network none: it has only lo", cname(a));
                 return;
         }
         if (a->kind == NLAB_PARTY_CONTAINER && only_internal(st, a, names, sizeof(names))) {
                 snprintf(fix, sizeof(fix), "netlab network connect bridge %s", cname(a));
-                step(d, false, fix,
+                fail(d, NLAB_REASON_INTERNAL, fix,
                      "%s is only on internal network(s) %s: --internal networks have no way out",
                      cname(a), names);
                 return;
@@ -485,7 +544,6 @@ static int diagnose(struct nlab_store *st, const struct nlab_external *ext, size
         struct target t;
         int r = 0;
 
-        memset(out, 0, sizeof(*out));
         if (parse_target(to, &t, err) < 0 ||
             nlab_party_load(st, from, ext, next, flags, &a, err) < 0)
                 return -1;
@@ -521,6 +579,7 @@ int nlab_diagnose(struct nlab_store *st, const char *from, const char *to, struc
         size_t n = 0, up = 0, i;
         int r;
 
+        memset(out, 0, sizeof(*out));
         if (nlab_external_list(st, &ext, &n, err) < 0)
                 return -1;
         for (i = 0; i < n; i++)
@@ -531,22 +590,163 @@ int nlab_diagnose(struct nlab_store *st, const char *from, const char *to, struc
         return r;
 }
 
-int nlab_diagnose_explain(struct nlab_store *st, const struct nlab_external *ext, size_t next,
-                          const char *from, const char *to, char *buf, size_t size,
-                          struct nlab_err *err)
+static void first_broken(const struct nlab_diag *d, struct nlab_diag_why *why)
 {
-        struct nlab_diag d;
         size_t i;
 
-        if (diagnose(st, ext, next, 0, from, to, &d, err) < 0)
-                return -1;
-        for (i = 0; i < d.n; i++) {
-                if (d.steps[i].ok)
-                        continue;
-                snprintf(buf, size, "%s%s%s", d.steps[i].text, d.steps[i].fix[0] ? "; fix: " : "",
-                         d.steps[i].fix);
-                return 0;
+        for (i = 0; i < d->n && d->steps[i].ok; i++)
+                ;
+        if (i == d->n) {
+                why->reason = d->reachable ? NLAB_REASON_NONE : NLAB_REASON_UNKNOWN;
+                snprintf(why->text, sizeof(why->text), "%s",
+                         d->reachable ? "the path works now" : "no broken link found");
+                return;
         }
-        snprintf(buf, size, "%s", d.reachable ? "the path works now" : "no broken link found");
+        why->reason = d->steps[i].reason;
+        snprintf(why->text, sizeof(why->text), "%s%s%s", d->steps[i].text,
+                 d->steps[i].fix[0] ? "; fix: " : "", d->steps[i].fix);
+}
+
+int nlab_diagnose_explain(struct nlab_store *st, const struct nlab_external *ext, size_t next,
+                          unsigned flags, const char *from, const char *to,
+                          const struct nlab_probe_result *seen, struct nlab_diag_why *why,
+                          struct nlab_err *err)
+{
+        struct nlab_diag *d = calloc(1, sizeof(*d));
+
+        if (!d)
+                return nlab_err_sys(err, ENOMEM, "diagnose");
+        d->seen = seen;
+        d->explain = true;
+        if (diagnose(st, ext, next, flags, from, to, d, err) < 0) {
+                free(d);
+                return -1;
+        }
+        first_broken(d, why);
+        free(d);
+        return 0;
+}
+
+/* Does a container of that name answer to `name` on its endpoint ep: by its name or an alias,
+ * bare or as NAME.NETWORK (DNS names fold case)? */
+static bool answers_to(const char *ctr, const struct nlab_ctr_endpoint *ep, const char *name)
+{
+        size_t len = strlen(name), nl = strlen(ep->network), i;
+
+        if (len > nl + 1 && name[len - nl - 1] == '.' && !strcasecmp(name + len - nl, ep->network))
+                len -= nl + 1;
+        if (strlen(ctr) == len && !strncasecmp(ctr, name, len))
+                return true;
+        for (i = 0; i < ep->aliases.n; i++)
+                if (strlen(ep->aliases.v[i]) == len && !strncasecmp(ep->aliases.v[i], name, len))
+                        return true;
+        return false;
+}
+
+struct name_hits {
+        char where[256]; /* the networks the name exists on */
+        const char *shared, *shared_user; /* one the asker is on too; a user-defined one */
+};
+
+static void add_network(char *buf, size_t size, const char *net)
+{
+        size_t len = strlen(buf);
+
+        if (!strstr(buf, net))
+                snprintf(buf + len, size - len, "%s%s", len ? ", " : "", net);
+}
+
+/* Every network where some container answers to name, and whether a shares one. */
+static void find_name(struct nlab_store *st, const struct nlab_party *a, const char *name,
+                      struct name_hits *h)
+{
+        char **ids;
+        size_t n, i, k;
+
+        memset(h, 0, sizeof(*h));
+        if (nlab_store_list(st, &ids, &n, NULL) < 0)
+                return;
+        for (i = 0; i < n; i++) {
+                struct nlab_party c;
+                if (nlab_party_load(st, ids[i], NULL, 0, 0, &c, NULL) < 0)
+                        continue;
+                for (k = 0; k < nlab_party_n_endpoints(&c); k++) {
+                        const struct nlab_ctr_endpoint *ep = nlab_party_endpoint_at(&c, k);
+                        const struct nlab_ctr_endpoint *mine = nlab_party_endpoint(a, ep->network);
+                        if (!answers_to(cname(&c), ep, name))
+                                continue;
+                        add_network(h->where, sizeof(h->where), ep->network);
+                        if (mine && !h->shared)
+                                h->shared = mine->network;
+                        if (mine && !nlab_network_is_predefined(ep->network))
+                                h->shared_user = mine->network;
+                }
+                nlab_party_free(&c);
+        }
+        nlab_store_free_list(ids, n);
+}
+
+static void explain_name(struct nlab_store *st, const struct nlab_party *a, const char *name,
+                         const struct nlab_probe_result *res, struct nlab_diag_why *w)
+{
+        char mine[256];
+        struct name_hits h;
+
+        if (a->kind != NLAB_PARTY_CONTAINER) {
+                w->reason = NLAB_REASON_NAME_UNKNOWN;
+                snprintf(w->text, sizeof(w->text),
+                         "%s asks the lab host's resolver, which knows no container names: they "
+                         "resolve only inside the user-defined networks",
+                         cname(a));
+                return;
+        }
+        if (!strcmp(a->cfg->network_mode, "none")) {
+                w->reason = NLAB_REASON_NO_NETWORK;
+                snprintf(w->text, sizeof(w->text), "%s runs with --network none: no resolver to ask",
+                         cname(a));
+                return;
+        }
+        list_names(a, mine, sizeof(mine));
+        find_name(st, a, name, &h);
+        if (h.shared_user) {
+                w->reason = NLAB_REASON_UNKNOWN;
+                snprintf(w->text, sizeof(w->text),
+                         "%s is a name on %s, where %s is too, yet the lookup got: %s", name,
+                         h.shared_user, cname(a), nlab_probe_status_str(res->status));
+        } else if (h.shared) {
+                w->reason = NLAB_REASON_NAME_UNKNOWN;
+                snprintf(w->text, sizeof(w->text),
+                         "%s and %s are both on the default bridge %s, which has no DNS for "
+                         "container names; fix: use the address, or put both on a user-defined "
+                         "network",
+                         cname(a), name, h.shared);
+        } else if (h.where[0]) {
+                w->reason = NLAB_REASON_NAME_UNKNOWN;
+                snprintf(w->text, sizeof(w->text),
+                         "%s is on %s, and %s is a name only on %s: a network's names resolve only "
+                         "inside it; fix: netlab network connect NETWORK %s",
+                         cname(a), mine, name, h.where, cname(a));
+        } else {
+                w->reason = NLAB_REASON_NAME_UNKNOWN;
+                snprintf(w->text, sizeof(w->text),
+                         "no container or alias is named %s on any network (%s is on %s)", name,
+                         cname(a), mine);
+        }
+}
+
+int nlab_diagnose_name(struct nlab_store *st, const struct nlab_external *ext, size_t next,
+                       unsigned flags, const char *from, const char *name,
+                       const struct nlab_probe_result *res, struct nlab_diag_why *why,
+                       struct nlab_err *err)
+{
+        struct nlab_party a;
+
+        memset(why, 0, sizeof(*why));
+        if (res->status == NLAB_PROBE_OK)
+                return 0; /* it resolves: a wrong address is the evidence's to show */
+        if (nlab_party_load(st, from, ext, next, flags, &a, err) < 0)
+                return -1;
+        explain_name(st, &a, name, res, why);
+        nlab_party_free(&a);
         return 0;
 }
