@@ -1,6 +1,7 @@
 #include "runtime/lab/diagnose.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -342,6 +343,44 @@ static void name_step(struct nlab_diag *d, struct nlab_store *st, const struct n
              nlab_probe_status_str(res.status));
 }
 
+/* The host address b's host port hp/proto is bound to: "" or 0.0.0.0 for every address. */
+static const char *bound_address(const struct nlab_party *b, unsigned hp, enum nlab_proto proto)
+{
+        const struct nlab_ctr_config *cfg = b->owner_cfg ? b->owner_cfg : b->cfg;
+        const char *want = proto == NLAB_PROTO_UDP ? "/udp" : "/tcp";
+        size_t i, j;
+
+        for (i = 0; cfg && i < cfg->ports.n; i++) {
+                const struct nlab_port_entry *e = &cfg->ports.v[i];
+                const char *slash = strchr(e->key, '/');
+                if (!slash || strcmp(slash, want))
+                        continue;
+                for (j = 0; j < e->n; j++)
+                        if (e->v[j].host_port && (unsigned)atoi(e->v[j].host_port) == hp)
+                                return e->v[j].host_ip ? e->v[j].host_ip : "";
+        }
+        return "";
+}
+
+/* A mapping bound to 127.0.0.1 answers the host itself only: the firewall drops packets to
+ * loopback that did not come from lo (CVE-2020-8558). */
+static bool loopback_step(struct nlab_diag *d, const struct nlab_party *a,
+                          const struct nlab_party *b, unsigned hp, enum nlab_proto proto)
+{
+        const char *ip = bound_address(b, hp, proto);
+        char fix[192];
+
+        if (strncmp(ip, "127.", 4) || a->kind == NLAB_PARTY_HOST || a->in_host_ns)
+                return true;
+        snprintf(fix, sizeof(fix), "publish it on every address: netlab run -p %u:... (not %s:%u:...)",
+                 hp, ip, hp);
+        fail(d, NLAB_REASON_LOOPBACK_ONLY, fix,
+             "%s publishes host port %u/%s on %s only: only the lab host itself reaches it there, "
+             "not %s",
+             cname(b), hp, proto == NLAB_PROTO_UDP ? "udp" : "tcp", ip, cname(a));
+        return false;
+}
+
 /* From the host or a test host: no shared network to check, only b's side of the path. */
 /* A machine outside (an external host, linked to the lab host) reaches a container only through
  * a port published on the host, at the host's address on its link: the firewall drops packets
@@ -365,6 +404,8 @@ static void outside_via_published(struct nlab_diag *d, const struct nlab_party *
                      why, cname(a));
                 return;
         }
+        if (!loopback_step(d, a, b, hp, t->proto))
+                return;
         inet_ntop(AF_INET, &a->x->host_addr, host, sizeof(host));
         pass(d, "%s's %u/%s is published on host port %u: %s uses %s:%u", cname(b),
              t->port, proto, hp, cname(a), host, hp);
@@ -454,9 +495,50 @@ static bool only_internal(struct nlab_store *st, const struct nlab_party *a, cha
         return any && all;
 }
 
+/* No container publishes host port t->port: is some container's port t->port published on
+ * another host port? Then that is the mistake. */
+static bool other_port_step(struct nlab_diag *d, struct nlab_store *st, const struct target *t)
+{
+        const char *proto = t->proto == NLAB_PROTO_UDP ? "udp" : "tcp";
+        char path[PATH_MAX], prefix[8], fix[192];
+        struct dirent *e;
+        bool found = false;
+        DIR *dir;
+
+        snprintf(path, sizeof(path), "%s/ports", st->root);
+        snprintf(prefix, sizeof(prefix), "%s-", proto);
+        dir = opendir(path);
+        while (dir && !found && (e = readdir(dir))) {
+                unsigned hp = (unsigned)atoi(e->d_name + strlen(prefix));
+                char *id = NULL;
+                struct nlab_party b;
+                if (strncmp(e->d_name, prefix, strlen(prefix)) || !hp)
+                        continue;
+                snprintf(path, sizeof(path), "%s/ports/%s", st->root, e->d_name);
+                if (nlab_read_file(path, &id, NULL, NULL) < 0)
+                        continue;
+                id[strcspn(id, "\n")] = '\0';
+                if (nlab_party_load(st, id, NULL, 0, 0, &b, NULL) == 0 &&
+                    nlab_party_container_port(&b, hp, t->proto) == t->port) {
+                        found = true;
+                        snprintf(fix, sizeof(fix), "use host:%u, or publish -p %u:%u/%s", hp,
+                                 t->port, t->port, proto);
+                        fail(d, NLAB_REASON_OTHER_HOST_PORT, fix,
+                             "%s's port %u/%s is published on host port %u, not on %u", cname(&b),
+                             t->port, proto, hp, t->port);
+                }
+                nlab_party_free(&b);
+                free(id);
+        }
+        if (dir)
+                closedir(dir);
+        return !found;
+}
+
 /* host:PORT only answers when some container publishes PORT, runs, and listens on the
  * container port that PORT leads to. */
-static bool published_step(struct nlab_diag *d, struct nlab_store *st, const struct target *t)
+static bool published_step(struct nlab_diag *d, struct nlab_store *st, const struct nlab_party *a,
+                           const struct target *t)
 {
         const char *proto = t->proto == NLAB_PROTO_UDP ? "udp" : "tcp";
         char path[PATH_MAX], id[NLAB_ID_LEN + 1] = "", fix[256], why[96], *text = NULL;
@@ -466,10 +548,12 @@ static bool published_step(struct nlab_diag *d, struct nlab_store *st, const str
 
         snprintf(path, sizeof(path), "%s/ports/%s-%u", st->root, proto, t->port);
         if (nlab_read_file(path, &text, NULL, NULL) < 0) {
+                if (!other_port_step(d, st, t))
+                        return false;
                 snprintf(fix, sizeof(fix), "publish it: netlab run -p %u:<container port>/%s ...",
                          t->port, proto);
-                fail(d, NLAB_REASON_NOT_PUBLISHED, fix, "no container publishes port %u/%s on the host", t->port,
-                     proto);
+                fail(d, NLAB_REASON_NOT_PUBLISHED, fix,
+                     "no container publishes port %u/%s on the host", t->port, proto);
                 return false;
         }
         snprintf(id, sizeof(id), "%s", text);
@@ -481,6 +565,7 @@ static bool published_step(struct nlab_diag *d, struct nlab_store *st, const str
         ok = usable(d, &b);
         if (ok)
                 pass(d, "%s publishes host port %u/%s", cname(&b), t->port, proto);
+        ok = ok && loopback_step(d, a, &b, t->port, t->proto);
         cport = nlab_party_container_port(&b, t->port, t->proto);
         snprintf(why, sizeof(why), "host port %u/%s leads", t->port, proto);
         if (ok && cport && !b.in_host_ns)
@@ -525,7 +610,7 @@ static void to_address(struct nlab_diag *d, struct nlab_store *st, const struct 
                      cname(a), names);
                 return;
         }
-        if (!strcmp(t->name, "host") && t->port && !published_step(d, st, t))
+        if (!strcmp(t->name, "host") && t->port && !published_step(d, st, a, t))
                 return;
         if (!strcmp(t->name, "host")) {
                 if (host_seen_from(d, a, &dst, ip_text, sizeof(ip_text)) == 0)
@@ -724,8 +809,9 @@ static void explain_name(struct nlab_store *st, const struct nlab_party *a, cons
                 w->reason = NLAB_REASON_NAME_UNKNOWN;
                 snprintf(w->text, sizeof(w->text),
                          "%s is on %s, and %s is a name only on %s: a network's names resolve only "
-                         "inside it; fix: netlab network connect NETWORK %s",
-                         cname(a), mine, name, h.where, cname(a));
+                         "inside it; fix: netlab network connect %.*s %s",
+                         cname(a), mine, name, h.where, (int)strcspn(h.where, ","), h.where,
+                         cname(a));
         } else {
                 w->reason = NLAB_REASON_NAME_UNKNOWN;
                 snprintf(w->text, sizeof(w->text),
