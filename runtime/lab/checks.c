@@ -341,9 +341,9 @@ static bool explain_unpublished(struct lab_ctx *r, const struct nlab_expect *ex,
         if (!ex->via_host ||
             nlab_party_load(&r->st, ex->target, r->ext, r->next, r->party_flags, &b, NULL) < 0)
                 return false;
-        unpublished = b.kind == NLAB_PARTY_CONTAINER && b.running &&
-                      !nlab_party_published_port(&b, ex->port, ex->proto, why->text,
-                                                 sizeof(why->text));
+        unpublished =
+            b.kind == NLAB_PARTY_CONTAINER && b.running &&
+            !nlab_party_published_port(&b, ex->port, ex->proto, why->text, sizeof(why->text));
         nlab_party_free(&b);
         if (unpublished)
                 why->reason = NLAB_REASON_NOT_PUBLISHED;

@@ -118,7 +118,8 @@ static bool running_step(struct nlab_diag *d, const struct nlab_party *c)
         if (c->kind != NLAB_PARTY_CONTAINER || c->running)
                 return true;
         snprintf(fix, sizeof(fix), "netlab start %s", cname(c));
-        fail(d, NLAB_REASON_STOPPED, fix, "%s is not running, so nothing can reach it or leave it", cname(c));
+        fail(d, NLAB_REASON_STOPPED, fix, "%s is not running, so nothing can reach it or leave it",
+             cname(c));
         return false;
 }
 
@@ -151,6 +152,16 @@ static bool stale_step(struct nlab_diag *d, const struct nlab_party *c)
 static bool usable(struct nlab_diag *d, const struct nlab_party *c)
 {
         return running_step(d, c) && stale_step(d, c);
+}
+
+/* A container with --network none has nothing but lo. */
+static bool networked_step(struct nlab_diag *d, const struct nlab_party *a)
+{
+        if (a->kind != NLAB_PARTY_CONTAINER || strcmp(a->cfg->network_mode, "none"))
+                return true;
+        fail(d, NLAB_REASON_NO_NETWORK, "use another --network: netlab rm -f, then run it again",
+             "%s runs with --network none: it has only lo", cname(a));
+        return false;
 }
 
 /* The first network both are on, and B's address there. */
@@ -206,7 +217,8 @@ static bool ports_up_step(struct nlab_diag *d, const struct nlab_party *c, const
         if (found == 1 && info.up && info.master == bridge_idx)
                 goto done;
         snprintf(fix, sizeof(fix), "netlab restart %s", cname(c));
-        fail(d, NLAB_REASON_PORT_DOWN, fix, "%s's port on the bridge %s (%s) is %s", cname(c), net->bridge, host_if,
+        fail(d, NLAB_REASON_PORT_DOWN, fix, "%s's port on the bridge %s (%s) is %s", cname(c),
+             net->bridge, host_if,
              found != 1 ? "missing"
              : !info.up ? "down"
                         : "not attached to the bridge");
@@ -234,8 +246,7 @@ static bool listener_step(struct nlab_diag *d, const struct nlab_party *b, unsig
                 hit = nlab_port_scan_table(text, i, !udp, "", (uint16_t)port, &inode);
                 free(text);
                 if (hit == 1) {
-                        pass(d, "%s listens on %u/%s", cname(b), port,
-                             udp ? "udp" : "tcp");
+                        pass(d, "%s listens on %u/%s", cname(b), port, udp ? "udp" : "tcp");
                         return true;
                 }
         }
@@ -246,8 +257,8 @@ static bool listener_step(struct nlab_diag *d, const struct nlab_party *b, unsig
         else
                 snprintf(fix, sizeof(fix), "start a server in it, e.g. netlab exec -d %s %s",
                          cname(b), udp ? "<a UDP server>" : "httpd -f -p <port>");
-        fail(d, NLAB_REASON_NOT_LISTENING, fix, "nothing in %s listens on %u/%s%s%s", cname(b), port,
-             udp ? "udp" : "tcp", why ? ", where " : "", why ? why : "");
+        fail(d, NLAB_REASON_NOT_LISTENING, fix, "nothing in %s listens on %u/%s%s%s", cname(b),
+             port, udp ? "udp" : "tcp", why ? ", where " : "", why ? why : "");
         return false;
 }
 
@@ -318,7 +329,8 @@ static void name_step(struct nlab_diag *d, struct nlab_store *st, const struct n
         if (a->kind != NLAB_PARTY_CONTAINER || d->explain)
                 return; /* only a container has a resolver of ours */
         if (nlab_network_is_predefined(netname)) {
-                pass(d, "(names do not resolve on the default bridge: use the address %s, or put "
+                pass(d,
+                     "(names do not resolve on the default bridge: use the address %s, or put "
                      "both on a user-defined network)",
                      b_ip);
                 return;
@@ -338,7 +350,8 @@ static void name_step(struct nlab_diag *d, struct nlab_store *st, const struct n
                         return;
                 }
         }
-        fail(d, NLAB_REASON_NAME_UNKNOWN, "check that the name is right: netlab ps; netlab network inspect ...",
+        fail(d, NLAB_REASON_NAME_UNKNOWN,
+             "check that the name is right: netlab ps; netlab network inspect ...",
              "%s cannot resolve %s through its resolver (%s)", cname(a), bname,
              nlab_probe_status_str(res.status));
 }
@@ -372,8 +385,8 @@ static bool loopback_step(struct nlab_diag *d, const struct nlab_party *a,
 
         if (strncmp(ip, "127.", 4) || a->kind == NLAB_PARTY_HOST || a->in_host_ns)
                 return true;
-        snprintf(fix, sizeof(fix), "publish it on every address: netlab run -p %u:... (not %s:%u:...)",
-                 hp, ip, hp);
+        snprintf(fix, sizeof(fix),
+                 "publish it on every address: netlab run -p %u:... (not %s:%u:...)", hp, ip, hp);
         fail(d, NLAB_REASON_LOOPBACK_ONLY, fix,
              "%s publishes host port %u/%s on %s only: only the lab host itself reaches it there, "
              "not %s",
@@ -407,8 +420,8 @@ static void outside_via_published(struct nlab_diag *d, const struct nlab_party *
         if (!loopback_step(d, a, b, hp, t->proto))
                 return;
         inet_ntop(AF_INET, &a->x->host_addr, host, sizeof(host));
-        pass(d, "%s's %u/%s is published on host port %u: %s uses %s:%u", cname(b),
-             t->port, proto, hp, cname(a), host, hp);
+        pass(d, "%s's %u/%s is published on host port %u: %s uses %s:%u", cname(b), t->port, proto,
+             hp, cname(a), host, hp);
         via.port = hp;
         final_probe(d, a, a->x->host_addr, host, &via);
 }
@@ -447,6 +460,8 @@ static void to_container(struct nlab_diag *d, struct nlab_store *st, const struc
                 outside_to_container(d, a, b, t);
                 return;
         }
+        if (!networked_step(d, a))
+                return;
         netname = shared_network(a, b, &b_ip);
         list_names(a, an, sizeof(an));
         list_names(b, bn, sizeof(bn));
@@ -461,8 +476,8 @@ static void to_container(struct nlab_diag *d, struct nlab_store *st, const struc
                      cname(a), an, cname(b), bn);
                 return;
         }
-        pass(d, "%s and %s share the network %s (%s has %s there)", cname(a), cname(b),
-             netname, cname(b), b_ip);
+        pass(d, "%s and %s share the network %s (%s has %s there)", cname(a), cname(b), netname,
+             cname(b), b_ip);
         if (nlab_network_load(st, netname, &net, NULL) < 0)
                 return;
         name_step(d, st, a, t->name, netname, b_ip);
@@ -592,24 +607,42 @@ static int host_seen_from(struct nlab_diag *d, const struct nlab_party *a, struc
         return 0;
 }
 
-static void to_address(struct nlab_diag *d, struct nlab_store *st, const struct nlab_party *a,
-                       const struct target *t)
+/* A container's way out of its own namespace: --network none and --internal have none. */
+static bool way_out_step(struct nlab_diag *d, struct nlab_store *st, const struct nlab_party *a)
 {
-        char names[256], fix[256], ip_text[INET_ADDRSTRLEN];
-        struct in_addr dst;
+        char names[256], fix[256];
 
-        if (a->kind == NLAB_PARTY_CONTAINER && !strcmp(a->cfg->network_mode, "none")) {
-                fail(d, NLAB_REASON_NO_NETWORK, "use another --network: netlab rm -f, then run it again",
-                     "%s runs with --network none: it has only lo", cname(a));
-                return;
-        }
-        if (a->kind == NLAB_PARTY_CONTAINER && only_internal(st, a, names, sizeof(names))) {
+        if (a->kind != NLAB_PARTY_CONTAINER)
+                return true;
+        if (!networked_step(d, a))
+                return false;
+        if (only_internal(st, a, names, sizeof(names))) {
                 snprintf(fix, sizeof(fix), "netlab network connect bridge %s", cname(a));
                 fail(d, NLAB_REASON_INTERNAL, fix,
                      "%s is only on internal network(s) %s: --internal networks have no way out",
                      cname(a), names);
-                return;
+                return false;
         }
+        return true;
+}
+
+/* A container to a test host outside: out through the host, as to any outside address. */
+static void to_outside(struct nlab_diag *d, struct nlab_store *st, const struct nlab_party *a,
+                       const struct nlab_party *b, const struct target *t)
+{
+        if (way_out_step(d, st, a))
+                outside_to_container(d, a, b, t);
+}
+
+static void to_address(struct nlab_diag *d, struct nlab_store *st, const struct nlab_party *a,
+                       const struct target *t)
+{
+        char ip_text[INET_ADDRSTRLEN];
+        struct in_addr dst;
+
+        /* 127.0.0.0/8 is A's own loopback, whatever its networks */
+        if (strncmp(t->name, "127.", 4) && !way_out_step(d, st, a))
+                return;
         if (!strcmp(t->name, "host") && t->port && !published_step(d, st, a, t))
                 return;
         if (!strcmp(t->name, "host")) {
@@ -647,7 +680,7 @@ static int diagnose(struct nlab_store *st, const struct nlab_external *ext, size
         if (b.kind == NLAB_PARTY_CONTAINER)
                 to_container(out, st, &a, &b, &t);
         else if (b.kind == NLAB_PARTY_EXTERNAL)
-                outside_to_container(out, &a, &b, &t);
+                to_outside(out, st, &a, &b, &t);
         else
                 to_address(out, st, &a, &t);
         nlab_party_free(&b);
@@ -729,7 +762,7 @@ static bool answers_to(const char *ctr, const struct nlab_ctr_endpoint *ep, cons
 }
 
 struct name_hits {
-        char where[256]; /* the networks the name exists on */
+        char where[256];                  /* the networks the name exists on */
         const char *shared, *shared_user; /* one the asker is on too; a user-defined one */
 };
 
@@ -787,8 +820,8 @@ static void explain_name(struct nlab_store *st, const struct nlab_party *a, cons
         }
         if (!strcmp(a->cfg->network_mode, "none")) {
                 w->reason = NLAB_REASON_NO_NETWORK;
-                snprintf(w->text, sizeof(w->text), "%s runs with --network none: no resolver to ask",
-                         cname(a));
+                snprintf(w->text, sizeof(w->text),
+                         "%s runs with --network none: no resolver to ask", cname(a));
                 return;
         }
         list_names(a, mine, sizeof(mine));

@@ -271,8 +271,8 @@ static void step_expect(struct run *r, const struct nlab_step *st)
         if (wants_why(ex, o.held))
                 lab_explain(&r->c, ex, &o, &w);
         check_because(ex, &w, &o);
-        snprintf(why, sizeof(why), "%s%s", ex->xfail && o.held ? "held, but this lab shows it failing: " : "",
-                 o.saw);
+        snprintf(why, sizeof(why), "%s%s",
+                 ex->xfail && o.held ? "held, but this lab shows it failing: " : "", o.saw);
         if (w.text[0] && w.reason != NLAB_REASON_NONE)
                 snprintf(why + strlen(why), sizeof(why) - strlen(why), "\nwhy (%s): %s",
                          nlab_reason_name(w.reason), w.text);
