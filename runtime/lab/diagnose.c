@@ -446,6 +446,30 @@ static void outside_to_container(struct nlab_diag *d, const struct nlab_party *a
                 final_probe(d, a, dst, ip_text, t);
 }
 
+/* The check's probe got an answer (even a refusal): the packets arrived, whatever the
+ * networks say (a router container between two networks). */
+static bool routed(const struct nlab_diag *d)
+{
+        return d->seen &&
+               (d->seen->status == NLAB_PROBE_OK || d->seen->status == NLAB_PROBE_REFUSED);
+}
+
+static void to_routed(struct nlab_diag *d, const struct nlab_party *a, const struct nlab_party *b,
+                      const struct target *t)
+{
+        char ip_text[INET_ADDRSTRLEN], why[160];
+        struct in_addr dst;
+
+        if (t->port && !b->in_host_ns && !listener_step(d, b, t->port, t->proto, NULL))
+                return;
+        if (nlab_party_target_address(a, b, &dst, why, sizeof(why)) < 0) {
+                fail(d, NLAB_REASON_NO_NETWORK, NULL, "%s", why);
+                return;
+        }
+        inet_ntop(AF_INET, &dst, ip_text, sizeof(ip_text));
+        final_probe(d, a, dst, ip_text, t);
+}
+
 static void to_container(struct nlab_diag *d, struct nlab_store *st, const struct nlab_party *a,
                          const struct nlab_party *b, const struct target *t)
 {
@@ -465,6 +489,12 @@ static void to_container(struct nlab_diag *d, struct nlab_store *st, const struc
         netname = shared_network(a, b, &b_ip);
         list_names(a, an, sizeof(an));
         list_names(b, bn, sizeof(bn));
+        if (!netname && routed(d)) {
+                pass(d, "%s and %s share no network, but packets got to %s: through a route",
+                     cname(a), cname(b), cname(b));
+                to_routed(d, a, b, t);
+                return;
+        }
         if (!netname) {
                 const struct nlab_ctr_endpoint *bep = nlab_party_endpoint_at(b, 0);
                 const char *first = bep ? bep->network : NULL;
@@ -634,13 +664,84 @@ static void to_outside(struct nlab_diag *d, struct nlab_store *st, const struct 
                 outside_to_container(d, a, b, t);
 }
 
-static void to_address(struct nlab_diag *d, struct nlab_store *st, const struct nlab_party *a,
-                       const struct target *t)
+/* The container that has the address ip, loaded into c, and the network it has it on: 1, or 0
+ * when no container has it. */
+static int address_owner(struct nlab_store *st, const char *ip, struct nlab_party *c,
+                         const char **net)
+{
+        char **ids;
+        size_t n, i, k;
+        int found = 0;
+
+        if (nlab_store_list(st, &ids, &n, NULL) < 0)
+                return 0;
+        for (i = 0; i < n && !found; i++) {
+                if (nlab_party_load(st, ids[i], NULL, 0, 0, c, NULL) < 0)
+                        continue;
+                for (k = 0; k < nlab_party_n_endpoints(c) && !found; k++) {
+                        const struct nlab_ctr_endpoint *ep = nlab_party_endpoint_at(c, k);
+                        if (ep->ip_address && !strcmp(ep->ip_address, ip)) {
+                                *net = ep->network;
+                                found = 1;
+                        }
+                }
+                if (!found)
+                        nlab_party_free(c);
+        }
+        nlab_store_free_list(ids, n);
+        return found;
+}
+
+/* B written as a container's address: the same walk as to that container, on that network. */
+static void to_owned_address(struct nlab_diag *d, const struct nlab_party *a,
+                             const struct nlab_party *c, const char *net, const struct target *t)
+{
+        char an[256], fix[256];
+        struct in_addr dst;
+
+        if (!usable(d, c) || !networked_step(d, a))
+                return;
+        if (a->kind == NLAB_PARTY_CONTAINER && !nlab_party_endpoint(a, net) && !routed(d)) {
+                list_names(a, an, sizeof(an));
+                snprintf(fix, sizeof(fix), "netlab network connect %s %s", net, cname(a));
+                fail(d, NLAB_REASON_DIFFERENT_NETWORKS, fix,
+                     "%s is %s's address on %s, and %s is on %s: netlab drops traffic between "
+                     "different networks",
+                     t->name, cname(c), net, cname(a), an);
+                return;
+        }
+        pass(d, "%s is %s's address on %s", t->name, cname(c), net);
+        if (t->port && !listener_step(d, c, t->port, t->proto, NULL))
+                return;
+        inet_pton(AF_INET, t->name, &dst);
+        final_probe(d, a, dst, t->name, t);
+}
+
+static bool is_external_address(const struct nlab_external *ext, size_t next, struct in_addr ip)
+{
+        size_t i;
+
+        for (i = 0; i < next; i++)
+                if (ext[i].addr.s_addr == ip.s_addr)
+                        return true;
+        return false;
+}
+
+static void to_address(struct nlab_diag *d, struct nlab_store *st, const struct nlab_external *ext,
+                       size_t next, const struct nlab_party *a, const struct target *t)
 {
         char ip_text[INET_ADDRSTRLEN];
+        struct nlab_party c;
+        const char *net = NULL;
         struct in_addr dst;
 
         /* 127.0.0.0/8 is A's own loopback, whatever its networks */
+        if (strncmp(t->name, "127.", 4) && strcmp(t->name, "host") &&
+            address_owner(st, t->name, &c, &net)) {
+                to_owned_address(d, a, &c, net, t);
+                nlab_party_free(&c);
+                return;
+        }
         if (strncmp(t->name, "127.", 4) && !way_out_step(d, st, a))
                 return;
         if (!strcmp(t->name, "host") && t->port && !published_step(d, st, a, t))
@@ -651,6 +752,13 @@ static void to_address(struct nlab_diag *d, struct nlab_store *st, const struct 
                 return;
         }
         inet_pton(AF_INET, t->name, &dst);
+        /* a check that got no answer from an address nothing in the lab has */
+        if (strncmp(t->name, "127.", 4) && d->seen && !routed(d) &&
+            !is_external_address(ext, next, dst)) {
+                fail(d, NLAB_REASON_NO_HOST, "check the address: netlab network inspect ...",
+                     "no container and no test host has the address %s", t->name);
+                return;
+        }
         final_probe(d, a, dst, t->name, t);
 }
 
@@ -682,7 +790,7 @@ static int diagnose(struct nlab_store *st, const struct nlab_external *ext, size
         else if (b.kind == NLAB_PARTY_EXTERNAL)
                 to_outside(out, st, &a, &b, &t);
         else
-                to_address(out, st, &a, &t);
+                to_address(out, st, ext, next, &a, &t);
         nlab_party_free(&b);
 done:
         nlab_party_free(&a);
@@ -834,7 +942,7 @@ static void explain_name(struct nlab_store *st, const struct nlab_party *a, cons
         } else if (h.shared) {
                 w->reason = NLAB_REASON_NAME_UNKNOWN;
                 snprintf(w->text, sizeof(w->text),
-                         "%s and %s are both on the default bridge %s, which has no DNS for "
+                         "%s and %s are both on %s, the default bridge, which has no DNS for "
                          "container names; fix: use the address, or put both on a user-defined "
                          "network",
                          cname(a), name, h.shared);

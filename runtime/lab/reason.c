@@ -22,6 +22,7 @@ static const char *const names[NLAB_REASON_COUNT] = {
     [NLAB_REASON_FOREIGN_FIREWALL] = "foreign-firewall",
     [NLAB_REASON_FIREWALL] = "firewall",
     [NLAB_REASON_NAME_UNKNOWN] = "name-unknown",
+    [NLAB_REASON_NO_HOST] = "no-host",
     [NLAB_REASON_UNKNOWN] = "unknown",
 };
 

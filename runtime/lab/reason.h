@@ -21,6 +21,7 @@ enum nlab_reason {
         NLAB_REASON_FOREIGN_FIREWALL,
         NLAB_REASON_FIREWALL, /* netlab's own rules drop it */
         NLAB_REASON_NAME_UNKNOWN,
+        NLAB_REASON_NO_HOST, /* an address that no container or test host has */
         NLAB_REASON_UNKNOWN, /* it did not arrive, and nothing in the kernel's state says why */
         NLAB_REASON_COUNT,
 };

@@ -752,7 +752,8 @@ static int parse_because(struct pctx *c, struct nlab_expect *ex, size_t *at)
         if (i + 1 == c->ntok)
                 return fail_at_tok(c, i + 1, "because: missing the reason (%s)", all);
         if (i + 2 < c->ntok)
-                return fail_tok(c, i + 2, "because: one reason only, then the line ends, not \"%s\"",
+                return fail_tok(c, i + 2,
+                                "because: one reason only, then the line ends, not \"%s\"",
                                 c->tok[i + 2].s);
         if (nlab_reason_parse(c->tok[i + 1].s, &ex->because) == 0)
                 return 0;

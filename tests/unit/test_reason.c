@@ -26,6 +26,7 @@ static void test_names_are_stable(void **state)
         assert_string_equal(nlab_reason_name(NLAB_REASON_NO_ROUTE), "no-route");
         assert_string_equal(nlab_reason_name(NLAB_REASON_FOREIGN_FIREWALL), "foreign-firewall");
         assert_string_equal(nlab_reason_name(NLAB_REASON_NAME_UNKNOWN), "name-unknown");
+        assert_string_equal(nlab_reason_name(NLAB_REASON_NO_HOST), "no-host");
         assert_string_equal(nlab_reason_name(NLAB_REASON_UNKNOWN), "unknown");
         assert_string_equal(nlab_reason_name(NLAB_REASON_COUNT), "");
 }
