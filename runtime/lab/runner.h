@@ -28,7 +28,7 @@ struct nlab_step_result {
                                  or why it could not run; NULL when nothing was observed */
         const char *reason;   /* why the traffic did not arrive (diagnose), NULL when not known */
         const char *reason_code; /* its short name ("different-networks", see reason.h), or NULL */
-        unsigned ms;          /* how long the step took */
+        unsigned ms;             /* how long the step took */
 };
 
 struct nlab_run_summary {
