@@ -372,8 +372,9 @@ void lab_explain(struct lab_ctx *r, const struct nlab_expect *ex, const struct l
         if (ex->port)
                 snprintf(to + strlen(to), sizeof(to) - strlen(to), ":%u/%s", ex->port,
                          ex->proto == NLAB_PROTO_UDP ? "udp" : "tcp");
-        if (nlab_diagnose_explain(&r->st, r->ext, r->next, r->party_flags, ex->subject, to,
-                                  o->probed ? &o->res : NULL, why, &err) < 0)
+        if (nlab_diagnose_explain(&r->st, r->ext, r->next,
+                                  r->party_flags | (ex->via_host ? NLAB_DIAG_VIA_HOST : 0),
+                                  ex->subject, to, o->probed ? &o->res : NULL, why, &err) < 0)
                 memset(why, 0, sizeof(*why));
 }
 

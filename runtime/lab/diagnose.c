@@ -394,6 +394,14 @@ static bool loopback_step(struct nlab_diag *d, const struct nlab_party *a,
         return false;
 }
 
+/* The check's probe got an answer (even a refusal): the packets arrived, whatever the
+ * networks say (a router container between two networks). */
+static bool routed(const struct nlab_diag *d)
+{
+        return d->seen &&
+               (d->seen->status == NLAB_PROBE_OK || d->seen->status == NLAB_PROBE_REFUSED);
+}
+
 /* From the host or a test host: no shared network to check, only b's side of the path. */
 /* A machine outside (an external host, linked to the lab host) reaches a container only through
  * a port published on the host, at the host's address on its link: the firewall drops packets
@@ -420,6 +428,17 @@ static void outside_via_published(struct nlab_diag *d, const struct nlab_party *
         if (!loopback_step(d, a, b, hp, t->proto))
                 return;
         inet_ntop(AF_INET, &a->x->host_addr, host, sizeof(host));
+        if (d->explain && !d->via_host && d->seen && !routed(d)) {
+                snprintf(fix, sizeof(fix),
+                         "go through the published port: %s:%u (in a scenario: "
+                         "%s:%u via host)",
+                         host, hp, cname(b), t->port);
+                fail(d, NLAB_REASON_FIREWALL, fix,
+                     "%s is outside, and netlab's firewall drops packets from outside to a "
+                     "container's own address: only the published port %u lets it in",
+                     cname(a), hp);
+                return;
+        }
         pass(d, "%s's %u/%s is published on host port %u: %s uses %s:%u", cname(b), t->port, proto,
              hp, cname(a), host, hp);
         via.port = hp;
@@ -442,16 +461,14 @@ static void outside_to_container(struct nlab_diag *d, const struct nlab_party *a
                 return;
         if (a->kind == NLAB_PARTY_EXTERNAL && a->x && t->port && !b->in_host_ns)
                 outside_via_published(d, a, b, t);
+        else if (a->kind == NLAB_PARTY_EXTERNAL && a->x && b->kind == NLAB_PARTY_CONTAINER &&
+                 !b->in_host_ns && d->seen && !routed(d))
+                fail(d, NLAB_REASON_FIREWALL, NULL,
+                     "%s is outside, and netlab's firewall drops packets from outside to a "
+                     "container's own address (only published ports let it in)",
+                     cname(a));
         else
                 final_probe(d, a, dst, ip_text, t);
-}
-
-/* The check's probe got an answer (even a refusal): the packets arrived, whatever the
- * networks say (a router container between two networks). */
-static bool routed(const struct nlab_diag *d)
-{
-        return d->seen &&
-               (d->seen->status == NLAB_PROBE_OK || d->seen->status == NLAB_PROBE_REFUSED);
 }
 
 static void to_routed(struct nlab_diag *d, const struct nlab_party *a, const struct nlab_party *b,
@@ -844,7 +861,8 @@ int nlab_diagnose_explain(struct nlab_store *st, const struct nlab_external *ext
                 return nlab_err_sys(err, ENOMEM, "diagnose");
         d->seen = seen;
         d->explain = true;
-        if (diagnose(st, ext, next, flags, from, to, d, err) < 0) {
+        d->via_host = flags & NLAB_DIAG_VIA_HOST;
+        if (diagnose(st, ext, next, flags & ~NLAB_DIAG_VIA_HOST, from, to, d, err) < 0) {
                 free(d);
                 return -1;
         }

@@ -29,6 +29,7 @@ struct nlab_diag {
          * NULL), and no name lookup (a reach check goes by address). */
         const struct nlab_probe_result *seen;
         bool explain;
+        bool via_host; /* the check went to B's published port, not to B's own address */
 };
 
 /* Why a verdict came out negative: the first broken link, as a short name and a sentence. */
@@ -42,8 +43,12 @@ struct nlab_diag_why {
  * when the question itself is wrong (unknown container, bad port); a broken path is a result. */
 int nlab_diagnose(struct nlab_store *st, const char *from, const char *to, struct nlab_diag *out,
                   struct nlab_err *err);
+/* For nlab_diagnose_explain's flags: the check was "B:PORT via host". */
+#define NLAB_DIAG_VIA_HOST 0x100u
+
 /* Why A does not reach `to` (as for nlab_diagnose), for a check that has just failed to: among
- * ext[0..next) and, with NLAB_PARTY_NAMED_NETNS in flags, /run/netns. seen: the check's probe,
+ * ext[0..next) and, with NLAB_PARTY_NAMED_NETNS in flags, /run/netns (NLAB_DIAG_VIA_HOST:
+ * the check went through B's published port). seen: the check's probe,
  * used for the last link instead of probing again (NULL: probe). */
 int nlab_diagnose_explain(struct nlab_store *st, const struct nlab_external *ext, size_t next,
                           unsigned flags, const char *from, const char *to,

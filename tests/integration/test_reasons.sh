@@ -63,6 +63,12 @@ holds not-published not-published \
 holds not-published-host not-published \
         "expect laptop reaches host:8080/tcp" \
         "expect laptop cannot-reach host:8099/tcp because not-published"
+holds firewall firewall \
+        "expect laptop reaches web:80/tcp via host" \
+        "expect laptop cannot-reach web:80/tcp because firewall" \
+        "expect laptop cannot-reach web because firewall"
+check_match "firewall: names the published port that would let it in" \
+        "only the published port 8080 lets it in; fix: go through the published port: 198.18.1.1:8080" "$out"
 holds other-host-port other-host-port \
         "expect laptop reaches host:8080/tcp" \
         "expect laptop cannot-reach host:80/tcp because other-host-port"
