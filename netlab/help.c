@@ -195,8 +195,10 @@ static const struct help helps[] = {
                  "  both running? a sidecar left behind by a restart? a shared network? B's\n"
                  "  name resolves from A? icc? both bridge ports up? B listening on the port\n"
                  "  (for host:PORT, the container port it leads to)? the packets themselves?\n"
-                 "Each finding names the command that fixes it. Exit status 0 when the path\n"
-                 "works, 1 when it is broken.\n"},
+                 "Each finding names the command that fixes it, and the short name of its\n"
+                 "reason (\"reason: different-networks\"), as a scenario's 'because' names it\n"
+                 "(docs/scenarios.md lists them). Exit status 0 when the path works, 1 when\n"
+                 "it is broken.\n"},
     {"external", "Usage: netlab external COMMAND\n"
                  "\n"
                  "Outside machines: each is a network namespace joined to the lab host by a\n"
