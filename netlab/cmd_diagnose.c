@@ -38,6 +38,8 @@ int nlab_cmd_diagnose(struct nlab_cli *cli, int argc, char **argv)
                        d.steps[i].text);
                 if (!d.steps[i].ok && d.steps[i].fix[0])
                         printf("  fix: %s\n", d.steps[i].fix);
+                if (!d.steps[i].ok) /* the short name a scenario's `because` matches */
+                        printf("  reason: %s\n", nlab_reason_name(d.steps[i].reason));
         }
         code = d.reachable ? 0 : 1;
 out:

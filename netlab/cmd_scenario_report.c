@@ -83,6 +83,11 @@ static json_t *step_json(const struct nlab_step *st, const struct nlab_step_resu
                               str_or_null(res->reason), "ms", (int)res->ms);
 
         if (o && st->kind == NLAB_STEP_EXPECT)
+                json_object_update_new(
+                    o, json_pack(
+                           "{s:o, s:o}", "reason_code", str_or_null(res->reason_code), "because",
+                           str_or_null(st->ex.because ? nlab_reason_name(st->ex.because) : NULL)));
+        if (o && st->kind == NLAB_STEP_EXPECT)
                 json_object_update_new(o, json_pack("{s:s, s:s, s:s}", "check",
                                                     nlab_expect_verb(st->ex.kind), "subject",
                                                     st->ex.subject, "target", st->ex.target));

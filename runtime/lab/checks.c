@@ -17,17 +17,24 @@
 #define POSITIVE_WAIT_MS 5000 /* a server just started may need a moment to listen */
 #define NEGATIVE_WAIT_MS 1500
 
-/* A container in a check must run: a stopped one is an error of the lab, not a finding. */
-static int party_load(struct lab_ctx *r, const char *name, struct nlab_party *p,
-                      struct nlab_err *err)
+/* A container a check runs in must run: a stopped one is an error of the lab, not a finding. A
+ * stopped target is a finding (nothing reaches it), so it may be loaded with may_stop. */
+static int party_load_target(struct lab_ctx *r, const char *name, bool may_stop,
+                             struct nlab_party *p, struct nlab_err *err)
 {
         if (nlab_party_load(&r->st, name, r->ext, r->next, r->party_flags, p, err) < 0)
                 return -1;
-        if (p->kind == NLAB_PARTY_CONTAINER && !p->running) {
+        if (p->kind == NLAB_PARTY_CONTAINER && !p->running && !may_stop) {
                 nlab_party_free(p);
                 return nlab_err_set(err, NLAB_E_INVALID, "container %s is not running", name);
         }
         return 0;
+}
+
+static int party_load(struct lab_ctx *r, const char *name, struct nlab_party *p,
+                      struct nlab_err *err)
+{
+        return party_load_target(r, name, false, p, err);
 }
 
 /* "B:PORT via host": the host port B's PORT is published on, at the lab host's address. */
@@ -84,9 +91,14 @@ static int check_reach(struct lab_ctx *r, const struct nlab_expect *ex, struct l
 
         if (party_load(r, ex->subject, &a, err) < 0)
                 return -1;
-        if (party_load(r, ex->target, &b, err) < 0)
+        if (party_load_target(r, ex->target, true, &b, err) < 0)
                 goto out;
         rc = 0;
+        if (b.kind == NLAB_PARTY_CONTAINER && !b.running) {
+                snprintf(o->saw, sizeof(o->saw), "%s is not running", ex->target);
+                o->held = !positive;
+                goto out;
+        }
         if (ex->via_host ? published_port(&a, &b, ex, &ip, &port, o->saw, sizeof(o->saw))
                          : nlab_party_target_address(&a, &b, &ip, o->saw, sizeof(o->saw))) {
                 o->held = !positive;
@@ -111,6 +123,8 @@ static int check_reach(struct lab_ctx *r, const struct nlab_expect *ex, struct l
                 snprintf(o->saw + strlen(o->saw), sizeof(o->saw) - strlen(o->saw),
                          " (the last of %u tries in %u ms)", tries, lab_mono_ms() - t0);
         o->held = (res.status == NLAB_PROBE_OK) == positive;
+        o->probed = true;
+        o->res = res;
 out:
         nlab_party_free(&a);
         nlab_party_free(&b);
@@ -224,6 +238,8 @@ static int check_resolve(struct lab_ctx *r, const struct nlab_expect *ex, struct
         nlab_party_free(&a);
         if (rc < 0)
                 return -1;
+        o->probed = true;
+        o->res = res;
         describe_addrs(res.addrs, res.naddrs, got, sizeof(got));
         if (res.status == NLAB_PROBE_OK)
                 snprintf(o->saw, sizeof(o->saw), "%s = %s (from %s)", ex->target, got, via);
@@ -315,41 +331,51 @@ static int check_interface(struct lab_ctx *r, const struct nlab_expect *ex, stru
         return 0;
 }
 
-/* The first broken link, found as diagnose finds it. */
-static int first_broken(struct lab_ctx *r, const char *from, const char *to, char *out, size_t size)
+/* "B:PORT via host" that is not published: the check had nothing to probe. */
+static bool explain_unpublished(struct lab_ctx *r, const struct nlab_expect *ex,
+                                struct nlab_diag_why *why)
 {
-        struct nlab_diag d;
-        struct nlab_err err;
-        size_t i;
+        struct nlab_party b;
+        bool unpublished;
 
-        if (!(r->party_flags & NLAB_PARTY_NAMED_NETNS))
-                return nlab_diagnose_explain(&r->st, r->ext, r->next, from, to, out, size, &err);
-        if (nlab_diagnose(&r->st, from, to, &d, &err) < 0)
-                return -1;
-        for (i = 0; i < d.n && d.steps[i].ok; i++)
-                ;
-        if (i == d.n)
-                snprintf(out, size, "%s",
-                         d.reachable ? "the path works now" : "no broken link found");
-        else
-                snprintf(out, size, "%s%s%s", d.steps[i].text, d.steps[i].fix[0] ? "; fix: " : "",
-                         d.steps[i].fix);
-        return 0;
+        if (!ex->via_host ||
+            nlab_party_load(&r->st, ex->target, r->ext, r->next, r->party_flags, &b, NULL) < 0)
+                return false;
+        unpublished =
+            b.kind == NLAB_PARTY_CONTAINER && b.running &&
+            !nlab_party_published_port(&b, ex->port, ex->proto, why->text, sizeof(why->text));
+        nlab_party_free(&b);
+        if (unpublished)
+                why->reason = NLAB_REASON_NOT_PUBLISHED;
+        return unpublished;
 }
 
-void lab_explain(struct lab_ctx *r, const struct nlab_expect *ex, char *reason, size_t size)
+void lab_explain(struct lab_ctx *r, const struct nlab_expect *ex, const struct lab_outcome *o,
+                 struct nlab_diag_why *why)
 {
+        bool resolve = ex->kind == NLAB_EXPECT_RESOLVES || ex->kind == NLAB_EXPECT_CANNOT_RESOLVE;
+        struct nlab_err err;
         char to[128];
 
-        reason[0] = '\0';
-        if ((ex->kind != NLAB_EXPECT_REACHES && ex->kind != NLAB_EXPECT_CANNOT_REACH))
+        memset(why, 0, sizeof(*why));
+        if (resolve && o->probed) {
+                if (nlab_diagnose_name(&r->st, r->ext, r->next, r->party_flags, ex->subject,
+                                       ex->target, &o->res, why, &err) < 0)
+                        memset(why, 0, sizeof(*why));
+                return;
+        }
+        if (ex->kind != NLAB_EXPECT_REACHES && ex->kind != NLAB_EXPECT_CANNOT_REACH)
+                return;
+        if (explain_unpublished(r, ex, why))
                 return;
         snprintf(to, sizeof(to), "%s", ex->target);
         if (ex->port)
                 snprintf(to + strlen(to), sizeof(to) - strlen(to), ":%u/%s", ex->port,
                          ex->proto == NLAB_PROTO_UDP ? "udp" : "tcp");
-        if (first_broken(r, ex->subject, to, reason, size) < 0)
-                reason[0] = '\0';
+        if (nlab_diagnose_explain(&r->st, r->ext, r->next,
+                                  r->party_flags | (ex->via_host ? NLAB_DIAG_VIA_HOST : 0),
+                                  ex->subject, to, o->probed ? &o->res : NULL, why, &err) < 0)
+                memset(why, 0, sizeof(*why));
 }
 
 int lab_check(struct lab_ctx *r, const struct nlab_expect *ex, struct lab_outcome *o,

@@ -1,14 +1,18 @@
 #include "runtime/lab/diagnose.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "runtime/ctr/container.h"
 #include "runtime/base/fsutil.h"
 #include "runtime/base/ipam.h"
+#include "runtime/kernel/fwforeign.h"
 #include "runtime/kernel/link.h"
 #include "runtime/kernel/netlink.h"
 #include "runtime/net/network.h"
@@ -24,22 +28,45 @@ struct target {
         enum nlab_proto proto;
 };
 
-static void step(struct nlab_diag *d, bool ok, const char *fix, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+static void add(struct nlab_diag *d, enum nlab_reason reason, const char *fix, const char *fmt,
+                va_list ap) __attribute__((format(printf, 4, 0)));
 
-static void step(struct nlab_diag *d, bool ok, const char *fix, const char *fmt, ...)
+static void add(struct nlab_diag *d, enum nlab_reason reason, const char *fix, const char *fmt,
+                va_list ap)
 {
         struct nlab_diag_step *s;
-        va_list ap;
 
         if (d->n >= NLAB_DIAG_MAX_STEPS)
                 return;
         s = &d->steps[d->n++];
-        s->ok = ok;
-        va_start(ap, fmt);
+        s->ok = reason == NLAB_REASON_NONE;
+        s->reason = reason;
         vsnprintf(s->text, sizeof(s->text), fmt, ap);
-        va_end(ap);
         snprintf(s->fix, sizeof(s->fix), "%s", fix ? fix : "");
+}
+
+static void pass(struct nlab_diag *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fail(struct nlab_diag *d, enum nlab_reason reason, const char *fix, const char *fmt,
+                 ...) __attribute__((format(printf, 4, 5)));
+
+static void pass(struct nlab_diag *d, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        add(d, NLAB_REASON_NONE, NULL, fmt, ap);
+        va_end(ap);
+}
+
+/* A broken link, and the short name of why, for `because` and reports. */
+static void fail(struct nlab_diag *d, enum nlab_reason reason, const char *fix, const char *fmt,
+                 ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        add(d, reason, fix, fmt, ap);
+        va_end(ap);
 }
 
 static int parse_target(const char *to, struct target *t, struct nlab_err *err)
@@ -91,7 +118,8 @@ static bool running_step(struct nlab_diag *d, const struct nlab_party *c)
         if (c->kind != NLAB_PARTY_CONTAINER || c->running)
                 return true;
         snprintf(fix, sizeof(fix), "netlab start %s", cname(c));
-        step(d, false, fix, "%s is not running, so nothing can reach it or leave it", cname(c));
+        fail(d, NLAB_REASON_STOPPED, fix, "%s is not running, so nothing can reach it or leave it",
+             cname(c));
         return false;
 }
 
@@ -106,7 +134,7 @@ static bool stale_step(struct nlab_diag *d, const struct nlab_party *c)
         if (!c->owner_running) {
                 snprintf(fix, sizeof(fix), "netlab start %s, then netlab restart %s", c->owner,
                          cname(c));
-                step(d, false, fix,
+                fail(d, NLAB_REASON_NO_NETWORK, fix,
                      "%s shares %s's network namespace (--network container:%s), but %s is not "
                      "running: %s is left with no network",
                      cname(c), c->owner, c->owner, c->owner, cname(c));
@@ -114,7 +142,7 @@ static bool stale_step(struct nlab_diag *d, const struct nlab_party *c)
         }
         snprintf(fix, sizeof(fix), "netlab restart %s (it joins %s's new namespace)", cname(c),
                  c->owner);
-        step(d, false, fix,
+        fail(d, NLAB_REASON_NO_NETWORK, fix,
              "%s shares %s's network namespace (--network container:%s), but %s restarted since "
              "%s started: %s is left in %s's old namespace, which has no network",
              cname(c), c->owner, c->owner, c->owner, cname(c), cname(c), c->owner);
@@ -124,6 +152,16 @@ static bool stale_step(struct nlab_diag *d, const struct nlab_party *c)
 static bool usable(struct nlab_diag *d, const struct nlab_party *c)
 {
         return running_step(d, c) && stale_step(d, c);
+}
+
+/* A container with --network none has nothing but lo. */
+static bool networked_step(struct nlab_diag *d, const struct nlab_party *a)
+{
+        if (a->kind != NLAB_PARTY_CONTAINER || strcmp(a->cfg->network_mode, "none"))
+                return true;
+        fail(d, NLAB_REASON_NO_NETWORK, "use another --network: netlab rm -f, then run it again",
+             "%s runs with --network none: it has only lo", cname(a));
+        return false;
 }
 
 /* The first network both are on, and B's address there. */
@@ -154,8 +192,8 @@ static bool icc_step(struct nlab_diag *d, const struct nlab_net *net)
             fix, sizeof(fix),
             "netlab network create --subnet ... %s-icc (without -o icc=false) and connect both",
             name);
-        step(
-            d, false, fix,
+        fail(
+            d, NLAB_REASON_ICC_DISABLED, fix,
             "network %s was created with -o icc=false: containers on it may not talk to each other",
             name);
         return false;
@@ -179,7 +217,8 @@ static bool ports_up_step(struct nlab_diag *d, const struct nlab_party *c, const
         if (found == 1 && info.up && info.master == bridge_idx)
                 goto done;
         snprintf(fix, sizeof(fix), "netlab restart %s", cname(c));
-        step(d, false, fix, "%s's port on the bridge %s (%s) is %s", cname(c), net->bridge, host_if,
+        fail(d, NLAB_REASON_PORT_DOWN, fix, "%s's port on the bridge %s (%s) is %s", cname(c),
+             net->bridge, host_if,
              found != 1 ? "missing"
              : !info.up ? "down"
                         : "not attached to the bridge");
@@ -207,8 +246,7 @@ static bool listener_step(struct nlab_diag *d, const struct nlab_party *b, unsig
                 hit = nlab_port_scan_table(text, i, !udp, "", (uint16_t)port, &inode);
                 free(text);
                 if (hit == 1) {
-                        step(d, true, NULL, "%s listens on %u/%s", cname(b), port,
-                             udp ? "udp" : "tcp");
+                        pass(d, "%s listens on %u/%s", cname(b), port, udp ? "udp" : "tcp");
                         return true;
                 }
         }
@@ -219,30 +257,64 @@ static bool listener_step(struct nlab_diag *d, const struct nlab_party *b, unsig
         else
                 snprintf(fix, sizeof(fix), "start a server in it, e.g. netlab exec -d %s %s",
                          cname(b), udp ? "<a UDP server>" : "httpd -f -p <port>");
-        step(d, false, fix, "nothing in %s listens on %u/%s%s%s", cname(b), port,
-             udp ? "udp" : "tcp", why ? ", where " : "", why ? why : "");
+        fail(d, NLAB_REASON_NOT_LISTENING, fix, "nothing in %s listens on %u/%s%s%s", cname(b),
+             port, udp ? "udp" : "tcp", why ? ", where " : "", why ? why : "");
         return false;
 }
 
+/* The last probe failed though every link before it looked right: what its answer says. */
+static void probe_failed(struct nlab_diag *d, const struct nlab_party *a, const char *what,
+                         const struct nlab_probe_result *res)
+{
+        const char *got = nlab_probe_status_str(res->status);
+        char foreign[1024], *fix;
+
+        if (res->status == NLAB_PROBE_REFUSED) {
+                fail(d, NLAB_REASON_NOT_LISTENING, "start a server on that port",
+                     "%s sent packets to %s and got: %s (nothing listens there)", cname(a), what,
+                     got);
+                return;
+        }
+        if (res->status == NLAB_PROBE_UNREACHABLE) {
+                fail(d, NLAB_REASON_NO_ROUTE,
+                     "put both on one network, or route through a router container",
+                     "%s sent packets to %s and got: %s (%s has no route there)", cname(a), what,
+                     got, cname(a));
+                return;
+        }
+        if (nlab_fw_foreign(foreign, sizeof(foreign), NULL) == 0 && foreign[0]) {
+                fix = strstr(foreign, "; fix: ");
+                if (fix)
+                        *fix = '\0';
+                fail(d, NLAB_REASON_FOREIGN_FIREWALL, fix ? fix + 7 : NULL,
+                     "%s sent packets to %s and got: %s; %s", cname(a), what, got, foreign);
+                return;
+        }
+        fail(d, NLAB_REASON_UNKNOWN, "look at the rules: nft list table inet netlab",
+             "%s sent packets to %s and got: %s", cname(a), what, got);
+}
+
+/* d->seen: a check already probed this path, so its answer is used instead of a second wait. */
 static void final_probe(struct nlab_diag *d, const struct nlab_party *a, struct in_addr dst,
                         const char *dst_text, const struct target *t)
 {
-        struct nlab_probe_result res;
+        struct nlab_probe_result res = {.status = NLAB_PROBE_TIMEOUT};
         char what[64];
 
         snprintf(what, sizeof(what), "%s%s%.0u%s%s", dst_text, t->port ? ":" : "", t->port,
                  t->port ? "/" : "", t->port ? (t->proto == NLAB_PROTO_UDP ? "udp" : "tcp") : "");
-        if (nlab_probe_reach(nlab_party_netns(a), dst, t->port, t->proto, PROBE_MS, &res, NULL) <
-                0 ||
-            (res.status != NLAB_PROBE_OK &&
-             !(t->proto == NLAB_PROTO_UDP && res.status == NLAB_PROBE_TIMEOUT))) {
-                step(d, false, "look at the rules: nft list table inet netlab",
-                     "%s sent packets to %s and got: %s", cname(a), what,
-                     nlab_probe_status_str(res.status));
+        if (d->seen)
+                res = *d->seen;
+        else if (nlab_probe_reach(nlab_party_netns(a), dst, t->port, t->proto, PROBE_MS, &res,
+                                  NULL) < 0)
+                res.status = NLAB_PROBE_TIMEOUT;
+        if (res.status != NLAB_PROBE_OK &&
+            !(t->proto == NLAB_PROTO_UDP && res.status == NLAB_PROBE_TIMEOUT)) {
+                probe_failed(d, a, what, &res);
                 return;
         }
         d->reachable = true;
-        step(d, true, NULL, "%s reaches %s (%u ms)", cname(a), what, res.ms);
+        pass(d, "%s reaches %s (%u ms)", cname(a), what, res.ms);
 }
 
 /* Does A resolve B's name through its own resolver? Only meaningful on user networks. */
@@ -254,10 +326,10 @@ static void name_step(struct nlab_diag *d, struct nlab_store *st, const struct n
         char path[PATH_MAX], *text = NULL;
         size_t i;
 
-        if (a->kind != NLAB_PARTY_CONTAINER)
+        if (a->kind != NLAB_PARTY_CONTAINER || d->explain)
                 return; /* only a container has a resolver of ours */
         if (nlab_network_is_predefined(netname)) {
-                step(d, true, NULL,
+                pass(d,
                      "(names do not resolve on the default bridge: use the address %s, or put "
                      "both on a user-defined network)",
                      b_ip);
@@ -274,13 +346,60 @@ static void name_step(struct nlab_diag *d, struct nlab_store *st, const struct n
                 char got[INET_ADDRSTRLEN];
                 inet_ntop(AF_INET, &res.addrs[i], got, sizeof(got));
                 if (!strcmp(got, b_ip)) {
-                        step(d, true, NULL, "%s resolves %s to %s", cname(a), bname, b_ip);
+                        pass(d, "%s resolves %s to %s", cname(a), bname, b_ip);
                         return;
                 }
         }
-        step(d, false, "check that the name is right: netlab ps; netlab network inspect ...",
+        fail(d, NLAB_REASON_NAME_UNKNOWN,
+             "check that the name is right: netlab ps; netlab network inspect ...",
              "%s cannot resolve %s through its resolver (%s)", cname(a), bname,
              nlab_probe_status_str(res.status));
+}
+
+/* The host address b's host port hp/proto is bound to: "" or 0.0.0.0 for every address. */
+static const char *bound_address(const struct nlab_party *b, unsigned hp, enum nlab_proto proto)
+{
+        const struct nlab_ctr_config *cfg = b->owner_cfg ? b->owner_cfg : b->cfg;
+        const char *want = proto == NLAB_PROTO_UDP ? "/udp" : "/tcp";
+        size_t i, j;
+
+        for (i = 0; cfg && i < cfg->ports.n; i++) {
+                const struct nlab_port_entry *e = &cfg->ports.v[i];
+                const char *slash = strchr(e->key, '/');
+                if (!slash || strcmp(slash, want))
+                        continue;
+                for (j = 0; j < e->n; j++)
+                        if (e->v[j].host_port && (unsigned)atoi(e->v[j].host_port) == hp)
+                                return e->v[j].host_ip ? e->v[j].host_ip : "";
+        }
+        return "";
+}
+
+/* A mapping bound to 127.0.0.1 answers the host itself only: the firewall drops packets to
+ * loopback that did not come from lo (CVE-2020-8558). */
+static bool loopback_step(struct nlab_diag *d, const struct nlab_party *a,
+                          const struct nlab_party *b, unsigned hp, enum nlab_proto proto)
+{
+        const char *ip = bound_address(b, hp, proto);
+        char fix[192];
+
+        if (strncmp(ip, "127.", 4) || a->kind == NLAB_PARTY_HOST || a->in_host_ns)
+                return true;
+        snprintf(fix, sizeof(fix),
+                 "publish it on every address: netlab run -p %u:... (not %s:%u:...)", hp, ip, hp);
+        fail(d, NLAB_REASON_LOOPBACK_ONLY, fix,
+             "%s publishes host port %u/%s on %s only: only the lab host itself reaches it there, "
+             "not %s",
+             cname(b), hp, proto == NLAB_PROTO_UDP ? "udp" : "tcp", ip, cname(a));
+        return false;
+}
+
+/* The check's probe got an answer (even a refusal): the packets arrived, whatever the
+ * networks say (a router container between two networks). */
+static bool routed(const struct nlab_diag *d)
+{
+        return d->seen &&
+               (d->seen->status == NLAB_PROBE_OK || d->seen->status == NLAB_PROBE_REFUSED);
 }
 
 /* From the host or a test host: no shared network to check, only b's side of the path. */
@@ -300,15 +419,28 @@ static void outside_via_published(struct nlab_diag *d, const struct nlab_party *
                          "publish it: netlab run -p <host port>:%u/%s ... (then %s "
                          "uses %s:<host port>)",
                          t->port, proto, cname(a), inet_ntoa(a->x->host_addr));
-                step(d, false, fix,
+                fail(d, NLAB_REASON_NOT_PUBLISHED, fix,
                      "%s: %s is outside, and outside machines reach a container only through a "
                      "port published on the host",
                      why, cname(a));
                 return;
         }
+        if (!loopback_step(d, a, b, hp, t->proto))
+                return;
         inet_ntop(AF_INET, &a->x->host_addr, host, sizeof(host));
-        step(d, true, NULL, "%s's %u/%s is published on host port %u: %s uses %s:%u", cname(b),
-             t->port, proto, hp, cname(a), host, hp);
+        if (d->explain && !d->via_host && d->seen && !routed(d)) {
+                snprintf(fix, sizeof(fix),
+                         "go through the published port: %s:%u (in a scenario: "
+                         "%s:%u via host)",
+                         host, hp, cname(b), t->port);
+                fail(d, NLAB_REASON_FIREWALL, fix,
+                     "%s is outside, and netlab's firewall drops packets from outside to a "
+                     "container's own address: only the published port %u lets it in",
+                     cname(a), hp);
+                return;
+        }
+        pass(d, "%s's %u/%s is published on host port %u: %s uses %s:%u", cname(b), t->port, proto,
+             hp, cname(a), host, hp);
         via.port = hp;
         final_probe(d, a, a->x->host_addr, host, &via);
 }
@@ -320,17 +452,39 @@ static void outside_to_container(struct nlab_diag *d, const struct nlab_party *a
         struct in_addr dst;
 
         if (nlab_party_target_address(a, b, &dst, why, sizeof(why)) < 0) {
-                step(d, false, NULL, "%s", why);
+                fail(d, NLAB_REASON_NO_NETWORK, NULL, "%s", why);
                 return;
         }
         inet_ntop(AF_INET, &dst, ip_text, sizeof(ip_text));
-        step(d, true, NULL, "%s has the address %s", cname(b), ip_text);
+        pass(d, "%s has the address %s", cname(b), ip_text);
         if (t->port && !b->in_host_ns && !listener_step(d, b, t->port, t->proto, NULL))
                 return;
         if (a->kind == NLAB_PARTY_EXTERNAL && a->x && t->port && !b->in_host_ns)
                 outside_via_published(d, a, b, t);
+        else if (a->kind == NLAB_PARTY_EXTERNAL && a->x && b->kind == NLAB_PARTY_CONTAINER &&
+                 !b->in_host_ns && d->seen && !routed(d))
+                fail(d, NLAB_REASON_FIREWALL, NULL,
+                     "%s is outside, and netlab's firewall drops packets from outside to a "
+                     "container's own address (only published ports let it in)",
+                     cname(a));
         else
                 final_probe(d, a, dst, ip_text, t);
+}
+
+static void to_routed(struct nlab_diag *d, const struct nlab_party *a, const struct nlab_party *b,
+                      const struct target *t)
+{
+        char ip_text[INET_ADDRSTRLEN], why[160];
+        struct in_addr dst;
+
+        if (t->port && !b->in_host_ns && !listener_step(d, b, t->port, t->proto, NULL))
+                return;
+        if (nlab_party_target_address(a, b, &dst, why, sizeof(why)) < 0) {
+                fail(d, NLAB_REASON_NO_NETWORK, NULL, "%s", why);
+                return;
+        }
+        inet_ntop(AF_INET, &dst, ip_text, sizeof(ip_text));
+        final_probe(d, a, dst, ip_text, t);
 }
 
 static void to_container(struct nlab_diag *d, struct nlab_store *st, const struct nlab_party *a,
@@ -347,22 +501,30 @@ static void to_container(struct nlab_diag *d, struct nlab_store *st, const struc
                 outside_to_container(d, a, b, t);
                 return;
         }
+        if (!networked_step(d, a))
+                return;
         netname = shared_network(a, b, &b_ip);
         list_names(a, an, sizeof(an));
         list_names(b, bn, sizeof(bn));
+        if (!netname && routed(d)) {
+                pass(d, "%s and %s share no network, but packets got to %s: through a route",
+                     cname(a), cname(b), cname(b));
+                to_routed(d, a, b, t);
+                return;
+        }
         if (!netname) {
                 const struct nlab_ctr_endpoint *bep = nlab_party_endpoint_at(b, 0);
                 const char *first = bep ? bep->network : NULL;
                 snprintf(fix, sizeof(fix), "netlab network connect %s %s",
                          first ? first : "NETWORK", cname(a));
-                step(d, false, first ? fix : NULL,
+                fail(d, NLAB_REASON_DIFFERENT_NETWORKS, first ? fix : NULL,
                      "%s is on %s and %s is on %s: they share no network, and netlab drops "
                      "traffic between different networks",
                      cname(a), an, cname(b), bn);
                 return;
         }
-        step(d, true, NULL, "%s and %s share the network %s (%s has %s there)", cname(a), cname(b),
-             netname, cname(b), b_ip);
+        pass(d, "%s and %s share the network %s (%s has %s there)", cname(a), cname(b), netname,
+             cname(b), b_ip);
         if (nlab_network_load(st, netname, &net, NULL) < 0)
                 return;
         name_step(d, st, a, t->name, netname, b_ip);
@@ -371,7 +533,7 @@ static void to_container(struct nlab_diag *d, struct nlab_store *st, const struc
         if (!icc_step(d, &net) || !ports_up_step(d, a, netname, &net) ||
             !ports_up_step(d, b, netname, &net))
                 return;
-        step(d, true, NULL, "both ports on bridge %s are up", net.bridge);
+        pass(d, "both ports on bridge %s are up", net.bridge);
         if (t->port && !listener_step(d, b, t->port, t->proto, NULL))
                 return;
         inet_pton(AF_INET, b_ip, &dst);
@@ -395,9 +557,50 @@ static bool only_internal(struct nlab_store *st, const struct nlab_party *a, cha
         return any && all;
 }
 
+/* No container publishes host port t->port: is some container's port t->port published on
+ * another host port? Then that is the mistake. */
+static bool other_port_step(struct nlab_diag *d, struct nlab_store *st, const struct target *t)
+{
+        const char *proto = t->proto == NLAB_PROTO_UDP ? "udp" : "tcp";
+        char path[PATH_MAX], prefix[8], fix[192];
+        struct dirent *e;
+        bool found = false;
+        DIR *dir;
+
+        snprintf(path, sizeof(path), "%s/ports", st->root);
+        snprintf(prefix, sizeof(prefix), "%s-", proto);
+        dir = opendir(path);
+        while (dir && !found && (e = readdir(dir))) {
+                unsigned hp = (unsigned)atoi(e->d_name + strlen(prefix));
+                char *id = NULL;
+                struct nlab_party b;
+                if (strncmp(e->d_name, prefix, strlen(prefix)) || !hp)
+                        continue;
+                snprintf(path, sizeof(path), "%s/ports/%s", st->root, e->d_name);
+                if (nlab_read_file(path, &id, NULL, NULL) < 0)
+                        continue;
+                id[strcspn(id, "\n")] = '\0';
+                if (nlab_party_load(st, id, NULL, 0, 0, &b, NULL) == 0 &&
+                    nlab_party_container_port(&b, hp, t->proto) == t->port) {
+                        found = true;
+                        snprintf(fix, sizeof(fix), "use host:%u, or publish -p %u:%u/%s", hp,
+                                 t->port, t->port, proto);
+                        fail(d, NLAB_REASON_OTHER_HOST_PORT, fix,
+                             "%s's port %u/%s is published on host port %u, not on %u", cname(&b),
+                             t->port, proto, hp, t->port);
+                }
+                nlab_party_free(&b);
+                free(id);
+        }
+        if (dir)
+                closedir(dir);
+        return !found;
+}
+
 /* host:PORT only answers when some container publishes PORT, runs, and listens on the
  * container port that PORT leads to. */
-static bool published_step(struct nlab_diag *d, struct nlab_store *st, const struct target *t)
+static bool published_step(struct nlab_diag *d, struct nlab_store *st, const struct nlab_party *a,
+                           const struct target *t)
 {
         const char *proto = t->proto == NLAB_PROTO_UDP ? "udp" : "tcp";
         char path[PATH_MAX], id[NLAB_ID_LEN + 1] = "", fix[256], why[96], *text = NULL;
@@ -407,10 +610,12 @@ static bool published_step(struct nlab_diag *d, struct nlab_store *st, const str
 
         snprintf(path, sizeof(path), "%s/ports/%s-%u", st->root, proto, t->port);
         if (nlab_read_file(path, &text, NULL, NULL) < 0) {
+                if (!other_port_step(d, st, t))
+                        return false;
                 snprintf(fix, sizeof(fix), "publish it: netlab run -p %u:<container port>/%s ...",
                          t->port, proto);
-                step(d, false, fix, "no container publishes port %u/%s on the host", t->port,
-                     proto);
+                fail(d, NLAB_REASON_NOT_PUBLISHED, fix,
+                     "no container publishes port %u/%s on the host", t->port, proto);
                 return false;
         }
         snprintf(id, sizeof(id), "%s", text);
@@ -421,7 +626,8 @@ static bool published_step(struct nlab_diag *d, struct nlab_store *st, const str
         }
         ok = usable(d, &b);
         if (ok)
-                step(d, true, NULL, "%s publishes host port %u/%s", cname(&b), t->port, proto);
+                pass(d, "%s publishes host port %u/%s", cname(&b), t->port, proto);
+        ok = ok && loopback_step(d, a, &b, t->port, t->proto);
         cport = nlab_party_container_port(&b, t->port, t->proto);
         snprintf(why, sizeof(why), "host port %u/%s leads", t->port, proto);
         if (ok && cport && !b.in_host_ns)
@@ -438,35 +644,124 @@ static int host_seen_from(struct nlab_diag *d, const struct nlab_party *a, struc
 
         if (nlab_party_host_address(a, dst, why, sizeof(why)) < 0) {
                 if (a->kind != NLAB_PARTY_CONTAINER) {
-                        step(d, false, NULL, "%s", why);
+                        fail(d, NLAB_REASON_NO_NETWORK, NULL, "%s", why);
                         return -1;
                 }
                 inet_pton(AF_INET, "127.0.0.1", dst);
         }
         inet_ntop(AF_INET, dst, text, size);
-        step(d, true, NULL, "the host is %s as seen from %s", text, cname(a));
+        pass(d, "the host is %s as seen from %s", text, cname(a));
         return 0;
 }
 
-static void to_address(struct nlab_diag *d, struct nlab_store *st, const struct nlab_party *a,
-                       const struct target *t)
+/* A container's way out of its own namespace: --network none and --internal have none. */
+static bool way_out_step(struct nlab_diag *d, struct nlab_store *st, const struct nlab_party *a)
 {
-        char names[256], fix[256], ip_text[INET_ADDRSTRLEN];
-        struct in_addr dst;
+        char names[256], fix[256];
 
-        if (a->kind == NLAB_PARTY_CONTAINER && !strcmp(a->cfg->network_mode, "none")) {
-                step(d, false, "use another --network: netlab rm -f, then run it again",
-                     "%s runs with --network none: it has only lo", cname(a));
-                return;
-        }
-        if (a->kind == NLAB_PARTY_CONTAINER && only_internal(st, a, names, sizeof(names))) {
+        if (a->kind != NLAB_PARTY_CONTAINER)
+                return true;
+        if (!networked_step(d, a))
+                return false;
+        if (only_internal(st, a, names, sizeof(names))) {
                 snprintf(fix, sizeof(fix), "netlab network connect bridge %s", cname(a));
-                step(d, false, fix,
+                fail(d, NLAB_REASON_INTERNAL, fix,
                      "%s is only on internal network(s) %s: --internal networks have no way out",
                      cname(a), names);
+                return false;
+        }
+        return true;
+}
+
+/* A container to a test host outside: out through the host, as to any outside address. */
+static void to_outside(struct nlab_diag *d, struct nlab_store *st, const struct nlab_party *a,
+                       const struct nlab_party *b, const struct target *t)
+{
+        if (way_out_step(d, st, a))
+                outside_to_container(d, a, b, t);
+}
+
+/* The container that has the address ip, loaded into c, and the network it has it on: 1, or 0
+ * when no container has it. */
+static int address_owner(struct nlab_store *st, const char *ip, struct nlab_party *c,
+                         const char **net)
+{
+        char **ids;
+        size_t n, i, k;
+        int found = 0;
+
+        if (nlab_store_list(st, &ids, &n, NULL) < 0)
+                return 0;
+        for (i = 0; i < n && !found; i++) {
+                if (nlab_party_load(st, ids[i], NULL, 0, 0, c, NULL) < 0)
+                        continue;
+                for (k = 0; k < nlab_party_n_endpoints(c) && !found; k++) {
+                        const struct nlab_ctr_endpoint *ep = nlab_party_endpoint_at(c, k);
+                        if (ep->ip_address && !strcmp(ep->ip_address, ip)) {
+                                *net = ep->network;
+                                found = 1;
+                        }
+                }
+                if (!found)
+                        nlab_party_free(c);
+        }
+        nlab_store_free_list(ids, n);
+        return found;
+}
+
+/* B written as a container's address: the same walk as to that container, on that network. */
+static void to_owned_address(struct nlab_diag *d, const struct nlab_party *a,
+                             const struct nlab_party *c, const char *net, const struct target *t)
+{
+        char an[256], fix[256];
+        struct in_addr dst;
+
+        if (!usable(d, c) || !networked_step(d, a))
+                return;
+        if (a->kind == NLAB_PARTY_CONTAINER && !nlab_party_endpoint(a, net) && !routed(d)) {
+                list_names(a, an, sizeof(an));
+                snprintf(fix, sizeof(fix), "netlab network connect %s %s", net, cname(a));
+                fail(d, NLAB_REASON_DIFFERENT_NETWORKS, fix,
+                     "%s is %s's address on %s, and %s is on %s: netlab drops traffic between "
+                     "different networks",
+                     t->name, cname(c), net, cname(a), an);
                 return;
         }
-        if (!strcmp(t->name, "host") && t->port && !published_step(d, st, t))
+        pass(d, "%s is %s's address on %s", t->name, cname(c), net);
+        if (t->port && !listener_step(d, c, t->port, t->proto, NULL))
+                return;
+        inet_pton(AF_INET, t->name, &dst);
+        final_probe(d, a, dst, t->name, t);
+}
+
+static bool is_external_address(const struct nlab_external *ext, size_t next, struct in_addr ip)
+{
+        size_t i;
+
+        for (i = 0; i < next; i++)
+                if (ext[i].addr.s_addr == ip.s_addr)
+                        return true;
+        return false;
+}
+
+static void to_address(struct nlab_diag *d, struct nlab_store *st, const struct nlab_external *ext,
+                       size_t next, const struct nlab_party *a, const struct target *t)
+{
+        char ip_text[INET_ADDRSTRLEN];
+        struct nlab_party c;
+        const char *net = NULL;
+        struct in_addr dst;
+
+        /* 127.0.0.0/8 is A's own loopback, whatever its networks */
+        if (strncmp(t->name, "127.", 4) && strcmp(t->name, "host") &&
+            address_owner(st, t->name, &c, &net)) {
+                to_owned_address(d, a, &c, net, t);
+                nlab_party_free(&c);
+                return;
+        }
+        if (strncmp(t->name, "127.", 4) && !way_out_step(d, st, a))
+                return;
+        if (!strcmp(t->name, "host") && t->port && !published_step(d, st, a, t))
                 return;
         if (!strcmp(t->name, "host")) {
                 if (host_seen_from(d, a, &dst, ip_text, sizeof(ip_text)) == 0)
@@ -474,6 +769,13 @@ static void to_address(struct nlab_diag *d, struct nlab_store *st, const struct 
                 return;
         }
         inet_pton(AF_INET, t->name, &dst);
+        /* a check that got no answer from an address nothing in the lab has */
+        if (strncmp(t->name, "127.", 4) && d->seen && !routed(d) &&
+            !is_external_address(ext, next, dst)) {
+                fail(d, NLAB_REASON_NO_HOST, "check the address: netlab network inspect ...",
+                     "no container and no test host has the address %s", t->name);
+                return;
+        }
         final_probe(d, a, dst, t->name, t);
 }
 
@@ -485,7 +787,6 @@ static int diagnose(struct nlab_store *st, const struct nlab_external *ext, size
         struct target t;
         int r = 0;
 
-        memset(out, 0, sizeof(*out));
         if (parse_target(to, &t, err) < 0 ||
             nlab_party_load(st, from, ext, next, flags, &a, err) < 0)
                 return -1;
@@ -504,9 +805,9 @@ static int diagnose(struct nlab_store *st, const struct nlab_external *ext, size
         if (b.kind == NLAB_PARTY_CONTAINER)
                 to_container(out, st, &a, &b, &t);
         else if (b.kind == NLAB_PARTY_EXTERNAL)
-                outside_to_container(out, &a, &b, &t);
+                to_outside(out, st, &a, &b, &t);
         else
-                to_address(out, st, &a, &t);
+                to_address(out, st, ext, next, &a, &t);
         nlab_party_free(&b);
 done:
         nlab_party_free(&a);
@@ -521,6 +822,7 @@ int nlab_diagnose(struct nlab_store *st, const char *from, const char *to, struc
         size_t n = 0, up = 0, i;
         int r;
 
+        memset(out, 0, sizeof(*out));
         if (nlab_external_list(st, &ext, &n, err) < 0)
                 return -1;
         for (i = 0; i < n; i++)
@@ -531,22 +833,165 @@ int nlab_diagnose(struct nlab_store *st, const char *from, const char *to, struc
         return r;
 }
 
-int nlab_diagnose_explain(struct nlab_store *st, const struct nlab_external *ext, size_t next,
-                          const char *from, const char *to, char *buf, size_t size,
-                          struct nlab_err *err)
+static void first_broken(const struct nlab_diag *d, struct nlab_diag_why *why)
 {
-        struct nlab_diag d;
         size_t i;
 
-        if (diagnose(st, ext, next, 0, from, to, &d, err) < 0)
-                return -1;
-        for (i = 0; i < d.n; i++) {
-                if (d.steps[i].ok)
-                        continue;
-                snprintf(buf, size, "%s%s%s", d.steps[i].text, d.steps[i].fix[0] ? "; fix: " : "",
-                         d.steps[i].fix);
-                return 0;
+        for (i = 0; i < d->n && d->steps[i].ok; i++)
+                ;
+        if (i == d->n) {
+                why->reason = d->reachable ? NLAB_REASON_NONE : NLAB_REASON_UNKNOWN;
+                snprintf(why->text, sizeof(why->text), "%s",
+                         d->reachable ? "the path works now" : "no broken link found");
+                return;
         }
-        snprintf(buf, size, "%s", d.reachable ? "the path works now" : "no broken link found");
+        why->reason = d->steps[i].reason;
+        snprintf(why->text, sizeof(why->text), "%s%s%s", d->steps[i].text,
+                 d->steps[i].fix[0] ? "; fix: " : "", d->steps[i].fix);
+}
+
+int nlab_diagnose_explain(struct nlab_store *st, const struct nlab_external *ext, size_t next,
+                          unsigned flags, const char *from, const char *to,
+                          const struct nlab_probe_result *seen, struct nlab_diag_why *why,
+                          struct nlab_err *err)
+{
+        struct nlab_diag *d = calloc(1, sizeof(*d));
+
+        if (!d)
+                return nlab_err_sys(err, ENOMEM, "diagnose");
+        d->seen = seen;
+        d->explain = true;
+        d->via_host = flags & NLAB_DIAG_VIA_HOST;
+        if (diagnose(st, ext, next, flags & ~NLAB_DIAG_VIA_HOST, from, to, d, err) < 0) {
+                free(d);
+                return -1;
+        }
+        first_broken(d, why);
+        free(d);
+        return 0;
+}
+
+/* Does a container of that name answer to `name` on its endpoint ep: by its name or an alias,
+ * bare or as NAME.NETWORK (DNS names fold case)? */
+static bool answers_to(const char *ctr, const struct nlab_ctr_endpoint *ep, const char *name)
+{
+        size_t len = strlen(name), nl = strlen(ep->network), i;
+
+        if (len > nl + 1 && name[len - nl - 1] == '.' && !strcasecmp(name + len - nl, ep->network))
+                len -= nl + 1;
+        if (strlen(ctr) == len && !strncasecmp(ctr, name, len))
+                return true;
+        for (i = 0; i < ep->aliases.n; i++)
+                if (strlen(ep->aliases.v[i]) == len && !strncasecmp(ep->aliases.v[i], name, len))
+                        return true;
+        return false;
+}
+
+struct name_hits {
+        char where[256];                  /* the networks the name exists on */
+        const char *shared, *shared_user; /* one the asker is on too; a user-defined one */
+};
+
+static void add_network(char *buf, size_t size, const char *net)
+{
+        size_t len = strlen(buf);
+
+        if (!strstr(buf, net))
+                snprintf(buf + len, size - len, "%s%s", len ? ", " : "", net);
+}
+
+/* Every network where some container answers to name, and whether a shares one. */
+static void find_name(struct nlab_store *st, const struct nlab_party *a, const char *name,
+                      struct name_hits *h)
+{
+        char **ids;
+        size_t n, i, k;
+
+        memset(h, 0, sizeof(*h));
+        if (nlab_store_list(st, &ids, &n, NULL) < 0)
+                return;
+        for (i = 0; i < n; i++) {
+                struct nlab_party c;
+                if (nlab_party_load(st, ids[i], NULL, 0, 0, &c, NULL) < 0)
+                        continue;
+                for (k = 0; k < nlab_party_n_endpoints(&c); k++) {
+                        const struct nlab_ctr_endpoint *ep = nlab_party_endpoint_at(&c, k);
+                        const struct nlab_ctr_endpoint *mine = nlab_party_endpoint(a, ep->network);
+                        if (!answers_to(cname(&c), ep, name))
+                                continue;
+                        add_network(h->where, sizeof(h->where), ep->network);
+                        if (mine && !h->shared)
+                                h->shared = mine->network;
+                        if (mine && !nlab_network_is_predefined(ep->network))
+                                h->shared_user = mine->network;
+                }
+                nlab_party_free(&c);
+        }
+        nlab_store_free_list(ids, n);
+}
+
+static void explain_name(struct nlab_store *st, const struct nlab_party *a, const char *name,
+                         const struct nlab_probe_result *res, struct nlab_diag_why *w)
+{
+        char mine[256];
+        struct name_hits h;
+
+        if (a->kind != NLAB_PARTY_CONTAINER) {
+                w->reason = NLAB_REASON_NAME_UNKNOWN;
+                snprintf(w->text, sizeof(w->text),
+                         "%s asks the lab host's resolver, which knows no container names: they "
+                         "resolve only inside the user-defined networks",
+                         cname(a));
+                return;
+        }
+        if (!strcmp(a->cfg->network_mode, "none")) {
+                w->reason = NLAB_REASON_NO_NETWORK;
+                snprintf(w->text, sizeof(w->text),
+                         "%s runs with --network none: no resolver to ask", cname(a));
+                return;
+        }
+        list_names(a, mine, sizeof(mine));
+        find_name(st, a, name, &h);
+        if (h.shared_user) {
+                w->reason = NLAB_REASON_UNKNOWN;
+                snprintf(w->text, sizeof(w->text),
+                         "%s is a name on %s, where %s is too, yet the lookup got: %s", name,
+                         h.shared_user, cname(a), nlab_probe_status_str(res->status));
+        } else if (h.shared) {
+                w->reason = NLAB_REASON_NAME_UNKNOWN;
+                snprintf(w->text, sizeof(w->text),
+                         "%s and %s are both on %s, the default bridge, which has no DNS for "
+                         "container names; fix: use the address, or put both on a user-defined "
+                         "network",
+                         cname(a), name, h.shared);
+        } else if (h.where[0]) {
+                w->reason = NLAB_REASON_NAME_UNKNOWN;
+                snprintf(w->text, sizeof(w->text),
+                         "%s is on %s, and %s is a name only on %s: a network's names resolve only "
+                         "inside it; fix: netlab network connect %.*s %s",
+                         cname(a), mine, name, h.where, (int)strcspn(h.where, ","), h.where,
+                         cname(a));
+        } else {
+                w->reason = NLAB_REASON_NAME_UNKNOWN;
+                snprintf(w->text, sizeof(w->text),
+                         "no container or alias is named %s on any network (%s is on %s)", name,
+                         cname(a), mine);
+        }
+}
+
+int nlab_diagnose_name(struct nlab_store *st, const struct nlab_external *ext, size_t next,
+                       unsigned flags, const char *from, const char *name,
+                       const struct nlab_probe_result *res, struct nlab_diag_why *why,
+                       struct nlab_err *err)
+{
+        struct nlab_party a;
+
+        memset(why, 0, sizeof(*why));
+        if (res->status == NLAB_PROBE_OK)
+                return 0; /* it resolves: a wrong address is the evidence's to show */
+        if (nlab_party_load(st, from, ext, next, flags, &a, err) < 0)
+                return -1;
+        explain_name(st, &a, name, res, why);
+        nlab_party_free(&a);
         return 0;
 }

@@ -6,7 +6,9 @@
 #include <stdbool.h>
 
 #include "runtime/base/err.h"
+#include "runtime/lab/diagnose.h"
 #include "runtime/lab/labhost.h"
+#include "runtime/lab/probe.h"
 #include "runtime/lab/scenario.h"
 #include "runtime/base/store.h"
 
@@ -25,6 +27,8 @@ struct lab_ctx {
 struct lab_outcome {
         bool held;
         char saw[512]; /* what the probe saw, in a sentence */
+        bool probed;   /* res is the check's last probe (reach) or lookup (resolve) */
+        struct nlab_probe_result res;
 };
 
 /* A monotonic clock in ms, for timings and retry budgets. */
@@ -33,8 +37,10 @@ unsigned lab_mono_ms(void);
 /* Check ex once its retry budget allows; < 0 with err when the check could not be made. */
 int lab_check(struct lab_ctx *c, const struct nlab_expect *ex, struct lab_outcome *o,
               struct nlab_err *err);
-/* Why a reach check failed, from diagnose; empty when there is nothing to say. */
-void lab_explain(struct lab_ctx *c, const struct nlab_expect *ex, char *reason, size_t size);
+/* Why a reach or resolve check came out negative (o: what it saw), from diagnose: the reason
+ * stays NONE and the text empty when there is nothing to say (other checks). */
+void lab_explain(struct lab_ctx *c, const struct nlab_expect *ex, const struct lab_outcome *o,
+                 struct nlab_diag_why *why);
 /* Run the netlab binary with --root and args; its stdout and stderr into out. */
 int lab_self_exec(const struct lab_ctx *c, char *const *args, size_t nargs, char *out, size_t size,
                   int *status);

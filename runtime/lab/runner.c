@@ -233,26 +233,56 @@ static void step_external_check(struct run *r, const struct nlab_step *st)
         r->sum.failed++;
 }
 
+/* A negative verdict is explained whether or not it held (the lesson is in the why); a positive
+ * one only when it failed. */
+static bool wants_why(const struct nlab_expect *ex, bool held)
+{
+        return !held || ex->kind == NLAB_EXPECT_CANNOT_REACH ||
+               ex->kind == NLAB_EXPECT_CANNOT_RESOLVE;
+}
+
+/* "because REASON" holds only when diagnose found that very reason. */
+static void check_because(const struct nlab_expect *ex, const struct nlab_diag_why *why,
+                          struct lab_outcome *o)
+{
+        size_t len = strlen(o->saw);
+
+        if (!o->held || ex->because == NLAB_REASON_NONE || why->reason == ex->because)
+                return;
+        o->held = false;
+        snprintf(o->saw + len, sizeof(o->saw) - len,
+                 "; it holds, but not because %s: the reason found is %s",
+                 nlab_reason_name(ex->because),
+                 why->reason == NLAB_REASON_NONE ? "none" : nlab_reason_name(why->reason));
+}
+
 static void step_expect(struct run *r, const struct nlab_step *st)
 {
         const struct nlab_expect *ex = &st->ex;
         struct nlab_step_result res = {.text = st->text};
         struct lab_outcome o = {0};
-        char why[1024], reason[512] = "";
+        struct nlab_diag_why w = {0};
+        char why[1536];
         struct nlab_err err;
 
         if (lab_check(&r->c, ex, &o, &err) < 0) {
                 o.held = false;
                 snprintf(o.saw, sizeof(o.saw), "%s", err.msg);
         }
-        if (!o.held)
-                lab_explain(&r->c, ex, reason, sizeof(reason));
-        snprintf(why, sizeof(why), "%s%s%s%s",
-                 ex->xfail && o.held ? "held, but this lab shows it failing: " : "", o.saw,
-                 reason[0] ? "\nwhy: " : "", reason);
+        if (wants_why(ex, o.held))
+                lab_explain(&r->c, ex, &o, &w);
+        check_because(ex, &w, &o);
+        snprintf(why, sizeof(why), "%s%s",
+                 ex->xfail && o.held ? "held, but this lab shows it failing: " : "", o.saw);
+        if (w.text[0] && w.reason != NLAB_REASON_NONE)
+                snprintf(why + strlen(why), sizeof(why) - strlen(why), "\nwhy (%s): %s",
+                         nlab_reason_name(w.reason), w.text);
+        else if (w.text[0] && !o.held)
+                snprintf(why + strlen(why), sizeof(why) - strlen(why), "\nwhy: %s", w.text);
         res.why = why;
         res.evidence = o.saw;
-        res.reason = reason[0] ? reason : NULL;
+        res.reason = w.text[0] ? w.text : NULL;
+        res.reason_code = w.reason != NLAB_REASON_NONE ? nlab_reason_name(w.reason) : NULL;
         if (o.held && !ex->xfail) {
                 r->sum.passed++;
                 res.mark = NLAB_MARK_OK;

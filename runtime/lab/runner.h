@@ -27,7 +27,8 @@ struct nlab_step_result {
         const char *evidence; /* what the check observed ("tcp 10.89.0.2:80: connected in 3 ms"),
                                  or why it could not run; NULL when nothing was observed */
         const char *reason;   /* why the traffic did not arrive (diagnose), NULL when not known */
-        unsigned ms;          /* how long the step took */
+        const char *reason_code; /* its short name ("different-networks", see reason.h), or NULL */
+        unsigned ms;             /* how long the step took */
 };
 
 struct nlab_run_summary {

@@ -765,6 +765,57 @@ const char *nlab_expect_verb(enum nlab_expect_kind kind)
         return verbs[kind];
 }
 
+static int parse_expect_checks(struct pctx *c, struct nlab_expect *ex);
+
+/* "... because REASON" at the end of a negative check: REASON from the table, with the nearest
+ * name when it is not one. Returns the index of "because", or ntok when there is none. */
+static int parse_because(struct pctx *c, struct nlab_expect *ex, size_t *at)
+{
+        const char *near;
+        char all[512];
+        size_t i;
+
+        for (i = 3; i < c->ntok && strcmp(c->tok[i].s, "because"); i++)
+                ;
+        *at = i;
+        if (i == c->ntok)
+                return 0;
+        if (ex->kind != NLAB_EXPECT_CANNOT_REACH && ex->kind != NLAB_EXPECT_CANNOT_RESOLVE)
+                return fail_tok(c, i, "\"%s\": only cannot-reach and cannot-resolve give a reason",
+                                "because");
+        if (ex->xfail)
+                return fail_tok(c, i, "\"%s\": not with expect-fail (a claim meant to be false)",
+                                "because");
+        nlab_reason_list(all, sizeof(all));
+        if (i + 1 == c->ntok)
+                return fail_at_tok(c, i + 1, "because: missing the reason (%s)", all);
+        if (i + 2 < c->ntok)
+                return fail_tok(c, i + 2,
+                                "because: one reason only, then the line ends, not \"%s\"",
+                                c->tok[i + 2].s);
+        if (nlab_reason_parse(c->tok[i + 1].s, &ex->because) == 0)
+                return 0;
+        near = nlab_reason_suggest(c->tok[i + 1].s);
+        if (near)
+                return fail_at_tok(c, i + 1, "unknown reason \"%s\" (did you mean \"%s\"?)",
+                                   c->tok[i + 1].s, near);
+        return fail_at_tok(c, i + 1, "unknown reason \"%s\" (one of: %s)", c->tok[i + 1].s, all);
+}
+
+/* The check's own words, with any "because REASON" set aside. */
+static int parse_check(struct pctx *c, struct nlab_expect *ex)
+{
+        size_t at, ntok = c->ntok;
+        int r;
+
+        if (parse_because(c, ex, &at) < 0)
+                return -1;
+        c->ntok = at;
+        r = parse_expect_checks(c, ex);
+        c->ntok = ntok;
+        return r;
+}
+
 static int parse_expect_body(struct pctx *c, struct nlab_expect *ex)
 {
         size_t k;
@@ -791,6 +842,11 @@ static int parse_expect_body(struct pctx *c, struct nlab_expect *ex)
         ex->subject = strdup(c->tok[1].s);
         if (!ex->subject)
                 return oom(c);
+        return parse_check(c, ex);
+}
+
+static int parse_expect_checks(struct pctx *c, struct nlab_expect *ex)
+{
         switch (ex->kind) {
         case NLAB_EXPECT_REACHES:
         case NLAB_EXPECT_CANNOT_REACH:

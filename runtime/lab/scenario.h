@@ -10,6 +10,7 @@
 #include "runtime/base/err.h"
 #include "runtime/base/grammar.h"
 #include "runtime/base/proto.h"
+#include "runtime/lab/reason.h"
 
 enum nlab_step_kind {
         NLAB_STEP_COMMAND,  /* argv: a netlab command without the word netlab */
@@ -41,6 +42,9 @@ struct nlab_expect {
         size_t argc;
         int exit_code;  /* exec: wanted exit status, 0 unless "-> exit N" */
         char *contains; /* exec: "-> output contains TEXT", or NULL */
+        /* cannot-reach/cannot-resolve ... because REASON: it must hold for that reason; NONE
+         * when not asked */
+        enum nlab_reason because;
 };
 
 struct nlab_step {

@@ -17,20 +17,30 @@ check_match "and shows the path it found" "client reaches 10.89.0.2:80/tcp" "$ou
 out=$(nl diagnose far web:80)
 check_match "different networks: says they share no network" "share no network" "$out"
 check_match "and names the fix" "fix: netlab network connect neta far" "$out"
+check_match "and the reason's name" "reason: different-networks" "$out"
 check_status "a broken path exits 1" 1 nl diagnose far web:80
 out=$(nl diagnose inside 198.51.100.2)
 check_match "internal network: says it has no way out" "only on internal network\(s\) sealed" "$out"
+check_match "internal network: reason internal" "reason: internal" "$out"
 out=$(nl diagnose client idle:80)
 check_match "no listener: says nothing listens on the port" "nothing in idle listens on 80/tcp" "$out"
+check_match "no listener: reason not-listening" "reason: not-listening" "$out"
 out=$(nl diagnose client host:9999)
 check_match "port not published: says no container publishes it" "no container publishes port 9999/tcp" "$out"
+check_match "port not published: reason not-published" "reason: not-published" "$out"
+out=$(nl diagnose client host:80)
+check_match "web's 80 is published on 8080: other-host-port, naming it" \
+        "web's port 80/tcp is published on host port 8080, not on 80" "$out"
+check_match "other-host-port: the reason" "reason: other-host-port" "$out"
 check_eq "a published port through the host works" "0" "$(nl diagnose client host:8080 >/dev/null; echo $?)"
+check_fails "a working path names no reason" grep -q "reason:" <<<"$(nl diagnose client web:80)"
 # www is a real name on neta (positive control); diagnose looks up containers, not aliases.
 check "the alias www resolves on neta" nl exec client nslookup www
 check_eq "an alias is not a container name: diagnose says so and nothing else" \
         "netlab: error: no such container: www" "$(nl diagnose far www:80 2>&1)"
 out=$(nl diagnose client stopped:80)
 check_match "a stopped target: says it is not running" "stopped is not running" "$out"
+check_match "a stopped target: reason stopped" "reason: stopped" "$out"
 check_status "an unknown container is an error (1)" 1 nl diagnose client nosuch
 
 # -p HOST:CONTAINER with the server on another port: the missing listener, not the firewall.
@@ -39,6 +49,7 @@ check "alt's server answers on its own port 80" nl diagnose client alt:80
 out=$(nl diagnose client host:8081)
 check_match "a host port leading to a closed container port names the port and the container" \
         "FAIL nothing in alt listens on 8000/tcp, where host port 8081/tcp leads" "$out"
+check_match "the closed container port: reason not-listening" "reason: not-listening" "$out"
 check_fails "and does not blame the firewall" grep -q "nft list" <<<"$out"
 
 # A container:web sidecar keeps web's old namespace when web restarts: name the restart.
@@ -49,6 +60,7 @@ out=$(nl diagnose side web:80)
 check_match "after web restarts, diagnose names the restart" \
         "side shares web's network namespace.*web restarted since side started" "$out"
 check_match "and the fix: restart the sidecar" "fix: netlab restart side" "$out"
+check_match "a stale sidecar: reason no-network" "reason: no-network" "$out"
 nl restart side >/dev/null
 check "after the sidecar restarts, the path works again" nl diagnose side web:80
 
@@ -65,6 +77,7 @@ check_match "from a test host: says what it reached" "lan reaches 192.168.78.1" 
 out=$(nl diagnose lan web:80)
 check_match "from a test host: no route into a container subnet" \
         "FAIL lan sent packets to 10.89.0.2:80/tcp and got: (unreachable|timeout)" "$out"
+check_match "no route: the reason" "reason: (no-route|unknown)" "$out"
 check_status "a bad port is an error (1)" 1 nl diagnose client web:99999
 
 g=$(nl graph)
@@ -81,4 +94,5 @@ out=$(nl diagnose side client)
 check_match "with web stopped, the sidecar is said to be left without network" \
         "side shares web's network namespace.*but web is not running" "$out"
 check_match "and the fix starts web, then the sidecar" "fix: netlab start web, then netlab restart side" "$out"
+check_match "an owner stopped: reason no-network" "reason: no-network" "$out"
 finish

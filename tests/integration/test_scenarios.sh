@@ -74,9 +74,10 @@ expect-fail host reaches web:81
 LAB
 out=$(nl scenario run "$work/why.lab" 2>&1); rc=$?
 check_eq "checks from the host and a test host run (exit 0)" 0 "$rc"
-check_match "a test host's failed check says why" \
-        "why: no container publishes port 81/tcp on the host" "$out"
-check_match "the host's failed check says why" "why: nothing in web listens on 81/tcp" "$out"
+check_match "a test host's failed check says why, with the reason's name" \
+        "why \(not-published\): no container publishes port 81/tcp on the host" "$out"
+check_match "the host's failed check says why, with the reason's name" \
+        "why \(not-listening\): nothing in web listens on 81/tcp" "$out"
 
 # UDP probes get a reply from an echo service (perl from the host image), refused elsewhere.
 cat >"$work/udp.lab" <<'LAB'
@@ -90,6 +91,10 @@ LAB
 out=$(nl scenario run "$work/udp.lab" 2>&1); rc=$?
 check_eq "UDP and ICMP probes: an answer, a refusal, a timeout" 0 "$rc"
 check_match "the probe says what it saw" "udp 172.17.0.2:5354: refused.*ping 172.17.0.99: timeout" "$(tr '\n' ' ' <<<"$out")"
+check_match "a held cannot-reach says why: nothing listens on that UDP port" \
+        "why \(not-listening\): nothing in echo listens on 5354/udp" "$out"
+check_match "and an address nothing in the lab has is named so" \
+        "why \(no-host\): no container and no test host has the address 172.17.0.99" "$out"
 # A scenario file is code: host bind mounts and --privileged need the teacher's --trust.
 mkdir -p "$work/secret" && echo TOKEN42 >"$work/secret/token"
 cat >"$work/mount.lab" <<LAB

@@ -156,6 +156,19 @@ struct bad {
 
 static const struct bad bads[] = {
     {"frobnicate now", "1: error: unknown directive or netlab command \"frobnicate\""},
+    {"expect web cannot-reach host because internl",
+     "38: error: unknown reason \"internl\" (did you mean \"internal\"?)"},
+    {"expect web cannot-reach host because xyzzy-plugh",
+     "38: error: unknown reason \"xyzzy-plugh\" (one of: different-networks, internal,"},
+    {"expect web cannot-reach host because", "37: error: because: missing the reason"},
+    {"expect web cannot-reach host because internal stopped",
+     "47: error: because: one reason only"},
+    {"expect web reaches host because internal",
+     "25: error: \"because\": only cannot-reach and cannot-resolve give a reason"},
+    {"expect-fail web cannot-reach host because internal",
+     "35: error: \"because\": not with expect-fail"},
+    {"expect web cannot-reach host:80 via because internal",
+     "33: error: cannot-reach: too many arguments"},
     {"netlab run busybox", "1: error: write the command without the word"},
     {"scenario run x.lab", "1: error: scenario: a scenario cannot run scenarios"},
     {"network", "8: error: network: missing subcommand"},
@@ -250,6 +263,38 @@ static void test_link_directive(void **state)
         assert_string_equal(st->text, "link set web/eth0 --loss 1%");
         assert_int_equal(step_at_line(&s, 4)->argc, 3);
         assert_string_equal(step_at_line(&s, 5)->argv[1], "reset");
+        nlab_scenario_free(&s);
+}
+
+static void test_because(void **state)
+{
+        static const char text[] = "run -d --name web busybox sleep 1d\n"
+                                   "run -d --name client busybox sleep 1d\n"
+                                   "expect client cannot-reach web:80 because not-listening\n"
+                                   "expect client cannot-reach web:80/udp via host because "
+                                   "not-published\n"
+                                   "expect client cannot-resolve web because name-unknown\n"
+                                   "expect client cannot-reach web\n";
+        const struct nlab_step *st;
+        struct nlab_scenario s;
+        struct nlab_err err;
+
+        (void)state;
+        assert_int_equal(parse(text, &s, &err), 0);
+        st = step_at_line(&s, 3);
+        assert_int_equal(st->ex.because, NLAB_REASON_NOT_LISTENING);
+        assert_string_equal(st->ex.target, "web");
+        assert_int_equal(st->ex.port, 80);
+        assert_string_equal(st->text, "expect client cannot-reach web:80 because not-listening");
+        st = step_at_line(&s, 4);
+        assert_true(st->ex.via_host);
+        assert_int_equal(st->ex.proto, NLAB_PROTO_UDP);
+        assert_int_equal(st->ex.because, NLAB_REASON_NOT_PUBLISHED);
+        st = step_at_line(&s, 5);
+        assert_int_equal(st->ex.kind, NLAB_EXPECT_CANNOT_RESOLVE);
+        assert_string_equal(st->ex.target, "web");
+        assert_int_equal(st->ex.because, NLAB_REASON_NAME_UNKNOWN);
+        assert_int_equal(step_at_line(&s, 6)->ex.because, NLAB_REASON_NONE);
         nlab_scenario_free(&s);
 }
 
@@ -444,6 +489,7 @@ int main(void)
             cmocka_unit_test(test_empty_and_untitled),
             cmocka_unit_test(test_resolv_and_hosts),
             cmocka_unit_test(test_dns_codec),
+            cmocka_unit_test(test_because),
             cmocka_unit_test(test_parser_knows_every_cli_flag),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
