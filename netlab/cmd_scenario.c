@@ -20,7 +20,9 @@
 struct run_opts {
         bool tap, step, keep, fancy, trust, check;
         bool reprint; /* --step: the prompt's line was interrupted (keys, a shell): show it again */
-        bool quit_at_prompt; /* --step: q or Ctrl-C at the prompt, which ended its line */
+        bool line_open; /* --step: an expectation's line waits for its mark */
+        bool tty;       /* --step: stdin is a terminal, in the mode saved in cooked */
+        struct termios cooked;
         unsigned tap_n;
         const char *root;           /* check: the state root of the lab built by hand */
         struct scenario_report rep; /* wraps the printer; its inner is NULL when only JSON/JUnit */
@@ -143,22 +145,21 @@ static void on_begin(void *ctx, const struct nlab_step *st)
 
 enum { KEY_EOF = -1, KEY_INTR = -2 };
 
-/* One key: on a terminal as it is pressed, without echo (set before the step is shown, so a key
- * pressed early is not echoed either); otherwise a line's first character. */
+/* One key: on a terminal as it is pressed; otherwise a line's first character. The terminal stays
+ * without echo until the shell or the end (run_one restores it), so keys pressed while a step runs
+ * do not scribble over its output; they are dropped, so a step runs only once it was shown. */
 static int read_key(struct run_opts *o, const struct nlab_step *st)
 {
-        struct termios saved, raw;
-        bool tty = tcgetattr(STDIN_FILENO, &saved) == 0;
+        struct termios raw = o->cooked;
         char c = '\n', rest;
         ssize_t n;
         int e;
 
-        if (tty) {
-                raw = saved;
+        if (o->tty) {
                 raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
                 raw.c_cc[VMIN] = 1;
                 raw.c_cc[VTIME] = 0;
-                tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+                tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw);
         }
         if (o->reprint)
                 step_header(o, st);
@@ -166,13 +167,11 @@ static int read_key(struct run_opts *o, const struct nlab_step *st)
         fflush(stdout);
         n = read(STDIN_FILENO, &c, 1);
         e = errno;
-        if (tty)
-                tcsetattr(STDIN_FILENO, TCSANOW, &saved);
         if (n < 0 && e == EINTR)
                 return KEY_INTR;
         if (n <= 0)
                 return KEY_EOF;
-        for (rest = c; !tty && rest != '\n' && read(STDIN_FILENO, &rest, 1) == 1;)
+        for (rest = c; !o->tty && rest != '\n' && read(STDIN_FILENO, &rest, 1) == 1;)
                 ;
         return (unsigned char)c;
 }
@@ -187,11 +186,11 @@ static enum nlab_step_answer on_ask(void *ctx, const struct nlab_step *st)
                 if (key == '\n' || key == '\r' || key == KEY_EOF) {
                         if (st->kind == NLAB_STEP_COMMAND)
                                 printf("\n");
+                        o->line_open = st->kind != NLAB_STEP_COMMAND; /* the mark ends it */
                         return NLAB_STEP_GO;
                 }
                 if (key == 'q' || key == KEY_INTR) {
                         printf("\n");
-                        o->quit_at_prompt = true;
                         return NLAB_STEP_QUIT;
                 }
                 if (key == 's' || key == '?') {
@@ -201,6 +200,8 @@ static enum nlab_step_answer on_ask(void *ctx, const struct nlab_step *st)
                                           : "Enter: run the step shown   s: a shell in the lab "
                                             "host (exit comes back)   q: stop, remove the lab");
                         o->reprint = true;
+                        if (key == 's' && o->tty)
+                                tcsetattr(STDIN_FILENO, TCSANOW, &o->cooked);
                         if (key == 's')
                                 return NLAB_STEP_SHELL;
                 }
@@ -218,6 +219,7 @@ static void step_result(struct run_opts *o, const struct nlab_step *st,
                 return;
         }
         printf(" %s\n", mark_text(o, r->mark));
+        o->line_open = false;
         if (st->kind == NLAB_STEP_EXTERNAL && r->mark == NLAB_MARK_OK)
                 print_indented(o, r->text);
         if (r->why && r->why[0])
@@ -256,8 +258,8 @@ static void on_done(void *ctx, const struct nlab_scenario *s, const struct nlab_
                 fprintf(stderr, "netlab: error: %s\n", sum->error);
                 return;
         }
-        if (sum->interrupted && o->step && !o->quit_at_prompt)
-                printf("\n"); /* after the ^C the terminal echoed while a step ran */
+        if (sum->interrupted && o->line_open)
+                printf("\n"); /* Ctrl-C during an expectation: its mark never came */
         if (sum->interrupted)
                 printf("%sinterrupted: the lab is being removed\n", c);
         printf("%s%s: %u passed, %u failed%s", c, s->file, sum->passed, sum->failed,
@@ -314,9 +316,12 @@ static int run_one(struct run_opts *o, const struct nlab_scenario *s, unsigned t
 
         o->tap_n = tap_base;
         ro.foreground = o->step && isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
+        o->tty = ro.foreground && tcgetattr(STDIN_FILENO, &o->cooked) == 0;
         code = nlab_scenario_run(s, &ro, &scenario_report_ops, &o->rep, &lab, &err);
         if (ro.foreground)
                 take_terminal_back();
+        if (o->tty) /* the lab's prompts left it without echo, or the lab was killed mid-key */
+                tcsetattr(STDIN_FILENO, TCSANOW, &o->cooked);
         if (code < -1) {
                 fprintf(stderr, "netlab: error: %s\n", err.msg);
                 scenario_report_lost(&o->rep, s, err.msg);
