@@ -448,7 +448,7 @@ static int scenario_run(struct nlab_cli *cli, bool check, int argc, char **argv)
         if (nlab_cli_parse(cmd, run_flags, N_RUN_FLAGS, argc, argv, 0, &p, false, &code) != 0)
                 goto out;
         o.tap = p.set[0], o.step = p.set[1] && !p.set[0], o.keep = p.set[2], o.trust = p.set[3];
-        if (check && (o.step || o.keep || o.trust)) {
+        if (check && (p.set[1] || o.keep || o.trust)) {
                 code = nlab_cli_usage_error(cmd, "--step, --keep and --trust are for scenario run",
                                             false);
         } else if (p.npos == 0) {
