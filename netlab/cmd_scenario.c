@@ -1,10 +1,12 @@
 /* netlab scenario run|check|list: flags, files and printing; runtime/lab/runner.c runs the labs,
  * cmd_scenario_report.c writes --json and --junit, cmd_scenario_grade.c grades a class. */
+#include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "netlab/cli.h"
@@ -17,10 +19,42 @@
 
 struct run_opts {
         bool tap, step, keep, fancy, trust, check, zh;
+        bool reprint; /* --step: the prompt's line was interrupted (keys, a shell): show it again */
+        bool line_open; /* --step: an expectation's line waits for its mark */
+        bool tty;       /* --step: stdin is a terminal, in the mode saved in cooked */
+        struct termios cooked;
         unsigned tap_n;
         const char *root;           /* check: the state root of the lab built by hand */
         struct scenario_report rep; /* wraps the printer; its inner is NULL when only JSON/JUnit */
 };
+
+static bool is_lower_hex(char c)
+{
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
+
+static bool is_word(char c)
+{
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* A line of output with every 64-hex container id cut to 12, as Docker's ps shows it: the whole
+ * id fills a projector's line and says nothing more. */
+static void put_short_ids(const char *p, size_t len)
+{
+        size_t i = 0, n;
+
+        while (i < len) {
+                for (n = 0; i + n < len && is_lower_hex(p[i + n]); n++)
+                        ;
+                if (n == 64 && (i == 0 || !is_word(p[i - 1])) &&
+                    (i + n == len || !is_word(p[i + n])))
+                        fwrite(p + i, 1, 12, stdout);
+                else
+                        fwrite(p + i, 1, n ? n : 1, stdout);
+                i += n ? n : 1;
+        }
+}
 
 /* The engine's callbacks print each step as it ends. */
 static void print_indented(const struct run_opts *o, const char *text)
@@ -29,16 +63,23 @@ static void print_indented(const struct run_opts *o, const char *text)
 
         while (*p) {
                 const char *eol = strchrnul(p, '\n');
-                printf("%s%.*s\n", o->tap ? "#     " : "    ", (int)(eol - p), p);
+                fputs(o->tap ? "#     " : "    ", stdout);
+                put_short_ids(p, (size_t)(eol - p));
+                putchar('\n');
                 p = *eol ? eol + 1 : eol;
         }
 }
 
-static void mark(struct run_opts *o, enum nlab_mark m, const char *text, const char *why)
+static const char *mark_text(const struct run_opts *o, enum nlab_mark m)
 {
         static const char *const fancy[] = {"\u2717", "\u2713", "\u2717 (expected)", "-"};
         static const char *const plain[] = {"[FAIL]", "[ok]", "[xfail]", "[skip]"};
 
+        return (o->fancy ? fancy : plain)[m];
+}
+
+static void mark(struct run_opts *o, enum nlab_mark m, const char *text, const char *why)
+{
         if (o->tap) {
                 o->tap_n++;
                 printf("%s %u - %s%s%s\n",
@@ -46,7 +87,7 @@ static void mark(struct run_opts *o, enum nlab_mark m, const char *text, const c
                        m == NLAB_MARK_XFAIL ? " # TODO broken on purpose" : "",
                        m == NLAB_MARK_SKIP ? " # SKIP an earlier command failed" : "");
         } else {
-                printf("%s %s\n", (o->fancy ? fancy : plain)[m], text);
+                printf("%s %s\n", mark_text(o, m), text);
         }
         if (why && why[0])
                 print_indented(o, why);
@@ -89,6 +130,9 @@ static void on_start(void *ctx, const struct nlab_scenario *s)
                 printf("# %s: %s\n", s->file, title_of(s, o->zh));
         else
                 printf("%s %s: %s\n", o->fancy ? "\u25b6" : "==", s->file, title_of(s, o->zh));
+        if (o->step)
+                printf("  (--step: Enter runs the step shown, s opens a shell in the lab host, q "
+                       "quits, ? lists the keys)\n");
         fflush(stdout);
 }
 
@@ -100,22 +144,115 @@ static void on_note(void *ctx, const struct nlab_step *st)
                o->zh && st->text_zh ? st->text_zh : st->text);
 }
 
-/* --step waits for Enter before each step; a command is shown as typed. */
+/* --step: the step as it will run, once, on the line where the prompt waits; an expectation's
+ * mark ends that line, a command's output follows it. */
+static void step_header(const struct run_opts *o, const struct nlab_step *st)
+{
+        if (st->kind == NLAB_STEP_COMMAND)
+                printf("$ netlab %s", st->text);
+        else if (st->kind == NLAB_STEP_EXTERNAL)
+                printf("%s   (a test host: a machine outside netlab, like a laptop on the same "
+                       "LAN, linked to the lab host)",
+                       st->text);
+        else
+                printf("%s", st->text);
+        (void)o;
+}
+
+/* A command is shown as typed. */
 static void on_begin(void *ctx, const struct nlab_step *st)
 {
-        const struct run_opts *o = ctx;
-        char line[64];
+        struct run_opts *o = ctx;
 
-        if (o->step && !o->tap) {
-                printf("  (next: %s) press Enter ", st->text);
-                fflush(stdout);
-                if (!fgets(line, sizeof(line), stdin))
-                        clearerr(stdin);
-                if (!isatty(STDIN_FILENO))
-                        printf("\n"); /* the Enter was not echoed */
-        }
-        if (st->kind == NLAB_STEP_COMMAND && !o->tap)
+        if (o->step)
+                o->reprint = true; /* shown by on_ask, once the keys are not echoed */
+        else if (st->kind == NLAB_STEP_COMMAND && !o->tap) {
                 printf("$ netlab %s\n", st->text);
+        }
+}
+
+enum { KEY_EOF = -1, KEY_INTR = -2 };
+
+/* One key: on a terminal as it is pressed; otherwise a line's first character. The terminal stays
+ * without echo until the shell or the end (run_one restores it), so keys pressed while a step runs
+ * do not scribble over its output; they are dropped, so a step runs only once it was shown. */
+static int read_key(struct run_opts *o, const struct nlab_step *st)
+{
+        struct termios raw = o->cooked;
+        char c = '\n', rest;
+        ssize_t n;
+        int e;
+
+        if (o->tty) {
+                raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
+                raw.c_cc[VMIN] = 1;
+                raw.c_cc[VTIME] = 0;
+                tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw);
+        }
+        if (o->reprint)
+                step_header(o, st);
+        o->reprint = false;
+        fflush(stdout);
+        n = read(STDIN_FILENO, &c, 1);
+        e = errno;
+        if (n < 0 && e == EINTR)
+                return KEY_INTR;
+        if (n <= 0)
+                return KEY_EOF;
+        for (rest = c; !o->tty && rest != '\n' && read(STDIN_FILENO, &rest, 1) == 1;)
+                ;
+        return (unsigned char)c;
+}
+
+/* The keys at --step's prompt; Ctrl-C stops as q does. */
+static enum nlab_step_answer on_ask(void *ctx, const struct nlab_step *st)
+{
+        struct run_opts *o = ctx;
+
+        for (;;) {
+                int key = read_key(o, st);
+                if (key == '\n' || key == '\r' || key == KEY_EOF) {
+                        if (st->kind == NLAB_STEP_COMMAND)
+                                printf("\n");
+                        o->line_open = st->kind != NLAB_STEP_COMMAND; /* the mark ends it */
+                        return NLAB_STEP_GO;
+                }
+                if (key == 'q' || key == KEY_INTR) {
+                        printf("\n");
+                        return NLAB_STEP_QUIT;
+                }
+                if (key == 's' || key == '?') {
+                        printf("\n  %s\n",
+                               key == 's' ? "a shell in the lab host: netlab ps, netlab exec, ip "
+                                            "addr see the lab; exit comes back here"
+                                          : "Enter: run the step shown   s: a shell in the lab "
+                                            "host (exit comes back)   q: stop, remove the lab");
+                        o->reprint = true;
+                        if (key == 's' && o->tty)
+                                tcsetattr(STDIN_FILENO, TCSANOW, &o->cooked);
+                        if (key == 's')
+                                return NLAB_STEP_SHELL;
+                }
+        }
+}
+
+/* --step: a command's output under its line; any other step's mark ends its line. */
+static void step_result(struct run_opts *o, const struct nlab_step *st,
+                        const struct nlab_step_result *r)
+{
+        if (st->kind == NLAB_STEP_COMMAND) {
+                print_indented(o, r->output);
+                if (r->mark != NLAB_MARK_OK)
+                        mark(o, r->mark, "the command failed", r->why);
+                return;
+        }
+        printf(" %s\n", mark_text(o, r->mark));
+        o->line_open = false;
+        if (st->kind == NLAB_STEP_EXTERNAL && r->mark == NLAB_MARK_OK)
+                print_indented(o, r->text);
+        if (r->why && r->why[0])
+                print_indented(o, r->why);
+        fflush(stdout);
 }
 
 static void on_result(void *ctx, const struct nlab_step *st, const struct nlab_step_result *r)
@@ -124,6 +261,10 @@ static void on_result(void *ctx, const struct nlab_step *st, const struct nlab_s
 
         if (r->mark == NLAB_MARK_SKIP && !o->tap)
                 return;
+        if (o->step) {
+                step_result(o, st, r);
+                return;
+        }
         if (st->kind == NLAB_STEP_COMMAND) {
                 if (!o->tap || r->mark != NLAB_MARK_OK)
                         print_indented(o, r->output);
@@ -145,6 +286,8 @@ static void on_done(void *ctx, const struct nlab_scenario *s, const struct nlab_
                 fprintf(stderr, "netlab: error: %s\n", sum->error);
                 return;
         }
+        if (sum->interrupted && o->line_open)
+                printf("\n"); /* Ctrl-C during an expectation: its mark never came */
         if (sum->interrupted)
                 printf("%sinterrupted: the lab is being removed\n", c);
         printf("%s%s: %u passed, %u failed%s", c, s->file, sum->passed, sum->failed,
@@ -153,8 +296,12 @@ static void on_done(void *ctx, const struct nlab_scenario *s, const struct nlab_
                 printf(", %u failed as this lab means them to\n", sum->xfailed);
 }
 
-static const struct nlab_runner_ops printer = {
-    .start = on_start, .note = on_note, .begin = on_begin, .result = on_result, .done = on_done};
+static const struct nlab_runner_ops printer = {.start = on_start,
+                                               .note = on_note,
+                                               .begin = on_begin,
+                                               .result = on_result,
+                                               .done = on_done,
+                                               .ask = on_ask};
 
 /* Ending a kept lab starts with a reset inside it: its containers' cgroups live in the host's
  * hierarchy and would outlive the namespaces. */
@@ -175,15 +322,34 @@ static void print_kept(const struct nlab_run_lab *lab)
                (int)lab->init, lab->dir, (int)lab->init, lab->dir, self, (int)lab->init, lab->dir);
 }
 
+/* The lab's worker took the terminal's foreground (nlab_run_opts.foreground): take it back, as a
+ * shell does after a job, without the SIGTTOU that would stop a background process. */
+static void take_terminal_back(void)
+{
+        sigset_t ttou, old;
+
+        sigemptyset(&ttou);
+        sigaddset(&ttou, SIGTTOU);
+        sigprocmask(SIG_BLOCK, &ttou, &old);
+        tcsetpgrp(STDIN_FILENO, getpgrp());
+        sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
 static int run_one(struct run_opts *o, const struct nlab_scenario *s, unsigned tap_base)
 {
-        struct nlab_run_opts ro = {.keep = o->keep};
+        struct nlab_run_opts ro = {.keep = o->keep, .step = o->step};
         struct nlab_run_lab lab;
         struct nlab_err err;
         int code;
 
         o->tap_n = tap_base;
+        ro.foreground = o->step && isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
+        o->tty = ro.foreground && tcgetattr(STDIN_FILENO, &o->cooked) == 0;
         code = nlab_scenario_run(s, &ro, &scenario_report_ops, &o->rep, &lab, &err);
+        if (ro.foreground)
+                take_terminal_back();
+        if (o->tty) /* the lab's prompts left it without echo, or the lab was killed mid-key */
+                tcsetattr(STDIN_FILENO, TCSANOW, &o->cooked);
         if (code < -1) {
                 fprintf(stderr, "netlab: error: %s\n", err.msg);
                 scenario_report_lost(&o->rep, s, err.msg);
@@ -313,8 +479,8 @@ static int scenario_run(struct nlab_cli *cli, bool check, int argc, char **argv)
 
         if (nlab_cli_parse(cmd, run_flags, N_RUN_FLAGS, argc, argv, 0, &p, false, &code) != 0)
                 goto out;
-        o.tap = p.set[0], o.step = p.set[1], o.keep = p.set[2], o.trust = p.set[3];
-        if (check && (o.step || o.keep || o.trust)) {
+        o.tap = p.set[0], o.step = p.set[1] && !p.set[0], o.keep = p.set[2], o.trust = p.set[3];
+        if (check && (p.set[1] || o.keep || o.trust)) {
                 code = nlab_cli_usage_error(cmd, "--step, --keep and --trust are for scenario run",
                                             false);
         } else if (pick_lang(p.value[7], &o.zh) < 0) {

@@ -172,8 +172,22 @@ static void on_done(void *ctx, const struct nlab_scenario *s, const struct nlab_
         }
 }
 
-const struct nlab_runner_ops scenario_report_ops = {
-    .start = on_start, .note = on_note, .begin = on_begin, .result = on_result, .done = on_done};
+/* --step goes without the reports: the prompt is the text printer's. */
+static enum nlab_step_answer on_ask(void *ctx, const struct nlab_step *st)
+{
+        struct scenario_report *r = ctx;
+
+        if (r->inner && r->inner->ask)
+                return r->inner->ask(r->inner_ctx, st);
+        return NLAB_STEP_GO;
+}
+
+const struct nlab_runner_ops scenario_report_ops = {.start = on_start,
+                                                    .note = on_note,
+                                                    .begin = on_begin,
+                                                    .result = on_result,
+                                                    .done = on_done,
+                                                    .ask = on_ask};
 
 void scenario_report_lost(struct scenario_report *r, const struct nlab_scenario *s, const char *why)
 {

@@ -207,7 +207,11 @@ static int resolve_once(struct lab_ctx *r, const struct nlab_party *a, const cha
         free(text);
         if (!found) {
                 res->status = NLAB_PROBE_NO_SERVER;
-                snprintf(via, size, "%s", path);
+                /* the container's name, not its file under the lab's state root */
+                if (a->kind == NLAB_PARTY_CONTAINER)
+                        snprintf(via, size, "%s:/etc/resolv.conf", a->name);
+                else
+                        snprintf(via, size, "%s", path);
                 return 0;
         }
         snprintf(via, size, "nameserver %s", inet_ntoa(ns));

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,6 +41,8 @@ struct run {
         struct nlab_run_summary sum;
         bool aborted;
         bool check;        /* scenario check: the lab is there already, commands do not run */
+        bool step;         /* --step: ops->ask before each step */
+        bool foreground;   /* the worker holds the terminal's foreground (nlab_run_opts) */
         unsigned began_ms; /* when the current step began */
 };
 
@@ -89,10 +92,13 @@ static ssize_t read_some(int fd, char *out, size_t size, size_t *used, bool *eof
 }
 
 /* Block until the command exits (its pidfd), collecting its output meanwhile. The pipe may never
- * reach EOF: a shim the command spawned keeps a copy of it. */
-static int collect(pid_t pid, int fd, char *out, size_t size, int *status)
+ * reach EOF: a shim the command spawned keeps a copy of it. After Ctrl-C the command has a second
+ * to end (it had the terminal's SIGINT too; `run` passes it to a container that may ignore it). */
+static int collect(pid_t pid, int fd, char *out, size_t size, int *status,
+                   volatile sig_atomic_t *interrupted)
 {
         time_t deadline = time(NULL) + COMMAND_TIMEOUT_S;
+        bool hurried = false;
         int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
         size_t used = 0;
         bool eof = false, killed = false;
@@ -103,8 +109,14 @@ static int collect(pid_t pid, int fd, char *out, size_t size, int *status)
         for (;;) {
                 struct pollfd p[2] = {{.fd = pidfd, .events = POLLIN},
                                       {.fd = eof ? -1 : fd, .events = POLLIN}};
-                time_t left = deadline - time(NULL);
-                int n = poll(p, 2, killed ? -1 : (left > 0 ? (int)left * 1000 : 0));
+                time_t left;
+                int n;
+                if (interrupted && *interrupted && !hurried) {
+                        hurried = true;
+                        deadline = time(NULL) + 1;
+                }
+                left = deadline - time(NULL);
+                n = poll(p, 2, killed ? -1 : (left > 0 ? (int)left * 1000 : 0));
                 if (n == 0 && !killed) {
                         kill(pid, SIGKILL);
                         killed = true;
@@ -138,7 +150,7 @@ int lab_self_exec(const struct lab_ctx *c, char *const *args, size_t nargs, char
                 close(pfd[0]);
                 return -1;
         }
-        r = collect(pid, pfd[0], out, size, status);
+        r = collect(pid, pfd[0], out, size, status, c->interrupted);
         if (r < 0) {
                 kill(pid, SIGKILL);
                 waitpid(pid, status, 0);
@@ -175,6 +187,11 @@ static void step_command(struct run *r, const struct nlab_step *st)
         }
         if (lab_exit_code(status) == 0) {
                 report_mark(r, st, NLAB_MARK_OK, st->text, NULL, out);
+                return;
+        }
+        if (interrupted) { /* Ctrl-C ended it: not the command's failure */
+                r->sum.skipped++;
+                report_mark(r, st, NLAB_MARK_SKIP, st->text, NULL, out);
                 return;
         }
         snprintf(why, sizeof(why), "exit status %d: the lab cannot go on", lab_exit_code(status));
@@ -296,6 +313,87 @@ static void step_expect(struct run *r, const struct nlab_step *st)
         report(r, st, &res);
 }
 
+/* tcsetpgrp from a process not in the foreground stops it with SIGTTOU unless that is blocked. */
+static void give_terminal(pid_t pgrp)
+{
+        sigset_t ttou, old;
+
+        sigemptyset(&ttou);
+        sigaddset(&ttou, SIGTTOU);
+        sigprocmask(SIG_BLOCK, &ttou, &old);
+        tcsetpgrp(STDIN_FILENO, pgrp);
+        sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+/* The shell's child: the lab's state root, this netlab first on the PATH, the terminal's
+ * foreground of its own (Ctrl-C in the shell must not reach the lab's worker). */
+static _Noreturn void exec_shell(const struct lab_ctx *c, bool foreground)
+{
+        const char *shell = getenv("SHELL"), *path = getenv("PATH");
+        char dir[PATH_MAX], newpath[PATH_MAX + 4096];
+        char *slash;
+
+        if (foreground && setpgid(0, 0) == 0)
+                give_terminal(getpid());
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGPIPE, SIG_DFL); /* the CLI ignores it; the shell's pipelines must not */
+        snprintf(dir, sizeof(dir), "%s", c->self);
+        slash = strrchr(dir, '/');
+        if (slash)
+                *slash = '\0';
+        snprintf(newpath, sizeof(newpath), "%s:%s", dir,
+                 path ? path : "/usr/sbin:/usr/bin:/sbin:/bin");
+        setenv("PATH", newpath, 1);
+        setenv("NETLAB_ROOT", c->root, 1);
+        setenv("PS1", "lab# ", 1);
+        if (!shell || shell[0] != '/' || access(shell, X_OK) < 0)
+                shell = "/bin/sh";
+        execl(shell, shell, "-i", (char *)NULL);
+        _exit(127);
+}
+
+/* A shell in the lab host (its network, mounts and pids), until it exits; the terminal's
+ * foreground then comes back to the worker. */
+static void lab_shell(const struct run *r)
+{
+        struct termios saved;
+        bool tty = tcgetattr(STDIN_FILENO, &saved) == 0;
+        pid_t pid;
+
+        fflush(stdout);
+        pid = fork();
+        if (pid == 0)
+                exec_shell(&r->c, r->foreground);
+        if (pid < 0)
+                return;
+        if (r->foreground)
+                setpgid(pid, pid); /* whichever of the two runs first */
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+        if (r->foreground)
+                give_terminal(getpgrp());
+        if (tty)
+                tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+}
+
+/* --step: ask until the answer is to go on; false when the run stops here (q or Ctrl-C). */
+static bool ask_go(struct run *r, const struct nlab_step *st)
+{
+        for (;;) {
+                enum nlab_step_answer a = r->ops->ask(r->ctx, st);
+                if (interrupted)
+                        return false;
+                if (a == NLAB_STEP_GO)
+                        return true;
+                if (a == NLAB_STEP_QUIT) {
+                        interrupted = 1; /* as Ctrl-C: skip the rest, remove the lab, 130 */
+                        return false;
+                }
+                lab_shell(r);
+        }
+}
+
 static void run_step(struct run *r, const struct nlab_step *st)
 {
         if (st->kind == NLAB_STEP_NOTE) {
@@ -311,6 +409,12 @@ static void run_step(struct run *r, const struct nlab_step *st)
                 return;
         }
         r->ops->begin(r->ctx, st);
+        if (r->step && r->ops->ask && !ask_go(r, st)) {
+                r->sum.skipped++;
+                report_mark(r, st, NLAB_MARK_SKIP, st->text, NULL, NULL);
+                return;
+        }
+        r->began_ms = lab_mono_ms(); /* the prompt's wait is not the step's time */
         if (st->kind == NLAB_STEP_COMMAND)
                 step_command(r, st);
         else if (st->kind == NLAB_STEP_EXTERNAL && r->check)
@@ -341,11 +445,15 @@ static int run_in_lab(const struct nlab_scenario *s, const struct nlab_run_opts 
                       const char *self)
 {
         struct sigaction sa = {.sa_handler = on_interrupt};
-        struct run r = {.ops = ops, .ctx = ctx};
+        struct run r = {.ops = ops, .ctx = ctx, .step = o->step, .foreground = o->foreground};
         unsigned t0 = lab_mono_ms();
         struct nlab_err err;
         size_t i;
 
+        /* A process group of the lab's own in the foreground: Ctrl-C reaches the worker and its
+         * commands, and a shell can give the terminal back to it by a pid it can name. */
+        if (r.foreground && setpgid(0, 0) == 0)
+                give_terminal(getpid());
         r.c.self = self;
         r.c.root = root;
         r.c.interrupted = &interrupted;

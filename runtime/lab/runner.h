@@ -39,6 +39,13 @@ struct nlab_run_summary {
         const char *error; /* the lab's state root could not be opened: nothing ran */
 };
 
+/* What --step's prompt answered before a step. */
+enum nlab_step_answer {
+        NLAB_STEP_GO,    /* run the step */
+        NLAB_STEP_SHELL, /* open a shell in the lab host, then ask again */
+        NLAB_STEP_QUIT,  /* run nothing more: the lab is removed as after Ctrl-C */
+};
+
 /* Called in the lab's worker, in step order; ctx is the caller's. */
 struct nlab_runner_ops {
         void (*start)(void *ctx, const struct nlab_scenario *s); /* before the lab is made */
@@ -46,10 +53,16 @@ struct nlab_runner_ops {
         void (*begin)(void *ctx, const struct nlab_step *st); /* a step is about to run */
         void (*result)(void *ctx, const struct nlab_step *st, const struct nlab_step_result *r);
         void (*done)(void *ctx, const struct nlab_scenario *s, const struct nlab_run_summary *sum);
+        /* With nlab_run_opts.step: after begin, before the step runs (Ctrl-C returns too). */
+        enum nlab_step_answer (*ask)(void *ctx, const struct nlab_step *st);
 };
 
 struct nlab_run_opts {
         bool keep; /* leave the lab up afterwards */
+        bool step; /* ask before each step (ops->ask) */
+        /* stdin is a terminal and the caller is its foreground: the lab's worker takes it, so that
+         * Ctrl-C reaches the lab alone and a shell gets job control; the caller takes it back. */
+        bool foreground;
 };
 
 struct nlab_run_lab {
