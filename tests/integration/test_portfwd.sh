@@ -12,8 +12,10 @@ U=4242
 PY=$(command -v python3)
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3 # not a shim in root's home: other users run it too
 
+cp "$D" /run/portfwd_driver # the build tree may be under the /tmp about to be hidden
 mount -t tmpfs -o mode=1777 tmpfs /tmp # private to the sandbox; uid 4242 may use it
-cp "$D" /tmp/portfwd_driver
+cd / # python3 shims change into $PWD, which may have been under /tmp
+mv /run/portfwd_driver /tmp/portfwd_driver
 chmod 755 /tmp/portfwd_driver
 # a second address of the host, on a veth pair (no dummy module needed)
 ip link add pf0 type veth peer name pf1
