@@ -1,5 +1,6 @@
-/* netlab scenario run|check|list: flags, files and printing; runtime/lab/runner.c runs the labs,
- * cmd_scenario_report.c writes --json and --junit, cmd_scenario_grade.c grades a class. */
+/* netlab scenario run|check|list: flags and files; runtime/lab/runner.c runs the labs,
+ * cmd_scenario_print.c prints them (and --step), cmd_scenario_report.c writes --json and --junit,
+ * cmd_scenario_grade.c grades a class. */
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -11,297 +12,12 @@
 
 #include "netlab/cli.h"
 #include "netlab/grammar.h"
+#include "netlab/scenario_print.h"
 #include "netlab/scenario_report.h"
 #include "runtime/lab/files.h"
 #include "runtime/lab/runner.h"
 #include "runtime/lab/scenario.h"
 #include "runtime/lab/scenario_trust.h"
-
-struct run_opts {
-        bool tap, step, keep, fancy, trust, check, zh;
-        bool reprint; /* --step: the prompt's line was interrupted (keys, a shell): show it again */
-        bool line_open; /* --step: an expectation's line waits for its mark */
-        bool tty;       /* --step: stdin is a terminal, in the mode saved in cooked */
-        struct termios cooked;
-        unsigned tap_n;
-        const char *root;           /* check: the state root of the lab built by hand */
-        struct scenario_report rep; /* wraps the printer; its inner is NULL when only JSON/JUnit */
-};
-
-static bool is_lower_hex(char c)
-{
-        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-}
-
-static bool is_word(char c)
-{
-        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-/* A line of output with every 64-hex container id cut to 12, as Docker's ps shows it: the whole
- * id fills a projector's line and says nothing more. */
-static void put_short_ids(const char *p, size_t len)
-{
-        size_t i = 0, n;
-
-        while (i < len) {
-                for (n = 0; i + n < len && is_lower_hex(p[i + n]); n++)
-                        ;
-                if (n == 64 && (i == 0 || !is_word(p[i - 1])) &&
-                    (i + n == len || !is_word(p[i + n])))
-                        fwrite(p + i, 1, 12, stdout);
-                else
-                        fwrite(p + i, 1, n ? n : 1, stdout);
-                i += n ? n : 1;
-        }
-}
-
-/* The engine's callbacks print each step as it ends. */
-static void print_indented(const struct run_opts *o, const char *text)
-{
-        const char *p = text;
-
-        while (*p) {
-                const char *eol = strchrnul(p, '\n');
-                fputs(o->tap ? "#     " : "    ", stdout);
-                put_short_ids(p, (size_t)(eol - p));
-                putchar('\n');
-                p = *eol ? eol + 1 : eol;
-        }
-}
-
-static const char *mark_text(const struct run_opts *o, enum nlab_mark m)
-{
-        static const char *const fancy[] = {"\u2717", "\u2713", "\u2717 (expected)", "-"};
-        static const char *const plain[] = {"[FAIL]", "[ok]", "[xfail]", "[skip]"};
-
-        return (o->fancy ? fancy : plain)[m];
-}
-
-static void mark(struct run_opts *o, enum nlab_mark m, const char *text, const char *why)
-{
-        if (o->tap) {
-                o->tap_n++;
-                printf("%s %u - %s%s%s\n",
-                       m == NLAB_MARK_OK || m == NLAB_MARK_SKIP ? "ok" : "not ok", o->tap_n, text,
-                       m == NLAB_MARK_XFAIL ? " # TODO broken on purpose" : "",
-                       m == NLAB_MARK_SKIP ? " # SKIP an earlier command failed" : "");
-        } else {
-                printf("%s %s\n", mark_text(o, m), text);
-        }
-        if (why && why[0])
-                print_indented(o, why);
-        fflush(stdout);
-}
-
-/* --lang, else the first locale variable set, in the order the C library reads them. */
-static int pick_lang(const char *flag, bool *zh)
-{
-        static const char *const vars[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
-        size_t i;
-
-        if (flag) {
-                *zh = !strcmp(flag, "zh");
-                return *zh || !strcmp(flag, "en") ? 0 : -1;
-        }
-        *zh = false;
-        for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
-                const char *v = getenv(vars[i]);
-                if (v && v[0]) {
-                        *zh = !strncmp(v, "zh_", 3) || !strcmp(v, "zh");
-                        break;
-                }
-        }
-        return 0;
-}
-
-static const char *title_of(const struct nlab_scenario *s, bool zh)
-{
-        if (zh && s->title_zh)
-                return s->title_zh;
-        return s->title ? s->title : "(untitled)";
-}
-
-static void on_start(void *ctx, const struct nlab_scenario *s)
-{
-        const struct run_opts *o = ctx;
-
-        if (o->tap)
-                printf("# %s: %s\n", s->file, title_of(s, o->zh));
-        else
-                printf("%s %s: %s\n", o->fancy ? "\u25b6" : "==", s->file, title_of(s, o->zh));
-        if (o->step)
-                printf("  (--step: Enter runs the step shown, s opens a shell in the lab host, q "
-                       "quits, ? lists the keys)\n");
-        fflush(stdout);
-}
-
-static void on_note(void *ctx, const struct nlab_step *st)
-{
-        const struct run_opts *o = ctx;
-
-        printf("%s%s\n", o->tap ? "# " : (o->fancy ? "\u00bb " : "> "),
-               o->zh && st->text_zh ? st->text_zh : st->text);
-}
-
-/* --step: the step as it will run, once, on the line where the prompt waits; an expectation's
- * mark ends that line, a command's output follows it. */
-static void step_header(const struct run_opts *o, const struct nlab_step *st)
-{
-        if (st->kind == NLAB_STEP_COMMAND)
-                printf("$ netlab %s", st->text);
-        else if (st->kind == NLAB_STEP_EXTERNAL)
-                printf("%s   (a test host: a machine outside netlab, like a laptop on the same "
-                       "LAN, linked to the lab host)",
-                       st->text);
-        else
-                printf("%s", st->text);
-        (void)o;
-}
-
-/* A command is shown as typed. */
-static void on_begin(void *ctx, const struct nlab_step *st)
-{
-        struct run_opts *o = ctx;
-
-        if (o->step)
-                o->reprint = true; /* shown by on_ask, once the keys are not echoed */
-        else if (st->kind == NLAB_STEP_COMMAND && !o->tap) {
-                printf("$ netlab %s\n", st->text);
-        }
-}
-
-enum { KEY_EOF = -1, KEY_INTR = -2 };
-
-/* One key: on a terminal as it is pressed; otherwise a line's first character. The terminal stays
- * without echo until the shell or the end (run_one restores it), so keys pressed while a step runs
- * do not scribble over its output; they are dropped, so a step runs only once it was shown. */
-static int read_key(struct run_opts *o, const struct nlab_step *st)
-{
-        struct termios raw = o->cooked;
-        char c = '\n', rest;
-        ssize_t n;
-        int e;
-
-        if (o->tty) {
-                raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
-                raw.c_cc[VMIN] = 1;
-                raw.c_cc[VTIME] = 0;
-                tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw);
-        }
-        if (o->reprint)
-                step_header(o, st);
-        o->reprint = false;
-        fflush(stdout);
-        n = read(STDIN_FILENO, &c, 1);
-        e = errno;
-        if (n < 0 && e == EINTR)
-                return KEY_INTR;
-        if (n <= 0)
-                return KEY_EOF;
-        for (rest = c; !o->tty && rest != '\n' && read(STDIN_FILENO, &rest, 1) == 1;)
-                ;
-        return (unsigned char)c;
-}
-
-/* The keys at --step's prompt; Ctrl-C stops as q does. */
-static enum nlab_step_answer on_ask(void *ctx, const struct nlab_step *st)
-{
-        struct run_opts *o = ctx;
-
-        for (;;) {
-                int key = read_key(o, st);
-                if (key == '\n' || key == '\r' || key == KEY_EOF) {
-                        if (st->kind == NLAB_STEP_COMMAND)
-                                printf("\n");
-                        o->line_open = st->kind != NLAB_STEP_COMMAND; /* the mark ends it */
-                        return NLAB_STEP_GO;
-                }
-                if (key == 'q' || key == KEY_INTR) {
-                        printf("\n");
-                        return NLAB_STEP_QUIT;
-                }
-                if (key == 's' || key == '?') {
-                        printf("\n  %s\n",
-                               key == 's' ? "a shell in the lab host: netlab ps, netlab exec, ip "
-                                            "addr see the lab; exit comes back here"
-                                          : "Enter: run the step shown   s: a shell in the lab "
-                                            "host (exit comes back)   q: stop, remove the lab");
-                        o->reprint = true;
-                        if (key == 's' && o->tty)
-                                tcsetattr(STDIN_FILENO, TCSANOW, &o->cooked);
-                        if (key == 's')
-                                return NLAB_STEP_SHELL;
-                }
-        }
-}
-
-/* --step: a command's output under its line; any other step's mark ends its line. */
-static void step_result(struct run_opts *o, const struct nlab_step *st,
-                        const struct nlab_step_result *r)
-{
-        if (st->kind == NLAB_STEP_COMMAND) {
-                print_indented(o, r->output);
-                if (r->mark != NLAB_MARK_OK)
-                        mark(o, r->mark, "the command failed", r->why);
-                return;
-        }
-        printf(" %s\n", mark_text(o, r->mark));
-        o->line_open = false;
-        if (st->kind == NLAB_STEP_EXTERNAL && r->mark == NLAB_MARK_OK)
-                print_indented(o, r->text);
-        if (r->why && r->why[0])
-                print_indented(o, r->why);
-        fflush(stdout);
-}
-
-static void on_result(void *ctx, const struct nlab_step *st, const struct nlab_step_result *r)
-{
-        struct run_opts *o = ctx;
-
-        if (r->mark == NLAB_MARK_SKIP && !o->tap)
-                return;
-        if (o->step) {
-                step_result(o, st, r);
-                return;
-        }
-        if (st->kind == NLAB_STEP_COMMAND) {
-                if (!o->tap || r->mark != NLAB_MARK_OK)
-                        print_indented(o, r->output);
-                if (r->mark == NLAB_MARK_OK && !o->tap)
-                        return;
-                mark(o, r->mark,
-                     o->tap || r->mark == NLAB_MARK_OK ? st->text : "the command failed", r->why);
-                return;
-        }
-        mark(o, r->mark, r->text, o->tap && r->mark == NLAB_MARK_OK ? NULL : r->why);
-}
-
-static void on_done(void *ctx, const struct nlab_scenario *s, const struct nlab_run_summary *sum)
-{
-        const struct run_opts *o = ctx;
-        const char *c = o->tap ? "# " : "";
-
-        if (sum->error) {
-                fprintf(stderr, "netlab: error: %s\n", sum->error);
-                return;
-        }
-        if (sum->interrupted && o->line_open)
-                printf("\n"); /* Ctrl-C during an expectation: its mark never came */
-        if (sum->interrupted)
-                printf("%sinterrupted: the lab is being removed\n", c);
-        printf("%s%s: %u passed, %u failed%s", c, s->file, sum->passed, sum->failed,
-               sum->xfailed ? "" : "\n");
-        if (sum->xfailed)
-                printf(", %u failed as this lab means them to\n", sum->xfailed);
-}
-
-static const struct nlab_runner_ops printer = {.start = on_start,
-                                               .note = on_note,
-                                               .begin = on_begin,
-                                               .result = on_result,
-                                               .done = on_done,
-                                               .ask = on_ask};
 
 /* Ending a kept lab starts with a reset inside it: its containers' cgroups live in the host's
  * hierarchy and would outlive the namespaces. */
@@ -335,7 +51,7 @@ static void take_terminal_back(void)
         sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
-static int run_one(struct run_opts *o, const struct nlab_scenario *s, unsigned tap_base)
+static int run_one(struct scenario_opts *o, const struct nlab_scenario *s, unsigned tap_base)
 {
         struct nlab_run_opts ro = {.keep = o->keep, .step = o->step};
         struct nlab_run_lab lab;
@@ -365,7 +81,7 @@ static int run_one(struct run_opts *o, const struct nlab_scenario *s, unsigned t
 }
 
 /* The lab is the one running now, in this state root: nothing is created or removed. */
-static int check_one(struct run_opts *o, const struct nlab_scenario *s)
+static int check_one(struct scenario_opts *o, const struct nlab_scenario *s)
 {
         struct nlab_err err;
         int code = nlab_scenario_check(s, o->root, &scenario_report_ops, &o->rep, &err);
@@ -400,7 +116,8 @@ static const struct nlab_flag run_flags[] = {
 };
 #define N_RUN_FLAGS (sizeof(run_flags) / sizeof(run_flags[0]))
 
-static int run_all(struct run_opts *o, const struct nlab_strv *files, struct nlab_scenario *all)
+static int run_all(struct scenario_opts *o, const struct nlab_strv *files,
+                   struct nlab_scenario *all)
 {
         unsigned tap_base = 0;
         int r, status = 0;
@@ -424,7 +141,7 @@ static int run_all(struct run_opts *o, const struct nlab_strv *files, struct nla
 }
 
 /* Every file is read and checked before any runs. */
-static int run_files(struct run_opts *o, const struct nlab_strv *files)
+static int run_files(struct scenario_opts *o, const struct nlab_strv *files)
 {
         struct nlab_scenario *all = calloc(files->n, sizeof(*all));
         unsigned total = 0;
@@ -452,10 +169,12 @@ static int run_files(struct run_opts *o, const struct nlab_strv *files)
 }
 
 /* --json and --junit -: the report replaces the text on stdout. */
-static int setup_report(struct run_opts *o, const char *cmd, bool json, const char *junit)
+static int setup_report(struct scenario_opts *o, const char *cmd, bool json, const char *junit)
 {
-        o->rep = (struct scenario_report){
-            .inner = &printer, .inner_ctx = o, .mode = o->check ? "check" : "run", .json = json};
+        o->rep = (struct scenario_report){.inner = &scenario_printer,
+                                          .inner_ctx = o,
+                                          .mode = o->check ? "check" : "run",
+                                          .json = json};
         if (json && junit && !strcmp(junit, "-"))
                 return nlab_cli_usage_error(cmd, "--json and --junit - both want stdout", false);
         if ((json || junit) && (o->tap || o->step || o->keep))
@@ -473,7 +192,7 @@ static int scenario_run(struct nlab_cli *cli, bool check, int argc, char **argv)
         const char *cmd = check ? "scenario check" : "scenario run";
         struct nlab_strv files = {0};
         struct nlab_parsed p = {0};
-        struct run_opts o = {.check = check, .root = cli->root};
+        struct scenario_opts o = {.check = check, .root = cli->root};
         struct nlab_err err;
         int code = 0;
 
@@ -483,7 +202,7 @@ static int scenario_run(struct nlab_cli *cli, bool check, int argc, char **argv)
         if (check && (p.set[1] || o.keep || o.trust)) {
                 code = nlab_cli_usage_error(cmd, "--step, --keep and --trust are for scenario run",
                                             false);
-        } else if (pick_lang(p.value[7], &o.zh) < 0) {
+        } else if (scenario_pick_lang(p.value[7], &o.zh) < 0) {
                 fprintf(stderr, "netlab: error: --lang \"%s\": want en or zh\n", p.value[7]);
                 code = 1;
         } else if (p.npos == 0) {
@@ -527,7 +246,7 @@ static int scenario_list(int argc, char **argv)
                 dir = "scenarios";
         if (nlab_scenario_dir(dir, &files, &err) < 0)
                 return nlab_cli_fail(&err, false);
-        pick_lang(NULL, &zh);
+        scenario_pick_lang(NULL, &zh);
         for (i = 0; i < files.n; i++) {
                 struct nlab_scenario s;
                 const char *base = strrchr(files.v[i], '/');
@@ -536,7 +255,7 @@ static int scenario_list(int argc, char **argv)
                         continue;
                 }
                 printf("%-28s %s\n", base ? base + 1 : files.v[i],
-                       s.title || s.title_zh ? title_of(&s, zh) : "");
+                       s.title || s.title_zh ? scenario_title(&s, zh) : "");
                 nlab_scenario_free(&s);
         }
         nlab_strv_free(&files);
