@@ -7,14 +7,29 @@
 ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
 running() { [ "$("$NETLAB" inspect -f '{{.State.Running}}' "$1" 2>/dev/null)" = true ]; }
 has_proc() { pgrep -xf "$1" >/dev/null; }
+# wait_bg SECONDS: wait for the background netlab $bg; code is its exit code, or "hung" (then
+# it is killed, so a failing check cannot stall the suite).
+wait_bg() {
+        local i=0 rc=0
+        while kill -0 "$bg" 2>/dev/null && [ $i -lt $(($1 * 20)) ]; do
+                sleep 0.05
+                i=$((i + 1))
+        done
+        code=0
+        if kill -0 "$bg" 2>/dev/null; then
+                kill -9 "$bg"
+                code=hung
+        fi
+        wait "$bg" 2>/dev/null || rc=$?
+        [ "$code" = hung ] || code=$rc
+}
 # sigint_fg NAME PATTERN: SIGINT to the background netlab $bg once PATTERN runs; sets code, ms.
 sigint_fg() {
         wait_until 5 has_proc "$2" || not_ok "$1: the command never started"
         local t0
         t0=$(date +%s%N)
         kill -INT "$bg"
-        code=0
-        wait "$bg" || code=$?
+        wait_bg 5
         ms=$(ms_since "$t0")
 }
 
@@ -33,8 +48,7 @@ sleep 1
 check "without --init, sleep as pid 1 ignores SIGINT, as in Docker (still running after 1 s)" running plain
 check "... and netlab still waits for it" kill -0 "$bg"
 nl kill plain >/dev/null
-code=0
-wait "$bg" || code=$?
+wait_bg 5
 check_eq "... until it is killed (137)" 137 "$code"
 nl rm plain >/dev/null
 
@@ -51,8 +65,7 @@ nl rm withinit >/dev/null
 bg=$!
 wait_until 5 has_proc "sleep 1204"
 kill -TERM "$bg"
-code=0
-wait "$bg" || code=$?
+wait_bg 5
 check_eq "with --init, SIGTERM ends it with 143" 143 "$code"
 
 # --- The --init process tree, its binary, a failed exec. ---------------------------------------
@@ -98,8 +111,7 @@ wait_until 5 has_proc "sleep 1208"
 check_match "control: exec's process runs in the container" "sleep 1208" "$(nl exec target ps)"
 t0=$(date +%s%N)
 kill -INT "$bg"
-code=0
-wait "$bg" || code=$?
+wait_bg 5
 ms=$(ms_since "$t0")
 check_eq "SIGINT to exec ends it with 130" 130 "$code"
 check_match "... within a second (${ms} ms)" '^([0-9]{1,2}|[0-9]{3})$' "$ms"
@@ -108,8 +120,7 @@ check_eq "... and nothing is left running in the container" "" "$(nl exec target
 bg=$!
 wait_until 5 has_proc "sleep 1209"
 kill -TERM "$bg"
-code=0
-wait "$bg" || code=$?
+wait_bg 5
 check_eq "SIGTERM to exec ends it with 143" 143 "$code"
 check_eq "... and nothing is left running in the container" "" "$(nl exec target ps | grep 'sleep 1209')"
 check "the container itself runs on" running target
