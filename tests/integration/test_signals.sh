@@ -72,6 +72,8 @@ check_eq "with --init, SIGTERM ends it with 143" 143 "$code"
 tree=$(nl run --rm --init --net signet busybox ps -o pid,ppid,args)
 check_match "init is pid 1, shown as Docker's /dev/init -- COMMAND" '^ +1 +0 /dev/init -- ps -o pid,ppid,args$' "$tree"
 check_match "the command is init's child" '^ +2 +1 ps -o pid,ppid,args$' "$tree"
+check_match "--init works in the read-only host image too" '^ +1 +0 /dev/init -- ps' \
+        "$(nl run --rm --init --net signet host ps -o pid,ppid,args)"
 check_eq "the command's environment does not carry init's report fd" "" \
         "$(nl run --rm --init --net signet busybox env | grep NETLAB_INIT)"
 init_bin=$(dirname "$NETLAB")/../init/netlab-init
