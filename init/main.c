@@ -19,12 +19,11 @@
 #include "runtime/ctr/sandbox.h"
 #include "runtime/ctr/sigrelay.h"
 
-#define REPORT_ENV "NETLAB_INIT_REPORT_FD"
 
 /* The report pipe, closed on the command's exec: an empty read tells netlab it started. */
 static int take_report_fd(void)
 {
-        const char *s = getenv(REPORT_ENV);
+        const char *s = getenv(NLAB_INIT_REPORT_ENV);
         char *end;
         long fd;
 
@@ -32,7 +31,7 @@ static int take_report_fd(void)
                 return -1;
         errno = 0;
         fd = strtol(s, &end, 10);
-        unsetenv(REPORT_ENV); /* not passed on to the command */
+        unsetenv(NLAB_INIT_REPORT_ENV); /* not passed on to the command */
         if (errno || end == s || *end || fd < 3 || fd > INT_MAX ||
             fcntl((int)fd, F_SETFD, FD_CLOEXEC) < 0)
                 return -1;

@@ -46,8 +46,8 @@ struct nlab_sandbox {
 
 /* Where --init puts netlab-init: Docker's first --init path, on the container's own /dev tmpfs,
  * so it needs no mount point in the image (the host image is read-only). argv then starts with
- * NLAB_INIT_PATH "--", and err_fd is handed to init (NLAB_INIT_REPORT_ENV) for the command's exec. */
-#define NLAB_INIT_PATH "/dev/init"
+ * NLAB_INIT_PATH "--"; err_fd goes to init (NLAB_INIT_REPORT_ENV) to report the command's exec. */
+#define NLAB_INIT_PATH       "/dev/init"
 #define NLAB_INIT_REPORT_ENV "NETLAB_INIT_REPORT_FD"
 
 /* Failure report written to err_fd: which stage failed and the errno. */
