@@ -19,7 +19,6 @@
 #include "runtime/ctr/sandbox.h"
 #include "runtime/ctr/sigrelay.h"
 
-
 /* The report pipe, closed on the command's exec: an empty read tells netlab it started. */
 static int take_report_fd(void)
 {
