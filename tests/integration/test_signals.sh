@@ -79,7 +79,9 @@ check_eq "the command's environment does not carry init's report fd" "" \
 init_bin=$(dirname "$NETLAB")/../init/netlab-init
 sum=$(sha256sum <"$init_bin")
 check "control: a container may write its own /dev" nl run --rm --init --net signet busybox sh -c 'echo x >/dev/mine'
-check_fails "it cannot write /dev/init (the host's netlab-init, bound read-only)" \
+check_match "/dev/init is a read-only mount" '^[^ ]+ /dev/init [^ ]+ ro[ ,]' \
+        "$(nl run --rm --init --net signet busybox grep ' /dev/init ' /proc/self/mounts)"
+check_error "it cannot be written (the host's netlab-init)" "Read-only file system" \
         nl run --rm --init --net signet busybox sh -c 'echo x >/dev/init'
 check_fails "... nor remount it writable" \
         nl run --rm --init --net signet busybox mount -o remount,rw,bind /dev/init
