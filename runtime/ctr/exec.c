@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <linux/seccomp.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,13 +149,22 @@ static int join(int pidfd, struct nlab_err *err)
             pidfd, CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWNS, err);
 }
 
+/* A foreground exec whose netlab is killed (SIGKILL, a closed terminal) leaves nothing running:
+ * the helper gets SIGHUP then, and relays it to the command, as a terminal that went away would. */
+static void hang_up_with(pid_t caller)
+{
+        prctl(PR_SET_PDEATHSIG, SIGHUP);
+        if (getppid() != caller) /* gone before the line above */
+                raise(SIGHUP);
+}
+
 int nlab_exec_start(struct nlab_store *st, const char *id, const struct nlab_exec_req *req,
                     int *pid, struct nlab_err *err)
 {
         struct exec_plan plan = {.pidfd = -1};
         struct nlab_sandbox_failure f;
         int errp[2];
-        pid_t child;
+        pid_t child, caller;
         ssize_t n;
 
         if (build_plan(st, id, req, &plan, err) < 0) {
@@ -167,6 +177,7 @@ int nlab_exec_start(struct nlab_store *st, const char *id, const struct nlab_exe
         }
         /* From here, a signal to us is for the command: the helper and then we relay it. */
         nlab_sigrelay_block();
+        caller = getpid();
         child = fork();
         if (child < 0) {
                 int e = errno;
@@ -191,6 +202,8 @@ int nlab_exec_start(struct nlab_store *st, const char *id, const struct nlab_exe
                 /* Its own process group: a Ctrl-C on the terminal reaches the command once,
                  * through us, not a second time through the helper. */
                 setpgid(0, 0);
+                if (!req->detached)
+                        hang_up_with(caller);
                 /* Joining a pid namespace applies to children: fork once more. */
                 inner = fork();
                 if (inner == 0)

@@ -13,6 +13,7 @@ struct nlab_exec_req {
         const struct nlab_strv *env; /* KEY=VALUE added to the container's */
         const char *workdir;         /* NULL: the container's */
         bool tty;
+        bool detached; /* -d: the command outlives us; else our death hangs it up (SIGHUP) */
         int stdio[3];
 };
 

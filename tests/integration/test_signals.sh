@@ -127,6 +127,15 @@ kill -TERM "$bg"
 wait_bg 5
 check_eq "SIGTERM to exec ends it with 143" 143 "$code"
 check_eq "... and nothing is left running in the container" "" "$(nl exec target ps | grep 'sleep 1209')"
+"$NETLAB" exec target sleep 1212 &
+bg=$!
+wait_until 5 has_proc "sleep 1212"
+kill -KILL "$bg"
+wait_bg 5
+check "a killed exec (SIGKILL) leaves nothing running: its command is hung up" \
+        wait_until 2 sh -c "! pgrep -xf 'sleep 1212'"
+nl exec -d target sleep 1213 >/dev/null 2>&1 # (in check, its output pipe would stay open)
+check "control: the command of exec -d outlives its netlab" wait_until 2 has_proc "sleep 1213"
 check "the container itself runs on" running target
 
 # --- -p with --network host. -------------------------------------------------------------------
