@@ -68,6 +68,15 @@ kill -TERM "$bg"
 wait_bg 5
 check_eq "with --init, SIGTERM ends it with 143" 143 "$code"
 
+nl run -d --init --name stopper --net signet busybox sleep 1214 >/dev/null
+t0=$(date +%s%N)
+nl stop -t 10 stopper >/dev/null
+ms=$(ms_since "$t0")
+check_eq "with --init, stop ends sleep at the SIGTERM (143), not at the SIGKILL" "exited 143" \
+        "$(nl inspect -f '{{.State.Status}} {{.State.ExitCode}}' stopper)"
+check_match "... within two seconds (${ms} ms)" '^1?[0-9]{1,3}$' "$ms"
+nl rm stopper >/dev/null
+
 # --- The --init process tree, its binary, a failed exec. ---------------------------------------
 tree=$(nl run --rm --init --net signet busybox ps -o pid,ppid,args)
 check_match "init is pid 1, shown as Docker's /dev/init -- COMMAND" '^ +1 +0 /dev/init -- ps -o pid,ppid,args$' "$tree"
