@@ -91,7 +91,7 @@ run_fuzzers() { # seconds per target
 cmd_demo() {
         install_missing
         setup_dir build
-        meson install -C build --quiet # netlab, netlab-dns and netlab-shim into /usr/local/bin
+        meson install -C build --quiet # netlab, netlab-dns, netlab-shim and netlab-init into /usr/local/bin
         ./demo.sh "$(command -v netlab)"
 }
 

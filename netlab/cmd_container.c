@@ -200,6 +200,7 @@ static int run_exec(struct nlab_cli *cli, const struct nlab_parsed *p, struct nl
         req.env = &p->list[3];
         req.workdir = p->value[4];
         req.tty = p->set[2];
+        req.detached = p->set[0];
         if (nlab_stdio_prepare(&sio, req.tty, p->set[1] && !p->set[0], p->set[0], err) < 0)
                 return -1;
         memcpy(req.stdio, sio.fds, sizeof(req.stdio));

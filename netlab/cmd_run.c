@@ -1,16 +1,13 @@
 /* netlab run / create / start: turn flags into a run request and attach to the result. */
-#include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "netlab/cli.h"
 #include "netlab/grammar.h"
 #include "runtime/ctr/container.h"
+#include "runtime/ctr/sigrelay.h"
 
 static const struct nlab_flag run_flags[] = {
     {"detach", 'd', NLAB_FLAG_BOOL, NULL},
@@ -29,6 +26,7 @@ static const struct nlab_flag run_flags[] = {
     {"cap-add", 0, NLAB_FLAG_LIST, NULL},
     {"cap-drop", 0, NLAB_FLAG_LIST, NULL},
     {"privileged", 0, NLAB_FLAG_BOOL, NULL},
+    {"init", 0, NLAB_FLAG_BOOL, NULL},
     {"security-opt", 0, NLAB_FLAG_LIST, NULL},
     {"add-host", 0, NLAB_FLAG_LIST, NULL},
     {"dns", 0, NLAB_FLAG_LIST, NULL},
@@ -105,10 +103,21 @@ static void fill_request(const struct nlab_parsed *p, struct nlab_run_req *req)
         req->cpus = p->value[fi("cpus")];
         req->log_opts = p->list[fi("log-opt")];
         req->privileged = p->set[fi("privileged")];
+        req->init = p->set[fi("init")];
         req->tty = p->set[fi("tty")];
         req->interactive = p->set[fi("interactive")];
         req->autoremove = p->set[fi("rm")];
         req->publish_all = p->set[fi("publish-all")];
+}
+
+/* The host's own ports are the container's: Docker warns, drops -p and goes on. */
+static void discard_host_ports(struct nlab_run_req *req)
+{
+        if (!req->network || strcmp(req->network, "host") != 0 || req->publish.n == 0)
+                return;
+        fprintf(stderr,
+                "netlab: warning: Published ports are discarded when using host network mode\n");
+        memset(&req->publish, 0, sizeof(req->publish));
 }
 
 static int parse_run(const char *cmd, int argc, char **argv, struct nlab_parsed *p,
@@ -126,6 +135,7 @@ static int parse_run(const char *cmd, int argc, char **argv, struct nlab_parsed 
                 return -1;
         }
         fill_request(p, req);
+        discard_host_ports(req);
         return 0;
 }
 
@@ -156,36 +166,13 @@ out:
         return code;
 }
 
-/* Docker's sig-proxy: signals to the foreground CLI go to the container. */
+/* Docker's sig-proxy: signals to the foreground CLI go to the container's first process (as
+ * pid 1 it drops those it has no handler for; --init makes that netlab-init, which passes them
+ * on). */
 static int forward_signals_until_exit(struct nlab_shim_handle *h, int *code, struct nlab_err *err)
 {
-        sigset_t mask;
-        int sfd;
-
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGINT);
-        sigaddset(&mask, SIGTERM);
-        sigaddset(&mask, SIGHUP);
-        sigaddset(&mask, SIGQUIT);
-        sigprocmask(SIG_BLOCK, &mask, NULL);
-        sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-        for (;;) {
-                struct signalfd_siginfo si;
-                fd_set rd;
-                int maxfd = sfd > h->exit_fd ? sfd : h->exit_fd;
-                FD_ZERO(&rd);
-                FD_SET(h->exit_fd, &rd);
-                if (sfd >= 0)
-                        FD_SET(sfd, &rd);
-                if (select(maxfd + 1, &rd, NULL, NULL, NULL) < 0 && errno != EINTR)
-                        break;
-                if (sfd >= 0 && FD_ISSET(sfd, &rd) && read(sfd, &si, sizeof(si)) > 0)
-                        kill(h->pid, (int)si.ssi_signo);
-                if (FD_ISSET(h->exit_fd, &rd))
-                        break;
-        }
-        if (sfd >= 0)
-                close(sfd);
+        nlab_sigrelay_block();
+        nlab_sigrelay_until(h->pid, h->exit_fd);
         return nlab_shim_wait_exit(h, code, err);
 }
 

@@ -235,6 +235,7 @@ static int parse_host_config(const json_t *hc, struct nlab_ctr_config *c, struct
                 return bad(err, w, "LogConfig", "an object");
         return get_str(hc, w, "NetworkMode", true, &c->network_mode, err) < 0 ||
                        get_bool(hc, w, "Privileged", &c->privileged, err) < 0 ||
+                       get_bool(hc, w, "Init", &c->init, err) < 0 ||
                        get_bool(hc, w, "AutoRemove", &c->auto_remove, err) < 0 ||
                        get_bool(hc, w, "PublishAllPorts", &c->publish_all, err) < 0 ||
                        parse_host_lists(hc, c, err) < 0 ||
@@ -401,6 +402,8 @@ static json_t *host_config_json(const struct nlab_ctr_config *c)
         json_object_set_new(lc, "Config", kvs_json(&c->log_config));
         set_str(hc, "NetworkMode", c->network_mode);
         json_object_set_new(hc, "Privileged", json_boolean(c->privileged));
+        if (c->init) /* written only when asked: records without it read the same */
+                json_object_set_new(hc, "Init", json_true());
         json_object_set_new(hc, "CapAdd", strv_json(&c->cap_add));
         json_object_set_new(hc, "CapDrop", strv_json(&c->cap_drop));
         json_object_set_new(hc, "SecurityOpt", strv_json(&c->security_opt));

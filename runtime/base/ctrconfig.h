@@ -69,6 +69,7 @@ struct nlab_ctr_config {
         /* HostConfig */
         char *network_mode;
         bool privileged, auto_remove, publish_all;
+        bool init; /* --init: netlab-init as pid 1 (HostConfig.Init) */
         struct nlab_strv cap_add, cap_drop, security_opt, binds, extra_hosts;
         struct nlab_strv dns, dns_search, dns_options;
         struct nlab_kvs sysctls;

@@ -22,6 +22,7 @@ struct nlab_run_req {
         struct nlab_strv sysctls;  /* --sysctl KEY=VALUE */
         struct nlab_strv log_opts; /* --log-opt KEY=VALUE */
         bool privileged, tty, interactive, autoremove, publish_all;
+        bool init; /* --init: netlab-init runs the command as pid 1 would not */
 };
 
 #endif

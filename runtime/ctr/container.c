@@ -15,6 +15,7 @@
 
 #include "runtime/ctr/caps.h"
 #include "runtime/ctr/ctrpath.h"
+#include "runtime/ctr/helperbin.h"
 #include "runtime/ctr/cgroup.h"
 #include "runtime/base/fsutil.h"
 #include "runtime/base/hostname.h"
@@ -295,6 +296,7 @@ static int host_part(const struct nlab_run_req *req, const struct limits *lim,
                      struct nlab_ctr_config *c)
 {
         c->privileged = req->privileged;
+        c->init = req->init;
         c->auto_remove = req->autoremove;
         c->publish_all = req->publish_all;
         c->pids_limit = lim->pids;
@@ -626,6 +628,8 @@ static int kv_lines(const struct nlab_kvs *kvs, struct nlab_strv *out)
 struct start_ctx {
         char dir[PATH_MAX], lower[PATH_MAX], log[PATH_MAX];
         struct nlab_strv env, sysctls;
+        struct nlab_strv init_argv; /* --init: NLAB_INIT_PATH -- CMD... */
+        char init_bin[PATH_MAX];
         struct sock_fprog seccomp;
         struct nlab_volume *vols;
         size_t n_vols;
@@ -642,6 +646,7 @@ static void start_ctx_free(struct start_ctx *sc)
         nlab_strv_free(&sc->env);
         nlab_seccomp_free(&sc->seccomp);
         nlab_strv_free(&sc->sysctls);
+        nlab_strv_free(&sc->init_argv);
         free_volumes(sc->vols, sc->n_vols);
         free(sc->dev_rules);
         free(sc->devnodes);
@@ -703,6 +708,25 @@ static int log_opts_of(const struct nlab_ctr_config *cfg, struct nlab_log_opts *
         return r;
 }
 
+/* --init: netlab-init (found like netlab-shim) runs the command as its child. */
+static int init_for(const struct nlab_ctr_config *cfg, struct start_ctx *sc, struct nlab_err *err)
+{
+        size_t i;
+
+        if (!cfg->init)
+                return 0;
+        if (nlab_helper_bin("netlab-init", "NETLAB_INIT_BIN", "init", sc->init_bin,
+                            sizeof(sc->init_bin), err) < 0)
+                return -1;
+        if (nlab_strv_push(&sc->init_argv, NLAB_INIT_PATH) < 0 ||
+            nlab_strv_push(&sc->init_argv, "--") < 0)
+                return nlab_err_sys(err, ENOMEM, "prepare --init");
+        for (i = 0; i < cfg->cmd.n; i++)
+                if (nlab_strv_push(&sc->init_argv, cfg->cmd.v[i]) < 0)
+                        return nlab_err_sys(err, ENOMEM, "prepare --init");
+        return 0;
+}
+
 static int fill_shim_req(struct nlab_store *st, const char *id, const struct nlab_ctr_config *cfg,
                          const struct nlab_attach *io, struct start_ctx *sc,
                          struct nlab_shim_req *req, struct nlab_err *err)
@@ -720,7 +744,8 @@ static int fill_shim_req(struct nlab_store *st, const char *id, const struct nla
             kv_lines(&cfg->sysctls, &sc->sysctls) < 0)
                 return nlab_err_sys(err, ENOMEM, "prepare start");
         if (cgroup_for(cfg, sc, err) < 0 ||
-            nlab_cgroup_join_files(st, id, &sc->cg, sc->cg_join, &sc->n_cg_join, err) < 0)
+            nlab_cgroup_join_files(st, id, &sc->cg, sc->cg_join, &sc->n_cg_join, err) < 0 ||
+            init_for(cfg, sc, err) < 0)
                 return -1;
         memset(req, 0, sizeof(*req));
         req->st = st;
@@ -729,7 +754,8 @@ static int fill_shim_req(struct nlab_store *st, const char *id, const struct nla
         req->sb.lower = sc->lower;
         req->sb.ctr_dir = sc->dir;
         req->sb.hostname = cfg->hostname;
-        req->sb.argv = cfg->cmd.v;
+        req->sb.argv = cfg->init ? sc->init_argv.v : cfg->cmd.v;
+        req->sb.init_bin = cfg->init ? sc->init_bin : NULL;
         req->sb.env = sc->env.v;
         req->sb.workdir = cfg->workdir;
         req->sb.volumes = sc->vols;

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <linux/seccomp.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,9 +17,11 @@
 #include "runtime/ctr/caps.h"
 #include "runtime/ctr/cgroup.h"
 #include "runtime/ctr/container.h"
+#include "runtime/ctr/exitcode.h"
 #include "runtime/base/proc.h"
 #include "runtime/ctr/sandbox.h"
 #include "runtime/ctr/seccomp_cache.h"
+#include "runtime/ctr/sigrelay.h"
 
 struct exec_plan {
         int pidfd; /* the container's first process, pinned (no pid reuse) */
@@ -50,6 +53,7 @@ static void exec_in_container(const struct nlab_exec_req *req, const struct exec
         size_t i;
         int k;
 
+        nlab_sigrelay_reset();
         setsid();
         for (k = 0; k < 3; k++)
                 if (req->stdio[k] >= 0)
@@ -89,18 +93,6 @@ fail:
                 /* the exit code still tells */
         }
         _exit(f.stage == 1 ? (f.errnum == ENOENT ? 127 : 126) : 125);
-}
-
-static int wait_code(pid_t pid)
-{
-        int status;
-
-        while (waitpid(pid, &status, 0) < 0)
-                if (errno != EINTR)
-                        return 125;
-        if (WIFEXITED(status))
-                return WEXITSTATUS(status);
-        return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
 
 static int build_plan(struct nlab_store *st, const char *id, const struct nlab_exec_req *req,
@@ -175,13 +167,22 @@ static int join(int pidfd, struct nlab_err *err)
             pidfd, CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWNS, err);
 }
 
+/* A foreground exec whose netlab is killed (SIGKILL, a closed terminal) leaves nothing running:
+ * the helper gets SIGHUP then, and relays it to the command, as a terminal that went away would. */
+static void hang_up_with(pid_t caller)
+{
+        prctl(PR_SET_PDEATHSIG, SIGHUP);
+        if (getppid() != caller) /* gone before the line above */
+                raise(SIGHUP);
+}
+
 int nlab_exec_start(struct nlab_store *st, const char *id, const struct nlab_exec_req *req,
                     int *pid, struct nlab_err *err)
 {
         struct exec_plan plan = {.pidfd = -1};
         struct nlab_sandbox_failure f;
         int errp[2];
-        pid_t child;
+        pid_t child, caller;
         ssize_t n;
 
         if (build_plan(st, id, req, &plan, err) < 0) {
@@ -192,9 +193,13 @@ int nlab_exec_start(struct nlab_store *st, const char *id, const struct nlab_exe
                 plan_free(&plan);
                 return nlab_err_sys(err, errno, "pipe");
         }
+        /* From here, a signal to us is for the command: the helper and then we relay it. */
+        nlab_sigrelay_block();
+        caller = getpid();
         child = fork();
         if (child < 0) {
                 int e = errno;
+                nlab_sigrelay_unblock();
                 plan_free(&plan);
                 close(errp[0]);
                 close(errp[1]);
@@ -212,12 +217,17 @@ int nlab_exec_start(struct nlab_store *st, const char *id, const struct nlab_exe
                         }
                         _exit(125);
                 }
+                /* Its own process group: a Ctrl-C on the terminal reaches the command once,
+                 * through us, not a second time through the helper. */
+                setpgid(0, 0);
+                if (!req->detached)
+                        hang_up_with(caller);
                 /* Joining a pid namespace applies to children: fork once more. */
                 inner = fork();
                 if (inner == 0)
                         exec_in_container(req, &plan, errp[1]);
                 close(errp[1]);
-                _exit(inner < 0 ? 125 : wait_code(inner));
+                _exit(inner < 0 ? 125 : nlab_exit_code(nlab_sigrelay_child(inner, false)));
         }
         close(errp[1]);
         plan_free(&plan);
@@ -226,7 +236,7 @@ int nlab_exec_start(struct nlab_store *st, const char *id, const struct nlab_exe
         *pid = child;
         if (n != (ssize_t)sizeof(f))
                 return 0;
-        wait_code(child);
+        nlab_sigrelay_child(child, false);
         f.what[sizeof(f.what) - 1] = '\0';
         if (f.stage == 1 && f.errnum == ENOENT)
                 return nlab_err_set(err, NLAB_E_NOCMD,
@@ -240,5 +250,5 @@ int nlab_exec_start(struct nlab_store *st, const char *id, const struct nlab_exe
 
 int nlab_exec_wait(int pid)
 {
-        return wait_code(pid);
+        return nlab_exit_code(nlab_sigrelay_child(pid, false));
 }

@@ -23,6 +23,7 @@
 
 #include "runtime/ctr/caps.h"
 #include "runtime/ctr/ctrpath.h"
+#include "runtime/ctr/sigrelay.h"
 #include "runtime/base/fsutil.h"
 #include "runtime/base/sysctlspec.h"
 #include "runtime/base/userns.h"
@@ -338,6 +339,8 @@ static int setup_mounts(const struct nlab_sandbox *sb, char *what, size_t ws)
         r = bind_etc_files(sb, root_fd, what, ws);
         if (r == 0)
                 r = bind_volumes(sb, root_fd, what, ws);
+        if (r == 0 && sb->init_bin)
+                r = bind_inside(root_fd, sb->init_bin, NLAB_INIT_PATH, false, true, what, ws);
         e = errno;
         close(root_fd);
         errno = e;
@@ -466,6 +469,17 @@ static int wait_for_go(const struct nlab_sandbox *sb)
         return n == 1 ? 0 : -1;
 }
 
+/* --init: the command's exec happens in netlab-init, which reports a failure on err_fd. */
+static int pass_report_fd(const struct nlab_sandbox *sb)
+{
+        char fd[16];
+
+        snprintf(fd, sizeof(fd), "%d", sb->err_fd);
+        if (setenv(NLAB_INIT_REPORT_ENV, fd, 1) < 0)
+                return -1;
+        return fcntl(sb->err_fd, F_SETFD, 0);
+}
+
 int nlab_sandbox_run(const struct nlab_sandbox *sb)
 {
         char what[256] = "";
@@ -503,6 +517,9 @@ int nlab_sandbox_run(const struct nlab_sandbox *sb)
                 putenv(sb->env[i]);
         /* Everything but stdio and err_fd closes on exec, so no netlab fd leaks inside. */
         syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+        if (sb->init_bin && pass_report_fd(sb) < 0)
+                return fail(sb, 0, errno, "hand the exec report to init");
+        nlab_sigrelay_reset(); /* not what the netlab that started us ignored or blocked */
         if (sb->seccomp && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, sb->seccomp) < 0)
                 return fail(sb, 0, errno, "load seccomp filter");
         execvp(sb->argv[0], sb->argv);

@@ -37,12 +37,19 @@ struct nlab_sandbox {
         bool privileged;        /* /proc and /sys as mounted, nothing masked (as in Docker) */
         char *const *sysctls;   /* KEY=VALUE, NULL-terminated; written before /proc/sys is locked */
         const char *state_root; /* hidden from the host image */
+        const char *init_bin;   /* --init: netlab-init on the host, bound at NLAB_INIT_PATH */
         bool tty;               /* stdio[0] is a pty slave to become the controlling terminal */
         bool own_net;           /* the process got a fresh network namespace: bring lo up */
         int stdio[3];
         int go_fd;  /* blocks until the parent side has finished networking */
         int err_fd; /* CLOEXEC: an errno written here means exec never happened */
 };
+
+/* Where --init puts netlab-init: Docker's first --init path, on the container's own /dev tmpfs,
+ * so it needs no mount point in the image (the host image is read-only). argv then starts with
+ * NLAB_INIT_PATH "--"; err_fd goes to init (NLAB_INIT_REPORT_ENV) to report the command's exec. */
+#define NLAB_INIT_PATH       "/dev/init"
+#define NLAB_INIT_REPORT_ENV "NETLAB_INIT_REPORT_FD"
 
 /* Failure report written to err_fd: which stage failed and the errno. */
 struct nlab_sandbox_failure {

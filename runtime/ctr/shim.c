@@ -18,6 +18,7 @@
 #include "runtime/base/fsutil.h"
 #include "runtime/base/proc.h"
 #include "runtime/ctr/exitcode.h"
+#include "runtime/ctr/helperbin.h"
 #include "runtime/ctr/logfile.h"
 
 struct shim_msg {
@@ -243,45 +244,17 @@ static void shim_main(const struct nlab_shim_req *req, const struct shim_bins *b
         exec_supervisor(req, bins, pid, output, stdin_keep, fds.exit_w);
 }
 
-static bool executable(const char *path)
-{
-        return access(path, X_OK) == 0;
-}
-
-/* NETLAB_SHIM_BIN, beside our own binary, the build tree's shim/, then /usr/local/bin. */
+/* The supervisor: NETLAB_SHIM_BIN, beside our own binary, the build tree's shim/, then
+ * /usr/local/bin. */
 static int find_bins(struct shim_bins *b, struct nlab_err *err)
 {
-        const char *env = getenv("NETLAB_SHIM_BIN");
         ssize_t n = readlink("/proc/self/exe", b->netlab, sizeof(b->netlab) - 1);
-        char dir[PATH_MAX], *slash;
 
         if (n <= 0)
                 return nlab_err_sys(err, errno, "find the netlab binary");
         b->netlab[n] = '\0';
-        if (env && env[0]) {
-                if (nlab_path(b->supervisor, sizeof(b->supervisor), err, "%s", env) < 0)
-                        return -1;
-                if (!executable(b->supervisor))
-                        return nlab_err_sys(err, errno, "NETLAB_SHIM_BIN=%s", env);
-                return 0;
-        }
-        snprintf(dir, sizeof(dir), "%s", b->netlab);
-        slash = strrchr(dir, '/');
-        if (slash)
-                *slash = '\0';
-        if (nlab_path(b->supervisor, sizeof(b->supervisor), NULL, "%s/netlab-shim", dir) == 0 &&
-            executable(b->supervisor))
-                return 0;
-        if (nlab_path(b->supervisor, sizeof(b->supervisor), NULL, "%s/../shim/netlab-shim", dir) ==
-                0 &&
-            executable(b->supervisor))
-                return 0;
-        snprintf(b->supervisor, sizeof(b->supervisor), "/usr/local/bin/netlab-shim");
-        if (executable(b->supervisor))
-                return 0;
-        return nlab_err_set(err, NLAB_E_NOTFOUND,
-                            "netlab-shim not found beside %s (set NETLAB_SHIM_BIN or install it)",
-                            b->netlab);
+        return nlab_helper_bin("netlab-shim", "NETLAB_SHIM_BIN", "shim", b->supervisor,
+                               sizeof(b->supervisor), err);
 }
 
 static void close_pair(int p[2])

@@ -32,12 +32,13 @@ static const char bridge_doc[] =
     "\"Ports\":{\"80/tcp\":[{\"HostIp\":\"0.0.0.0\",\"HostPort\":\"8080\"}],\"53/udp\":null},"
     "\"PortsTarget\":\"10.89.0.2\"}}";
 
-/* --ip and --mac-address asked for; a stopped container has no interface names. */
+/* --ip, --mac-address and --init asked for; a stopped container has no interface names. */
 static const char asked_doc[] =
     "{\"Id\":\"aa\",\"Name\":\"b\",\"Created\":\"t\",\"Image\":\"alpine\","
     "\"Config\":{\"Hostname\":\"h\",\"Env\":[],\"Cmd\":[\"sh\"],\"Image\":\"alpine\","
     "\"WorkingDir\":\"/w\",\"Tty\":true,\"OpenStdin\":false,\"Labels\":{},\"ExposedPorts\":{}},"
-    "\"HostConfig\":{\"NetworkMode\":\"n\",\"Privileged\":true,\"CapAdd\":[],\"CapDrop\":[],"
+    "\"HostConfig\":{\"NetworkMode\":\"n\",\"Privileged\":true,\"Init\":true,\"CapAdd\":[],"
+    "\"CapDrop\":[],"
     "\"SecurityOpt\":[],\"AutoRemove\":false,\"Binds\":[],\"ExtraHosts\":[],\"Dns\":[],"
     "\"DnsSearch\":[],\"DnsOptions\":[],\"PublishAllPorts\":true,\"Sysctls\":{},"
     "\"PidsLimit\":null,\"Memory\":0,\"NanoCpus\":0,\"Devices\":[],"
@@ -72,7 +73,7 @@ static void test_bridge_round_trip(void **state)
         assert_string_equal(c.name, "web");
         assert_int_equal(c.cmd.n, 2);
         assert_string_equal(c.cmd.v[0], "sleep");
-        assert_true(c.open_stdin && !c.tty && c.auto_remove && !c.privileged);
+        assert_true(c.open_stdin && !c.tty && c.auto_remove && !c.privileged && !c.init);
         assert_string_equal(nlab_kvs_get(&c.labels, "b"), "2");
         assert_null(nlab_kvs_get(&c.labels, "c"));
         assert_string_equal(nlab_kvs_get(&c.log_config, "max-file"), "3");
@@ -99,7 +100,7 @@ static void test_asked_round_trip(void **state)
         round_trip(asked_doc, &c);
         assert_string_equal(c.networks[0].ipam_ip, "10.1.0.5");
         assert_null(c.networks[0].ifname);
-        assert_true(c.pids_limit == 0 && c.publish_all && c.tty);
+        assert_true(c.pids_limit == 0 && c.publish_all && c.tty && c.init);
         assert_null(c.ports_target);
         nlab_ctr_config_free(&c);
 }
