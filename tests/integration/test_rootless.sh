@@ -173,6 +173,8 @@ check_match "the network definition survived" "labnet" "$(u1 network ls)"
 inner=$(awk '{print $3}' /run/user/$U1/netlab/keeper.pid)
 check "another container to lose" u1 run -d --name victim2 --net=none busybox sleep 300
 kill -9 "$inner"
+# the init of a pid namespace lingers while the kernel kills the rest of it: the next command comes after
+for _ in $(seq 50); do [ -e "/proc/$inner" ] || break; sleep 0.1; done
 check_match "SIGKILL of the inner half (the lab host's init) is noticed too" \
         "netlab: note: the lab host \(keeper pid [0-9]+\) was gone: 1 container was removed" \
         "$(u1 ps 2>&1)"
