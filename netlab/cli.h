@@ -63,6 +63,7 @@ int nlab_cmd_diagnose(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_external(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_graph(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_scenario(struct nlab_cli *cli, int argc, char **argv);
+int nlab_cmd_challenge(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_system(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_version(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_info(struct nlab_cli *cli, int argc, char **argv);

@@ -39,6 +39,7 @@ static const struct command commands[] = {
     {"external", nlab_cmd_external, 0, nlab_external_help_only},
     {"graph", nlab_cmd_graph, 0, NULL},
     {"scenario", nlab_cmd_scenario, CMD_NO_ROOT, NULL},
+    {"challenge", nlab_cmd_challenge, CMD_NO_ROOT, NULL},
     {"system", nlab_cmd_system, 0, NULL},
     {"top", nlab_cmd_top, 0, NULL},
     {"info", nlab_cmd_info, 0, NULL},
