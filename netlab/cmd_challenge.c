@@ -15,7 +15,7 @@
 #include "runtime/lab/scenario_trust.h"
 
 struct words {
-        const char *task, *then, *solved, *not_yet, *hint, *saw;
+        const char *task, *then, *solved, *not_yet, *hint, *saw, *must_not, *summary;
 };
 
 static const struct words words_en = {
@@ -26,6 +26,8 @@ static const struct words words_en = {
     .not_yet = "not solved yet",
     .hint = "hint",
     .saw = "saw",
+    .must_not = "must not hold",
+    .summary = "%u of %u goals hold: %s\n",
 };
 
 static const struct words words_zh = {
@@ -35,6 +37,8 @@ static const struct words words_zh = {
     .not_yet = "尚未完成",
     .hint = "提示",
     .saw = "观察到",
+    .must_not = "必须不成立",
+    .summary = "%u/%u 个目标已达成：%s\n",
 };
 
 struct check_ctx {
@@ -142,6 +146,18 @@ static bool needs_root(const char *cmd)
         return true;
 }
 
+/* The title and the notes of the start. */
+static void print_intro(const struct nlab_challenge *c, const char *path)
+{
+        size_t i;
+
+        printf("%s\n", c->s.title ? c->s.title : path);
+        for (i = 0; i < c->s.nsteps && c->s.steps[i].line < c->task_line; i++)
+                if (c->s.steps[i].kind == NLAB_STEP_NOTE)
+                        printf("  %s\n", c->s.steps[i].text);
+        printf("\n");
+}
+
 static void print_task(const struct nlab_challenge *c, bool zh)
 {
         const struct words *w = zh ? &words_zh : &words_en;
@@ -211,7 +227,7 @@ static int challenge_start(struct nlab_cli *cli, int argc, char **argv)
         }
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
-        printf("%s\n\n", c.s.title ? c.s.title : path);
+        print_intro(&c, path);
         fflush(stdout);
         if (nlab_challenge_start(&c, cli->root, &stop, on_progress, NULL, &err) < 0)
                 code = nlab_cli_fail(&err, false);
@@ -238,6 +254,21 @@ static void check_begin(void *ctx, const struct nlab_step *st)
         (void)ctx, (void)st;
 }
 
+/* "    LABEL: TEXT", a text of several lines indented under it. */
+static void print_labelled(const char *label, const char *text)
+{
+        const char *p = text;
+        bool first = true;
+
+        while (*p) {
+                const char *eol = strchrnul(p, '\n');
+                printf("    %s%s%.*s\n", first ? label : "", first ? ": " : "  ", (int)(eol - p),
+                       p);
+                first = false;
+                p = *eol ? eol + 1 : eol;
+        }
+}
+
 /* Each goal with its mark; one that does not hold gets what was seen and a hint, never a fix. */
 static void check_result(void *ctx, const struct nlab_step *st, const struct nlab_step_result *r)
 {
@@ -255,17 +286,19 @@ static void check_result(void *ctx, const struct nlab_step *st, const struct nla
                 return;
         k->goals++;
         k->held += held;
-        if (!strncmp(text, "expect ", 7))
-                text += 7;
-        printf("%s %s\n", held ? (k->fancy ? "\u2713" : "[ok]") : (k->fancy ? "\u2717" : "[FAIL]"),
-               text);
+        text += strcspn(text, " ");
+        text += strspn(text, " ");
+        printf("%s %s%s%s\n",
+               held ? (k->fancy ? "\u2713" : "[ok]") : (k->fancy ? "\u2717" : "[FAIL]"), text,
+               st->ex.xfail ? ": " : "", st->ex.xfail ? k->w->must_not : "");
         if (held)
                 return;
-        if (r->evidence && r->reason)
-                printf("    %s: %s\n", k->w->saw, r->evidence);
-        nlab_challenge_hint(r, hint, sizeof(hint));
+        nlab_challenge_hint(st, r, hint, sizeof(hint));
+        if (r->evidence && r->reason && strcmp(r->evidence, r->reason) &&
+            !strstr(hint, r->evidence))
+                print_labelled(k->w->saw, r->evidence);
         if (hint[0])
-                printf("    %s: %s\n", k->w->hint, hint);
+                print_labelled(k->w->hint, hint);
 }
 
 static void check_done(void *ctx, const struct nlab_scenario *s, const struct nlab_run_summary *sum)
@@ -273,7 +306,7 @@ static void check_done(void *ctx, const struct nlab_scenario *s, const struct nl
         const struct check_ctx *k = ctx;
 
         (void)s, (void)sum;
-        printf("%u of %u goals hold: %s\n", k->held, k->goals,
+        printf(k->w->summary, k->held, k->goals,
                k->held == k->goals && !sum->failed ? k->w->solved : k->w->not_yet);
 }
 

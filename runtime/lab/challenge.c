@@ -223,14 +223,27 @@ bool nlab_challenge_is_goal(const struct nlab_challenge *c, const struct nlab_st
         return st->kind == NLAB_STEP_EXPECT && st->line > c->task_line;
 }
 
-void nlab_challenge_hint(const struct nlab_step_result *r, char *out, size_t size)
+/* A goal that something must not work: cannot-reach, cannot-resolve, or an expect-fail claim. */
+static bool negative(const struct nlab_expect *ex)
+{
+        return ex->xfail || ex->kind == NLAB_EXPECT_CANNOT_REACH ||
+               ex->kind == NLAB_EXPECT_CANNOT_RESOLVE;
+}
+
+void nlab_challenge_hint(const struct nlab_step *st, const struct nlab_step_result *r, char *out,
+                         size_t size)
 {
         const char *fix;
 
-        assert(r && out && size);
+        assert(st && r && out && size);
         out[0] = '\0';
         if (r->mark == NLAB_MARK_OK || r->mark == NLAB_MARK_XFAIL || r->mark == NLAB_MARK_SKIP)
                 return;
+        if (st->kind == NLAB_STEP_EXPECT && negative(&st->ex)) {
+                snprintf(out, size, "this works, and the goal is that it does not: %s",
+                         r->evidence ? r->evidence : "it held");
+                return;
+        }
         if (!r->reason || !r->reason[0]) {
                 snprintf(out, size, "%s", r->evidence ? r->evidence : "");
                 return;

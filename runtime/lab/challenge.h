@@ -37,8 +37,10 @@ void nlab_challenge_free(struct nlab_challenge *c);
 bool nlab_challenge_is_goal(const struct nlab_challenge *c, const struct nlab_step *st);
 
 /* A failed goal's hint: why the traffic does not arrive (diagnose's reason without its "fix:"
- * part, which would be the answer), else what the check saw. Empty for a goal that held. */
-void nlab_challenge_hint(const struct nlab_step_result *r, char *out, size_t size);
+ * part, which would be the answer), else what the check saw; for a goal that something must not
+ * work, that it does. Empty for a goal that held. */
+void nlab_challenge_hint(const struct nlab_step *st, const struct nlab_step_result *r, char *out,
+                         size_t size);
 
 /* Called as each step of the start ends: status is the command's exit status, output its output. */
 typedef void (*nlab_challenge_progress)(void *ctx, const struct nlab_step *st, int status,

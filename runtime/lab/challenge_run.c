@@ -132,10 +132,6 @@ static int build(const struct nlab_challenge *c, const struct lab_ctx *lc,
                         break;
                 if (st->kind != NLAB_STEP_COMMAND && st->kind != NLAB_STEP_EXTERNAL)
                         continue;
-                if (stop && *stop)
-                        return nlab_err_set(err, NLAB_E_SYSTEM,
-                                            "challenge %s: interrupted: the start is removed",
-                                            c->s.file);
                 code = run_setup_step(lc, st, out, sizeof(out));
                 if (code < 0)
                         return nlab_err_sys(err, errno, "challenge %s: cannot run %s", c->s.file,
@@ -147,6 +143,10 @@ static int build(const struct nlab_challenge *c, const struct lab_ctx *lc,
                                             "challenge %s:%u: \"%s\" failed (exit status %d): the "
                                             "start is removed",
                                             c->s.file, st->line, st->text, code);
+                if (stop && *stop) /* the command may have ignored Ctrl-C, the start must not */
+                        return nlab_err_set(err, NLAB_E_SYSTEM,
+                                            "challenge %s: interrupted: the start is removed",
+                                            c->s.file);
         }
         return 0;
 }
