@@ -403,8 +403,11 @@ static int challenge_ls(int argc, char **argv)
                 return nlab_cli_usage_error("challenge ls", "too many arguments", false);
         if (argc == 1)
                 dir = argv[0];
-        if (nlab_scenario_dir(dir, &files, &err) < 0)
-                return nlab_cli_fail(&err, false);
+        if (nlab_scenario_dir(dir, &files, &err) < 0) {
+                fprintf(stderr, "netlab: error: challenge directory %s: %s\n", dir,
+                        strerror(err.errnum));
+                return 1;
+        }
         for (i = 0; i < files.n; i++) {
                 struct nlab_challenge c;
                 char *base = strrchr(files.v[i], '/');
