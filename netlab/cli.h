@@ -3,15 +3,20 @@
 #define NLAB_CLI_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "netlab/args.h"
 #include "runtime/base/err.h"
 #include "runtime/base/store.h"
+#include "runtime/lab/keeper.h"
 
 struct nlab_cli {
         struct nlab_store st;
         const char *root;
         const char *cmd; /* for messages */
+        bool rootless;   /* the lab lives in a lab host of its own (docs/architecture.md) */
+        bool joined;     /* rootless: this process is inside the lab host */
+        struct nlab_keeper keeper; /* rootless: found or started before the join */
 };
 
 typedef int (*nlab_cmd_fn)(struct nlab_cli *cli, int argc, char **argv);
@@ -34,6 +39,7 @@ int nlab_run_help_only(const char *cmd, int argc, char **argv);
 int nlab_exec_help_only(const char *cmd, int argc, char **argv);
 int nlab_network_help_only(const char *cmd, int argc, char **argv);
 int nlab_external_help_only(const char *cmd, int argc, char **argv);
+int nlab_link_help_only(const char *cmd, int argc, char **argv);
 /* Print the help of a command ("run", "network connect") to stdout. */
 int nlab_cli_help(const char *cmd);
 /* "unknown command" for word (a subcommand of group, "" for the top level) with the nearest
@@ -62,12 +68,24 @@ int nlab_cmd_shim_exit(const char *root, int argc, char **argv);
 int nlab_cmd_diagnose(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_external(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_graph(struct nlab_cli *cli, int argc, char **argv);
+int nlab_cmd_link(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_scenario(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_challenge(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_system(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_version(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_info(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_top(struct nlab_cli *cli, int argc, char **argv);
+int nlab_cmd_doctor(struct nlab_cli *cli, int argc, char **argv);
+/* scenario run's preflight (cmd_doctor.c): the host-wide checks for the features the files use,
+ * one ok line or the findings; -1 when no lab can run here. */
+struct nlab_scenario;
+int nlab_cli_preflight(const struct nlab_scenario *all, size_t n, bool tap, FILE *out);
+int nlab_cmd_lab(struct nlab_cli *cli, int argc, char **argv);
+/* Rootless: find or start the lab host (printing its notes unless quiet), join it, and fork
+ * into its pid namespace. Returns -1 in the child, which goes on with the command; the parent
+ * waits and exits with the child's code (with stop_after, ending the keeper after a success).
+ * A failure before the fork returns the exit code. */
+int nlab_rootless_enter(struct nlab_cli *cli, bool run_codes, bool quiet, bool stop_after);
 
 /* The stdio a foreground process gets: our own fds, a pty slave (-t), /dev/null for stdin
  * without -i, or /dev/null for everything (detached exec). */

@@ -99,10 +99,12 @@ out:
 static const char *const layout_names[] = {
     [NLAB_CGROUP_V1] = "v1", [NLAB_CGROUP_HYBRID] = "hybrid", [NLAB_CGROUP_V2] = "v2"};
 
-static json_t *info_doc(const struct nlab_sysinfo *si, const char *root)
+static json_t *info_doc(const struct nlab_sysinfo *si, const char *root, bool rootless)
 {
         json_t *sec = json_array();
 
+        if (rootless) /* Docker's and Podman's spelling */
+                json_array_append_new(sec, json_string("name=rootless"));
         if (si->seccomp)
                 json_array_append_new(sec, json_string("name=seccomp,profile=builtin"));
         json_array_append_new(sec, json_string("name=no-new-privileges"));
@@ -134,7 +136,7 @@ static void bytes_size(unsigned long long b, char *buf, size_t size)
         snprintf(buf, size, "%.4g%s", v, units[i]);
 }
 
-static void print_info(const struct nlab_sysinfo *si, const char *root)
+static void print_info(const struct nlab_sysinfo *si, const char *root, bool rootless)
 {
         static const char *const layout_text[] = {
             [NLAB_CGROUP_V1] = "v1 (legacy)",
@@ -144,16 +146,18 @@ static void print_info(const struct nlab_sysinfo *si, const char *root)
 
         bytes_size(si->mem_total, mem, sizeof(mem));
         printf("Client:\n Version:    %s\n Context:    default\n\n", NLAB_VERSION);
-        printf("Server:\n Containers: %zu\n  Running: %zu\n  Paused: %zu\n  Stopped: %zu\n"
-               " Images: %zu\n Server Version: %s\n Storage Driver: overlay\n"
-               " Cgroup Driver: cgroupfs\n Cgroup Version: %s\n Cgroup Layout: %s\n",
-               si->containers, si->running, si->paused, si->stopped, si->images, NLAB_VERSION,
-               si->cgroup == NLAB_CGROUP_V2 ? "2" : "1", layout_text[si->cgroup]);
+        printf(
+            "Server:\n Mode: %s\n Containers: %zu\n  Running: %zu\n  Paused: %zu\n  Stopped: %zu\n"
+            " Images: %zu\n Server Version: %s\n Storage Driver: overlay\n"
+            " Cgroup Driver: cgroupfs\n Cgroup Version: %s\n Cgroup Layout: %s\n",
+            rootless ? "rootless (a lab host of this user's own: netlab lab status)" : "root",
+            si->containers, si->running, si->paused, si->stopped, si->images, NLAB_VERSION,
+            si->cgroup == NLAB_CGROUP_V2 ? "2" : "1", layout_text[si->cgroup]);
         printf(" Firewall Backend: nftables (table inet netlab: %s)\n", si->nft == 1 ? "present"
                                                                         : si->nft == 0
                                                                             ? "not created yet"
                                                                             : "no answer");
-        printf(" Security Options:\n%s  no-new-privileges\n",
+        printf(" Security Options:\n%s%s  no-new-privileges\n", rootless ? "  rootless\n" : "",
                si->seccomp ? "  seccomp\n   Profile: builtin\n" : "");
         printf(" Kernel Version: %s\n Operating System: %s\n OSType: linux\n Architecture: %s\n"
                " CPUs: %ld\n Total Memory: %s\n Name: %s\n Root Dir: %s\n",
@@ -183,10 +187,10 @@ int nlab_cmd_info(struct nlab_cli *cli, int argc, char **argv)
                 goto out;
         }
         if (!p.value[0]) {
-                print_info(&si, cli->root);
+                print_info(&si, cli->root, cli->rootless);
                 goto out;
         }
-        doc = info_doc(&si, cli->root);
+        doc = info_doc(&si, cli->root, cli->rootless);
         if (print_doc(doc, p.value[0], &err) < 0)
                 code = nlab_cli_fail(&err, false);
 out:

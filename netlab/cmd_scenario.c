@@ -16,7 +16,7 @@
 #include "runtime/lab/scenario_trust.h"
 
 struct run_opts {
-        bool tap, step, keep, fancy, trust, check;
+        bool tap, step, keep, fancy, trust, check, zh;
         unsigned tap_n;
         const char *root;           /* check: the state root of the lab built by hand */
         struct scenario_report rep; /* wraps the printer; its inner is NULL when only JSON/JUnit */
@@ -53,15 +53,42 @@ static void mark(struct run_opts *o, enum nlab_mark m, const char *text, const c
         fflush(stdout);
 }
 
+/* --lang, else the first locale variable set, in the order the C library reads them. */
+static int pick_lang(const char *flag, bool *zh)
+{
+        static const char *const vars[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
+        size_t i;
+
+        if (flag) {
+                *zh = !strcmp(flag, "zh");
+                return *zh || !strcmp(flag, "en") ? 0 : -1;
+        }
+        *zh = false;
+        for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+                const char *v = getenv(vars[i]);
+                if (v && v[0]) {
+                        *zh = !strncmp(v, "zh_", 3) || !strcmp(v, "zh");
+                        break;
+                }
+        }
+        return 0;
+}
+
+static const char *title_of(const struct nlab_scenario *s, bool zh)
+{
+        if (zh && s->title_zh)
+                return s->title_zh;
+        return s->title ? s->title : "(untitled)";
+}
+
 static void on_start(void *ctx, const struct nlab_scenario *s)
 {
         const struct run_opts *o = ctx;
 
         if (o->tap)
-                printf("# %s: %s\n", s->file, s->title ? s->title : "(untitled)");
+                printf("# %s: %s\n", s->file, title_of(s, o->zh));
         else
-                printf("%s %s: %s\n", o->fancy ? "\u25b6" : "==", s->file,
-                       s->title ? s->title : "(untitled)");
+                printf("%s %s: %s\n", o->fancy ? "\u25b6" : "==", s->file, title_of(s, o->zh));
         fflush(stdout);
 }
 
@@ -69,7 +96,8 @@ static void on_note(void *ctx, const struct nlab_step *st)
 {
         const struct run_opts *o = ctx;
 
-        printf("%s%s\n", o->tap ? "# " : (o->fancy ? "\u00bb " : "> "), st->text);
+        printf("%s%s\n", o->tap ? "# " : (o->fancy ? "\u00bb " : "> "),
+               o->zh && st->text_zh ? st->text_zh : st->text);
 }
 
 /* --step waits for Enter before each step; a command is shown as typed. */
@@ -202,7 +230,7 @@ static const struct nlab_flag run_flags[] = {
     {"tap", 0, NLAB_FLAG_BOOL, NULL},    {"step", 0, NLAB_FLAG_BOOL, NULL},
     {"keep", 0, NLAB_FLAG_BOOL, NULL},   {"trust", 0, NLAB_FLAG_BOOL, NULL},
     {"help", 'h', NLAB_FLAG_BOOL, NULL}, {"json", 0, NLAB_FLAG_BOOL, NULL},
-    {"junit", 0, NLAB_FLAG_VALUE, NULL},
+    {"junit", 0, NLAB_FLAG_VALUE, NULL}, {"lang", 0, NLAB_FLAG_VALUE, NULL},
 };
 #define N_RUN_FLAGS (sizeof(run_flags) / sizeof(run_flags[0]))
 
@@ -243,6 +271,10 @@ static int run_files(struct run_opts *o, const struct nlab_strv *files)
                         status = 1;
                 total += nlab_scenario_results(&all[i], o->check);
         }
+        /* check builds nothing; with --json or --junit - stdout is the report's */
+        if (!status && !o->check &&
+            nlab_cli_preflight(all, files->n, o->tap, o->rep.inner ? stdout : stderr) < 0)
+                status = 1;
         if (!status && o->tap)
                 printf("1..%u\n", total);
         if (!status)
@@ -285,6 +317,9 @@ static int scenario_run(struct nlab_cli *cli, bool check, int argc, char **argv)
         if (check && (o.step || o.keep || o.trust)) {
                 code = nlab_cli_usage_error(cmd, "--step, --keep and --trust are for scenario run",
                                             false);
+        } else if (pick_lang(p.value[7], &o.zh) < 0) {
+                fprintf(stderr, "netlab: error: --lang \"%s\": want en or zh\n", p.value[7]);
+                code = 1;
         } else if (p.npos == 0) {
                 code = nlab_cli_usage_error(cmd, "no scenario file given", false);
         } else if (geteuid() != 0) {
@@ -314,6 +349,7 @@ static int scenario_list(int argc, char **argv)
         struct nlab_err err;
         size_t i;
         int status = 0;
+        bool zh;
 
         if (argc > 0 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h")))
                 return nlab_cli_help("scenario list");
@@ -325,6 +361,7 @@ static int scenario_list(int argc, char **argv)
                 dir = "scenarios";
         if (nlab_scenario_dir(dir, &files, &err) < 0)
                 return nlab_cli_fail(&err, false);
+        pick_lang(NULL, &zh);
         for (i = 0; i < files.n; i++) {
                 struct nlab_scenario s;
                 const char *base = strrchr(files.v[i], '/');
@@ -332,7 +369,8 @@ static int scenario_list(int argc, char **argv)
                         status = 1;
                         continue;
                 }
-                printf("%-28s %s\n", base ? base + 1 : files.v[i], s.title ? s.title : "");
+                printf("%-28s %s\n", base ? base + 1 : files.v[i],
+                       s.title || s.title_zh ? title_of(&s, zh) : "");
                 nlab_scenario_free(&s);
         }
         nlab_strv_free(&files);

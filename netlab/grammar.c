@@ -30,6 +30,11 @@ static const struct nlab_cmd_grammar commands[] = {
      &nlab_flags_network_connect},
     {"network", "disconnect", 2, 2, false, "network disconnect NETWORK CONTAINER",
      &nlab_flags_network_disconnect},
+    {"link", "set", 1, 1, false,
+     "link set CONTAINER[/IFACE] [--rate R] [--delay T [--jitter T]] [--loss P%]",
+     &nlab_flags_link_set},
+    {"link", "show", 1, 1, false, "link show CONTAINER[/IFACE]", &nlab_flags_link_plain},
+    {"link", "reset", 1, 1, false, "link reset CONTAINER[/IFACE]", &nlab_flags_link_plain},
 };
 
 const struct nlab_grammar *nlab_cli_grammar(void)

@@ -1,4 +1,6 @@
 /* netlab: a container networking lab. This file picks the command; cmd_*.c do the rest. */
+#include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +11,7 @@
 enum {
         CMD_RUN_CODES = 1, /* Docker's 125/126/127 exit codes */
         CMD_NO_ROOT = 2,   /* works without root and without a state root */
+        CMD_OWN_SETUP = 4, /* opens the state root (and the lab host) itself: `lab` */
 };
 
 struct command {
@@ -38,12 +41,15 @@ static const struct command commands[] = {
     {"diagnose", nlab_cmd_diagnose, 0, NULL},
     {"external", nlab_cmd_external, 0, nlab_external_help_only},
     {"graph", nlab_cmd_graph, 0, NULL},
+    {"link", nlab_cmd_link, 0, nlab_link_help_only},
     {"scenario", nlab_cmd_scenario, CMD_NO_ROOT, NULL},
     {"challenge", nlab_cmd_challenge, CMD_NO_ROOT, NULL},
     {"system", nlab_cmd_system, 0, NULL},
     {"top", nlab_cmd_top, 0, NULL},
     {"info", nlab_cmd_info, 0, NULL},
+    {"doctor", nlab_cmd_doctor, 0, NULL},
     {"version", nlab_cmd_version, CMD_NO_ROOT, NULL},
+    {"lab", nlab_cmd_lab, CMD_OWN_SETUP, NULL},
 };
 
 static const struct command *find_command(const char *name)
@@ -78,12 +84,31 @@ static int help_only(const struct command *cmd, int argc, char **argv)
         return -1;
 }
 
+/* Rootless (a lab host of the user's own) unless we are root and --rootless is not given. */
+static int choose_root(struct nlab_cli *cli, bool rootless, const char *root_flag, char *buf,
+                       size_t size, bool run_codes)
+{
+        struct nlab_err err;
+
+        cli->rootless = rootless;
+        if (!rootless) {
+                cli->root = default_root(root_flag);
+                return -1;
+        }
+        if (nlab_keeper_default_root(root_flag, buf, size, &err) < 0)
+                return nlab_cli_fail(&err, run_codes);
+        cli->root = buf;
+        return -1;
+}
+
 int main(int argc, char **argv)
 {
         const char *root_flag = NULL;
         const struct command *cmd;
         struct nlab_cli cli;
         struct nlab_err err;
+        char rootbuf[PATH_MAX];
+        bool rootless = geteuid() != 0, run_codes;
         int i = 1, code;
 
         while (i < argc && argv[i][0] == '-') {
@@ -92,6 +117,9 @@ int main(int argc, char **argv)
                         i += 2;
                 } else if (!strncmp(argv[i], "--root=", 7)) {
                         root_flag = argv[i++] + 7;
+                } else if (!strcmp(argv[i], "--rootless")) {
+                        rootless = true;
+                        i++;
                 } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
                         return nlab_cli_help("");
                 } else if (!strcmp(argv[i], "--version") || !strcmp(argv[i], "-v")) {
@@ -112,24 +140,31 @@ int main(int argc, char **argv)
         cmd = find_command(argv[i]);
         if (!cmd)
                 return nlab_cli_unknown_command("", argv[i]);
+        run_codes = cmd->flags & CMD_RUN_CODES;
         memset(&cli, 0, sizeof(cli));
-        cli.root = default_root(root_flag); /* a CMD_NO_ROOT command may read it, never opened */
         cli.cmd = cmd->name;
-        if (cmd->flags & CMD_NO_ROOT) /* checks root itself where it needs it */
-                return cmd->fn(&cli, argc - i - 1, argv + i + 1);
+        if ((cmd->flags & CMD_NO_ROOT) && !(rootless && !strcmp(cmd->name, "scenario"))) {
+                cli.root = default_root(root_flag); /* may be read, never opened */
+                return cmd->fn(&cli, argc - i - 1, argv + i + 1); /* checks root where needed */
+        }
         /* before the state root is opened: --help creates and touches nothing */
         code = help_only(cmd, argc - i - 1, argv + i + 1);
         if (code >= 0)
                 return code;
-        if (geteuid() != 0) {
-                nlab_err_set(&err, NLAB_E_INVALID,
-                             "netlab needs root: it creates namespaces, bridges and nftables "
-                             "rules (try: sudo netlab %s)",
-                             cmd->name);
-                return nlab_cli_fail(&err, cmd->flags & CMD_RUN_CODES);
+        code = choose_root(&cli, rootless, root_flag, rootbuf, sizeof(rootbuf), run_codes);
+        if (code >= 0)
+                return code;
+        if (cmd->flags & CMD_OWN_SETUP)
+                return cmd->fn(&cli, argc - i - 1, argv + i + 1);
+        if (rootless) {
+                code = nlab_rootless_enter(&cli, run_codes, false, false);
+                if (code >= 0)
+                        return code;
         }
+        if (cmd->flags & CMD_NO_ROOT) /* scenario, inside the lab host */
+                return cmd->fn(&cli, argc - i - 1, argv + i + 1);
         if (nlab_store_open(&cli.st, cli.root, &err) < 0)
-                return nlab_cli_fail(&err, cmd->flags & CMD_RUN_CODES);
+                return nlab_cli_fail(&err, run_codes);
         cli.st.crash_at = getenv("NETLAB_TEST_CRASH_AT"); /* test hook, see docs/cli.md */
         i = cmd->fn(&cli, argc - i - 1, argv + i + 1);
         nlab_store_close(&cli.st);

@@ -6,6 +6,7 @@ leaks=$( {
         ip netns list 2>/dev/null | awk '{print "netns " $1}'
         nft list tables 2>/dev/null | grep -i netlab
         ps -eo pid,args | grep -E '[n]etlab(-dns|-shim| shim)'
+        ps -eo pid,comm,user | awk '$2 == "netlab-keeper" {print "keeper pid " $1 " of " $3}'
         grep -E 'netlab-sandbox|netlab-test|/run/netlab/(netns|external)' /proc/mounts
         find /sys/fs/cgroup -maxdepth 6 -type d -name netlab 2>/dev/null | sed 's/^/cgroup /'
 } | sort -u)

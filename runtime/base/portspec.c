@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -342,21 +343,21 @@ static int parse_hex_addr(const char *hex, int is_v6, struct in6_addr *a)
         return 0;
 }
 
-int nlab_port_scan_table(const char *text, int is_v6, int is_tcp, const char *ip, uint16_t port,
-                         unsigned long *inode)
+int nlab_port_scan_entry(const char *text, int is_v6, int is_tcp, const char *ip, uint16_t port,
+                         struct nlab_sock_entry *out)
 {
         const char *line = text;
 
-        assert(text && ip && inode);
+        assert(text && ip && out);
         for (line = strchr(line, '\n'); line && *++line; line = strchr(line, '\n')) {
                 char local[40], remote[40];
-                unsigned lport, rport, st;
+                unsigned lport, rport, st, uid;
                 unsigned long ino;
                 struct in6_addr a;
 
                 if (sscanf(line,
-                           " %*u: %39[0-9A-Fa-f]:%x %39[0-9A-Fa-f]:%x %x %*s %*s %*s %*s %*s %lu",
-                           local, &lport, remote, &rport, &st, &ino) != 6)
+                           " %*u: %39[0-9A-Fa-f]:%x %39[0-9A-Fa-f]:%x %x %*s %*s %*s %u %*s %lu",
+                           local, &lport, remote, &rport, &st, &uid, &ino) != 7)
                         continue;
                 if (lport != port || parse_hex_addr(local, is_v6, &a) < 0)
                         continue;
@@ -364,11 +365,25 @@ int nlab_port_scan_table(const char *text, int is_v6, int is_tcp, const char *ip
                 if (is_tcp ? st != 0x0A : rport != 0)
                         continue;
                 if (addr_overlaps(&a, is_v6, ip)) {
-                        *inode = ino;
+                        out->inode = ino;
+                        out->uid = uid;
                         return 1;
                 }
         }
         return 0;
+}
+
+int nlab_port_scan_table(const char *text, int is_v6, int is_tcp, const char *ip, uint16_t port,
+                         unsigned long *inode)
+{
+        struct nlab_sock_entry e;
+        int r;
+
+        assert(inode);
+        r = nlab_port_scan_entry(text, is_v6, is_tcp, ip, port, &e);
+        if (r)
+                *inode = e.inode;
+        return r;
 }
 
 static char *read_file(const char *path)
@@ -447,6 +462,19 @@ static void find_holder(const char *proc_root, unsigned long ino, char *out, siz
                 closedir(d);
 }
 
+/* When another user's process is not visible in /proc (hidepid, or we are not root), the
+ * socket table's uid column still says whose it is: "a process of user bob (uid 4243)". */
+static void owner_name(unsigned uid, char *out, size_t size)
+{
+        struct passwd pw, *res = NULL;
+        char buf[1024];
+
+        if (getpwuid_r((uid_t)uid, &pw, buf, sizeof(buf), &res) == 0 && res)
+                snprintf(out, size, "a process of user %.64s (uid %u)", res->pw_name, uid);
+        else
+                snprintf(out, size, "a process of uid %u", uid);
+}
+
 void nlab_host_socks_free(struct nlab_host_socks *t)
 {
         assert(t);
@@ -479,14 +507,16 @@ int nlab_host_socks_check(struct nlab_host_socks *t, const char *ip, uint16_t po
         assert(t && t->proc_root && ip);
         for (int v6 = 0; v6 <= 1; v6++) {
                 const char *text = host_table(t, udp, v6);
+                struct nlab_sock_entry e;
                 char holder[128];
-                unsigned long ino;
 
-                if (!text || !nlab_port_scan_table(text, v6, !udp, ip, port, &ino))
+                if (!text || !nlab_port_scan_entry(text, v6, !udp, ip, port, &e))
                         continue;
                 if (!err)
                         return -1;
-                find_holder(t->proc_root, ino, holder, sizeof(holder));
+                find_holder(t->proc_root, e.inode, holder, sizeof(holder));
+                if (!holder[0])
+                        owner_name(e.uid, holder, sizeof(holder));
                 return nlab_err_set(
                     err, NLAB_E_CONFLICT, "port %s%s%u/%s is held by a listening host process%s%s",
                     ip, ip[0] ? ":" : "", port, udp ? "udp" : "tcp", holder[0] ? ": " : "", holder);

@@ -82,6 +82,14 @@ void nlab_host_socks_free(struct nlab_host_socks *t);
 /* Parse one /proc/net/{tcp,udp}[6] table: is a listening (TCP) / bound (UDP) socket on port that
  * would take traffic for ip ("" = any)? Returns 1 and its inode, 0 if none. Pure, for unit tests.
  */
+/* One matching row of a socket table: its inode and the uid column (the socket's owner). */
+struct nlab_sock_entry {
+        unsigned long inode;
+        unsigned uid;
+};
+/* nlab_port_scan_table, also giving the owner's uid. Pure, for unit tests and the fuzzer. */
+int nlab_port_scan_entry(const char *text, int is_v6, int is_tcp, const char *ip, uint16_t port,
+                         struct nlab_sock_entry *out);
 int nlab_port_scan_table(const char *text, int is_v6, int is_tcp, const char *ip, uint16_t port,
                          unsigned long *inode);
 

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "runtime/base/fsutil.h"
+#include "runtime/base/userns.h"
 
 #define CGROOT "/sys/fs/cgroup"
 
@@ -428,14 +429,32 @@ static void undo(const struct plan *p, int upto)
                         remove_dir(p->dir[h]);
 }
 
+/* In a rootless lab host the host's cgroups are not ours to write (a delegated subtree is not
+ * used yet): no cgroup, pids bounded by RLIMIT_NPROC in the sandbox, and limits that only a
+ * cgroup can enforce are refused rather than silently dropped. */
+static int rootless_skip(const struct nlab_cgroup_spec *spec, struct nlab_err *err)
+{
+        if (!nlab_userns_nested())
+                return 0;
+        if (spec->memory_max > 0 || spec->nano_cpus > 0)
+                return nlab_err_set(err, NLAB_E_INVALID,
+                                    "%s needs a cgroup, and rootless mode on this host has none "
+                                    "(run as root for memory and CPU limits)",
+                                    spec->memory_max > 0 ? "--memory" : "--cpus");
+        return 1;
+}
+
 int nlab_cgroup_create(const struct nlab_store *st, const char *id,
                        const struct nlab_cgroup_spec *spec, int pid, struct nlab_err *err)
 {
         char path[PATH_MAX], num[24];
         struct plan p;
-        int h;
+        int h, r;
 
         assert(st && id && spec);
+        r = rootless_skip(spec, err);
+        if (r != 0)
+                return r < 0 ? -1 : 0;
         nlab_cgroup_remove(st, id); /* what a teardown that never ran left */
         if (make_plan(st, id, spec, &p, err) < 0 || save_record(st, id, &p, err) < 0)
                 return -1;
@@ -498,6 +517,9 @@ int nlab_cgroup_join_files(const struct nlab_store *st, const char *id,
 
         assert(st && id && spec && files && n);
         *n = 0;
+        h = rootless_skip(spec, err);
+        if (h != 0)
+                return h < 0 ? -1 : 0;
         if (make_plan(st, id, spec, &p, err) < 0)
                 return -1;
         for (h = 0; h < H_N; h++) {

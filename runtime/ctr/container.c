@@ -738,6 +738,7 @@ static int fill_shim_req(struct nlab_store *st, const char *id, const struct nla
         req->sb.n_devnodes = sc->cg.n_extra;
         req->sb.cgroup_join = (const char(*)[PATH_MAX])sc->cg_join;
         req->sb.n_cgroup_join = sc->n_cg_join;
+        req->sb.nproc_max = sc->n_cg_join ? 0 : (long)sc->cg.pids_max; /* rootless: no cgroup */
         req->sb.tty = cfg->tty;
         req->sb.privileged = cfg->privileged;
         req->sb.sysctls = sc->sysctls.v;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,6 +28,7 @@ struct exec_plan {
         const char *workdir;
         char *workdir_owned;
         struct sock_fprog seccomp; /* the container's filter; filter NULL: none */
+        struct rlimit nproc;       /* rootless: the first process's RLIMIT_NPROC (no cgroup) */
 };
 
 static void plan_free(struct exec_plan *plan)
@@ -57,6 +59,11 @@ static void exec_in_container(const struct nlab_exec_req *req, const struct exec
         if (plan->workdir && plan->workdir[0] && chdir(plan->workdir) < 0) {
                 f.errnum = errno;
                 snprintf(f.what, sizeof(f.what), "chdir %s", plan->workdir);
+                goto fail;
+        }
+        if (setrlimit(RLIMIT_NPROC, &plan->nproc) < 0) {
+                f.errnum = errno;
+                snprintf(f.what, sizeof(f.what), "set RLIMIT_NPROC");
                 goto fail;
         }
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || nlab_caps_apply(plan->caps, &err) < 0) {
@@ -102,6 +109,7 @@ static int build_plan(struct nlab_store *st, const char *id, const struct nlab_e
         struct nlab_ctr_state state;
         struct nlab_ctr_config cfg;
         struct nlab_strv all = {0};
+        struct rlimit own;
         char line[300];
         size_t i;
         int r = -1;
@@ -117,6 +125,16 @@ static int build_plan(struct nlab_store *st, const char *id, const struct nlab_e
                 nlab_err_prefix(err, "container %s", cfg.name);
                 goto out;
         }
+        /* without a cgroup (rootless) the pids bound is the first process's RLIMIT_NPROC; never
+         * above our own, which a user namespace may not raise */
+        getrlimit(RLIMIT_NPROC, &own);
+        plan->nproc = own;
+        if (prlimit(state.pid, RLIMIT_NPROC, NULL, &plan->nproc) < 0)
+                plan->nproc = own;
+        if (plan->nproc.rlim_max > own.rlim_max)
+                plan->nproc.rlim_max = own.rlim_max;
+        if (plan->nproc.rlim_cur > plan->nproc.rlim_max)
+                plan->nproc.rlim_cur = plan->nproc.rlim_max;
         for (i = 0; i < cfg.env.n; i++)
                 nlab_strv_push(&all, cfg.env.v[i]);
         snprintf(line, sizeof(line), "HOSTNAME=%s", cfg.hostname);

@@ -14,6 +14,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -24,6 +25,7 @@
 #include "runtime/ctr/ctrpath.h"
 #include "runtime/base/fsutil.h"
 #include "runtime/base/sysctlspec.h"
+#include "runtime/base/userns.h"
 
 static int fail(const struct nlab_sandbox *sb, int stage, int errnum, const char *what)
 {
@@ -83,15 +85,34 @@ static int make_devnodes(const struct nlab_sandbox *sb, const char *rootfs, char
                 unlink(path); /* a --device may replace one of the default nodes */
                 if (mknod(path, d->mode & (S_IFMT | 07777), d->rdev) < 0 ||
                     chmod(path, d->mode & 07777) < 0) {
-                        snprintf(what, ws, "create device %s", d->ctr);
+                        snprintf(what, ws, "create device %s%s", d->ctr,
+                                 errno == EPERM && nlab_userns_nested()
+                                     ? " (a rootless lab host cannot make device nodes: --device "
+                                       "needs root mode)"
+                                     : "");
                         return -1;
                 }
         }
         return 0;
 }
 
+/* A user namespace may not mknod: a rootless lab host binds the host's node instead (the
+ * kernel still checks the host's device permissions on open, as for the lab host itself). */
+static int bind_devnode(const char *name, const char *path)
+{
+        char host[64];
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+
+        if (fd < 0)
+                return -1;
+        close(fd);
+        snprintf(host, sizeof(host), "/dev/%s", name);
+        return mount(host, path, NULL, MS_BIND, NULL);
+}
+
 static int make_dev(const struct nlab_sandbox *sb, const char *rootfs, char *what, size_t ws)
 {
+        bool nested = nlab_userns_nested();
         static const struct {
                 const char *name;
                 unsigned maj, min;
@@ -111,8 +132,9 @@ static int make_dev(const struct nlab_sandbox *sb, const char *rootfs, char *wha
                 return -1;
         for (i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++) {
                 snprintf(path, sizeof(path), "%s/%s", dev, nodes[i].name);
-                if (mknod(path, S_IFCHR | 0666, makedev(nodes[i].maj, nodes[i].min)) < 0) {
-                        snprintf(what, ws, "mknod %s", path);
+                if (nested ? bind_devnode(nodes[i].name, path) < 0
+                           : mknod(path, S_IFCHR | 0666, makedev(nodes[i].maj, nodes[i].min)) < 0) {
+                        snprintf(what, ws, "%s %s", nested ? "bind-mount" : "mknod", path);
                         return -1;
                 }
                 chmod(path, 0666);
@@ -403,6 +425,15 @@ static int join_cgroups(const struct nlab_sandbox *sb, char *what, size_t ws)
         return 0;
 }
 
+/* Without a cgroup (rootless) a fork bomb is held by the per-user process count instead; it
+ * counts every process of the container's uid in the lab host, not this container's alone. */
+static int bound_nproc(long max)
+{
+        struct rlimit rl = {.rlim_cur = (rlim_t)max, .rlim_max = (rlim_t)max};
+
+        return setrlimit(RLIMIT_NPROC, &rl);
+}
+
 static int wait_for_go(const struct nlab_sandbox *sb)
 {
         char c;
@@ -441,6 +472,8 @@ int nlab_sandbox_run(const struct nlab_sandbox *sb)
                 if (chdir(sb->workdir) < 0)
                         return fail(sb, 0, errno, "chdir to working directory");
         }
+        if (sb->nproc_max > 0 && bound_nproc(sb->nproc_max) < 0)
+                return fail(sb, 0, errno, "set RLIMIT_NPROC");
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return fail(sb, 0, errno, "no_new_privs");
         if (nlab_caps_apply(sb->caps, &err) < 0)

@@ -31,6 +31,7 @@ struct nlab_sandbox {
         size_t n_devnodes;
         const char (*cgroup_join)[PATH_MAX]; /* written "0" first thing after go: joins them */
         size_t n_cgroup_join;
+        long nproc_max; /* > 0: RLIMIT_NPROC, the pids bound where there is no cgroup (rootless) */
         uint64_t caps;
         const struct sock_fprog *seccomp; /* loaded just before exec; NULL: none */
         bool privileged;        /* /proc and /sys as mounted, nothing masked (as in Docker) */

@@ -124,6 +124,9 @@ static void empty_root(struct nlab_store *st, struct nlab_err *err)
         while ((d = readdir(dp))) {
                 if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
                         continue;
+                /* a rootless lab host's keeper outlives a reset; `lab down` ends it */
+                if (!strncmp(d->d_name, "keeper.", 7))
+                        continue;
                 if ((size_t)snprintf(path, sizeof(path), "%s/%s", st->root, d->d_name) >=
                     sizeof(path))
                         continue;

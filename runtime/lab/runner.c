@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "runtime/base/userns.h"
 #include "runtime/ctr/container.h"
 #include "runtime/lab/internal.h"
 #include "runtime/lab/labhost.h"
@@ -406,7 +407,9 @@ int nlab_scenario_run(const struct nlab_scenario *s, const struct nlab_run_opts 
                 return -2;
         }
         self[n] = '\0';
-        snprintf(lab->dir, sizeof(lab->dir), "/run/netlab-lab.XXXXXX");
+        /* a rootless lab host may not write the host's /run: its own sandboxes go in /tmp */
+        snprintf(lab->dir, sizeof(lab->dir), "%s/netlab-lab.XXXXXX",
+                 nlab_userns_nested() ? "/tmp" : "/run");
         if (!mkdtemp(lab->dir)) {
                 nlab_err_sys(err, errno, "scenario %s: mkdtemp %s", s->file, lab->dir);
                 return -2;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "runtime/base/cidr.h"
+#include "runtime/base/linkspec.h"
 #include "runtime/net/external.h"
 #include "runtime/net/hostsfile.h"
 
@@ -32,6 +33,7 @@ struct pctx {
         struct nlab_strv externals;
         struct token tok[MAX_TOKENS];
         size_t ntok;
+        enum { PREV_OTHER, PREV_TITLE, PREV_NOTE } prev; /* a .zh line may follow these */
 };
 
 /* "FILE:LINE:COL: error: MSG", the line, and ^~~~ under the bad part (nftables' erec style). */
@@ -124,6 +126,14 @@ static size_t lex_word(struct pctx *c, size_t i, char *out)
         return q ? 0 : i;
 }
 
+/* title, note, or a language variant of one (note.zh). */
+static bool is_text_directive(const char *w)
+{
+        size_t n = strcspn(w, ".");
+
+        return (n == 5 && !strncmp(w, "title", 5)) || (n == 4 && !strncmp(w, "note", 4));
+}
+
 /* Split the line into words; a '#' at the start of a word begins a comment. */
 static int tokenize(struct pctx *c)
 {
@@ -155,7 +165,7 @@ static int tokenize(struct pctx *c)
                 c->ntok++;
                 i = end;
                 /* narration is plain text: "the host's" must not open a quote */
-                if (c->ntok == 1 && (!strcmp(w, "title") || !strcmp(w, "note")))
+                if (c->ntok == 1 && is_text_directive(w))
                         break;
         }
         return 0;
@@ -300,7 +310,7 @@ static const struct nlab_cmd_grammar *find_command(struct pctx *c, size_t *first
         else
                 fail_tok(c, 0,
                          "unknown directive or netlab command \"%s\" (directives: title, note, "
-                         "external, expect, expect-fail)",
+                         "external, link, expect, expect-fail)",
                          name);
         return NULL;
 }
@@ -315,6 +325,49 @@ static void remember_name(struct pctx *c, const struct nlab_cmd_grammar *sh, siz
                 nlab_strv_push(&c->containers, c->tok[i + 1].s);
         else if (!strncmp(t, "--name=", 7))
                 nlab_strv_push(&c->containers, t + 7);
+}
+
+/* link set|show|reset: the target a container named earlier, the values as `link set` parses
+ * them (runtime/base/linkspec.c), so a bad unit stops the file before anything runs. */
+static int check_link(struct pctx *c, const struct nlab_cmd_grammar *sh, size_t first)
+{
+        struct nlab_linkcond lc = {0};
+        char ctr[256], iface[16];
+        struct nlab_err err;
+        size_t i;
+
+        for (i = first; i < c->ntok; i++) {
+                const char *t = c->tok[i].s, *eq;
+                char name[32];
+                size_t vi = i;
+                if (t[0] != '-') {
+                        if (nlab_link_target_parse(t, ctr, sizeof(ctr), iface, sizeof(iface),
+                                                   &err) < 0)
+                                return fail_tok(c, i, "%s", err.msg);
+                        if (!strv_has(&c->containers, ctr))
+                                return fail_at_tok(c, i,
+                                                   "unknown container \"%s\": name it with --name "
+                                                   "on an earlier run or create line",
+                                                   ctr);
+                        continue;
+                }
+                if (t[1] != '-' || !strcmp(t, "--help") || strcmp(sh->sub, "set"))
+                        return fail_tok(c, i, "%s: not here (--rate, --delay, --jitter, --loss)",
+                                        t);
+                eq = strchr(t, '=');
+                snprintf(name, sizeof(name), "%.*s", (int)(eq ? eq - t - 2 : (long)strlen(t) - 2),
+                         t + 2);
+                if (!nlab_grammar_takes_value(sh, name))
+                        return fail_tok(c, i, "unknown flag %s (--rate, --delay, --jitter, --loss)",
+                                        t);
+                if (!eq)
+                        vi = ++i; /* parse_command checked that the value is there */
+                if (nlab_linkcond_set(&lc, name, eq ? eq + 1 : c->tok[vi].s, &err) < 0)
+                        return fail_tok(c, vi, "%s", err.msg);
+        }
+        if (!strcmp(sh->sub, "set") && nlab_linkcond_check(&lc, &err) < 0)
+                return fail_tok(c, 0, "%s", err.msg);
+        return 0;
 }
 
 static int parse_command(struct pctx *c)
@@ -349,6 +402,9 @@ static int parse_command(struct pctx *c)
                         break;
                 }
         }
+        /* before the count: an unknown flag would count its value as an argument */
+        if (!strcmp(sh->name, "link") && check_link(c, sh, first) < 0)
+                return -1;
         if ((int)npos < sh->min || (sh->max >= 0 && (int)npos > sh->max)) {
                 char what[64];
                 snprintf(what, sizeof(what), "%s%s%s", sh->name, sh->sub ? " " : "",
@@ -370,11 +426,38 @@ static int parse_command(struct pctx *c)
 
 /* ---- directives ---- */
 
-static int parse_text_directive(struct pctx *c)
+/* "note.zh TEXT" right after a note (or title.zh after the title): its Chinese variant. */
+static int parse_variant(struct pctx *c, int prev)
+{
+        const char *w = c->tok[0].s;
+        bool title = w[0] == 't';
+        char **slot;
+        char *text;
+
+        if (strcmp(strchr(w, '.'), ".zh"))
+                return fail_tok(c, 0, "%s: unknown language (a variant is title.zh or note.zh)", w);
+        if (prev != (title ? PREV_TITLE : PREV_NOTE))
+                return fail_at_tok(c, 0, "%s: goes on the line right after the %s it translates", w,
+                                   title ? "title" : "note");
+        text = rest_of_line(c, 0);
+        if (!text)
+                return oom(c);
+        if (!text[0]) {
+                free(text);
+                return fail_tok(c, 1, "%s: missing text", w);
+        }
+        slot = title ? &c->s->title_zh : &c->s->steps[c->s->nsteps - 1].text_zh;
+        *slot = text;
+        return 0;
+}
+
+static int parse_text_directive(struct pctx *c, int prev)
 {
         struct nlab_step *st;
         char *text;
 
+        if (strchr(c->tok[0].s, '.'))
+                return parse_variant(c, prev);
         text = rest_of_line(c, 0);
         if (!text)
                 return oom(c);
@@ -388,6 +471,7 @@ static int parse_text_directive(struct pctx *c)
                         return fail_tok(c, 0, "%s: the file already has a title", "title");
                 }
                 c->s->title = text;
+                c->prev = PREV_TITLE;
                 return 0;
         }
         st = new_step(c, NLAB_STEP_NOTE);
@@ -396,6 +480,7 @@ static int parse_text_directive(struct pctx *c)
                 return oom(c);
         }
         st->text = text;
+        c->prev = PREV_NOTE;
         return 0;
 }
 
@@ -759,23 +844,59 @@ static int parse_expect(struct pctx *c)
         return st->text ? 0 : oom(c);
 }
 
+/* `link CONTAINER[/IFACE] --rate ...` is `link set ...`: the word is put in, and the runner
+ * shows and runs the command a student would type. */
+static int parse_link_directive(struct pctx *c)
+{
+        struct nlab_step *st;
+        char *set = strdup("set"), *text;
+        size_t i, len = 0;
+
+        if (!set)
+                return oom(c);
+        if (c->ntok == MAX_TOKENS) {
+                free(set);
+                return fail_tok(c, c->ntok - 1, "%s", "too many words on one line");
+        }
+        memmove(&c->tok[2], &c->tok[1], (c->ntok - 1) * sizeof(c->tok[0]));
+        c->tok[1] = (struct token){set, c->tok[2].col, 0};
+        c->ntok++;
+        if (parse_command(c) < 0)
+                return -1;
+        st = &c->s->steps[c->s->nsteps - 1];
+        for (i = 0; i < st->argc; i++)
+                len += strlen(st->argv[i]) + 1;
+        text = calloc(1, len);
+        if (!text)
+                return oom(c);
+        for (i = 0; i < st->argc; i++)
+                strcat(strcat(text, i ? " " : ""), st->argv[i]);
+        free(st->text);
+        st->text = text;
+        return 0;
+}
+
 static int parse_line(struct pctx *c)
 {
         const char *w;
+        int prev = c->prev;
 
         if (tokenize(c) < 0)
                 return -1;
         if (c->ntok == 0)
                 return 0;
         w = c->tok[0].s;
-        if (!strcmp(w, "title") || !strcmp(w, "note"))
-                return parse_text_directive(c);
+        c->prev = PREV_OTHER;
+        if (is_text_directive(w))
+                return parse_text_directive(c, prev);
         if (!strcmp(w, "external"))
                 return parse_external(c);
         if (!strcmp(w, "expect") || !strcmp(w, "expect-fail"))
                 return parse_expect(c);
         if (!strcmp(w, "netlab"))
                 return fail_tok(c, 0, "write the command without the word \"%s\"", w);
+        if (!strcmp(w, "link") && c->ntok > 1 && !nlab_grammar_find(c->g, w, c->tok[1].s))
+                return parse_link_directive(c);
         return parse_command(c);
 }
 
@@ -784,6 +905,7 @@ static void step_free(struct nlab_step *st)
         size_t i;
 
         free(st->text);
+        free(st->text_zh);
         for (i = 0; i < st->argc; i++)
                 free(st->argv[i]);
         free(st->argv);
@@ -801,6 +923,7 @@ void nlab_scenario_free(struct nlab_scenario *s)
         free(s->steps);
         free(s->file);
         free(s->title);
+        free(s->title_zh);
         memset(s, 0, sizeof(*s));
 }
 

@@ -50,6 +50,7 @@ struct nlab_step {
         char **argv; /* command; external: {NAME, SUBNET or NULL} */
         size_t argc;
         struct nlab_expect ex;
+        char *text_zh; /* a note's Chinese variant (note.zh), or NULL */
 };
 
 struct nlab_scenario {
@@ -58,6 +59,7 @@ struct nlab_scenario {
         struct nlab_step *steps;
         size_t nsteps;
         size_t nexpect; /* expectations, for a TAP plan */
+        char *title_zh; /* title.zh, or NULL */
 };
 
 /* Parse text (len bytes, need not be NUL-terminated) named `file` in messages; command lines

@@ -7,6 +7,8 @@
 # A script may set SANDBOX_RUNS before sourcing (e.g. "BRNF=1 BRNF=0"): it then runs once per
 # assignment, each in its own sandbox, reported as one TAP stream.
 set -u
+# Pages and checks show English narration: a caller's zh_* locale would make scenarios speak Chinese.
+case "${LC_ALL:-${LC_MESSAGES:-${LANG:-}}}" in zh*) export LC_ALL=C.UTF-8 ;; esac
 NETLAB_TESTLIB=$(realpath "${BASH_SOURCE[0]}")
 export NETLAB_TESTLIB
 

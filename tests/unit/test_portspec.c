@@ -238,6 +238,18 @@ static void test_scan_table(void **state)
         assert_int_equal(nlab_port_scan_table(tcp6, 1, 1, "10.0.0.5", 8083, &ino), 1);
         assert_int_equal(nlab_port_scan_table(tcp6, 1, 1, "10.0.0.6", 8083, &ino), 0);
         assert_int_equal(nlab_port_scan_table("garbage\nmore garbage\n", 0, 1, "", 80, &ino), 0);
+        /* the uid column: whose socket it is, when its process cannot be seen */
+        struct nlab_sock_entry e = {0};
+        static const char other[] =
+            "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid\n"
+            "   0: 00000000:2328 00000000:0000 0A 00000000:00000000 00:00000000 00000000  4243    "
+            "    0 777 1 0000000000000000 100 0 0 10 0\n"
+            "   1: 00000000:2329 00000000:0000 0A 00000000:00000000 00:00000000 00000000  4243\n";
+        assert_int_equal(nlab_port_scan_entry(other, 0, 1, "", 9000, &e), 1);
+        assert_int_equal(e.uid, 4243);
+        assert_int_equal(e.inode, 777);
+        /* a truncated row is no match */
+        assert_int_equal(nlab_port_scan_entry(other, 0, 1, "", 9001, &e), 0);
 }
 
 static void write_file(const char *path, const char *text)
@@ -277,7 +289,9 @@ static void test_check_host_names_holder(void **state)
         assert_int_equal(nlab_port_check_host(root, "", 81, IPPROTO_TCP, &err), 0);
         assert_int_equal(nlab_port_check_host(root, "", 80, IPPROTO_UDP, &err), 0);
         assert_int_equal(nlab_port_check_host(root, "", 8080, IPPROTO_TCP, &err), -1);
-        assert_string_equal(err.msg, "port 8080/tcp is held by a listening host process");
+        /* no process in /proc holds it: the table's uid column names the owner */
+        assert_string_equal(err.msg, "port 8080/tcp is held by a listening host process: a process "
+                                     "of user root (uid 0)");
 
         snprintf(path, sizeof(path), "rm -rf '%s'", root);
         assert_int_equal(system(path), 0);
@@ -338,7 +352,8 @@ static void test_resolve(void **state)
 
         m[0] = (struct nlab_port_mapping){"10.0.0.1", 80, 0, 80, IPPROTO_TCP};
         assert_int_equal(nlab_port_resolve(root, m, 1, taken, owner, 3, &err), -1);
-        assert_string_equal(err.msg, "port 10.0.0.1:80/tcp is held by a listening host process");
+        assert_string_equal(err.msg, "port 10.0.0.1:80/tcp is held by a listening host process: a "
+                                     "process of user root (uid 0)");
 
         m[0] = (struct nlab_port_mapping){"", 9000, 0, 80, IPPROTO_TCP};
         assert_int_equal(nlab_port_resolve(root, m, 1, taken, owner, 3, &err), -1);

@@ -206,7 +206,52 @@ static const struct bad bads[] = {
     {"expect web has-interface eth0 = 10.0.0.1", "33: error: \"10.0.0.1\": want one A.B.C.D/N"},
     {"expect web has-interface eth0 + 10.0.0.1/8", "31: error: expected '=' before the address"},
     {"expect-fail web frobs", "17: error: unknown check \"frobs\""},
+    {"link web --rate 10mbt", "17: error: --rate: invalid rate \"10mbt\": unknown unit \"mbt\" "
+                              "(did you mean \"mbit\"?)"},
+    {"link web --delay=5", "10: error: --delay: invalid time \"5\""},
+    {"link web --loss 1", "17: error: --loss: invalid percentage \"1\""},
+    {"link web --burst 10k", "10: error: unknown flag --burst (--rate, --delay"},
+    {"link db --rate 10mbit", "6: error: unknown container \"db\""},
+    {"link web/averyveryverylongname --rate 1mbit", "6: error: invalid interface name"},
+    {"link web --jitter 5ms", "1: error: --jitter varies a delay: give --delay too"},
+    {"link web", "1: error: nothing to set"},
+    {"link web --rate", "10: error: flag --rate needs a value"},
+    {"link show web --rate 1mbit", "15: error: --rate: not here"},
+    {"link set web db --rate 1mbit", "14: error: unknown container \"db\""},
+    {"link", "5: error: link: missing subcommand (set, show, reset)"},
 };
+
+/* `link CONTAINER ...` is `link set CONTAINER ...`, shown as the command it runs. */
+static void test_link_directive(void **state)
+{
+        const struct nlab_step *st;
+        struct nlab_scenario s;
+        struct nlab_err err;
+
+        (void)state;
+        assert_int_equal(parse("run -d --name web busybox sleep 1d\n"
+                               "link web --rate 10mbit --delay=50ms   # slow\n"
+                               "link set web/eth0 --loss 1%\n"
+                               "link show web\n"
+                               "link reset web/eth0\n",
+                               &s, &err),
+                         0);
+        st = step_at_line(&s, 2);
+        assert_int_equal(st->kind, NLAB_STEP_COMMAND);
+        assert_int_equal(st->argc, 6);
+        assert_string_equal(st->argv[0], "link");
+        assert_string_equal(st->argv[1], "set");
+        assert_string_equal(st->argv[2], "web");
+        assert_string_equal(st->argv[5], "--delay=50ms");
+        assert_null(st->argv[6]);
+        assert_string_equal(st->text, "link set web --rate 10mbit --delay=50ms");
+        st = step_at_line(&s, 3);
+        assert_int_equal(st->argc, 5);
+        assert_string_equal(st->text, "link set web/eth0 --loss 1%");
+        assert_int_equal(step_at_line(&s, 4)->argc, 3);
+        assert_string_equal(step_at_line(&s, 5)->argv[1], "reset");
+        nlab_scenario_free(&s);
+}
 
 static void test_errors_point_at_line_and_column(void **state)
 {
@@ -393,6 +438,7 @@ int main(void)
             cmocka_unit_test(test_directives_and_commands),
             cmocka_unit_test(test_reach_expectations),
             cmocka_unit_test(test_other_expectations),
+            cmocka_unit_test(test_link_directive),
             cmocka_unit_test(test_errors_point_at_line_and_column),
             cmocka_unit_test(test_error_shows_line_and_caret),
             cmocka_unit_test(test_empty_and_untitled),
