@@ -44,7 +44,7 @@ static const struct words words_zh = {
 struct check_ctx {
         const struct nlab_challenge *c;
         const struct words *w;
-        bool fancy;
+        bool fancy, zh;
         unsigned goals, held;
 };
 
@@ -54,27 +54,6 @@ static void on_interrupt(int sig)
 {
         (void)sig;
         stop = 1;
-}
-
-/* --lang, else the first locale variable that is set, in the order the C library reads them. */
-static int pick_lang(const char *flag, bool *zh)
-{
-        static const char *const vars[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
-        size_t i;
-
-        *zh = false;
-        if (flag) {
-                *zh = !strcmp(flag, "zh");
-                return *zh || !strcmp(flag, "en") ? 0 : -1;
-        }
-        for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
-                const char *v = getenv(vars[i]);
-                if (v && v[0]) {
-                        *zh = !strncmp(v, "zh_", 3) || !strcmp(v, "zh");
-                        return 0;
-                }
-        }
-        return 0;
 }
 
 static const char *challenges_dir(void)
@@ -135,26 +114,24 @@ static int load(const char *path, struct nlab_challenge *c)
         return -1;
 }
 
-static bool needs_root(const char *cmd)
+static const char *title_of(const struct nlab_scenario *s, bool zh)
 {
-        if (geteuid() == 0)
-                return false;
-        fprintf(stderr,
-                "netlab: error: challenge %s needs root: it builds a lab (try: sudo netlab "
-                "challenge %s ...)\n",
-                cmd, cmd);
-        return true;
+        if (zh && s->title_zh)
+                return s->title_zh;
+        return s->title ? s->title : s->file;
 }
 
 /* The title and the notes of the start. */
-static void print_intro(const struct nlab_challenge *c, const char *path)
+static void print_intro(const struct nlab_challenge *c, bool zh)
 {
         size_t i;
 
-        printf("%s\n", c->s.title ? c->s.title : path);
-        for (i = 0; i < c->s.nsteps && c->s.steps[i].line < c->task_line; i++)
-                if (c->s.steps[i].kind == NLAB_STEP_NOTE)
-                        printf("  %s\n", c->s.steps[i].text);
+        printf("%s\n", title_of(&c->s, zh));
+        for (i = 0; i < c->s.nsteps && c->s.steps[i].line < c->task_line; i++) {
+                const struct nlab_step *st = &c->s.steps[i];
+                if (st->kind == NLAB_STEP_NOTE)
+                        printf("  %s\n", zh && st->text_zh ? st->text_zh : st->text);
+        }
         printf("\n");
 }
 
@@ -196,7 +173,7 @@ static int parse_lang(const char *cmd, int argc, char **argv, struct nlab_parsed
 
         if (nlab_cli_parse(cmd, lang_flags, 2, argc, argv, 0, p, false, &code) != 0)
                 return code ? code : -1;
-        if (pick_lang(p->value[0], zh) < 0) {
+        if (nlab_cli_pick_lang(p->value[0], zh) < 0) {
                 fprintf(stderr, "netlab: error: --lang \"%s\": want en or zh\n", p->value[0]);
                 return 1;
         }
@@ -218,8 +195,7 @@ static int challenge_start(struct nlab_cli *cli, int argc, char **argv)
                                             "\"netlab challenge start\" requires exactly 1 "
                                             "argument: a challenge's name or file",
                                             false);
-        if (code == 0 && (needs_root("start") || find_challenge(p.pos[0], path, sizeof(path)) < 0 ||
-                          load(path, &c) < 0))
+        if (code == 0 && (find_challenge(p.pos[0], path, sizeof(path)) < 0 || load(path, &c) < 0))
                 code = 1;
         if (code != 0) {
                 nlab_parsed_free(&p, 2);
@@ -227,7 +203,7 @@ static int challenge_start(struct nlab_cli *cli, int argc, char **argv)
         }
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
-        print_intro(&c, path);
+        print_intro(&c, zh);
         fflush(stdout);
         if (nlab_challenge_start(&c, cli->root, &stop, on_progress, NULL, &err) < 0)
                 code = nlab_cli_fail(&err, false);
@@ -240,8 +216,9 @@ static int challenge_start(struct nlab_cli *cli, int argc, char **argv)
 
 static void check_start(void *ctx, const struct nlab_scenario *s)
 {
-        (void)ctx;
-        printf("%s (%s)\n", s->title ? s->title : "challenge", s->file);
+        const struct check_ctx *k = ctx;
+
+        printf("%s (%s)\n", title_of(s, k->zh), s->file);
 }
 
 static void check_note(void *ctx, const struct nlab_step *st)
@@ -351,8 +328,7 @@ static int challenge_check(struct nlab_cli *cli, int argc, char **argv)
                                             "\"netlab challenge check\" takes at most 1 argument: "
                                             "a challenge's name or file",
                                             false);
-        if (code == 0 && (needs_root("check") || checked_file(cli, &p, path, sizeof(path)) < 0 ||
-                          load(path, &c) < 0))
+        if (code == 0 && (checked_file(cli, &p, path, sizeof(path)) < 0 || load(path, &c) < 0))
                 code = 1;
         if (code != 0) {
                 nlab_parsed_free(&p, 2);
@@ -360,6 +336,7 @@ static int challenge_check(struct nlab_cli *cli, int argc, char **argv)
         }
         k.c = &c;
         k.w = zh ? &words_zh : &words_en;
+        k.zh = zh;
         code = nlab_challenge_check(&c, cli->root, &check_ops, &k, &err);
         if (code < 0)
                 code = nlab_cli_fail(&err, false);
@@ -380,8 +357,6 @@ static int challenge_reset(struct nlab_cli *cli, int argc, char **argv)
         if (p.npos != 0)
                 code = nlab_cli_usage_error("challenge reset",
                                             "\"netlab challenge reset\" takes no arguments", false);
-        else if (needs_root("reset"))
-                code = 1;
         else if (nlab_challenge_reset(cli->root, &err) < 0)
                 code = nlab_cli_fail(&err, false);
 out:
@@ -395,8 +370,10 @@ static int challenge_ls(int argc, char **argv)
         struct nlab_strv files = {0};
         struct nlab_err err;
         int status = 0;
+        bool zh;
         size_t i;
 
+        nlab_cli_pick_lang(NULL, &zh);
         if (argc > 0 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h")))
                 return nlab_cli_help("challenge ls");
         if (argc > 1)
@@ -416,11 +393,31 @@ static int challenge_ls(int argc, char **argv)
                         continue;
                 }
                 base = base ? base + 1 : files.v[i];
-                printf("%-16.*s %s\n", (int)strlen(base) - 4, base, c.s.title ? c.s.title : "");
+                printf("%-16.*s %s\n", (int)strlen(base) - 4, base, title_of(&c.s, zh));
                 nlab_challenge_free(&c);
         }
         nlab_strv_free(&files);
         return status;
+}
+
+/* --help of a subcommand, before main() opens the state root (or a rootless lab host). */
+int nlab_challenge_help_only(const char *cmd, int argc, char **argv)
+{
+        static const char *const subs[] = {"start", "check", "reset", "ls"};
+        char helpname[64];
+        size_t i;
+
+        if (argc < 1 || !strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))
+                return nlab_cli_help(cmd) || argc < 1;
+        for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
+                if (strcmp(subs[i], argv[0]))
+                        continue;
+                if (!nlab_cli_asks_help(lang_flags, 2, argc - 1, argv + 1, 0))
+                        return -1;
+                snprintf(helpname, sizeof(helpname), "%s %s", cmd, argv[0]);
+                return nlab_cli_help(helpname);
+        }
+        return -1;
 }
 
 int nlab_cmd_challenge(struct nlab_cli *cli, int argc, char **argv)

@@ -53,27 +53,6 @@ static void mark(struct run_opts *o, enum nlab_mark m, const char *text, const c
         fflush(stdout);
 }
 
-/* --lang, else the first locale variable set, in the order the C library reads them. */
-static int pick_lang(const char *flag, bool *zh)
-{
-        static const char *const vars[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
-        size_t i;
-
-        if (flag) {
-                *zh = !strcmp(flag, "zh");
-                return *zh || !strcmp(flag, "en") ? 0 : -1;
-        }
-        *zh = false;
-        for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
-                const char *v = getenv(vars[i]);
-                if (v && v[0]) {
-                        *zh = !strncmp(v, "zh_", 3) || !strcmp(v, "zh");
-                        break;
-                }
-        }
-        return 0;
-}
-
 static const char *title_of(const struct nlab_scenario *s, bool zh)
 {
         if (zh && s->title_zh)
@@ -317,7 +296,7 @@ static int scenario_run(struct nlab_cli *cli, bool check, int argc, char **argv)
         if (check && (o.step || o.keep || o.trust)) {
                 code = nlab_cli_usage_error(cmd, "--step, --keep and --trust are for scenario run",
                                             false);
-        } else if (pick_lang(p.value[7], &o.zh) < 0) {
+        } else if (nlab_cli_pick_lang(p.value[7], &o.zh) < 0) {
                 fprintf(stderr, "netlab: error: --lang \"%s\": want en or zh\n", p.value[7]);
                 code = 1;
         } else if (p.npos == 0) {
@@ -361,7 +340,7 @@ static int scenario_list(int argc, char **argv)
                 dir = "scenarios";
         if (nlab_scenario_dir(dir, &files, &err) < 0)
                 return nlab_cli_fail(&err, false);
-        pick_lang(NULL, &zh);
+        nlab_cli_pick_lang(NULL, &zh);
         for (i = 0; i < files.n; i++) {
                 struct nlab_scenario s;
                 const char *base = strrchr(files.v[i], '/');

@@ -155,7 +155,8 @@ int nlab_challenge_start(const struct nlab_challenge *c, const char *root,
                          volatile sig_atomic_t *stop, nlab_challenge_progress progress, void *ctx,
                          struct nlab_err *err)
 {
-        struct lab_ctx lc = {.root = root};
+        /* a command killed half-way in a real state root could leave what reset cannot find */
+        struct lab_ctx lc = {.root = root, .own_group = true};
         char self[PATH_MAX], file[PATH_MAX];
         ssize_t n;
         int r;

@@ -4,7 +4,7 @@
 # that fails or is interrupted half-way leaving nothing.
 CHALLENGES=$(realpath "$(dirname "${BASH_SOURCE[0]}")/../../challenges")
 export NETLAB_CHALLENGES=$CHALLENGES
-SANDBOX_RUNS="CH_PART=errors"
+SANDBOX_RUNS="CH_PART=errors CH_PART=rootless"
 for f in "$CHALLENGES"/*.lab; do
         SANDBOX_RUNS="$SANDBOX_RUNS CH_PART=$(basename "$f" .lab)"
 done
@@ -13,15 +13,18 @@ SANDBOX_RUNS=${CH_RUNS:-$SANDBOX_RUNS} # e.g. CH_RUNS=CH_PART=errors: one part o
 require ip nft
 
 root=$NETLAB_ROOT
+# English unless a check asks for Chinese
+unset LC_ALL LC_MESSAGES
+export LANG=C.UTF-8
 netlab() { "$NETLAB" "$@"; } # what the solutions call
 
-# leftovers: every trace of a lab outside the loopback: links, a netlab table, containers,
-# networks beyond the predefined ones, external hosts' mounts, files in the state root.
+# leftovers: every trace of a lab: links but lo, a netlab nftables table, mounts under the state
+# root, files in it (the empty folders any command makes when it opens the root do not count).
 leftovers() {
         ip -o link show | awk -F': ' '$2 != "lo" {print "link " $2}'
         nft list tables 2>/dev/null | grep netlab
         grep -E " $root/" /proc/mounts
-        ls -A "$root" 2>/dev/null | sed 's/^/file /'
+        find "$root" -mindepth 1 \( -type f -o -type l \) 2>/dev/null | sed 's/^/file /'
 }
 
 # What a command to type looks like in a hint: diagnose's "fix:", a netlab verb, a flag.
@@ -96,6 +99,7 @@ sidecar          Share a network namespace" nl challenge ls
         # Languages: the task in English, or in Chinese by --lang zh or a zh_* locale.
         check "start --lang zh" nl challenge start --lang zh publish
         check_match "prints the task in Chinese" "让 laptop 通过主机的 8080 端口访问到这个网页" "$out"
+        check_match "and the title and the notes" "把端口发布到外部.*由外到内：" "$(tr '\n' ' ' <<<"$out")"
         check_error "a second start is refused while one is active" \
                 "challenge $CHALLENGES/publish.lab is active" nl challenge start names
         check_eq "and the first one is untouched" "web" "$(nl ps --format '{{.Names}}')"
@@ -128,7 +132,8 @@ EOF
         check_match "and shows the command's output" "nosuchnet" "$out"
         check_eq "and leaves nothing behind" "" "$(leftovers)"
 
-        # Ctrl-C during the start: the command running ends and the start is removed.
+        # Ctrl-C during the start: the running command finishes (a command cut short in a real state
+        # root could leave what reset cannot find), then the start is removed.
         cat >"$tmp/slow.lab" <<'EOF'
 title  Slow
 network create slow --subnet 10.98.0.0/24
@@ -146,7 +151,7 @@ EOF
         kill -INT -- -"$pid"
         wait "$pid"
         check_eq "Ctrl-C ends the start with status 1" 1 "$?"
-        check_match "saying the start is removed" "the start is removed" "$(cat "$tmp/slow.out")"
+        check_match "after the running command finished" "interrupted: the start is removed" "$(cat "$tmp/slow.out")"
         check_eq "and leaves nothing behind" "" "$(leftovers)"
 
         # The file's grammar: errors name the line.
@@ -166,8 +171,56 @@ EOF
         check_eq "before anything ran" "" "$(leftovers)"
 }
 
+# An unprivileged user (a student without root): the challenge lives in the user's lab host.
+rootless_part() {
+        local U1=4242 ids f out2
+        if ! command -v setpriv >/dev/null || ! command -v newuidmap >/dev/null; then
+                ok "rootless # SKIP needs setpriv and newuidmap"
+                return
+        fi
+        ids=$(mktemp -d /run/netlab-test/ids.XXXXXX)
+        { cat /etc/passwd; echo "nlstudent1:x:$U1:$U1::/tmp:/bin/sh"; } >"$ids/passwd"
+        printf 'nlstudent1:200000:65536\n' >"$ids/subuid"
+        cp "$ids/subuid" "$ids/subgid"
+        for f in passwd subuid subgid; do
+                touch "/etc/$f"
+                mount --bind "$ids/$f" "/etc/$f"
+        done
+        mkdir -p "/run/user/$U1"
+        chown "$U1:$U1" "/run/user/$U1"
+        chmod 0700 "/run/user/$U1"
+        u1() {
+                (cd / && setpriv --reuid "$U1" --regid "$U1" --clear-groups env -i PATH="$PATH" \
+                        HOME=/tmp XDG_RUNTIME_DIR="/run/user/$U1" LANG=C.UTF-8 \
+                        NETLAB_CHALLENGES="$CHALLENGES" "$NETLAB" "$@")
+        }
+        if ! u1 challenge ls >/dev/null 2>&1; then
+                ok "rootless # SKIP uid $U1 cannot read the build tree or the challenges"
+                return
+        fi
+        TAP_PREFIX="rootless: "
+        check "start as an unprivileged user" u1 challenge start sidecar
+        check_match "the lab runs in the user's lab host" "app" "$(u1 ps --format '{{.Names}}')"
+        check_eq "not in root's state root" "" "$(nl ps -aq 2>&1)"
+        out2=$(u1 challenge check 2>&1)
+        check_eq "check fails at the start" 1 "$?"
+        check_match "with a hint" "hint: " "$out2"
+        netlab() { u1 "$@"; }
+        if out2=$(set -e; . "$CHALLENGES/sidecar.solution" 2>&1); then
+                ok "the reference solution runs as the user"
+        else
+                not_ok "the reference solution runs as the user" "$out2"
+        fi
+        check "check passes" u1 challenge check
+        check "reset" u1 challenge reset
+        check_eq "the user's lab is empty again" "" "$(u1 ps -aq 2>&1)"
+        u1 lab down >/dev/null 2>&1
+        TAP_PREFIX=
+}
+
 case $CH_PART in
 errors) errors_part ;;
+rootless) rootless_part ;;
 *) one_challenge "$CH_PART" ;;
 esac
 echo "1..$tap_n"
