@@ -493,11 +493,12 @@ static const struct help helps[] = {
     {"challenge start",
      "Usage: netlab challenge start [OPTIONS] NAME|FILE\n"
      "\n"
-     "Build the challenge's starting lab in the state root (for real: --root or $NETLAB_ROOT as\n"
-     "usual), record it as the active challenge and print its task. NAME is a file NAME.lab in\n"
-     "./challenges (or $NETLAB_CHALLENGES). The state root must hold no lab: no container, user\n"
-     "network or external host. A command of the start that fails, or Ctrl-C, removes all of\n"
-     "it again.\n"
+     "Build the challenge's starting lab in the state root (for real, as root or in your\n"
+     "rootless lab host: --root or $NETLAB_ROOT as usual), record it as the active challenge and\n"
+     "print its task. NAME is a file NAME.lab in ./challenges (or $NETLAB_CHALLENGES). The state\n"
+     "root must hold no lab: no container, user network or external host. A command of the\n"
+     "start that fails, or Ctrl-C (once the running command has finished), removes all of it\n"
+     "again.\n"
      "\n"
      "Options:\n"
      "      --lang en|zh  the task in English or Chinese (default: zh for a zh_* locale)\n"},
