@@ -9,6 +9,7 @@
 
 #include "runtime/ctr/system.h"
 #include "runtime/lab/challenge.h"
+#include "runtime/lab/diagnose.h"
 #include "runtime/lab/internal.h"
 #include "runtime/net/external.h"
 #include "runtime/net/network.h"
@@ -184,12 +185,84 @@ int nlab_challenge_start(const struct nlab_challenge *c, const char *root,
         return r;
 }
 
+/* The runner explains failed reach checks; a name that does not resolve gets diagnose's reason
+ * too (no shared network, a container not running), which says more than "NXDOMAIN". */
+struct explain {
+        const struct nlab_runner_ops *inner;
+        void *ctx;
+        struct nlab_store st;
+};
+
+static void explain_start(void *ctx, const struct nlab_scenario *s)
+{
+        struct explain *x = ctx;
+
+        x->inner->start(x->ctx, s);
+}
+
+static void explain_note(void *ctx, const struct nlab_step *st)
+{
+        struct explain *x = ctx;
+
+        x->inner->note(x->ctx, st);
+}
+
+static void explain_begin(void *ctx, const struct nlab_step *st)
+{
+        struct explain *x = ctx;
+
+        x->inner->begin(x->ctx, st);
+}
+
+static void explain_result(void *ctx, const struct nlab_step *st, const struct nlab_step_result *r)
+{
+        struct explain *x = ctx;
+        struct nlab_step_result out = *r;
+        struct nlab_diag d;
+        char reason[sizeof(d.steps[0].text) + sizeof(d.steps[0].fix) + 8];
+        size_t i;
+
+        if (r->mark == NLAB_MARK_FAIL && !r->reason && st->kind == NLAB_STEP_EXPECT &&
+            st->ex.kind == NLAB_EXPECT_RESOLVES && !st->ex.xfail &&
+            nlab_diagnose(&x->st, st->ex.subject, st->ex.target, &d, NULL) == 0) {
+                for (i = 0; i < d.n && d.steps[i].ok; i++)
+                        ;
+                if (i < d.n) {
+                        snprintf(reason, sizeof(reason), "%s%s%s", d.steps[i].text,
+                                 d.steps[i].fix[0] ? "; fix: " : "", d.steps[i].fix);
+                        out.reason = reason;
+                }
+        }
+        x->inner->result(x->ctx, st, &out);
+}
+
+static void explain_done(void *ctx, const struct nlab_scenario *s,
+                         const struct nlab_run_summary *sum)
+{
+        struct explain *x = ctx;
+
+        x->inner->done(x->ctx, s, sum);
+}
+
+static const struct nlab_runner_ops explain_ops = {.start = explain_start,
+                                                   .note = explain_note,
+                                                   .begin = explain_begin,
+                                                   .result = explain_result,
+                                                   .done = explain_done};
+
 int nlab_challenge_check(const struct nlab_challenge *c, const char *root,
                          const struct nlab_runner_ops *ops, void *ctx, struct nlab_err *err)
 {
+        struct explain x = {.inner = ops, .ctx = ctx};
+        int r;
+
         assert(c && root && ops);
+        if (nlab_store_open(&x.st, root, err) < 0)
+                return -1;
         /* commands are not run by a check, and the file has expectations only after the task */
-        return nlab_scenario_check(&c->s, root, ops, ctx, err);
+        r = nlab_scenario_check(&c->s, root, &explain_ops, &x, err);
+        nlab_store_close(&x.st);
+        return r;
 }
 
 int nlab_challenge_reset(const char *root, struct nlab_err *err)
