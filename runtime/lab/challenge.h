@@ -55,8 +55,8 @@ int nlab_challenge_start(const struct nlab_challenge *c, const char *root,
                          struct nlab_err *err);
 /* The active challenge's file into path; NLAB_E_NOTFOUND when there is none. */
 int nlab_challenge_active(const char *root, char *path, size_t size, struct nlab_err *err);
-/* Check c's goals against the lab in root as it is now (nlab_scenario_check): 0 all hold, 1 not,
- * -1 with err. */
+/* Check c's goals against the lab in root as it is now (nlab_scenario_check; a failed resolves
+ * goal gets diagnose's reason too, as reach goals do): 0 all hold, 1 not, -1 with err. */
 int nlab_challenge_check(const struct nlab_challenge *c, const char *root,
                          const struct nlab_runner_ops *ops, void *ctx, struct nlab_err *err);
 /* Remove the active challenge's lab: everything in root, what the student added too (a system
