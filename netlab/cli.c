@@ -1,4 +1,5 @@
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "netlab/cli.h"
@@ -61,6 +62,26 @@ int nlab_cli_parse(const char *cmd, const struct nlab_flag *flags, size_t nflags
         if (help >= 0 && p->set[help]) {
                 *code = nlab_cli_help(cmd);
                 return 1;
+        }
+        return 0;
+}
+
+int nlab_cli_pick_lang(const char *flag, bool *zh)
+{
+        static const char *const vars[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
+        size_t i;
+
+        if (flag) {
+                *zh = !strcmp(flag, "zh");
+                return *zh || !strcmp(flag, "en") ? 0 : -1;
+        }
+        *zh = false;
+        for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+                const char *v = getenv(vars[i]);
+                if (v && v[0]) {
+                        *zh = !strncmp(v, "zh_", 3) || !strcmp(v, "zh");
+                        break;
+                }
         }
         return 0;
 }

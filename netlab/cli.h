@@ -31,6 +31,9 @@ int nlab_cli_usage_error(const char *cmd, const char *msg, bool docker_run_codes
 /* Whether argv (a command's arguments) sets the table's --help flag; a parse error counts as no. */
 bool nlab_cli_asks_help(const struct nlab_flag *flags, size_t nflags, int argc, char **argv,
                         int stop_after);
+/* The narration's language: --lang (en or zh; -1 for anything else), else zh for a zh_* locale
+ * (the first of LC_ALL, LC_MESSAGES, LANG that is set, as the C library reads them). */
+int nlab_cli_pick_lang(const char *flag, bool *zh);
 /* For commands whose arguments may hold a --help that is not theirs (run IMAGE CMD --help):
  * print the help argv asks for and return the exit code, or -1 when it asks for none. main()
  * calls these before it opens the state root, since --help must not create or touch anything. */
@@ -39,6 +42,7 @@ int nlab_run_help_only(const char *cmd, int argc, char **argv);
 int nlab_exec_help_only(const char *cmd, int argc, char **argv);
 int nlab_network_help_only(const char *cmd, int argc, char **argv);
 int nlab_external_help_only(const char *cmd, int argc, char **argv);
+int nlab_challenge_help_only(const char *cmd, int argc, char **argv);
 int nlab_link_help_only(const char *cmd, int argc, char **argv);
 /* Print the help of a command ("run", "network connect") to stdout. */
 int nlab_cli_help(const char *cmd);
@@ -70,6 +74,7 @@ int nlab_cmd_external(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_graph(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_link(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_scenario(struct nlab_cli *cli, int argc, char **argv);
+int nlab_cmd_challenge(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_system(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_version(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_info(struct nlab_cli *cli, int argc, char **argv);

@@ -202,7 +202,7 @@ static int scenario_run(struct nlab_cli *cli, bool check, int argc, char **argv)
         if (check && (p.set[1] || o.keep || o.trust)) {
                 code = nlab_cli_usage_error(cmd, "--step, --keep and --trust are for scenario run",
                                             false);
-        } else if (scenario_pick_lang(p.value[7], &o.zh) < 0) {
+        } else if (nlab_cli_pick_lang(p.value[7], &o.zh) < 0) {
                 fprintf(stderr, "netlab: error: --lang \"%s\": want en or zh\n", p.value[7]);
                 code = 1;
         } else if (p.npos == 0) {
@@ -246,7 +246,7 @@ static int scenario_list(int argc, char **argv)
                 dir = "scenarios";
         if (nlab_scenario_dir(dir, &files, &err) < 0)
                 return nlab_cli_fail(&err, false);
-        scenario_pick_lang(NULL, &zh);
+        nlab_cli_pick_lang(NULL, &zh);
         for (i = 0; i < files.n; i++) {
                 struct nlab_scenario s;
                 const char *base = strrchr(files.v[i], '/');

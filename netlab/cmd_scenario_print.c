@@ -76,27 +76,6 @@ static void mark(struct scenario_opts *o, enum nlab_mark m, const char *text, co
         fflush(stdout);
 }
 
-/* --lang, else the first locale variable set, in the order the C library reads them. */
-int scenario_pick_lang(const char *flag, bool *zh)
-{
-        static const char *const vars[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
-        size_t i;
-
-        if (flag) {
-                *zh = !strcmp(flag, "zh");
-                return *zh || !strcmp(flag, "en") ? 0 : -1;
-        }
-        *zh = false;
-        for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
-                const char *v = getenv(vars[i]);
-                if (v && v[0]) {
-                        *zh = !strncmp(v, "zh_", 3) || !strcmp(v, "zh");
-                        break;
-                }
-        }
-        return 0;
-}
-
 const char *scenario_title(const struct nlab_scenario *s, bool zh)
 {
         if (zh && s->title_zh)

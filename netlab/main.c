@@ -43,6 +43,7 @@ static const struct command commands[] = {
     {"graph", nlab_cmd_graph, 0, NULL},
     {"link", nlab_cmd_link, 0, nlab_link_help_only},
     {"scenario", nlab_cmd_scenario, CMD_NO_ROOT, NULL},
+    {"challenge", nlab_cmd_challenge, 0, nlab_challenge_help_only},
     {"system", nlab_cmd_system, 0, NULL},
     {"top", nlab_cmd_top, 0, NULL},
     {"info", nlab_cmd_info, 0, NULL},

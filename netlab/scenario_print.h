@@ -25,8 +25,6 @@ struct scenario_opts {
 /* The runner's callbacks that print; ctx is a struct scenario_opts. */
 extern const struct nlab_runner_ops scenario_printer;
 
-/* --lang, else the first of LC_ALL, LC_MESSAGES, LANG that is set: *zh when it is Chinese. */
-int scenario_pick_lang(const char *flag, bool *zh);
 const char *scenario_title(const struct nlab_scenario *s, bool zh);
 
 #endif

@@ -21,6 +21,7 @@ struct lab_ctx {
         size_t next;
         unsigned party_flags; /* NLAB_PARTY_NAMED_NETNS when checking a lab built by hand */
         volatile sig_atomic_t *interrupted; /* Ctrl-C: stop retrying */
+        bool own_group; /* commands in a process group of their own: Ctrl-C never cuts one short */
 };
 
 /* What an expectation found, for the mark and the explanation. */

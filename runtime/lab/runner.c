@@ -67,6 +67,8 @@ static pid_t spawn_self(const struct lab_ctx *c, char *const *args, size_t nargs
         if (pid != 0)
                 return pid;
         signal(SIGINT, SIG_DFL);
+        if (c->own_group)
+                setpgid(0, 0);
         devnull = open("/dev/null", O_RDONLY);
         dup2(devnull, 0);
         dup2(out_fd, 1);
