@@ -83,6 +83,40 @@ const char *scenario_title(const struct nlab_scenario *s, bool zh)
         return s->title ? s->title : "(untitled)";
 }
 
+/* netlab's own words around the narration, in the language the narration is in. */
+struct words {
+        const char *step_intro, *test_host, *shell, *keys, *interrupted, *summary, *xfailed;
+};
+
+static const struct words english = {
+    .step_intro = "  (--step: Enter runs the step shown, s opens a shell in the lab host, q quits, ? "
+                  "lists the keys)\n",
+    .test_host = "   (a test host: a machine outside netlab, like a laptop on the same LAN, linked "
+                 "to the lab host)",
+    .shell = "a shell in the lab host: netlab ps, netlab exec, ip addr see the lab; exit comes back "
+             "here",
+    .keys = "Enter: run the step shown   s: a shell in the lab host (exit comes back)   q: stop, "
+            "remove the lab",
+    .interrupted = "interrupted: the lab is being removed",
+    .summary = "%s%s: %u passed, %u failed",
+    .xfailed = ", %u failed as this lab means them to",
+};
+
+static const struct words chinese = {
+    .step_intro = "  （--step：回车执行显示的这一步，s 打开实验宿主机里的 shell，q 退出，? 列出按键）\n",
+    .test_host = "   （测试主机：netlab 之外的一台机器，就像同一局域网里的笔记本，连到实验宿主机上）",
+    .shell = "实验宿主机里的 shell：netlab ps、netlab exec、ip addr 看到的都是这个实验；exit 回到这里",
+    .keys = "回车：执行显示的这一步   s：实验宿主机里的 shell（exit 回来）   q：停止并删除实验",
+    .interrupted = "已中断：正在删除实验",
+    .summary = "%s%s：通过 %u 项，失败 %u 项",
+    .xfailed = "，其中 %u 项按本实验的设计应当失败",
+};
+
+static const struct words *words_of(const struct scenario_opts *o)
+{
+        return o->zh ? &chinese : &english;
+}
+
 static void on_start(void *ctx, const struct nlab_scenario *s)
 {
         const struct scenario_opts *o = ctx;
@@ -93,8 +127,7 @@ static void on_start(void *ctx, const struct nlab_scenario *s)
                 printf("%s %s: %s\n", o->fancy ? "\u25b6" : "==", s->file,
                        scenario_title(s, o->zh));
         if (o->step)
-                printf("  (--step: Enter runs the step shown, s opens a shell in the lab host, q "
-                       "quits, ? lists the keys)\n");
+                fputs(words_of(o)->step_intro, stdout);
         fflush(stdout);
 }
 
@@ -113,12 +146,9 @@ static void step_header(const struct scenario_opts *o, const struct nlab_step *s
         if (st->kind == NLAB_STEP_COMMAND)
                 printf("$ netlab %s", st->text);
         else if (st->kind == NLAB_STEP_EXTERNAL)
-                printf("%s   (a test host: a machine outside netlab, like a laptop on the same "
-                       "LAN, linked to the lab host)",
-                       st->text);
+                printf("%s%s", st->text, words_of(o)->test_host);
         else
                 printf("%s", st->text);
-        (void)o;
 }
 
 /* A command is shown as typed. */
@@ -184,11 +214,7 @@ static enum nlab_step_answer on_ask(void *ctx, const struct nlab_step *st)
                         return NLAB_STEP_QUIT;
                 }
                 if (key == 's' || key == '?') {
-                        printf("\n  %s\n",
-                               key == 's' ? "a shell in the lab host: netlab ps, netlab exec, ip "
-                                            "addr see the lab; exit comes back here"
-                                          : "Enter: run the step shown   s: a shell in the lab "
-                                            "host (exit comes back)   q: stop, remove the lab");
+                        printf("\n  %s\n", key == 's' ? words_of(o)->shell : words_of(o)->keys);
                         o->reprint = true;
                         if (key == 's' && o->tty)
                                 tcsetattr(STDIN_FILENO, TCSANOW, &o->cooked);
@@ -251,11 +277,11 @@ static void on_done(void *ctx, const struct nlab_scenario *s, const struct nlab_
         if (sum->interrupted && o->line_open)
                 printf("\n"); /* Ctrl-C during an expectation: its mark never came */
         if (sum->interrupted)
-                printf("%sinterrupted: the lab is being removed\n", c);
-        printf("%s%s: %u passed, %u failed%s", c, s->file, sum->passed, sum->failed,
-               sum->xfailed ? "" : "\n");
+                printf("%s%s\n", c, words_of(o)->interrupted);
+        printf(words_of(o)->summary, c, s->file, sum->passed, sum->failed);
         if (sum->xfailed)
-                printf(", %u failed as this lab means them to\n", sum->xfailed);
+                printf(words_of(o)->xfailed, sum->xfailed);
+        printf("\n");
 }
 
 const struct nlab_runner_ops scenario_printer = {.start = on_start,
