@@ -452,13 +452,46 @@ static void put_arp(struct line *l, struct span s, struct nlab_pkt *pkt)
         }
 }
 
+static void put_network(struct line *l, struct span s, uint16_t etype, size_t len,
+                        struct nlab_pkt *pkt)
+{
+        switch (etype) {
+        case 0x0800:
+                put_ipv4(l, s, pkt);
+                break;
+        case 0x86dd:
+                put_ipv6(l, s, pkt);
+                break;
+        case 0x0806:
+                put_arp(l, s, pkt);
+                break;
+        default:
+                put(l, "ethertype 0x%04x, length %zu", etype, len);
+        }
+}
+
+/* s starts after the Ethernet header. */
+static void put_ether(struct line *l, struct span s, size_t len, struct nlab_pkt *pkt)
+{
+        uint16_t etype = rd16(s.p - 2);
+
+        /* 802.1Q and QinQ tags: skip them to the real type */
+        while (etype == 0x8100 || etype == 0x88a8) {
+                if (!take(&s, 4)) {
+                        put(l, "[cut VLAN tag]");
+                        return;
+                }
+                etype = rd16(s.p - 2);
+        }
+        put_network(l, s, etype, len, pkt);
+}
+
 int nlab_pkt_decode(const uint8_t *frame, size_t caplen, size_t len, int linktype,
                     struct nlab_pkt *pkt, char *out, size_t outsize)
 {
         struct line l = {out, outsize, 0, false};
         struct span s = {frame, caplen};
         struct nlab_pkt local;
-        uint16_t etype;
 
         if (!pkt)
                 pkt = &local;
@@ -466,34 +499,14 @@ int nlab_pkt_decode(const uint8_t *frame, size_t caplen, size_t len, int linktyp
         if (!out || outsize == 0)
                 return -1;
         out[0] = '\0';
-        if (linktype == NLAB_PKT_LINK_RAW) {
-                etype = caplen && frame[0] >> 4 == 6 ? 0x86dd : 0x0800;
-        } else if (linktype == NLAB_PKT_LINK_ETHER) {
-                if (!take(&s, 14)) {
-                        put(&l, "[cut Ethernet header] length %zu", len);
-                        return l.cut ? -1 : 0;
-                }
-                etype = rd16(s.p - 2);
-                /* 802.1Q and QinQ tags: skip them to the real type */
-                while ((etype == 0x8100 || etype == 0x88a8) && take(&s, 4))
-                        etype = rd16(s.p - 2);
-        } else {
+        if (linktype == NLAB_PKT_LINK_RAW)
+                put_network(&l, s, caplen && frame[0] >> 4 == 6 ? 0x86dd : 0x0800, len, pkt);
+        else if (linktype != NLAB_PKT_LINK_ETHER)
                 put(&l, "link type %d, length %zu", linktype, len);
-                return l.cut ? -1 : 0;
-        }
-        switch (etype) {
-        case 0x0800:
-                put_ipv4(&l, s, pkt);
-                break;
-        case 0x86dd:
-                put_ipv6(&l, s, pkt);
-                break;
-        case 0x0806:
-                put_arp(&l, s, pkt);
-                break;
-        default:
-                put(&l, "ethertype 0x%04x, length %zu", etype, len);
-        }
+        else if (!take(&s, 14))
+                put(&l, "[cut Ethernet header]");
+        else
+                put_ether(&l, s, len, pkt);
         if (caplen < len)
                 put(&l, " [captured %zu of %zu]", caplen, len);
         return l.cut ? -1 : 0;
