@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include "dns/wire.h"
@@ -336,6 +337,7 @@ static void put_udp(struct line *l, struct span s, struct nlab_pkt *pkt)
 /* The transport header of an IP packet whose payload s starts at it. */
 static void put_transport(struct line *l, struct span s, uint8_t proto, struct nlab_pkt *pkt)
 {
+        pkt->ipproto = proto;
         switch (proto) {
         case IPPROTO_ICMP:
                 put_icmp(l, s, pkt, false);
@@ -510,4 +512,164 @@ int nlab_pkt_decode(const uint8_t *frame, size_t caplen, size_t len, int linktyp
         if (caplen < len)
                 put(&l, " [captured %zu of %zu]", caplen, len);
         return l.cut ? -1 : 0;
+}
+
+static const char *const proto_words[] = {
+    [NLAB_PKT_ARP] = "arp", [NLAB_PKT_ICMP] = "icmp", [NLAB_PKT_TCP] = "tcp",
+    [NLAB_PKT_UDP] = "udp", [NLAB_PKT_DNS] = "dns",
+};
+static const char *const tcp_words[] = {"syn", "syn-ack", "rst", "fin"};
+static const char *const dns_words[] = {"query", "response"};
+static const char *const arp_words[] = {"who-has", "is-at"};
+
+static int word_index(const char *w, const char *const *words, size_t n)
+{
+        size_t i;
+
+        for (i = 0; i < n; i++)
+                if (words[i] && !strcmp(words[i], w))
+                        return (int)i;
+        return -1;
+}
+
+#define WORDS(a) (a), sizeof(a) / sizeof((a)[0])
+
+/* The second word of a pattern; -1 with why when it does not fit the protocol. */
+static int parse_what(const struct nlab_pkt_pattern *pt, const char *w, char *why, size_t size)
+{
+        int k = -1;
+
+        switch (pt->proto) {
+        case NLAB_PKT_ICMP:
+                k = nlab_pkt_icmp_type(w);
+                if (k < 0)
+                        snprintf(why, size,
+                                 "ICMP type \"%s\": echo-request, echo-reply, dest-unreachable, "
+                                 "time-exceeded, redirect, ...",
+                                 w);
+                return k;
+        case NLAB_PKT_TCP:
+                k = word_index(w, WORDS(tcp_words));
+                break;
+        case NLAB_PKT_DNS:
+                k = word_index(w, WORDS(dns_words));
+                break;
+        case NLAB_PKT_ARP:
+                k = word_index(w, WORDS(arp_words));
+                break;
+        default:
+                break;
+        }
+        if (k < 0)
+                snprintf(why, size, "\"%s\" after %s: %s", w, proto_words[pt->proto],
+                         pt->proto == NLAB_PKT_TCP   ? "syn, syn-ack, rst or fin"
+                         : pt->proto == NLAB_PKT_DNS ? "query or response, then the name"
+                         : pt->proto == NLAB_PKT_ARP ? "who-has or is-at"
+                                                     : "nothing may follow udp");
+        return k;
+}
+
+int nlab_pkt_pattern_parse(char *const *words, size_t n, struct nlab_pkt_pattern *pt, size_t *bad,
+                           char *why, size_t size)
+{
+        int k;
+
+        memset(pt, 0, sizeof(*pt));
+        pt->what = -1;
+        *bad = 0;
+        if (n == 0) {
+                snprintf(why, size, "missing the packet: icmp, tcp, udp, dns or arp");
+                return -1;
+        }
+        k = word_index(words[0], WORDS(proto_words));
+        if (k <= 0) {
+                snprintf(why, size, "unknown protocol \"%s\": icmp, tcp, udp, dns or arp",
+                         words[0]);
+                return -1;
+        }
+        pt->proto = (enum nlab_pkt_proto)k;
+        if (n == 1)
+                return 0;
+        *bad = 1;
+        pt->what = parse_what(pt, words[1], why, size);
+        if (pt->what < 0)
+                return -1;
+        if (n == 2)
+                return 0;
+        *bad = 2;
+        if (pt->proto != NLAB_PKT_DNS || n > 3 || strlen(words[2]) >= sizeof(pt->name)) {
+                snprintf(why, size, "unexpected \"%s\" (only dns takes a name after %s)", words[2],
+                         words[1]);
+                return -1;
+        }
+        snprintf(pt->name, sizeof(pt->name), "%s", words[2]);
+        return 0;
+}
+
+static bool tcp_kind(int what, uint8_t f)
+{
+        switch (what) {
+        case 0:
+                return (f & NLAB_TCP_SYN) && !(f & NLAB_TCP_ACK);
+        case 1:
+                return (f & NLAB_TCP_SYN) && (f & NLAB_TCP_ACK);
+        case 2:
+                return f & NLAB_TCP_RST;
+        default:
+                return f & NLAB_TCP_FIN;
+        }
+}
+
+/* A DNS name as asked ("web" matches "web" and "web." but not "www"), any letter case. */
+static bool same_name(const char *want, const char *got)
+{
+        size_t n = strlen(want);
+
+        if (n && want[n - 1] == '.')
+                n--;
+        return strlen(got) == n && !strncasecmp(want, got, n);
+}
+
+bool nlab_pkt_pattern_match(const struct nlab_pkt_pattern *pt, const struct nlab_pkt *p)
+{
+        switch (pt->proto) {
+        case NLAB_PKT_ICMP:
+                return p->proto == NLAB_PKT_ICMP && p->ipproto == IPPROTO_ICMP &&
+                       (pt->what < 0 || p->icmp_type == pt->what);
+        case NLAB_PKT_TCP:
+                return p->ipproto == IPPROTO_TCP && p->proto != NLAB_PKT_OTHER &&
+                       (pt->what < 0 || tcp_kind(pt->what, p->tcp_flags));
+        case NLAB_PKT_UDP:
+                return p->ipproto == IPPROTO_UDP && p->proto != NLAB_PKT_OTHER;
+        case NLAB_PKT_DNS:
+                return p->proto == NLAB_PKT_DNS &&
+                       (pt->what < 0 || p->dns_response == (pt->what == 1)) &&
+                       (!pt->name[0] || same_name(pt->name, p->dns_qname));
+        case NLAB_PKT_ARP:
+                return p->proto == NLAB_PKT_ARP &&
+                       (pt->what < 0 || p->arp_reply == (pt->what == 1));
+        default:
+                return false;
+        }
+}
+
+void nlab_pkt_pattern_format(const struct nlab_pkt_pattern *pt, char *out, size_t size)
+{
+        const char *what = NULL;
+
+        if (pt->what >= 0) {
+                if (pt->proto == NLAB_PKT_ICMP)
+                        what = nlab_pkt_icmp_name((uint8_t)pt->what);
+                else if (pt->proto == NLAB_PKT_TCP)
+                        what = tcp_words[pt->what];
+                else if (pt->proto == NLAB_PKT_DNS)
+                        what = dns_words[pt->what];
+                else if (pt->proto == NLAB_PKT_ARP)
+                        what = arp_words[pt->what];
+        }
+        snprintf(out, size, "%s%s%s%s%s",
+                 pt->proto < sizeof(proto_words) / sizeof(proto_words[0]) && proto_words[pt->proto]
+                     ? proto_words[pt->proto]
+                     : "?",
+                 what ? " " : "", what ? what : "", pt->name[0] ? " " : "", pt->name);
 }

@@ -34,7 +34,8 @@ enum nlab_pkt_proto {
 
 struct nlab_pkt {
         enum nlab_pkt_proto proto;
-        int family; /* AF_INET, AF_INET6, or 0 (ARP, other) */
+        uint8_t ipproto; /* IPPROTO_* of an IP packet (DNS rides on UDP or TCP), else 0 */
+        int family;      /* AF_INET, AF_INET6, or 0 (ARP, other) */
         char src[NLAB_PKT_ADDRLEN], dst[NLAB_PKT_ADDRLEN]; /* IP addresses, or ARP sender/target */
         uint16_t sport, dport;
         uint8_t icmp_type, icmp_code;
@@ -56,5 +57,24 @@ int nlab_pkt_decode(const uint8_t *frame, size_t caplen, size_t len, int linktyp
 const char *nlab_pkt_icmp_name(uint8_t type);
 /* The ICMPv4 type of a name above, or -1. */
 int nlab_pkt_icmp_type(const char *name);
+
+/* What a scenario's `expect capture` looks for, by protocol (addresses are the lab's to resolve):
+ *   icmp [TYPE]             echo-request, echo-reply, dest-unreachable, ...
+ *   tcp [syn|syn-ack|rst|fin]
+ *   udp
+ *   dns [query|response [NAME]]
+ *   arp [who-has|is-at] */
+struct nlab_pkt_pattern {
+        enum nlab_pkt_proto proto;   /* NLAB_PKT_UDP and NLAB_PKT_TCP match DNS on them too */
+        int what;                    /* -1: any; else an ICMP type, or an index per protocol */
+        char name[NLAB_PKT_NAMELEN]; /* dns: the question, "" for any */
+};
+
+/* Parse words[0..n). Returns 0, or -1 with *bad the index of the word at fault and why filled. */
+int nlab_pkt_pattern_parse(char *const *words, size_t n, struct nlab_pkt_pattern *pt, size_t *bad,
+                           char *why, size_t size);
+bool nlab_pkt_pattern_match(const struct nlab_pkt_pattern *pt, const struct nlab_pkt *p);
+/* The pattern as written, normalized ("tcp syn", "dns query web"). */
+void nlab_pkt_pattern_format(const struct nlab_pkt_pattern *pt, char *out, size_t size);
 
 #endif

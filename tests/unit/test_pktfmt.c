@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -332,13 +333,83 @@ static void test_small_buffer(void **state)
                          -1);
 }
 
+static int pattern(const char *text, struct nlab_pkt_pattern *pt, size_t *bad, char *why)
+{
+        char buf[128], *words[8], *save = NULL, *w;
+        size_t n = 0;
+
+        snprintf(buf, sizeof(buf), "%s", text);
+        for (w = strtok_r(buf, " ", &save); w && n < 8; w = strtok_r(NULL, " ", &save))
+                words[n++] = w;
+        return nlab_pkt_pattern_parse(words, n, pt, bad, why, 256);
+}
+
+static void test_pattern(void **state)
+{
+        struct nlab_pkt_pattern pt;
+        struct nlab_pkt p;
+        struct frame f;
+        char line[256], why[256], text[64];
+        size_t bad;
+
+        (void)state;
+        ping_frame(&f, 8);
+        decode(&f, &p, line, sizeof(line));
+        assert_int_equal(pattern("icmp echo-request", &pt, &bad, why), 0);
+        assert_true(nlab_pkt_pattern_match(&pt, &p));
+        nlab_pkt_pattern_format(&pt, text, sizeof(text));
+        assert_string_equal(text, "icmp echo-request");
+        assert_int_equal(pattern("icmp echo-reply", &pt, &bad, why), 0);
+        assert_false(nlab_pkt_pattern_match(&pt, &p));
+        assert_int_equal(pattern("icmp", &pt, &bad, why), 0);
+        assert_true(nlab_pkt_pattern_match(&pt, &p));
+        assert_int_equal(pattern("tcp", &pt, &bad, why), 0);
+        assert_false(nlab_pkt_pattern_match(&pt, &p));
+
+        arp_frame(&f, 2);
+        decode(&f, &p, line, sizeof(line));
+        assert_int_equal(pattern("arp is-at", &pt, &bad, why), 0);
+        assert_true(nlab_pkt_pattern_match(&pt, &p));
+        assert_int_equal(pattern("arp who-has", &pt, &bad, why), 0);
+        assert_false(nlab_pkt_pattern_match(&pt, &p));
+
+        memset(&p, 0, sizeof(p));
+        p.proto = NLAB_PKT_DNS;
+        p.ipproto = IPPROTO_UDP;
+        snprintf(p.dns_qname, sizeof(p.dns_qname), "web");
+        assert_int_equal(pattern("dns query WEB.", &pt, &bad, why), 0);
+        assert_true(nlab_pkt_pattern_match(&pt, &p));
+        assert_int_equal(pattern("dns query www", &pt, &bad, why), 0);
+        assert_false(nlab_pkt_pattern_match(&pt, &p));
+        assert_int_equal(pattern("udp", &pt, &bad, why), 0);
+        assert_true(nlab_pkt_pattern_match(&pt, &p)); /* DNS rides on UDP */
+        p.proto = NLAB_PKT_TCP;
+        p.ipproto = IPPROTO_TCP;
+        p.tcp_flags = NLAB_TCP_SYN | NLAB_TCP_ACK;
+        assert_int_equal(pattern("tcp syn", &pt, &bad, why), 0);
+        assert_false(nlab_pkt_pattern_match(&pt, &p));
+        assert_int_equal(pattern("tcp syn-ack", &pt, &bad, why), 0);
+        assert_true(nlab_pkt_pattern_match(&pt, &p));
+
+        assert_int_equal(pattern("icmpv6", &pt, &bad, why), -1);
+        assert_int_equal(bad, 0);
+        assert_non_null(strstr(why, "icmp, tcp, udp, dns or arp"));
+        assert_int_equal(pattern("icmp echo", &pt, &bad, why), -1);
+        assert_int_equal(bad, 1);
+        assert_non_null(strstr(why, "echo-request"));
+        assert_int_equal(pattern("tcp syn web", &pt, &bad, why), -1);
+        assert_int_equal(bad, 2);
+        assert_int_equal(pattern("udp query", &pt, &bad, why), -1);
+        assert_int_equal(pattern("", &pt, &bad, why), -1);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_icmp),         cmocka_unit_test(test_tcp),
             cmocka_unit_test(test_dns),          cmocka_unit_test(test_arp_vlan),
             cmocka_unit_test(test_ipv6),         cmocka_unit_test(test_every_cut),
-            cmocka_unit_test(test_small_buffer),
+            cmocka_unit_test(test_small_buffer), cmocka_unit_test(test_pattern),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
