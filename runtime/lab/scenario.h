@@ -9,6 +9,7 @@
 
 #include "runtime/base/err.h"
 #include "runtime/base/grammar.h"
+#include "runtime/base/pktfmt.h"
 #include "runtime/base/proto.h"
 
 enum nlab_step_kind {
@@ -18,6 +19,9 @@ enum nlab_step_kind {
         NLAB_STEP_EXPECT,
 };
 
+/* `expect capture` lines that may watch one step. */
+#define NLAB_EXPECT_CAPTURES_MAX 8
+
 enum nlab_expect_kind {
         NLAB_EXPECT_REACHES,
         NLAB_EXPECT_CANNOT_REACH,
@@ -25,6 +29,7 @@ enum nlab_expect_kind {
         NLAB_EXPECT_CANNOT_RESOLVE,
         NLAB_EXPECT_EXEC,
         NLAB_EXPECT_HAS_INTERFACE,
+        NLAB_EXPECT_CAPTURE, /* capture on subject, during the step before, contains (lacks) */
 };
 
 struct nlab_expect {
@@ -41,6 +46,11 @@ struct nlab_expect {
         size_t argc;
         int exit_code;  /* exec: wanted exit status, 0 unless "-> exit N" */
         char *contains; /* exec: "-> output contains TEXT", or NULL */
+        /* capture: subject is CONTAINER[/IFACE], a network or an external host, target the
+         * pattern as written; from and to are names or IPv4 addresses, or NULL */
+        struct nlab_pkt_pattern pattern;
+        char *from, *to;
+        bool lacks;
 };
 
 struct nlab_step {
@@ -50,7 +60,8 @@ struct nlab_step {
         char **argv; /* command; external: {NAME, SUBNET or NULL} */
         size_t argc;
         struct nlab_expect ex;
-        char *text_zh; /* a note's Chinese variant (note.zh), or NULL */
+        char *text_zh;     /* a note's Chinese variant (note.zh), or NULL */
+        unsigned watchers; /* how many `expect capture` lines after it capture while it runs */
 };
 
 struct nlab_scenario {
