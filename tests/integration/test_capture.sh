@@ -109,4 +109,47 @@ nl stop -t 0 web >/dev/null
 check_error "a stopped container" "container web is not running" nl capture web
 check_status "usage error without a target" 1 nl capture
 
+# The scenario directive: captured while the step above runs. Holds first, then the same packets
+# asked for the wrong way round, or packets that are not there, fail.
+work=$(mktemp -d $T/lab.XXXXXX)
+cat >"$work/ok.lab" <<'LAB'
+network create --subnet 10.97.0.0/24 lan
+run -d --name web --net lan busybox httpd -f -p 80
+run -d --name client --net lan busybox sleep 1d
+expect client reaches web
+expect capture on web/eth0 contains icmp echo-request from client to web
+expect capture on lan contains icmp echo-reply from web
+expect capture on web lacks tcp
+expect client reaches web:80
+expect capture on web contains tcp syn from client
+exec client nslookup web
+expect capture on client contains dns response web
+LAB
+out=$(nl scenario run "$work/ok.lab" 2>&1); rc=$?
+check_eq "a scenario whose capture checks hold passes" 0 "$rc"
+check_match "it shows the packet it saw" \
+        'matched, first: eth0 IP 10\.97\.0\.3 > 10\.97\.0\.2: ICMP echo-request' "$out"
+check_match "on the bridge too" 'br-[0-9a-f]+ IP 10\.97\.0\.2 > 10\.97\.0\.3: ICMP echo-reply' "$out"
+check_match "and the DNS answer" 'DNS response 0x[0-9a-f]{4} A web\? -> 10\.97\.0\.2' "$out"
+cat >"$work/bad.lab" <<'LAB'
+network create --subnet 10.97.0.0/24 lan
+run -d --name web --net lan busybox httpd -f -p 80
+run -d --name client --net lan busybox sleep 1d
+expect client reaches web
+expect capture on web contains icmp echo-request from web
+expect capture on web contains tcp syn from client
+expect capture on web lacks icmp
+LAB
+out=$(nl scenario run "$work/bad.lab" 2>&1); rc=$?
+check_eq "a scenario whose capture checks do not hold fails" 1 "$rc"
+check_match "a request from the wrong side fails" \
+        '\[FAIL\] expect capture on web contains icmp echo-request from web' "$out"
+check_match "a SYN during a ping fails" '\[FAIL\] expect capture on web contains tcp syn from client' "$out"
+check_match "saying what it saw instead" 'none of [0-9]+ packets on web matched' "$out"
+check_match "lacks fails when the packet is there" '\[FAIL\] expect capture on web lacks icmp' "$out"
+check_match "the reach check passes, the three capture checks fail" '1 passed, 3 failed' "$out"
+printf 'run -d --name web busybox sleep 1d\nexpect capture on web contains icmp echo\n' >"$work/parse.lab"
+check_error "a bad ICMP type stops the file at its column" \
+        'parse.lab:2:37: error: ICMP type "echo": echo-request, echo-reply' nl scenario run "$work/parse.lab"
+
 finish
