@@ -209,7 +209,7 @@ static const struct help helps[] = {
             "\n"
             "In root mode the host itself is the lab host: status describes root mode, shell\n"
             "and down say so.\n"},
-    {"diagnose", "Usage: netlab diagnose A B[:PORT[/tcp|udp]]\n"
+    {"diagnose", "Usage: netlab diagnose [--capture] A B[:PORT[/tcp|udp]]\n"
                  "\n"
                  "Explain whether A can reach B and, if not, why. A is a container, 'host'\n"
                  "or a test host ('netlab external' or a namespace in /run/netns); B is a\n"
@@ -219,7 +219,12 @@ static const struct help helps[] = {
                  "  name resolves from A? icc? both bridge ports up? B listening on the port\n"
                  "  (for host:PORT, the container port it leads to)? the packets themselves?\n"
                  "Each finding names the command that fixes it. Exit status 0 when the path\n"
-                 "works, 1 when it is broken.\n"},
+                 "works, 1 when it is broken.\n"
+                 "\n"
+                 "Options:\n"
+                 "  --capture   run the final probe again with a capture open at each link of\n"
+                 "              its path (A's interface, the bridges, B's interface): its\n"
+                 "              packets at each, and the link where they stop\n"},
     {"capture", "Usage: netlab capture TARGET [-i IFACE] [-c N] [-w FILE.pcap] [FILTER...]\n"
                 "\n"
                 "Capture packets from the lab host's side, through libpcap: nothing is needed\n"

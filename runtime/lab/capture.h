@@ -57,4 +57,27 @@ unsigned nlab_capture_dropped(const struct nlab_capture *c);
 /* Flush and close the file, end the capture. */
 void nlab_capture_close(struct nlab_capture *c);
 
+/* diagnose --capture: the final probe from A to B[:PORT[/proto]] again, with a capture open at
+ * each link of its path (A's interface, the bridge(s), B's interface), to show where its packets
+ * stop. */
+#define NLAB_TRACE_POINTS 4
+#define NLAB_TRACE_LINES  4
+
+struct nlab_trace_point {
+        char where[192]; /* "client eth0", "network lan (br-...)" */
+        unsigned seen;
+        char lines[NLAB_TRACE_LINES][256]; /* the first packets, decoded, without time */
+        char error[256];                   /* could not capture here */
+};
+
+struct nlab_trace {
+        char probe[160]; /* "icmp echo to 10.96.0.2: timeout" */
+        struct nlab_trace_point pts[NLAB_TRACE_POINTS];
+        size_t n;
+        int stop; /* the first point that saw nothing, or -1 */
+};
+
+int nlab_capture_trace(struct nlab_store *st, const char *from, const char *to,
+                       struct nlab_trace *t, struct nlab_err *err);
+
 #endif

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "runtime/base/err.h"
+#include "runtime/base/proto.h"
 #include "runtime/lab/labhost.h"
 #include "runtime/base/store.h"
 
@@ -34,5 +35,8 @@ int nlab_diagnose(struct nlab_store *st, const char *from, const char *to, struc
 int nlab_diagnose_explain(struct nlab_store *st, const struct nlab_external *ext, size_t next,
                           const char *from, const char *to, char *buf, size_t size,
                           struct nlab_err *err);
+/* B, B:PORT or B:PORT/tcp|udp as diagnose reads it: the name, port 0 and ICMP without a port. */
+int nlab_diagnose_target(const char *to, char *name, size_t size, unsigned *port,
+                         enum nlab_proto *proto, struct nlab_err *err);
 
 #endif

@@ -95,6 +95,29 @@ ping -c 1 -W 2 198.18.7.2 >/dev/null
 wait "$cap"
 check_match "an external host's link" 'eth0 IP 198\.18\.7\.1 > 198\.18\.7\.2: ICMP echo-request' "$(cat $T/ext)"
 
+# diagnose --capture: the final probe's packets at each link. Positive control first: a path that
+# works shows the SYN at every link, web's eth0 included; then across two networks they stop at
+# the second bridge.
+# at_link TEXT LINK: LINK's header line and the packet lines under it.
+at_link() { awk -v l="  $2" 'index($0, l) == 1 { on = 1; print; next } /^  [^ ]/ { on = 0 } on' <<<"$1"; }
+out=$(nl diagnose --capture client web:80 2>&1); rc=$?
+check_eq "diagnose --capture on a working path exits 0" 0 "$rc"
+check_match "it names the probe and its result" 'capture of the probe: tcp to 10\.96\.0\.2:80 from client: ok' "$out"
+check_match "and shows the SYN arriving at web's eth0" \
+        '^      IP 10\.96\.0\.3 > 10\.96\.0\.2: TCP [0-9]+ > 80 \[S\]' "$(at_link "$out" "web eth0: ")"
+check_fails "no link says the packets stop" grep -q "stop before here" <<<"$out"
+nl network create --subnet 10.98.0.0/24 other >/dev/null
+nl run -d --name far --net other busybox sleep 1d >/dev/null
+out=$(nl diagnose --capture far client 2>&1); rc=$?
+check_eq "across networks diagnose --capture exits 1" 1 "$rc"
+check_match "the echo request leaves far" '^      IP 10\.98\.0\.2 > 10\.96\.0\.3: ICMP echo-request' \
+        "$(at_link "$out" "far eth0: ")"
+check_match "and reaches its own bridge" '^      IP 10\.98\.0\.2 > 10\.96\.0\.3: ICMP echo-request' \
+        "$(at_link "$out" "network other (")"
+check_match "and stops before the other network's bridge" \
+        'network capnet \(br-[0-9a-f]+\): no packets: they stop before here' "$out"
+check_match "client sees nothing" 'client eth0: no packets$' "$out"
+
 # Errors: one line naming the bad value; nothing written for a capture that never ran.
 check_error "an unknown target" "netlab: error: no container, network or external host named nosuch" nl capture nosuch
 check_error "a near miss is suggested" "did you mean client?" nl capture clinet
