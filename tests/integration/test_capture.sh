@@ -131,6 +131,8 @@ check_error "host without -i" "capture on host needs an interface: -i IFACE" nl 
 nl stop -t 0 web >/dev/null
 check_error "a stopped container" "container web is not running" nl capture web
 check_status "usage error without a target" 1 nl capture
+check "capture --help prints its usage and creates no state root" \
+        sh -c "$NETLAB --root /run/nohelp capture --help | grep -q '^Usage: netlab capture' && test ! -e /run/nohelp"
 
 # The scenario directive: captured while the step above runs. Holds first, then the same packets
 # asked for the wrong way round, or packets that are not there, fail.
