@@ -153,6 +153,11 @@ int nlab_cmd_capture(struct nlab_cli *cli, int argc, char **argv)
                 goto out;
         }
         filter = join_filter(&p);
+        if (p.npos > 1 && !filter) {
+                fprintf(stderr, "netlab: error: out of memory for the filter\n");
+                code = 1;
+                goto out;
+        }
         req = (struct nlab_capture_req){p.pos[0], p.value[F_IFACE], filter, p.value[F_WRITE]};
         if (nlab_capture_open_cli(&cli->st, &req, &c, &err) < 0) {
                 code = nlab_cli_fail(&err, false);
