@@ -16,7 +16,7 @@ static const struct nlab_cmd_grammar commands[] = {
     {"ps", NULL, 0, 0, false, "ps [OPTIONS]", &nlab_flags_ps},
     {"images", NULL, 0, 0, false, "images", NULL},
     {"port", NULL, 1, 2, false, "port CONTAINER [PORT]", &nlab_flags_port},
-    {"diagnose", NULL, 2, 2, false, "diagnose A B[:PORT]", &nlab_flags_diagnose},
+    {"diagnose", NULL, 2, 2, false, "diagnose [--capture] A B[:PORT]", &nlab_flags_diagnose},
     {"graph", NULL, 0, 0, false, "graph [--format text|dot|svg|png] [-o FILE]", &nlab_flags_graph},
     {"network", "create", 1, 1, false, "network create [OPTIONS] NETWORK",
      &nlab_flags_network_create},

@@ -396,6 +396,8 @@ int lab_check(struct lab_ctx *r, const struct nlab_expect *ex, struct lab_outcom
                 if (check_exec(r, ex, o) == 0)
                         return 0;
                 return nlab_err_set(err, NLAB_E_SYSTEM, "cannot run netlab exec");
+        case NLAB_EXPECT_CAPTURE:
+                return lab_capture_check(r, ex, o, err);
         default:
                 return check_interface(r, ex, o, err);
         }

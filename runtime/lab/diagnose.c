@@ -995,3 +995,16 @@ int nlab_diagnose_name(struct nlab_store *st, const struct nlab_external *ext, s
         nlab_party_free(&a);
         return 0;
 }
+
+int nlab_diagnose_target(const char *to, char *name, size_t size, unsigned *port,
+                         enum nlab_proto *proto, struct nlab_err *err)
+{
+        struct target t;
+
+        if (parse_target(to, &t, err) < 0)
+                return -1;
+        snprintf(name, size, "%s", t.name);
+        *port = t.port;
+        *proto = t.proto;
+        return 0;
+}

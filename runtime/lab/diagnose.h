@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "runtime/base/err.h"
+#include "runtime/base/proto.h"
 #include "runtime/base/store.h"
 #include "runtime/lab/labhost.h"
 #include "runtime/lab/probe.h"
@@ -60,5 +61,8 @@ int nlab_diagnose_name(struct nlab_store *st, const struct nlab_external *ext, s
                        unsigned flags, const char *from, const char *name,
                        const struct nlab_probe_result *res, struct nlab_diag_why *why,
                        struct nlab_err *err);
+/* B, B:PORT or B:PORT/tcp|udp as diagnose reads it: the name, port 0 and ICMP without a port. */
+int nlab_diagnose_target(const char *to, char *name, size_t size, unsigned *port,
+                         enum nlab_proto *proto, struct nlab_err *err);
 
 #endif

@@ -7,12 +7,24 @@
 
 #include "runtime/base/err.h"
 #include "runtime/lab/diagnose.h"
+#include "runtime/lab/capture.h"
 #include "runtime/lab/labhost.h"
 #include "runtime/lab/probe.h"
 #include "runtime/lab/scenario.h"
 #include "runtime/base/store.h"
 
 #define LAB_MAX_EXTERNALS 16
+#define LAB_MAX_CAPTURES  NLAB_EXPECT_CAPTURES_MAX
+
+/* An `expect capture`, armed around the step it watches (capture_expect.c). */
+struct lab_capture {
+        const struct nlab_expect *ex;
+        struct nlab_capture cap;
+        bool ran;        /* the watched step ran with this capture open */
+        char error[256]; /* why it could not capture */
+        unsigned seen, matched;
+        char first[320]; /* the first matching packet, else the first seen */
+};
 
 struct lab_ctx {
         const char *self, *root;
@@ -22,6 +34,8 @@ struct lab_ctx {
         unsigned party_flags; /* NLAB_PARTY_NAMED_NETNS when checking a lab built by hand */
         volatile sig_atomic_t *interrupted; /* Ctrl-C: stop retrying */
         bool own_group; /* commands in a process group of their own: Ctrl-C never cuts one short */
+        struct lab_capture caps[LAB_MAX_CAPTURES];
+        size_t ncaps;
 };
 
 /* What an expectation found, for the mark and the explanation. */
@@ -46,5 +60,13 @@ void lab_explain(struct lab_ctx *c, const struct nlab_expect *ex, const struct l
 int lab_self_exec(const struct lab_ctx *c, char *const *args, size_t nargs, char *out, size_t size,
                   int *status);
 int lab_exit_code(int status);
+
+/* Open the captures of the `expect capture` lines that watch st, before it runs (none when
+ * st->watchers is 0), and read them once it ran. */
+void lab_capture_arm(struct lab_ctx *c, const struct nlab_step *st);
+void lab_capture_collect(struct lab_ctx *c, const struct nlab_step *st);
+/* What the armed capture of ex saw. */
+int lab_capture_check(struct lab_ctx *c, const struct nlab_expect *ex, struct lab_outcome *o,
+                      struct nlab_err *err);
 
 #endif

@@ -417,6 +417,7 @@ static void run_step(struct run *r, const struct nlab_step *st)
                 return;
         }
         r->began_ms = lab_mono_ms(); /* the prompt's wait is not the step's time */
+        lab_capture_arm(&r->c, st);
         if (st->kind == NLAB_STEP_COMMAND)
                 step_command(r, st);
         else if (st->kind == NLAB_STEP_EXTERNAL && r->check)
@@ -425,6 +426,7 @@ static void run_step(struct run *r, const struct nlab_step *st)
                 step_external(r, st);
         else
                 step_expect(r, st);
+        lab_capture_collect(&r->c, st);
 }
 
 /* Containers' cgroups live outside the lab's namespaces: remove the containers as rm -f does

@@ -758,6 +758,7 @@ static const char *const verbs[] = {
     [NLAB_EXPECT_REACHES] = "reaches",   [NLAB_EXPECT_CANNOT_REACH] = "cannot-reach",
     [NLAB_EXPECT_RESOLVES] = "resolves", [NLAB_EXPECT_CANNOT_RESOLVE] = "cannot-resolve",
     [NLAB_EXPECT_EXEC] = "exec",         [NLAB_EXPECT_HAS_INTERFACE] = "has-interface",
+    [NLAB_EXPECT_CAPTURE] = "capture",
 };
 
 const char *nlab_expect_verb(enum nlab_expect_kind kind)
@@ -816,6 +817,94 @@ static int parse_check(struct pctx *c, struct nlab_expect *ex)
         return r;
 }
 
+/* The step an `expect capture` watches: the last one before it that is not a note or another
+ * capture check. */
+static int watch_previous(struct pctx *c)
+{
+        size_t i = c->s->nsteps;
+
+        while (i > 0) {
+                struct nlab_step *st = &c->s->steps[--i];
+
+                if (st->kind == NLAB_STEP_NOTE ||
+                    (st->kind == NLAB_STEP_EXPECT && st->ex.kind == NLAB_EXPECT_CAPTURE))
+                        continue;
+                if (st->watchers == NLAB_EXPECT_CAPTURES_MAX)
+                        return fail_tok(c, 0, "at most %s expect capture lines per step", "8");
+                st->watchers++;
+                return 0;
+        }
+        return fail_tok(c, 1, "%s",
+                        "expect capture: no step before it to capture during (it checks the "
+                        "packets seen while the line above it runs)");
+}
+
+/* from/to NAME: a container, an external host or an IPv4 address (host has many addresses). */
+static int capture_party(struct pctx *c, size_t i, char **out)
+{
+        if (i >= c->ntok)
+                return fail_tok(c, i, "%s: missing the name", c->tok[i - 1].s);
+        if (*out)
+                return fail_tok(c, i - 1, "\"%s\" given twice", c->tok[i - 1].s);
+        if (!strcmp(c->tok[i].s, "host"))
+                return fail_tok(c, i, "%s",
+                                "\"host\" has an address on every network: name the address");
+        if (check_party(c, i, true, true) < 0)
+                return -1;
+        *out = strdup(c->tok[i].s);
+        return *out ? 0 : oom(c);
+}
+
+/* expect capture on TARGET contains|lacks PROTO [WHAT [NAME]] [from NAME] [to NAME] */
+static int parse_capture(struct pctx *c, struct nlab_expect *ex)
+{
+        size_t end, i, bad, len = 1;
+        char why[256], **words;
+        int r;
+
+        ex->kind = NLAB_EXPECT_CAPTURE;
+        if (c->ntok < 4)
+                return fail_tok(c, 3, "%s",
+                                "expect capture on: missing the target (CONTAINER[/IFACE], a "
+                                "network or an external host)");
+        if (c->ntok < 5 || (strcmp(c->tok[4].s, "contains") && strcmp(c->tok[4].s, "lacks")))
+                return fail_tok(c, 4, "expect capture on %s: then \"contains\" or \"lacks\"",
+                                c->tok[3].s);
+        ex->lacks = !strcmp(c->tok[4].s, "lacks");
+        ex->subject = strdup(c->tok[3].s);
+        if (!ex->subject)
+                return oom(c);
+        for (end = 5; end < c->ntok; end++)
+                if (!strcmp(c->tok[end].s, "from") || !strcmp(c->tok[end].s, "to"))
+                        break;
+        words = calloc(end - 5 + 1, sizeof(*words));
+        if (!words)
+                return oom(c);
+        for (i = 5; i < end; i++)
+                words[i - 5] = c->tok[i].s;
+        r = nlab_pkt_pattern_parse(words, end - 5, &ex->pattern, &bad, why, sizeof(why));
+        free(words);
+        if (r < 0)
+                return fail_tok(c, 5 + bad, "%s", why);
+        for (i = end; i < c->ntok; i += 2) {
+                r = capture_party(c, i + 1, !strcmp(c->tok[i].s, "from") ? &ex->from : &ex->to);
+                if (r < 0)
+                        return -1;
+                if (i + 2 < c->ntok && strcmp(c->tok[i + 2].s, "from") &&
+                    strcmp(c->tok[i + 2].s, "to"))
+                        return fail_tok(c, i + 2, "unexpected \"%s\" (from NAME or to NAME)",
+                                        c->tok[i + 2].s);
+        }
+        for (i = 5; i < c->ntok; i++)
+                len += strlen(c->tok[i].s) + 1;
+        ex->target = calloc(1, len);
+        if (!ex->target)
+                return oom(c);
+        for (i = 5; i < c->ntok; i++)
+                strcat(strcat(ex->target, i > 5 ? " " : ""), c->tok[i].s);
+        return watch_previous(c);
+}
+
 static int parse_expect_body(struct pctx *c, struct nlab_expect *ex)
 {
         size_t k;
@@ -830,10 +919,13 @@ static int parse_expect_body(struct pctx *c, struct nlab_expect *ex)
                                 "%s: missing the check (reaches, cannot-reach, resolves, "
                                 "cannot-resolve, exec, has-interface)",
                                 c->tok[0].s);
-        for (k = 0; k < sizeof(verbs) / sizeof(verbs[0]); k++)
+        if (!strcmp(c->tok[1].s, "capture") && !strcmp(c->tok[2].s, "on"))
+                return parse_capture(c, ex);
+        /* capture is "expect capture on ...", never a subject's verb */
+        for (k = 0; k < NLAB_EXPECT_CAPTURE; k++)
                 if (!strcmp(c->tok[2].s, verbs[k]))
                         break;
-        if (k == sizeof(verbs) / sizeof(verbs[0]))
+        if (k == NLAB_EXPECT_CAPTURE)
                 return fail_tok(c, 2,
                                 "unknown check \"%s\" (reaches, cannot-reach, resolves, "
                                 "cannot-resolve, exec, has-interface)",
@@ -858,6 +950,8 @@ static int parse_expect_checks(struct pctx *c, struct nlab_expect *ex)
                 return parse_exec(c, 2, ex);
         case NLAB_EXPECT_HAS_INTERFACE:
                 return check_party(c, 1, false, true) < 0 ? -1 : parse_has_interface(c, 2, ex);
+        case NLAB_EXPECT_CAPTURE:
+                break;
         }
         return 0;
 }
@@ -875,6 +969,8 @@ static void expect_free(struct nlab_expect *ex)
                 free(ex->argv[i]);
         free(ex->argv);
         free(ex->contains);
+        free(ex->from);
+        free(ex->to);
         memset(ex, 0, sizeof(*ex));
 }
 

@@ -9,6 +9,7 @@
 
 #include "runtime/base/err.h"
 #include "runtime/base/grammar.h"
+#include "runtime/base/pktfmt.h"
 #include "runtime/base/proto.h"
 #include "runtime/lab/reason.h"
 
@@ -19,6 +20,9 @@ enum nlab_step_kind {
         NLAB_STEP_EXPECT,
 };
 
+/* `expect capture` lines that may watch one step. */
+#define NLAB_EXPECT_CAPTURES_MAX 8
+
 enum nlab_expect_kind {
         NLAB_EXPECT_REACHES,
         NLAB_EXPECT_CANNOT_REACH,
@@ -26,6 +30,7 @@ enum nlab_expect_kind {
         NLAB_EXPECT_CANNOT_RESOLVE,
         NLAB_EXPECT_EXEC,
         NLAB_EXPECT_HAS_INTERFACE,
+        NLAB_EXPECT_CAPTURE, /* capture on subject, during the step before, contains (lacks) */
 };
 
 struct nlab_expect {
@@ -45,6 +50,11 @@ struct nlab_expect {
         /* cannot-reach/cannot-resolve ... because REASON: it must hold for that reason; NONE
          * when not asked */
         enum nlab_reason because;
+        /* capture: subject is CONTAINER[/IFACE], a network or an external host, target the
+         * pattern as written; from and to are names or IPv4 addresses, or NULL */
+        struct nlab_pkt_pattern pattern;
+        char *from, *to;
+        bool lacks;
 };
 
 struct nlab_step {
@@ -54,7 +64,8 @@ struct nlab_step {
         char **argv; /* command; external: {NAME, SUBNET or NULL} */
         size_t argc;
         struct nlab_expect ex;
-        char *text_zh; /* a note's Chinese variant (note.zh), or NULL */
+        char *text_zh;     /* a note's Chinese variant (note.zh), or NULL */
+        unsigned watchers; /* how many `expect capture` lines after it capture while it runs */
 };
 
 struct nlab_scenario {

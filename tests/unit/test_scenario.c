@@ -232,6 +232,20 @@ static const struct bad bads[] = {
     {"link show web --rate 1mbit", "15: error: --rate: not here"},
     {"link set web db --rate 1mbit", "14: error: unknown container \"db\""},
     {"link", "5: error: link: missing subcommand (set, show, reset)"},
+    {"expect capture on", "18: error: expect capture on: missing the target"},
+    {"expect capture on web", "22: error: expect capture on web: then \"contains\" or \"lacks\""},
+    {"expect capture on web has icmp", "23: error: expect capture on web: then"},
+    {"expect capture on web contains", "31: error: missing the packet: icmp, tcp, udp, dns or arp"},
+    {"expect capture on web contains ping", "32: error: unknown protocol \"ping\""},
+    {"expect capture on web contains icmp echo", "37: error: ICMP type \"echo\""},
+    {"expect capture on web contains tcp ack", "36: error: \"ack\" after tcp: syn, syn-ack"},
+    {"expect capture on web contains udp x", "36: error: \"x\" after udp: nothing may follow"},
+    {"expect capture on web contains arp is-at web", "42: error: unexpected \"web\" (only dns takes a name"},
+    {"expect capture on web contains icmp from", "41: error: from: missing the name"},
+    {"expect capture on web contains icmp from ghost", "42: error: unknown name \"ghost\""},
+    {"expect capture on web contains icmp from host", "42: error: \"host\" has an address"},
+    {"expect capture on web contains icmp from web from web", "46: error: \"from\" given twice"},
+    {"expect capture on web contains icmp to web x", "44: error: unexpected \"x\" (from NAME"},
 };
 
 /* `link CONTAINER ...` is `link set CONTAINER ...`, shown as the command it runs. */
@@ -295,6 +309,54 @@ static void test_because(void **state)
         assert_string_equal(st->ex.target, "web");
         assert_int_equal(st->ex.because, NLAB_REASON_NAME_UNKNOWN);
         assert_int_equal(step_at_line(&s, 6)->ex.because, NLAB_REASON_NONE);
+        nlab_scenario_free(&s);
+}
+
+/* expect capture: its fields, and the step it watches (the one above, skipping notes and other
+ * capture checks). */
+static void test_capture_expectation(void **state)
+{
+        const char text[] = "run -d --name web busybox sleep 1d\n"
+                            "run -d --name client busybox sleep 1d\n"
+                            "expect client reaches web\n"
+                            "note the ping, seen on the wire\n"
+                            "expect capture on web/eth0 contains icmp echo-request from client "
+                            "to 10.0.0.2\n"
+                            "expect-fail capture on web lacks dns query web\n";
+        const char orphan[] = "expect capture on lan contains arp\n";
+        const struct nlab_expect *ex;
+        struct nlab_scenario s;
+        struct nlab_err err;
+
+        (void)state;
+        assert_int_equal(parse(text, &s, &err), 0);
+        assert_int_equal(s.steps[2].watchers, 2);
+        assert_int_equal(s.steps[1].watchers, 0);
+        ex = &step_at_line(&s, 5)->ex;
+        assert_int_equal(ex->kind, NLAB_EXPECT_CAPTURE);
+        assert_string_equal(ex->subject, "web/eth0");
+        assert_string_equal(ex->target, "icmp echo-request from client to 10.0.0.2");
+        assert_string_equal(ex->from, "client");
+        assert_string_equal(ex->to, "10.0.0.2");
+        assert_false(ex->lacks);
+        assert_int_equal(ex->pattern.proto, NLAB_PKT_ICMP);
+        assert_int_equal(ex->pattern.what, 8);
+        ex = &step_at_line(&s, 6)->ex;
+        assert_true(ex->lacks && ex->xfail);
+        assert_string_equal(ex->pattern.name, "web");
+        assert_null(ex->from);
+        assert_string_equal(nlab_expect_verb(ex->kind), "capture");
+        assert_int_equal(s.nexpect, 3);
+        nlab_scenario_free(&s);
+
+        assert_int_equal(parse(orphan, &s, &err), -1);
+        assert_non_null(strstr(err.msg, "t.lab:1:8: error: expect capture: no step before it"));
+        /* a container named capture keeps its checks */
+        assert_int_equal(parse("run -d --name capture busybox sleep 1d\n"
+                               "expect capture reaches host\n",
+                               &s, &err),
+                         0);
+        assert_int_equal(s.steps[1].ex.kind, NLAB_EXPECT_REACHES);
         nlab_scenario_free(&s);
 }
 
@@ -484,6 +546,7 @@ int main(void)
             cmocka_unit_test(test_reach_expectations),
             cmocka_unit_test(test_other_expectations),
             cmocka_unit_test(test_link_directive),
+            cmocka_unit_test(test_capture_expectation),
             cmocka_unit_test(test_errors_point_at_line_and_column),
             cmocka_unit_test(test_error_shows_line_and_caret),
             cmocka_unit_test(test_empty_and_untitled),
