@@ -85,3 +85,26 @@ int nlab_cli_pick_lang(const char *flag, bool *zh)
         }
         return 0;
 }
+
+int nlab_cli_group_help(const char *cmd, int argc, char **argv)
+{
+        if (argc < 1 || !strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))
+                return nlab_cli_help(cmd) || argc < 1;
+        return -1;
+}
+
+int nlab_cli_sub_help(const char *cmd, const char *sub, const struct nlab_flag *flags,
+                      size_t nflags, int argc, char **argv, int stop_after)
+{
+        char helpname[64];
+        int i;
+
+        if (flags && !nlab_cli_asks_help(flags, nflags, argc, argv, stop_after))
+                return -1;
+        for (i = 0; !flags && i < argc && strcmp(argv[i], "--") && strcmp(argv[i], "--help"); i++)
+                ;
+        if (!flags && (i == argc || strcmp(argv[i], "--help")))
+                return -1;
+        snprintf(helpname, sizeof(helpname), "%s %s", cmd, sub);
+        return nlab_cli_help(helpname);
+}

@@ -29,6 +29,13 @@ void nlab_cli_warn_foreign(void);
 /* A usage error (bad flag, wrong argument count) for the named command. */
 int nlab_cli_usage_error(const char *cmd, const char *msg, bool docker_run_codes);
 /* Whether argv (a command's arguments) sets the table's --help flag; a parse error counts as no. */
+/* The help a command with subcommands prints before it opens anything: CMD's own for "CMD",
+ * "CMD --help" or "CMD -h" (exit 1 when no subcommand was given), else -1. */
+int nlab_cli_group_help(const char *cmd, int argc, char **argv);
+/* "CMD SUB ARGS": SUB's help when ARGS ask for it, read with SUB's flags (NULL: any --help before
+ * "--"), else -1. */
+int nlab_cli_sub_help(const char *cmd, const char *sub, const struct nlab_flag *flags,
+                      size_t nflags, int argc, char **argv, int stop_after);
 bool nlab_cli_asks_help(const struct nlab_flag *flags, size_t nflags, int argc, char **argv,
                         int stop_after);
 /* The narration's language: --lang (en or zh; -1 for anything else), else zh for a zh_* locale

@@ -404,20 +404,14 @@ static int challenge_ls(int argc, char **argv)
 int nlab_challenge_help_only(const char *cmd, int argc, char **argv)
 {
         static const char *const subs[] = {"start", "check", "reset", "ls"};
-        char helpname[64];
+        int code = nlab_cli_group_help(cmd, argc, argv);
         size_t i;
 
-        if (argc < 1 || !strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))
-                return nlab_cli_help(cmd) || argc < 1;
-        for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
-                if (strcmp(subs[i], argv[0]))
-                        continue;
-                if (!nlab_cli_asks_help(lang_flags, 2, argc - 1, argv + 1, 0))
-                        return -1;
-                snprintf(helpname, sizeof(helpname), "%s %s", cmd, argv[0]);
-                return nlab_cli_help(helpname);
-        }
-        return -1;
+        for (i = 0; code < 0 && i < sizeof(subs) / sizeof(subs[0]); i++)
+                if (!strcmp(subs[i], argv[0]))
+                        return nlab_cli_sub_help(cmd, argv[0], lang_flags, 2, argc - 1, argv + 1,
+                                                 0);
+        return code;
 }
 
 int nlab_cmd_challenge(struct nlab_cli *cli, int argc, char **argv)

@@ -117,21 +117,14 @@ static const struct {
 
 int nlab_link_help_only(const char *cmd, int argc, char **argv)
 {
-        char helpname[64];
+        int code = nlab_cli_group_help(cmd, argc, argv);
         size_t i;
 
-        if (argc < 1 || !strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))
-                return nlab_cli_help(cmd) || argc < 1;
-        for (i = 0; i < NSUB; i++) {
-                if (strcmp(subcommands[i].name, argv[0]))
-                        continue;
-                if (!nlab_cli_asks_help(subcommands[i].flags->v, subcommands[i].flags->n, argc - 1,
-                                        argv + 1, 0))
-                        return -1;
-                snprintf(helpname, sizeof(helpname), "%s %s", cmd, argv[0]);
-                return nlab_cli_help(helpname);
-        }
-        return -1;
+        for (i = 0; code < 0 && i < NSUB; i++)
+                if (!strcmp(subcommands[i].name, argv[0]))
+                        return nlab_cli_sub_help(cmd, argv[0], subcommands[i].flags->v,
+                                                 subcommands[i].flags->n, argc - 1, argv + 1, 0);
+        return code;
 }
 
 int nlab_cmd_link(struct nlab_cli *cli, int argc, char **argv)

@@ -359,20 +359,13 @@ static const struct {
 
 int nlab_network_help_only(const char *cmd, int argc, char **argv)
 {
-        char helpname[64];
+        int code = nlab_cli_group_help(cmd, argc, argv);
         size_t i;
 
-        if (argc < 1 || !strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))
-                return nlab_cli_help(cmd) || argc < 1;
-        for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++) {
-                if (strcmp(subcommands[i].name, argv[0]))
-                        continue;
-                snprintf(helpname, sizeof(helpname), "%s %s", cmd, argv[0]);
-                for (int k = 1; k < argc && strcmp(argv[k], "--"); k++)
-                        if (!strcmp(argv[k], "--help"))
-                                return nlab_cli_help(helpname);
-        }
-        return -1;
+        for (i = 0; code < 0 && i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+                if (!strcmp(subcommands[i].name, argv[0]))
+                        return nlab_cli_sub_help(cmd, argv[0], NULL, 0, argc - 1, argv + 1, 0);
+        return code;
 }
 
 int nlab_cmd_network(struct nlab_cli *cli, int argc, char **argv)
