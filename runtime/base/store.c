@@ -20,6 +20,27 @@
 static const char *const store_dirs[] = {"containers", "names",    "netns",
                                          "images",     "networks", "ports"};
 
+int nlab_store_check_root_stat(const char *root, const struct stat *sb, bool root_may_look,
+                               struct nlab_err *err)
+{
+        if (!S_ISDIR(sb->st_mode))
+                return nlab_err_set(err, NLAB_E_INVALID,
+                                    "state root %s is not a directory: choose another --root",
+                                    root);
+        if (sb->st_uid != geteuid() && !(root_may_look && geteuid() == 0))
+                return nlab_err_set(err, NLAB_E_INVALID,
+                                    "state root %s is owned by uid %u, not by uid %u: run "
+                                    "\"chown %u %s && chmod 0700 %s\", or choose another --root",
+                                    root, (unsigned)sb->st_uid, (unsigned)geteuid(),
+                                    (unsigned)geteuid(), root, root);
+        if (sb->st_mode & (S_IWGRP | S_IWOTH))
+                return nlab_err_set(err, NLAB_E_INVALID,
+                                    "state root %s is writable by group or others (mode %04o): run "
+                                    "\"chmod 0700 %s\", or choose another --root",
+                                    root, (unsigned)(sb->st_mode & 07777), root);
+        return 0;
+}
+
 /* An existing root holds every container's state and the claims: if another user owns it or
  * can write it, they can plant records, claims or symlinks that netlab (root) would follow. */
 static int check_root(const char *root, struct nlab_err *err)
@@ -28,22 +49,7 @@ static int check_root(const char *root, struct nlab_err *err)
 
         if (stat(root, &sb) < 0)
                 return errno == ENOENT ? 0 : nlab_err_sys(err, errno, "state root %s", root);
-        if (!S_ISDIR(sb.st_mode))
-                return nlab_err_set(err, NLAB_E_INVALID,
-                                    "state root %s is not a directory: choose another --root",
-                                    root);
-        if (sb.st_uid != geteuid())
-                return nlab_err_set(err, NLAB_E_INVALID,
-                                    "state root %s is owned by uid %u, not by uid %u: run "
-                                    "\"chown %u %s && chmod 0700 %s\", or choose another --root",
-                                    root, (unsigned)sb.st_uid, (unsigned)geteuid(),
-                                    (unsigned)geteuid(), root, root);
-        if (sb.st_mode & (S_IWGRP | S_IWOTH))
-                return nlab_err_set(err, NLAB_E_INVALID,
-                                    "state root %s is writable by group or others (mode %04o): run "
-                                    "\"chmod 0700 %s\", or choose another --root",
-                                    root, (unsigned)(sb.st_mode & 07777), root);
-        return 0;
+        return nlab_store_check_root_stat(root, &sb, false, err);
 }
 
 int nlab_store_open(struct nlab_store *st, const char *root, struct nlab_err *err)

@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "runtime/base/ctrconfig.h"
@@ -23,6 +24,10 @@ struct nlab_store {
 
 /* Create the root's directories if needed; refuse an existing root that another user owns or
  * that group or others may write. Nothing is locked yet. */
+/* A state root's directory (as stat or lstat saw it) must be ours and writable by nobody else;
+ * root_may_look: root may also use another user's, to look into a student's rootless lab. */
+int nlab_store_check_root_stat(const char *root, const struct stat *sb, bool root_may_look,
+                               struct nlab_err *err);
 int nlab_store_open(struct nlab_store *st, const char *root, struct nlab_err *err);
 void nlab_store_close(struct nlab_store *st);
 /* Every state change holds this lock; reads do not need it. Calls nest. */

@@ -68,21 +68,7 @@ static int prepare_root(const char *root, struct nlab_err *err)
                 return -1;
         if (lstat(root, &sb) < 0)
                 return nlab_err_sys(err, errno, "state root %s", root);
-        if (!S_ISDIR(sb.st_mode))
-                return nlab_err_set(err, NLAB_E_INVALID,
-                                    "state root %s is not a directory: choose another --root",
-                                    root);
-        if (sb.st_uid != geteuid() && geteuid() != 0)
-                return nlab_err_set(err, NLAB_E_INVALID,
-                                    "state root %s is owned by uid %u, not by uid %u: choose "
-                                    "another --root",
-                                    root, (unsigned)sb.st_uid, (unsigned)geteuid());
-        if (sb.st_mode & (S_IWGRP | S_IWOTH))
-                return nlab_err_set(err, NLAB_E_INVALID,
-                                    "state root %s is writable by group or others (mode %04o): run "
-                                    "\"chmod 0700 %s\", or choose another --root",
-                                    root, (unsigned)(sb.st_mode & 07777), root);
-        return 0;
+        return nlab_store_check_root_stat(root, &sb, true, err);
 }
 
 static void read_map(int pid, const char *file, char *out, size_t size)
