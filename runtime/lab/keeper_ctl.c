@@ -93,7 +93,7 @@ static int remove_fwd(struct kctl *k, const struct nlab_keepctl_req *req, struct
 
 static void list(int c, const struct kctl *k)
 {
-        size_t size = 256 + k->n * 128, used = 0;
+        size_t size = 256 + sizeof(k->egress_note) + k->n * 128, used = 0;
         char *text = malloc(size);
 
         if (!text)
