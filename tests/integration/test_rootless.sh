@@ -139,10 +139,11 @@ check "4242 publishes 8090" u1 run -d --name first -p 8090:80 busybox httpd -f -
 check_error "4243 cannot: the message names the user holding it" \
         "port 8090/tcp is held by a listening host process: a process of user nlstudent1 (uid $U1)" \
         u2 run -d --name second -p 8090:80 busybox httpd -f -p 80 -h /etc
-check_eq "and 4243 has no container left" "" "$(u2 ps -a -q)"
+check_eq "and 4243 has no container left of it" "" "$(u2 ps -a -q -f name=second)"
 check "4243 on 8091 works (control)" u2 run -d --name second -p 8091:80 busybox httpd -f -p 80 -h /etc
 check_eq "both reached" "200 200" "$(get http://127.0.0.1:8090/hostname) $(get http://127.0.0.1:8091/hostname)"
 u2 rm -f second >/dev/null
+u1 rm -f first >/dev/null
 
 # --- the escapes of root mode, from a rootless container ----------------------------------
 check "--privileged may open /proc/sys/net/ipv4/ip_forward for writing (control)" \
