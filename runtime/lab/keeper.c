@@ -285,10 +285,25 @@ static bool serve_more(int pf)
         return poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
 }
 
+/* The outer half's one request after the start ('d': use <root>/keeper.resolv.conf as the lab
+ * host's /etc/resolv.conf), answered 'r' or 'e'. False when the outer half is gone. */
+static bool outer_asks(const char *root, int sp)
+{
+        char path[PATH_MAX], c;
+
+        if (read(sp, &c, 1) != 1 || c != 'd')
+                return false;
+        c = nlab_path(path, sizeof(path), NULL, "%s/keeper.resolv.conf", root) == 0 &&
+                    mount(path, "/etc/resolv.conf", NULL, MS_BIND, NULL) == 0
+                ? 'r'
+                : 'e';
+        return write(sp, &c, 1) == 1;
+}
+
 /* pid 1 of the lab host: waits for its id map, sets the lab host up, then reaps orphans and
  * connects published ports' connections (pf: the forwarder's socket) until the outer half goes
  * (its end of sp closes). Ending takes every process of the lab with it. */
-static int inner_main(int sp, int pf)
+static int inner_main(const char *root, int sp, int pf)
 {
         struct signalfd_siginfo si;
         struct pollfd p[3];
@@ -317,7 +332,7 @@ static int inner_main(int sp, int pf)
                 }
                 while (waitpid(-1, NULL, WNOHANG) > 0) {
                 }
-                if (p[0].revents & (POLLIN | POLLHUP | POLLERR))
+                if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) && !outer_asks(root, sp))
                         return 0; /* the outer half is gone: so is the lab */
                 if (p[2].revents & POLLIN)
                         while (nlab_portfwd_serve_one(pf, NULL) > 0 && serve_more(pf)) {
@@ -377,6 +392,26 @@ static void start_egress(struct kctl *k, struct report *rep)
         else
                 snprintf(k->egress_note, sizeof(k->egress_note), "%s", k->eg.note);
         snprintf(rep->egress_note, sizeof(rep->egress_note), "%s", k->egress_note);
+}
+
+/* netlab-dns in the lab host forwards to the host's resolvers through the stack; when those are
+ * loopback only, the lab host's /etc/resolv.conf becomes the stack's DNS forwarder instead (a
+ * bind mount in its own mount namespace; the host's file is untouched). */
+static void lab_resolver(const char *root, const struct kctl *k, int sp, struct report *rep)
+{
+        static const char text[] = "nameserver " NLAB_EGRESS_DNS "\n";
+        char path[PATH_MAX], c = 'e';
+
+        if (k->eg.pid <= 0 || !nlab_egress_resolvers_loopback())
+                return;
+        if (nlab_path(path, sizeof(path), NULL, "%s/keeper.resolv.conf", root) == 0 &&
+            nlab_write_file(path, text, sizeof(text) - 1, 0644, NULL) == 0 &&
+            write(sp, "d", 1) == 1 && read(sp, &c, 1) == 1 && c == 'r')
+                return;
+        snprintf(rep->egress_note, sizeof(rep->egress_note),
+                 "the host's resolvers are loopback only and the lab host could not be pointed at "
+                 "%s's DNS forwarder: names outside the lab do not resolve",
+                 k->eg.tool);
 }
 
 /* The forwarder's outer half over pf; without it ports cannot be published (add says so). */
@@ -439,7 +474,7 @@ static int outer_main(const char *root, int ready_fd)
                 close(sp[0]);
                 close(pf[0]);
                 close(ready_fd);
-                _exit(inner_main(sp[1], pf[1]));
+                _exit(inner_main(root, sp[1], pf[1]));
         }
         if (inner < 0) {
                 userns_refused(errno, &rep);
@@ -466,6 +501,7 @@ static int outer_main(const char *root, int ready_fd)
         }
         start_forwarder(&k, pf[0]);
         start_egress(&k, &rep);
+        lab_resolver(root, &k, sp[0], &rep);
         rep.ok = 1;
         send_report(ready_fd, &rep);
         outer_loop(&k, sp[0], lfd, chld);

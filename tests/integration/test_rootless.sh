@@ -301,6 +301,23 @@ if command -v slirp4netns >/dev/null; then
 else
         ok "# SKIP slirp4netns not installed"
 fi
+# A host whose resolver is on its loopback (systemd-resolved's 127.0.0.53): out of the lab host's
+# reach, so the lab host asks the stack's DNS forwarder, which passes the query to it.
+"$FAKE" 127.0.0.1 --answer 198.51.100.9 >/dev/null 2>&1 &
+echo "nameserver 127.0.0.1" >/run/netlab-test/resolv.conf
+for tool in pasta slirp4netns; do
+        if ! command -v $tool >/dev/null; then
+                ok "# SKIP $tool not installed"
+                continue
+        fi
+        as $U1 NETLAB_EGRESS=$tool "$NETLAB" network create labnet --subnet 10.77.0.0/24 >/dev/null 2>&1
+        check_eq "$tool, loopback resolver: the lab host's resolv.conf names the stack's forwarder" \
+                "nameserver 10.0.2.3" "$(u1 lab shell cat /etc/resolv.conf)"
+        check_match "$tool, loopback resolver: a container's name lookup reaches it" \
+                "198\.51\.100\.9" "$(u1 run --rm --net labnet busybox nslookup www.example 2>&1)"
+        u1 lab down >/dev/null
+done
+check_eq "the host's own resolv.conf is untouched" "nameserver 127.0.0.1" "$(cat /etc/resolv.conf)"
 check_match "neither stack: one note line says what that costs" \
         "netlab: note: no egress: neither pasta .* nor slirp4netns is installed.*the lab itself works" \
         "$(as $U1 PATH=/nonexistent "$NETLAB" ps 2>&1)"
