@@ -124,6 +124,19 @@ check "rm -f" u1 rm -f pub loc
 check_eq "after rm no listener on 8080 or 8081" "" "$(ss -Htln 'sport = :8080 or sport = :8081')"
 check_eq "and the -P one still works" "200" "$(get "http://127.0.0.1:$pport/hostname")"
 u1 rm -f anyp >/dev/null
+check "a container that ends on its own" \
+        u1 run -d --name brief -p 8097:80 busybox sh -c 'httpd -p 80 -h /etc; sleep 4'
+check_eq "published while it runs (control)" "200" "$(get http://127.0.0.1:8097/hostname)"
+wait_until 15 sh -c "! ss -Htln 'sport = :8097' | grep -q ."
+check_eq "its death takes the listener" "false " \
+        "$(u1 inspect -f '{{.State.Running}}' brief) $(ss -Htln 'sport = :8097')"
+u1 rm brief >/dev/null
+check "a container to kill" u1 run -d --name killme -p 8098:80 busybox httpd -f -p 80 -h /etc
+check_eq "published (control)" "200" "$(get http://127.0.0.1:8098/hostname)"
+u1 kill killme >/dev/null
+wait_until 10 sh -c "! ss -Htln 'sport = :8098' | grep -q ."
+check_eq "kill takes the listener" "" "$(ss -Htln 'sport = :8098')"
+u1 rm killme >/dev/null
 check_error "a port below ip_unprivileged_port_start: refused naming the sysctl" \
         "port 80/tcp: ports below 1024 are privileged (net.ipv4.ip_unprivileged_port_start = 1024)" \
         u1 run -d --name priv -p 80:80 busybox true
