@@ -3,7 +3,7 @@
 # (target: rootless median <= 1.5x root's) and vs rootless `podman run --rm` when podman can run
 # here (else the reason it gives); bulk TCP through a rootless published port vs root mode's
 # published port; host memory of one idle student lab (keeper + egress stack + netlab-dns + 10 idle
-# containers, PSS). Then bench/rootless_tcp.sh for the forwarder alone vs pasta's own and podman's.
+# containers, PSS of the keeper's process tree). Then bench/rootless_tcp.sh for the forwarder alone vs pasta's own and podman's.
 # Usage: bench/rootless.sh [BUILD_DIR]   (root; runs in its own sandbox; REPS=15 SECONDS_PER_RUN=10)
 set -uo pipefail
 here=$(dirname "$(realpath "$0")")
@@ -83,19 +83,21 @@ nl rm -f iperf >/dev/null
 
 # --- memory of one idle student lab ---------------------------------------------------------
 u lab down >/dev/null 2>&1
-avail() { awk '/^MemAvailable:/ {print $2}' /proc/meminfo; }
-before=$(avail)
 u network create bnet >/dev/null 2>&1
 for i in $(seq 10); do u run -d --net bnet --name idle$i busybox sleep 100000 >/dev/null 2>&1; done
 sleep 2
-after=$(avail)
+# the lab: the keeper's outer half and everything under it (not podman's pause process)
+outer=$(awk '{print $1}' /run/bench-xdg/netlab/keeper.pid)
+lab_pids() {
+        ps -eo pid=,ppid= | awk -v root="$outer" '{parent[$1] = $2}
+                END {for (p in parent) for (q = p; q; q = parent[q]) if (q == root) {print p; break}}'
+}
 echo
 echo "one idle student lab: keeper, egress stack, netlab-dns, 10 idle containers on a user network"
-ps -u $U -o pid=,comm= | while read -r pid comm; do
+for pid in $(lab_pids); do
         pss=$(awk '/^Pss:/ {print $2}' "/proc/$pid/smaps_rollup" 2>/dev/null)
-        echo "$comm ${pss:-0}"
+        echo "$(cat "/proc/$pid/comm" 2>/dev/null) ${pss:-0}"
 done | awk '{kb[$1] += $2; n[$1]++; t += $2}
         END {for (c in kb) printf "  %-24s %3d process(es) %8d kB PSS\n", c, n[c], kb[c];
              printf "  %-24s %26d kB PSS (%.1f MiB)\n", "total", t, t / 1024}'
-printf '  MemAvailable drop: %d kB (noisy on a shared host)\n' "$((before - after))"
 u lab down >/dev/null 2>&1
