@@ -217,6 +217,15 @@ check_match "lab status: mode, keeper, networks, containers" \
 scen=$(realpath "$(dirname "$NETLAB_TESTLIB")/../../scenarios/04-user-network-dns.lab")
 check_match "scenario run works rootless" "0 failed" "$(u1 scenario run "$scen" 2>&1 | tail -1)"
 check_eq "and leaves nothing in the lab" "srv" "$(u1 ps -a --format '{{.Names}}')"
+out=$(u1 scenario run --keep "$scen" 2>&1)
+enter=$(echo "$out" | grep -A1 "Enter it with" | tail -1 | sed 's/^ *//; s/ sh$/ ip -o link/')
+check_match "scenario run --keep: the hint enters the kept lab through lab shell" \
+        "lab shell nsenter -t [0-9]+ " "$enter"
+check_match "and it works: the kept lab's own bridge" "br-" "$(as $U1 bash -c "$enter")"
+for hint in "$(echo "$out" | grep -A1 "End it with" | tail -1)" "$(echo "$out" | grep ' kill ')"; do
+        as $U1 bash -c "$hint" >/dev/null 2>&1
+done
+check_eq "and the hint to end it leaves nothing of it" "" "$(echo "$out" | grep -o '/tmp/netlab-lab[^ ]*' | head -1 | xargs ls -d 2>/dev/null)"
 
 # --- the keeper killed ---------------------------------------------------------------------
 outer=$(awk '{print $1}' /run/user/$U1/netlab/keeper.pid)
