@@ -102,36 +102,46 @@ ip addr add 10.66.0.1/24 dev pf0
 ip link set pf0 up
 ip link set pf1 up
 get() { curl -s -m 5 -o /dev/null -w '%{http_code}' "$@"; }
+# up URL: wait until the container's server answers through the port (httpd starts after `run`)
+up() { wait_until 5 sh -c "[ \"\$(curl -s -m 2 -o /dev/null -w '%{http_code}' $1)\" = 200 ]"; }
 check "run -d -p 8080:80" u1 run -d --name pub -p 8080:80 busybox httpd -f -p 80 -h /etc
 check_match "the keeper listens in the sandbox's own namespace" "LISTEN.*:8080" "$(ss -Htln 'sport = :8080')"
+up "http://127.0.0.1:8080/hostname"
 check_eq "reached from 127.0.0.1:8080" "200" "$(get http://127.0.0.1:8080/hostname)"
+up "http://10.66.0.1:8080/hostname"
 check_eq "and from another address of the host" "200" "$(get http://10.66.0.1:8080/hostname)"
 check_match "lab status lists the forward" "Forwards: +0.0.0.0:8080/tcp -> 172\.[0-9.]+:80" "$(u1 lab status)"
 check "127.0.0.1:8081:80" u1 run -d --name loc -p 127.0.0.1:8081:80 busybox httpd -f -p 80 -h /etc
+up "http://127.0.0.1:8081/hostname"
 check_eq "127.0.0.1-bound: reached on 127.0.0.1 (control)" "200" "$(get http://127.0.0.1:8081/hostname)"
 check_eq "and not on the host's other address" "000" "$(get http://10.66.0.1:8081/hostname)"
 check "-P" u1 run -d --name anyp -P --expose 80 busybox httpd -f -p 80 -h /etc
 pport=$(u1 port anyp 80 | head -1 | sed 's/.*://')
 check_match "-P: port shows the host port" '^[0-9]+$' "$pport"
+up "http://127.0.0.1:$pport/hostname"
 check_eq "-P: reached on the real host at that port" "200" "$(get "http://127.0.0.1:$pport/hostname")"
 check_match "-P: ps shows it" "0.0.0.0:$pport->80/tcp" "$(u1 ps --format '{{.Ports}}' -f name=anyp)"
 check "stop" u1 stop -t 1 pub
 check_eq "after stop the listener is gone" "" "$(ss -Htln 'sport = :8080')"
 check_eq "and a connection is refused" "000" "$(get http://127.0.0.1:8080/hostname)"
 check "start again" u1 start pub
+up http://127.0.0.1:8080/hostname
 check_eq "published again after start" "200" "$(get http://127.0.0.1:8080/hostname)"
 check "rm -f" u1 rm -f pub loc
 check_eq "after rm no listener on 8080 or 8081" "" "$(ss -Htln 'sport = :8080 or sport = :8081')"
+up "http://127.0.0.1:$pport/hostname"
 check_eq "and the -P one still works" "200" "$(get "http://127.0.0.1:$pport/hostname")"
 u1 rm -f anyp >/dev/null
 check "a container that ends on its own" \
-        u1 run -d --name brief -p 8097:80 busybox sh -c 'httpd -p 80 -h /etc; sleep 4'
+        u1 run -d --name brief -p 8097:80 busybox sh -c 'httpd -p 80 -h /etc; sleep 6'
+up http://127.0.0.1:8097/hostname
 check_eq "published while it runs (control)" "200" "$(get http://127.0.0.1:8097/hostname)"
 wait_until 15 sh -c "! ss -Htln 'sport = :8097' | grep -q ."
 check_eq "its death takes the listener" "false " \
         "$(u1 inspect -f '{{.State.Running}}' brief) $(ss -Htln 'sport = :8097')"
 u1 rm brief >/dev/null
 check "a container to kill" u1 run -d --name killme -p 8098:80 busybox httpd -f -p 80 -h /etc
+up "http://127.0.0.1:8098/hostname"
 check_eq "published (control)" "200" "$(get http://127.0.0.1:8098/hostname)"
 u1 kill killme >/dev/null
 wait_until 10 sh -c "! ss -Htln 'sport = :8098' | grep -q ."
@@ -145,6 +155,7 @@ check_eq "and leaves nothing: no container" "" "$(u1 ps -a -q -f name=priv)"
 check_eq "no listener" "" "$(ss -Htln 'sport = :80')"
 sysctl -qw net.ipv4.ip_unprivileged_port_start=80
 check "with the sysctl lowered, port 80 publishes (control)" u1 run -d --name priv -p 80:80 busybox httpd -f -p 80 -h /etc
+up "http://127.0.0.1:80/hostname"
 check_eq "and is reached" "200" "$(get http://127.0.0.1:80/hostname)"
 u1 rm -f priv >/dev/null
 sysctl -qw net.ipv4.ip_unprivileged_port_start=1024
@@ -154,6 +165,8 @@ check_error "4243 cannot: the message names the user holding it" \
         u2 run -d --name second -p 8090:80 busybox httpd -f -p 80 -h /etc
 check_eq "and 4243 has no container left of it" "" "$(u2 ps -a -q -f name=second)"
 check "4243 on 8091 works (control)" u2 run -d --name second -p 8091:80 busybox httpd -f -p 80 -h /etc
+up http://127.0.0.1:8090/hostname
+up http://127.0.0.1:8091/hostname
 check_eq "both reached" "200 200" "$(get http://127.0.0.1:8090/hostname) $(get http://127.0.0.1:8091/hostname)"
 u2 rm -f second >/dev/null
 u1 rm -f first >/dev/null
@@ -348,6 +361,7 @@ u1 lab down >/dev/null
 
 # --- the keeper killed takes its listeners and its stack with it ----------------------------
 check "a published container" u1 run -d --name kp -p 8095:80 busybox httpd -f -p 80 -h /etc
+up "http://127.0.0.1:8095/hostname"
 check_eq "reached (control)" "200" "$(get http://127.0.0.1:8095/hostname)"
 kill -9 "$(awk '{print $1}' /run/user/$U1/netlab/keeper.pid)"
 wait_until 5 sh -c "! ss -Htln 'sport = :8095' | grep -q ."
@@ -356,6 +370,7 @@ wait_until 5 sh -c "! pgrep -u $U1 passt >/dev/null"
 check_eq "and its egress stack" "" "$(ps -u $U1 -o stat=,comm= | awk '$1 !~ /^Z/ && /passt|slirp/')"
 check_match "the next command notices" "was gone: 1 container was removed" "$(u1 ps 2>&1)"
 check "the port publishes again in the new lab host" u1 run -d --name kp -p 8095:80 busybox httpd -f -p 80 -h /etc
+up "http://127.0.0.1:8095/hostname"
 check_eq "and is reached" "200" "$(get http://127.0.0.1:8095/hostname)"
 u1 lab down >/dev/null
 wait_until 5 sh -c "[ -z \"\$(ps -u $U1 -o stat= | grep -v '^Z')\" ]"
