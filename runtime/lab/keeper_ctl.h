@@ -17,7 +17,7 @@ struct kctl_fwd {
 
 struct kctl {
         pid_t outer, inner;
-        struct nlab_portfwd *fwd; /* NULL: the forwarder could not start (err in fwd_note) */
+        struct nlab_portfwd *fwd; /* NULL: it could not start; add says so */
         struct nlab_egress eg;
         char egress_note[384]; /* no stack, or it failed to start or died: why */
         struct kctl_fwd *v;
