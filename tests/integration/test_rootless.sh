@@ -170,6 +170,26 @@ up http://127.0.0.1:8091/hostname
 check_eq "both reached" "200 200" "$(get http://127.0.0.1:8090/hostname) $(get http://127.0.0.1:8091/hostname)"
 u2 rm -f second >/dev/null
 u1 rm -f first >/dev/null
+check "create with -p 8099 (free now)" u1 create --name late -p 8099:80 busybox httpd -f -p 80 -h /etc
+setpriv --reuid $U2 --regid $U2 --clear-groups busybox nc -l -p 8099 >/dev/null 2>&1 &
+taker=$!
+wait_until 5 sh -c "ss -Htln 'sport = :8099' | grep -q ."
+check_error "taken on the real host before start: start fails naming the holder" \
+        "port 8099/tcp is held by a listening host process: a process of user nlstudent2 (uid $U2)" \
+        u1 start late
+# the aborted shim records the exit once the failed start lets go of the state lock
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+        [ "$(u1 inspect -f '{{.State.Running}}' late)" = false ] && break
+        sleep 0.5
+done
+check_eq "and leaves nothing: not running" "false" "$(u1 inspect -f '{{.State.Running}}' late)"
+check_eq "no DNAT element in the lab host" "" "$(u1 lab shell nft list ruleset | grep 8099)"
+check_match "no forward in the keeper" "Forwards: +none" "$(u1 lab status)"
+kill $taker
+wait $taker 2>/dev/null
+check "once it is free, start works (control)" u1 start late
+check_match "and publishes" ":8099 .*-> 172\.[0-9.]+:80 .*|8099" "$(u1 lab shell nft list ruleset | grep 8099)"
+u1 rm -f late >/dev/null
 
 # --- the escapes of root mode, from a rootless container ----------------------------------
 check "--privileged may open /proc/sys/net/ipv4/ip_forward for writing (control)" \
