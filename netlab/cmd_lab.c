@@ -10,11 +10,14 @@
 
 #include "netlab/cli.h"
 #include "runtime/ctr/system.h"
+#include "runtime/net/keepctl.h"
 
 static void print_news(const struct nlab_cli *cli, const struct nlab_keeper_news *news)
 {
         if (news->started && news->idmap_note[0])
                 fprintf(stderr, "netlab: note: %s\n", news->idmap_note);
+        if (news->started && news->egress_note[0])
+                fprintf(stderr, "netlab: note: %s\n", news->egress_note);
         if (news->started)
                 fprintf(stderr,
                         "netlab: note: rootless: containers get no cgroup (this host does not "
@@ -128,6 +131,29 @@ static const struct nlab_flag lab_flags[] = {
 };
 #define N_LAB_FLAGS (sizeof(lab_flags) / sizeof(lab_flags[0]))
 
+/* The keeper's egress stack and published ports ("egress ..." then "forward ..." lines). */
+static void print_forwards(const struct nlab_cli *cli)
+{
+        struct nlab_keepctl_req req = {.op = NLAB_KC_LIST};
+        struct nlab_err err;
+        char *text = NULL, *line, *save = NULL;
+        int n = 0;
+
+        if (nlab_keepctl_call(cli->root, &req, &text, &err) < 0) {
+                printf("Egress:      unknown (%s)\n", err.msg);
+                return;
+        }
+        for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                if (!strncmp(line, "egress ", 7))
+                        printf("Egress:      %s\n", line + 7);
+                else if (!strncmp(line, "forward ", 8))
+                        printf("%s %s\n", n++ ? "            " : "Forwards:   ", line + 8);
+        }
+        if (n == 0)
+                printf("Forwards:    none\n");
+        free(text);
+}
+
 static void print_status_head(const struct nlab_cli *cli)
 {
         const struct nlab_keeper *k = &cli->keeper;
@@ -142,6 +168,7 @@ static void print_status_head(const struct nlab_cli *cli)
         printf("User ids:    %s (%s)\n", k->uid_map,
                k->idmap == NLAB_IDMAP_SUBIDS ? "subordinate ids" : "single id");
         printf("Group ids:   %s\n", k->gid_map);
+        print_forwards(cli);
 }
 
 static int lab_status(struct nlab_cli *cli)

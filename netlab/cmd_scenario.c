@@ -15,6 +15,7 @@
 #include "netlab/scenario_print.h"
 #include "netlab/scenario_report.h"
 #include "runtime/lab/files.h"
+#include "runtime/base/userns.h"
 #include "runtime/lab/runner.h"
 #include "runtime/lab/scenario.h"
 #include "runtime/lab/scenario_trust.h"
@@ -23,19 +24,24 @@
  * hierarchy and would outlive the namespaces. */
 static void print_kept(const struct nlab_run_lab *lab)
 {
-        char self[PATH_MAX];
+        char self[PATH_MAX], via[PATH_MAX + 16];
         ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 
         if (n <= 0)
                 snprintf(self, sizeof(self), "netlab");
         else
                 self[n] = '\0';
+        /* rootless: the pid is the lab host's, and only its root may enter */
+        snprintf(via, sizeof(via), "%s lab shell ", self);
+        if (!nlab_userns_nested())
+                via[0] = '\0';
         printf("The lab is still up. Enter it with:\n"
-               "  nsenter -t %d -n -m -p env NETLAB_ROOT=%s sh\n"
+               "  %snsenter -t %d -n -m -p env NETLAB_ROOT=%s sh\n"
                "End it with:\n"
-               "  nsenter -t %d -n -m -p env NETLAB_ROOT=%s %s system reset --force\n"
-               "  kill %d; rmdir %s\n",
-               (int)lab->init, lab->dir, (int)lab->init, lab->dir, self, (int)lab->init, lab->dir);
+               "  %snsenter -t %d -n -m -p env NETLAB_ROOT=%s %s system reset --force\n"
+               "  %skill %d; rmdir %s\n",
+               via, (int)lab->init, lab->dir, via, (int)lab->init, lab->dir, self, via,
+               (int)lab->init, lab->dir);
 }
 
 /* The lab's worker took the terminal's foreground (nlab_run_opts.foreground): take it back, as a

@@ -7,6 +7,8 @@ leaks=$( {
         nft list tables 2>/dev/null | grep -i netlab
         ps -eo pid,args | grep -E '[n]etlab(-dns|-shim| shim)'
         ps -eo pid,comm,user | awk '$2 == "netlab-keeper" {print "keeper pid " $1 " of " $3}'
+        # a keeper's egress stack (pasta runs as passt*); the port forwarder is the keeper itself
+        ps -eo pid,comm,user,args | awk '$2 ~ /^(passt|pasta|slirp4netns)/ && /--netns \/proc\/|slirp4netns --configure/ {print "egress " $2 " pid " $1 " of " $3}'
         grep -E 'netlab-sandbox|netlab-test|/run/netlab/(netns|external)' /proc/mounts
         find /sys/fs/cgroup -maxdepth 6 -type d -name netlab 2>/dev/null | sed 's/^/cgroup /'
 } | sort -u)

@@ -28,6 +28,7 @@
 #include "runtime/base/fsutil.h"
 #include "runtime/base/proc.h"
 #include "runtime/base/subid.h"
+#include "runtime/lab/keeper_ctl.h"
 
 #define NS_ALL                                                                                     \
         (CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC)
@@ -40,6 +41,7 @@ struct report {
         int idmap;
         char msg[512];
         char idmap_note[256];
+        char egress_note[384];
 };
 
 int nlab_keeper_default_root(const char *flag, char *buf, size_t size, struct nlab_err *err)
@@ -261,12 +263,36 @@ static int chld_fd(void)
         return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-/* pid 1 of the lab host: waits for its id map, sets the lab host up, then reaps orphans until
- * the outer half goes (its end of sp closes). Ending takes every process of the lab with it. */
-static int inner_main(int sp)
+/* More requests queued on the forwarder's socket (it is non-blocking: serve_one cannot say). */
+static bool serve_more(int pf)
+{
+        struct pollfd p = {.fd = pf, .events = POLLIN};
+
+        return poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
+}
+
+/* The outer half's one request after the start ('d': use <root>/keeper.resolv.conf as the lab
+ * host's /etc/resolv.conf), answered 'r' or 'e'. False when the outer half is gone. */
+static bool outer_asks(const char *root, int sp)
+{
+        char path[PATH_MAX], c;
+
+        if (read(sp, &c, 1) != 1 || c != 'd')
+                return false;
+        c = nlab_path(path, sizeof(path), NULL, "%s/keeper.resolv.conf", root) == 0 &&
+                    mount(path, "/etc/resolv.conf", NULL, MS_BIND, NULL) == 0
+                ? 'r'
+                : 'e';
+        return write(sp, &c, 1) == 1;
+}
+
+/* pid 1 of the lab host: waits for its id map, sets the lab host up, then reaps orphans and
+ * connects published ports' connections (pf: the forwarder's socket) until the outer half goes
+ * (its end of sp closes). Ending takes every process of the lab with it. */
+static int inner_main(const char *root, int sp, int pf)
 {
         struct signalfd_siginfo si;
-        struct pollfd p[2];
+        struct pollfd p[3];
         char c = 0;
 
         prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -281,17 +307,22 @@ static int inner_main(int sp)
         lo_up();
         p[0] = (struct pollfd){.fd = sp, .events = POLLIN};
         p[1] = (struct pollfd){.fd = chld_fd(), .events = POLLIN};
+        p[2] = (struct pollfd){.fd = pf, .events = POLLIN};
+        fcntl(pf, F_SETFL, O_NONBLOCK);
         if (write(sp, "r", 1) != 1)
                 return 4;
         for (;;) {
-                if (poll(p, 2, -1) < 0 && errno != EINTR)
+                if (poll(p, 3, -1) < 0 && errno != EINTR)
                         return 5;
                 while (read(p[1].fd, &si, sizeof(si)) > 0) {
                 }
                 while (waitpid(-1, NULL, WNOHANG) > 0) {
                 }
-                if (p[0].revents & (POLLIN | POLLHUP | POLLERR))
+                if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) && !outer_asks(root, sp))
                         return 0; /* the outer half is gone: so is the lab */
+                if (p[2].revents & POLLIN)
+                        while (nlab_portfwd_serve_one(pf, NULL) > 0 && serve_more(pf)) {
+                        }
         }
 }
 
@@ -311,22 +342,6 @@ static int listen_ctl(const char *root)
                 return -1;
         }
         return fd;
-}
-
-/* The control socket's one request today: who we are. Published ports and the egress stack
- * (the portfwd helper's modules) will add their requests here. */
-static void serve_ctl(int lfd, const struct report *rep)
-{
-        char line[64];
-        int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-
-        if (c < 0)
-                return;
-        snprintf(line, sizeof(line), "netlab-keeper %d %d\n", rep->outer, rep->inner);
-        if (write(c, line, strlen(line)) < 0) {
-                /* the asker went away */
-        }
-        close(c);
 }
 
 static int write_pidfile(const char *root, const struct report *rep)
@@ -350,35 +365,110 @@ static void send_report(int fd, struct report *rep)
         close(fd);
 }
 
-/* The outer half: makes the inner, maps its ids, reports, then serves keeper.sock until the
- * inner ends. Runs detached (setsid, stdio on /dev/null), ready_fd is the starter's pipe. */
+/* Egress for the lab host; a stack that cannot start is a note, not a failure: the lab works. */
+static void start_egress(struct kctl *k, struct report *rep)
+{
+        struct nlab_err err = {0};
+
+        if (nlab_egress_start(k->inner, &k->eg, &err) < 0)
+                snprintf(k->egress_note, sizeof(k->egress_note),
+                         "no egress: %s; containers cannot reach the outside network, the lab "
+                         "itself works",
+                         err.msg);
+        else
+                snprintf(k->egress_note, sizeof(k->egress_note), "%s", k->eg.note);
+        snprintf(rep->egress_note, sizeof(rep->egress_note), "%s", k->egress_note);
+}
+
+/* netlab-dns in the lab host forwards to the host's resolvers through the stack; when those are
+ * loopback only, the lab host's /etc/resolv.conf becomes the stack's DNS forwarder instead (a
+ * bind mount in its own mount namespace; the host's file is untouched). */
+static void lab_resolver(const char *root, const struct kctl *k, int sp, struct report *rep)
+{
+        static const char text[] = "nameserver " NLAB_EGRESS_DNS "\n";
+        char path[PATH_MAX], c = 'e';
+
+        if (k->eg.pid <= 0 || !nlab_egress_resolvers_loopback())
+                return;
+        if (nlab_path(path, sizeof(path), NULL, "%s/keeper.resolv.conf", root) == 0 &&
+            nlab_write_file(path, text, sizeof(text) - 1, 0644, NULL) == 0 &&
+            write(sp, "d", 1) == 1 && read(sp, &c, 1) == 1 && c == 'r')
+                return;
+        snprintf(rep->egress_note, sizeof(rep->egress_note),
+                 "the host's resolvers are loopback only and the lab host could not be pointed at "
+                 "%s's DNS forwarder: names outside the lab do not resolve",
+                 k->eg.tool);
+}
+
+/* The forwarder's outer half over pf; without it ports cannot be published (add says so). */
+static void start_forwarder(struct kctl *k, int pf)
+{
+        k->fwd = nlab_portfwd_new(pf, NULL);
+        if (!k->fwd)
+                close(pf);
+}
+
+/* Serve keeper.sock and relay published ports until the inner half ends. */
+static void outer_loop(struct kctl *k, int sp, int lfd, int chld)
+{
+        struct signalfd_siginfo si;
+        struct pollfd p[4];
+        nfds_t n = 3;
+
+        p[0] = (struct pollfd){.fd = sp, .events = POLLIN};
+        p[1] = (struct pollfd){.fd = lfd, .events = POLLIN};
+        p[2] = (struct pollfd){.fd = chld, .events = POLLIN};
+        if (k->fwd)
+                p[n++] = (struct pollfd){.fd = nlab_portfwd_fd(k->fwd), .events = POLLIN};
+        for (;;) {
+                if (poll(p, n, -1) < 0 && errno != EINTR)
+                        return;
+                while (read(chld, &si, sizeof(si)) > 0) {
+                }
+                if (waitpid(k->inner, NULL, WNOHANG) == k->inner ||
+                    (p[0].revents & (POLLIN | POLLHUP | POLLERR)))
+                        return;
+                kctl_reap(k);
+                /* the inner half gone (-1) is seen on sp as well */
+                if (n == 4 && (p[3].revents & POLLIN) && nlab_portfwd_dispatch(k->fwd, NULL) < 0)
+                        return;
+                if (p[1].revents & POLLIN)
+                        kctl_serve(lfd, k);
+        }
+}
+
+/* The outer half: makes the inner, maps its ids, starts egress, reports, then serves
+ * keeper.sock and the published ports until the inner ends. Runs detached (setsid, stdio on
+ * /dev/null), ready_fd is the starter's pipe. */
 static int outer_main(const char *root, int ready_fd)
 {
         struct report rep = {.outer = getpid()};
-        struct pollfd p[3];
-        struct signalfd_siginfo si;
-        int sp[2], lfd;
+        struct kctl k = {.outer = getpid()};
+        int sp[2], pf[2], lfd, chld;
         char c;
         pid_t inner;
 
-        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0 ||
+            socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pf) < 0) {
                 rep.errnum = errno;
                 snprintf(rep.msg, sizeof(rep.msg), "keeper: socketpair: %s", strerror(errno));
                 return send_report(ready_fd, &rep), 1;
         }
-        p[2] = (struct pollfd){.fd = chld_fd(), .events = POLLIN};
+        chld = chld_fd();
         inner = (pid_t)syscall(SYS_clone, NS_ALL | SIGCHLD, 0, 0, 0, 0);
         if (inner == 0) {
                 close(sp[0]);
+                close(pf[0]);
                 close(ready_fd);
-                _exit(inner_main(sp[1]));
+                _exit(inner_main(root, sp[1], pf[1]));
         }
         if (inner < 0) {
                 userns_refused(errno, &rep);
                 return send_report(ready_fd, &rep), 1;
         }
         close(sp[1]);
-        rep.inner = inner;
+        close(pf[1]);
+        rep.inner = k.inner = inner;
         if (map_ids(inner, &rep) < 0 || write(sp[0], "m", 1) != 1 || read(sp[0], &c, 1) != 1) {
                 rep.errnum = errno ? errno : EIO;
                 snprintf(rep.msg, sizeof(rep.msg),
@@ -395,21 +485,13 @@ static int outer_main(const char *root, int ready_fd)
                 kill(inner, SIGKILL);
                 return send_report(ready_fd, &rep), 1;
         }
+        start_forwarder(&k, pf[0]);
+        start_egress(&k, &rep);
+        lab_resolver(root, &k, sp[0], &rep);
         rep.ok = 1;
         send_report(ready_fd, &rep);
-        p[0] = (struct pollfd){.fd = sp[0], .events = POLLIN};
-        p[1] = (struct pollfd){.fd = lfd, .events = POLLIN};
-        for (;;) {
-                if (poll(p, 3, -1) < 0 && errno != EINTR)
-                        break;
-                while (read(p[2].fd, &si, sizeof(si)) > 0) {
-                }
-                if (waitpid(inner, NULL, WNOHANG) == inner ||
-                    (p[0].revents & (POLLIN | POLLHUP | POLLERR)))
-                        break;
-                if (p[1].revents & POLLIN)
-                        serve_ctl(lfd, &rep);
-        }
+        outer_loop(&k, sp[0], lfd, chld);
+        kctl_free(&k);
         kill(inner, SIGKILL);
         return 0;
 }
@@ -461,6 +543,7 @@ static int spawn(const char *root, struct nlab_keeper *k, struct nlab_keeper_new
                                     "%s", rep.msg);
         news->started = true;
         snprintf(news->idmap_note, sizeof(news->idmap_note), "%s", rep.idmap_note);
+        snprintf(news->egress_note, sizeof(news->egress_note), "%s", rep.egress_note);
         return nlab_keeper_find(root, k, &lost)
                    ? 0
                    : nlab_err_set(err, NLAB_E_SYSTEM, "keeper: the lab host ended at its start");

@@ -1,7 +1,8 @@
 /* The rootless lab host: a keeper process pair per (user, state root), and joining it.
  *
- * The outer half stays in the real host's namespaces (it owns <root>/keeper.sock; published
- * ports and the user-mode egress stack will hang off it). The inner half is pid 1 of a new user,
+ * The outer half stays in the real host's namespaces: it owns <root>/keeper.sock (see
+ * runtime/net/keepctl.h), the listeners of published ports (the port forwarder) and the lab
+ * host's user-mode egress stack. The inner half is pid 1 of a new user,
  * pid, net, mount, uts and ipc namespace set: the lab host. Each dies with the other, and as
  * init of the pid namespace the inner takes every process of the lab with it. */
 #ifndef NLAB_KEEPER_H
@@ -30,6 +31,7 @@ struct nlab_keeper_news {
         int lost_pid; /* > 0: the outer pid of a lab host that was gone */
         char idmap_note[256];
         char cgroup_note[256];
+        char egress_note[384]; /* no user-mode stack: what that costs */
 };
 
 /* The state root for rootless mode: flag, else $NETLAB_ROOT, else $XDG_RUNTIME_DIR/netlab,

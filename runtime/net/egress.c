@@ -1,5 +1,6 @@
 #include "runtime/net/egress.h"
 
+#include <arpa/inet.h>
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -54,6 +55,25 @@ static bool same_userns(pid_t pid)
                a.st_dev == b.st_dev;
 }
 
+bool nlab_egress_resolvers_loopback(void)
+{
+        char line[256], word[32], addr[64];
+        bool any = false, remote = false;
+        struct in_addr a;
+        FILE *f = fopen("/etc/resolv.conf", "re");
+
+        if (!f)
+                return false;
+        while (fgets(line, sizeof(line), f))
+                if (sscanf(line, " %31s %63s", word, addr) == 2 && !strcmp(word, "nameserver") &&
+                    inet_pton(AF_INET, addr, &a) == 1) {
+                        any = true;
+                        remote |= (ntohl(a.s_addr) >> 24) != 127;
+                }
+        fclose(f);
+        return any && !remote;
+}
+
 static void pasta_argv(const char *bin, pid_t pid, char *pidbuf, const char **argv)
 {
         int i = 0;
@@ -73,6 +93,12 @@ static void pasta_argv(const char *bin, pid_t pid, char *pidbuf, const char **ar
         argv[i++] = "none";
         /* the lab must not reach the host's own loopback services through the gateway */
         argv[i++] = "--no-map-gw";
+        /* the one way to a host resolver on the host's loopback; only then: pasta gives the
+         * answers of its target this address as their source, whoever asked */
+        if (nlab_egress_resolvers_loopback()) {
+                argv[i++] = "--dns-forward";
+                argv[i++] = NLAB_EGRESS_DNS;
+        }
         argv[i++] = "--netns";
         snprintf(pidbuf, 48, "/proc/%d/ns/net", (int)pid);
         argv[i++] = pidbuf;

@@ -4,9 +4,18 @@
 #ifndef NLAB_EGRESS_H
 #define NLAB_EGRESS_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "runtime/base/err.h"
+
+/* Where the lab host asks the stack's DNS forwarder: slirp4netns's built-in one; pasta is told
+ * (--dns-forward). Both pass the query to the host's first resolver, loopback ones included. */
+#define NLAB_EGRESS_DNS "10.0.2.3"
+
+/* Does the host's resolv.conf name only loopback resolvers (systemd-resolved's 127.0.0.53)?
+ * Those are the host's own, out of the lab host's reach: it must ask NLAB_EGRESS_DNS. */
+bool nlab_egress_resolvers_loopback(void);
 
 /* Tests force the choice: NETLAB_EGRESS=pasta|slirp4netns|none. */
 #define NLAB_EGRESS_ENV "NETLAB_EGRESS"

@@ -8,6 +8,7 @@
 
 #include "runtime/net/attach.h"
 #include "runtime/net/dnsctl.h"
+#include "runtime/net/keepctl.h"
 #include "runtime/kernel/endpoint.h"
 #include "runtime/kernel/link.h"
 #include "runtime/kernel/netlink.h"
@@ -314,10 +315,59 @@ static const char *port_target(const struct nlab_ctr_config *cfg)
         return NULL;
 }
 
+/* Rootless: the keeper listens on the real host for m[0..n) and connects to ip in the lab host.
+ * A forward the keeper still has for one of these ports is stale (the claim is ours): replaced. */
+static int keeper_add(const char *root, const struct nlab_port_mapping *m, size_t n, const char *ip,
+                      struct nlab_err *err)
+{
+        size_t i;
+
+        for (i = 0; i < n; i++) {
+                nlab_keepctl_remove(root, &m[i], NULL);
+                if (nlab_keepctl_add(root, &m[i], ip, err) < 0)
+                        break;
+        }
+        if (i == n)
+                return 0;
+        while (i-- > 0)
+                nlab_keepctl_remove(root, &m[i], NULL);
+        /* `start` takes a CONFLICT for a concurrent start that won (cmd_run.c lost_start_race)
+         * while the aborted shim still reads "running": a held port is no such race */
+        if (err && err->kind == NLAB_E_CONFLICT)
+                err->kind = NLAB_E_SYSTEM;
+        return -1;
+}
+
+static void keeper_del(const char *root, const struct nlab_port_mapping *m, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                nlab_keepctl_remove(root, &m[i], NULL);
+}
+
+/* The keeper's side of fw_ports, after the lab host's rules (which keep the lab host's own
+ * addresses working as in root mode); on failure the rules are put back as they were. */
+static int keeper_ports(const char *root, const struct nlab_port_mapping *m, size_t n,
+                        const char *old_ip, const char *new_ip, struct nlab_err *err)
+{
+        if (n == 0 || !nlab_keepctl_active(root))
+                return 0;
+        if (old_ip)
+                keeper_del(root, m, n);
+        if (!new_ip || keeper_add(root, m, n, new_ip, err) == 0)
+                return 0;
+        if (old_ip) {
+                nlab_fw_ports_move(m, n, new_ip, old_ip, NULL);
+                keeper_add(root, m, n, old_ip, NULL);
+        } else {
+                nlab_fw_ports_del(m, n, new_ip, NULL);
+        }
+        return -1;
+}
+
 /* Publish (old NULL), unpublish (new NULL) or move the container's ports in one batch, so a
  * host port never becomes free while the container changes networks. */
-static int fw_ports(const struct nlab_ctr_config *cfg, const char *old_ip, const char *new_ip,
-                    struct nlab_err *err)
+static int fw_ports(const char *root, const struct nlab_ctr_config *cfg, const char *old_ip,
+                    const char *new_ip, struct nlab_err *err)
 {
         struct nlab_port_mapping *m = NULL;
         size_t n = 0;
@@ -332,12 +382,14 @@ static int fw_ports(const struct nlab_ctr_config *cfg, const char *old_ip, const
         else if (n > 0)
                 r = new_ip ? nlab_fw_ports_add(m, n, new_ip, err)
                            : nlab_fw_ports_del(m, n, old_ip, err);
+        if (r == 0 || !new_ip)
+                r = keeper_ports(root, m, n, old_ip, new_ip, r == 0 ? err : NULL) < 0 ? -1 : r;
         free(m);
         return r;
 }
 
 /* Point the published ports at the current target. */
-static int sync_ports(struct nlab_ctr_config *cfg, struct nlab_err *err)
+static int sync_ports(const char *root, struct nlab_ctr_config *cfg, struct nlab_err *err)
 {
         const char *old = cfg->ports_target;
         const char *target = port_target(cfg);
@@ -345,7 +397,7 @@ static int sync_ports(struct nlab_ctr_config *cfg, struct nlab_err *err)
 
         if (old && target && !strcmp(old, target))
                 return 0;
-        r = fw_ports(cfg, old, target, err);
+        r = fw_ports(root, cfg, old, target, err);
         if (r < 0)
                 return r;
         if (nlab_ctr_config_set(&cfg->ports_target, target) < 0)
@@ -356,7 +408,7 @@ static int sync_ports(struct nlab_ctr_config *cfg, struct nlab_err *err)
 int nlab_netglue_ctr_up(struct nlab_store *st, const char *id, struct nlab_ctr_config *cfg,
                         struct nlab_err *err)
 {
-        if (sync_ports(cfg, err) < 0)
+        if (sync_ports(st->root, cfg, err) < 0)
                 return -1;
         if (sync_dns(st, id, cfg, err) < 0) {
                 nlab_err_prefix(err, "DNS");
@@ -370,6 +422,6 @@ void nlab_netglue_ctr_down(struct nlab_store *st, const char *id, const struct n
 {
         const char *target = cfg->ports_target;
 
-        fw_ports(cfg, target ? target : port_target(cfg), NULL, NULL);
+        fw_ports(st->root, cfg, target ? target : port_target(cfg), NULL, NULL);
         nlab_dns_drop_container(st->root, id, NULL);
 }

@@ -708,6 +708,17 @@ static int open_listener(const struct nlab_port_mapping *m, int *out, struct nla
         return r < 0 ? bind_error(m, -r, err) : 0;
 }
 
+int nlab_portfwd_probe(const struct nlab_port_mapping *m, struct nlab_err *err)
+{
+        int fd;
+
+        assert(m);
+        if (open_listener(m, &fd, err) < 0)
+                return -1;
+        close(fd);
+        return 0;
+}
+
 static struct pf_map *find_map(struct nlab_portfwd *fwd, const struct nlab_port_mapping *m,
                                struct pf_map ***link)
 {

@@ -22,6 +22,10 @@ struct nlab_portfwd *nlab_portfwd_new(int inner_sock, struct nlab_err *err);
 int nlab_portfwd_add(struct nlab_portfwd *fwd, const struct nlab_port_mapping *m,
                      const char *target_ip, struct nlab_err *err);
 
+/* Could m be published now? Binds and closes at once: the same refusals as nlab_portfwd_add
+ * (privileged port naming the sysctl, a holder named), for picking a port before it is needed. */
+int nlab_portfwd_probe(const struct nlab_port_mapping *m, struct nlab_err *err);
+
 /* Close the listener of m (same host_ip, host_port, proto) and its live connections.
  * NLAB_E_NOTFOUND if m is not published. */
 int nlab_portfwd_remove(struct nlab_portfwd *fwd, const struct nlab_port_mapping *m,

@@ -12,6 +12,7 @@
 
 #include "runtime/base/runreq.h"
 #include "runtime/base/fsutil.h"
+#include "runtime/net/keepctl.h"
 
 static void port_key(const struct nlab_port_mapping *m, char *buf, size_t size)
 {
@@ -91,6 +92,16 @@ static int holder_name(struct nlab_store *st, const char *path, char *name, size
         return 0;
 }
 
+/* Rootless: the port must also be free on the real host, where the keeper will listen. */
+static bool keeper_check(const char *root, uint16_t port, int proto, const char *host_ip,
+                         struct nlab_err *err)
+{
+        struct nlab_port_mapping m = {.host_port = port, .ctr_port = port, .proto = proto};
+
+        snprintf(m.host_ip, sizeof(m.host_ip), "%s", host_ip);
+        return nlab_keepctl_check(root, &m, err) < 0;
+}
+
 /* 0 claimed, 1 taken (err says by whom), <0 error. host holds the socket tables of the request. */
 static int claim_port(struct nlab_store *st, const char *id, struct nlab_host_socks *host,
                       uint16_t port, int proto, const char *host_ip, struct nlab_err *err)
@@ -112,7 +123,8 @@ static int claim_port(struct nlab_store *st, const char *id, struct nlab_host_so
         }
         if (r < 0)
                 return -1;
-        if (nlab_host_socks_check(host, host_ip, port, proto, err) != 0) {
+        if (nlab_host_socks_check(host, host_ip, port, proto, err) != 0 ||
+            (nlab_keepctl_active(st->root) && keeper_check(st->root, port, proto, host_ip, err))) {
                 unlink(path);
                 return err && err->kind == NLAB_E_CONFLICT ? 1 : -1;
         }
@@ -124,6 +136,7 @@ static int claim_one(struct nlab_store *st, const char *id, struct nlab_host_soc
 {
         uint16_t lo, hi, p;
         uint32_t start, i, span;
+        struct nlab_err e;
         int r = 1;
 
         if (m->host_port) {
@@ -145,13 +158,17 @@ static int claim_one(struct nlab_store *st, const char *id, struct nlab_host_soc
         span = (uint32_t)(hi - lo) + 1;
         for (i = 0; i < span; i++) {
                 p = (uint16_t)(lo + (start + i) % span);
-                r = claim_port(st, id, host, p, m->proto, m->host_ip, NULL);
+                /* a local err: without one a port held by someone is not told from a failure */
+                r = claim_port(st, id, host, p, m->proto, m->host_ip, &e);
                 if (r == 0) {
                         m->host_port = p;
                         return 0;
                 }
-                if (r < 0)
-                        return claim_port(st, id, host, p, m->proto, m->host_ip, err);
+                if (r < 0) {
+                        if (err)
+                                *err = e;
+                        return -1;
+                }
         }
         return nlab_err_set(err, NLAB_E_CONFLICT, "no free host port in %u-%u", lo, hi);
 }

@@ -1,6 +1,7 @@
 # Rootless mode: two unprivileged users (4242 with a subordinate id range, 4243 without) each get
-# a lab host of their own; containers, every network mode, DNS, the escapes of root mode, a
-# killed keeper, concurrent first commands and `lab status/shell/down`, run as those users.
+# a lab host of their own; containers, every network mode, DNS, published ports on the sandbox's
+# own addresses, egress through pasta/slirp4netns, the escapes of root mode, a killed keeper,
+# concurrent first commands and `lab status/shell/down`, run as those users.
 . "$NETLAB_TESTLIB"
 require setpriv newuidmap newgidmap
 
@@ -95,6 +96,101 @@ check_eq "nothing of either lab in the sandbox's network namespace (links)" "lo"
 check_eq "nor nftables tables" "" "$(nft list tables 2>/dev/null)"
 check_eq "nor addresses" "127.0.0.1/8" "$(ip -o -4 addr | awk '{print $4}' | xargs)"
 
+# --- published ports: the keeper listens on the real host -------------------------------------
+ip link add pf0 type veth peer name pf1 # a second address of the sandbox's "real host"
+ip addr add 10.66.0.1/24 dev pf0
+ip link set pf0 up
+ip link set pf1 up
+get() { curl -s -m 5 -o /dev/null -w '%{http_code}' "$@"; }
+# up URL: wait until the container's server answers through the port (httpd starts after `run`)
+up() { wait_until 5 sh -c "[ \"\$(curl -s -m 2 -o /dev/null -w '%{http_code}' $1)\" = 200 ]"; }
+check "run -d -p 8080:80" u1 run -d --name pub -p 8080:80 busybox httpd -f -p 80 -h /etc
+check_match "the keeper listens in the sandbox's own namespace" "LISTEN.*:8080" "$(ss -Htln 'sport = :8080')"
+up "http://127.0.0.1:8080/hostname"
+check_eq "reached from 127.0.0.1:8080" "200" "$(get http://127.0.0.1:8080/hostname)"
+up "http://10.66.0.1:8080/hostname"
+check_eq "and from another address of the host" "200" "$(get http://10.66.0.1:8080/hostname)"
+check_match "lab status lists the forward" "Forwards: +0.0.0.0:8080/tcp -> 172\.[0-9.]+:80" "$(u1 lab status)"
+check "127.0.0.1:8081:80" u1 run -d --name loc -p 127.0.0.1:8081:80 busybox httpd -f -p 80 -h /etc
+up "http://127.0.0.1:8081/hostname"
+check_eq "127.0.0.1-bound: reached on 127.0.0.1 (control)" "200" "$(get http://127.0.0.1:8081/hostname)"
+check_eq "and not on the host's other address" "000" "$(get http://10.66.0.1:8081/hostname)"
+check "-P" u1 run -d --name anyp -P --expose 80 busybox httpd -f -p 80 -h /etc
+pport=$(u1 port anyp 80 | head -1 | sed 's/.*://')
+check_match "-P: port shows the host port" '^[0-9]+$' "$pport"
+up "http://127.0.0.1:$pport/hostname"
+check_eq "-P: reached on the real host at that port" "200" "$(get "http://127.0.0.1:$pport/hostname")"
+check_match "-P: ps shows it" "0.0.0.0:$pport->80/tcp" "$(u1 ps --format '{{.Ports}}' -f name=anyp)"
+check "stop" u1 stop -t 1 pub
+check_eq "after stop the listener is gone" "" "$(ss -Htln 'sport = :8080')"
+check_eq "and a connection is refused" "000" "$(get http://127.0.0.1:8080/hostname)"
+check "start again" u1 start pub
+up http://127.0.0.1:8080/hostname
+check_eq "published again after start" "200" "$(get http://127.0.0.1:8080/hostname)"
+check "rm -f" u1 rm -f pub loc
+check_eq "after rm no listener on 8080 or 8081" "" "$(ss -Htln 'sport = :8080 or sport = :8081')"
+up "http://127.0.0.1:$pport/hostname"
+check_eq "and the -P one still works" "200" "$(get "http://127.0.0.1:$pport/hostname")"
+u1 rm -f anyp >/dev/null
+check "a container that ends on its own" \
+        u1 run -d --name brief -p 8097:80 busybox sh -c 'httpd -p 80 -h /etc; sleep 6'
+up http://127.0.0.1:8097/hostname
+check_eq "published while it runs (control)" "200" "$(get http://127.0.0.1:8097/hostname)"
+wait_until 15 sh -c "! ss -Htln 'sport = :8097' | grep -q ."
+check_eq "its death takes the listener" "false " \
+        "$(u1 inspect -f '{{.State.Running}}' brief) $(ss -Htln 'sport = :8097')"
+u1 rm brief >/dev/null
+check "a container to kill" u1 run -d --name killme -p 8098:80 busybox httpd -f -p 80 -h /etc
+up "http://127.0.0.1:8098/hostname"
+check_eq "published (control)" "200" "$(get http://127.0.0.1:8098/hostname)"
+u1 kill killme >/dev/null
+wait_until 10 sh -c "! ss -Htln 'sport = :8098' | grep -q ."
+check_eq "kill takes the listener" "" "$(ss -Htln 'sport = :8098')"
+u1 rm killme >/dev/null
+check_error "a port below ip_unprivileged_port_start: refused naming the sysctl" \
+        "port 80/tcp: ports below 1024 are privileged (net.ipv4.ip_unprivileged_port_start = 1024)" \
+        u1 run -d --name priv -p 80:80 busybox true
+check_status "and run exits 125" 125 u1 run -d --name priv -p 80:80 busybox true
+check_eq "and leaves nothing: no container" "" "$(u1 ps -a -q -f name=priv)"
+check_eq "no listener" "" "$(ss -Htln 'sport = :80')"
+sysctl -qw net.ipv4.ip_unprivileged_port_start=80
+check "with the sysctl lowered, port 80 publishes (control)" u1 run -d --name priv -p 80:80 busybox httpd -f -p 80 -h /etc
+up "http://127.0.0.1:80/hostname"
+check_eq "and is reached" "200" "$(get http://127.0.0.1:80/hostname)"
+u1 rm -f priv >/dev/null
+sysctl -qw net.ipv4.ip_unprivileged_port_start=1024
+check "4242 publishes 8090" u1 run -d --name first -p 8090:80 busybox httpd -f -p 80 -h /etc
+check_error "4243 cannot: the message names the user holding it" \
+        "port 8090/tcp is held by a listening host process: a process of user nlstudent1 (uid $U1)" \
+        u2 run -d --name second -p 8090:80 busybox httpd -f -p 80 -h /etc
+check_eq "and 4243 has no container left of it" "" "$(u2 ps -a -q -f name=second)"
+check "4243 on 8091 works (control)" u2 run -d --name second -p 8091:80 busybox httpd -f -p 80 -h /etc
+up http://127.0.0.1:8090/hostname
+up http://127.0.0.1:8091/hostname
+check_eq "both reached" "200 200" "$(get http://127.0.0.1:8090/hostname) $(get http://127.0.0.1:8091/hostname)"
+u2 rm -f second >/dev/null
+u1 rm -f first >/dev/null
+check "create with -p 8099 (free now)" u1 create --name late -p 8099:80 busybox httpd -f -p 80 -h /etc
+setpriv --reuid $U2 --regid $U2 --clear-groups busybox nc -l -p 8099 >/dev/null 2>&1 &
+taker=$!
+wait_until 5 sh -c "ss -Htln 'sport = :8099' | grep -q ."
+check_error "taken on the real host before start: start fails naming the holder" \
+        "port 8099/tcp is held by a listening host process: a process of user nlstudent2 (uid $U2)" \
+        u1 start late
+# the aborted shim records the exit once the failed start lets go of the state lock
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+        [ "$(u1 inspect -f '{{.State.Running}}' late)" = false ] && break
+        sleep 0.5
+done
+check_eq "and leaves nothing: not running" "false" "$(u1 inspect -f '{{.State.Running}}' late)"
+check_eq "no DNAT element in the lab host" "" "$(u1 lab shell nft list ruleset | grep 8099)"
+check_match "no forward in the keeper" "Forwards: +none" "$(u1 lab status)"
+kill $taker
+wait $taker 2>/dev/null
+check "once it is free, start works (control)" u1 start late
+check_match "and publishes" ":8099 .*-> 172\.[0-9.]+:80 .*|8099" "$(u1 lab shell nft list ruleset | grep 8099)"
+u1 rm -f late >/dev/null
+
 # --- the escapes of root mode, from a rootless container ----------------------------------
 check "--privileged may open /proc/sys/net/ipv4/ip_forward for writing (control)" \
         u1 run --rm --net=none --privileged busybox sh -c ': >> /proc/sys/net/ipv4/ip_forward'
@@ -154,6 +250,15 @@ check_match "lab status: mode, keeper, networks, containers" \
 scen=$(realpath "$(dirname "$NETLAB_TESTLIB")/../../scenarios/04-user-network-dns.lab")
 check_match "scenario run works rootless" "0 failed" "$(u1 scenario run "$scen" 2>&1 | tail -1)"
 check_eq "and leaves nothing in the lab" "srv" "$(u1 ps -a --format '{{.Names}}')"
+out=$(u1 scenario run --keep "$scen" 2>&1)
+enter=$(echo "$out" | grep -A1 "Enter it with" | tail -1 | sed 's/^ *//; s/ sh$/ ip -o link/')
+check_match "scenario run --keep: the hint enters the kept lab through lab shell" \
+        "lab shell nsenter -t [0-9]+ " "$enter"
+check_match "and it works: the kept lab's own bridge" "br-" "$(as $U1 bash -c "$enter")"
+for hint in "$(echo "$out" | grep -A1 "End it with" | tail -1)" "$(echo "$out" | grep ' kill ')"; do
+        as $U1 bash -c "$hint" >/dev/null 2>&1
+done
+check_eq "and the hint to end it leaves nothing of it" "" "$(echo "$out" | grep -o '/tmp/netlab-lab[^ ]*' | head -1 | xargs ls -d 2>/dev/null)"
 
 # --- the keeper killed ---------------------------------------------------------------------
 outer=$(awk '{print $1}' /run/user/$U1/netlab/keeper.pid)
@@ -199,6 +304,100 @@ check "4242 runs a container again" u1 run -d --name look --net=none busybox sle
 check_match "root sees it with --rootless --root" "look" \
         "$("$NETLAB" --rootless --root /run/user/$U1/netlab lab status)"
 check "4242: lab down" u1 lab down
+
+# --- egress through the user-mode stack --------------------------------------------------------
+# A test host "on the internet" (the sandbox routes to it), an HTTP server and a fake DNS upstream
+# on it, named by the sandbox's resolv.conf as the host's resolver.
+make_external inet 10.99.0.1 10.99.0.2
+ip route add default via 10.99.0.2
+# the server closes first: pasta 0.0~git20230309 loses a server's FIN after the client's
+in_ext inet sh -c 'while :; do echo answer | busybox nc -l -p 7000 >/dev/null 2>&1; done' &
+FAKE=$(dirname "$NETLAB")/../tests/tools/fake_upstream
+in_ext inet "$FAKE" 10.99.0.2 >/dev/null 2>&1 &
+echo "nameserver 10.99.0.2" >/run/netlab-test/resolv.conf
+mount --bind /run/netlab-test/resolv.conf /etc/resolv.conf
+egress_ok() {
+        [ "$(u1 run --rm --net "$1" busybox sh -c 'sleep 2 | nc -w 4 10.99.0.2 7000')" = answer ]
+}
+wait_until 5 sh -c "[ \"\$(sleep 1 | nc -w 3 10.99.0.2 7000)\" = answer ]"
+check_eq "the test host answers from the sandbox (control)" "answer" "$(sleep 1 | nc -w 3 10.99.0.2 7000)"
+u1 lab down >/dev/null 2>&1
+# The stacks open /dev/net/tun as the user: a node of each mode, private to the sandbox (this
+# host's is 0600, Debian's default 0666).
+mknod -m 600 /run/netlab-test/tun600 c 10 200
+mknod -m 666 /run/netlab-test/tun666 c 10 200
+mount --bind /run/netlab-test/tun600 /dev/net/tun
+check_match "/dev/net/tun closed to the user: one note line says what that costs" \
+        "netlab: note: no egress: /dev/net/tun is not readable and writable .*containers cannot reach the outside network; the lab itself works" \
+        "$(u1 ps 2>&1)"
+check_match "lab status says so" "Egress: +none: no egress: /dev/net/tun" "$(u1 lab status)"
+check "the lab itself works" u1 run --rm busybox true
+check_fails "but a container cannot reach the test host" egress_ok bridge
+u1 lab down >/dev/null
+umount /dev/net/tun
+mount --bind /run/netlab-test/tun666 /dev/net/tun
+if command -v pasta >/dev/null; then
+        check_eq "with pasta: no egress note when the lab host starts" "" "$(u1 ps 2>&1 | grep 'no egress')"
+        u1 network create labnet --subnet 10.77.0.0/24 >/dev/null
+        check_match "lab status names the stack" "Egress: +pasta \(pid [0-9]+\)" "$(u1 lab status)"
+        check "pasta: a container reaches the test host through the lab host's NAT" egress_ok bridge
+        check "pasta: and from a user network" egress_ok labnet
+        check_match "pasta: netlab-dns in the lab host forwards to the host's resolver" \
+                "198\.51\.100\.7" "$(u1 run --rm --net labnet busybox nslookup www.example 2>&1)"
+        u1 lab down >/dev/null
+        wait_until 5 sh -c "! pgrep -u $U1 passt >/dev/null"
+        check_eq "lab down: pasta is gone too" "" "$(pgrep -u $U1 passt)"
+else
+        ok "# SKIP pasta not installed"
+fi
+if command -v slirp4netns >/dev/null; then
+        check_match "slirp4netns forced: lab status names it" "Egress: +slirp4netns \(pid [0-9]+\)" \
+                "$(as $U1 NETLAB_EGRESS=slirp4netns "$NETLAB" ps >/dev/null 2>&1; u1 lab status)"
+        check "slirp4netns: a container reaches the test host" egress_ok bridge
+        u1 lab down >/dev/null
+else
+        ok "# SKIP slirp4netns not installed"
+fi
+# A host whose resolver is on its loopback (systemd-resolved's 127.0.0.53): out of the lab host's
+# reach, so the lab host asks the stack's DNS forwarder, which passes the query to it.
+"$FAKE" 127.0.0.1 --answer 198.51.100.9 >/dev/null 2>&1 &
+echo "nameserver 127.0.0.1" >/run/netlab-test/resolv.conf
+for tool in pasta slirp4netns; do
+        if ! command -v $tool >/dev/null; then
+                ok "# SKIP $tool not installed"
+                continue
+        fi
+        as $U1 NETLAB_EGRESS=$tool "$NETLAB" network create labnet --subnet 10.77.0.0/24 >/dev/null 2>&1
+        check_eq "$tool, loopback resolver: the lab host's resolv.conf names the stack's forwarder" \
+                "nameserver 10.0.2.3" "$(u1 lab shell cat /etc/resolv.conf)"
+        check_match "$tool, loopback resolver: a container's name lookup reaches it" \
+                "198\.51\.100\.9" "$(u1 run --rm --net labnet busybox nslookup www.example 2>&1)"
+        u1 lab down >/dev/null
+done
+check_eq "the host's own resolv.conf is untouched" "nameserver 127.0.0.1" "$(cat /etc/resolv.conf)"
+check_match "neither stack: one note line says what that costs" \
+        "netlab: note: no egress: neither pasta .* nor slirp4netns is installed.*the lab itself works" \
+        "$(as $U1 PATH=/nonexistent "$NETLAB" ps 2>&1)"
+check "and the lab works" u1 run --rm busybox true
+u1 lab down >/dev/null
+
+# --- the keeper killed takes its listeners and its stack with it ----------------------------
+check "a published container" u1 run -d --name kp -p 8095:80 busybox httpd -f -p 80 -h /etc
+up "http://127.0.0.1:8095/hostname"
+check_eq "reached (control)" "200" "$(get http://127.0.0.1:8095/hostname)"
+kill -9 "$(awk '{print $1}' /run/user/$U1/netlab/keeper.pid)"
+wait_until 5 sh -c "! ss -Htln 'sport = :8095' | grep -q ."
+check_eq "SIGKILL of the keeper: its listener is gone" "" "$(ss -Htln 'sport = :8095')"
+wait_until 5 sh -c "! pgrep -u $U1 passt >/dev/null"
+check_eq "and its egress stack" "" "$(ps -u $U1 -o stat=,comm= | awk '$1 !~ /^Z/ && /passt|slirp/')"
+check_match "the next command notices" "was gone: 1 container was removed" "$(u1 ps 2>&1)"
+check "the port publishes again in the new lab host" u1 run -d --name kp -p 8095:80 busybox httpd -f -p 80 -h /etc
+up "http://127.0.0.1:8095/hostname"
+check_eq "and is reached" "200" "$(get http://127.0.0.1:8095/hostname)"
+u1 lab down >/dev/null
+wait_until 5 sh -c "[ -z \"\$(ps -u $U1 -o stat= | grep -v '^Z')\" ]"
+check_eq "lab down: no keeper, forwarder or egress process of 4242 left" "" \
+        "$(ps -u $U1 -o stat=,comm= | awk '$1 !~ /^Z/')"
 
 # --- root mode, and user namespaces disabled -------------------------------------------------
 check_match "root mode: lab status describes root mode" "Mode: +root" "$(nl lab status)"
