@@ -182,8 +182,10 @@ int nlab_cmd_explain(struct nlab_cli *cli, int argc, char **argv)
                                 print_all(&x.v[i]);
                 }
                 if (req.verify)
-                        printf("%zu difference%s between the claims and the probes\n",
-                               x.differences, x.differences == 1 ? "" : "s");
+                        printf("%zu difference%s between the claims and the probes%s%.0zu%s\n",
+                               x.differences, x.differences == 1 ? "" : "s", x.unprobed ? " (" : "",
+                               x.unprobed,
+                               x.unprobed ? " not probed: nothing to probe them from)" : "");
         }
         code = x.differences ? 1 : 0;
         nlab_explain_free(&x);

@@ -578,34 +578,55 @@ static void claim_externals(struct port_ctx *x)
         }
 }
 
-static void summarize(struct nlab_xp_port *p, const char *name)
+/* The audiences of the reachable claims, in a fixed order: its networks, networks behind a
+ * router, the host, other networks through a published port. */
+static void audiences(const struct nlab_xp_port *p, char *buf, size_t size)
 {
-        char outside[192] = "", nets[192] = "", rest[128] = "";
-        const char *proto = p->proto == NLAB_PROTO_UDP ? "udp" : "tcp";
+        bool host = false, other = false;
+        char word[160];
         size_t i;
 
+        buf[0] = '\0';
+        for (i = 0; i < p->n; i++) {
+                const struct nlab_xp_claim *c = &p->claims[i];
+                if (c->reachable && c->from == NLAB_XP_NETWORK)
+                        append(buf, size, ", ", c->who);
+        }
         for (i = 0; i < p->n; i++) {
                 const struct nlab_xp_claim *c = &p->claims[i];
                 if (!c->reachable)
                         continue;
-                if (c->from == NLAB_XP_OUTSIDE)
-                        append(outside, sizeof(outside), ", ", c->via);
-                else if (c->from == NLAB_XP_NETWORK)
-                        append(nets, sizeof(nets), ", ", c->who);
-                else if (c->from == NLAB_XP_HOST && !strstr(rest, "the host"))
-                        append(rest, sizeof(rest), ", ", "the host");
-                else if (c->from == NLAB_XP_OTHER && !strstr(rest, "other networks"))
-                        append(rest, sizeof(rest), ", ", "other networks through the host");
+                if (c->from == NLAB_XP_OTHER && c->who[0]) {
+                        snprintf(word, sizeof(word), "%s (through a router)", c->who);
+                        if (!strstr(buf, word))
+                                append(buf, size, ", ", word);
+                }
+                host |= c->from == NLAB_XP_HOST;
+                other |= c->from == NLAB_XP_OTHER && !c->who[0];
         }
+        if (host)
+                append(buf, size, ", ", "the host");
+        if (other)
+                append(buf, size, ", ", "other networks through the published port");
+}
+
+static void summarize(struct nlab_xp_port *p, const char *name)
+{
+        const char *proto = p->proto == NLAB_PROTO_UDP ? "udp" : "tcp";
+        char outside[192] = "", who[384];
+        size_t i;
+
+        for (i = 0; i < p->n; i++)
+                if (p->claims[i].reachable && p->claims[i].from == NLAB_XP_OUTSIDE)
+                        append(outside, sizeof(outside), ", ", p->claims[i].via);
+        audiences(p, who, sizeof(who));
         if (outside[0])
                 snprintf(p->summary, sizeof(p->summary),
-                         "%s:%u/%s is reachable from outside through %s%s%s%s%s", name, p->port,
-                         proto, outside, nets[0] || rest[0] ? "; also from " : "", nets,
-                         nets[0] && rest[0] ? ", " : "", rest);
-        else if (nets[0] || rest[0])
-                snprintf(p->summary, sizeof(p->summary), "%s:%u/%s only from %s%s%s", name, p->port,
-                         proto, nets[0] ? nets : rest, nets[0] && rest[0] ? " and " : "",
-                         nets[0] ? rest : "");
+                         "%s:%u/%s is reachable from outside through %s%s%s", name, p->port, proto,
+                         outside, who[0] ? "; also from " : "", who);
+        else if (who[0])
+                snprintf(p->summary, sizeof(p->summary), "%s:%u/%s only from %s", name, p->port,
+                         proto, who);
         else
                 snprintf(p->summary, sizeof(p->summary), "%s:%u/%s only from inside %s", name,
                          p->port, proto, name);
@@ -806,6 +827,19 @@ static const struct nlab_party *find_ctr(const struct xp_lab *lab, const char *n
         return NULL;
 }
 
+static void count_unprobed(struct nlab_explain *x)
+{
+        size_t i, j, k;
+
+        for (i = 0; i < x->n; i++) {
+                for (j = 0; j < x->v[i].nports; j++)
+                        for (k = 0; k < x->v[i].ports[j].n; k++)
+                                x->unprobed += x->v[i].ports[j].claims[k].check == NLAB_XP_NOPROBE;
+                for (j = 0; j < x->v[i].nnames; j++)
+                        x->unprobed += x->v[i].names[j].check == NLAB_XP_NOPROBE;
+        }
+}
+
 static void lab_notes(const struct xp_lab *lab, struct nlab_explain *out)
 {
         if (lab->fw == 0)
@@ -857,6 +891,7 @@ int nlab_explain(struct nlab_store *st, const struct nlab_explain_req *req,
         }
         if (r < 0)
                 r = nlab_err_sys(err, ENOMEM, "explain");
+        count_unprobed(out);
 done:
         lab_free(&lab);
         return r;

@@ -72,6 +72,7 @@ struct nlab_explain {
         struct nlab_xp_ctr *v;
         size_t n;
         size_t differences; /* verify: claims the packets contradicted */
+        size_t unprobed;    /* verify: claims with nothing to probe them from */
         char notes[2][320]; /* lab-wide findings: the netlab table gone, a foreign firewall */
 };
 

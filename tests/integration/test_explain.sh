@@ -53,8 +53,9 @@ check_match "a container with no listener says so" "nothing in client listens on
         "$(nl explain client:80)"
 out=$(nl explain --all)
 check_match "--all: one line per exposure, published" \
-        "web:80/tcp is reachable from outside through 0.0.0.0:8080" "$out"
-check_match "--all: an unpublished port on an internal-only audience" "db:5432/tcp only from back and the host" "$out"
+        "^web:80/tcp is reachable from outside through 0.0.0.0:8080; also from front, the host, other networks through the published port$" "$out"
+check_match "--all: a loopback-only mapping is not an exposure to outside" "^web:81/tcp only from front, the host$" "$out"
+check_match "--all: an unpublished port, only from its network and the host" "db:5432/tcp only from back, the host$" "$out"
 check_fails "--all: a sidecar shows under its owner, not twice" grep -q "^side:" <<<"$out"
 check_status "an unknown container is an error (1)" 1 nl explain nosuch
 check_error "a bad port names the accepted forms" "expected CONTAINER, CONTAINER:PORT" nl explain web:99999
