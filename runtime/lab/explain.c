@@ -816,14 +816,19 @@ static int lab_load(struct nlab_store *st, bool verify, struct xp_lab *lab, stru
         return 0;
 }
 
-static const struct nlab_party *find_ctr(const struct xp_lab *lab, const char *name)
+/* The store's own lookup (name, id or unique prefix), so its error says what is wrong. */
+static const struct nlab_party *find_ctr(const struct xp_lab *lab, const char *name,
+                                         struct nlab_err *err)
 {
+        char id[NLAB_ID_LEN + 1];
         size_t i;
 
+        if (nlab_store_resolve(lab->st, name, id, err) < 0)
+                return NULL;
         for (i = 0; i < lab->n; i++)
-                if (!strcmp(nlab_party_name(&lab->ctrs[i]), name) ||
-                    !strncmp(lab->ctrs[i].id, name, strlen(name)))
+                if (!strcmp(lab->ctrs[i].id, id))
                         return &lab->ctrs[i];
+        nlab_err_set(err, NLAB_E_NOTFOUND, "no such container: %s", name);
         return NULL;
 }
 
@@ -865,14 +870,8 @@ int nlab_explain(struct nlab_store *st, const struct nlab_explain_req *req,
                 lab_free(&lab);
                 return -1;
         }
-        if (req->target && !(b = find_ctr(&lab, w.name))) {
-                struct nlab_party p;
-                /* the party lookup says why: unknown, with a near name */
-                r = nlab_party_load(st, w.name, NULL, 0, 0, &p, err);
-                if (r == 0) {
-                        nlab_party_free(&p);
-                        r = nlab_err_set(err, NLAB_E_NOTFOUND, "no such container: %s", w.name);
-                }
+        if (req->target && !(b = find_ctr(&lab, w.name, err))) {
+                r = -1;
                 goto done;
         }
         out->v = calloc(lab.n ? lab.n : 1, sizeof(*out->v));
