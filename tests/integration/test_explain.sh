@@ -106,6 +106,20 @@ check_match "--all --verify shows the difference under its exposure" \
 nft delete table inet breaker
 check "without the rule, no difference again" nl explain --verify web:80
 
+# The netlab table flushed behind netlab's back: the claims follow the kernel (no isolation, no
+# published port), and the packets agree. Before, the same claims were the other way round.
+check_match "with the table: not from an external host at its address" \
+        "no  not from external host lan at 10.89.0.2:80" "$(nl explain web:80)"
+nft delete table inet netlab
+out=$(nl explain --verify web:80); rc=$?
+check_match "without it: a note says the table is gone" "^note: the table inet netlab is gone" "$out"
+check_match "... the mapping no longer leads in" \
+        "no  not from outside through 0.0.0.0:8080: the netlab table is gone" "$out"
+check_match "... and nothing keeps an external host out" \
+        "yes from external host lan at 10.89.0.2:80: the netlab table is gone" "$out"
+check_eq "... and the probes agree with every claim" 0 "$rc"
+[ "$rc" = 0 ] || printf '%s\n' "$out" | sed 's/^/# /'
+
 # Every shipped scenario's final lab (kept with --keep): explain --verify finds no difference.
 # A `netlab external` host stands in for the LAN, since a scenario's own test hosts are not
 # recorded in its state root.
