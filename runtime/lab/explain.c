@@ -572,8 +572,7 @@ static void claim_externals(struct port_ctx *x)
                 /* its default route leads to the lab host, which forwards unless the table drops */
                 bool open = s->lab->fw == 0 && !addr_blocked(x);
                 c = claim(x->p, NLAB_XP_EXTERNAL, e->name, open, open ? via : NULL,
-                          "%s external host %s at %s: %s", open ? "from" : "not from", e->name,
-                          via,
+                          "%s external host %s at %s: %s", open ? "from" : "not from", e->name, via,
                           open ? "the netlab table is gone, nothing drops it"
                                : "outside machines reach a container only through a published "
                                  "port");
@@ -692,7 +691,7 @@ static void explain_names(const struct xp_subject *s, struct nlab_xp_ctr *out, s
                         continue;
                 peer = peer_on(s, ep->network);
                 if (peer)
-                        nlab_xp_check_name(s->lab, peer, n, name, diffs);
+                        nlab_xp_check_names(s->lab, peer, n, diffs);
                 else
                         n->check = NLAB_XP_NOPROBE,
                         snprintf(n->probe, sizeof(n->probe),

@@ -52,8 +52,8 @@ bool nlab_xp_same_netns(const struct nlab_party *a, const struct nlab_party *b);
 void nlab_xp_check(struct nlab_xp_claim *c, const struct xp_plan *plan, size_t *differences);
 /* Mark c as not probed and say why. */
 void nlab_xp_noprobe(struct nlab_xp_claim *c, const char *why);
-/* Resolve n->names' first name from a peer on the network; expects n->ip. */
-void nlab_xp_check_name(const struct xp_lab *lab, const struct nlab_party *peer,
-                        struct nlab_xp_names *n, const char *name, size_t *differences);
+/* Resolve each of n->names from a peer on the network (its own resolver); expects n->ip. */
+void nlab_xp_check_names(const struct xp_lab *lab, const struct nlab_party *peer,
+                         struct nlab_xp_names *n, size_t *differences);
 
 #endif

@@ -80,31 +80,52 @@ static int peer_nameserver(const struct xp_lab *lab, const struct nlab_party *pe
         return found;
 }
 
-void nlab_xp_check_name(const struct xp_lab *lab, const struct nlab_party *peer,
-                        struct nlab_xp_names *n, const char *name, size_t *differences)
+/* Does peer's resolver give ip for name? The answer text goes to what. */
+static bool resolves(const struct nlab_party *peer, struct in_addr ns, const char *name,
+                     const char *ip, char *what, size_t size)
 {
         struct nlab_probe_result res;
-        char got[INET_ADDRSTRLEN];
-        struct in_addr ns;
+        char got[INET_ADDRSTRLEN] = "";
         size_t i;
 
-        if (!peer_nameserver(lab, peer, &ns) ||
-            nlab_probe_resolve(nlab_party_netns(peer), ns, name, PROBE_MS, &res, NULL) < 0) {
+        if (nlab_probe_resolve(nlab_party_netns(peer), ns, name, PROBE_MS, &res, NULL) < 0) {
+                snprintf(what, size, "the query failed");
+                return false;
+        }
+        for (i = 0; i < res.naddrs; i++) {
+                inet_ntop(AF_INET, &res.addrs[i], got, sizeof(got));
+                if (!strcmp(got, ip))
+                        return true;
+        }
+        snprintf(what, size, "%s", res.naddrs ? got : nlab_probe_status_str(res.status));
+        return false;
+}
+
+void nlab_xp_check_names(const struct xp_lab *lab, const struct nlab_party *peer,
+                         struct nlab_xp_names *n, size_t *differences)
+{
+        char list[sizeof(n->names)], what[64], *save = NULL, *name;
+        struct in_addr ns;
+        size_t count = 0;
+
+        if (!peer_nameserver(lab, peer, &ns)) {
                 n->check = NLAB_XP_NOPROBE;
                 snprintf(n->probe, sizeof(n->probe), "%s has no resolver to ask",
                          nlab_party_name(peer));
                 return;
         }
-        n->check = NLAB_XP_DIFFERS;
-        for (i = 0; i < res.naddrs; i++) {
-                inet_ntop(AF_INET, &res.addrs[i], got, sizeof(got));
-                if (!strcmp(got, n->ip))
-                        n->check = NLAB_XP_AGREES;
+        snprintf(list, sizeof(list), "%s", n->names);
+        for (name = strtok_r(list, ", ", &save); name; name = strtok_r(NULL, ", ", &save)) {
+                if (!resolves(peer, ns, name, n->ip, what, sizeof(what))) {
+                        n->check = NLAB_XP_DIFFERS;
+                        (*differences)++;
+                        snprintf(n->probe, sizeof(n->probe), "%s asked for %s: %s",
+                                 nlab_party_name(peer), name, what);
+                        return;
+                }
+                count++;
         }
-        if (n->check == NLAB_XP_DIFFERS)
-                (*differences)++;
-        snprintf(n->probe, sizeof(n->probe), "%s asked for %s: %s%s%s", nlab_party_name(peer), name,
-                 res.naddrs ? "" : nlab_probe_status_str(res.status),
-                 res.naddrs ? (inet_ntop(AF_INET, &res.addrs[0], got, sizeof(got)), got) : "",
-                 res.naddrs > 1 ? ", ..." : "");
+        n->check = NLAB_XP_AGREES;
+        snprintf(n->probe, sizeof(n->probe), "%s resolved all %zu to %s", nlab_party_name(peer),
+                 count, n->ip);
 }

@@ -76,7 +76,7 @@ check_match "the outside claim was probed from the external host" \
         "verified: from lan to 198.18.1.1:8080/tcp: connected" "$out"
 check_match "the isolation claim was probed from another network" \
         "verified: from db to 10.89.0.2:80/tcp: timeout" "$out"
-check_match "a name was resolved from a peer" "verified: client asked for web: 10.89.0.2" "$out"
+check_match "every name and alias was resolved from a peer" "verified: client resolved all 5 to 10.89.0.2" "$out"
 
 # The bridge port from the kernel: a veth taken down by hand changes the claim, and the probe
 # agrees with the new one.
