@@ -333,34 +333,41 @@ static void claim_self(struct port_ctx *x)
         verify(s, c, &pl, x->diffs);
 }
 
+/* Why its peers on network i do not reach the port, or NULL. */
+static const char *network_blocked(const struct port_ctx *x, size_t i, char *buf, size_t size)
+{
+        const struct xp_subject *s = x->s;
+
+        if (x->loopback_only ||
+            (strcmp(x->p->bind, "0.0.0.0") && strcmp(x->p->bind, s->eps[i]->ip_address))) {
+                snprintf(buf, size, "it listens on %s only", x->p->bind);
+                return buf;
+        }
+        if (!s->nets[i].icc) {
+                snprintf(buf, size, "%s has icc=false: its containers may not talk to each other",
+                         s->nets[i].name);
+                return buf;
+        }
+        return s->up[i] ? NULL : s->down[i];
+}
+
 static void claim_network(struct port_ctx *x, size_t i)
 {
         const struct xp_subject *s = x->s;
         const struct nlab_ctr_endpoint *ep = s->eps[i];
-        const struct nlab_net *net = &s->nets[i];
         const struct nlab_party *peer = peer_on(s, ep->network);
-        char peers[256], why[160] = "", via[64];
+        char peers[256], buf[160], via[64];
+        const char *why = network_blocked(x, i, buf, sizeof(buf));
         struct nlab_xp_claim *c;
         struct xp_plan pl;
         struct in_addr dst;
-        bool ok = true;
 
         list_peers(s, ep->network, peers, sizeof(peers));
         snprintf(via, sizeof(via), "%s:%u", ep->ip_address, x->p->port);
-        if (x->loopback_only)
-                ok = false, snprintf(why, sizeof(why), "it listens on %s only", x->p->bind);
-        else if (strcmp(x->p->bind, "0.0.0.0") && strcmp(x->p->bind, ep->ip_address))
-                ok = false, snprintf(why, sizeof(why), "it listens on %s only", x->p->bind);
-        else if (!net->icc)
-                ok = false,
-                snprintf(why, sizeof(why),
-                         "%s has icc=false: its containers may not talk to each other", net->name);
-        else if (!s->up[i])
-                ok = false, snprintf(why, sizeof(why), "%s", s->down[i]);
-        c = claim(x->p, NLAB_XP_NETWORK, ep->network, ok, ok ? via : NULL,
-                  "%s network %s%s%s%s%s%s", ok ? "from" : "not from", ep->network,
-                  peers[0] ? " (" : "", peers, peers[0] ? ")" : "", ok ? " at " : ": ",
-                  ok ? via : why);
+        c = claim(x->p, NLAB_XP_NETWORK, ep->network, !why, why ? NULL : via,
+                  "%s network %s%s%s%s%s%s", why ? "not from" : "from", ep->network,
+                  peers[0] ? " (" : "", peers, peers[0] ? ")" : "", why ? ": " : " at ",
+                  why ? why : via);
         if (!peer || inet_pton(AF_INET, ep->ip_address, &dst) != 1) {
                 noprobe(s, c, "no other running container on this network to probe from");
                 return;
