@@ -78,6 +78,7 @@ int nlab_cmd_port(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_shim_exit(const char *root, int argc, char **argv);
 int nlab_cmd_diagnose(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_capture(struct nlab_cli *cli, int argc, char **argv);
+int nlab_cmd_explain(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_external(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_graph(struct nlab_cli *cli, int argc, char **argv);
 int nlab_cmd_link(struct nlab_cli *cli, int argc, char **argv);

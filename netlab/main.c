@@ -40,6 +40,7 @@ static const struct command commands[] = {
     {"port", nlab_cmd_port, 0, NULL},
     {"diagnose", nlab_cmd_diagnose, 0, NULL},
     {"capture", nlab_cmd_capture, 0, NULL},
+    {"explain", nlab_cmd_explain, 0, NULL},
     {"external", nlab_cmd_external, 0, nlab_external_help_only},
     {"graph", nlab_cmd_graph, 0, NULL},
     {"link", nlab_cmd_link, 0, nlab_link_help_only},

@@ -303,26 +303,6 @@ int nlab_port_ephemeral_range(uint16_t *lo, uint16_t *hi, struct nlab_err *err)
         return 0;
 }
 
-/* Would a socket bound to this address take IPv4 traffic for ip ("" = every local address)? */
-static int addr_overlaps(const struct in6_addr *a, int is_v6, const char *ip)
-{
-        static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-        struct in_addr want, have;
-
-        if (is_v6) {
-                if (IN6_IS_ADDR_UNSPECIFIED(a))
-                        return 1;
-                if (memcmp(a->s6_addr, mapped, sizeof(mapped)) != 0)
-                        return 0;
-                memcpy(&have, a->s6_addr + 12, 4);
-        } else {
-                memcpy(&have, a->s6_addr, 4);
-        }
-        if (have.s_addr == INADDR_ANY || !ip[0])
-                return 1;
-        return inet_pton(AF_INET, ip, &want) == 1 && want.s_addr == have.s_addr;
-}
-
 static int parse_hex_addr(const char *hex, int is_v6, struct in6_addr *a)
 {
         size_t words = is_v6 ? 4 : 1;
@@ -343,12 +323,9 @@ static int parse_hex_addr(const char *hex, int is_v6, struct in6_addr *a)
         return 0;
 }
 
-int nlab_port_scan_entry(const char *text, int is_v6, int is_tcp, const char *ip, uint16_t port,
-                         struct nlab_sock_entry *out)
+const char *nlab_port_scan_next(const char *line, int is_v6, int is_tcp, struct nlab_sock_row *row)
 {
-        const char *line = text;
-
-        assert(text && ip && out);
+        assert(line && row);
         for (line = strchr(line, '\n'); line && *++line; line = strchr(line, '\n')) {
                 char local[40], remote[40];
                 unsigned lport, rport, st, uid;
@@ -359,16 +336,57 @@ int nlab_port_scan_entry(const char *text, int is_v6, int is_tcp, const char *ip
                            " %*u: %39[0-9A-Fa-f]:%x %39[0-9A-Fa-f]:%x %x %*s %*s %*s %u %*s %lu",
                            local, &lport, remote, &rport, &st, &uid, &ino) != 7)
                         continue;
-                if (lport != port || parse_hex_addr(local, is_v6, &a) < 0)
+                if (lport > 65535 || parse_hex_addr(local, is_v6, &a) < 0)
                         continue;
                 /* TCP: listening; UDP: bound and not connected */
                 if (is_tcp ? st != 0x0A : rport != 0)
                         continue;
-                if (addr_overlaps(&a, is_v6, ip)) {
-                        out->inode = ino;
-                        out->uid = uid;
-                        return 1;
-                }
+                memcpy(row->addr, a.s6_addr, sizeof(row->addr));
+                row->port = (uint16_t)lport;
+                row->is_v6 = is_v6;
+                row->inode = ino;
+                row->uid = uid;
+                return line;
+        }
+        return NULL;
+}
+
+int nlab_sock_row_v4(const struct nlab_sock_row *row, uint32_t *addr)
+{
+        static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+        static const uint8_t any[16];
+
+        assert(row && addr);
+        if (row->is_v6 && !memcmp(row->addr, any, sizeof(any))) {
+                *addr = INADDR_ANY;
+                return 1;
+        }
+        if (row->is_v6 && memcmp(row->addr, mapped, sizeof(mapped)) != 0)
+                return 0;
+        memcpy(addr, row->addr + (row->is_v6 ? 12 : 0), 4);
+        return 1;
+}
+
+int nlab_port_scan_entry(const char *text, int is_v6, int is_tcp, const char *ip, uint16_t port,
+                         struct nlab_sock_entry *out)
+{
+        struct nlab_sock_row row;
+        const char *line = text;
+
+        assert(text && ip && out);
+        while ((line = nlab_port_scan_next(line, is_v6, is_tcp, &row))) {
+                struct in_addr want;
+                uint32_t have;
+
+                /* would the socket take IPv4 traffic for ip ("" = every local address)? */
+                if (row.port != port || !nlab_sock_row_v4(&row, &have))
+                        continue;
+                if (have != INADDR_ANY && ip[0] &&
+                    (inet_pton(AF_INET, ip, &want) != 1 || want.s_addr != have))
+                        continue;
+                out->inode = row.inode;
+                out->uid = row.uid;
+                return 1;
         }
         return 0;
 }

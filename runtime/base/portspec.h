@@ -87,6 +87,20 @@ struct nlab_sock_entry {
         unsigned long inode;
         unsigned uid;
 };
+/* One listening (TCP) or unconnected (UDP) row of a socket table. */
+struct nlab_sock_row {
+        uint16_t port;
+        int is_v6;
+        uint8_t addr[16]; /* as in6_addr; IPv4 tables: the address in the first 4 bytes */
+        unsigned long inode;
+        unsigned uid;
+};
+/* The next such row after line (start with the table's text: its header is skipped), or NULL.
+ * The one row parser behind nlab_port_scan_entry, for callers that list every listener. */
+const char *nlab_port_scan_next(const char *line, int is_v6, int is_tcp, struct nlab_sock_row *row);
+/* The IPv4 address the row takes traffic for, as in_addr's s_addr (0 for every one): 1, or 0
+ * if IPv6 only. */
+int nlab_sock_row_v4(const struct nlab_sock_row *row, uint32_t *addr);
 /* nlab_port_scan_table, also giving the owner's uid. Pure, for unit tests and the fuzzer. */
 int nlab_port_scan_entry(const char *text, int is_v6, int is_tcp, const char *ip, uint16_t port,
                          struct nlab_sock_entry *out);

@@ -262,6 +262,44 @@ static void write_file(const char *path, const char *text)
 }
 
 /* A fake /proc: a listener's inode is traced to the process holding it. */
+/* Every listener in order, as explain lists a container's ports; connections are skipped. */
+static void test_scan_next(void **state)
+{
+        struct nlab_sock_row row;
+        const char *line = tcp4;
+        uint32_t a;
+
+        (void)state;
+        line = nlab_port_scan_next(line, 0, 1, &row);
+        assert_non_null(line);
+        assert_int_equal(row.port, 8080);
+        assert_int_equal(row.inode, 111);
+        assert_int_equal(nlab_sock_row_v4(&row, &a), 1);
+        assert_int_equal(a, htonl(INADDR_LOOPBACK));
+        line = nlab_port_scan_next(line, 0, 1, &row);
+        assert_non_null(line);
+        assert_int_equal(row.port, 80);
+        assert_int_equal(nlab_sock_row_v4(&row, &a), 1);
+        assert_int_equal(a, INADDR_ANY);
+        assert_null(nlab_port_scan_next(line, 0, 1, &row)); /* row 2 is a connection */
+        /* [::] takes IPv4 too, [::ffff:10.0.0.5] is 10.0.0.5, a plain IPv6 address is not IPv4 */
+        line = nlab_port_scan_next(tcp6, 1, 1, &row);
+        assert_int_equal(nlab_sock_row_v4(&row, &a), 1);
+        assert_int_equal(a, INADDR_ANY);
+        line = nlab_port_scan_next(line, 1, 1, &row);
+        assert_int_equal(row.port, 8083);
+        assert_int_equal(nlab_sock_row_v4(&row, &a), 1);
+        assert_int_equal(a, htonl(0x0a000005));
+        row.addr[0] = 0xfd;
+        assert_int_equal(nlab_sock_row_v4(&row, &a), 0);
+        /* a port past 65535 or a short address is not a row */
+        assert_null(nlab_port_scan_next("h\n   0: 00000000:1FFFF 00000000:0000 0A 0:0 0:0 0 0 0 9\n",
+                                        0, 1, &row));
+        assert_null(nlab_port_scan_next("h\n   0: 000000:0050 00000000:0000 0A 0:0 0:0 0 0 0 9\n",
+                                        0, 1, &row));
+        assert_null(nlab_port_scan_next("", 0, 1, &row));
+}
+
 static void test_check_host_names_holder(void **state)
 {
         char root[] = "/tmp/nlab-proc-XXXXXX", path[PATH_MAX];
@@ -415,6 +453,7 @@ int main(void)
             cmocka_unit_test(test_format_and_label),
             cmocka_unit_test(test_pick),
             cmocka_unit_test(test_scan_table),
+            cmocka_unit_test(test_scan_next),
             cmocka_unit_test(test_check_host_names_holder),
             cmocka_unit_test(test_host_socks_read_once),
             cmocka_unit_test(test_resolve),
