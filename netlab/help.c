@@ -11,7 +11,7 @@ struct help {
 };
 
 static const struct help helps[] = {
-    {"", "Usage: netlab [--root DIR] [--rootless] COMMAND [OPTIONS]\n"
+    {"", "Usage: netlab [--root DIR] [--rootless] [--user USER] COMMAND [OPTIONS]\n"
          "\n"
          "A container networking lab: real namespaces, bridges, veths and nftables.\n"
          "As root the lab uses the host's network; as any other user (or with\n"
@@ -22,6 +22,8 @@ static const struct help helps[] = {
          "                 $XDG_RUNTIME_DIR/netlab or /tmp/netlab-UID rootless); an\n"
          "                 existing one must be yours and not writable by group or others\n"
          "  --rootless     use a lab host even when running as root\n"
+         "  --user USER    (root) look into USER's rootless lab: --rootless with that\n"
+         "                 user's state root (/run/user/UID/netlab, else /tmp/netlab-UID)\n"
          "  --version      print the version\n"
          "\n"
          "Containers:\n"

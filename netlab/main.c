@@ -109,7 +109,7 @@ int main(int argc, char **argv)
         const struct command *cmd;
         struct nlab_cli cli;
         struct nlab_err err;
-        char rootbuf[PATH_MAX];
+        char rootbuf[PATH_MAX], userroot[PATH_MAX];
         bool rootless = geteuid() != 0, run_codes;
         int i = 1, code;
 
@@ -122,6 +122,14 @@ int main(int argc, char **argv)
                 } else if (!strcmp(argv[i], "--rootless")) {
                         rootless = true;
                         i++;
+                } else if (!strcmp(argv[i], "--user") && i + 1 < argc) {
+                        /* root looks into a student's lab: --rootless --root <theirs> */
+                        if (nlab_keeper_user_root(argv[i + 1], userroot, sizeof(userroot), &err) <
+                            0)
+                                return nlab_cli_fail(&err, false);
+                        root_flag = userroot;
+                        rootless = true;
+                        i += 2;
                 } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
                         return nlab_cli_help("");
                 } else if (!strcmp(argv[i], "--version") || !strcmp(argv[i], "-v")) {
@@ -146,7 +154,7 @@ int main(int argc, char **argv)
         memset(&cli, 0, sizeof(cli));
         cli.cmd = cmd->name;
         if ((cmd->flags & CMD_NO_ROOT) && !(rootless && !strcmp(cmd->name, "scenario"))) {
-                cli.root = default_root(root_flag); /* may be read, never opened */
+                cli.root = default_root(root_flag);               /* may be read, never opened */
                 return cmd->fn(&cli, argc - i - 1, argv + i + 1); /* checks root where needed */
         }
         /* before the state root is opened: --help creates and touches nothing */

@@ -57,6 +57,33 @@ int nlab_keeper_default_root(const char *flag, char *buf, size_t size, struct nl
         return nlab_path(buf, size, err, "/tmp/netlab-%u", (unsigned)geteuid());
 }
 
+int nlab_keeper_user_root(const char *user, char *buf, size_t size, struct nlab_err *err)
+{
+        struct passwd *pw = getpwnam(user);
+        char *end;
+        unsigned long uid = pw ? pw->pw_uid : strtoul(user, &end, 10);
+
+        if (geteuid() != 0)
+                return nlab_err_set(err, NLAB_E_INVALID,
+                                    "--user %s: only root looks into another user's lab", user);
+        if (!pw && (!user[0] || *end || uid > 0x7fffffffUL))
+                return nlab_err_set(err, NLAB_E_NOTFOUND,
+                                    "--user %s: no such user (a user name or a numeric uid)", user);
+        if (nlab_path(buf, size, err, "/run/user/%lu/netlab", uid) < 0)
+                return -1;
+        if (access(buf, F_OK) == 0)
+                return 0;
+        if (nlab_path(buf, size, err, "/tmp/netlab-%lu", uid) < 0)
+                return -1;
+        if (access(buf, F_OK) == 0)
+                return 0;
+        return nlab_err_set(err, NLAB_E_NOTFOUND,
+                            "--user %s: no lab (neither /run/user/%lu/netlab nor %s): the student "
+                            "has not run netlab yet, or chose another --root (then use --rootless "
+                            "--root DIR)",
+                            user, uid, buf);
+}
+
 /* Before the join the root is checked here (store.c checks it again inside): ours, or root's
  * when root looks into a user's lab, and not writable by anyone else. */
 static int prepare_root(const char *root, struct nlab_err *err)

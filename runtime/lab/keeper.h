@@ -38,6 +38,10 @@ struct nlab_keeper_news {
  * else /tmp/netlab-UID. */
 int nlab_keeper_default_root(const char *flag, char *buf, size_t size, struct nlab_err *err);
 
+/* The state root of USER's lab (a name or a uid), for root to look into it: the rootless default
+ * of that user, $XDG_RUNTIME_DIR being /run/user/UID, else /tmp/netlab-UID; one that exists. */
+int nlab_keeper_user_root(const char *user, char *buf, size_t size, struct nlab_err *err);
+
 /* Read <root>/keeper.pid: true and k filled when both halves are alive; false when there is
  * none (*lost_pid 0) or it is gone (*lost_pid names the dead outer, -1 if unreadable). */
 bool nlab_keeper_find(const char *root, struct nlab_keeper *k, int *lost_pid);

@@ -303,6 +303,20 @@ check "4243: lab down" u2 lab down
 check "4242 runs a container again" u1 run -d --name look --net=none busybox sleep 300
 check_match "root sees it with --rootless --root" "look" \
         "$("$NETLAB" --rootless --root /run/user/$U1/netlab lab status)"
+check_match "and with --user NAME-or-UID" "look" "$("$NETLAB" --user $U1 ps)"
+# the file is the student's: its run line names the container, check runs none of it
+printf 'run -d --name look --net=none busybox sleep 300\nexpect look has-interface lo = 127.0.0.1/8\n' >/tmp/look.lab
+check "root checks the student's live lab: scenario check holds" \
+        "$NETLAB" --user $U1 scenario check /tmp/look.lab
+printf 'run -d --name look --net=none busybox sleep 300\nexpect look has-interface eth0\n' >/tmp/nolook.lab
+out=$("$NETLAB" --user $U1 scenario check /tmp/nolook.lab 2>&1)
+check_match "and fails where the lab does not match (--net=none: no eth0)" \
+        "FAIL.*expect look has-interface eth0" "$out"
+out=$("$NETLAB" --user 4299 ps 2>&1)
+check_match "--user of a user without a lab says so" \
+        "^netlab: error: --user 4299: no lab \\(neither /run/user/4299/netlab nor /tmp/netlab-4299\\)" "$out"
+out=$(u1 --user 0 ps 2>&1)
+check_match "--user is for root only" "^netlab: error: --user 0: only root looks into another user's lab" "$out"
 check "4242: lab down" u1 lab down
 
 # --- egress through the user-mode stack --------------------------------------------------------
