@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$(realpath "$0")")"
 
 packages=(
-        meson ninja-build pkg-config gcc clang libclang-rt-14-dev
+        meson ninja-build pkg-config gcc clang libclang-rt-14-dev musl-tools
         libnl-3-dev libnl-route-3-dev libgraphviz-dev libmnl-dev libnftnl-dev libcap-dev libseccomp-dev libjansson-dev libcmocka-dev libpcap-dev
         busybox-static iproute2 nftables util-linux bsdutils procps psmisc strace uidmap
         bind9-dnsutils netcat-openbsd iputils-ping jq graphviz

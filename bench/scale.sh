@@ -1,15 +1,24 @@
 #!/usr/bin/env bash
 # Scale: 1000 containers started detached on one network, in batches of 100 (BATCH). Prints the
-# time of each batch against the first (issue 11: the 10th at most 1.2x the 1st) and the host
-# memory each idle container costs (issue 11: at most 0.6 MiB in all). MemAvailable is host-wide,
-# so other work on the host moves it: the drop while starting and the gain while removing are
-# both printed, and their mean is the figure.
-# Usage: bench/scale.sh [path/to/netlab] [COUNT]   (root; runs in its own sandbox)
+# time of each batch against the first (issue 11: the 10th at most 1.2x the 1st), the CPU of a
+# start beside no container and beside COUNT-N (perf stat, N starts; issue 11: at most 1.2x) and
+# the host memory each idle container costs (issue 11: at most 0.6 MiB in all). MemAvailable is
+# host-wide, so other work on the host moves it: the drop while starting and the gain while
+# removing are both printed, and their mean is the figure. With BASE_REF=<git ref>, the same run
+# first on netlab built from that ref (before/after; one after the other, each in its own sandbox).
+# Usage: [BASE_REF=REF] bench/scale.sh [path/to/netlab] [COUNT]   (root; runs in its own sandbox)
 set -euo pipefail
 here=$(dirname "$(realpath "$0")")
 . "$here/lib.sh"
 if [ -z "${NETLAB_BENCH_INSIDE:-}" ]; then
-        export NETLAB=$(realpath "${1:-build/netlab/netlab}") COUNT=${2:-1000} NETLAB_BENCH_INSIDE=1
+        export COUNT=${2:-1000} NETLAB_BENCH_INSIDE=1 NETLAB
+        if [ -n "${BASE_REF:-}" ]; then
+                NETLAB=$(build_ref "$BASE_REF")/netlab/netlab
+                echo "== before: netlab built from $BASE_REF"
+                in_sandbox "$(realpath "$0")"
+                echo "== after: this build"
+        fi
+        NETLAB=$(realpath "${1:-build/netlab/netlab}")
         in_sandbox "$(realpath "$0")"
         exit
 fi
@@ -20,6 +29,17 @@ avail() { # median of 5 samples over half a second
         for _ in 1 2 3 4 5; do awk '/MemAvailable/{print $2}' /proc/meminfo; sleep 0.1; done |
                 sort -n | awk '{a[NR]=$1} END {print a[3]}'
 }
+# CPU of N starts (perf stat: the run and all it forks, kernel included), then removed again.
+cpu_n=${CPU_N:-40}
+cpu_per_start() {
+        command -v perf >/dev/null || { echo "-"; return; }
+        perf stat -x, -e task-clock -o /run/netlab-bench/cpu.stat -- bash -c \
+                "for ((i = 0; i < $cpu_n; i++)); do \"\$NETLAB\" run -d --net scalenet busybox sleep 1d; done" \
+                >/run/netlab-bench/cpu.ids
+        nl rm -f $(cat /run/netlab-bench/cpu.ids) >/dev/null
+        awk -F, -v n="$cpu_n" '/task-clock/ {printf "%.2f", $1 / n}' /run/netlab-bench/cpu.stat
+}
+cpu_none=$(cpu_per_start)
 sync; echo 3 >/proc/sys/vm/drop_caches 2>/dev/null || true
 before=$(avail)
 fields="AnonPages Shmem SUnreclaim SReclaimable KernelStack PageTables Percpu"
@@ -64,6 +84,9 @@ kern=0; for i in 1 2 4 5 6; do kern=$((kern + parts_after[i] - parts_before[i]))
 printf 'host memory per container, unreclaimable kernel memory + PSS of shim and process: %.1f KiB = %.2f MiB (target at most 0.6 MiB)\n' \
         "$(awk -v k=$kern -v o=$own -v s=$shim -v n=$n 'BEGIN{print (k+o+s)/n}')" \
         "$(awk -v k=$kern -v o=$own -v s=$shim -v n=$n 'BEGIN{print (k+o+s)/n/1024}')"
+# Beside COUNT-N: N of the idle ones make room (a bridge takes at most 1024 ports).
+nl rm -f $(nl ps -q | head -n "$cpu_n") >/dev/null
+cpu_full=$(cpu_per_start)
 nl rm -f $(nl ps -q) >/dev/null
 sleep 2
 gone=$(avail)
@@ -72,3 +95,5 @@ printf 'host memory per container, mean of both: %.1f KiB = %.2f MiB (target at 
         "$(awk -v a=$before -v b=$after -v g=$gone -v n=$n 'BEGIN{print (a-b+g-b)/2/n}')" \
         "$(awk -v a=$before -v b=$after -v g=$gone -v n=$n 'BEGIN{print (a-b+g-b)/2/n/1024}')"
 echo "median start, batch $((COUNT / batch)) vs batch 1: $(ratio "$med" "$first")x (target at most 1.2x)"
+printf 'CPU per run -d (perf, %d starts): beside none %s ms, beside %d %s ms: %sx (target at most 1.2x)\n' \
+        "$cpu_n" "$cpu_none" "$((n - cpu_n))" "$cpu_full" "$(ratio "$cpu_full" "$cpu_none")"

@@ -274,19 +274,33 @@ static int make_readonly(const char *path)
         return (int)syscall(SYS_mount_setattr, AT_FDCWD, path, AT_RECURSIVE, &ro, sizeof(ro));
 }
 
-/* A file reads as /dev/null, a directory as an empty read-only tmpfs. */
-static int mask(const char *path, bool dir)
+/* A file reads as /dev/null, a directory as an empty read-only tmpfs. One tmpfs for every
+ * directory, bound again at each after the first (empty names it): a superblock of its own
+ * would cost each container a few KiB more for nothing (issue 11). */
+static int mask(const char *path, bool dir, char *empty, size_t es)
 {
-        int r = dir ? mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                            "size=0,mode=0555")
-                    : mount("/dev/null", path, NULL, MS_BIND, NULL);
+        struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+                                            MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC};
+        int r;
 
+        if (!dir) {
+                r = mount("/dev/null", path, NULL, MS_BIND, NULL);
+        } else if (empty[0]) {
+                r = mount(empty, path, NULL, MS_BIND, NULL);
+                if (r == 0)
+                        r = (int)syscall(SYS_mount_setattr, AT_FDCWD, path, 0, &ro, sizeof(ro));
+        } else {
+                r = mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                          "size=0,mode=0555");
+                if (r == 0)
+                        snprintf(empty, es, "%s", path);
+        }
         return r < 0 && errno != ENOENT ? -1 : 0;
 }
 
 static int lock_kernel_files(const char *rootfs, char *what, size_t ws)
 {
-        char path[4200];
+        char path[4200], empty[4200] = "";
         size_t i;
 
         for (i = 0; i < sizeof(proc_readonly) / sizeof(proc_readonly[0]); i++) {
@@ -298,7 +312,7 @@ static int lock_kernel_files(const char *rootfs, char *what, size_t ws)
         }
         for (i = 0; i < sizeof(masked) / sizeof(masked[0]); i++) {
                 snprintf(path, sizeof(path), "%s/%s", rootfs, masked[i].path);
-                if (mask(path, masked[i].dir) < 0) {
+                if (mask(path, masked[i].dir, empty, sizeof(empty)) < 0) {
                         snprintf(what, ws, "mask %s", path);
                         return -1;
                 }

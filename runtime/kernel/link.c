@@ -165,6 +165,12 @@ int nlab_link_veth_add(struct nlab_nl *nl, const char *name, struct nlab_nl *pee
                 rtnl_link_set_mtu(link, mtu);
                 rtnl_link_set_mtu(peer, mtu);
         }
+        /* One queue each way, not one per possible CPU: each queue is sysfs nodes and kernel
+         * memory per end, and more than one helps only veth's XDP, which nothing here uses. */
+        rtnl_link_set_num_tx_queues(link, 1);
+        rtnl_link_set_num_rx_queues(link, 1);
+        rtnl_link_set_num_tx_queues(peer, 1);
+        rtnl_link_set_num_rx_queues(peer, 1);
         if (peer_mac && set_mac(peer, peer_mac) < 0)
                 r = nlab_err_sys(err, ENOMEM, "veth %s", name);
         /* The kernel moves the peer at creation: it never shows up in our netns. */
