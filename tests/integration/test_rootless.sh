@@ -82,6 +82,22 @@ check "web reaches srv by name" u1 exec web wget -q -O /dev/null http://srv/host
 check "network disconnect" u1 network disconnect labnet web
 check_fails "after disconnect, srv is not reachable" u1 exec web wget -q -T 2 -O /dev/null http://srv/hostname
 
+# --- the lab tools, rootless too ---------------------------------------------------------------
+out=$(u1 diagnose web srv:80); rc=$?
+check_eq "diagnose web srv:80: broken after the disconnect (exit 1)" 1 "$rc"
+check_match "names the reason" "reason: different-networks" "$out"
+check_match "graph draws labnet with srv" "srv" "$(u1 graph --format dot)"
+check_match "graph renders SVG in-process" "<svg" "$(u1 graph --format svg)"
+check_match "explain: who reaches srv:80" "srv:80/tcp" "$(u1 explain srv:80)"
+check "external add: an outside machine beside the lab host" u1 external add lan
+check "external exec: it reaches the lab host" u1 external exec lan ping -c 1 -W 2 198.18.1.1
+check "link set: a rate on srv's eth0 (tbf)" u1 link set srv --rate 10mbit
+check_match "link show" "rate 10mbit" "$(u1 link show srv)"
+u1 exec -d srv ping -c 3 10.77.0.1 >/dev/null
+check_match "capture: srv's pings, from the lab host's side" "ICMP echo" \
+        "$(u1 capture -c 1 srv icmp 2>/dev/null)"
+check "external rm" u1 external rm lan
+
 # --- two users, same names and subnets -------------------------------------------------------
 check "4243 makes the same network" u2 network create labnet --subnet 10.77.0.0/24
 check "and the same container name" u2 run -d --name srv --net labnet busybox httpd -f -p 80 -h /etc
