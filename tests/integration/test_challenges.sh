@@ -78,7 +78,7 @@ one_challenge() {
 
         check_match "positive control: the lab leaves traces before reset" "link" "$(leftovers)"
         check "reset removes the lab" nl challenge reset
-        check_eq "and leaves nothing: links, nftables, mounts, state" "" "$(leftovers)"
+        check_eq "and leaves nothing: links, nftables, mounts, state" "" "$(settled_leftovers)"
         check_error "after reset no challenge is active" "no active challenge" nl challenge check
         TAP_PREFIX=
 }
