@@ -1,0 +1,80 @@
+# The teacher's library (scenarios/course/): every file, as written from the Docker course notes,
+# must pass; and the places where a teacher following the notes tripped, each with its control.
+. "$NETLAB_TESTLIB"
+
+lib=$(realpath "$(dirname "$NETLAB_TESTLIB")/../../scenarios/course")
+work=$(mktemp -d /tmp/netlab-course-test.XXXXXX)
+
+# Every file passes; several run at once, each in its own sandbox.
+pids=()
+for f in "$lib"/*.lab; do
+        b=$(basename "$f" .lab)
+        ( nl scenario run "$f" >"$work/$b.out" 2>&1; echo $? >"$work/$b.rc" ) &
+        pids+=($!)
+done
+wait "${pids[@]}"
+n=0
+for f in "$lib"/*.lab; do
+        b=$(basename "$f" .lab)
+        n=$((n + 1))
+        if [ "$(cat "$work/$b.rc")" = 0 ]; then ok "course $b"; else
+                not_ok "course $b (exit $(cat "$work/$b.rc"))"
+                grep -a -E -A3 '^\[FAIL\]|error' "$work/$b.out" | sed 's/^/# /'
+        fi
+done
+check "the library has 10 to 15 files" test "$n" -ge 10 -a "$n" -le 15
+check_match "every file is listed in the README" "^$(ls "$lib"/*.lab | wc -l)\$" \
+        "$(for f in "$lib"/*.lab; do grep -c "\`$(basename "$f")\`" "$lib/README.md"; done | grep -c '^[1-9]')"
+out=$(nl scenario run --lang zh "$lib/01-none.lab" 2>&1); rc=$?
+check_eq "--lang zh: a course file still passes" 0 "$rc"
+check_match "--lang zh: it narrates in Chinese" "^> --net=none 模式下" "$out"
+
+# The notes write docker0; netlab's default bridge is netlab0: the check says so.
+cat >"$work/docker0.lab" <<'LAB'
+title docker0
+run -itd --name c1 busybox
+expect host has-interface netlab0 = 172.17.0.1/16
+expect c1 has-interface eth0
+LAB
+check "control: netlab0 and eth0 are there (run -itd keeps busybox's shell up)" \
+        nl scenario run "$work/docker0.lab"
+printf 'expect host has-interface docker0\nexpect c1 has-interface eht0\nexpect-fail c1 has-interface eth1\n' \
+        >>"$work/docker0.lab"
+out=$(nl scenario run "$work/docker0.lab" 2>&1); rc=$?
+check_eq "expect host has-interface docker0 fails (exit 1)" 1 "$rc"
+check_match "... and points at netlab0, Docker's docker0" \
+        "no docker0 here: did you mean netlab0\? \(netlab's default bridge, Docker's docker0\)" "$out"
+check_match "a mistyped interface gets the nearest name" "no eht0 here: did you mean eth0\?" "$out"
+check_fails "an expect-fail of an absent interface gets no suggestion" \
+        grep -q 'no eth1 here' <<<"$out"
+
+# A port published from an --internal network leads nowhere: the reason is internal, not unknown.
+cat >"$work/internal.lab" <<'LAB'
+title published from an internal network
+external lan
+network create open
+network create --internal closed
+run -d --name pub --network open -p 8080:80 busybox httpd -f -p 80
+expect lan reaches host:8080
+expect lan reaches pub:80 via host
+run -d --name hid --network closed -p 8081:80 busybox httpd -f -p 80
+expect lan cannot-reach host:8081 because internal
+expect lan cannot-reach hid:80 via host because internal
+LAB
+out=$(nl scenario run "$work/internal.lab" 2>&1); rc=$?
+check_eq "control first, then a port published from --internal: because internal holds" 0 "$rc"
+check_match "the reason names the container and its network" \
+        "why \(internal\): hid publishes host port 8081/tcp, but it is only on internal network\(s\) closed" "$out"
+
+# `exec -it c1 sh` as the notes write it would wait for input until killed: refused at once.
+printf 'title shell\nrun -itd --name c1 busybox\nexec -it c1 sh\n' >"$work/shell.lab"
+start=$(date +%s)
+shell=$(timeout 60 "$NETLAB" scenario run "$work/shell.lab" 2>&1); rc=$?
+check_eq "exec -it c1 sh in a scenario exits 1" 1 "$rc"
+check "... within 5 seconds" test $(($(date +%s) - start)) -le 5
+check_match "... saying to write one line per command" \
+        "shell.lab:3:13: error: exec -it into a shell waits for someone to type.*exec c1 ping -c 1 OTHER" "$shell"
+check_fails "... before anything ran" grep -q '\$ netlab run' <<<"$shell"
+
+rm -rf "$work"
+finish
