@@ -771,6 +771,23 @@ static bool is_external_address(const struct nlab_external *ext, size_t next, st
         return false;
 }
 
+/* Is ip inside some network of the lab? Outside them all it is beyond the lab host: the
+ * internet a teacher's notes ping (8.8.8.8), which a sandboxed lab never has. */
+static bool in_lab_subnet(struct nlab_store *st, struct in_addr ip)
+{
+        struct nlab_net *nets;
+        size_t n, i;
+        bool in = false;
+
+        if (nlab_network_list(st, &nets, &n, NULL) < 0)
+                return true; /* not known: keep the plain message */
+        for (i = 0; i < n; i++)
+                if (nets[i].has_pool && nlab_subnet_contains(&nets[i].pool.subnet, ip))
+                        in = true;
+        free(nets);
+        return in;
+}
+
 static void to_address(struct nlab_diag *d, struct nlab_store *st, const struct nlab_external *ext,
                        size_t next, const struct nlab_party *a, const struct target *t)
 {
@@ -797,6 +814,16 @@ static void to_address(struct nlab_diag *d, struct nlab_store *st, const struct 
         }
         inet_pton(AF_INET, t->name, &dst);
         /* a check that got no answer from an address nothing in the lab has */
+        if (strncmp(t->name, "127.", 4) && d->seen && !routed(d) &&
+            !is_external_address(ext, next, dst) && !in_lab_subnet(st, dst)) {
+                fail(d, NLAB_REASON_NO_HOST,
+                     "to show the way out, add a test host (external internet in a .lab, netlab "
+                     "external add internet by hand) and reach internet",
+                     "%s is outside every network of the lab and nothing answered: a lab has no "
+                     "internet (a scenario's sandbox has no way out at all)",
+                     t->name);
+                return;
+        }
         if (strncmp(t->name, "127.", 4) && d->seen && !routed(d) &&
             !is_external_address(ext, next, dst)) {
                 fail(d, NLAB_REASON_NO_HOST, "check the address: netlab network inspect ...",
@@ -998,6 +1025,13 @@ static void explain_name(struct nlab_store *st, const struct nlab_party *a, cons
                          "inside it; fix: netlab network connect %.*s %s",
                          cname(a), mine, name, h.where, (int)strcspn(h.where, ","), h.where,
                          cname(a));
+        } else if (strchr(name, '.')) { /* www.baidu.com, as course notes resolve it */
+                w->reason = NLAB_REASON_NAME_UNKNOWN;
+                snprintf(w->text, sizeof(w->text),
+                         "%s is no name in the lab: only containers and aliases resolve here, and "
+                         "a lab has no internet DNS (a scenario's sandbox has no way out); fix: "
+                         "resolve a container's NAME or NAME.NETWORK",
+                         name);
         } else {
                 w->reason = NLAB_REASON_NAME_UNKNOWN;
                 snprintf(w->text, sizeof(w->text),

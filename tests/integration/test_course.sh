@@ -66,6 +66,26 @@ check_eq "control first, then a port published from --internal: because internal
 check_match "the reason names the container and its network" \
         "why \(internal\): hid publishes host port 8081/tcp, but it is only on internal network\(s\) closed" "$out"
 
+# The notes ping 8.8.8.8 and resolve www.baidu.com: a lab has no internet, and says to use a test
+# host; an unused address inside a lab network keeps the plain "no such host".
+cat >"$work/outside.lab" <<'LAB'
+title the internet of the notes
+external internet
+run -itd --name c1 busybox
+expect c1 reaches internet
+expect c1 cannot-reach 8.8.8.8 because no-host
+expect c1 cannot-resolve www.baidu.com because name-unknown
+expect c1 cannot-reach 172.17.0.99 because no-host
+LAB
+out=$(nl scenario run "$work/outside.lab" 2>&1); rc=$?
+check_eq "control: the test host answers; 8.8.8.8 and www.baidu.com do not (exit 0)" 0 "$rc"
+check_match "8.8.8.8: outside the lab, use a test host" \
+        "why \(no-host\): 8.8.8.8 is outside every network of the lab.*fix: to show the way out, add a test host" "$out"
+check_match "www.baidu.com: no name in the lab, no internet DNS" \
+        "why \(name-unknown\): www.baidu.com is no name in the lab.*no internet DNS" "$out"
+check_match "172.17.0.99, inside the bridge's subnet: no such host" \
+        "why \(no-host\): no container and no test host has the address 172.17.0.99" "$out"
+
 # `exec -it c1 sh` as the notes write it would wait for input until killed: refused at once.
 printf 'title shell\nrun -itd --name c1 busybox\nexec -it c1 sh\n' >"$work/shell.lab"
 start=$(date +%s)
