@@ -609,7 +609,12 @@ static int check_party(struct pctx *c, size_t i, bool allow_ip, bool allow_outsi
         if (!strcmp(n, "host") || strv_has(&c->externals, n)) {
                 if (allow_outside)
                         return 0;
-                return fail_tok(c, i, "\"%s\" is not a container: this check runs inside one", n);
+                return fail_at_tok(c, i,
+                                   "\"%s\" is not a container: exec runs inside one; to look at "
+                                   "the lab host (the notes' brctl show, ip link), check it "
+                                   "(expect host has-interface netlab0) or press s under "
+                                   "scenario run --step for a shell there",
+                                   n);
         }
         if (strv_has(&c->containers, n))
                 return 0;

@@ -178,6 +178,9 @@ static const struct bad bads[] = {
     {"logs web extra", "10: error: logs: too many arguments"},
     {"run -d --name web2", "19: error: run: not enough arguments"},
     {"run -d --name", "8: error: flag --name needs a value"},
+    {"expect host exec ip link", "8: error: \"host\" is not a container: exec runs inside one; "
+                                 "to look at the lab host (the notes' brctl show, ip link), check "
+                                 "it (expect host has-interface netlab0)"},
     {"exec -it web sh", "14: error: exec -it into a shell waits for someone to type, and a "
                         "scenario has no one: write each command you would type as a line of "
                         "its own (exec web ping -c 1 OTHER)"},
