@@ -18,6 +18,7 @@
 #include "runtime/ctr/cgroup.h"
 #include "runtime/ctr/container.h"
 #include "runtime/ctr/exitcode.h"
+#include "runtime/ctr/image.h"
 #include "runtime/base/proc.h"
 #include "runtime/ctr/sandbox.h"
 #include "runtime/ctr/seccomp_cache.h"
@@ -239,8 +240,7 @@ int nlab_exec_start(struct nlab_store *st, const char *id, const struct nlab_exe
         nlab_sigrelay_child(child, false);
         f.what[sizeof(f.what) - 1] = '\0';
         if (f.stage == 1 && f.errnum == ENOENT)
-                return nlab_err_set(err, NLAB_E_NOCMD,
-                                    "exec: \"%s\": executable file not found in $PATH", f.what);
+                return nlab_image_cmd_not_found(f.what, err);
         if (f.stage == 1)
                 return nlab_err_set(err, NLAB_E_NOEXEC, "exec: \"%s\": %s", f.what,
                                     strerror(f.errnum));

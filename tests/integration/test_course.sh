@@ -86,6 +86,21 @@ check_match "www.baidu.com: no name in the lab, no internet DNS" \
 check_match "172.17.0.99, inside the bridge's subnet: no such host" \
         "why \(no-host\): no container and no test host has the address 172.17.0.99" "$out"
 
+# The notes' nginx and curl: the error says what busybox has instead.
+check_error "run nginx: the image error names busybox httpd" \
+        'unable to find image "nginx": available images are busybox and host; for a web server: busybox httpd -f -p 80 -h /www' \
+        nl run -d --name ng nginx
+check_eq "... and makes no container" "" "$(nl ps -aq --filter name=ng)"
+nl run -d --name tools busybox sleep 1d >/dev/null
+check "control: wget and nslookup are in busybox" nl exec tools sh -c 'which wget && which nslookup'
+check_status "exec curl exits 127" 127 nl exec tools curl -s http://127.0.0.1/
+check_match "... saying wget -qO- does the same" \
+        'exec: "curl": executable file not found in \$PATH \(no curl in this image: wget -qO- URL does the same\)' "$out"
+check_error "exec dig points at nslookup" "no dig in this image: nslookup NAME" nl exec tools dig tools
+check_status "a command with nothing to suggest exits 127" 127 nl exec tools nosuchtool
+check_eq "... with the plain error" 'netlab: error: exec: "nosuchtool": executable file not found in $PATH' "$out"
+nl rm -f tools >/dev/null
+
 # `exec -it c1 sh` as the notes write it would wait for input until killed: refused at once.
 printf 'title shell\nrun -itd --name c1 busybox\nexec -it c1 sh\n' >"$work/shell.lab"
 start=$(date +%s)
