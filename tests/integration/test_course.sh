@@ -86,6 +86,17 @@ check_match "www.baidu.com: no name in the lab, no internet DNS" \
 check_match "172.17.0.99, inside the bridge's subnet: no such host" \
         "why \(no-host\): no container and no test host has the address 172.17.0.99" "$out"
 
+# A --net=container: sidecar cannot join a network itself: the error says to connect the owner.
+nl network create side-net --subnet 10.77.0.0/24 >/dev/null
+nl run -d --name owner busybox sleep 1d >/dev/null
+nl run -d --name side --net=container:owner busybox sleep 1d >/dev/null
+check_error "network connect of a sidecar names its owner and the command to use" \
+        "container side shares the network namespace of owner and cannot join side-net on its own: connect owner instead (netlab network connect side-net owner)" \
+        nl network connect side-net side
+check "... which works" nl network connect side-net owner
+check_match "... and the sidecar sees the new interface" "10.77.0.2/24" "$(nl exec side ip -o addr show eth1)"
+nl rm -f side owner >/dev/null
+
 # The notes' nginx and curl: the error says what busybox has instead.
 check_error "run nginx: the image error names busybox httpd" \
         'unable to find image "nginx": available images are busybox and host; for a web server: busybox httpd -f -p 80 -h /www' \
