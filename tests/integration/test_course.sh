@@ -97,6 +97,21 @@ check "... which works" nl network connect side-net owner
 check_match "... and the sidecar sees the new interface" "10.77.0.2/24" "$(nl exec side ip -o addr show eth1)"
 nl rm -f side owner >/dev/null
 
+# `run -d --name c1 busybox`, as notes write it, runs sh with no terminal: it exits at once, and
+# an exec right after (while it exits, or after) says so and what to write instead.
+nl run -itd --name held busybox >/dev/null
+check "control: run -itd keeps busybox's shell up for exec" nl exec held true
+want="container quick is not running: its command, sh, exits at once without -it; start it with run -itd"
+nl run -d --name quick busybox >/dev/null
+check_error "exec right after run -d busybox: not running, and why" "$want" nl exec quick ip addr
+wait_until 10 sh -c "\"$NETLAB\" ps -a --filter name=quick | grep -q Exited"
+check_error "... and once it has exited" "$want" nl exec quick ip addr
+nl run -d --name done busybox true >/dev/null
+wait_until 10 sh -c "\"$NETLAB\" ps -a --filter name=done | grep -q Exited"
+check_status "another command that ended: exec exits 125" 125 nl exec done true
+check_eq "... with the plain message" "netlab: error: container done is not running" "$out"
+nl rm -f held quick done >/dev/null
+
 # The notes' nginx and curl: the error says what busybox has instead.
 check_error "run nginx: the image error names busybox httpd" \
         'unable to find image "nginx": available images are busybox and host; for a web server: busybox httpd -f -p 80 -h /www' \
