@@ -25,6 +25,9 @@ done
 check "the library has 10 to 15 files" test "$n" -ge 10 -a "$n" -le 15
 check_match "every file is listed in the README" "^$(ls "$lib"/*.lab | wc -l)\$" \
         "$(for f in "$lib"/*.lab; do grep -c "\`$(basename "$f")\`" "$lib/README.md"; done | grep -c '^[1-9]')"
+# A lab that let everything through would fail every file: each has a check that must fail.
+check_eq "every file has a negative check" "" \
+        "$(grep -L -E 'cannot-reach|cannot-resolve|-> exit [1-9]|^expect-fail' "$lib"/*.lab)"
 out=$(nl scenario run --lang zh "$lib/01-none.lab" 2>&1); rc=$?
 check_eq "--lang zh: a course file still passes" 0 "$rc"
 check_match "--lang zh: it narrates in Chinese" "^> --net=none 模式下" "$out"
