@@ -14,15 +14,33 @@
 #include "runtime/base/proc.h"
 #include "runtime/net/network.h"
 
-static int check_mode(const struct nlab_ctr_config *cfg, const char *netname, struct nlab_err *err)
+/* A container:REF sidecar joins nothing itself: the namespace's owner does, for both of them. */
+static int sidecar_error(struct nlab_store *st, const struct nlab_ctr_config *cfg, const char *ref,
+                         const char *netname, struct nlab_err *err)
+{
+        struct nlab_ctr_config owner;
+        struct nlab_ctr_state state;
+        char name[256];
+
+        snprintf(name, sizeof(name), "%.12s", ref);
+        if (nlab_container_load(st, ref, &owner, &state, NULL) == 0) {
+                snprintf(name, sizeof(name), "%s", owner.name);
+                nlab_ctr_config_free(&owner);
+        }
+        return nlab_err_set(err, NLAB_E_INVALID,
+                            "conflicting options: container %s shares the network namespace of "
+                            "%s and cannot join %s on its own: connect %s instead (netlab network "
+                            "connect %s %s), and %s gets the new interface too",
+                            cfg->name, name, netname, name, netname, name, cfg->name);
+}
+
+static int check_mode(struct nlab_store *st, const struct nlab_ctr_config *cfg, const char *netname,
+                      struct nlab_err *err)
 {
         const char *mode = cfg->network_mode;
 
         if (nlab_netmode_container_ref(mode))
-                return nlab_err_set(err, NLAB_E_INVALID,
-                                    "conflicting options: container %s shares the network "
-                                    "namespace of another container and cannot join %s",
-                                    cfg->name, netname);
+                return sidecar_error(st, cfg, nlab_netmode_container_ref(mode), netname, err);
         if (!strcmp(mode, "host") || !strcmp(mode, "none"))
                 return nlab_err_set(err, NLAB_E_INVALID,
                                     "container %s uses --network %s and cannot be connected to "
@@ -121,7 +139,7 @@ int nlab_network_connect(struct nlab_store *st, const struct nlab_connect_req *r
                 return -1;
         if (nlab_container_reconcile(st, id, err) < 0 ||
             nlab_container_load(st, id, &cfg, &state, err) < 0 ||
-            check_mode(&cfg, netname, err) < 0)
+            check_mode(st, &cfg, netname, err) < 0)
                 goto unlock;
         if (!net.bridge[0]) {
                 nlab_err_set(err, NLAB_E_INVALID, "container cannot be connected to the %s network",

@@ -18,6 +18,7 @@
 #include "runtime/ctr/cgroup.h"
 #include "runtime/ctr/container.h"
 #include "runtime/ctr/exitcode.h"
+#include "runtime/ctr/image.h"
 #include "runtime/base/proc.h"
 #include "runtime/ctr/sandbox.h"
 #include "runtime/ctr/seccomp_cache.h"
@@ -95,6 +96,35 @@ fail:
         _exit(f.stage == 1 ? (f.errnum == ENOENT ? 127 : 126) : 125);
 }
 
+/* "not running", with why for the notes' `run -d --name c1 busybox`: its shell, with no
+ * terminal and no stdin, reads end of input and exits at once. */
+static int not_running(const struct nlab_ctr_config *cfg, struct nlab_err *err)
+{
+        const char *cmd = cfg->cmd.n == 1 ? cfg->cmd.v[0] : "";
+        const char *base = strrchr(cmd, '/') ? strrchr(cmd, '/') + 1 : cmd;
+
+        if (!cfg->tty && !cfg->open_stdin && !strcmp(base, "sh"))
+                return nlab_err_set(err, NLAB_E_CONFLICT,
+                                    "container %s is not running: its command, sh, exits at once "
+                                    "without -it; start it with run -itd, or give it a command "
+                                    "(busybox sleep 1d)",
+                                    cfg->name);
+        return nlab_err_set(err, NLAB_E_CONFLICT, "container %s is not running", cfg->name);
+}
+
+/* The join failed with ESRCH: the container's process ended between load and join. */
+static int ended_meanwhile(struct nlab_store *st, const char *id, struct nlab_err *err)
+{
+        struct nlab_ctr_state state;
+        struct nlab_ctr_config cfg;
+
+        if (nlab_container_load(st, id, &cfg, &state, err) < 0)
+                return -1;
+        not_running(&cfg, err);
+        nlab_ctr_config_free(&cfg);
+        return -1;
+}
+
 static int build_plan(struct nlab_store *st, const char *id, const struct nlab_exec_req *req,
                       struct exec_plan *plan, struct nlab_err *err)
 {
@@ -109,10 +139,14 @@ static int build_plan(struct nlab_store *st, const char *id, const struct nlab_e
         if (nlab_container_load(st, id, &cfg, &state, err) < 0)
                 return -1;
         if (!nlab_container_running(&state)) {
-                nlab_err_set(err, NLAB_E_CONFLICT, "container %s is not running", cfg.name);
+                not_running(&cfg, err);
                 goto out;
         }
         plan->pidfd = nlab_proc_pidfd(state.pid, state.pid_start, err);
+        if (plan->pidfd < 0 && err->kind == NLAB_E_CONFLICT) { /* it exited since the load */
+                not_running(&cfg, err);
+                goto out;
+        }
         if (plan->pidfd < 0) {
                 nlab_err_prefix(err, "container %s", cfg.name);
                 goto out;
@@ -239,11 +273,12 @@ int nlab_exec_start(struct nlab_store *st, const char *id, const struct nlab_exe
         nlab_sigrelay_child(child, false);
         f.what[sizeof(f.what) - 1] = '\0';
         if (f.stage == 1 && f.errnum == ENOENT)
-                return nlab_err_set(err, NLAB_E_NOCMD,
-                                    "exec: \"%s\": executable file not found in $PATH", f.what);
+                return nlab_image_cmd_not_found(f.what, err);
         if (f.stage == 1)
                 return nlab_err_set(err, NLAB_E_NOEXEC, "exec: \"%s\": %s", f.what,
                                     strerror(f.errnum));
+        if (f.errnum == ESRCH)
+                return ended_meanwhile(st, id, err);
         return nlab_err_set(err, NLAB_E_SYSTEM, "exec: %s%s%s", f.what, f.errnum ? ": " : "",
                             f.errnum ? strerror(f.errnum) : "");
 }

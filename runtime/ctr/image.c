@@ -34,6 +34,42 @@ const char *nlab_image_name(enum nlab_image_kind kind)
         return kind == NLAB_IMAGE_HOST ? "host" : "busybox";
 }
 
+/* Course notes run nginx for every web server; busybox has one built in. */
+static bool is_web_image(const char *repo)
+{
+        return !strcmp(repo, "nginx") || !strcmp(repo, "httpd") || !strcmp(repo, "tomcat");
+}
+
+static const char *tool_hint(const char *cmd)
+{
+        static const struct {
+                const char *tool, *hint;
+        } hints[] = {
+            {"curl", "no curl in this image: wget -qO- URL does the same"},
+            {"dig", "no dig in this image: nslookup NAME asks the same server"},
+            {"ss", "no ss in this image: netstat -tln lists the listeners"},
+            {"apt-get", "no package manager in this image: busybox has its tools built in"},
+            {"yum", "no package manager in this image: busybox has its tools built in"},
+            {"apk", "no package manager in this image: busybox has its tools built in"},
+        };
+        const char *base = strrchr(cmd, '/') ? strrchr(cmd, '/') + 1 : cmd;
+        size_t i;
+
+        for (i = 0; i < sizeof(hints) / sizeof(hints[0]); i++)
+                if (!strcmp(base, hints[i].tool))
+                        return hints[i].hint;
+        return NULL;
+}
+
+int nlab_image_cmd_not_found(const char *cmd, struct nlab_err *err)
+{
+        const char *hint = tool_hint(cmd);
+
+        return nlab_err_set(err, NLAB_E_NOCMD,
+                            "exec: \"%s\": executable file not found in $PATH%s%s%s", cmd,
+                            hint ? " (" : "", hint ? hint : "", hint ? ")" : "");
+}
+
 /* "unable to find image", with the nearest built-in one (the tag aside: busybx:latest). */
 static int image_not_found(const char *ref, struct nlab_err *err)
 {
@@ -48,6 +84,12 @@ static int image_not_found(const char *ref, struct nlab_err *err)
                                     "unable to find image \"%s\": did you mean %s? (available "
                                     "images are busybox and host)",
                                     ref, near);
+        if (is_web_image(repo))
+                return nlab_err_set(err, NLAB_E_NOTFOUND,
+                                    "unable to find image \"%s\": available images are busybox "
+                                    "and host; for a web server: busybox httpd -f -p 80 -h /www "
+                                    "(it serves /www/index.html)",
+                                    ref);
         return nlab_err_set(err, NLAB_E_NOTFOUND,
                             "unable to find image \"%s\": available images are busybox and host",
                             ref);

@@ -28,6 +28,9 @@ int nlab_image_prepare(const struct nlab_store *st, enum nlab_image_kind kind, c
  * private (/root, /home, /run, /var, state_root) and put a generated, read-only /etc there that
  * holds what tools need and no secrets. -1 with errno, and what failed in what. */
 int nlab_image_host_mask(const char *rootfs, const char *state_root, char *what, size_t ws);
+/* NLAB_E_NOCMD "executable file not found", saying what to use instead of a tool that course
+ * notes take from bigger images (curl: wget -qO- URL). Returns -1. */
+int nlab_image_cmd_not_found(const char *cmd, struct nlab_err *err);
 /* The images netlab knows, NULL-terminated by name. */
 const struct nlab_image_info *nlab_image_catalog(size_t *n);
 

@@ -19,6 +19,7 @@
 #include "runtime/base/proc.h"
 #include "runtime/ctr/exitcode.h"
 #include "runtime/ctr/helperbin.h"
+#include "runtime/ctr/image.h"
 #include "runtime/ctr/logfile.h"
 
 struct shim_msg {
@@ -360,8 +361,7 @@ int nlab_shim_release(struct nlab_shim_handle *h, struct nlab_err *err)
                 return nlab_err_set(err, NLAB_E_SYSTEM, "container process died during setup");
         f.what[sizeof(f.what) - 1] = '\0';
         if (f.stage == 1 && (f.errnum == ENOENT || f.errnum == ENOTDIR))
-                return nlab_err_set(err, NLAB_E_NOCMD,
-                                    "exec: \"%s\": executable file not found in $PATH", f.what);
+                return nlab_image_cmd_not_found(f.what, err);
         if (f.stage == 1)
                 return nlab_err_set(err, NLAB_E_NOEXEC, "exec: \"%s\": %s", f.what,
                                     strerror(f.errnum));

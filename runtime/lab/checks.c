@@ -12,6 +12,7 @@
 #include "runtime/lab/diagnose.h"
 #include "runtime/lab/internal.h"
 #include "runtime/lab/party.h"
+#include "runtime/base/suggest.h"
 #include "runtime/lab/probe.h"
 
 #define POSITIVE_WAIT_MS 5000 /* a server just started may need a moment to listen */
@@ -305,6 +306,29 @@ static bool has_address(const struct nlab_probe_ifaddr *ifs, size_t n, const cha
         return false;
 }
 
+/* No interface named want: name the nearest one. Course notes say docker0 for the default
+ * bridge, which netlab calls netlab0, too far apart for an edit distance to find. */
+static void suggest_interface(const struct nlab_probe_ifaddr *ifs, size_t n, const char *want,
+                              char *saw, size_t size)
+{
+        const char *names[32], *near = NULL;
+        size_t i, len = strlen(saw);
+
+        for (i = 0; i < n && i < 32; i++) {
+                if (!strcmp(ifs[i].ifname, want))
+                        return;
+                names[i] = ifs[i].ifname;
+                if (!strcmp(want, "docker0") && !strcmp(ifs[i].ifname, "netlab0"))
+                        near = "netlab0";
+        }
+        if (!near)
+                near = nlab_suggest_name(want, names, i);
+        if (near)
+                snprintf(saw + len, size - len, "; no %s here: did you mean %s?%s", want, near,
+                         strcmp(near, "netlab0") ? ""
+                                                 : " (netlab's default bridge, Docker's docker0)");
+}
+
 static int check_interface(struct lab_ctx *r, const struct nlab_expect *ex, struct lab_outcome *o,
                            struct nlab_err *err)
 {
@@ -332,6 +356,8 @@ static int check_interface(struct lab_ctx *r, const struct nlab_expect *ex, stru
                 if (!strcmp(ifs[i].ifname, ex->target) && interface_matches(&ifs[i], ex))
                         o->held = true;
         }
+        if (!ex->xfail) /* expect-fail ... has-interface eth1 means "gone", not a typo */
+                suggest_interface(ifs, n, ex->target, o->saw, sizeof(o->saw));
         return 0;
 }
 

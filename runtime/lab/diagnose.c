@@ -402,12 +402,36 @@ static bool routed(const struct nlab_diag *d)
                (d->seen->status == NLAB_PROBE_OK || d->seen->status == NLAB_PROBE_REFUSED);
 }
 
+static bool only_internal(struct nlab_store *st, const struct nlab_party *a, char *names,
+                          size_t size);
+
+/* A port published by a container only on --internal networks leads nowhere: those networks
+ * have no way in either (Docker, too, publishes nothing from them). */
+static bool publisher_way_in_step(struct nlab_diag *d, struct nlab_store *st,
+                                  const struct nlab_party *b, unsigned hp, const char *proto)
+{
+        char names[256], fix[256];
+
+        if (!only_internal(st, b, names, sizeof(names)))
+                return true;
+        snprintf(fix, sizeof(fix),
+                 "publish from a container on a network that is not --internal: netlab rm -f %s, "
+                 "then run it again with another --network",
+                 cname(b));
+        fail(d, NLAB_REASON_INTERNAL, fix,
+             "%s publishes host port %u/%s, but it is only on internal network(s) %s: --internal "
+             "networks have no way in or out, so the published port leads nowhere",
+             cname(b), hp, proto, names);
+        return false;
+}
+
 /* From the host or a test host: no shared network to check, only b's side of the path. */
 /* A machine outside (an external host, linked to the lab host) reaches a container only through
  * a port published on the host, at the host's address on its link: the firewall drops packets
  * from outside to a container's own address. */
-static void outside_via_published(struct nlab_diag *d, const struct nlab_party *a,
-                                  const struct nlab_party *b, const struct target *t)
+static void outside_via_published(struct nlab_diag *d, struct nlab_store *st,
+                                  const struct nlab_party *a, const struct nlab_party *b,
+                                  const struct target *t)
 {
         const char *proto = t->proto == NLAB_PROTO_UDP ? "udp" : "tcp";
         char why[160], fix[256], host[INET_ADDRSTRLEN];
@@ -425,7 +449,7 @@ static void outside_via_published(struct nlab_diag *d, const struct nlab_party *
                      why, cname(a));
                 return;
         }
-        if (!loopback_step(d, a, b, hp, t->proto))
+        if (!publisher_way_in_step(d, st, b, hp, proto) || !loopback_step(d, a, b, hp, t->proto))
                 return;
         inet_ntop(AF_INET, &a->x->host_addr, host, sizeof(host));
         if (d->explain && !d->via_host && d->seen && !routed(d)) {
@@ -445,8 +469,9 @@ static void outside_via_published(struct nlab_diag *d, const struct nlab_party *
         final_probe(d, a, a->x->host_addr, host, &via);
 }
 
-static void outside_to_container(struct nlab_diag *d, const struct nlab_party *a,
-                                 const struct nlab_party *b, const struct target *t)
+static void outside_to_container(struct nlab_diag *d, struct nlab_store *st,
+                                 const struct nlab_party *a, const struct nlab_party *b,
+                                 const struct target *t)
 {
         char ip_text[INET_ADDRSTRLEN], why[160];
         struct in_addr dst;
@@ -460,7 +485,7 @@ static void outside_to_container(struct nlab_diag *d, const struct nlab_party *a
         if (t->port && !b->in_host_ns && !listener_step(d, b, t->port, t->proto, NULL))
                 return;
         if (a->kind == NLAB_PARTY_EXTERNAL && a->x && t->port && !b->in_host_ns)
-                outside_via_published(d, a, b, t);
+                outside_via_published(d, st, a, b, t);
         else if (a->kind == NLAB_PARTY_EXTERNAL && a->x && b->kind == NLAB_PARTY_CONTAINER &&
                  !b->in_host_ns && d->seen && !routed(d))
                 fail(d, NLAB_REASON_FIREWALL, NULL,
@@ -498,7 +523,7 @@ static void to_container(struct nlab_diag *d, struct nlab_store *st, const struc
         if (!usable(d, b))
                 return;
         if (a->kind != NLAB_PARTY_CONTAINER) {
-                outside_to_container(d, a, b, t);
+                outside_to_container(d, st, a, b, t);
                 return;
         }
         if (!networked_step(d, a))
@@ -627,6 +652,8 @@ static bool published_step(struct nlab_diag *d, struct nlab_store *st, const str
         ok = usable(d, &b);
         if (ok)
                 pass(d, "%s publishes host port %u/%s", cname(&b), t->port, proto);
+        ok = ok &&
+             (a->kind != NLAB_PARTY_EXTERNAL || publisher_way_in_step(d, st, &b, t->port, proto));
         ok = ok && loopback_step(d, a, &b, t->port, t->proto);
         cport = nlab_party_container_port(&b, t->port, t->proto);
         snprintf(why, sizeof(why), "host port %u/%s leads", t->port, proto);
@@ -678,7 +705,7 @@ static void to_outside(struct nlab_diag *d, struct nlab_store *st, const struct 
                        const struct nlab_party *b, const struct target *t)
 {
         if (way_out_step(d, st, a))
-                outside_to_container(d, a, b, t);
+                outside_to_container(d, st, a, b, t);
 }
 
 /* The container that has the address ip, loaded into c, and the network it has it on: 1, or 0
@@ -744,6 +771,23 @@ static bool is_external_address(const struct nlab_external *ext, size_t next, st
         return false;
 }
 
+/* Is ip inside some network of the lab? Outside them all it is beyond the lab host: the
+ * internet a teacher's notes ping (8.8.8.8), which a sandboxed lab never has. */
+static bool in_lab_subnet(struct nlab_store *st, struct in_addr ip)
+{
+        struct nlab_net *nets;
+        size_t n, i;
+        bool in = false;
+
+        if (nlab_network_list(st, &nets, &n, NULL) < 0)
+                return true; /* not known: keep the plain message */
+        for (i = 0; i < n; i++)
+                if (nets[i].has_pool && nlab_subnet_contains(&nets[i].pool.subnet, ip))
+                        in = true;
+        free(nets);
+        return in;
+}
+
 static void to_address(struct nlab_diag *d, struct nlab_store *st, const struct nlab_external *ext,
                        size_t next, const struct nlab_party *a, const struct target *t)
 {
@@ -770,6 +814,16 @@ static void to_address(struct nlab_diag *d, struct nlab_store *st, const struct 
         }
         inet_pton(AF_INET, t->name, &dst);
         /* a check that got no answer from an address nothing in the lab has */
+        if (strncmp(t->name, "127.", 4) && d->seen && !routed(d) &&
+            !is_external_address(ext, next, dst) && !in_lab_subnet(st, dst)) {
+                fail(d, NLAB_REASON_NO_HOST,
+                     "to show the way out, add a test host (external internet in a .lab, netlab "
+                     "external add internet by hand) and reach internet",
+                     "%s is outside every network of the lab and nothing answered: a lab has no "
+                     "internet (a scenario's sandbox has no way out at all)",
+                     t->name);
+                return;
+        }
         if (strncmp(t->name, "127.", 4) && d->seen && !routed(d) &&
             !is_external_address(ext, next, dst)) {
                 fail(d, NLAB_REASON_NO_HOST, "check the address: netlab network inspect ...",
@@ -971,6 +1025,13 @@ static void explain_name(struct nlab_store *st, const struct nlab_party *a, cons
                          "inside it; fix: netlab network connect %.*s %s",
                          cname(a), mine, name, h.where, (int)strcspn(h.where, ","), h.where,
                          cname(a));
+        } else if (strchr(name, '.')) { /* www.baidu.com, as course notes resolve it */
+                w->reason = NLAB_REASON_NAME_UNKNOWN;
+                snprintf(w->text, sizeof(w->text),
+                         "%s is no name in the lab: only containers and aliases resolve here, and "
+                         "a lab has no internet DNS (a scenario's sandbox has no way out); fix: "
+                         "resolve a container's NAME or NAME.NETWORK",
+                         name);
         } else {
                 w->reason = NLAB_REASON_NAME_UNKNOWN;
                 snprintf(w->text, sizeof(w->text),

@@ -370,6 +370,69 @@ static int check_link(struct pctx *c, const struct nlab_cmd_grammar *sh, size_t 
         return 0;
 }
 
+static bool is_shell(const char *w)
+{
+        const char *base = strrchr(w, '/') ? strrchr(w, '/') + 1 : w;
+
+        return !strcmp(base, "sh") || !strcmp(base, "ash") || !strcmp(base, "bash");
+}
+
+/* Sets *in and *detached from one flag token: -i, -t, -d, long or as letters in -itd. */
+static void interactive_flags(const struct nlab_cmd_grammar *sh, const char *t, bool *in,
+                              bool *detached)
+{
+        if (t[1] == '-') {
+                *in |= !strcmp(t, "--interactive") || !strcmp(t, "--tty");
+                *detached |= !strcmp(t, "--detach");
+                return;
+        }
+        for (size_t k = 1; t[k]; k++) {
+                char one[2] = {t[k], 0};
+                *in |= t[k] == 'i' || t[k] == 't'; /* a shell on a tty waits, too */
+                *detached |= t[k] == 'd';
+                if (nlab_grammar_takes_value(sh, one))
+                        return; /* the rest is its value */
+        }
+}
+
+/* `exec -it c1 sh`, as course notes write it, is a shell waiting for someone to type, and a
+ * scenario has no one: the line would hang until it is killed. Say what to write instead. */
+static int check_interactive(struct pctx *c, const struct nlab_cmd_grammar *sh, size_t first)
+{
+        bool in = false, detached = false, is_run = !strcmp(sh->name, "run");
+        size_t i, npos = 0, cmd = 0;
+
+        if (!is_run && strcmp(sh->name, "exec"))
+                return 0;
+        for (i = first; i < c->ntok && !cmd; i++) {
+                const char *t = c->tok[i].s;
+                if (t[0] != '-' || !t[1]) {
+                        if (++npos == 2)
+                                cmd = i;
+                        continue;
+                }
+                interactive_flags(sh, t, &in, &detached);
+                if (consumes_next(sh, t))
+                        i++;
+        }
+        if (!in || detached)
+                return 0;
+        if (cmd ? !is_shell(c->tok[cmd].s) || cmd + 1 < c->ntok : !is_run)
+                return 0; /* a command that ends by itself; run IMAGE alone starts its shell */
+        if (is_run)
+                return fail_at_tok(c, cmd ? cmd : c->ntok - 1,
+                                   "run -it with a shell in the foreground waits for someone to "
+                                   "type, and a scenario has no one: start it in the background "
+                                   "(run -itd --name NAME busybox), then one line per command "
+                                   "(exec NAME ping -c 1 OTHER)");
+        return fail_at_tok(c, cmd,
+                           "exec -it into a shell waits for someone to type, and a scenario has "
+                           "no one: write each command you would type as a line of its own "
+                           "(exec %s ping -c 1 OTHER); for a shell in the lab, press s under "
+                           "scenario run --step",
+                           c->tok[cmd - 1].s);
+}
+
 static int parse_command(struct pctx *c)
 {
         const struct nlab_cmd_grammar *sh;
@@ -404,6 +467,8 @@ static int parse_command(struct pctx *c)
         }
         /* before the count: an unknown flag would count its value as an argument */
         if (!strcmp(sh->name, "link") && check_link(c, sh, first) < 0)
+                return -1;
+        if (check_interactive(c, sh, first) < 0)
                 return -1;
         if ((int)npos < sh->min || (sh->max >= 0 && (int)npos > sh->max)) {
                 char what[64];
@@ -544,7 +609,12 @@ static int check_party(struct pctx *c, size_t i, bool allow_ip, bool allow_outsi
         if (!strcmp(n, "host") || strv_has(&c->externals, n)) {
                 if (allow_outside)
                         return 0;
-                return fail_tok(c, i, "\"%s\" is not a container: this check runs inside one", n);
+                return fail_at_tok(c, i,
+                                   "\"%s\" is not a container: exec runs inside one; to look at "
+                                   "the lab host (the notes' brctl show, ip link), check it "
+                                   "(expect host has-interface netlab0) or press s under "
+                                   "scenario run --step for a shell there",
+                                   n);
         }
         if (strv_has(&c->containers, n))
                 return 0;

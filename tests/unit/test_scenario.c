@@ -178,6 +178,17 @@ static const struct bad bads[] = {
     {"logs web extra", "10: error: logs: too many arguments"},
     {"run -d --name web2", "19: error: run: not enough arguments"},
     {"run -d --name", "8: error: flag --name needs a value"},
+    {"expect host exec ip link", "8: error: \"host\" is not a container: exec runs inside one; "
+                                 "to look at the lab host (the notes' brctl show, ip link), check "
+                                 "it (expect host has-interface netlab0)"},
+    {"exec -it web sh", "14: error: exec -it into a shell waits for someone to type, and a "
+                        "scenario has no one: write each command you would type as a line of "
+                        "its own (exec web ping -c 1 OTHER)"},
+    {"exec -t web /bin/bash", "13: error: exec -it into a shell waits"},
+    {"run -it --rm busybox", "14: error: run -it with a shell in the foreground waits for "
+                             "someone to type, and a scenario has no one: start it in the "
+                             "background (run -itd --name NAME busybox)"},
+    {"run --interactive --name c2 busybox sh", "37: error: run -it with a shell"},
     {"run busybox sh -c 'echo", "19: error: unterminated quote"},
     {"title", "6: error: title: missing text"},
     {"title Another", "1: error: title: the file already has a title"},
@@ -383,6 +394,33 @@ static void test_errors_point_at_line_and_column(void **state)
         }
 }
 
+/* Only a shell left waiting for input is refused: the notes' -itd idiom, a shell given a
+ * command, and a foreground command that ends by itself all parse. */
+static void test_interactive_that_ends_parses(void **state)
+{
+        static const char *const goods[] = {
+            "run -itd --name c2 busybox",
+            "run -dit --name c2 busybox sh",
+            "run -it --rm busybox ping -c 1 127.0.0.1",
+            "exec -it web sh -c 'ping -c 1 127.0.0.1'",
+            "exec web sh",
+            "exec -d -it web sh",
+            "run -p 8080:80 -d --name c2 busybox",
+        };
+        size_t i;
+
+        (void)state;
+        for (i = 0; i < sizeof(goods) / sizeof(goods[0]); i++) {
+                struct nlab_scenario s;
+                struct nlab_err err;
+                char text[256];
+                snprintf(text, sizeof(text), "run -d --name web busybox sleep 1d\n%s\n", goods[i]);
+                if (parse(text, &s, &err) < 0)
+                        fail_msg("for [%s]: %s", goods[i], err.msg);
+                nlab_scenario_free(&s);
+        }
+}
+
 static void test_error_shows_line_and_caret(void **state)
 {
         struct nlab_scenario s;
@@ -522,16 +560,17 @@ static void test_parser_knows_every_cli_flag(void **state)
                 }
         }
         assert_true(seen_run > 20);
-        /* run's first positional is the image, whatever flags come first */
+        /* run's first positional is the image, whatever flags come first (a command after it:
+         * -i or -t with the image's shell waiting for input is refused) */
         for (k = 0; k < nlab_flags_run.n; k++) {
                 const struct nlab_flag *f = &nlab_flags_run.v[k];
                 if (!strcmp(f->name, "help"))
                         continue;
-                snprintf(line, sizeof(line), "run --%s%s busybox\n", f->name,
+                snprintf(line, sizeof(line), "run --%s%s busybox true\n", f->name,
                          f->type != NLAB_FLAG_BOOL ? " x" : "");
                 if (parse(line, &s, &err) < 0)
                         fail_msg("%s: %s", line, err.msg);
-                assert_int_equal(s.steps[0].argc, f->type != NLAB_FLAG_BOOL ? 4 : 3);
+                assert_int_equal(s.steps[0].argc, f->type != NLAB_FLAG_BOOL ? 5 : 4);
                 nlab_scenario_free(&s);
         }
         /* a value flag the old private grammar did not know */
@@ -548,6 +587,7 @@ int main(void)
             cmocka_unit_test(test_link_directive),
             cmocka_unit_test(test_capture_expectation),
             cmocka_unit_test(test_errors_point_at_line_and_column),
+            cmocka_unit_test(test_interactive_that_ends_parses),
             cmocka_unit_test(test_error_shows_line_and_caret),
             cmocka_unit_test(test_empty_and_untitled),
             cmocka_unit_test(test_resolv_and_hosts),

@@ -81,20 +81,18 @@ static void test_malformed_variants_name_the_line(void **state)
         }
 }
 
-/* Every title and note of the library has its Chinese variant: a teacher who asks for Chinese
- * never gets half a lab in English. */
-static void test_library_is_bilingual(void **state)
+/* Every title and note of a library has its Chinese variant: a teacher who asks for Chinese
+ * never gets half a lab in English. Returns how many are missing. */
+static unsigned check_bilingual(const char *dir, size_t min_files)
 {
-        const char *dir = getenv("NETLAB_SCENARIO_LIB");
         struct nlab_strv files = {0};
         struct nlab_err err;
         unsigned missing = 0, notes = 0;
         size_t i, k;
 
-        (void)state;
         assert_non_null(dir);
         assert_int_equal(nlab_scenario_dir(dir, &files, &err), 0);
-        assert_true(files.n >= 13); /* 01..12 and the tour */
+        assert_true(files.n >= min_files);
         for (i = 0; i < files.n; i++) {
                 struct nlab_scenario s;
                 if (nlab_scenario_load(files.v[i], nlab_cli_grammar(), &s, &err) < 0)
@@ -117,7 +115,20 @@ static void test_library_is_bilingual(void **state)
         }
         nlab_strv_free(&files);
         assert_true(notes > 0);
-        assert_int_equal(missing, 0);
+        return missing;
+}
+
+static void test_library_is_bilingual(void **state)
+{
+        (void)state;
+        assert_int_equal(check_bilingual(getenv("NETLAB_SCENARIO_LIB"), 13), 0); /* 01..12, tour */
+}
+
+/* The teacher's library from the course notes (scenarios/course/): 10 to 15 files. */
+static void test_course_library_is_bilingual(void **state)
+{
+        (void)state;
+        assert_int_equal(check_bilingual(getenv("NETLAB_COURSE_LIB"), 10), 0);
 }
 
 int main(void)
@@ -126,6 +137,7 @@ int main(void)
             cmocka_unit_test(test_variants_attach_to_the_line_above),
             cmocka_unit_test(test_malformed_variants_name_the_line),
             cmocka_unit_test(test_library_is_bilingual),
+            cmocka_unit_test(test_course_library_is_bilingual),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
