@@ -63,3 +63,13 @@ build_ref() {
         ninja -C "$dir/build" >/dev/null
         echo "$dir/build"
 }
+
+# Rootless podman's runtime options for this host: crun refuses a hybrid cgroup layout ("cgroups
+# in hybrid mode not supported"); runc with the cgroupfs manager runs there.
+podman_opts() {
+        if [ -f /sys/fs/cgroup/cgroup.controllers ] || ! command -v runc >/dev/null; then
+                echo "--cgroups=disabled"
+        else
+                echo "--runtime $(command -v runc) --cgroup-manager=cgroupfs"
+        fi
+}

@@ -54,10 +54,10 @@ chown -R $U:$U /run/bench-home
 if ! command -v podman >/dev/null; then
         echo "rootless podman run --rm: not measured: podman is not installed"
 elif out=$(setpriv --reuid $U --regid $U --clear-groups env HOME=/run/bench-home \
-        XDG_RUNTIME_DIR=/run/bench-xdg timeout 60 podman run --rm --cgroups=disabled \
+        XDG_RUNTIME_DIR=/run/bench-xdg timeout 60 podman $(podman_opts) run --rm \
         --network none --rootfs "$rootfs" /bin/true 2>&1); then
         pod=$(median_ms setpriv --reuid $U --regid $U --clear-groups env HOME=/run/bench-home \
-                XDG_RUNTIME_DIR=/run/bench-xdg podman run --rm --cgroups=disabled --network none \
+                XDG_RUNTIME_DIR=/run/bench-xdg podman $(podman_opts) run --rm --network none \
                 --rootfs "$rootfs" /bin/true)
         printf '%-52s %10s   netlab rootless / podman %s\n' "rootless podman run --rm (--network none)" \
                 "$pod" "$(ratio "$rootless" "$pod")"

@@ -70,9 +70,9 @@ else
                 mkdir -p "$rootfs$(dirname "$f")" && cp -L "$f" "$rootfs$f"
         done
         chown -R $U:$U /run/bench-home
-        out=$(as_user timeout 60 podman run -d --rm --cgroups=disabled --name bench-iperf --rootfs "$rootfs" \
+        out=$(as_user timeout 60 podman $(podman_opts) run -d --rm --name bench-iperf \
                 --network slirp4netns:port_handler=rootlesskit -p 5203:5201 \
-                /usr/bin/iperf3 -s -p 5201 2>&1) || why="podman run failed: $(tail -1 <<<"$out")"
+                --rootfs "$rootfs" /usr/bin/iperf3 -s -p 5201 2>&1) || why="podman run failed: $(tail -1 <<<"$out")"
         if [ -z "$why" ]; then
                 sleep 2
                 podman_bw=$(gbps 5203)
