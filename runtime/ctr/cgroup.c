@@ -11,11 +11,13 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/magic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <time.h>
@@ -62,19 +64,41 @@ static int own_path(const char *ctrl, char *out, size_t size)
         return r;
 }
 
-/* Distinct per state root, so two roots (two test sandboxes) never share a cgroup parent. */
+/* Distinct per state root, so two roots (two test sandboxes) never share a cgroup parent: a
+ * random key kept in the root (its device and inode numbers are reused by the next tmpfs). */
 static void root_key(const struct nlab_store *st, char out[17])
 {
-        struct stat sb = {0};
-        uint64_t h = 1469598103934665603ULL;
-        const char *p;
+        char path[PATH_MAX], buf[17] = "";
+        uint64_t h = 0;
+        int fd, tries;
 
-        stat(st->root, &sb);
-        for (p = st->root; *p; p++)
-                h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-        h = (h ^ (uint64_t)sb.st_dev) * 1099511628211ULL;
-        h = (h ^ (uint64_t)sb.st_ino) * 1099511628211ULL;
-        snprintf(out, 17, "%016llx", (unsigned long long)h);
+        snprintf(out, 17, "%016llx", 0ULL);
+        if (nlab_path(path, sizeof(path), NULL, "%s/cgroup.key", st->root) < 0)
+                return;
+        for (tries = 0; tries < 2; tries++) {
+                fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+                if (fd >= 0) {
+                        ssize_t n = read(fd, buf, 16);
+                        close(fd);
+                        if (n == 16 && strspn(buf, "0123456789abcdef") == 16) {
+                                memcpy(out, buf, 17);
+                                return;
+                        }
+                }
+                if (getrandom(&h, sizeof(h), 0) != (ssize_t)sizeof(h))
+                        h = (uint64_t)getpid() * 1099511628211ULL ^ (uint64_t)time(NULL);
+                snprintf(buf, sizeof(buf), "%016llx", (unsigned long long)h);
+                fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+                if (fd < 0)
+                        continue; /* another command made it first: read theirs */
+                if (write(fd, buf, 16) == 16) {
+                        memcpy(out, buf, 17);
+                        close(fd);
+                        return;
+                }
+                close(fd);
+                unlink(path);
+        }
 }
 
 static bool is_cgroup2(const char *path)

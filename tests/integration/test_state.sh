@@ -151,7 +151,7 @@ check_match "the joining process is non-dumpable before it joins" "PR_SET_DUMPAB
 sf=$(state_file web)
 cp "$sf" /tmp/web.state
 jq -c '.PidStart = (.PidStart + 1)' /tmp/web.state >"$sf"
-check_match "exec refuses a pid whose start time differs" "has exited" "$(nl exec web true 2>&1)"
+check_match "exec refuses a pid whose start time differs" "container web is not running" "$(nl exec web true 2>&1)"
 check_fails "run --network container: refuses it too" nl run --rm --network container:web busybox true
 cp /tmp/web.state "$sf"
 check_eq "control: with the true record, container:web shares its netns" \
