@@ -19,6 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "runtime/base/fsutil.h"
+#include "runtime/base/unixsock.h"
+
 #define NOT_RUNNING   1
 #define REPLY_TIMEOUT 5 /* seconds the daemon may take to apply one change */
 #define START_TRIES   40
@@ -137,26 +140,21 @@ static bool any_network(const char *root)
 /* Send one line and wait for "ok". Returns 0, NOT_RUNNING, or -1 with err set. */
 static int talk(const char *root, const char *line, struct nlab_err *err)
 {
-        struct sockaddr_un sa = {.sun_family = AF_UNIX};
-        struct timeval tv = {.tv_sec = REPLY_TIMEOUT};
-        char reply[1200];
+        char reply[1200], path[PATH_MAX];
         size_t len = 0;
         int fd;
 
-        if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/dns/control.sock", root) >=
-            sizeof(sa.sun_path))
+        if (nlab_path(path, sizeof(path), err, "%s/dns/control.sock", root) < 0)
+                return -1;
+        fd = nlab_unix_connect(path, REPLY_TIMEOUT);
+        if (fd < 0 && errno == ENAMETOOLONG)
                 return nlab_err_set(err, NLAB_E_INVALID,
                                     "state root %s: path too long for "
                                     "the DNS control socket",
                                     root);
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-                return nlab_err_sys(err, errno, "netlab-dns control socket");
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-            send(fd, line, strlen(line), MSG_NOSIGNAL) < 0) {
-                close(fd);
+        if (fd < 0 || send(fd, line, strlen(line), MSG_NOSIGNAL) < 0) {
+                if (fd >= 0)
+                        close(fd);
                 return NOT_RUNNING; /* no socket, or a stale one of a killed daemon */
         }
         while (len < sizeof(reply) - 1) {

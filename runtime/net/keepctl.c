@@ -14,6 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "runtime/base/unixsock.h"
 #include "runtime/base/userns.h"
 
 #define ANSWER_MAX (256 * 1024)
@@ -131,7 +132,6 @@ bool nlab_keepctl_active(const char *root)
 
 static int connect_keeper(const char *root, struct nlab_err *err)
 {
-        struct timeval tv = {.tv_sec = 15};
         struct sockaddr_un a;
         int fd;
 
@@ -140,16 +140,9 @@ static int connect_keeper(const char *root, struct nlab_err *err)
                                     "state root %s: path too long for "
                                     "keeper.sock",
                                     root);
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        fd = nlab_unix_connect(a.sun_path, 15);
         if (fd < 0)
-                return nlab_err_sys(err, errno, "keeper socket");
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-        if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
-                int e = errno;
-                close(fd);
-                return nlab_err_sys(err, e, "keeper %s", a.sun_path);
-        }
+                return nlab_err_sys(err, errno, "keeper %s", a.sun_path);
         return fd;
 }
 

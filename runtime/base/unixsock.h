@@ -1,0 +1,9 @@
+/* The client side of the small unix-socket protocols (netlab-dns control, the rootless keeper). */
+#ifndef NLAB_UNIXSOCK_H
+#define NLAB_UNIXSOCK_H
+
+/* A stream socket connected to the unix socket at path, with send and receive timeouts of
+ * timeout_s seconds: its fd, or -1 with errno (ENAMETOOLONG when path does not fit). */
+int nlab_unix_connect(const char *path, int timeout_s);
+
+#endif
