@@ -295,8 +295,8 @@ const struct nlab_flags nlab_flags_start = NLAB_FLAGS(start_flags);
 /* A concurrent start got there first: like Docker, starting a running container succeeds. Only
  * when this start made no process (h->pid): one it made and aborted on a conflict of its own (a
  * held port, another root's bridge) reads "running" until its shim gets the lock to tear down. */
-static bool lost_start_race(struct nlab_cli *cli, const char *id,
-                            const struct nlab_shim_handle *h, const struct nlab_err *err)
+static bool lost_start_race(struct nlab_cli *cli, const char *id, const struct nlab_shim_handle *h,
+                            const struct nlab_err *err)
 {
         struct nlab_ctr_state state;
 
