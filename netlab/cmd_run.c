@@ -292,12 +292,15 @@ static const struct nlab_flag start_flags[] = {
 };
 const struct nlab_flags nlab_flags_start = NLAB_FLAGS(start_flags);
 
-/* A concurrent start got there first: like Docker, starting a running container succeeds. */
-static bool lost_start_race(struct nlab_cli *cli, const char *id, const struct nlab_err *err)
+/* A concurrent start got there first: like Docker, starting a running container succeeds. Only
+ * when this start made no process (h->pid): one it made and aborted on a conflict of its own (a
+ * held port, another root's bridge) reads "running" until its shim gets the lock to tear down. */
+static bool lost_start_race(struct nlab_cli *cli, const char *id, const struct nlab_shim_handle *h,
+                            const struct nlab_err *err)
 {
         struct nlab_ctr_state state;
 
-        if (err->kind != NLAB_E_CONFLICT ||
+        if (err->kind != NLAB_E_CONFLICT || h->pid != 0 ||
             nlab_container_load(&cli->st, id, NULL, &state, NULL) < 0)
                 return false;
         return nlab_container_running(&state);
@@ -336,7 +339,7 @@ int nlab_cmd_start(struct nlab_cli *cli, int argc, char **argv)
                                 code = nlab_cli_fail(&err, true);
                 } else if (!nlab_container_running(&state) &&
                            nlab_container_start(&cli->st, id, &io, &h, &err) < 0 &&
-                           !lost_start_race(cli, id, &err)) {
+                           !lost_start_race(cli, id, &h, &err)) {
                         code = nlab_cli_fail(&err, true);
                 } else {
                         printf("%s\n", p.pos[i]);

@@ -78,7 +78,7 @@ static const struct help helps[] = {
             "  -v, --volume /HOST:/CTR[:ro]  bind-mount a host directory\n"
             "  -w, --workdir DIR        working directory inside the container\n"
             "      --network, --net MODE  none, host, bridge, container:NAME or a network\n"
-            "      --ip ADDR            static IPv4 address (user-defined networks)\n"
+            "      --ip ADDR            static IPv4 address (networks made with --subnet)\n"
             "      --mac-address MAC    MAC address of eth0\n"
             "      --network-alias NAME extra DNS name on the network\n"
             "      --cap-add CAP        add a capability (e.g. NET_ADMIN, ALL)\n"
@@ -462,7 +462,7 @@ static const struct help helps[] = {
                         "on its next start.\n"
                         "\n"
                         "Options:\n"
-                        "      --ip IP            static address (user-defined networks)\n"
+                        "      --ip IP            static address (networks made with --subnet)\n"
                         "      --alias NAME       extra DNS name on this network\n"
                         "      --mac-address MAC  MAC address of the interface\n"},
     {"network disconnect", "Usage: netlab network disconnect [-f] NETWORK CONTAINER\n"

@@ -5,6 +5,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -12,12 +13,15 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "runtime/kernel/endpoint.h"
 #include "runtime/kernel/link.h"
 #include "runtime/base/proc.h"
+#include "runtime/base/store.h"
+#include "runtime/ctr/cgroup.h"
 
 /* What the lab's processes tell the caller, in order: the init's pid, then the status. */
 struct lab_report {
@@ -155,10 +159,101 @@ int nlab_lab_read_start(int fd, pid_t *init, struct nlab_err *err)
         return 0;
 }
 
+/* The lab's pid 1 as its parent, the outer, sees it; and whether the caller died. */
+static volatile sig_atomic_t outer_init, caller_died;
+
+/* PDEATHSIG: the caller is gone, so the lab ends now; its leftovers go once pid 1 is gone. */
+static void on_caller_death(int sig)
+{
+        (void)sig;
+        caller_died = 1;
+        if (outer_init > 0)
+                kill(outer_init, SIGKILL);
+}
+
+/* The caller died before PDEATHSIG was set: nobody holds the report pipe's read end. */
+static bool caller_gone(int fd)
+{
+        struct pollfd p = {.fd = fd, .events = POLLOUT};
+
+        return poll(&p, 1, 0) == 1 && (p.revents & POLLERR);
+}
+
+static bool is_mount_point(const char *dir)
+{
+        char parent[PATH_MAX];
+        struct stat a, b;
+
+        snprintf(parent, sizeof(parent), "%s/..", dir);
+        return stat(dir, &a) == 0 && stat(parent, &b) == 0 && a.st_dev != b.st_dev;
+}
+
+/* What outlives the lab's pid namespace: its containers' cgroups (the records are on the
+ * tmpfs) and the mount point. The tmpfs is mounted only in the lab's mount namespace, which
+ * the outer shares: unmounted here, the directory is an empty one of the host's. */
+static void remove_leftovers(const char *dir)
+{
+        struct nlab_store st;
+        char **ids;
+        size_t i, n;
+
+        if (is_mount_point(dir) && nlab_store_open(&st, dir, NULL) == 0) {
+                if (nlab_store_list(&st, &ids, &n, NULL) == 0) {
+                        for (i = 0; i < n; i++)
+                                nlab_cgroup_remove(&st, ids[i]);
+                        nlab_store_free_list(ids, n);
+                }
+                nlab_store_close(&st);
+                umount2(dir, MNT_DETACH);
+        }
+        rmdir(dir);
+}
+
+/* The outer: the caller's child that makes the namespaces and forks pid 1 into them, then waits
+ * for it and removes what the lab leaves on the host, also when the caller was killed. Returns
+ * only in the lab's worker. */
+static int outer_main(const char *dir, bool keep, int fd)
+{
+        struct sigaction sa = {.sa_handler = on_caller_death};
+        pid_t init;
+
+        signal(SIGINT, SIG_IGN);  /* the worker handles Ctrl-C and ends the lab */
+        signal(SIGPIPE, SIG_IGN); /* a report to a dead caller must not end the cleanup */
+        sigaction(SIGTERM, &sa, NULL);
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (caller_gone(fd)) {
+                rmdir(dir);
+                _exit(1);
+        }
+        if (unshare(CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWPID) < 0) {
+                char msg[128];
+                snprintf(msg, sizeof(msg), "unshare: %s", strerror(errno));
+                report(fd, 2, 0, msg);
+                _exit(1);
+        }
+        init = fork();
+        if (init == 0) {
+                signal(SIGTERM, SIG_DFL);
+                signal(SIGPIPE, SIG_DFL);
+                return lab_start(dir, keep, fd);
+        }
+        outer_init = init;
+        if (caller_died && init > 0)
+                kill(init, SIGKILL);
+        report(fd, init < 0 ? 2 : 0, init, init < 0 ? "fork the lab init" : NULL);
+        /* A group of its own, so that a kill of the caller's whole group still leaves the outer
+         * to clean up; pid 1 and the worker stay in the caller's, where Ctrl-C reaches them. */
+        setpgid(0, 0);
+        while (init > 0 && waitpid(init, NULL, 0) < 0 && errno == EINTR)
+                ;
+        remove_leftovers(dir);
+        _exit(0);
+}
+
 int nlab_lab_spawn(const char *dir, bool keep, struct nlab_lab *lab, struct nlab_err *err)
 {
         int pfd[2], status;
-        pid_t c1, init;
+        pid_t c1;
 
         assert(dir && lab);
         if (pipe2(pfd, O_CLOEXEC) < 0)
@@ -171,21 +266,7 @@ int nlab_lab_spawn(const char *dir, bool keep, struct nlab_lab *lab, struct nlab
         }
         if (c1 == 0) {
                 close(pfd[0]);
-                signal(SIGINT, SIG_IGN); /* the worker handles Ctrl-C and ends the lab */
-                prctl(PR_SET_PDEATHSIG, SIGKILL);
-                if (unshare(CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWPID) < 0) {
-                        char msg[128];
-                        snprintf(msg, sizeof(msg), "unshare: %s", strerror(errno));
-                        report(pfd[1], 2, 0, msg);
-                        _exit(1);
-                }
-                init = fork();
-                if (init == 0)
-                        return lab_start(dir, keep, pfd[1]);
-                report(pfd[1], init < 0 ? 2 : 0, init, init < 0 ? "fork the lab init" : NULL);
-                if (init > 0)
-                        waitpid(init, &status, 0);
-                _exit(0);
+                return outer_main(dir, keep, pfd[1]);
         }
         close(pfd[1]);
         if (nlab_lab_read_start(pfd[0], &lab->init, err) < 0) {
@@ -211,9 +292,12 @@ int nlab_lab_wait(struct nlab_lab *lab)
                 }
         close(lab->fd);
         lab->fd = -1;
-        if (!lab->keep)
-                while (waitpid(lab->outer, NULL, 0) < 0 && errno == EINTR)
-                        ;
+        /* Kept (pid 1 reported, and no longer dies with the outer): the outer's watch ends here,
+         * or it would take the lab's files when we exit. */
+        if (lab->keep && code >= 0)
+                kill(lab->outer, SIGKILL);
+        while (waitpid(lab->outer, NULL, 0) < 0 && errno == EINTR)
+                ;
         return code;
 }
 

@@ -2,7 +2,10 @@
  *
  * A lab is a sandbox: fresh network, mount and pid namespaces with a private tmpfs state root and
  * its own /proc. When the lab's init exits, the kernel kills everything left in the pid namespace
- * (shims, containers, netlab-dns) and the namespaces vanish with their bridges and rules.
+ * (shims, containers, netlab-dns) and the namespaces vanish with their bridges and rules. Its
+ * parent, the outer (the caller's child, in a process group of its own), then removes what would
+ * outlive them: the containers' cgroups and the mount point. A killed caller ends the lab the
+ * same way (PDEATHSIG), unless the lab was kept.
  *
  * An external host is a network namespace outside the lab, held by a sleeping child, joined to
  * the lab host by a veth pair: the lab host gets .1 of its subnet, the external host .2 and a

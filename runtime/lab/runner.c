@@ -567,9 +567,7 @@ int nlab_scenario_run(const struct nlab_scenario *s, const struct nlab_run_opts 
                 nlab_err_prefix(err, "scenario %s", s->file);
                 return -2;
         }
-        code = nlab_lab_wait(&l);
+        code = nlab_lab_wait(&l); /* without keep, the lab's outer removed lab->dir */
         lab->init = l.init;
-        if (!o->keep)
-                rmdir(lab->dir);
         return code;
 }

@@ -31,6 +31,14 @@ int nlab_attach_request(const struct nlab_net *net, const char *ip, const char *
                                     "user specified IP address (--ip %s) is supported on "
                                     "user-defined networks only, not on \"%s\"",
                                     ip, name);
+        if (ip && !net->user_subnet) {
+                char sub[NLAB_CIDR_STRLEN];
+                return nlab_err_set(err, NLAB_E_INVALID,
+                                    "user specified IP address (--ip %s) is supported only on "
+                                    "networks with a user configured subnet: network \"%s\" got "
+                                    "%s from the default pools (create it with --subnet)",
+                                    ip, name, nlab_cidr_format(&net->pool.subnet, sub));
+        }
         if (aliases && aliases->n && !user)
                 return nlab_err_set(err, NLAB_E_INVALID,
                                     "network-scoped aliases are supported only for containers in "

@@ -331,10 +331,6 @@ static int keeper_add(const char *root, const struct nlab_port_mapping *m, size_
                 return 0;
         while (i-- > 0)
                 nlab_keepctl_remove(root, &m[i], NULL);
-        /* `start` takes a CONFLICT for a concurrent start that won (cmd_run.c lost_start_race)
-         * while the aborted shim still reads "running": a held port is no such race */
-        if (err && err->kind == NLAB_E_CONFLICT)
-                err->kind = NLAB_E_SYSTEM;
         return -1;
 }
 

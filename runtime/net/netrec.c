@@ -98,6 +98,7 @@ int nlab_net_parse(const json_t *rec, struct nlab_net *net, struct nlab_err *err
                 return -1;
         }
         net->internal = json_is_true(json_object_get(rec, "Internal"));
+        net->user_subnet = !json_is_false(json_object_get(rec, NLAB_NET_KEY_USER_SUBNET));
         if (net->bridge[0] && !net->has_pool)
                 return nlab_err_set(err, NLAB_E_INVALID,
                                     "network record %s: bridge %s has no subnet", net->name,

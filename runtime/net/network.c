@@ -189,15 +189,17 @@ static json_t *predefined_record(const struct nlab_store *st, const char *name, 
 {
         if (!strcmp(name, "bridge")) {
                 struct default_bridge b;
-                json_t *opts;
+                json_t *opts, *rec;
                 if (choose_default_bridge(st, &b, err) < 0)
                         return NULL;
                 opts = json_pack("{s:s,s:s,s:s,s:s}", "com.docker.network.bridge.default_bridge",
                                  "true", "com.docker.network.bridge.enable_icc", "true",
                                  "com.docker.network.bridge.name", b.name,
                                  "com.docker.network.driver.mtu", "1500");
-                return new_record(name, id, "bridge", false, ipam_config(b.subnet, b.gateway, NULL),
-                                  opts, json_object());
+                rec = new_record(name, id, "bridge", false, ipam_config(b.subnet, b.gateway, NULL),
+                                 opts, json_object());
+                json_object_set_new(rec, NLAB_NET_KEY_USER_SUBNET, json_false());
+                return rec;
         }
         return new_record(name, id, !strcmp(name, "host") ? "host" : "null", false,
                           ipam_config(NULL, NULL, NULL), json_object(), json_object());
@@ -283,7 +285,10 @@ static int load_by_name(struct nlab_store *st, const char *name, struct nlab_net
 
 json_t *nlab_network_record(struct nlab_store *st, const struct nlab_net *net)
 {
-        return load_record(st, net->name);
+        json_t *rec = load_record(st, net->name);
+
+        json_object_del(rec, NLAB_NET_KEY_USER_SUBNET); /* ours, not Docker's */
+        return rec;
 }
 
 static int by_created(const void *a, const void *b)
@@ -582,6 +587,7 @@ int nlab_network_create(struct nlab_store *st, const struct nlab_net_create_req 
                                      p.has_range ? nlab_cidr_format(&p.range, range) : NULL),
                          options, labels);
         options = labels = NULL;
+        json_object_set_new(rec, NLAB_NET_KEY_USER_SUBNET, json_boolean(req->subnet != NULL));
         /* The record is checked as every later load will check it. */
         if (nlab_net_parse(rec, &net, err) < 0)
                 goto unlock;

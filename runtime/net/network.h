@@ -31,7 +31,7 @@ int nlab_network_load(struct nlab_store *st, const char *ref, struct nlab_net *n
  * is left out. */
 int nlab_network_list(struct nlab_store *st, struct nlab_net **nets, size_t *n,
                       struct nlab_err *err);
-/* The record as stored (Docker-shaped), for listings that filter on labels. */
+/* The record as Docker shows it (netlab's own keys left out), for inspect and listings. */
 json_t *nlab_network_record(struct nlab_store *st, const struct nlab_net *net);
 /* Is bridge this root's to use? 0 when it is missing or ours (an unmarked one is marked as ours
  * with mark), CONFLICT naming the state root whose bridge it is otherwise: two roots that picked

@@ -59,6 +59,29 @@ nl run -d --name r2 --net ranged --ip 10.93.0.9 busybox sleep 1d >/dev/null
 check_eq "--ip may lie outside the range" "10.93.0.9" "$(ip_of r2 ranged)"
 nl rm -f r1 r2 >/dev/null
 
+# Issue 11: like Docker, --ip needs a subnet the user chose; refused before anything is claimed.
+nl run -d --name pin busybox sleep 1d >/dev/null
+check "control: network connect --ip on a network made with --subnet" nl network connect --ip 10.93.0.20 ranged pin
+records=$(ls "$NETLAB_ROOT/containers" | wc -l)
+check_status "--ip on a network without --subnet is refused (125)" 125 nl run --net auto1 --ip 172.18.0.9 busybox true
+check_match "with Docker's reason, the pool and the way out" \
+        'supported only on networks with a user configured subnet: network "auto1" got 172\.18\.0\.0/16 from the default pools \(create it with --subnet\)' "$out"
+check_status "create --ip too (125)" 125 nl create --net auto1 --ip 172.18.0.10 busybox true
+check_status "network connect --ip too (1)" 1 nl network connect --ip 172.18.0.11 auto1 pin
+check_match "saying why" "user configured subnet" "$out"
+check_eq "nothing was claimed on auto1" "" "$(ls "$NETLAB_ROOT/networks/auto1/ips")"
+check_eq "and no record was left" "$records" "$(ls "$NETLAB_ROOT/containers" | wc -l)"
+check "without --ip, connecting to auto1 works" nl network connect auto1 pin
+check "control: auto1's record says its subnet is not the user's" grep -q '"NetlabUserSubnet":false' "$NETLAB_ROOT/networks/auto1/network.json"
+check_fails "network inspect does not show netlab's own key" grep -q NetlabUserSubnet <<<"$(nl network inspect auto1 ranged bridge)"
+nl network create --subnet 10.95.0.0/24 legacy >/dev/null
+check "control: a --subnet record says the subnet is the user's" grep -q '"NetlabUserSubnet":true' "$NETLAB_ROOT/networks/legacy/network.json"
+sed -i 's/,"NetlabUserSubnet":true//' "$NETLAB_ROOT/networks/legacy/network.json"
+check_fails "without the key, as older netlab wrote it" grep -q NetlabUserSubnet "$NETLAB_ROOT/networks/legacy/network.json"
+check "keeps taking --ip" nl network connect --ip 10.95.0.9 legacy pin
+nl rm -f pin >/dev/null
+nl network rm legacy >/dev/null
+
 # Isolation between networks, and a container attached to both.
 nl network create --subnet 10.94.0.0/24 othernet >/dev/null
 nl run -d --name far --net othernet busybox httpd -f -p 80 >/dev/null

@@ -143,5 +143,35 @@ rmdir "$kept"
 check_eq "no sandbox directory is left behind" "$labs_before" "$(ls -d /run/netlab-lab.* 2>/dev/null | wc -l)"
 check_eq "no container runs outside the labs" "" "$(pgrep -f 'httpd -f -p 80' || true)"
 
+# Issue 11: SIGKILL of the CLI mid-run, or of its whole process group, leaves nothing of the lab:
+# no process, no directory, no cgroup (the lab's outer, in a process group of its own, removes
+# them once pid 1 is gone).
+cat >"$work/sleep.lab" <<'LAB'
+title a lab that sleeps
+run -d --name web busybox sleep 1006
+run --rm --name snooze busybox sleep 1007
+LAB
+labs() { ls -d /run/netlab-lab.* 2>/dev/null | wc -l; }
+lab_procs() { pgrep -f "netlab-lab\.|^sleep 100[67]\$|scenario run $work/sleep\.lab" | wc -l; }
+web_cgroups() { find /sys/fs/cgroup -maxdepth 6 -type d -name "$1" 2>/dev/null | wc -l; }
+procs_gone() { [ "$(lab_procs)" = 0 ]; }
+dir_gone() { [ "$(labs)" = "$labs_before" ]; }
+for target in CLI "CLI's process group"; do
+        # setsid: the CLI leads a process group of its own, as a shell's job would
+        setsid "$NETLAB" scenario run "$work/sleep.lab" >"$work/sleep.out" 2>&1 &
+        cli=$!
+        check "control: the lab reaches its sleeping step" wait_until 20 pgrep -xf "sleep 1007"
+        # web's id, from the netlab cgroup its process is in
+        wid=$(sed -n 's|.*/netlab/[0-9a-f]*/\([0-9a-f]\{64\}\)$|\1|p' "/proc/$(pgrep -xf 'sleep 1006')/cgroup" | head -1)
+        check_eq "control: while it runs, its directory exists" "$((labs_before + 1))" "$(labs)"
+        check_match "control: and its processes (CLI, outer, pid 1, worker, shims, containers)" "^([6-9]|[1-9][0-9])$" "$(lab_procs)"
+        check_match "control: and web's cgroups" "^[1-9]" "$(web_cgroups "$wid")"
+        if [ "$target" = CLI ]; then kill -9 "$cli"; else kill -9 -- "-$cli"; fi
+        wait "$cli" 2>/dev/null
+        check "after SIGKILL of the $target, no process of the lab is left" wait_until 10 procs_gone
+        check "nor its directory" wait_until 5 dir_gone
+        check_eq "nor web's cgroups" 0 "$(web_cgroups "$wid")"
+done
+
 rm -rf "$work"
 finish

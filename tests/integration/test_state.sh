@@ -29,6 +29,23 @@ for round in 1 2 3; do
 done
 nl rm c3 >/dev/null
 
+# --- Issue 11: a start that fails on a conflict of its own is no lost race: it fails. ---------
+id=$(nl network create --subnet 10.78.0.0/24 ownnet)
+nl create --name own --net ownnet busybox sleep 1003 >/dev/null
+check "control: own starts on its network's bridge" nl start own
+nl stop -t 1 own >/dev/null
+# as if another state root had made that bridge (netlab marks its bridges with this alias)
+ip link set "br-${id:0:12}" alias netlab:/run/elsewhere
+check_status "on another root's bridge, start fails (125)" 125 nl start own
+check_match "naming that root" "belongs to state root /run/elsewhere" "$out"
+own_stopped() { [ "$(nl inspect -f '{{.State.Running}}' own)" = false ]; }
+check "and own does not run" wait_until 5 own_stopped
+check_eq "no container process is left" 0 "$(count_sleep 1003)"
+ip link set "br-${id:0:12}" alias "netlab:$NETLAB_ROOT"
+check "with the bridge its own again, the same start works" nl start own
+nl rm -f own >/dev/null
+nl network rm ownnet >/dev/null
+
 # --- SIGKILL during create: the name, --ip and -p are free again at once. --------------------
 nl network create --subnet 10.77.0.0/24 crashnet >/dev/null
 mk() { nl create --name crash --net crashnet --ip 10.77.0.50 -p 18080:80 busybox sleep 1002; }
