@@ -180,8 +180,9 @@ static int hand_over(const struct nlab_shim_req *req, int sup_fd, int pid, int o
         return nlab_shim_sup_register(sup_fd, &reg, output, stdin_keep);
 }
 
-/* What the shim records once the container's process exists; the detached one then hands it
- * to the supervisor, which the record names as the container's shim. */
+/* What the shim records once the container's process exists. Detached, the supervisor takes
+ * it first: whatever fails after that, the aborted process is reaped and torn down like any
+ * other, and a record never says running for a process nobody watches. */
 static void record_start(const struct nlab_shim_req *req, const struct nlab_shim_sup *sup,
                          int sup_fd, int pid, int output, int stdin_keep, struct shim_msg *msg)
 {
@@ -193,6 +194,11 @@ static void record_start(const struct nlab_shim_req *req, const struct nlab_shim
                 snprintf(msg->what, sizeof(msg->what), "find the container's process");
                 return;
         }
+        if (!req->attached && hand_over(req, sup_fd, pid, output, stdin_keep) < 0) {
+                msg->errnum = errno;
+                snprintf(msg->what, sizeof(msg->what), "hand the container to its supervisor");
+                return;
+        }
         if ((req->clone_flags & CLONE_NEWNET) &&
             link_netns(req->st, req->id, outer, msg->what, sizeof(msg->what)) < 0) {
                 msg->errnum = errno;
@@ -202,11 +208,6 @@ static void record_start(const struct nlab_shim_req *req, const struct nlab_shim
                                 req->attached ? nlab_proc_starttime(getpid()) : sup->start) < 0) {
                 msg->errnum = EIO;
                 snprintf(msg->what, sizeof(msg->what), "write state");
-                return;
-        }
-        if (!req->attached && hand_over(req, sup_fd, pid, output, stdin_keep) < 0) {
-                msg->errnum = errno;
-                snprintf(msg->what, sizeof(msg->what), "hand the container to its supervisor");
         }
 }
 
