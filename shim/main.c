@@ -1,115 +1,96 @@
-/* netlab-shim: the small supervisor a container's shim becomes once the container runs. It
- * relays detached output into the bounded log, reaps the process, and then execs netlab to
- * tear down, so the whole netlab binary is resident only while a container starts and ends.
+/* netlab-shim: the state root's supervisor. One process for all of a root's detached
+ * containers: pid 1 of its own pid namespace, so every container, once its starter exits, is
+ * its child (exit status from waitpid) and dies with it (the kernel ends a pid namespace with
+ * its init). It relays each container's output into its bounded log and, once a container's
+ * process is reaped, forks `netlab __shim-exit` to tear down. It exits when it has nothing left
+ * to watch and nobody is connected.
  *
- * Usage (from runtime/shim.c only):
- *   netlab-shim PID OUTPUT_FD STDIN_FD EXIT_FD LOG_PATH MAX_SIZE MAX_FILE NETLAB ROOT ID
- * An fd of -1 is absent. At exit it execs: NETLAB --root ROOT __shim-exit ID CODE EXIT_FD */
+ * Usage (from runtime/ctr/shim.c only): netlab-shim NETLAB ROOT READY_FD
+ * It listens on ROOT/shim.sock (runtime/ctr/shimwire.h) and writes one byte to READY_FD. */
 #include <errno.h>
 #include <limits.h>
-#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
-#include "runtime/ctr/exitcode.h"
-#include "runtime/ctr/logfile.h"
+#include "shim/supervisor.h"
 
-struct args {
-        int pid, output, stdin_keep, exit_fd;
-        const char *log_path, *netlab, *root, *id;
-        struct nlab_log_opts log;
-};
+/* A root may hold thousands of containers, each an output fd and a log fd here. */
+static void raise_fd_limit(void)
+{
+        struct rlimit r;
 
-static int parse_long(const char *s, long lo, long hi, long *out)
+        if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+                r.rlim_cur = r.rlim_max;
+                setrlimit(RLIMIT_NOFILE, &r);
+        }
+}
+
+static int listen_on(const char *root)
+{
+        struct sockaddr_un a = {.sun_family = AF_UNIX};
+        int fd;
+
+        if ((size_t)snprintf(a.sun_path, sizeof(a.sun_path), "%s/shim.sock", root) >=
+            sizeof(a.sun_path))
+                return -1;
+        fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return -1;
+        unlink(a.sun_path); /* a stale one from a supervisor that is gone (we hold shim.lock) */
+        if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(fd, 128) < 0) {
+                close(fd);
+                return -1;
+        }
+        return fd;
+}
+
+static int chld_signalfd(void)
+{
+        sigset_t set;
+
+        signal(SIGCHLD, SIG_DFL); /* ignored, it would reap for us and hide exit codes */
+        sigemptyset(&set);
+        sigaddset(&set, SIGCHLD);
+        sigprocmask(SIG_BLOCK, &set, NULL);
+        return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+static int parse_fd(const char *s)
 {
         char *end;
+        long v;
 
         errno = 0;
-        *out = strtol(s, &end, 10);
-        return errno || end == s || *end || *out < lo || *out > hi ? -1 : 0;
-}
-
-static int parse_args(int argc, char **argv, struct args *a)
-{
-        long v[6];
-        const long lo[6] = {1, -1, -1, -1, 1, 1};
-        const long hi[6] = {INT_MAX, INT_MAX, INT_MAX, INT_MAX, LONG_MAX, NLAB_LOG_MAX_FILES};
-        const int at[6] = {1, 2, 3, 4, 6, 7};
-
-        if (argc != 11)
-                return -1;
-        for (int i = 0; i < 6; i++)
-                if (parse_long(argv[at[i]], lo[i], hi[i], &v[i]) < 0)
-                        return -1;
-        a->pid = (int)v[0];
-        a->output = (int)v[1];
-        a->stdin_keep = (int)v[2];
-        a->exit_fd = (int)v[3];
-        a->log_path = argv[5];
-        a->log.max_size = (uint64_t)v[4];
-        a->log.max_file = (unsigned)v[5];
-        a->netlab = argv[8];
-        a->root = argv[9];
-        a->id = argv[10];
-        return 0;
-}
-
-/* Copy a detached container's output (pty or pipe) into the log until the process is gone. */
-static void relay_output(int output, struct nlab_log_writer *log, int pid)
-{
-        int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-        struct pollfd p[2] = {{.fd = output, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
-        /* small on purpose: every page it ever touches stays resident in every idle shim */
-        static char buf[16384];
-
-        for (;;) {
-                if (poll(p, pidfd >= 0 ? 2 : 1, -1) < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        break;
-                }
-                if (p[0].revents & POLLIN) {
-                        ssize_t n = read(output, buf, sizeof(buf));
-                        if (n > 0) {
-                                nlab_log_writer_write(log, buf, (size_t)n);
-                                continue;
-                        }
-                }
-                if (p[0].revents & (POLLHUP | POLLERR) || p[1].revents)
-                        break;
-        }
-        if (pidfd >= 0)
-                close(pidfd);
+        v = strtol(s, &end, 10);
+        return errno || end == s || *end || v < 0 || v > INT_MAX ? -1 : (int)v;
 }
 
 int main(int argc, char **argv)
 {
-        struct args a;
-        char code[16], exit_fd[16];
-        int status = 0;
+        struct nlab_sup sup;
+        int ready;
 
-        if (parse_args(argc, argv, &a) < 0) {
+        if (argc != 4 || (ready = parse_fd(argv[3])) < 0) {
                 fprintf(stderr, "netlab-shim: started by netlab only\n");
                 return 2;
         }
-        if (a.output >= 0) {
-                struct nlab_log_writer log;
-                nlab_log_writer_open(&log, a.log_path, &a.log);
-                relay_output(a.output, &log, a.pid);
-                nlab_log_writer_close(&log);
-                close(a.output);
-        }
-        while (waitpid(a.pid, &status, 0) < 0 && errno == EINTR)
-                ;
-        if (a.stdin_keep >= 0)
-                close(a.stdin_keep);
-        snprintf(code, sizeof(code), "%d", nlab_exit_code(status));
-        snprintf(exit_fd, sizeof(exit_fd), "%d", a.exit_fd);
-        execl(a.netlab, a.netlab, "--root", a.root, "__shim-exit", a.id, code, exit_fd,
-              (char *)NULL);
-        /* No teardown from here: the next netlab command sees the shim gone and reconciles. */
-        return 127;
+        raise_fd_limit();
+        if (nlab_sup_init(&sup, argv[1], argv[2]) < 0)
+                return 1;
+        sup.listen_fd = listen_on(argv[2]);
+        sup.chld_fd = chld_signalfd();
+        if (sup.listen_fd < 0 || sup.chld_fd < 0 || nlab_sup_watch_fixed(&sup) < 0)
+                return 1;
+        if (write(ready, "r", 1) != 1)
+                return 1;
+        close(ready);
+        return nlab_sup_run(&sup);
 }

@@ -116,3 +116,20 @@ const char *nlab_proc_netns_path(int pid, char buf[NLAB_NETNS_PATH_LEN])
         snprintf(buf, NLAB_NETNS_PATH_LEN, "/proc/%d/ns/net", pid);
         return buf;
 }
+
+int nlab_proc_pidfd_pid(int pidfd)
+{
+        char path[64], line[128];
+        FILE *f;
+        int pid = -1;
+
+        snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
+        f = fopen(path, "re");
+        if (!f)
+                return -1;
+        while (fgets(line, sizeof(line), f))
+                if (sscanf(line, "Pid:\t%d", &pid) == 1)
+                        break;
+        fclose(f);
+        return pid > 0 ? pid : -1;
+}

@@ -19,6 +19,9 @@ const char *nlab_proc_netns_path(int pid, char buf[NLAB_NETNS_PATH_LEN]);
 
 /* A pidfd for the process that is pid *and* started at starttime, never a reused pid. */
 int nlab_proc_pidfd(int pid, unsigned long long starttime, struct nlab_err *err);
+/* The pid behind a pidfd as this mount namespace's /proc numbers it: a process started from
+ * inside a nested pid namespace is known by that number everywhere else. -1 if gone. */
+int nlab_proc_pidfd_pid(int pidfd);
 /* Enter the namespaces (CLONE_NEW* flags) of the process behind pidfd, all at once. */
 int nlab_proc_setns(int pidfd, int nstypes, struct nlab_err *err);
 

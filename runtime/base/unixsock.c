@@ -10,6 +10,11 @@
 
 int nlab_unix_connect(const char *path, int timeout_s)
 {
+        return nlab_unix_connect_type(path, SOCK_STREAM, timeout_s);
+}
+
+int nlab_unix_connect_type(const char *path, int type, int timeout_s)
+{
         struct sockaddr_un a = {.sun_family = AF_UNIX};
         struct timeval tv = {.tv_sec = timeout_s};
         int fd, e;
@@ -18,7 +23,7 @@ int nlab_unix_connect(const char *path, int timeout_s)
                 errno = ENAMETOOLONG;
                 return -1;
         }
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
         if (fd < 0)
                 return -1;
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -860,10 +861,25 @@ static int signal_container(const struct nlab_ctr_state *state, int sig, struct 
         return 0;
 }
 
-/* Wait until the shim has torn everything down, so the caller sees the final state. */
-static void wait_shim(const struct nlab_ctr_state *state)
+/* Wait until the container's end is recorded (by its supervisor's teardown, or by an attached
+ * run's shim), so the caller sees the final state; then for the lock, which the teardown holds
+ * through --rm's removal. A supervisor that died leaves it to reconciling. */
+static void wait_shim(struct nlab_store *st, const char *id, const struct nlab_ctr_state *was)
 {
-        nlab_proc_wait_gone(state->shim_pid, state->shim_start, 10000);
+        struct timespec pause = {.tv_nsec = 1000 * 1000};
+        struct nlab_ctr_state now;
+        int waited_ms = 0;
+
+        while (waited_ms < 10000 && nlab_store_load_state(st, id, &now, NULL) == 0 &&
+               nlab_container_running(&now) && now.pid == was->pid &&
+               nlab_proc_alive(was->shim_pid, was->shim_start)) {
+                nanosleep(&pause, NULL);
+                waited_ms += (int)(pause.tv_nsec / 1000000);
+                if (pause.tv_nsec < 8 * 1000 * 1000)
+                        pause.tv_nsec *= 2;
+        }
+        if (nlab_store_lock(st, NULL) == 0)
+                nlab_store_unlock(st);
 }
 
 /* Signal a running container under the lock; the wait for it to go happens unlocked, since
@@ -897,7 +913,7 @@ int nlab_container_stop(struct nlab_store *st, const char *id, int timeout_s, st
             nlab_proc_wait_gone(state.pid, state.pid_start, timeout_s < 0 ? -1 : timeout_s * 1000);
         if (gone != 1)
                 signal_container(&state, SIGKILL, NULL);
-        wait_shim(&state);
+        wait_shim(st, id, &state);
         return 0;
 }
 
@@ -911,7 +927,7 @@ int nlab_container_kill(struct nlab_store *st, const char *id, int sig, struct n
         if (r == 0)
                 r = nlab_err_set(err, NLAB_E_CONFLICT, "container %s is not running", cfg.name);
         if (r == 1 && sig == SIGKILL)
-                wait_shim(&state);
+                wait_shim(st, id, &state);
         nlab_ctr_config_free(&cfg);
         return r < 0 ? -1 : 0;
 }
@@ -986,7 +1002,7 @@ int nlab_container_remove(struct nlab_store *st, const char *id, bool force, str
         signal_container(&state, SIGKILL, NULL);
         /* The shim needs the lock to record the exit: wait for it unlocked. */
         nlab_store_unlock(st);
-        wait_shim(&state);
+        wait_shim(st, id, &state);
         if (nlab_store_lock(st, err) < 0) {
                 r = -1;
                 goto out;

@@ -194,6 +194,8 @@ static int open_current(struct nlab_log_writer *w)
 {
         struct stat sb;
 
+        if (!w->path)
+                return -1;
         w->fd = open(w->path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (w->fd < 0)
                 return -1;
@@ -206,10 +208,12 @@ void nlab_log_writer_open(struct nlab_log_writer *w, const char *path,
 {
         assert(w && path && o);
         memset(w, 0, sizeof(*w));
-        snprintf(w->path, sizeof(w->path), "%s", path);
+        w->fd = -1;
         w->opts = *o;
         w->at_line_start = true;
-        open_current(w);
+        w->path = strdup(path);
+        if (w->path)
+                open_current(w);
 }
 
 /* log.(n-2) -> log.(n-1) ... log -> log.1, then a fresh log; each rename replaces the oldest.
@@ -353,6 +357,8 @@ void nlab_log_writer_close(struct nlab_log_writer *w)
         if (w->fd >= 0)
                 close(w->fd);
         w->fd = -1;
+        free(w->path);
+        w->path = NULL;
 }
 
 /* The files as they are now, oldest first. Retries if a rotation moved `log` meanwhile. */

@@ -34,7 +34,7 @@ int nlab_log_opts_parse(const struct nlab_strv *kv, struct nlab_log_opts *o, str
  * for the newest output; what still cannot be written is counted and noted in the log once
  * writing works again. */
 struct nlab_log_writer {
-        char path[PATH_MAX];
+        char *path; /* allocated: a supervisor keeps one writer per container */
         struct nlab_log_opts opts;
         int fd;
         uint64_t size;    /* bytes in the current file */

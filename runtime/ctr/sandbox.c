@@ -500,7 +500,8 @@ int nlab_sandbox_run(const struct nlab_sandbox *sb)
         struct nlab_err err;
         size_t i;
 
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (sb->die_with_parent)
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (sb->own_net)
                 ipv6_off();
         if (wait_for_go(sb) < 0)

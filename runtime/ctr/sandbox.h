@@ -40,6 +40,7 @@ struct nlab_sandbox {
         const char *init_bin;   /* --init: netlab-init on the host, bound at NLAB_INIT_PATH */
         bool tty;               /* stdio[0] is a pty slave to become the controlling terminal */
         bool own_net;           /* the process got a fresh network namespace: bring lo up */
+        bool die_with_parent;   /* PDEATHSIG: an attached run's shim stays its parent */
         int stdio[3];
         int go_fd;  /* blocks until the parent side has finished networking */
         int err_fd; /* CLOEXEC: an errno written here means exec never happened */

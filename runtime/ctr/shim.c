@@ -21,6 +21,7 @@
 #include "runtime/ctr/helperbin.h"
 #include "runtime/ctr/image.h"
 #include "runtime/ctr/logfile.h"
+#include "runtime/ctr/shimsup.h"
 
 struct shim_msg {
         int pid;
@@ -43,7 +44,8 @@ static void write_full(int fd, const void *buf, size_t len)
         }
 }
 
-static int write_state_running(struct nlab_store *st, const char *id, int pid)
+static int write_state_running(struct nlab_store *st, const char *id, int pid, int shim_pid,
+                               unsigned long long shim_start)
 {
         struct nlab_ctr_state state;
 
@@ -51,8 +53,8 @@ static int write_state_running(struct nlab_store *st, const char *id, int pid)
         state.status = NLAB_CTR_RUNNING;
         state.pid = pid;
         state.pid_start = nlab_proc_starttime(pid);
-        state.shim_pid = getpid();
-        state.shim_start = nlab_proc_starttime(getpid());
+        state.shim_pid = shim_pid;
+        state.shim_start = shim_start;
         nlab_now_rfc3339(state.started_at, sizeof(state.started_at));
         return nlab_store_save_state(st, id, &state, NULL);
 }
@@ -75,7 +77,7 @@ static int link_netns(struct nlab_store *st, const char *id, int pid, char *what
 }
 
 struct shim_fds {
-        int ready_w, exit_w, go_r, err_w;
+        int ready_w, exit_w, go_r, err_w, sup_fd;
 };
 
 /* Found before forking, so a missing supervisor is an error of the start, not a lost shim. */
@@ -148,34 +150,71 @@ static void close_other_fds(int *keep, size_t n)
         syscall(SYS_close_range, lo, ~0U, 0);
 }
 
-static void keep_on_exec(int fd)
+/* The container's pid as /proc (and so every other netlab command) numbers it: the detached
+ * shim runs in the supervisor's pid namespace, where clone's answer means something else. */
+static int outer_pid(int pid)
 {
-        if (fd >= 0)
-                fcntl(fd, F_SETFD, 0);
+        int fd = (int)syscall(SYS_pidfd_open, pid, 0), outer;
+
+        if (fd < 0)
+                return -1;
+        outer = nlab_proc_pidfd_pid(fd);
+        close(fd);
+        return outer;
 }
 
-/* Become netlab-shim, which relays, reaps and then execs netlab to tear down. Failing that,
- * exit: the container dies with us (PDEATHSIG) and the next command reconciles its record. */
-static void exec_supervisor(const struct nlab_shim_req *req, const struct shim_bins *bins, int pid,
-                            int output, int stdin_keep, int exit_w)
+/* Detached: the supervisor takes over the output, the held stdin and the reaping. */
+static int hand_over(const struct nlab_shim_req *req, int sup_fd, int pid, int output,
+                     int stdin_keep)
 {
-        char a[7][24];
-        int fds[3] = {output, stdin_keep, exit_w}, i;
+        struct nlab_shim_reg reg;
 
-        snprintf(a[0], sizeof(a[0]), "%d", pid);
-        for (i = 0; i < 3; i++) {
-                keep_on_exec(fds[i]);
-                snprintf(a[1 + i], sizeof(a[1 + i]), "%d", fds[i]);
+        memset(&reg, 0, sizeof(reg));
+        snprintf(reg.id, sizeof(reg.id), "%s", req->id);
+        snprintf(reg.log_path, sizeof(reg.log_path), "%s", req->log_path ? req->log_path : "");
+        reg.pid = pid;
+        reg.has_output = output >= 0;
+        reg.has_stdin = stdin_keep >= 0;
+        reg.max_size = req->log_opts.max_size;
+        reg.max_file = req->log_opts.max_file;
+        return nlab_shim_sup_register(sup_fd, &reg, output, stdin_keep);
+}
+
+/* What the shim records once the container's process exists. Detached, the supervisor takes
+ * it first: whatever fails after that, the aborted process is reaped and torn down like any
+ * other, and a record never says running for a process nobody watches. */
+static void record_start(const struct nlab_shim_req *req, const struct nlab_shim_sup *sup,
+                         int sup_fd, int pid, int output, int stdin_keep, struct shim_msg *msg)
+{
+        int outer = req->attached ? pid : outer_pid(pid);
+
+        msg->pid = outer;
+        if (outer < 0) {
+                msg->errnum = errno ? errno : ESRCH;
+                snprintf(msg->what, sizeof(msg->what), "find the container's process");
+                return;
         }
-        snprintf(a[4], sizeof(a[4]), "%llu", (unsigned long long)req->log_opts.max_size);
-        snprintf(a[5], sizeof(a[5]), "%u", req->log_opts.max_file);
-        execl(bins->supervisor, "netlab-shim", a[0], a[1], a[2], a[3],
-              req->log_path ? req->log_path : "", a[4], a[5], bins->netlab, req->st->root, req->id,
-              (char *)NULL);
-        _exit(1);
+        if (!req->attached && hand_over(req, sup_fd, pid, output, stdin_keep) < 0) {
+                msg->errnum = errno;
+                snprintf(msg->what, sizeof(msg->what), "hand the container to its supervisor");
+                return;
+        }
+        if ((req->clone_flags & CLONE_NEWNET) &&
+            link_netns(req->st, req->id, outer, msg->what, sizeof(msg->what)) < 0) {
+                msg->errnum = errno;
+                return;
+        }
+        if (write_state_running(req->st, req->id, outer, req->attached ? getpid() : sup->pid,
+                                req->attached ? nlab_proc_starttime(getpid()) : sup->start) < 0) {
+                msg->errnum = EIO;
+                snprintf(msg->what, sizeof(msg->what), "write state");
+        }
 }
 
-static void shim_main(const struct nlab_shim_req *req, const struct shim_bins *bins,
+/* Attached, this process stays as the container's shim; detached, it starts the container in
+ * the supervisor's pid namespace, hands it over and exits, so the container becomes the
+ * supervisor's child. */
+static void shim_main(const struct nlab_shim_req *req, const struct nlab_shim_sup *sup,
                       struct shim_fds fds)
 {
         struct nlab_sandbox sb = req->sb;
@@ -183,7 +222,7 @@ static void shim_main(const struct nlab_shim_req *req, const struct shim_bins *b
         int output = -1, stdin_keep = -1, i;
         pid_t pid;
 
-        prctl(PR_SET_NAME, "netlab-shim");
+        prctl(PR_SET_NAME, req->attached ? "netlab-shim" : "netlab-starter");
         if (req->attached) {
                 for (i = 0; i < 3; i++)
                         sb.stdio[i] = dup_high(sb.stdio[i]);
@@ -191,18 +230,24 @@ static void shim_main(const struct nlab_shim_req *req, const struct shim_bins *b
                 open_detached_stdio(req, &sb, &output, &stdin_keep);
         }
         {
-                int keep[] = {fds.ready_w, fds.exit_w,  fds.go_r,           fds.err_w, sb.stdio[0],
-                              sb.stdio[1], sb.stdio[2], req->join_netns_fd, output,    stdin_keep};
+                int keep[] = {fds.ready_w,  fds.exit_w, fds.go_r,    fds.err_w,
+                              fds.sup_fd,   sb.stdio[0], sb.stdio[1], sb.stdio[2],
+                              req->join_netns_fd, output, stdin_keep};
                 close_other_fds(keep, sizeof(keep) / sizeof(keep[0]));
         }
         null_own_stdio();
         sb.go_fd = fds.go_r;
         sb.err_fd = fds.err_w;
+        /* Detached, the starter exits first: the pid namespace, not PDEATHSIG, ties the
+         * container to its supervisor. */
+        sb.die_with_parent = req->attached;
         pid = (pid_t)syscall(SYS_clone, req->clone_flags | SIGCHLD, NULL, NULL, NULL, NULL);
         if (pid == 0) {
                 close(fds.ready_w);
                 if (fds.exit_w >= 0)
                         close(fds.exit_w);
+                if (fds.sup_fd >= 0)
+                        close(fds.sup_fd);
                 if (output >= 0)
                         close(output);
                 if (req->join_netns_fd >= 0 && setns(req->join_netns_fd, CLONE_NEWNET) < 0)
@@ -220,21 +265,16 @@ static void shim_main(const struct nlab_shim_req *req, const struct shim_bins *b
                 write_full(fds.ready_w, &msg, sizeof(msg));
                 _exit(1);
         }
-        msg.pid = pid;
-        if ((req->clone_flags & CLONE_NEWNET) &&
-            link_netns(req->st, req->id, pid, msg.what, sizeof(msg.what)) < 0)
-                msg.errnum = errno;
-        if (!msg.errnum && write_state_running(req->st, req->id, pid) < 0) {
-                msg.errnum = EIO;
-                snprintf(msg.what, sizeof(msg.what), "write state");
-        }
+        record_start(req, sup, fds.sup_fd, pid, output, stdin_keep, &msg);
         write_full(fds.ready_w, &msg, sizeof(msg));
+        if (!req->attached)
+                _exit(0);
         close(fds.ready_w);
         if (req->join_netns_fd >= 0)
                 close(req->join_netns_fd);
-        if (req->attached) {
+        {
                 /* The caller's netlab stays resident while it waits anyway: reap and tear down
-                 * here, without the round trip through netlab-shim and back into netlab. */
+                 * here. */
                 int status = 0;
                 while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
                         ;
@@ -242,7 +282,6 @@ static void shim_main(const struct nlab_shim_req *req, const struct shim_bins *b
                                  req->on_exit);
                 _exit(0);
         }
-        exec_supervisor(req, bins, pid, output, stdin_keep, fds.exit_w);
 }
 
 /* The supervisor: NETLAB_SHIM_BIN, beside our own binary, the build tree's shim/, then
@@ -270,12 +309,15 @@ int nlab_shim_spawn(const struct nlab_shim_req *req, struct nlab_shim_handle *h,
                     struct nlab_err *err)
 {
         int ready[2] = {-1, -1}, go[2] = {-1, -1}, errp[2] = {-1, -1}, ex[2] = {-1, -1};
+        struct nlab_shim_sup sup = {.fd = -1, .pidns_fd = -1};
         struct shim_bins bins;
         struct shim_msg msg;
         pid_t first;
         int status;
 
-        if (!req->attached && find_bins(&bins, err) < 0)
+        if (!req->attached &&
+            (find_bins(&bins, err) < 0 ||
+             nlab_shim_sup_connect(req->st->root, bins.supervisor, bins.netlab, &sup, err) < 0))
                 return -1;
         if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
             (req->attached && pipe2(ex, O_CLOEXEC) < 0)) {
@@ -284,6 +326,7 @@ int nlab_shim_spawn(const struct nlab_shim_req *req, struct nlab_shim_handle *h,
                 close_pair(go);
                 close_pair(errp);
                 close_pair(ex);
+                nlab_shim_sup_close(&sup);
                 return nlab_err_sys(err, e, "create pipes");
         }
         first = fork();
@@ -293,20 +336,24 @@ int nlab_shim_spawn(const struct nlab_shim_req *req, struct nlab_shim_handle *h,
                 close_pair(go);
                 close_pair(errp);
                 close_pair(ex);
+                nlab_shim_sup_close(&sup);
                 return nlab_err_sys(err, e, "fork shim");
         }
         if (first == 0) {
-                /* Double fork: the shim is nobody's child but init's, like a daemon. */
-                struct shim_fds fds = {ready[1], ex[1], go[0], errp[1]};
+                /* Double fork: the shim is nobody's child but init's, like a daemon; detached,
+                 * it is forked into the supervisor's pid namespace. */
+                struct shim_fds fds = {ready[1], ex[1], go[0], errp[1], sup.fd};
                 close(ready[0]);
                 close(go[1]);
                 close(errp[0]);
                 if (ex[0] >= 0)
                         close(ex[0]);
                 setsid();
+                if (sup.pidns_fd >= 0 && setns(sup.pidns_fd, CLONE_NEWPID) < 0)
+                        _exit(1);
                 if (fork() != 0)
                         _exit(0);
-                shim_main(req, &bins, fds);
+                shim_main(req, &sup, fds);
         }
         close(ready[1]);
         close(go[0]);
@@ -316,6 +363,9 @@ int nlab_shim_spawn(const struct nlab_shim_req *req, struct nlab_shim_handle *h,
         while (waitpid(first, &status, 0) < 0 && errno == EINTR)
                 ;
         h->go_fd = go[1];
+        /* Our copy of the connection: once the container is handed over the supervisor has it
+         * to watch; if it never is, the supervisor may end. */
+        nlab_shim_sup_close(&sup);
         h->err_fd = errp[0];
         h->exit_fd = ex[0];
         if (nlab_read_full(ready[0], &msg, sizeof(msg)) != (ssize_t)sizeof(msg)) {
