@@ -309,6 +309,14 @@ static bool handle(struct nlab_sup *s, struct epoll_event *ev)
         return false;
 }
 
+/* Only teardown pids can be left: nothing else is kept once idle. */
+static void sup_free(struct nlab_sup *s)
+{
+        free(s->teardowns);
+        s->teardowns = NULL;
+        close(s->epfd);
+}
+
 static bool idle(const struct nlab_sup *s)
 {
         return !s->ctrs && !s->clients && s->n_teardowns == 0;
@@ -324,17 +332,23 @@ int nlab_sup_run(struct nlab_sup *s)
                 n = epoll_wait(s->epfd, ev, 32, s->served ? -1 : FIRST_CLIENT_MS);
                 if (n < 0 && errno == EINTR)
                         continue;
-                if (n <= 0 && !s->served)
+                if (n <= 0 && !s->served) {
+                        sup_free(s);
                         return 0;
-                if (n < 0)
+                }
+                if (n < 0) {
+                        sup_free(s);
                         return 1;
+                }
                 for (chld = false, i = 0; i < n; i++)
                         chld |= handle(s, &ev[i]);
                 if (chld)
                         reap(s);
                 /* Exiting resets whoever is still in the listener's backlog: they start a new
                  * supervisor rather than join a pid namespace about to end. */
-                if (s->served && idle(s))
+                if (s->served && idle(s)) {
+                        sup_free(s);
                         return 0;
+                }
         }
 }
