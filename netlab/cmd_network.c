@@ -262,21 +262,24 @@ out:
         return code;
 }
 
-/* network connect CONTAINER NETWORK: the arguments the other way round. Prints the hint and
- * returns 1 when that is what failed, else 0. */
+/* network connect CONTAINER NETWORK: the arguments the other way round (the network perhaps
+ * mistyped too). Prints the hint and returns 1 when that is what failed, else 0. */
 static int swapped(struct nlab_cli *cli, const char *verb, const char *first, const char *second)
 {
-        char id[NLAB_ID_LEN + 1];
+        char id[NLAB_ID_LEN + 1], network[sizeof(((struct nlab_net *)0)->name)];
         struct nlab_net net;
 
         if (nlab_network_load(&cli->st, first, &net, NULL) == 0 ||
-            nlab_store_resolve(&cli->st, first, id, NULL) < 0 ||
-            nlab_network_load(&cli->st, second, &net, NULL) < 0)
+            nlab_store_resolve(&cli->st, first, id, NULL) < 0)
+                return 0;
+        if (nlab_network_load(&cli->st, second, &net, NULL) == 0)
+                snprintf(network, sizeof(network), "%s", second);
+        else if (!nlab_network_near(&cli->st, second, network, sizeof(network)))
                 return 0;
         fprintf(stderr,
                 "netlab: error: network %s takes NETWORK CONTAINER: did you mean 'netlab network "
                 "%s %s %s'?\n",
-                verb, verb, second, first);
+                verb, verb, network, first);
         return 1;
 }
 

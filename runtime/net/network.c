@@ -350,8 +350,7 @@ nomem:
         return nlab_err_sys(err, ENOMEM, "listing networks");
 }
 
-/* "network REF not found", with the nearest name of a network that exists. */
-static int not_found(struct nlab_store *st, const char *ref, struct nlab_err *err)
+int nlab_network_near(struct nlab_store *st, const char *ref, char *out, size_t size)
 {
         const char **names = NULL, *near = NULL;
         struct nlab_net *all = NULL;
@@ -359,18 +358,30 @@ static int not_found(struct nlab_store *st, const char *ref, struct nlab_err *er
 
         if (nlab_network_list(st, &all, &n, NULL) == 0 && n)
                 names = calloc(n, sizeof(*names));
-        for (i = 0; names && i < n; i++)
+        for (i = 0; names && i < n; i++) {
                 names[i] = all[i].name;
-        if (names)
+                /* the Linux bridge's name (netlab0) for its network's (bridge) */
+                if (!near && all[i].bridge[0] && strcmp(all[i].bridge, ref) == 0)
+                        near = all[i].name;
+        }
+        if (names && !near)
                 near = nlab_suggest_name(ref, names, n);
         if (near)
-                nlab_err_set(err, NLAB_E_NOTFOUND, "network %s not found: did you mean %s?", ref,
-                             near);
-        else
-                nlab_err_set(err, NLAB_E_NOTFOUND, "network %s not found", ref);
+                snprintf(out, size, "%s", near);
         free(names);
         free(all);
-        return -1;
+        return near != NULL;
+}
+
+/* "network REF not found", with the nearest name of a network that exists. */
+static int not_found(struct nlab_store *st, const char *ref, struct nlab_err *err)
+{
+        char near[sizeof(((struct nlab_net *)0)->name)];
+
+        if (nlab_network_near(st, ref, near, sizeof(near)))
+                return nlab_err_set(err, NLAB_E_NOTFOUND, "network %s not found: did you mean %s?",
+                                    ref, near);
+        return nlab_err_set(err, NLAB_E_NOTFOUND, "network %s not found", ref);
 }
 
 int nlab_network_load(struct nlab_store *st, const char *ref, struct nlab_net *net,

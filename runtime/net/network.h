@@ -29,6 +29,9 @@ int nlab_network_load(struct nlab_store *st, const char *ref, struct nlab_net *n
                       struct nlab_err *err);
 /* Every network, predefined first, then by creation; free *nets. A record that does not parse
  * is left out. */
+/* The network a mistyped REF most likely means (a near name, or the network whose Linux bridge
+ * REF names) into out: 1 if there is one. */
+int nlab_network_near(struct nlab_store *st, const char *ref, char *out, size_t size);
 int nlab_network_list(struct nlab_store *st, struct nlab_net **nets, size_t *n,
                       struct nlab_err *err);
 /* The record as Docker shows it (netlab's own keys left out), for inspect and listings. */

@@ -115,6 +115,16 @@ check_says "network disconnect web1 backnet (swapped)" 1 \
 check "control: network disconnect backnet web1" nl network disconnect backnet web1
 check_says "a real unknown network in the right order is not called swapped" 1 \
         'netlab: error: network backnte not found: did you mean backnet?' nl network connect backnte web1
+check_says "swapped and the network mistyped: both in one hint" 1 \
+        "netlab: error: network connect takes NETWORK CONTAINER: did you mean 'netlab network connect backnet web1'?" \
+        nl network connect web1 backnte
+check_says "swapped, and nothing near the second word: not called swapped" 1 \
+        'netlab: error: no such container: zzzzzz' nl network connect web1 zzzzzz
+# The Linux bridge's name where the network's is meant (ip link shows netlab0, not bridge).
+brdev=$(nl network inspect -f '{{index .Options "com.docker.network.bridge.name"}}' bridge)
+check "control: --net bridge works" nl run --rm --net bridge busybox true
+check_says "--net $brdev (the default bridge's Linux name)" 125 \
+        "netlab: error: network $brdev not found: did you mean bridge?" nl run --rm --net "$brdev" busybox true
 
 nl rm -f web1 cafe12 late >/dev/null
 finish
