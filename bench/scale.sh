@@ -6,6 +6,7 @@
 # host-wide, so other work on the host moves it: the drop while starting and the gain while
 # removing are both printed, and their mean is the figure. With BASE_REF=<git ref>, the same run
 # first on netlab built from that ref (before/after; one after the other, each in its own sandbox).
+# What grows is set beside the same kernel work done through iproute2, measured in the same run.
 # Usage: [BASE_REF=REF] bench/scale.sh [path/to/netlab] [COUNT]   (root; runs in its own sandbox)
 set -euo pipefail
 here=$(dirname "$(realpath "$0")")
@@ -39,7 +40,21 @@ cpu_per_start() {
         nl rm -f $(cat /run/netlab-bench/cpu.ids) >/dev/null
         awk -F, -v n="$cpu_n" '/task-clock/ {printf "%.2f", $1 / n}' /run/netlab-bench/cpu.stat
 }
+# The same kernel work without netlab, as a baseline for what grows: a network namespace, a veth
+# pair on the network's bridge with its other end inside, and a fresh sysfs mounted there (what
+# `ip netns exec` does), through iproute2. Kept until measured, then removed.
+br=$(nl network inspect -f '{{index .Options "com.docker.network.bridge.name"}}' scalenet)
+raw_cpu_per_start() {
+        command -v perf >/dev/null || { echo "-"; return; }
+        perf stat -x, -e task-clock -o /run/netlab-bench/raw.stat -- bash -c \
+                "for ((i = 0; i < $cpu_n; i++)); do ip netns add nlraw\$i &&
+                 ip link add nlrh\$i type veth peer name eth0 netns nlraw\$i &&
+                 ip link set nlrh\$i master $br up && ip netns exec nlraw\$i ip link set eth0 up; done"
+        for ((i = 0; i < cpu_n; i++)); do ip netns del nlraw$i; done
+        awk -F, -v n="$cpu_n" '/task-clock/ {printf "%.2f", $1 / n}' /run/netlab-bench/raw.stat
+}
 cpu_none=$(cpu_per_start)
+raw_none=$(raw_cpu_per_start)
 sync; echo 3 >/proc/sys/vm/drop_caches 2>/dev/null || true
 before=$(avail)
 fields="AnonPages Shmem SUnreclaim SReclaimable KernelStack PageTables Percpu"
@@ -87,6 +102,7 @@ printf 'host memory per container, unreclaimable kernel memory + PSS of shim and
 # Beside COUNT-N: N of the idle ones make room (a bridge takes at most 1024 ports).
 nl rm -f $(nl ps -q | head -n "$cpu_n") >/dev/null
 cpu_full=$(cpu_per_start)
+raw_full=$(raw_cpu_per_start)
 nl rm -f $(nl ps -q) >/dev/null
 sleep 2
 gone=$(avail)
@@ -97,3 +113,6 @@ printf 'host memory per container, mean of both: %.1f KiB = %.2f MiB (target at 
 echo "median start, batch $((COUNT / batch)) vs batch 1: $(ratio "$med" "$first")x (target at most 1.2x)"
 printf 'CPU per run -d (perf, %d starts): beside none %s ms, beside %d %s ms: %sx (target at most 1.2x)\n' \
         "$cpu_n" "$cpu_none" "$((n - cpu_n))" "$cpu_full" "$(ratio "$cpu_full" "$cpu_none")"
+printf 'what grows: netlab +%s ms per start; the same kernel work through iproute2 (netns, veth on the bridge, fresh sysfs) %s ms beside none, %s ms beside %d: +%s ms\n' \
+        "$(awk -v a=$cpu_full -v b=$cpu_none 'BEGIN{printf "%.2f", a-b}')" "$raw_none" "$raw_full" \
+        "$((n - cpu_n))" "$(awk -v a=$raw_full -v b=$raw_none 'BEGIN{printf "%.2f", a-b}')"

@@ -231,9 +231,12 @@ int nlab_endpoint_attach(const struct nlab_endpoint_req *req, struct nlab_err *e
         if (r == 0)
                 r = nlab_link_set_hairpin(host, req->host_ifname, err);
         if (r == 0)
-                r = nlab_link_set_up(host, req->host_ifname, 1, err);
-        if (r == 0)
                 r = configure_inside(ctr, req, err);
+        /* Up last: the carrier then comes up after our last netlink request, and the bridge's
+         * walk over its ports (in the kernel's linkwatch worker, holding RTNL) no longer makes
+         * the route above wait for it, a wait that grew with the number of ports. */
+        if (r == 0)
+                r = nlab_link_set_up(host, req->host_ifname, 1, err);
         if (r < 0)
                 goto undo_veth;
         return 0;
