@@ -71,7 +71,8 @@ static void accept_client(struct nlab_sup *s)
         if (fd < 0)
                 return;
         c = calloc(1, sizeof(*c));
-        if (!c || send(fd, &hello, 1, MSG_NOSIGNAL) != 1 || (c->fd = fd, watch(s, fd, &c->tag)) < 0) {
+        if (!c || send(fd, &hello, 1, MSG_NOSIGNAL) != 1 ||
+            (c->fd = fd, watch(s, fd, &c->tag)) < 0) {
                 free(c);
                 close(fd);
                 return;
@@ -146,7 +147,9 @@ static void read_client(struct nlab_sup *s, struct nlab_sup_client *c)
                 struct cmsghdr align;
         } u;
         struct iovec iov = {.iov_base = &reg, .iov_len = sizeof(reg)};
-        struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+        struct msghdr m = {.msg_iov = &iov,
+                           .msg_iovlen = 1,
+                           .msg_control = u.buf,
                            .msg_controllen = sizeof(u.buf)};
         struct cmsghdr *cm;
         int fds[2] = {-1, -1}, n_fds = 0, i;

@@ -230,9 +230,9 @@ static void shim_main(const struct nlab_shim_req *req, const struct nlab_shim_su
                 open_detached_stdio(req, &sb, &output, &stdin_keep);
         }
         {
-                int keep[] = {fds.ready_w,  fds.exit_w, fds.go_r,    fds.err_w,
-                              fds.sup_fd,   sb.stdio[0], sb.stdio[1], sb.stdio[2],
-                              req->join_netns_fd, output, stdin_keep};
+                int keep[] = {fds.ready_w,        fds.exit_w,  fds.go_r,    fds.err_w,
+                              fds.sup_fd,         sb.stdio[0], sb.stdio[1], sb.stdio[2],
+                              req->join_netns_fd, output,      stdin_keep};
                 close_other_fds(keep, sizeof(keep) / sizeof(keep[0]));
         }
         null_own_stdio();

@@ -19,7 +19,7 @@
 #include "runtime/base/proc.h"
 #include "runtime/base/unixsock.h"
 
-#define REPLY_TIMEOUT_S 10
+#define REPLY_TIMEOUT_S  10
 #define READY_TIMEOUT_MS 5000
 
 static void sup_reset(struct nlab_shim_sup *s)
@@ -105,8 +105,8 @@ static int sup_start(const char *root, const char *bin, const char *netlab, stru
                 return nlab_err_sys(err, errno, "create a pipe");
         first = fork();
         if (first == 0) {
-                pid_t sup = (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, NULL, NULL, NULL,
-                                           NULL);
+                pid_t sup =
+                    (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, NULL, NULL, NULL, NULL);
                 if (sup == 0)
                         exec_supervisor(root, bin, netlab, ready[1]);
                 _exit(sup < 0 ? 1 : 0);

@@ -14,7 +14,6 @@
 #include "runtime/lab/probe.h"
 #include "runtime/net/network.h"
 
-#define PROBE_MS 1500
 #define DRAIN_MS 100
 
 struct open_point {
@@ -205,7 +204,7 @@ static int probe(struct nlab_trace *t, const struct nlab_party *a, struct in_add
 
         inet_ntop(AF_INET, &ip, addr, sizeof(addr));
         snprintf(dst, sizeof(dst), port ? "%s:%u" : "%s", addr, port);
-        if (nlab_probe_reach(nlab_party_netns(a), ip, port, proto, PROBE_MS, &res, err) < 0)
+        if (nlab_probe_reach(nlab_party_netns(a), ip, port, proto, NLAB_PROBE_MS, &res, err) < 0)
                 return -1;
         snprintf(t->probe, sizeof(t->probe), "%s to %s from %s: %s", names[proto], dst,
                  nlab_party_name(a), nlab_probe_status_str(res.status));

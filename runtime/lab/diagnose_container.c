@@ -100,7 +100,7 @@ static void name_step(struct nlab_diag *d, struct nlab_store *st, const struct n
                 return;
         i = (size_t)nlab_resolvconf_nameserver(text, &ns);
         free(text);
-        if (!i || nlab_probe_resolve(nlab_party_netns(a), ns, bname, PROBE_MS, &res, NULL) < 0)
+        if (!i || nlab_probe_resolve(nlab_party_netns(a), ns, bname, NLAB_PROBE_MS, &res, NULL) < 0)
                 return;
         for (i = 0; i < res.naddrs; i++) {
                 char got[INET_ADDRSTRLEN];

@@ -11,7 +11,6 @@
 #include "runtime/lab/party.h"
 #include "runtime/net/external.h"
 
-#define PROBE_MS 1500
 
 /* B, B:PORT or B:PORT/tcp|udp: port 0 and ICMP without a port. */
 struct target {

@@ -88,7 +88,6 @@ static bool publisher_way_in_step(struct nlab_diag *d, struct nlab_store *st,
         return false;
 }
 
-/* From the host or a test host: no shared network to check, only b's side of the path. */
 /* A machine outside (an external host, linked to the lab host) reaches a container only through
  * a port published on the host, at the host's address on its link: the firewall drops packets
  * from outside to a container's own address. */
@@ -133,6 +132,7 @@ static void outside_via_published(struct nlab_diag *d, struct nlab_store *st,
         diag_final_probe(d, a, a->x->host_addr, host, &via);
 }
 
+/* From the host or a test host: no shared network to check, only b's side of the path. */
 void diag_outside_to_container(struct nlab_diag *d, struct nlab_store *st,
                                const struct nlab_party *a, const struct nlab_party *b,
                                const struct target *t)

@@ -194,7 +194,7 @@ void diag_final_probe(struct nlab_diag *d, const struct nlab_party *a, struct in
                  t->port ? "/" : "", t->port ? (t->proto == NLAB_PROTO_UDP ? "udp" : "tcp") : "");
         if (d->seen)
                 res = *d->seen;
-        else if (nlab_probe_reach(nlab_party_netns(a), dst, t->port, t->proto, PROBE_MS, &res,
+        else if (nlab_probe_reach(nlab_party_netns(a), dst, t->port, t->proto, NLAB_PROBE_MS, &res,
                                   NULL) < 0)
                 res.status = NLAB_PROBE_TIMEOUT;
         if (res.status != NLAB_PROBE_OK &&

@@ -10,6 +10,7 @@
 #include "runtime/lab/explain_int.h"
 #include "runtime/lab/probe.h"
 
+/* --verify probes every claim of a lab: a shorter wait than diagnose keeps it quick. */
 #define PROBE_MS 1000
 
 bool nlab_xp_same_netns(const struct nlab_party *a, const struct nlab_party *b)

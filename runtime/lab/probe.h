@@ -12,6 +12,10 @@
 #include "runtime/base/err.h"
 #include "runtime/base/proto.h"
 
+/* How long diagnose (and its --capture trace) waits for one probe: a lab's answers come in
+ * well under it, so only what is dropped waits this long. */
+#define NLAB_PROBE_MS 1500
+
 enum nlab_probe_status {
         NLAB_PROBE_OK,          /* connected, echo reply, reply datagram, DNS answer */
         NLAB_PROBE_TIMEOUT,     /* nothing came back in time */
