@@ -20,6 +20,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "runtime/base/unixsock.h"
+#include "runtime/ctr/shimwire.h"
 #include "shim/supervisor.h"
 
 /* A root may hold thousands of containers, each an output fd and a log fd here. */
@@ -35,20 +37,21 @@ static void raise_fd_limit(void)
 
 static int listen_on(const char *root)
 {
-        struct sockaddr_un a = {.sun_family = AF_UNIX};
-        int fd;
+        char path[PATH_MAX];
+        struct sockaddr_un a;
+        int fd = -1, dir_fd;
 
-        if ((size_t)snprintf(a.sun_path, sizeof(a.sun_path), "%s/shim.sock", root) >=
-            sizeof(a.sun_path))
-                return -1;
-        fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        if (fd < 0)
+        if ((size_t)snprintf(path, sizeof(path), "%s/%s", root, NLAB_SHIM_SOCK) >= sizeof(path) ||
+            nlab_unix_addr(path, &a, &dir_fd) < 0)
                 return -1;
         unlink(a.sun_path); /* a stale one from a supervisor that is gone (we hold shim.lock) */
-        if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(fd, 128) < 0) {
+        fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd >= 0 && (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(fd, 128) < 0)) {
                 close(fd);
-                return -1;
+                fd = -1;
         }
+        if (dir_fd >= 0)
+                close(dir_fd);
         return fd;
 }
 

@@ -86,6 +86,15 @@ check_eq "detached -i: stdin stays open (cat keeps running)" running \
         "$(nl run -di --name cat --net shimnet busybox cat >/dev/null; sleep 0.3; nl inspect -f '{{.State.Status}}' cat)"
 nl rm -f cat >/dev/null
 
+# --- A state root whose path is too long for a unix socket's address still gets its supervisor.
+long=$(mktemp -d /run/longroot.XXXXXX)/$(printf 'x%.0s' $(seq 1 120)) # /run is the sandbox's
+mkdir -m 700 "$long"
+check "a state root of ${#long} characters: run -d works" \
+        "$NETLAB" --root "$long" run -d --name longroot --net none busybox sleep 1107
+check_eq "... under a supervisor" netlab-shim "$(ps -o comm= -p "$(ps -o ppid= -p "$(pgrep -xf 'sleep 1107')" | tr -d ' ')")"
+check "... and rm -f ends it" "$NETLAB" --root "$long" rm -f longroot
+check "... with its supervisor" wait_until 5 sh -c "[ \$(pgrep -xf 'sleep 1107' | wc -l) = 0 ]"
+
 # --- A killed supervisor takes its containers with it (its pid namespace ends), and the next
 # command reconciles them. ----------------------------------------------------------------------
 nl run -d --name orphan --net shimnet busybox sleep 1103 >/dev/null
