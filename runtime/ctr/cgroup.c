@@ -9,6 +9,7 @@
 #include "runtime/ctr/cgroup.h"
 
 #include <assert.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -582,4 +583,44 @@ void nlab_cgroup_remove(const struct nlab_store *st, const char *id)
                 remove_dir(dirs[i]);
         if (record_path(st, id, path, sizeof(path), NULL) == 0)
                 unlink(path);
+}
+
+/* Every container directory under dir (this root's netlab/<rootkey>/), then dir and netlab/. */
+static void remove_key_dir(const char *key_dir)
+{
+        char path[PATH_MAX + 256];
+        struct dirent *e;
+        DIR *d = opendir(key_dir);
+
+        if (!d)
+                return;
+        while ((e = readdir(d)))
+                if (e->d_type == DT_DIR && e->d_name[0] != '.' &&
+                    (size_t)snprintf(path, sizeof(path), "%s/%s", key_dir, e->d_name) <
+                        sizeof(path))
+                        rmdir_wait(path);
+        closedir(d);
+        snprintf(path, sizeof(path), "%s/x", key_dir);
+        remove_dir(path); /* no x: only the two levels above go, when empty */
+}
+
+void nlab_cgroup_remove_all(const struct nlab_store *st)
+{
+        /* Every hierarchy a container may use; without memory or cpu, those that every one does. */
+        struct nlab_cgroup_spec all = {.memory_max = 1, .nano_cpus = 1}, base = {0};
+        char key_dir[PATH_MAX], *slash;
+        struct plan p;
+        int h;
+
+        if (make_plan(st, "x", &all, &p, NULL) < 0 && make_plan(st, "x", &base, &p, NULL) < 0)
+                return;
+        for (h = 0; h < H_N; h++) {
+                if (!p.dir[h][0])
+                        continue;
+                snprintf(key_dir, sizeof(key_dir), "%s", p.dir[h]);
+                if ((slash = strrchr(key_dir, '/')) != NULL) {
+                        *slash = '\0';
+                        remove_key_dir(key_dir);
+                }
+        }
 }

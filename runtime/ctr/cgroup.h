@@ -96,5 +96,8 @@ int nlab_cgroup_join_files(const struct nlab_store *st, const char *id,
 int nlab_cgroup_join_self(const struct nlab_store *st, const char *id, struct nlab_err *err);
 /* Remove the container's cgroups once its processes are gone; missing is fine. */
 void nlab_cgroup_remove(const struct nlab_store *st, const char *id);
+/* Remove every cgroup of this state root, also those whose container record is lost (killing
+ * what is left in them): for `system reset`. */
+void nlab_cgroup_remove_all(const struct nlab_store *st);
 
 #endif

@@ -188,3 +188,15 @@ int nlab_shim_sup_register(int fd, const struct nlab_shim_reg *reg, int out_fd, 
         }
         return 0;
 }
+
+void nlab_shim_sup_stop(const char *root)
+{
+        struct nlab_shim_sup s;
+
+        if (sup_try(root, &s) < 0)
+                return;
+        /* Its pid namespace ends with it, taking any container left in it along. */
+        kill(s.pid, SIGKILL);
+        nlab_proc_wait_gone(s.pid, s.start, 5000);
+        nlab_shim_sup_close(&s);
+}

@@ -17,6 +17,9 @@ struct nlab_shim_sup {
 int nlab_shim_sup_connect(const char *root, const char *bin, const char *netlab,
                           struct nlab_shim_sup *s, struct nlab_err *err);
 void nlab_shim_sup_close(struct nlab_shim_sup *s);
+/* End the state root's supervisor, if one runs, and so every process still in its pid namespace
+ * (for `system reset`, after the containers it knows of are removed). */
+void nlab_shim_sup_stop(const char *root);
 /* Send one registration with its fds (-1: none) and wait for the supervisor's ack; -1 with
  * errno on failure. */
 int nlab_shim_sup_register(int fd, const struct nlab_shim_reg *reg, int out_fd, int stdin_fd);

@@ -13,7 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "runtime/ctr/cgroup.h"
 #include "runtime/ctr/container.h"
+#include "runtime/ctr/shimsup.h"
 #include "runtime/kernel/firewall.h"
 #include "runtime/base/fsutil.h"
 #include "runtime/net/external.h"
@@ -141,6 +143,8 @@ int nlab_system_reset(struct nlab_store *st, struct nlab_err *err)
 
         nlab_err_clear(err);
         remove_containers(st, err);
+        nlab_shim_sup_stop(st->root);
+        nlab_cgroup_remove_all(st);
         remove_networks(st, err);
         keep_first(err, &e, nlab_external_remove_all(st, &e));
         stop_dns(st);

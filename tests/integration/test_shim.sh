@@ -106,4 +106,16 @@ check_eq "the next command records them exited" "exited 137 exited 137" \
         "$(nl inspect -f '{{.State.Status}} {{.State.ExitCode}}' orphan orphan2 | tr '\n' ' ' | sed 's/ $//')"
 check "a new start gets a new supervisor" nl run -d --name after --net shimnet busybox true
 check "... and its container runs to its end" wait_until 5 sh -c "[ \"\$($NETLAB inspect -f '{{.State.Status}}' after)\" = exited ]"
+
+# --- system reset ends the supervisor, and with it a container whose record was lost. --------
+nl run -d --name lostrec --net shimnet busybox sleep 1108 >/dev/null
+lost=$(nl inspect -f '{{.Id}}' lostrec)
+rm -rf "$NETLAB_ROOT/containers/$lost"
+check_eq "control: the container runs without its record" 1 "$(pgrep -xf 'sleep 1108' | wc -l)"
+lost_cgroups() { find /sys/fs/cgroup -type d -name "$lost" 2>/dev/null; }
+check "control: its cgroups exist" test -n "$(lost_cgroups)"
+check "system reset" nl system reset --force
+check_eq "no container process is left" 0 "$(pgrep -xf 'sleep 1108' | wc -l)"
+check_eq "no cgroup of it is left" "" "$(lost_cgroups)"
+check "no supervisor is left" wait_until 5 sh -c "! pgrep -x netlab-shim >/dev/null"
 finish
