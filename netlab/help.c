@@ -196,8 +196,9 @@ static const struct help helps[] = {
                "host (the host's root file system, read-only).\n"},
     {"system", "Usage: netlab system reset [--force]\n"
                "\n"
-               "Remove everything netlab made for this state root: every container (its shim\n"
-               "and processes), every network bridge, the nftables tables inet netlab and bridge\n"
+               "Remove everything netlab made for this state root: every container (its\n"
+               "processes and cgroups, and the root's supervisor netlab-shim with whatever is\n"
+               "left under it), every network bridge, the nftables tables inet netlab and bridge\n"
                "netlab, network namespace mounts, netlab-dns, and the state root's contents. If\n"
                "net.ipv4.ip_forward was 0 before netlab first turned it on, it is set back to 0.\n"
                "\n"
