@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "dns/state.h"
+#include "runtime/base/unixsock.h"
 
 uint64_t nlab_dnsd_now_ms(void)
 {
@@ -497,15 +498,24 @@ static int take_pidfile(struct nlab_dns_server *srv, char *msg, size_t msglen)
 
 static int open_control(struct nlab_dns_server *srv, char *msg, size_t msglen)
 {
-        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        struct sockaddr_un sa;
+        int dir_fd, e;
 
-        memcpy(sa.sun_path, srv->sockpath, sizeof(sa.sun_path));
         unlink(srv->sockpath); /* a stale socket of a killed daemon; we hold the lock */
-        srv->ctlfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        if (srv->ctlfd < 0 || fchmod(srv->ctlfd, 0600) < 0 ||
-            bind(srv->ctlfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-            listen(srv->ctlfd, 16) < 0) {
+        if (nlab_unix_addr(srv->sockpath, &sa, &dir_fd) < 0) {
                 snprintf(msg, msglen, "control socket %s: %s", srv->sockpath, strerror(errno));
+                return -1;
+        }
+        srv->ctlfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        e = srv->ctlfd < 0 || fchmod(srv->ctlfd, 0600) < 0 ||
+                    bind(srv->ctlfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+                    listen(srv->ctlfd, 16) < 0
+                ? errno
+                : 0;
+        if (dir_fd >= 0)
+                close(dir_fd);
+        if (e) {
+                snprintf(msg, msglen, "control socket %s: %s", srv->sockpath, strerror(e));
                 return -1;
         }
         return nlab_dnsd_ep_ctl(srv, EPOLL_CTL_ADD, srv->ctlfd, nlab_dnsd_tag(W_CONTROL, 0),

@@ -97,8 +97,7 @@ struct host_upstreams {
 
 struct nlab_dns_server {
         struct nlab_dns_server_config cfg;
-        char dnsdir[PATH_MAX], pidpath[PATH_MAX];
-        char sockpath[sizeof(((struct sockaddr_un *)0)->sun_path)];
+        char dnsdir[PATH_MAX], pidpath[PATH_MAX], sockpath[PATH_MAX];
         int epfd, ctlfd, sigfd, pidfd;
         int nlfd;              /* address and link changes: which bridge holds a gateway */
         struct in_addr *local; /* the host's own addresses */

@@ -113,4 +113,17 @@ nl network rm many >/dev/null
 nl rm -f web web2 client bonly onbridge loop hidden hidden2 peer after >/dev/null
 nl network rm neta netb inside >/dev/null
 check_fails "the daemon is gone with the last network" pgrep -f 'netlab-dns --root'
+
+# A state root whose path is too long for a unix socket's address still gets its netlab-dns.
+long=$(mktemp -d /run/longroot.XXXXXX)/$(printf 'y%.0s' $(seq 1 120)) # /run is the sandbox's
+mkdir -m 700 "$long"
+ln() { "$NETLAB" --root "$long" "$@"; }
+ln network create --subnet 10.93.0.0/24 longnet >/dev/null
+ln run -d --name lweb --net longnet busybox sleep 1d >/dev/null
+ln run -d --name lclient --net longnet busybox sleep 1d >/dev/null
+check_eq "a state root of ${#long} characters: names resolve" "10.93.0.2" \
+        "$(ln exec lclient nslookup lweb 2>/dev/null | awk '/^Name:/{n=1} n && /^Address/{print $NF}')"
+ln rm -f lweb lclient >/dev/null
+ln network rm longnet >/dev/null
+check_fails "... and its daemon is gone with its network" pgrep -f "netlab-dns --root $long"
 finish
