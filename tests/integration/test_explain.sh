@@ -51,6 +51,34 @@ check_match "a loopback listener: not from its network" \
         "no  not from network front \(.*\): it listens on 127.0.0.1 only" "$out"
 check_match "a container with no listener says so" "nothing in client listens on 80/tcp" \
         "$(nl explain client:80)"
+
+# UDP: a lasting listener (the host image's python3: busybox's nc has no UDP), published.
+nl run -d --name udpd --net front -p 5354:5353/udp host /usr/bin/python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 5353))
+while True:
+    data, peer = s.recvfrom(2048)
+    s.sendto(data, peer)' >/dev/null
+udp_ip=$(nl inspect -f '{{.NetworkSettings.Networks.front.IPAddress}}' udpd)
+wait_until 5 sh -c "grep -q ':14E9 ' /proc/\$('$NETLAB' inspect -f '{{.State.Pid}}' udpd)/net/udp"
+out=$(nl explain udpd:5353/udp)
+check_match "a UDP listener is read from the kernel" "udpd:5353/udp \(listening on 0.0.0.0\)" "$out"
+check_match "UDP: from its network" "yes from network front \(.*\) at $udp_ip:5353" "$out"
+check_match "UDP: from outside through the published port" "yes from outside through 0.0.0.0:5354" "$out"
+check_match "UDP: not from other networks at its own address" \
+        "no  not from other networks at its own address" "$out"
+check_match "the same port over TCP: nothing listens" "nothing in udpd listens on 5353/tcp" \
+        "$(nl explain udpd:5353)"
+out=$(nl explain --verify udpd:5353/udp); rc=$?
+check_eq "UDP --verify: the probes agree with every claim (exit 0)" 0 "$rc"
+check_match "... a datagram from its network is answered" \
+        "verified: from [a-z0-9]+ to $udp_ip:5353/udp: connected" "$out"
+check_match "... one from another network is not" \
+        "verified: from [a-z0-9]+ to $udp_ip:5353/udp: timeout" "$out"
+check_match "... and one from outside through the mapping is" \
+        "verified: from lan to [0-9.]+:5354/udp: connected" "$out"
+nl rm -f udpd >/dev/null
 out=$(nl explain --all)
 check_match "--all: one line per exposure, published" \
         "^web:80/tcp is reachable from outside through 0.0.0.0:8080; also from front, the host, other networks through the published port$" "$out"
