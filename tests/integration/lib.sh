@@ -143,6 +143,25 @@ finish() {
 # make_external NAME HOST_ADDR EXT_ADDR: a test host in its own netns, joined to the sandbox
 # ("the lab host") by a veth; HOST_ADDR/24 on the host end, EXT_ADDR/24 inside. It plays "the
 # internet": it has no route to container subnets unless a test adds one.
+# Every FILE.lab in DIR run at once (each scenario is its own sandbox); one ok/not ok per file,
+# named "PREFIX FILE", with the failing lines of a failed run. Outputs stay in WORK.
+run_labs() { # PREFIX DIR WORK
+        local prefix=$1 dir=$2 work=$3 f b pids=()
+        for f in "$dir"/*.lab; do
+                b=$(basename "$f" .lab)
+                ( nl scenario run "$f" >"$work/$b.out" 2>&1; echo $? >"$work/$b.rc" ) &
+                pids+=($!)
+        done
+        wait "${pids[@]}"
+        for f in "$dir"/*.lab; do
+                b=$(basename "$f" .lab)
+                if [ "$(cat "$work/$b.rc")" = 0 ]; then ok "$prefix $b"; else
+                        not_ok "$prefix $b (exit $(cat "$work/$b.rc"))"
+                        grep -a -E -A3 '^\[FAIL\]|error' "$work/$b.out" | sed 's/^/# /'
+                fi
+        done
+}
+
 make_external() {
         local name=$1 host=$2 ext=$3
         ip netns add "$name"

@@ -6,22 +6,8 @@ lib=$(realpath "$(dirname "$NETLAB_TESTLIB")/../../scenarios/course")
 work=$(mktemp -d /tmp/netlab-course-test.XXXXXX)
 
 # Every file passes; several run at once, each in its own sandbox.
-pids=()
-for f in "$lib"/*.lab; do
-        b=$(basename "$f" .lab)
-        ( nl scenario run "$f" >"$work/$b.out" 2>&1; echo $? >"$work/$b.rc" ) &
-        pids+=($!)
-done
-wait "${pids[@]}"
-n=0
-for f in "$lib"/*.lab; do
-        b=$(basename "$f" .lab)
-        n=$((n + 1))
-        if [ "$(cat "$work/$b.rc")" = 0 ]; then ok "course $b"; else
-                not_ok "course $b (exit $(cat "$work/$b.rc"))"
-                grep -a -E -A3 '^\[FAIL\]|error' "$work/$b.out" | sed 's/^/# /'
-        fi
-done
+run_labs course "$lib" "$work"
+n=$(ls "$lib"/*.lab | wc -l)
 check "the library has 10 to 15 files" test "$n" -ge 10 -a "$n" -le 15
 check_match "every file is listed in the README" "^$(ls "$lib"/*.lab | wc -l)\$" \
         "$(for f in "$lib"/*.lab; do grep -c "\`$(basename "$f")\`" "$lib/README.md"; done | grep -c '^[1-9]')"

@@ -7,20 +7,7 @@ work=$(mktemp -d /tmp/netlab-scen-test.XXXXXX)
 labs_before=$(ls -d /run/netlab-lab.* 2>/dev/null | wc -l)
 
 # The library: every file must pass; several run at once, each in its own sandbox.
-pids=()
-for f in "$lib"/*.lab; do
-        b=$(basename "$f" .lab)
-        ( nl scenario run "$f" >"$work/$b.out" 2>&1; echo $? >"$work/$b.rc" ) &
-        pids+=($!)
-done
-wait "${pids[@]}"
-for f in "$lib"/*.lab; do
-        b=$(basename "$f" .lab)
-        if [ "$(cat "$work/$b.rc")" = 0 ]; then ok "scenario $b"; else
-                not_ok "scenario $b (exit $(cat "$work/$b.rc"))"
-                grep -a -E -A3 '^\[FAIL\]|error' "$work/$b.out" | sed 's/^/# /'
-        fi
-done
+run_labs scenario "$lib" "$work"
 
 check_match "scenario list shows titles in teaching order" \
         "^01-none.lab +--network none.*02-host.lab" "$(nl scenario list "$lib" | tr '\n' ' ')"
