@@ -3,6 +3,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+int nlab_strv_append(struct nlab_strv *sv, const struct nlab_strv *from)
+{
+        size_t i;
+
+        for (i = 0; from && i < from->n; i++)
+                if (nlab_strv_push(sv, from->v[i]) < 0)
+                        return -1;
+        return 0;
+}
+
 int nlab_strv_push(struct nlab_strv *sv, const char *s)
 {
         char **nv = realloc(sv->v, (sv->n + 2) * sizeof(char *));

@@ -11,6 +11,8 @@ struct nlab_strv {
 
 /* Append a copy of s; -1 when out of memory. */
 int nlab_strv_push(struct nlab_strv *sv, const char *s);
+/* Append copies of every string of from (NULL or empty: nothing); -1 when out of memory. */
+int nlab_strv_append(struct nlab_strv *sv, const struct nlab_strv *from);
 void nlab_strv_free(struct nlab_strv *sv);
 
 #endif

@@ -133,7 +133,6 @@ static int build_plan(struct nlab_store *st, const char *id, const struct nlab_e
         struct nlab_strv all = {0};
         struct rlimit own;
         char line[300];
-        size_t i;
         int r = -1;
 
         if (nlab_container_load(st, id, &cfg, &state, err) < 0)
@@ -161,15 +160,13 @@ static int build_plan(struct nlab_store *st, const char *id, const struct nlab_e
                 plan->nproc.rlim_max = own.rlim_max;
         if (plan->nproc.rlim_cur > plan->nproc.rlim_max)
                 plan->nproc.rlim_cur = plan->nproc.rlim_max;
-        for (i = 0; i < cfg.env.n; i++)
-                nlab_strv_push(&all, cfg.env.v[i]);
+        nlab_strv_append(&all, &cfg.env);
         snprintf(line, sizeof(line), "HOSTNAME=%s", cfg.hostname);
         nlab_strv_push(&all, line);
         nlab_strv_push(&all, "HOME=/root");
         if (req->tty)
                 nlab_strv_push(&all, "TERM=xterm");
-        for (i = 0; req->env && i < req->env->n; i++)
-                nlab_strv_push(&all, req->env->v[i]);
+        nlab_strv_append(&all, req->env);
         if (nlab_caps_compute(&cfg.cap_add, &cfg.cap_drop, cfg.privileged, &plan->caps, err) < 0) {
                 nlab_strv_free(&all);
                 goto out;

@@ -231,10 +231,8 @@ int nlab_netmode_namespaces(struct nlab_store *st, const struct nlab_ctr_config 
 static struct nlab_strv copy(const struct nlab_strv *from)
 {
         struct nlab_strv sv = {0};
-        size_t i;
 
-        for (i = 0; i < from->n; i++)
-                nlab_strv_push(&sv, from->v[i]);
+        nlab_strv_append(&sv, from);
         return sv;
 }
 

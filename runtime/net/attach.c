@@ -24,7 +24,6 @@ int nlab_attach_request(const struct nlab_net *net, const char *ip, const char *
         const char *name = net->name;
         bool user = nlab_network_is_user(net);
         uint8_t macb[6];
-        size_t i;
 
         if (ip && !user)
                 return nlab_err_set(err, NLAB_E_INVALID,
@@ -56,9 +55,8 @@ int nlab_attach_request(const struct nlab_net *net, const char *ip, const char *
         if (nlab_ctr_config_set(&ep->network, name) < 0 ||
             nlab_ctr_config_set(&ep->ipam_ip, ip) < 0 || nlab_ctr_config_set(&ep->mac, mac) < 0)
                 goto oom;
-        for (i = 0; aliases && i < aliases->n; i++)
-                if (nlab_strv_push(&ep->aliases, aliases->v[i]) < 0)
-                        goto oom;
+        if (nlab_strv_append(&ep->aliases, aliases) < 0)
+                goto oom;
         return 0;
 oom:
         nlab_ctr_endpoint_free(ep);
