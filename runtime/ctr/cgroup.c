@@ -430,18 +430,28 @@ static void rmdir_wait(const char *dir)
         }
 }
 
+/* dir (netlab/<rootkey>/) and then its parent, each when empty. */
+static void remove_key_levels(const char *dir)
+{
+        char path[PATH_MAX], *slash;
+
+        snprintf(path, sizeof(path), "%s", dir);
+        if (rmdir(path) < 0 || (slash = strrchr(path, '/')) == NULL)
+                return;
+        *slash = '\0';
+        rmdir(path);
+}
+
 /* Remove dir and, when they became empty, its netlab/<rootkey>/ and netlab/ parents. */
 static void remove_dir(const char *dir)
 {
         char path[PATH_MAX], *slash;
-        int i;
 
         rmdir_wait(dir);
         snprintf(path, sizeof(path), "%s", dir);
-        for (i = 0; i < 2 && (slash = strrchr(path, '/')) != NULL; i++) {
+        if ((slash = strrchr(path, '/')) != NULL) {
                 *slash = '\0';
-                if (rmdir(path) < 0)
-                        return;
+                remove_key_levels(path);
         }
 }
 
@@ -600,8 +610,7 @@ static void remove_key_dir(const char *key_dir)
                         sizeof(path))
                         rmdir_wait(path);
         closedir(d);
-        snprintf(path, sizeof(path), "%s/x", key_dir);
-        remove_dir(path); /* no x: only the two levels above go, when empty */
+        remove_key_levels(key_dir);
 }
 
 void nlab_cgroup_remove_all(const struct nlab_store *st)
@@ -612,6 +621,7 @@ void nlab_cgroup_remove_all(const struct nlab_store *st)
         struct plan p;
         int h;
 
+        /* The plan of any one container: its directories' parents are the root's key dirs. */
         if (make_plan(st, "x", &all, &p, NULL) < 0 && make_plan(st, "x", &base, &p, NULL) < 0)
                 return;
         for (h = 0; h < H_N; h++) {
